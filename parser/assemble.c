@@ -1,0 +1,744 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * From bytes to reports: the feed loop (fast scan between reports, every line inside one), the
+ * logical-line layer (prefixes, escapes, continuation lines) and the report state machine that
+ * decides which lines belong to the open report and where it ends (LOCKDEP_FORMATS.md section 12).
+ *
+ * A report ends
+ *   - after its dump_stack() output: at the first line that is not a frame, register, marker or
+ *     CPU/Hardware/Workqueue line, unless frames resume within PENDING_MAX lines (a foreign line
+ *     printed by another CPU into the middle of the trace);
+ *   - for "returning to user space", after the held-lock list;
+ *   - cut short (truncated) by a new title, a new boot, EOF, the size caps, or a run of lines that
+ *     cannot belong to a lockdep report body.
+ * With caller ids ([T123]/[C3]) lines of other callers never reach the report.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parser-internal.h"
+
+#define UNKNOWN_RUN_MAX 8
+#define BT_PRE_MAX 24
+#define TS_RESET_USEC 5000000ULL
+#define FOREIGN_BT_MAX 16
+#define FOREIGN_MAX 512
+
+/* ---- titles -------------------------------------------------------------------------------- */
+
+/* One anchored pattern; the (*MARK) names the kind. Checked only at scan candidates. */
+static const char title_pattern[] =
+        "(?:\\[ (?:INFO|BUG|ERR): |WARNING: )(?:"
+        "possible circular locking dependency detected(*MARK:circular)"
+        "|possible recursive locking detected(*MARK:recursive)"
+        "|inconsistent lock state(*MARK:inconsistent)"
+        "|possible irq lock inversion dependency detected(*MARK:irq_inversion)"
+        "|\\S+-safe -> \\S+-unsafe lock order detected(*MARK:safe_unsafe)"
+        "|bad unlock balance detected!(*MARK:bad_unlock_balance)"
+        "|bad contention detected!(*MARK:bad_contention)"
+        "|held lock freed!(*MARK:held_lock_freed)"
+        "|lock held at task exit time!(*MARK:held_at_exit)"
+        "|.{1,40}/-?\\d+ still has locks held!(*MARK:held_at_exit)"
+        "|lock held when returning to user space!(*MARK:return_to_user)"
+        "|Nested lock was not taken(*MARK:nested_lock_not_taken)"
+        "|Invalid wait context(*MARK:invalid_wait_context)"
+        "|chain_key collision(*MARK:chain_key_collision)"
+        "|suspicious RCU usage(*MARK:suspicious_rcu)"
+        "|suspicious rcu_dereference_check\\(\\) usage(*MARK:suspicious_rcu)"
+        "|(?:CPU: \\d+ PID: \\d+ )?at kernel/(?:locking/)?lockdep\\.c:(*MARK:internal)"
+        ")"
+        "|BUG: (?:MAX_\\w+ too low!(*MARK:capacity)"
+        "|key \\S+ (?:not in \\.data!|has not been registered!)(*MARK:internal)"
+        "|looking up invalid subclass(*MARK:internal))"
+        "|INFO: (?:trying to register non-static key(*MARK:non_static_key)"
+        "|lockdep is turned off(*MARK:off))";
+
+int title_compile(LockdepParser *p);
+int title_compile(LockdepParser *p) {
+        int err;
+        PCRE2_SIZE off;
+
+        p->re_title = pcre2_compile((PCRE2_SPTR) title_pattern, PCRE2_ZERO_TERMINATED, PCRE2_ANCHORED,
+                                    &err, &off, NULL);
+        if (!p->re_title)
+                return -EINVAL;
+        (void) pcre2_jit_compile(p->re_title, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+        p->md = pcre2_match_data_create_from_pattern(p->re_title, NULL);
+        return p->md ? 0 : -ENOMEM;
+}
+
+static bool is_upper(char c) {
+        return c >= 'A' && c <= 'Z';
+}
+
+/* Titles start with an upper-case word and ": " (or "[ WORD: "). Where can one start in s? */
+static int try_title_at(LockdepParser *p, const char *s, size_t n, size_t at) {
+        int r = pcre2_match(p->re_title, (PCRE2_SPTR) s + at, n - at, 0, 0, p->md, NULL);
+        if (r < 0)
+                return _LOCKDEP_KIND_INVALID;
+        const char *mark = (const char *) pcre2_get_mark(p->md);
+        if (!mark)
+                return _LOCKDEP_KIND_INVALID;
+        if (strcmp(mark, "off") == 0)
+                return -1;
+        return lockdep_kind_from_string(mark);
+}
+
+int title_match(LockdepParser *p, const char *s, size_t n, size_t *ret_off) {
+        /* at the start of the message ... */
+        if (n >= 5 && (is_upper(s[0]) || s[0] == '[')) {
+                int k = try_title_at(p, s, n, 0);
+                if (k != _LOCKDEP_KIND_INVALID) {
+                        *ret_off = 0;
+                        return k;
+                }
+        }
+        /* ... or glued to foreign text: "...foo[ 1.2] WARNING: possible ..." */
+        for (const char *c = s; (c = memchr(c, ':', n - (c - s))); c++) {
+                const char *w = c;
+                while (w > s && is_upper(w[-1]))
+                        w--;
+                if (w == c || w == s || c - w > 7)
+                        continue;
+                if (w - s >= 2 && w[-1] == ' ' && w[-2] == '[')
+                        w -= 2;
+                else if (w[-1] != ' ' && w[-1] != ']')
+                        continue;
+                int k = try_title_at(p, s, n, w - s);
+                if (k != _LOCKDEP_KIND_INVALID) {
+                        *ret_off = w - s;
+                        return k;
+                }
+        }
+        return _LOCKDEP_KIND_INVALID;
+}
+
+bool is_boot_banner(const char *s, size_t n) {
+        return STARTSWITH(s, n, "Linux version ") && n > 14 && s[14] >= '0' && s[14] <= '9';
+}
+
+/* ---- events --------------------------------------------------------------------------------- */
+
+static int emit(LockdepParser *p, LockdepEventType type, const Line *l, const LockdepReport *rep) {
+        if (!p->o.callback || p->error < 0)
+                return p->error;
+        LockdepEvent ev = {
+                .type = type,
+                .line = l ? l->lineno : rep->first_line,
+                .has_ts = l ? l->has_ts : rep->has_ts,
+                .ts_usec = l ? l->ts_usec : rep->ts_usec,
+                .text = l ? l->s : rep->title,
+                .report = rep,
+        };
+        int r = p->o.callback(&ev, p->o.userdata);
+        if (r < 0)
+                p->error = r;
+        return r < 0 ? r : 0;
+}
+
+/* ---- the open report ------------------------------------------------------------------------ */
+
+static void pending_clear(OpenReport *o) {
+        for (size_t i = 0; i < o->n_pending; i++)
+                free(o->pending[i].s);
+        o->n_pending = 0;
+}
+
+static void open_reset(OpenReport *o) {
+        pending_clear(o);
+        strbuf_truncate(&o->text, 0);
+        o->n_lines = o->keep_lines = o->keep_len = 0;
+        free(o->context);
+        o->context = NULL;
+        o->open = false;
+}
+
+static int accept_line(LockdepParser *p, const Line *l) {
+        OpenReport *o = &p->r;
+
+        pending_clear(o); /* whatever was pending turned out to be foreign */
+        if (o->n_lines == o->n_lines_cap) {
+                size_t cap = MAX(o->n_lines_cap * 2, (size_t) 64);
+                unsigned *n = realloc(o->lineno, cap * sizeof(unsigned));
+                if (!n)
+                        return -ENOMEM;
+                o->lineno = n;
+                o->n_lines_cap = cap;
+        }
+        if (strbuf_append(&o->text, l->s, l->len) < 0 || strbuf_appendc(&o->text, '\n') < 0)
+                return -ENOMEM;
+        o->lineno[o->n_lines++] = l->lineno;
+        o->last_line = l->lineno;
+        o->keep_len = o->text.len;
+        o->keep_lines = o->n_lines;
+        return 0;
+}
+
+static int close_report(LockdepParser *p, bool truncated) {
+        OpenReport *o = &p->r;
+        LockdepReport rep = {};
+        int r;
+
+        if (!o->open)
+                return 0;
+        r = report_build(p, o, truncated, &rep);
+        if (r >= 0)
+                r = emit(p, LOCKDEP_EVENT_REPORT, NULL, &rep);
+        report_done(&rep);
+        /* pending lines are handed back to the caller by end_report() */
+        strbuf_truncate(&o->text, 0);
+        o->n_lines = 0;
+        free(o->context);
+        o->context = NULL;
+        o->open = false;
+        return r;
+}
+
+static bool report_complete(const OpenReport *o) {
+        if (o->sec == SEC_HELD)
+                return true;
+        return o->sec == SEC_BT && o->bt_frames > 0;
+}
+
+/* Ends the open report and replays the lines that were held back as possibly foreign. */
+static int end_report(LockdepParser *p, bool force_truncated) {
+        OpenReport *o = &p->r;
+        size_t n = o->n_pending;
+        struct { char *s; size_t len; Line l; } replay[PENDING_MAX];
+        int r;
+
+        memcpy(replay, o->pending, sizeof(replay[0]) * n);
+        o->n_pending = 0;
+        r = close_report(p, force_truncated || !report_complete(o));
+        for (size_t i = 0; i < n; i++) {
+                Line l = replay[i].l;
+                l.s = replay[i].s;
+                if (r >= 0)
+                        r = assemble_line(p, &l);
+                free(replay[i].s);
+        }
+        return r;
+}
+
+static int hold_pending(OpenReport *o, const Line *l) {
+        char *s = strndup(l->s, l->len);
+        if (!s)
+                return -ENOMEM;
+        o->pending[o->n_pending].s = s;
+        o->pending[o->n_pending].len = l->len;
+        o->pending[o->n_pending].l = *l;
+        o->n_pending++;
+        return 0;
+}
+
+static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t title_off) {
+        OpenReport *o = &p->r;
+
+        open_reset(o);
+        o->open = true;
+        o->kind = kind;
+        o->sec = (kind == LOCKDEP_CAPACITY || kind == LOCKDEP_NON_STATIC_KEY || kind == LOCKDEP_INTERNAL)
+                         ? SEC_BT_PRE
+                         : SEC_BODY;
+        o->first_line = o->last_line = l->lineno;
+        o->has_ts = l->has_ts;
+        o->ts_usec = l->ts_usec;
+        o->caller_kind = l->caller_kind;
+        o->caller_id = l->caller_id;
+        o->unknown_run = o->bt_pre_lines = o->bt_frames = o->n_backtraces = 0;
+        o->seen = 0;
+        o->foreign_run = 0;
+        if (p->prev_msg.len > 0) {
+                o->context = strdup(p->prev_msg.s);
+                if (!o->context)
+                        return -ENOMEM;
+        }
+        Line t = *l;
+        t.s += title_off;
+        t.len -= title_off;
+        return accept_line(p, &t);
+}
+
+/* Could this line be part of a lockdep report body? Generous: it only has to stop a report from
+ * swallowing an unrelated log after a report was cut short. */
+static bool body_line_plausible(const char *s, size_t n) {
+        static const char *const words[] = {
+                "lock", "held", "depend", "debug", "DEADLOCK", "CPU", "irq", "IRQ", "stack", "task",
+                "at:", "Chain", "usage", "context", "rcu", "RCU", "---", "->", "state", "acquire",
+                "release", "freeing", "exiting", "leaving", "scenario", "Interrupt", "key", "chain",
+                "depth", "safe", "interrupts", "+0x", "/", "{", "}",
+        };
+        if (n == 0 || s[0] == ' ' || s[0] == '\t' || s[0] == '#' || s[0] == '(' || s[0] == '[' ||
+            s[0] == '.')
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (memmem(s, n, words[i], strlen(words[i])))
+                        return true;
+        return false;
+}
+
+static bool is_held_header(const char *s, size_t n) {
+        return memmem_lit(s, n, " held by ") != NULL || STARTSWITH(s, n, "no locks held by ");
+}
+
+enum {
+        SEEN_CPU = 1 << 0,
+        SEEN_HW = 1 << 1,
+        SEEN_CALLTRACE = 1 << 2,
+};
+
+static unsigned bt_structure(const char *s, size_t n) {
+        if (STARTSWITH(s, n, "CPU: ") || STARTSWITH(s, n, "Pid: "))
+                return SEEN_CPU;
+        if (STARTSWITH(s, n, "Hardware name: "))
+                return SEEN_HW;
+        if (STARTSWITH(s, n, "Call Trace:") || STARTSWITH(s, n, "Call trace:"))
+                return SEEN_CALLTRACE;
+        return 0;
+}
+
+static int body_line(LockdepParser *p, const Line *l) {
+        OpenReport *o = &p->r;
+        const char *s = l->s;
+        size_t n = l->len;
+
+        switch (o->sec) {
+        case SEC_BODY:
+                if (STARTSWITH(s, n, "stack backtrace:")) {
+                        o->sec = SEC_BT_PRE;
+                        o->bt_pre_lines = 0;
+                        o->seen = 0;
+                        return accept_line(p, l);
+                }
+                if (o->kind == LOCKDEP_RETURN_TO_USER && is_held_header(s, n)) {
+                        o->sec = SEC_HELD;
+                        return accept_line(p, l);
+                }
+                if (!body_line_plausible(s, n)) {
+                        if (++o->unknown_run > UNKNOWN_RUN_MAX)
+                                return close_report(p, true);
+                        return 0;
+                }
+                o->unknown_run = 0;
+                return accept_line(p, l);
+
+        case SEC_HELD:
+                if (is_held_entry_text(s, n))
+                        return accept_line(p, l);
+                return end_report(p, false) < 0 ? p->error : assemble_line(p, l);
+
+        case SEC_BT_PRE:
+                if (is_backtrace_line(s, n)) {
+                        o->sec = SEC_BT;
+                        o->n_backtraces++;
+                        o->bt_frames = is_frame_line(s, n);
+                        o->seen = bt_structure(s, n);
+                        return accept_line(p, l);
+                }
+                if (++o->bt_pre_lines > BT_PRE_MAX)
+                        return close_report(p, true);
+                return accept_line(p, l);
+
+        case SEC_BT: {
+                unsigned st = bt_structure(s, n);
+                bool frame = is_frame_line(s, n);
+
+                if (st & o->seen) /* a second CPU:/Hardware/Call Trace line: another dump */
+                        return end_report(p, false) < 0 ? p->error : assemble_line(p, l);
+                if (frame || is_backtrace_line(s, n)) {
+                        o->seen |= st;
+                        o->bt_frames += frame;
+                        return accept_line(p, l);
+                }
+                if (o->kind == LOCKDEP_NESTED_LOCK_NOT_TAKEN && o->n_backtraces == 1 &&
+                    STARTSWITH(s, n, "other info that might help us debug this:")) {
+                        o->sec = SEC_BODY;
+                        return accept_line(p, l);
+                }
+                if (STARTSWITH(s, n, "---[ end trace")) {
+                        int r = accept_line(p, l);
+                        return r < 0 ? r : end_report(p, false);
+                }
+                if (o->n_pending < PENDING_MAX && n > 0)
+                        return hold_pending(o, l);
+                int r = end_report(p, false);
+                return r < 0 ? r : assemble_line(p, l);
+        }
+        }
+        return 0;
+}
+
+static int check_boot(LockdepParser *p, const Line *l) {
+        bool boot = false;
+
+        if (is_boot_banner(l->s, l->len))
+                boot = true;
+        else if (l->has_ts && p->have_last_ts && l->ts_usec + TS_RESET_USEC < p->last_ts)
+                boot = true;
+        if (l->has_ts) {
+                p->last_ts = l->ts_usec;
+                p->have_last_ts = true;
+        }
+        if (!boot)
+                return 0;
+        if (p->r.open) {
+                int r = end_report(p, true);
+                if (r < 0)
+                        return r;
+        }
+        return emit(p, LOCKDEP_EVENT_BOOT, l, NULL);
+}
+
+static int remember_context(LockdepParser *p, const Line *l) {
+        strbuf_truncate(&p->prev_msg, 0);
+        return strbuf_append(&p->prev_msg, l->s, MIN(l->len, (size_t) 512));
+}
+
+int assemble_line(LockdepParser *p, const Line *l) {
+        OpenReport *o = &p->r;
+        size_t off = 0;
+        int r, k;
+
+        if (p->error < 0)
+                return p->error;
+
+        /* printed by another task or CPU: only a title or a new boot concern the open report */
+        bool foreign = o->open && o->caller_kind && l->caller_kind &&
+                       (l->caller_kind != o->caller_kind || l->caller_id != o->caller_id);
+
+        r = check_boot(p, l);
+        if (r < 0)
+                return r;
+
+        k = _LOCKDEP_KIND_INVALID;
+        if (memchr(l->s, ':', l->len))
+                k = title_match(p, l->s, l->len, &off);
+        if (k == -1 || STARTSWITH(l->s, l->len, "turning off the locking correctness validator")) {
+                r = emit(p, LOCKDEP_EVENT_LOCKDEP_OFF, l, NULL);
+                if (r < 0)
+                        return r;
+                k = _LOCKDEP_KIND_INVALID;
+        }
+
+        if (k >= 0) {
+                if (o->open) {
+                        r = end_report(p, true);
+                        if (r < 0)
+                                return r;
+                }
+                r = open_report(p, l, k, off);
+        } else if (foreign) {
+                /* a finished dump_stack() followed by other callers' output has ended */
+                if (++o->foreign_run > (o->sec == SEC_BT ? FOREIGN_BT_MAX : FOREIGN_MAX))
+                        r = end_report(p, false);
+        } else if (o->open) {
+                o->foreign_run = 0;
+                r = body_line(p, l);
+                if (r >= 0 && o->open &&
+                    (o->n_lines >= p->o.max_report_lines || o->text.len >= p->o.max_report_bytes))
+                        r = end_report(p, true);
+        } else
+                r = 0;
+        if (r < 0)
+                return r;
+        return remember_context(p, l);
+}
+
+int assemble_finish(LockdepParser *p) {
+        if (!p->r.open)
+                return 0;
+        return end_report(p, false);
+}
+
+/* ---- physical lines ----------------------------------------------------------------------- */
+
+static int unescape(LockdepParser *p, const char *s, size_t n, Escape esc) {
+        StrBuf *b = &p->scratch;
+
+        strbuf_truncate(b, 0);
+        if (strbuf_reserve(b, n) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (esc == ESCAPE_KMSG && c == '\\' && i + 3 < n + 0 && s[i + 1] == 'x') {
+                        int hi = s[i + 2], lo = s[i + 3];
+                        hi = hi >= '0' && hi <= '9' ? hi - '0' : hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
+                        lo = lo >= '0' && lo <= '9' ? lo - '0' : lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
+                        if (hi >= 0 && lo >= 0) {
+                                c = (char) (hi << 4 | lo);
+                                i += 3;
+                        }
+                } else if (esc == ESCAPE_SYSLOG && c == '#' && i + 3 < n + 0 && s[i + 1] == '0' &&
+                           s[i + 2] == '1' && (s[i + 3] == '2' || s[i + 3] == '1')) {
+                        c = s[i + 3] == '2' ? '\n' : '\t';
+                        i += 3;
+                }
+                b->s[b->len++] = c;
+        }
+        b->s[b->len] = 0;
+        return 0;
+}
+
+/* One message (possibly several lines after unescaping) with its prefix data. */
+static int message(LockdepParser *p, const char *s, size_t n, const LinePrefix *pf, unsigned lineno) {
+        Line l = {
+                .lineno = lineno,
+                .has_ts = pf->has_ts,
+                .ts_usec = pf->ts_usec,
+                .caller_kind = pf->caller_kind,
+                .caller_id = pf->caller_id,
+        };
+
+        if (pf->escape != ESCAPE_NONE && (memchr(s, '\\', n) || memchr(s, '#', n))) {
+                int r = unescape(p, s, n, pf->escape);
+                if (r < 0)
+                        return r;
+                s = p->scratch.s;
+                n = p->scratch.len;
+        }
+        for (;;) {
+                const char *nl = memchr(s, '\n', n);
+                size_t len = nl ? (size_t) (nl - s) : n;
+                char save = s[len];
+                int r;
+
+                /* assemble_line wants NUL-terminated text; we own both buffers */
+                ((char *) s)[len] = 0;
+                l.s = s;
+                l.len = len;
+                r = assemble_line(p, &l);
+                ((char *) s)[len] = save;
+                if (r < 0)
+                        return r;
+                if (!nl)
+                        return 0;
+                s = nl + 1;
+                n -= len + 1;
+        }
+}
+
+/* Only candidate lines and lines of an open report get here, so copying them is cheap; the
+ * caller's buffer stays untouched. */
+static int physical_line(LockdepParser *p, const char *line, size_t n, unsigned lineno) {
+        LinePrefix pf;
+
+        while (n > 0 && line[n - 1] == '\r')
+                n--;
+        strbuf_truncate(&p->line, 0);
+        if (strbuf_append(&p->line, line, n) < 0)
+                return -ENOMEM;
+        char *s = p->line.s;
+        prefix_parse(s, n, &pf);
+        if (pf.any) {
+                p->prev_prefix_width = pf.width;
+                p->prev_has_ts = pf.has_ts;
+                p->prev_ts = pf.ts_usec;
+                p->prev_caller_kind = pf.caller_kind;
+                p->prev_caller_id = pf.caller_id;
+        } else if (p->prev_prefix_width > 0) {
+                /* util-linux dmesg / journalctl continuation line: indented to the message column,
+                 * or (old dmesg) not prefixed at all. It belongs to the previous record. */
+                size_t w = 0;
+                while (w < n && w < p->prev_prefix_width && s[w] == ' ')
+                        w++;
+                if (w == p->prev_prefix_width)
+                        pf.width = w;
+                pf.has_ts = p->prev_has_ts;
+                pf.ts_usec = p->prev_ts;
+                pf.caller_kind = p->prev_caller_kind;
+                pf.caller_id = p->prev_caller_id;
+        }
+        return message(p, s + pf.width, n - pf.width, &pf, lineno);
+}
+
+/* The previous physical lines of a candidate line, as context for internal WARNs. */
+static int set_context(LockdepParser *p, const char *start, const char *ls) {
+        const char *e = ls, *b = ls;
+
+        strbuf_truncate(&p->prev_msg, 0);
+        if (ls <= start)
+                return 0;
+        e = ls - 1; /* the '\n' ending the previous line */
+        b = e;
+        while (b > start && b[-1] != '\n' && e - b < 512)
+                b--;
+        LinePrefix pf;
+        prefix_parse(b, e - b, &pf);
+        return strbuf_append(&p->prev_msg, b + pf.width, (e - b) - pf.width);
+}
+
+static int process_complete(LockdepParser *p, const char *buf, size_t n) {
+        /* buf[0..n) holds complete lines, each ending in '\n' */
+        size_t pos = 0;
+
+        while (pos < n && p->error >= 0) {
+                if (p->r.open) {
+                        const char *nl = memchr(buf + pos, '\n', n - pos);
+                        size_t len = nl - (buf + pos);
+                        p->lineno++;
+                        int r = physical_line(p, buf + pos, MIN(len, p->o.max_line), p->lineno);
+                        if (r < 0)
+                                return r;
+                        pos += len + 1;
+                        continue;
+                }
+                size_t c = pos + scan_candidate(buf + pos, n - pos);
+                if (c >= n) {
+                        p->lineno += scan_count_newlines(buf + pos, n - pos);
+                        return 0;
+                }
+                /* the candidate's line */
+                const char *ls = c > pos ? memrchr(buf + pos, '\n', c - pos) : NULL;
+                size_t lstart = ls ? (size_t) (ls - buf) + 1 : pos;
+                const char *le = memchr(buf + c, '\n', n - c);
+                p->lineno += scan_count_newlines(buf + pos, lstart - pos) + 1;
+                int r = set_context(p, buf, buf + lstart);
+                if (r < 0)
+                        return r;
+                r = physical_line(p, buf + lstart, MIN((size_t) (le - (buf + lstart)), p->o.max_line),
+                                  p->lineno);
+                if (r < 0)
+                        return r;
+                pos = le - buf + 1;
+        }
+        return p->error;
+}
+
+int lockdep_parser_feed(LockdepParser *p, const void *data, size_t size) {
+        const char *buf = data;
+        size_t pos = 0;
+        int r;
+
+        if (!p || (!data && size > 0))
+                return -EINVAL;
+        if (p->error < 0)
+                return p->error;
+
+        /* complete the carried partial line first */
+        if (p->partial.len > 0 || p->partial_cut) {
+                const char *nl = memchr(buf, '\n', size);
+                size_t take = nl ? (size_t) (nl - buf) : size;
+                size_t room = p->o.max_line > p->partial.len ? p->o.max_line - p->partial.len : 0;
+                if (take > room)
+                        p->partial_cut = true;
+                if (strbuf_append(&p->partial, buf, MIN(take, room)) < 0)
+                        return -ENOMEM;
+                if (!nl)
+                        return 0;
+                p->lineno++;
+                r = physical_line(p, p->partial.s, p->partial.len, p->lineno);
+                strbuf_truncate(&p->partial, 0);
+                p->partial_cut = false;
+                if (r < 0)
+                        return r;
+                pos = take + 1;
+        }
+
+        const char *last = pos < size ? memrchr(buf + pos, '\n', size - pos) : NULL;
+        size_t end = last ? (size_t) (last - buf) + 1 : pos;
+
+        r = process_complete(p, buf + pos, end - pos);
+        if (r < 0)
+                return r;
+
+        if (end < size) {
+                size_t take = MIN(size - end, p->o.max_line);
+                if (strbuf_append(&p->partial, buf + end, take) < 0)
+                        return -ENOMEM;
+                p->partial_cut = take < size - end;
+        }
+        return p->error;
+}
+
+int lockdep_parser_feed_record(LockdepParser *p, const LockdepRecord *rec) {
+        LinePrefix pf = {
+                .has_ts = rec->has_ts,
+                .ts_usec = rec->ts_usec,
+                .caller_kind = rec->caller_kind,
+                .caller_id = rec->caller_id,
+                .level = -1,
+        };
+        int r;
+
+        if (!p || !rec || (!rec->text && rec->len > 0))
+                return -EINVAL;
+        if (p->error < 0)
+                return p->error;
+        p->lineno++;
+        /* message() NUL-terminates lines in place: work on our own copy */
+        strbuf_truncate(&p->line, 0);
+        if (strbuf_append(&p->line, rec->text, MIN(rec->len, p->o.max_line)) < 0)
+                return -ENOMEM;
+        r = message(p, p->line.s, p->line.len, &pf, p->lineno);
+        return r;
+}
+
+int lockdep_parser_finish(LockdepParser *p) {
+        int r;
+
+        if (!p)
+                return -EINVAL;
+        if (p->error < 0)
+                return p->error;
+        if (p->partial.len > 0 || p->partial_cut) {
+                p->lineno++;
+                r = physical_line(p, p->partial.s, p->partial.len, p->lineno);
+                strbuf_truncate(&p->partial, 0);
+                p->partial_cut = false;
+                if (r < 0)
+                        return r;
+        }
+        r = assemble_finish(p);
+        return r < 0 ? r : p->error;
+}
+
+int lockdep_parser_new(const LockdepOptions *o, LockdepParser **ret) {
+        LockdepParser *p;
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        if (o)
+                p->o = *o;
+        if (p->o.max_report_lines == 0)
+                p->o.max_report_lines = 4096;
+        if (p->o.max_report_bytes == 0)
+                p->o.max_report_bytes = 1024 * 1024;
+        if (p->o.max_line == 0)
+                p->o.max_line = 64 * 1024;
+        p->aliases = p->o.aliases;
+        if (!p->aliases) {
+                r = lockdep_aliases_new(&p->own_aliases);
+                if (r < 0)
+                        goto fail;
+                p->aliases = p->own_aliases;
+        }
+        r = title_compile(p);
+        if (r < 0)
+                goto fail;
+        *ret = p;
+        return 0;
+fail:
+        lockdep_parser_free(p);
+        return r;
+}
+
+LockdepParser *lockdep_parser_free(LockdepParser *p) {
+        if (!p)
+                return NULL;
+        open_reset(&p->r);
+        strbuf_done(&p->r.text);
+        free(p->r.lineno);
+        strbuf_done(&p->partial);
+        strbuf_done(&p->prev_msg);
+        strbuf_done(&p->scratch);
+        strbuf_done(&p->line);
+        pcre2_match_data_free(p->md);
+        pcre2_code_free(p->re_title);
+        lockdep_aliases_free(p->own_aliases);
+        free(p);
+        return NULL;
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The NDJSON object of DESIGN.md section 5. Every string came from a kernel log and is untrusted:
+ * control characters are escaped and invalid UTF-8 becomes U+FFFD, so the output is always valid
+ * UTF-8 JSON whatever the input.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parser-internal.h"
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+        unsigned c = s[0];
+        size_t len;
+        unsigned min;
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xc2 && c <= 0xdf)
+                len = 2, min = 0x80;
+        else if (c >= 0xe0 && c <= 0xef)
+                len = 3, min = 0x800;
+        else if (c >= 0xf0 && c <= 0xf4)
+                len = 4, min = 0x10000;
+        else
+                return 0;
+        if (n < len)
+                return 0;
+        unsigned cp = c & (0x7f >> len);
+        for (size_t i = 1; i < len; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (s[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return len;
+}
+
+static int json_str(StrBuf *b, const char *s) {
+        static const char hex[] = "0123456789abcdef";
+        if (!s)
+                return strbuf_puts(b, "null");
+        size_t n = strlen(s);
+        if (strbuf_reserve(b, n + 2) < 0 || strbuf_appendc(b, '"') < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < n;) {
+                unsigned char c = (unsigned char) s[i];
+                size_t k;
+                int r;
+                if (c == '"' || c == '\\') {
+                        char e[2] = { '\\', (char) c };
+                        r = strbuf_append(b, e, 2);
+                        k = 1;
+                } else if (c < 0x20 || c == 0x7f) {
+                        char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+                        r = strbuf_append(b, e, 6);
+                        k = 1;
+                } else if ((k = utf8_len((const unsigned char *) s + i, n - i)) > 0)
+                        r = strbuf_append(b, s + i, k);
+                else {
+                        r = strbuf_puts(b, "\\ufffd");
+                        k = 1;
+                }
+                if (r < 0)
+                        return r;
+                i += k;
+        }
+        return strbuf_appendc(b, '"');
+}
+
+static int json_key(StrBuf *b, bool *first, const char *k) {
+        int r = strbuf_puts(b, *first ? "\"" : ",\"");
+        *first = false;
+        if (r < 0 || strbuf_puts(b, k) < 0 || strbuf_puts(b, "\":") < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int json_strv(StrBuf *b, char *const *v, size_t n) {
+        if (strbuf_appendc(b, '[') < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if ((i && strbuf_appendc(b, ',') < 0) || json_str(b, v[i]) < 0)
+                        return -ENOMEM;
+        return strbuf_appendc(b, ']');
+}
+
+static int json_lock(StrBuf *b, const LockdepLock *l) {
+        bool first = true;
+        if (strbuf_appendc(b, '{') < 0)
+                return -ENOMEM;
+        if (json_key(b, &first, "class") < 0 || json_str(b, l->class) < 0 ||
+            json_key(b, &first, "canonical") < 0 || json_str(b, l->canonical) < 0)
+                return -ENOMEM;
+        if (l->usage && (json_key(b, &first, "usage") < 0 || json_str(b, l->usage) < 0))
+                return -ENOMEM;
+        if (l->wait && (json_key(b, &first, "wait") < 0 || json_str(b, l->wait) < 0))
+                return -ENOMEM;
+        if (l->at && (json_key(b, &first, "at") < 0 || json_str(b, l->at) < 0))
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+static int opt_str(StrBuf *b, bool *first, const char *k, const char *v) {
+        if (!v)
+                return 0;
+        return json_key(b, first, k) < 0 || json_str(b, v) < 0 ? -ENOMEM : 0;
+}
+
+int lockdep_report_to_json(const LockdepReport *r, char **ret) {
+        StrBuf b = {};
+        bool f = true;
+
+#define CHECK(x)                    \
+        do {                        \
+                if ((x) < 0)        \
+                        goto oom;   \
+        } while (0)
+
+        CHECK(strbuf_appendc(&b, '{'));
+        CHECK(json_key(&b, &f, "kind"));
+        CHECK(json_str(&b, lockdep_kind_to_string(r->kind)));
+        CHECK(opt_str(&b, &f, "title", r->title));
+        CHECK(opt_str(&b, &f, "kernel", r->kernel));
+        CHECK(opt_str(&b, &f, "tainted", r->tainted));
+        CHECK(opt_str(&b, &f, "task", r->task));
+        if (r->pid >= 0) {
+                CHECK(json_key(&b, &f, "pid"));
+                CHECK(strbuf_printf(&b, "%d", r->pid));
+        }
+        CHECK(opt_str(&b, &f, "message", r->message));
+        CHECK(opt_str(&b, &f, "usage_from", r->usage_from));
+        CHECK(opt_str(&b, &f, "usage_to", r->usage_to));
+        if (r->n_cycle > 0) {
+                CHECK(json_key(&b, &f, "cycle"));
+                CHECK(json_strv(&b, r->cycle, r->n_cycle));
+                CHECK(json_key(&b, &f, "classes"));
+                CHECK(json_strv(&b, r->classes, r->n_cycle));
+        }
+        if (r->acquiring) {
+                CHECK(json_key(&b, &f, "acquiring"));
+                CHECK(json_lock(&b, r->acquiring));
+        }
+        if (r->holding) {
+                CHECK(json_key(&b, &f, "holding"));
+                CHECK(json_lock(&b, r->holding));
+        }
+        if (r->n_chain > 0) {
+                CHECK(json_key(&b, &f, "chain"));
+                CHECK(strbuf_appendc(&b, '['));
+                for (size_t i = 0; i < r->n_chain; i++) {
+                        const LockdepChainEntry *c = &r->chain[i];
+                        CHECK(strbuf_printf(&b, "%s{\"n\":%u,\"class\":", i ? "," : "", c->n));
+                        CHECK(json_str(&b, c->lock.class));
+                        CHECK(strbuf_puts(&b, ",\"canonical\":"));
+                        CHECK(json_str(&b, c->lock.canonical));
+                        CHECK(strbuf_puts(&b, ",\"stack\":"));
+                        CHECK(json_strv(&b, c->stack, c->n_stack));
+                        CHECK(strbuf_appendc(&b, '}'));
+                }
+                CHECK(strbuf_appendc(&b, ']'));
+        }
+        CHECK(json_key(&b, &f, "held_locks"));
+        CHECK(strbuf_appendc(&b, '['));
+        for (size_t i = 0; i < r->n_held; i++) {
+                CHECK(strbuf_puts(&b, i ? "," : ""));
+                CHECK(json_lock(&b, &r->held[i]));
+        }
+        CHECK(strbuf_appendc(&b, ']'));
+        CHECK(json_key(&b, &f, "scenario"));
+        CHECK(json_strv(&b, r->scenario, r->n_scenario));
+        CHECK(json_key(&b, &f, "backtrace"));
+        CHECK(json_strv(&b, r->backtrace, r->n_backtrace));
+        CHECK(json_key(&b, &f, "signature"));
+        CHECK(json_str(&b, r->signature));
+        CHECK(json_key(&b, &f, "sig_version"));
+        CHECK(strbuf_printf(&b, "%u", r->sig_version));
+        CHECK(opt_str(&b, &f, "key", r->key));
+        CHECK(opt_str(&b, &f, "func_title", r->func_title));
+        if (r->has_ts) {
+                CHECK(json_key(&b, &f, "ts"));
+                CHECK(strbuf_printf(&b, "%llu.%06llu", (unsigned long long) (r->ts_usec / 1000000),
+                                    (unsigned long long) (r->ts_usec % 1000000)));
+        }
+        CHECK(json_key(&b, &f, "truncated"));
+        CHECK(strbuf_puts(&b, r->truncated ? "true" : "false"));
+        CHECK(strbuf_printf(&b, ",\"first_line\":%u,\"last_line\":%u}", r->first_line, r->last_line));
+#undef CHECK
+        size_t len = b.len;
+        *ret = strbuf_steal(&b);
+        return *ret ? (int) MIN(len, (size_t) 0x7fffffff) : -ENOMEM;
+oom:
+        strbuf_done(&b);
+        return -ENOMEM;
+}

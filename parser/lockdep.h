@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * liblockdep-parser: the only public header of parser/.
+ *
+ * Bytes in, reports out. The parser finds lockdep reports of every kind in kernel log text of any
+ * rendering (bare dmesg, console with timestamps and caller ids, <N> levels, syslog/journalctl
+ * prefixes, /dev/kmsg records, quoted mail), parses each into a LockdepReport with a normalized lock
+ * chain and a stable group signature, and hands it to a callback as soon as the report has ended.
+ *
+ * Invariants:
+ *  - No I/O, no logging, no globals: every piece of state hangs off a LockdepParser.
+ *  - Memory is bounded by the options (max_report_lines/max_report_bytes, max_line): a report that
+ *    grows past them is emitted with truncated = true, a longer line is cut.
+ *  - Input may be split into chunks anywhere (even inside a UTF-8 sequence or a CRLF); the result
+ *    is the same as feeding it in one piece.
+ *  - Objects passed to the callback are owned by the parser and valid only during the call.
+ *
+ * Errors: functions return >= 0 on success and a negative errno on failure (-ENOMEM, -EINVAL), or
+ * the negative value a callback returned, which aborts the feed.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOCKDEP_SIG_VERSION 1
+
+typedef enum LockdepKind {
+        LOCKDEP_CIRCULAR,
+        LOCKDEP_RECURSIVE,
+        LOCKDEP_INCONSISTENT,
+        LOCKDEP_IRQ_INVERSION,
+        LOCKDEP_SAFE_UNSAFE,
+        LOCKDEP_BAD_UNLOCK_BALANCE,
+        LOCKDEP_BAD_CONTENTION,
+        LOCKDEP_HELD_LOCK_FREED,
+        LOCKDEP_HELD_AT_EXIT,
+        LOCKDEP_RETURN_TO_USER,
+        LOCKDEP_NESTED_LOCK_NOT_TAKEN,
+        LOCKDEP_INVALID_WAIT_CONTEXT,
+        LOCKDEP_SUSPICIOUS_RCU,
+        LOCKDEP_NON_STATIC_KEY,
+        LOCKDEP_CHAIN_KEY_COLLISION,
+        LOCKDEP_CAPACITY,
+        LOCKDEP_INTERNAL,
+        _LOCKDEP_KIND_MAX,
+        _LOCKDEP_KIND_INVALID = -EINVAL,
+} LockdepKind;
+
+/* Stable identifiers of DESIGN.md section 3 ("circular", ...); NULL for out-of-range values. */
+const char *lockdep_kind_to_string(LockdepKind k);
+LockdepKind lockdep_kind_from_string(const char *s);
+
+/* One lock as printed by print_lock()/print_lock_name(): strings owned by the report. */
+typedef struct LockdepLock {
+        char *class;     /* as printed, with #N and /N: "&sb->s_type->i_mutex_key#11" */
+        char *canonical; /* normalized per DESIGN.md section 4 */
+        char *usage;     /* "{+.+.}" or NULL */
+        char *wait;      /* "{3:3}" or NULL */
+        char *at;        /* acquire/release site "func+0x12/0x40 [mod]", or NULL */
+} LockdepLock;
+
+typedef struct LockdepChainEntry {
+        unsigned n;        /* the N of "-> #N" */
+        LockdepLock lock;  /* usage/wait set, at NULL */
+        char **stack;      /* function names (offsets stripped), outermost last */
+        size_t n_stack;
+} LockdepChainEntry;
+
+typedef struct LockdepReport {
+        LockdepKind kind;
+        char *title;       /* the title line as printed, prefixes stripped */
+        char *kernel;      /* release, "6.4.0-rc1-00039-g18a87f3eaef5", or NULL */
+        char *tainted;     /* taint flags without 'G' and blanks ("W", "BW"), NULL if not tainted */
+        char *task;        /* comm, may contain '/' and blanks */
+        int pid;           /* -1 when unknown */
+        char *message;     /* rcu: "file.c: message"; capacity/internal/non-static key: the text */
+        char *usage_from;  /* inconsistent: "SOFTIRQ-ON-W"; irq/safe_unsafe: irq class ("HARDIRQ") */
+        char *usage_to;    /* inconsistent: "IN-SOFTIRQ-W"; irq/safe_unsafe: other irq class */
+
+        LockdepLock *acquiring; /* "is trying to acquire lock:", "takes:", "just changed ..." */
+        LockdepLock *holding;   /* "but task is already holding lock:" (or the other lock) */
+
+        char **cycle;      /* circular: chain #N..#0 as printed; recursive: the class twice */
+        char **classes;    /* cycle canonicalized, same order */
+        size_t n_cycle;
+
+        LockdepChainEntry *chain;
+        size_t n_chain;
+        LockdepLock *held; /* held-lock list, outermost first */
+        size_t n_held;
+        char **scenario;   /* scenario table lines, trimmed */
+        size_t n_scenario;
+        char **backtrace;  /* function names of the final backtrace, unreliable ("?") frames skipped */
+        size_t n_backtrace;
+
+        char signature[17];   /* 64-bit hex of kind + key, DESIGN.md section 4 */
+        unsigned sig_version; /* LOCKDEP_SIG_VERSION */
+        char *key;            /* human key: "circular: &mm->mmap_lock -> &sb->s_type->i_mutex_key" */
+        char *func_title;     /* "possible deadlock in xfs_file_read_iter" */
+
+        bool truncated;       /* the report was cut short (EOF, new report, size cap, reboot) */
+        unsigned first_line;  /* 1-based line (or record) number of the title line */
+        unsigned last_line;   /* of the last line that belongs to the report */
+        bool has_ts;
+        uint64_t ts_usec;     /* timestamp of the title line, when printed */
+
+        char *text;           /* the report's own lines, prefixes stripped, foreign lines dropped */
+        size_t text_len;
+} LockdepReport;
+
+typedef enum LockdepEventType {
+        LOCKDEP_EVENT_REPORT,      /* .report is set */
+        LOCKDEP_EVENT_BOOT,        /* a kernel banner or a timestamp reset: a new boot starts */
+        LOCKDEP_EVENT_LOCKDEP_OFF, /* lockdep said it switched itself off; .text says how */
+        _LOCKDEP_EVENT_MAX,
+        _LOCKDEP_EVENT_INVALID = -EINVAL,
+} LockdepEventType;
+
+typedef struct LockdepEvent {
+        LockdepEventType type;
+        unsigned line;
+        bool has_ts;
+        uint64_t ts_usec;
+        const char *text;             /* the line that caused the event, NUL-terminated */
+        const LockdepReport *report;  /* only for LOCKDEP_EVENT_REPORT */
+} LockdepEvent;
+
+/* Return < 0 to stop: the feed call then returns that value. */
+typedef int (*LockdepCallback)(const LockdepEvent *ev, void *userdata);
+
+/* Alias table: "&mm->mmap_sem = &mm->mmap_lock"; one '*' wildcard allowed on each side. */
+typedef struct LockdepAliases LockdepAliases;
+
+/* A table filled with the built-in defaults (parser/aliases.conf, embedded at build time). */
+int lockdep_aliases_new(LockdepAliases **ret);
+/* An empty table, for callers that load the installed aliases.conf themselves. */
+int lockdep_aliases_new_empty(LockdepAliases **ret);
+LockdepAliases *lockdep_aliases_free(LockdepAliases *a);
+/* Adds the entries of a text in aliases.conf syntax; later entries take precedence over earlier
+ * ones. On a syntax error returns -EINVAL and the 1-based line in *ret_bad_line. */
+int lockdep_aliases_add_text(LockdepAliases *a, const char *text, size_t len, unsigned *ret_bad_line);
+/* Canonical class of a printed class name; returns a malloc()ed string or NULL on OOM. */
+char *lockdep_canonical_class(const LockdepAliases *a, const char *name);
+
+typedef struct LockdepOptions {
+        LockdepCallback callback;
+        void *userdata;
+        const LockdepAliases *aliases; /* borrowed, may be NULL (= built-in table, owned by parser) */
+        size_t max_report_lines;       /* 0 = 4096 */
+        size_t max_report_bytes;       /* 0 = 1 MiB */
+        size_t max_line;               /* 0 = 64 KiB; longer lines are cut */
+} LockdepOptions;
+
+typedef struct LockdepParser LockdepParser;
+
+int lockdep_parser_new(const LockdepOptions *o, LockdepParser **ret);
+LockdepParser *lockdep_parser_free(LockdepParser *p);
+
+/* Log text in any rendering, any chunking. Line numbers count '\n' from the first byte fed. */
+int lockdep_parser_feed(LockdepParser *p, const void *buf, size_t n);
+
+/* One printk record as delivered by /dev/kmsg or the journal: the text with escapes undone (may
+ * contain '\n'), without any prefix. Each record counts as one line for first_line/last_line. */
+typedef struct LockdepRecord {
+        const char *text;
+        size_t len;
+        bool has_ts;
+        uint64_t ts_usec;
+        char caller_kind;   /* 'T', 'C', or 0 when unknown (journal) */
+        unsigned caller_id;
+        bool continuation;  /* a kmsg '+'/'c' fragment that continues the previous record's line */
+} LockdepRecord;
+int lockdep_parser_feed_record(LockdepParser *p, const LockdepRecord *r);
+
+/* End of input: a report in progress is completed (truncated when it was cut short). */
+int lockdep_parser_finish(LockdepParser *p);
+
+/* The DESIGN.md section 5 JSON object of a report, one line, no trailing newline. Returns the
+ * length or -ENOMEM; *ret is malloc()ed. */
+int lockdep_report_to_json(const LockdepReport *r, char **ret);

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Internals shared by the parser's translation units. Data flow inside a LockdepParser:
+ *
+ *   feed() bytes --scan.c--> candidate physical lines (or every line while a report is open)
+ *        --prefix.c--> logical Lines (rendering prefix removed, escapes undone)
+ *        --assemble.c--> report state machine: which lines belong to the open report, when it ends
+ *        --parse.c--> LockdepReport fields  --normalize.c/signature.c--> canonical classes, key
+ *        --> callback
+ */
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lockdep.h"
+#include "strbuf.h"
+
+/* ---- prefix.c ---------------------------------------------------------------------------- */
+
+typedef enum Escape {
+        ESCAPE_NONE,
+        ESCAPE_KMSG,   /* /dev/kmsg record text: \xNN */
+        ESCAPE_SYSLOG, /* rsyslog: #012 for '\n', #011 for '\t' */
+} Escape;
+
+typedef struct LinePrefix {
+        size_t width;        /* bytes of the physical line that belong to the prefix */
+        bool has_ts;
+        uint64_t ts_usec;
+        char caller_kind;    /* 'T', 'C' or 0 */
+        unsigned caller_id;
+        int level;           /* <N> or kmsg level, -1 when absent */
+        bool kmsg_cont;      /* kmsg record flag '+' (fragment continuing the previous line) */
+        Escape escape;
+        bool any;            /* some prefix was recognised */
+} LinePrefix;
+
+/* Splits a physical line (no '\n', '\r' already removed) into prefix and message. */
+void prefix_parse(const char *s, size_t n, LinePrefix *ret);
+
+/* ---- scan.c ----------------------------------------------------------------------------- */
+
+/* Offset of the next position in [s, s+n) that may belong to a title or a kernel banner (the ':'
+ * of "WORD: " or the 'x' of "Linux version"), or n. Reads only [s, s+n). */
+size_t scan_candidate(const char *s, size_t n);
+size_t scan_count_newlines(const char *s, size_t n);
+
+/* ---- the parser --------------------------------------------------------------------------- */
+
+typedef struct Line {
+        const char *s;       /* NUL-terminated */
+        size_t len;
+        unsigned lineno;
+        bool has_ts;
+        uint64_t ts_usec;
+        char caller_kind;
+        unsigned caller_id;
+} Line;
+
+typedef enum Section {
+        SEC_BODY,     /* between title and "stack backtrace:" */
+        SEC_BT_PRE,   /* waiting for the dump_stack() output to start */
+        SEC_BT,       /* inside dump_stack() output */
+        SEC_HELD,     /* return to user: the held-lock list is the end of the report */
+} Section;
+
+#define PENDING_MAX 2
+
+typedef struct OpenReport {
+        bool open;
+        LockdepKind kind;
+        Section sec;
+        unsigned first_line, last_line;
+        bool has_ts;
+        uint64_t ts_usec;
+        char caller_kind;
+        unsigned caller_id;
+        unsigned unknown_run;   /* consecutive unrecognised body lines */
+        unsigned foreign_run;   /* consecutive lines of other callers */
+        unsigned bt_pre_lines;  /* lines seen in SEC_BT_PRE */
+        unsigned bt_frames;     /* frames seen in the current backtrace */
+        unsigned n_backtraces;
+        unsigned seen;          /* SEEN_* structure lines of the current dump_stack() */
+        StrBuf text;            /* accepted lines, '\n'-terminated each */
+        unsigned *lineno;       /* line number of each accepted line */
+        size_t n_lines, n_lines_cap;
+        size_t keep_len;        /* text.len up to the last line that surely belongs */
+        size_t keep_lines;
+        /* lines after the last accepted one that may still be foreign or the start of more */
+        struct {
+                char *s;
+                size_t len;
+                Line l;
+        } pending[PENDING_MAX];
+        size_t n_pending;
+        char *context;          /* the line before the title (internal WARN message), or NULL */
+} OpenReport;
+
+struct LockdepParser {
+        LockdepOptions o;
+        LockdepAliases *own_aliases;
+        const LockdepAliases *aliases;
+
+        pcre2_code *re_title;
+        pcre2_match_data *md;
+
+        /* byte stream state */
+        StrBuf partial;          /* an incomplete physical line carried between feeds */
+        bool partial_cut;        /* the partial line exceeded max_line */
+        unsigned lineno;         /* physical lines completed so far */
+        bool last_was_cr;
+
+        /* logical line state */
+        size_t prev_prefix_width;
+        bool prev_has_ts;
+        uint64_t prev_ts;
+        char prev_caller_kind;
+        unsigned prev_caller_id;
+        bool have_last_ts;
+        uint64_t last_ts;        /* for timestamp-reset boot detection */
+        StrBuf prev_msg;         /* message of the previous logical line (context for WARNs) */
+        unsigned prev_msg_lineno;
+        StrBuf scratch;          /* unescaped message */
+        StrBuf line;             /* copy of the physical line being processed */
+
+        OpenReport r;
+        int error;               /* sticky callback error */
+};
+
+/* assemble.c */
+int assemble_line(LockdepParser *p, const Line *l);
+int assemble_finish(LockdepParser *p);
+/* Does this message start a report? Returns the kind, or -1 for "lockdep is turned off", or
+ * _LOCKDEP_KIND_INVALID. *ret_off is where the title starts inside the message. */
+int title_match(LockdepParser *p, const char *s, size_t n, size_t *ret_off);
+bool is_boot_banner(const char *s, size_t n);
+
+/* parse.c: builds the report from the accepted lines; frees with report_done(). */
+int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepReport *ret);
+void report_done(LockdepReport *r);
+/* Helpers used by several files. */
+bool is_frame_line(const char *s, size_t n);
+bool is_backtrace_line(const char *s, size_t n);
+bool is_locking_function(const char *fn, size_t n);
+bool is_held_entry_text(const char *s, size_t n);
+char *report_function(const LockdepReport *r);
+
+/* normalize.c */
+char *canonical_class(const LockdepAliases *a, const char *name, size_t n);
+
+/* signature.c */
+int report_sign(LockdepParser *p, LockdepReport *r);
+
+/* strings */
+char *strndup_trim(const char *s, size_t n);
+static inline bool startswith_n(const char *s, size_t n, const char *prefix, size_t pn) {
+        return n >= pn && __builtin_memcmp(s, prefix, pn) == 0;
+}
+#define STARTSWITH(s, n, lit) startswith_n((s), (n), (lit), sizeof(lit) - 1)
+const char *memmem_lit(const char *s, size_t n, const char *needle);

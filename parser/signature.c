@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Group keys and signatures (DESIGN.md section 4). The key is built only from canonical classes,
+ * irq/usage states, messages and the function of the report's site, never from task names,
+ * addresses, timestamps or "#N" ordinals. A cycle is rotated to its smallest rotation, so the
+ * same cycle entered from any edge (both sides of an ABBA) gets the same key.
+ *
+ * The signature is FNV-1a 64 over "v<sig_version>\n<key>". Changing anything here that changes a
+ * key must bump LOCKDEP_SIG_VERSION so stored groups get recomputed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parser-internal.h"
+
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                h ^= (unsigned char) s[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+/* Index of the lexicographically smallest rotation of v[0..n). */
+static size_t min_rotation(char *const *v, size_t n) {
+        size_t best = 0;
+        for (size_t r = 1; r < n; r++)
+                for (size_t i = 0; i < n; i++) {
+                        int c = strcmp(v[(r + i) % n], v[(best + i) % n]);
+                        if (c < 0) {
+                                best = r;
+                                break;
+                        }
+                        if (c > 0)
+                                break;
+                }
+        return best;
+}
+
+static const char *cls(const LockdepLock *l) {
+        return l && l->canonical ? l->canonical : "?";
+}
+
+static int key_circular(const LockdepReport *r, StrBuf *b) {
+        size_t n = r->n_cycle, start = min_rotation(r->classes, n);
+        for (size_t i = 0; i < n; i++)
+                if (strbuf_puts(b, i ? " -> " : "") < 0 || strbuf_puts(b, r->classes[(start + i) % n]) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+static int key_held(const LockdepReport *r, StrBuf *b) {
+        for (size_t i = 0; i < r->n_held; i++)
+                if (strbuf_puts(b, i ? ", " : "") < 0 || strbuf_puts(b, cls(&r->held[i])) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+static int build_key(const LockdepReport *r, const char *fn, StrBuf *b) {
+        const char *k = lockdep_kind_to_string(r->kind);
+        const char *m = r->message ? r->message : "";
+        int q = strbuf_printf(b, "%s: ", k);
+        if (q < 0)
+                return q;
+
+        switch (r->kind) {
+        case LOCKDEP_CIRCULAR:
+                if (r->n_cycle > 0)
+                        return key_circular(r, b);
+                return strbuf_printf(b, "%s -> %s", cls(r->holding), cls(r->acquiring));
+        case LOCKDEP_RECURSIVE:
+        case LOCKDEP_HELD_LOCK_FREED:
+        case LOCKDEP_BAD_UNLOCK_BALANCE:
+        case LOCKDEP_BAD_CONTENTION:
+                q = strbuf_puts(b, cls(r->acquiring ? r->acquiring : r->holding));
+                break;
+        case LOCKDEP_HELD_AT_EXIT:
+        case LOCKDEP_RETURN_TO_USER:
+                q = key_held(r, b);
+                break;
+        case LOCKDEP_INCONSISTENT:
+                return strbuf_printf(b, "%s {%s} -> {%s}", cls(r->acquiring), r->usage_from ?: "?",
+                                     r->usage_to ?: "?");
+        case LOCKDEP_IRQ_INVERSION:
+                return strbuf_printf(b, "%s, %s (%s)", cls(r->acquiring), cls(r->holding),
+                                     r->usage_from ?: "?");
+        case LOCKDEP_SAFE_UNSAFE:
+                return strbuf_printf(b, "%s -> %s (%s -> %s)", cls(r->holding), cls(r->acquiring),
+                                     r->usage_from ?: "?", r->usage_to ?: "?");
+        case LOCKDEP_INVALID_WAIT_CONTEXT:
+                q = strbuf_printf(b, "%s under %s", cls(r->acquiring),
+                                  r->n_held > 0 ? cls(&r->held[r->n_held - 1]) : "nothing");
+                break;
+        case LOCKDEP_NESTED_LOCK_NOT_TAKEN:
+                return strbuf_printf(b, "%s nest %s", cls(r->acquiring), cls(r->holding));
+        case LOCKDEP_SUSPICIOUS_RCU:
+                if (r->message)
+                        return strbuf_puts(b, m);
+                q = 0;
+                break; /* cut before the message: fall back to the function */
+        case LOCKDEP_NON_STATIC_KEY:
+                q = strbuf_puts(b, m);
+                break;
+        case LOCKDEP_CAPACITY:
+        case LOCKDEP_INTERNAL:
+        case LOCKDEP_CHAIN_KEY_COLLISION:
+        default:
+                return strbuf_puts(b, m);
+        }
+        if (q < 0)
+                return q;
+        return fn ? strbuf_printf(b, " in %s", fn) : 0;
+}
+
+static const char *title_stem(LockdepKind k) {
+        switch (k) {
+        case LOCKDEP_INCONSISTENT:
+                return "inconsistent lock state";
+        case LOCKDEP_BAD_UNLOCK_BALANCE:
+                return "bad unlock balance";
+        case LOCKDEP_BAD_CONTENTION:
+                return "bad contention";
+        case LOCKDEP_HELD_LOCK_FREED:
+                return "held lock freed";
+        case LOCKDEP_HELD_AT_EXIT:
+                return "still has locks held";
+        case LOCKDEP_RETURN_TO_USER:
+                return "lock held when returning to user space";
+        case LOCKDEP_INVALID_WAIT_CONTEXT:
+                return "invalid wait context";
+        case LOCKDEP_SUSPICIOUS_RCU:
+                return "suspicious RCU usage";
+        case LOCKDEP_NON_STATIC_KEY:
+                return "trying to register non-static key";
+        case LOCKDEP_CHAIN_KEY_COLLISION:
+                return "chain_key collision";
+        case LOCKDEP_CAPACITY:
+        case LOCKDEP_INTERNAL:
+                return NULL;
+        default:
+                return "possible deadlock";
+        }
+}
+
+int report_sign(LockdepParser *p, LockdepReport *r) {
+        _cleanup_free_ char *fn = report_function(r);
+        StrBuf b = {};
+        const char *stem = title_stem(r->kind);
+        int q;
+
+        q = build_key(r, fn, &b);
+        if (q < 0)
+                goto fail;
+        uint64_t h = fnv1a(0xcbf29ce484222325ULL, "v", 1);
+        char v[16];
+        int vl = snprintf(v, sizeof(v), "%u\n", r->sig_version);
+        h = fnv1a(h, v, vl);
+        h = fnv1a(h, b.s, b.len);
+        snprintf(r->signature, sizeof(r->signature), "%016llx", (unsigned long long) h);
+        r->key = strbuf_steal(&b);
+
+        if (stem)
+                q = fn ? asprintf(&r->func_title, "%s in %s", stem, fn) : asprintf(&r->func_title, "%s", stem);
+        else if (r->kind == LOCKDEP_INTERNAL && fn)
+                q = asprintf(&r->func_title, "WARNING in %s", fn);
+        else
+                q = asprintf(&r->func_title, "%s", r->message ? r->message : r->title);
+        if (q < 0) {
+                r->func_title = NULL;
+                return -ENOMEM;
+        }
+        return r->key ? 0 : -ENOMEM;
+fail:
+        strbuf_done(&b);
+        return q;
+}
