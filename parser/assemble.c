@@ -567,6 +567,26 @@ static int set_context(LockdepParser *p, const char *start, const char *ls) {
         return strbuf_append(&p->prev_msg, b + pf.width, (e - b) - pf.width);
 }
 
+/* Cheap check of a scan hit at buf[c] before the whole line is looked at: the word before a ':' is
+ * one that starts a title, or the 'x' ends "Linux". */
+static bool candidate_word(const char *buf, size_t c) {
+        if (buf[c] == 'x')
+                return c >= 4 && memcmp(buf + c - 4, "Linu", 4) == 0;
+        size_t w = c;
+        while (w > 0 && c - w < 8 && is_upper(buf[w - 1]))
+                w--;
+        switch (c - w) {
+        case 3:
+                return memcmp(buf + w, "BUG", 3) == 0 || memcmp(buf + w, "ERR", 3) == 0;
+        case 4:
+                return memcmp(buf + w, "INFO", 4) == 0;
+        case 7:
+                return memcmp(buf + w, "WARNING", 7) == 0;
+        default:
+                return false;
+        }
+}
+
 static int process_complete(LockdepParser *p, const char *buf, size_t n) {
         /* buf[0..n) holds complete lines, each ending in '\n' */
         size_t pos = 0;
@@ -582,7 +602,13 @@ static int process_complete(LockdepParser *p, const char *buf, size_t n) {
                         pos += len + 1;
                         continue;
                 }
-                size_t c = pos + scan_candidate(buf + pos, n - pos);
+                size_t c = pos, from = pos;
+                for (;;) {
+                        c = from + scan_candidate(buf + from, n - from);
+                        if (c >= n || candidate_word(buf, c))
+                                break;
+                        from = c + 1;
+                }
                 if (c >= n) {
                         p->lineno += scan_count_newlines(buf + pos, n - pos);
                         return 0;
