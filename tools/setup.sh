@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# tools/setup.sh: install the build, test and documentation dependencies of lockdep-analyzer on
+# Debian 12. Idempotent: only packages that dpkg-query does not report as installed are installed,
+# and "apt-get update" runs only when something is missing. Non-interactive; must run as root
+# (or via sudo) when anything is missing.
+set -euo pipefail
+
+packages=(
+        meson ninja-build pkg-config gcc
+        clang libclang-rt-14-dev              # clang build + libFuzzer/sanitizer runtimes
+        libpcre2-dev libsqlite3-dev libsystemd-dev libmicrohttpd-dev
+        python3 sqlite3
+        systemd-journal-remote                # journal-remote output for integration tests
+        man-db groff-base                     # man page rendering test
+)
+
+missing=()
+for p in "${packages[@]}"; do
+        status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+        [[ "$status" == installed ]] || missing+=("$p")
+done
+
+if (( ${#missing[@]} == 0 )); then
+        echo "setup: all ${#packages[@]} packages present"
+        exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo=()
+(( EUID == 0 )) || sudo=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
