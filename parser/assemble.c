@@ -241,6 +241,7 @@ static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t
                          ? SEC_BT_PRE
                          : SEC_BODY;
         o->first_line = o->last_line = l->lineno;
+        o->first_pos = l->pos;
         o->has_ts = l->has_ts;
         o->ts_usec = l->ts_usec;
         o->caller_kind = l->caller_kind;
@@ -480,9 +481,11 @@ static int unescape(LockdepParser *p, const char *s, size_t n, Escape esc) {
 }
 
 /* One message (possibly several lines after unescaping) with its prefix data. */
-static int message(LockdepParser *p, const char *s, size_t n, const LinePrefix *pf, unsigned lineno) {
+static int message(LockdepParser *p, const char *s, size_t n, const LinePrefix *pf, unsigned lineno,
+                   uint64_t pos) {
         Line l = {
                 .lineno = lineno,
+                .pos = pos,
                 .has_ts = pf->has_ts,
                 .ts_usec = pf->ts_usec,
                 .caller_kind = pf->caller_kind,
@@ -519,7 +522,7 @@ static int message(LockdepParser *p, const char *s, size_t n, const LinePrefix *
 
 /* Only candidate lines and lines of an open report get here, so copying them is cheap; the
  * caller's buffer stays untouched. */
-static int physical_line(LockdepParser *p, const char *line, size_t n, unsigned lineno) {
+static int physical_line(LockdepParser *p, const char *line, size_t n, unsigned lineno, uint64_t pos) {
         LinePrefix pf;
 
         while (n > 0 && line[n - 1] == '\r')
@@ -548,7 +551,7 @@ static int physical_line(LockdepParser *p, const char *line, size_t n, unsigned 
                 pf.caller_kind = p->prev_caller_kind;
                 pf.caller_id = p->prev_caller_id;
         }
-        return message(p, s + pf.width, n - pf.width, &pf, lineno);
+        return message(p, s + pf.width, n - pf.width, &pf, lineno, pos);
 }
 
 /* The previous physical lines of a candidate line, as context for internal WARNs. */
@@ -587,7 +590,7 @@ static bool candidate_word(const char *buf, size_t c) {
         }
 }
 
-static int process_complete(LockdepParser *p, const char *buf, size_t n) {
+static int process_complete(LockdepParser *p, const char *buf, size_t n, uint64_t base) {
         /* buf[0..n) holds complete lines, each ending in '\n' */
         size_t pos = 0;
 
@@ -596,7 +599,7 @@ static int process_complete(LockdepParser *p, const char *buf, size_t n) {
                         const char *nl = memchr(buf + pos, '\n', n - pos);
                         size_t len = nl - (buf + pos);
                         p->lineno++;
-                        int r = physical_line(p, buf + pos, MIN(len, p->o.max_line), p->lineno);
+                        int r = physical_line(p, buf + pos, MIN(len, p->o.max_line), p->lineno, base + pos);
                         if (r < 0)
                                 return r;
                         pos += len + 1;
@@ -622,7 +625,7 @@ static int process_complete(LockdepParser *p, const char *buf, size_t n) {
                 if (r < 0)
                         return r;
                 r = physical_line(p, buf + lstart, MIN((size_t) (le - (buf + lstart)), p->o.max_line),
-                                  p->lineno);
+                                  p->lineno, base + lstart);
                 if (r < 0)
                         return r;
                 pos = le - buf + 1;
@@ -649,12 +652,17 @@ int lockdep_parser_feed(LockdepParser *p, const void *data, size_t size) {
                         p->partial_cut = true;
                 if (strbuf_append(&p->partial, buf, MIN(take, room)) < 0)
                         return -ENOMEM;
-                if (!nl)
+                if (!nl) {
+                        p->partial_bytes += size;
+                        p->offset += size;
                         return 0;
+                }
+                p->partial_bytes += take + 1;
                 p->lineno++;
-                r = physical_line(p, p->partial.s, p->partial.len, p->lineno);
+                r = physical_line(p, p->partial.s, p->partial.len, p->lineno, p->offset - p->partial_bytes);
                 strbuf_truncate(&p->partial, 0);
                 p->partial_cut = false;
+                p->partial_bytes = 0;
                 if (r < 0)
                         return r;
                 pos = take + 1;
@@ -663,7 +671,7 @@ int lockdep_parser_feed(LockdepParser *p, const void *data, size_t size) {
         const char *last = pos < size ? memrchr(buf + pos, '\n', size - pos) : NULL;
         size_t end = last ? (size_t) (last - buf) + 1 : pos;
 
-        r = process_complete(p, buf + pos, end - pos);
+        r = process_complete(p, buf + pos, end - pos, p->offset + pos);
         if (r < 0)
                 return r;
 
@@ -672,7 +680,9 @@ int lockdep_parser_feed(LockdepParser *p, const void *data, size_t size) {
                 if (strbuf_append(&p->partial, buf + end, take) < 0)
                         return -ENOMEM;
                 p->partial_cut = take < size - end;
+                p->partial_bytes = size - end;
         }
+        p->offset += size;
         return p->error;
 }
 
@@ -695,7 +705,8 @@ int lockdep_parser_feed_record(LockdepParser *p, const LockdepRecord *rec) {
         strbuf_truncate(&p->line, 0);
         if (strbuf_append(&p->line, rec->text, MIN(rec->len, p->o.max_line)) < 0)
                 return -ENOMEM;
-        r = message(p, p->line.s, p->line.len, &pf, p->lineno);
+        r = message(p, p->line.s, p->line.len, &pf, p->lineno, rec->pos);
+        p->next_record_pos = rec->pos + 1;
         return r;
 }
 
@@ -708,14 +719,33 @@ int lockdep_parser_finish(LockdepParser *p) {
                 return p->error;
         if (p->partial.len > 0 || p->partial_cut) {
                 p->lineno++;
-                r = physical_line(p, p->partial.s, p->partial.len, p->lineno);
+                r = physical_line(p, p->partial.s, p->partial.len, p->lineno, p->offset - p->partial_bytes);
                 strbuf_truncate(&p->partial, 0);
                 p->partial_cut = false;
+                p->partial_bytes = 0;
                 if (r < 0)
                         return r;
         }
         r = assemble_finish(p);
         return r < 0 ? r : p->error;
+}
+
+int lockdep_parser_resume_pos(const LockdepParser *p, uint64_t *ret) {
+        if (p->r.open) {
+                *ret = p->r.first_pos;
+                return 1;
+        }
+        *ret = p->next_record_pos > 0 ? p->next_record_pos : p->offset - p->partial_bytes;
+        return 0;
+}
+
+int lockdep_parser_flush_idle(LockdepParser *p) {
+        if (!p->r.open || p->error < 0)
+                return 0;
+        if (!(p->r.sec == SEC_HELD || (p->r.sec == SEC_BT && p->r.bt_frames > 0)))
+                return 0;
+        int r = end_report(p, false);
+        return r < 0 ? r : 1;
 }
 
 int lockdep_parser_new(const LockdepOptions *o, LockdepParser **ret) {

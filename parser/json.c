@@ -7,67 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "parser-internal.h"
-
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-        unsigned c = s[0];
-        size_t len;
-        unsigned min;
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf)
-                len = 2, min = 0x80;
-        else if (c >= 0xe0 && c <= 0xef)
-                len = 3, min = 0x800;
-        else if (c >= 0xf0 && c <= 0xf4)
-                len = 4, min = 0x10000;
-        else
-                return 0;
-        if (n < len)
-                return 0;
-        unsigned cp = c & (0x7f >> len);
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = cp << 6 | (s[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return len;
-}
-
-static int json_str(StrBuf *b, const char *s) {
-        static const char hex[] = "0123456789abcdef";
-        if (!s)
-                return strbuf_puts(b, "null");
-        size_t n = strlen(s);
-        if (strbuf_reserve(b, n + 2) < 0 || strbuf_appendc(b, '"') < 0)
-                return -ENOMEM;
-        for (size_t i = 0; i < n;) {
-                unsigned char c = (unsigned char) s[i];
-                size_t k;
-                int r;
-                if (c == '"' || c == '\\') {
-                        char e[2] = { '\\', (char) c };
-                        r = strbuf_append(b, e, 2);
-                        k = 1;
-                } else if (c < 0x20 || c == 0x7f) {
-                        char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-                        r = strbuf_append(b, e, 6);
-                        k = 1;
-                } else if ((k = utf8_len((const unsigned char *) s + i, n - i)) > 0)
-                        r = strbuf_append(b, s + i, k);
-                else {
-                        r = strbuf_puts(b, "\\ufffd");
-                        k = 1;
-                }
-                if (r < 0)
-                        return r;
-                i += k;
-        }
-        return strbuf_appendc(b, '"');
-}
 
 static int json_key(StrBuf *b, bool *first, const char *k) {
         int r = strbuf_puts(b, *first ? "\"" : ",\"");
@@ -81,7 +22,7 @@ static int json_strv(StrBuf *b, char *const *v, size_t n) {
         if (strbuf_appendc(b, '[') < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                if ((i && strbuf_appendc(b, ',') < 0) || json_str(b, v[i]) < 0)
+                if ((i && strbuf_appendc(b, ',') < 0) || json_append_str(b, v[i]) < 0)
                         return -ENOMEM;
         return strbuf_appendc(b, ']');
 }
@@ -90,14 +31,14 @@ static int json_lock(StrBuf *b, const LockdepLock *l) {
         bool first = true;
         if (strbuf_appendc(b, '{') < 0)
                 return -ENOMEM;
-        if (json_key(b, &first, "class") < 0 || json_str(b, l->class) < 0 ||
-            json_key(b, &first, "canonical") < 0 || json_str(b, l->canonical) < 0)
+        if (json_key(b, &first, "class") < 0 || json_append_str(b, l->class) < 0 ||
+            json_key(b, &first, "canonical") < 0 || json_append_str(b, l->canonical) < 0)
                 return -ENOMEM;
-        if (l->usage && (json_key(b, &first, "usage") < 0 || json_str(b, l->usage) < 0))
+        if (l->usage && (json_key(b, &first, "usage") < 0 || json_append_str(b, l->usage) < 0))
                 return -ENOMEM;
-        if (l->wait && (json_key(b, &first, "wait") < 0 || json_str(b, l->wait) < 0))
+        if (l->wait && (json_key(b, &first, "wait") < 0 || json_append_str(b, l->wait) < 0))
                 return -ENOMEM;
-        if (l->at && (json_key(b, &first, "at") < 0 || json_str(b, l->at) < 0))
+        if (l->at && (json_key(b, &first, "at") < 0 || json_append_str(b, l->at) < 0))
                 return -ENOMEM;
         return strbuf_appendc(b, '}');
 }
@@ -105,7 +46,7 @@ static int json_lock(StrBuf *b, const LockdepLock *l) {
 static int opt_str(StrBuf *b, bool *first, const char *k, const char *v) {
         if (!v)
                 return 0;
-        return json_key(b, first, k) < 0 || json_str(b, v) < 0 ? -ENOMEM : 0;
+        return json_key(b, first, k) < 0 || json_append_str(b, v) < 0 ? -ENOMEM : 0;
 }
 
 int lockdep_report_to_json(const LockdepReport *r, char **ret) {
@@ -120,7 +61,7 @@ int lockdep_report_to_json(const LockdepReport *r, char **ret) {
 
         CHECK(strbuf_appendc(&b, '{'));
         CHECK(json_key(&b, &f, "kind"));
-        CHECK(json_str(&b, lockdep_kind_to_string(r->kind)));
+        CHECK(json_append_str(&b, lockdep_kind_to_string(r->kind)));
         CHECK(opt_str(&b, &f, "title", r->title));
         CHECK(opt_str(&b, &f, "kernel", r->kernel));
         CHECK(opt_str(&b, &f, "tainted", r->tainted));
@@ -152,9 +93,9 @@ int lockdep_report_to_json(const LockdepReport *r, char **ret) {
                 for (size_t i = 0; i < r->n_chain; i++) {
                         const LockdepChainEntry *c = &r->chain[i];
                         CHECK(strbuf_printf(&b, "%s{\"n\":%u,\"class\":", i ? "," : "", c->n));
-                        CHECK(json_str(&b, c->lock.class));
+                        CHECK(json_append_str(&b, c->lock.class));
                         CHECK(strbuf_puts(&b, ",\"canonical\":"));
-                        CHECK(json_str(&b, c->lock.canonical));
+                        CHECK(json_append_str(&b, c->lock.canonical));
                         CHECK(strbuf_puts(&b, ",\"stack\":"));
                         CHECK(json_strv(&b, c->stack, c->n_stack));
                         CHECK(strbuf_appendc(&b, '}'));
@@ -173,7 +114,7 @@ int lockdep_report_to_json(const LockdepReport *r, char **ret) {
         CHECK(json_key(&b, &f, "backtrace"));
         CHECK(json_strv(&b, r->backtrace, r->n_backtrace));
         CHECK(json_key(&b, &f, "signature"));
-        CHECK(json_str(&b, r->signature));
+        CHECK(json_append_str(&b, r->signature));
         CHECK(json_key(&b, &f, "sig_version"));
         CHECK(strbuf_printf(&b, "%u", r->sig_version));
         CHECK(opt_str(&b, &f, "key", r->key));

@@ -107,6 +107,7 @@ typedef struct LockdepReport {
         unsigned last_line;   /* of the last line that belongs to the report */
         bool has_ts;
         uint64_t ts_usec;     /* timestamp of the title line, when printed */
+        uint64_t first_pos;   /* byte offset of the title line (feed) or its record's pos */
 
         char *text;           /* the report's own lines, prefixes stripped, foreign lines dropped */
         size_t text_len;
@@ -172,9 +173,20 @@ typedef struct LockdepRecord {
         uint64_t ts_usec;
         char caller_kind;   /* 'T', 'C', or 0 when unknown (journal) */
         unsigned caller_id;
-        bool continuation;  /* a kmsg '+'/'c' fragment that continues the previous record's line */
+        uint64_t pos;       /* the caller's position of this record (seq, time), reported back */
 } LockdepRecord;
 int lockdep_parser_feed_record(LockdepParser *p, const LockdepRecord *r);
+
+/* Where must reading resume after a crash so that no report is lost? Returns 1 and the position
+ * of the first line (byte offset from the first byte fed) or record (its pos) of the report that
+ * is still open, 0 if none is open (everything fed so far is done with, but for an unterminated
+ * last line of a byte feed, whose offset is returned). */
+int lockdep_parser_resume_pos(const LockdepParser *p, uint64_t *ret);
+
+/* The input went quiet (a followed file or /dev/kmsg with no new data for a while): emit the open
+ * report if it is complete already (its backtrace was seen), so it does not wait for the next
+ * line. Returns 1 if a report was emitted, 0 if not. */
+int lockdep_parser_flush_idle(LockdepParser *p);
 
 /* End of input: a report in progress is completed (truncated when it was cut short). */
 int lockdep_parser_finish(LockdepParser *p);

@@ -865,6 +865,7 @@ int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepR
                 .pid = -1,
                 .truncated = truncated,
                 .first_line = o->first_line,
+                .first_pos = o->first_pos,
                 .last_line = o->last_line,
                 .has_ts = o->has_ts,
                 .ts_usec = o->ts_usec,

@@ -56,6 +56,7 @@ typedef struct Line {
         const char *s;       /* NUL-terminated */
         size_t len;
         unsigned lineno;
+        uint64_t pos;        /* byte offset of the physical line, or the record's pos */
         bool has_ts;
         uint64_t ts_usec;
         char caller_kind;
@@ -76,6 +77,7 @@ typedef struct OpenReport {
         LockdepKind kind;
         Section sec;
         unsigned first_line, last_line;
+        uint64_t first_pos;
         bool has_ts;
         uint64_t ts_usec;
         char caller_kind;
@@ -112,7 +114,10 @@ struct LockdepParser {
         /* byte stream state */
         StrBuf partial;          /* an incomplete physical line carried between feeds */
         bool partial_cut;        /* the partial line exceeded max_line */
+        uint64_t partial_bytes;  /* input bytes behind the partial line (it may have been cut) */
+        uint64_t next_record_pos; /* record feeds: the pos after the last record */
         unsigned lineno;         /* physical lines completed so far */
+        uint64_t offset;         /* bytes fed so far, up to the start of the current chunk */
         bool last_was_cr;
 
         /* logical line state */

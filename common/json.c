@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * JSON string output for untrusted text: control characters are escaped and invalid UTF-8 becomes
+ * U+FFFD, so the result is valid UTF-8 JSON whatever the input bytes were.
+ */
+#include <string.h>
+
+#include "json.h"
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+size_t utf8_valid_len(const unsigned char *s, size_t n) {
+        unsigned c = s[0];
+        size_t len;
+        unsigned min;
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xc2 && c <= 0xdf)
+                len = 2, min = 0x80;
+        else if (c >= 0xe0 && c <= 0xef)
+                len = 3, min = 0x800;
+        else if (c >= 0xf0 && c <= 0xf4)
+                len = 4, min = 0x10000;
+        else
+                return 0;
+        if (n < len)
+                return 0;
+        unsigned cp = c & (0x7f >> len);
+        for (size_t i = 1; i < len; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (s[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return len;
+}
+
+int json_append_str(StrBuf *b, const char *s) {
+        static const char hex[] = "0123456789abcdef";
+        if (!s)
+                return strbuf_puts(b, "null");
+        size_t n = strlen(s);
+        if (strbuf_reserve(b, n + 2) < 0 || strbuf_appendc(b, '"') < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < n;) {
+                unsigned char c = (unsigned char) s[i];
+                size_t k;
+                int r;
+                if (c == '"' || c == '\\') {
+                        char e[2] = { '\\', (char) c };
+                        r = strbuf_append(b, e, 2);
+                        k = 1;
+                } else if (c < 0x20 || c == 0x7f) {
+                        char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+                        r = strbuf_append(b, e, 6);
+                        k = 1;
+                } else if ((k = utf8_valid_len((const unsigned char *) s + i, n - i)) > 0)
+                        r = strbuf_append(b, s + i, k);
+                else {
+                        r = strbuf_puts(b, "\\ufffd");
+                        k = 1;
+                }
+                if (r < 0)
+                        return r;
+                i += k;
+        }
+        return strbuf_appendc(b, '"');
+}
+
