@@ -28,7 +28,7 @@
 
 /* One anchored pattern; the (*MARK) names the kind. Checked only at scan candidates. */
 static const char title_pattern[] =
-        "(?:\\[ (?:INFO|BUG|ERR): |WARNING: )(?:"
+        "(?:(?:\\[ (?:INFO|BUG|ERR): |WARNING: )(?:"
         "possible circular locking dependency detected(*MARK:circular)"
         "|possible recursive locking detected(*MARK:recursive)"
         "|inconsistent lock state(*MARK:inconsistent)"
@@ -45,13 +45,15 @@ static const char title_pattern[] =
         "|chain_key collision(*MARK:chain_key_collision)"
         "|suspicious RCU usage(*MARK:suspicious_rcu)"
         "|suspicious rcu_dereference_check\\(\\) usage(*MARK:suspicious_rcu)"
-        "|(?:CPU: \\d+ PID: \\d+ )?at kernel/(?:locking/)?lockdep\\.c:(*MARK:internal)"
         ")"
         "|BUG: (?:MAX_\\w+ too low!(*MARK:capacity)"
-        "|key \\S+ (?:not in \\.data!|has not been registered!)(*MARK:internal)"
-        "|looking up invalid subclass(*MARK:internal))"
-        "|INFO: (?:trying to register non-static key(*MARK:non_static_key)"
-        "|lockdep is turned off(*MARK:off))";
+        "|key \\S+ (?:not in \\.data!|has not been registered!)(*MARK:internal))"
+        "|INFO: (?:trying to register non-static key\\.?(*MARK:non_static_key)"
+        "|lockdep is turned off\\.?(*MARK:off))"
+        ")[ .!\\]]*$"
+        /* these carry details after the phrase */
+        "|BUG: looking up invalid subclass: \\d+(*MARK:internal)"
+        "|WARNING: (?:CPU: \\d+ (?:UID: \\d+ )?PID: \\d+ )?at kernel/(?:locking/)?lockdep\\.c:\\d+(*MARK:internal)";
 
 int title_compile(LockdepParser *p);
 int title_compile(LockdepParser *p) {
@@ -153,9 +155,7 @@ static void open_reset(OpenReport *o) {
         o->open = false;
 }
 
-static int accept_line(LockdepParser *p, const Line *l) {
-        OpenReport *o = &p->r;
-
+static int accept_line(OpenReport *o, const Line *l) {
         pending_clear(o); /* whatever was pending turned out to be foreign */
         if (o->n_lines == o->n_lines_cap) {
                 size_t cap = MAX(o->n_lines_cap * 2, (size_t) 64);
@@ -171,27 +171,8 @@ static int accept_line(LockdepParser *p, const Line *l) {
         o->last_line = l->lineno;
         o->keep_len = o->text.len;
         o->keep_lines = o->n_lines;
+        o->foreign_run = 0;
         return 0;
-}
-
-static int close_report(LockdepParser *p, bool truncated) {
-        OpenReport *o = &p->r;
-        LockdepReport rep = {};
-        int r;
-
-        if (!o->open)
-                return 0;
-        r = report_build(p, o, truncated, &rep);
-        if (r >= 0)
-                r = emit(p, LOCKDEP_EVENT_REPORT, NULL, &rep);
-        report_done(&rep);
-        /* pending lines are handed back to the caller by end_report() */
-        strbuf_truncate(&o->text, 0);
-        o->n_lines = 0;
-        free(o->context);
-        o->context = NULL;
-        o->open = false;
-        return r;
 }
 
 static bool report_complete(const OpenReport *o) {
@@ -200,16 +181,23 @@ static bool report_complete(const OpenReport *o) {
         return o->sec == SEC_BT && o->bt_frames > 0;
 }
 
-/* Ends the open report and replays the lines that were held back as possibly foreign. */
-static int end_report(LockdepParser *p, bool force_truncated) {
-        OpenReport *o = &p->r;
-        size_t n = o->n_pending;
+/* Ends a report: builds it, hands it out, then replays the lines that were held back as possibly
+ * foreign (they may start something else). Truncated unless its end was seen, or forced. */
+static int end_report(LockdepParser *p, OpenReport *o, bool force_truncated) {
         struct { char *s; size_t len; Line l; } replay[PENDING_MAX];
+        size_t n = o->n_pending;
+        LockdepReport rep = {};
         int r;
 
+        if (!o->open)
+                return 0;
         memcpy(replay, o->pending, sizeof(replay[0]) * n);
         o->n_pending = 0;
-        r = close_report(p, force_truncated || !report_complete(o));
+        r = report_build(p, o, force_truncated || !report_complete(o), &rep);
+        if (r >= 0)
+                r = emit(p, LOCKDEP_EVENT_REPORT, NULL, &rep);
+        report_done(&rep);
+        open_reset(o);
         for (size_t i = 0; i < n; i++) {
                 Line l = replay[i].l;
                 l.s = replay[i].s;
@@ -218,6 +206,18 @@ static int end_report(LockdepParser *p, bool force_truncated) {
                 free(replay[i].s);
         }
         return r;
+}
+
+static int end_all(LockdepParser *p, bool only_complete) {
+        for (size_t i = 0; i < OPEN_MAX; i++) {
+                OpenReport *o = &p->slots[i];
+                if (!o->open || (only_complete && !report_complete(o)))
+                        continue;
+                int r = end_report(p, o, false);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 static int hold_pending(OpenReport *o, const Line *l) {
@@ -231,9 +231,50 @@ static int hold_pending(OpenReport *o, const Line *l) {
         return 0;
 }
 
-static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t title_off) {
-        OpenReport *o = &p->r;
+static bool same_caller(const OpenReport *o, const Line *l) {
+        return o->caller_kind == l->caller_kind && o->caller_id == l->caller_id;
+}
 
+/* The open report a line belongs to: the one of its caller id; without caller ids (journal,
+ * bare dmesg) there is only ever one. */
+static OpenReport *slot_of(LockdepParser *p, const Line *l) {
+        OpenReport *any = NULL;
+        for (size_t i = 0; i < OPEN_MAX; i++) {
+                OpenReport *o = &p->slots[i];
+                if (!o->open)
+                        continue;
+                if (!o->caller_kind || !l->caller_kind || same_caller(o, l))
+                        return o;
+                any = o;
+        }
+        (void) any;
+        return NULL;
+}
+
+static bool any_open(const LockdepParser *p) {
+        for (size_t i = 0; i < OPEN_MAX; i++)
+                if (p->slots[i].open)
+                        return true;
+        return false;
+}
+
+static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t title_off) {
+        OpenReport *o = NULL;
+        int r;
+
+        /* a free slot, or else the report that started first makes room */
+        for (size_t i = 0; i < OPEN_MAX && !o; i++)
+                if (!p->slots[i].open)
+                        o = &p->slots[i];
+        if (!o) {
+                o = &p->slots[0];
+                for (size_t i = 1; i < OPEN_MAX; i++)
+                        if (p->slots[i].first_pos < o->first_pos)
+                                o = &p->slots[i];
+                r = end_report(p, o, false);
+                if (r < 0)
+                        return r;
+        }
         open_reset(o);
         o->open = true;
         o->kind = kind;
@@ -257,7 +298,7 @@ static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t
         Line t = *l;
         t.s += title_off;
         t.len -= title_off;
-        return accept_line(p, &t);
+        return accept_line(o, &t);
 }
 
 /* Could this line be part of a lockdep report body? Generous: it only has to stop a report from
@@ -270,8 +311,8 @@ static bool body_line_plausible(const char *s, size_t n) {
                 "depth", "safe", "interrupts", "+0x", "/", "{", "}",
         };
         if (n == 0 || s[0] == ' ' || s[0] == '\t' || s[0] == '#' || s[0] == '(' || s[0] == '[' ||
-            s[0] == '.')
-                return true;
+            s[0] == '.' || s[0] == '-' || s[0] == '=' || (s[0] >= '0' && s[0] <= '9'))
+                return true; /* also the kernel ident line "4.15.0+ #221 Not tainted" and rules */
         for (size_t i = 0; i < ELEMENTSOF(words); i++)
                 if (memmem(s, n, words[i], strlen(words[i])))
                         return true;
@@ -293,15 +334,15 @@ static unsigned bt_structure(const char *s, size_t n) {
                 return SEEN_CPU;
         if (STARTSWITH(s, n, "Hardware name: "))
                 return SEEN_HW;
-        if (STARTSWITH(s, n, "Call Trace:") || STARTSWITH(s, n, "Call trace:"))
+        if (STARTSWITH(s, n, "Call Trace:") || STARTSWITH(s, n, "Call trace:") || STARTSWITH(s, n, "Backtrace:"))
                 return SEEN_CALLTRACE;
         return 0;
 }
 
-static int body_line(LockdepParser *p, const Line *l) {
-        OpenReport *o = &p->r;
+static int body_line(LockdepParser *p, OpenReport *o, const Line *l) {
         const char *s = l->s;
         size_t n = l->len;
+        int r;
 
         switch (o->sec) {
         case SEC_BODY:
@@ -309,24 +350,25 @@ static int body_line(LockdepParser *p, const Line *l) {
                         o->sec = SEC_BT_PRE;
                         o->bt_pre_lines = 0;
                         o->seen = 0;
-                        return accept_line(p, l);
+                        return accept_line(o, l);
                 }
                 if (o->kind == LOCKDEP_RETURN_TO_USER && is_held_header(s, n)) {
                         o->sec = SEC_HELD;
-                        return accept_line(p, l);
+                        return accept_line(o, l);
                 }
                 if (!body_line_plausible(s, n)) {
                         if (++o->unknown_run > UNKNOWN_RUN_MAX)
-                                return close_report(p, true);
+                                return end_report(p, o, true);
                         return 0;
                 }
                 o->unknown_run = 0;
-                return accept_line(p, l);
+                return accept_line(o, l);
 
         case SEC_HELD:
                 if (is_held_entry_text(s, n))
-                        return accept_line(p, l);
-                return end_report(p, false) < 0 ? p->error : assemble_line(p, l);
+                        return accept_line(o, l);
+                r = end_report(p, o, false);
+                return r < 0 ? r : assemble_line(p, l);
 
         case SEC_BT_PRE:
                 if (is_backtrace_line(s, n)) {
@@ -334,35 +376,33 @@ static int body_line(LockdepParser *p, const Line *l) {
                         o->n_backtraces++;
                         o->bt_frames = is_frame_line(s, n);
                         o->seen = bt_structure(s, n);
-                        return accept_line(p, l);
+                        return accept_line(o, l);
                 }
                 if (++o->bt_pre_lines > BT_PRE_MAX)
-                        return close_report(p, true);
-                return accept_line(p, l);
+                        return end_report(p, o, true);
+                return accept_line(o, l);
 
         case SEC_BT: {
                 unsigned st = bt_structure(s, n);
                 bool frame = is_frame_line(s, n);
 
-                if (st & o->seen) /* a second CPU:/Hardware/Call Trace line: another dump */
-                        return end_report(p, false) < 0 ? p->error : assemble_line(p, l);
+                if (st & o->seen) { /* a second CPU:/Hardware/Call Trace line: another dump */
+                        r = end_report(p, o, false);
+                        return r < 0 ? r : assemble_line(p, l);
+                }
                 if (frame || is_backtrace_line(s, n)) {
                         o->seen |= st;
                         o->bt_frames += frame;
-                        return accept_line(p, l);
+                        return accept_line(o, l);
                 }
                 if (o->kind == LOCKDEP_NESTED_LOCK_NOT_TAKEN && o->n_backtraces == 1 &&
                     STARTSWITH(s, n, "other info that might help us debug this:")) {
                         o->sec = SEC_BODY;
-                        return accept_line(p, l);
+                        return accept_line(o, l);
                 }
-                if (STARTSWITH(s, n, "---[ end trace")) {
-                        int r = accept_line(p, l);
-                        return r < 0 ? r : end_report(p, false);
-                }
-                if (o->n_pending < PENDING_MAX && n > 0)
+                if (o->n_pending < PENDING_MAX && n > 0 && !STARTSWITH(s, n, "---[ end trace"))
                         return hold_pending(o, l);
-                int r = end_report(p, false);
+                r = end_report(p, o, false);
                 return r < 0 ? r : assemble_line(p, l);
         }
         }
@@ -382,11 +422,9 @@ static int check_boot(LockdepParser *p, const Line *l) {
         }
         if (!boot)
                 return 0;
-        if (p->r.open) {
-                int r = end_report(p, true);
-                if (r < 0)
-                        return r;
-        }
+        int r = end_all(p, false);
+        if (r < 0)
+                return r;
         return emit(p, LOCKDEP_EVENT_BOOT, l, NULL);
 }
 
@@ -395,17 +433,28 @@ static int remember_context(LockdepParser *p, const Line *l) {
         return strbuf_append(&p->prev_msg, l->s, MIN(l->len, (size_t) 512));
 }
 
+/* Lines of other callers while reports are open: a finished dump_stack() followed by enough of
+ * them has ended; a report whose caller went silent for very long is given up. */
+static int foreign_line(LockdepParser *p, const Line *l) {
+        for (size_t i = 0; i < OPEN_MAX; i++) {
+                OpenReport *o = &p->slots[i];
+                if (!o->open || same_caller(o, l))
+                        continue;
+                if (++o->foreign_run > (o->sec == SEC_BT ? FOREIGN_BT_MAX : FOREIGN_MAX)) {
+                        int r = end_report(p, o, false);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
 int assemble_line(LockdepParser *p, const Line *l) {
-        OpenReport *o = &p->r;
         size_t off = 0;
         int r, k;
 
         if (p->error < 0)
                 return p->error;
-
-        /* printed by another task or CPU: only a title or a new boot concern the open report */
-        bool foreign = o->open && o->caller_kind && l->caller_kind &&
-                       (l->caller_kind != o->caller_kind || l->caller_id != o->caller_id);
 
         r = check_boot(p, l);
         if (r < 0)
@@ -421,34 +470,30 @@ int assemble_line(LockdepParser *p, const Line *l) {
                 k = _LOCKDEP_KIND_INVALID;
         }
 
+        OpenReport *o = slot_of(p, l);
         if (k >= 0) {
-                if (o->open) {
-                        r = end_report(p, true);
+                if (o) { /* the same caller starts over: its previous report has ended */
+                        r = end_report(p, o, false);
                         if (r < 0)
                                 return r;
                 }
                 r = open_report(p, l, k, off);
-        } else if (foreign) {
-                /* a finished dump_stack() followed by other callers' output has ended */
-                if (++o->foreign_run > (o->sec == SEC_BT ? FOREIGN_BT_MAX : FOREIGN_MAX))
-                        r = end_report(p, false);
-        } else if (o->open) {
-                o->foreign_run = 0;
-                r = body_line(p, l);
+        } else if (o) {
+                r = body_line(p, o, l);
                 if (r >= 0 && o->open &&
                     (o->n_lines >= p->o.max_report_lines || o->text.len >= p->o.max_report_bytes))
-                        r = end_report(p, true);
+                        r = end_report(p, o, true);
         } else
                 r = 0;
+        if (r >= 0 && any_open(p) && l->caller_kind)
+                r = foreign_line(p, l);
         if (r < 0)
                 return r;
         return remember_context(p, l);
 }
 
 int assemble_finish(LockdepParser *p) {
-        if (!p->r.open)
-                return 0;
-        return end_report(p, false);
+        return end_all(p, false);
 }
 
 /* ---- physical lines ----------------------------------------------------------------------- */
@@ -544,12 +589,17 @@ static int physical_line(LockdepParser *p, const char *line, size_t n, unsigned 
                 size_t w = 0;
                 while (w < n && w < p->prev_prefix_width && s[w] == ' ')
                         w++;
-                if (w == p->prev_prefix_width)
-                        pf.width = w;
-                pf.has_ts = p->prev_has_ts;
-                pf.ts_usec = p->prev_ts;
-                pf.caller_kind = p->prev_caller_kind;
-                pf.caller_id = p->prev_caller_id;
+                if (w == p->prev_prefix_width || p->prev_caller_kind == 0) {
+                        if (w == p->prev_prefix_width)
+                                pf.width = w;
+                        pf.has_ts = p->prev_has_ts;
+                        pf.ts_usec = p->prev_ts;
+                        pf.caller_kind = p->prev_caller_kind;
+                        pf.caller_id = p->prev_caller_id;
+                } else
+                        /* a log with caller ids and a line with none, not even the indentation
+                         * of a continuation: something else printed it (a test harness) */
+                        pf.caller_kind = '?';
         }
         return message(p, s + pf.width, n - pf.width, &pf, lineno, pos);
 }
@@ -595,7 +645,7 @@ static int process_complete(LockdepParser *p, const char *buf, size_t n, uint64_
         size_t pos = 0;
 
         while (pos < n && p->error >= 0) {
-                if (p->r.open) {
+                if (any_open(p)) {
                         const char *nl = memchr(buf + pos, '\n', n - pos);
                         size_t len = nl - (buf + pos);
                         p->lineno++;
@@ -657,7 +707,6 @@ int lockdep_parser_feed(LockdepParser *p, const void *data, size_t size) {
                         p->offset += size;
                         return 0;
                 }
-                p->partial_bytes += take + 1;
                 p->lineno++;
                 r = physical_line(p, p->partial.s, p->partial.len, p->lineno, p->offset - p->partial_bytes);
                 strbuf_truncate(&p->partial, 0);
@@ -731,8 +780,15 @@ int lockdep_parser_finish(LockdepParser *p) {
 }
 
 int lockdep_parser_resume_pos(const LockdepParser *p, uint64_t *ret) {
-        if (p->r.open) {
-                *ret = p->r.first_pos;
+        bool open = false;
+        uint64_t pos = UINT64_MAX;
+        for (size_t i = 0; i < OPEN_MAX; i++)
+                if (p->slots[i].open) {
+                        open = true;
+                        pos = MIN(pos, p->slots[i].first_pos);
+                }
+        if (open) {
+                *ret = pos;
                 return 1;
         }
         *ret = p->next_record_pos > 0 ? p->next_record_pos : p->offset - p->partial_bytes;
@@ -740,12 +796,19 @@ int lockdep_parser_resume_pos(const LockdepParser *p, uint64_t *ret) {
 }
 
 int lockdep_parser_flush_idle(LockdepParser *p) {
-        if (!p->r.open || p->error < 0)
-                return 0;
-        if (!(p->r.sec == SEC_HELD || (p->r.sec == SEC_BT && p->r.bt_frames > 0)))
-                return 0;
-        int r = end_report(p, false);
-        return r < 0 ? r : 1;
+        unsigned n = 0;
+        if (p->error < 0)
+                return p->error;
+        for (size_t i = 0; i < OPEN_MAX; i++) {
+                OpenReport *o = &p->slots[i];
+                if (!o->open || !report_complete(o))
+                        continue;
+                int r = end_report(p, o, false);
+                if (r < 0)
+                        return r;
+                n++;
+        }
+        return n > 0;
 }
 
 int lockdep_parser_new(const LockdepOptions *o, LockdepParser **ret) {
@@ -785,9 +848,11 @@ fail:
 LockdepParser *lockdep_parser_free(LockdepParser *p) {
         if (!p)
                 return NULL;
-        open_reset(&p->r);
-        strbuf_done(&p->r.text);
-        free(p->r.lineno);
+        for (size_t i = 0; i < OPEN_MAX; i++) {
+                open_reset(&p->slots[i]);
+                strbuf_done(&p->slots[i].text);
+                free(p->slots[i].lineno);
+        }
         strbuf_done(&p->partial);
         strbuf_done(&p->prev_msg);
         strbuf_done(&p->scratch);

@@ -76,6 +76,8 @@ static bool frame_function(const char *s, size_t n, const char **ret_fn, size_t 
         while (t < e && !is_space(*t) && *t != ')')
                 t++;
         const char *plus = memmem_lit(p, t - p, "+0x");
+        if (!plus && t < e && *t == ')' && p > s && p[-1] == '(' && memmem_lit(t, e - t, " from ["))
+                plus = t;
         if (!plus) {
                 /* symbolizer: "fn file.c:123 [inline]" */
                 if (t == p || !has_word_at_end(s, n, " [inline]"))
@@ -167,6 +169,13 @@ bool is_backtrace_line(const char *s, size_t n) {
                 if (startswith_n(s, n, heads[i], strlen(heads[i])))
                         return true;
         if (n == 23 && strspn(s, "=") == 23) /* 2.6 dump_stack() closing rule */
+                return true;
+        /* arm: " r5:81170f7c r4:00000000" register lines and "1e80: ffffffff ..." stack dumps */
+        const char *p = skip_space(s, s + n);
+        size_t m = s + n - p;
+        if (m >= 4 && p[0] == 'r' && is_digit(p[1]) && memchr(p, ':', MIN(m, (size_t) 4)))
+                return true;
+        if (m >= 6 && is_hex(p[0]) && is_hex(p[1]) && is_hex(p[2]) && is_hex(p[3]) && p[4] == ':' && p[5] == ' ')
                 return true;
         return is_frame_line(s, n) || is_register_line(s, n) || is_stack_words(s, n);
 }
@@ -318,6 +327,12 @@ oom:
 /* A bare class as printed in "Chain exists of" or after "but this task is not holding:". */
 static bool bare_class(const LockdepParser *p, const char *s, size_t n, LockdepLock *ret) {
         LockdepLock l = {};
+        while (n > 0 && is_space(*s))
+                s++, n--;
+        while (n > 0 && is_space(s[n - 1]))
+                n--;
+        if (n == 0 || memchr(s, ' ', n) || memchr(s, '\t', n))
+                return false;
         l.class = strndup_trim(s, n);
         if (!l.class || !*l.class) {
                 free(l.class);
@@ -543,6 +558,15 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
                         for (size_t i = 0; i < r->n_backtrace; i++)
                                 free(r->backtrace[i]);
                         r->n_backtrace = 0;
+                        goto next;
+                }
+                if (part != PART_BT && ((STARTSWITH(t, tn, "CPU: ") && memmem_lit(t, tn, "PID: ")) ||
+                                        STARTSWITH(t, tn, "Call Trace:") || STARTSWITH(t, tn, "Call trace:") ||
+                                        STARTSWITH(t, tn, "Backtrace:"))) {
+                        part = PART_BT;
+                        want = WANT_NONE;
+                        if (STARTSWITH(t, tn, "CPU: "))
+                                parse_cpu_line(t, tn, r);
                         goto next;
                 }
                 if (STARTSWITH(t, tn, "the existing dependency chain")) {
@@ -776,7 +800,7 @@ static char *site_function(const char *at) {
 /* The function a report is "in": the acquire site if it is not a locking primitive, else the first
  * backtrace frame outside lockdep and the locking code. */
 char *report_function(const LockdepReport *r) {
-        const LockdepLock *l = r->acquiring ? r->acquiring : r->n_held > 0 ? &r->held[r->n_held - 1] : NULL;
+        const LockdepLock *l = r->acquiring ? r->acquiring : r->n_held > 0 ? &r->held[0] : NULL;
         char *f = l ? site_function(l->at) : NULL;
         if (f)
                 return f;

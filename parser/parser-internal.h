@@ -71,6 +71,7 @@ typedef enum Section {
 } Section;
 
 #define PENDING_MAX 2
+#define OPEN_MAX 4
 
 typedef struct OpenReport {
         bool open;
@@ -133,7 +134,7 @@ struct LockdepParser {
         StrBuf scratch;          /* unescaped message */
         StrBuf line;             /* copy of the physical line being processed */
 
-        OpenReport r;
+        OpenReport slots[OPEN_MAX]; /* reports being assembled, one per caller id */
         int error;               /* sticky callback error */
 };
 

@@ -129,6 +129,8 @@ static const char *title_stem(LockdepKind k) {
                 return "lock held when returning to user space";
         case LOCKDEP_INVALID_WAIT_CONTEXT:
                 return "invalid wait context";
+        case LOCKDEP_NESTED_LOCK_NOT_TAKEN:
+                return "nested lock was not taken";
         case LOCKDEP_SUSPICIOUS_RCU:
                 return "suspicious RCU usage";
         case LOCKDEP_NON_STATIC_KEY:
