@@ -104,7 +104,9 @@ int title_match(LockdepParser *p, const char *s, size_t n, size_t *ret_off) {
                         continue;
                 if (w - s >= 2 && w[-1] == ' ' && w[-2] == '[')
                         w -= 2;
-                else if (w[-1] != ' ' && w[-1] != ']')
+                /* only right after a console timestamp or caller id: "...[ 12.3] WARNING: ..." */
+                size_t at = w - s;
+                if (!(at >= 1 && s[at - 1] == ']') && !(at >= 2 && s[at - 1] == ' ' && s[at - 2] == ']'))
                         continue;
                 int k = try_title_at(p, s, n, w - s);
                 if (k != _LOCKDEP_KIND_INVALID) {

@@ -200,7 +200,9 @@ bool is_locking_function(const char *fn, size_t n) {
                 "invalid_op", "panic", "__schedule_bug", "rcu_lock_acquire", "rcu_lock_release",
                 "lock_map_acquire", "lock_map_release", "touch_wq_lockdep_map", "kasan_",
                 "__sanitizer", "dump_header", "nmi_", "lock_torture", "_printk", "printk",
-                "vprintk", "console_", "debug_check", "sched_show_task", "show_trace",
+                "vprintk", "console_", "debug_check", "sched_show_task", "show_trace", "fixup_bug",
+                "do_trap", "exc_", "asm_exc_", "_copy_to_user", "_copy_from_user", "copy_to_user",
+                "copy_from_user", "__copy_", "should_fail",
         };
         for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
                 size_t k = strlen(prefixes[i]);
@@ -701,7 +703,7 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
                                         goto next;
                                 }
                         }
-                        if (want == WANT_MESSAGE && tn > 0 && !r->message) {
+                        if (want == WANT_MESSAGE && tn > 0 && !r->message && t[tn - 1] == '!') {
                                 /* "net/core/dev.c:1287 suspicious rcu_dereference_check() usage!" */
                                 const char *c = memchr(t, ':', tn);
                                 if (c && c + 1 < e && is_digit(c[1])) {
@@ -800,7 +802,9 @@ static char *site_function(const char *at) {
 /* The function a report is "in": the acquire site if it is not a locking primitive, else the first
  * backtrace frame outside lockdep and the locking code. */
 char *report_function(const LockdepReport *r) {
-        const LockdepLock *l = r->acquiring ? r->acquiring : r->n_held > 0 ? &r->held[0] : NULL;
+        const LockdepLock *l = r->acquiring;
+        if (!l && r->n_held > 0 && (r->kind == LOCKDEP_HELD_AT_EXIT || r->kind == LOCKDEP_RETURN_TO_USER))
+                l = &r->held[0];
         char *f = l ? site_function(l->at) : NULL;
         if (f)
                 return f;
@@ -902,7 +906,11 @@ int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepR
 
         *ret = r;
         r.title = strndup_trim(t, nl ? (size_t) (nl - t) : len);
-        r.text = strndup(t, len);
+        r.text = malloc(len + 1); /* the text may hold NUL bytes: no strndup() */
+        if (r.text) {
+                memcpy(r.text, t, len);
+                r.text[len] = 0;
+        }
         r.text_len = len;
         if (!r.title || !r.text)
                 goto oom;
