@@ -112,41 +112,6 @@ static int read_all(int fd, LockdepParser *p) {
         }
 }
 
-static int load_aliases_file(LockdepAliases *a, const char *path, bool must_exist) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        StrBuf b = {};
-        char tmp[4096];
-        unsigned bad = 0;
-
-        if (fd < 0) {
-                if (errno == ENOENT && !must_exist)
-                        return 0;
-                fprintf(stderr, "lockdepctl: cannot open alias table %s: %s\n", path, strerror(errno));
-                return -errno;
-        }
-        for (;;) {
-                ssize_t n = read(fd, tmp, sizeof(tmp));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 || b.len > 16 * 1024 * 1024) {
-                        fprintf(stderr, "lockdepctl: cannot read alias table %s\n", path);
-                        strbuf_done(&b);
-                        return -EIO;
-                }
-                if (n == 0)
-                        break;
-                if (strbuf_append(&b, tmp, n) < 0) {
-                        strbuf_done(&b);
-                        return -ENOMEM;
-                }
-        }
-        int r = lockdep_aliases_add_text(a, b.s ? b.s : "", b.len, &bad);
-        strbuf_done(&b);
-        if (r == -EINVAL)
-                fprintf(stderr, "lockdepctl: %s:%u: expected 'PRINTED = CANONICAL'\n", path, bad);
-        return r;
-}
-
 static void help(void) {
         printf("Usage: lockdepctl parse [OPTIONS] FILE...|-\n\n"
                "Find lockdep reports in saved kernel logs (dmesg, console, syslog, journalctl,\n"
@@ -198,20 +163,8 @@ int verb_parse(int argc, char **argv) {
                 return EXIT_USAGE;
         }
 
-        /* built-in table, or the installed copy when an administrator ships one; then user rules */
-        if (access(LOCKDEP_DATADIR "/aliases.conf", R_OK) == 0) {
-                r = lockdep_aliases_new_empty(&aliases);
-                if (r >= 0)
-                        r = load_aliases_file(aliases, LOCKDEP_DATADIR "/aliases.conf", true);
-        } else
-                r = lockdep_aliases_new(&aliases);
-        if (r >= 0)
-                r = load_aliases_file(aliases, aliases_file ? aliases_file : LOCKDEP_SYSCONFDIR "/lockdep-analyzer/aliases.conf",
-                                      aliases_file != NULL);
-        if (r < 0) {
-                lockdep_aliases_free(aliases);
+        if (load_aliases(aliases_file, &aliases) < 0)
                 return 1;
-        }
 
         static char outbuf[1 << 16];
         setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));

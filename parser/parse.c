@@ -846,11 +846,11 @@ static int set_cycle(LockdepReport *r) {
 }
 
 /* internal WARNs: "DEBUG_LOCKS_WARN_ON(...)" in or just before the report, else the WARN site */
-static int internal_message(const OpenReport *o, LockdepReport *r) {
+static int internal_message(const OpenReport *o, LockdepReport *r, bool *ret_context_used) {
         const char *t = o->text.s, *d = memmem_lit(t, o->text.len, "DEBUG_LOCKS_WARN_ON(");
         const char *ctx = o->context;
-        if (!d && ctx)
-                d = strstr(ctx, "DEBUG_LOCKS_WARN_ON(");
+        if (!d && ctx && (d = strstr(ctx, "DEBUG_LOCKS_WARN_ON(")))
+                *ret_context_used = true;
         if (d) {
                 const char *e = strchr(d, '\n');
                 r->message = e ? strndup(d, e - d) : strdup(d);
@@ -875,6 +875,7 @@ static int internal_message(const OpenReport *o, LockdepReport *r) {
         size_t fl;
         bool u;
         if (ctx && *ctx && !strstr(ctx, "cut here") && strlen(ctx) < 120 && !strchr(ctx, '[')) {
+                *ret_context_used = true;
                 r->message = strdup(ctx);
                 return r->message ? 0 : -ENOMEM;
         }
@@ -947,9 +948,24 @@ int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepR
                 r.message = strdup(m);
         }
         if (r.kind == LOCKDEP_INTERNAL && !r.message) {
-                q = internal_message(o, &r);
+                bool used = false;
+                q = internal_message(o, &r, &used);
                 if (q < 0)
                         goto fail;
+                if (used) {
+                        /* keep the message line with the stored text, so a reparse finds it */
+                        size_t cl = strlen(o->context);
+                        char *x = malloc(cl + 1 + len + 1);
+                        if (!x)
+                                goto oom;
+                        memcpy(x, o->context, cl);
+                        x[cl] = '\n';
+                        memcpy(x + cl + 1, t, len);
+                        x[cl + 1 + len] = 0;
+                        free(r.text);
+                        r.text = x;
+                        r.text_len = cl + 1 + len;
+                }
         }
         q = set_cycle(&r);
         if (q < 0)

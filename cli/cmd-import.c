@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lockdepctl import [--host NAME] [--boot-id ID] FILE...|-
+ *
+ * Parses saved logs into the database. Commits every IMPORT_BATCH reports or IMPORT_BYTES of input,
+ * so an interrupted import keeps what it committed; running it again skips the reports already
+ * stored (same boot and dedup key), so importing a file twice never duplicates anything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ingest.h"
+#include "lockdep.h"
+#include "lockdepctl.h"
+#include "macro.h"
+#include "store.h"
+
+#define CHUNK (1024 * 1024)
+#define IMPORT_BATCH 1000
+#define IMPORT_BYTES (64u * 1024 * 1024)
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void progress(const char *path, uint64_t done, uint64_t total, const Ingest *in, bool final) {
+        if (total > 0)
+                fprintf(stderr, "\r%s: %3u%% (%llu MB), %u reports", path, (unsigned) (done * 100 / total),
+                        (unsigned long long) (done >> 20), in->n_stored + in->n_duplicate);
+        else
+                fprintf(stderr, "\r%s: %llu MB, %u reports", path, (unsigned long long) (done >> 20),
+                        in->n_stored + in->n_duplicate);
+        if (final)
+                fputc('\n', stderr);
+}
+
+static int import_fd(Store *s, int fd, const char *path, Ingest *in, const LockdepAliases *aliases) {
+        _cleanup_free_ char *buf = malloc(CHUNK);
+        LockdepParser *p = NULL;
+        struct stat st;
+        uint64_t done = 0, since = 0, total = 0;
+        unsigned batch_start = 0;
+        bool tty = isatty(STDERR_FILENO);
+        int r;
+
+        if (!buf)
+                return -ENOMEM;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+                total = (uint64_t) st.st_size;
+        LockdepOptions o = { .callback = ingest_event, .userdata = in, .aliases = aliases };
+        r = lockdep_parser_new(&o, &p);
+        if (r < 0)
+                return r;
+        r = store_begin(s);
+        for (;;) {
+                if (r < 0)
+                        break;
+                ssize_t n = read(fd, buf, CHUNK);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        break;
+                }
+                if (n == 0) {
+                        r = lockdep_parser_finish(p);
+                        break;
+                }
+                r = lockdep_parser_feed(p, buf, (size_t) n);
+                done += (uint64_t) n;
+                since += (uint64_t) n;
+                if (r >= 0 && (in->n_stored - batch_start >= IMPORT_BATCH || since >= IMPORT_BYTES)) {
+                        r = store_commit(s);
+                        if (r >= 0)
+                                r = store_begin(s);
+                        batch_start = in->n_stored;
+                        since = 0;
+                        if (tty)
+                                progress(path, done, total, in, false);
+                }
+        }
+        if (r >= 0)
+                r = store_commit(s);
+        else
+                store_rollback(s);
+        if (tty && total > CHUNK)
+                progress(path, done, total, in, true);
+        lockdep_parser_free(p);
+        return r;
+}
+
+static void help(void) {
+        printf("Usage: lockdepctl [--db PATH] import [OPTIONS] FILE...|-\n\n"
+               "Parse saved kernel logs and store their lockdep reports. Importing the same\n"
+               "log again adds nothing.\n\n"
+               "Options:\n"
+               "  -h --help            Show this help\n"
+               "     --host NAME       Host the logs come from (default: this host's name)\n"
+               "     --boot-id ID      Boot the logs come from (default: one per kernel release)\n"
+               "     --aliases FILE    Add the class aliases of FILE\n");
+}
+
+int verb_import(int argc, char **argv) {
+        enum { ARG_HOST = 0x100, ARG_BOOT, ARG_ALIASES };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "host", required_argument, NULL, ARG_HOST },
+                { "boot-id", required_argument, NULL, ARG_BOOT },
+                { "aliases", required_argument, NULL, ARG_ALIASES },
+                {},
+        };
+        const char *host = NULL, *boot = NULL, *aliases_file = NULL;
+        char hostname[256] = "";
+        LockdepAliases *aliases = NULL;
+        unsigned stored = 0, dup = 0, groups = 0;
+        int c, ret = 0;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_HOST:
+                        host = optarg;
+                        break;
+                case ARG_BOOT:
+                        boot = optarg;
+                        break;
+                case ARG_ALIASES:
+                        aliases_file = optarg;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind >= argc) {
+                fprintf(stderr, "lockdepctl import: no input; give FILE... or - for stdin\n");
+                return EXIT_USAGE;
+        }
+        if (!host) {
+                gethostname(hostname, sizeof(hostname) - 1);
+                host = hostname;
+        }
+        if (load_aliases(aliases_file, &aliases) < 0)
+                return 1;
+        Store *s = open_db(false);
+        if (!s) {
+                lockdep_aliases_free(aliases);
+                return 1;
+        }
+
+        for (int i = optind; i < argc; i++) {
+                const char *path = argv[i];
+                bool is_stdin = strcmp(path, "-") == 0;
+                char source[4200];
+                _cleanup_free_ char *abs = is_stdin ? NULL : realpath(path, NULL);
+                int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0) {
+                        fprintf(stderr, "lockdepctl import: cannot open %s: %s\n", path, strerror(errno));
+                        ret = 1;
+                        continue;
+                }
+                snprintf(source, sizeof(source), "import:%s", is_stdin ? "-" : abs ? abs : path);
+                Ingest in = {
+                        .store = s,
+                        .origin = { .hostname = host, .boot_id = boot, .source = source, .realtime = now_usec() },
+                };
+                int r = import_fd(s, fd, path, &in, aliases);
+                if (!is_stdin)
+                        close(fd);
+                stored += in.n_stored;
+                dup += in.n_duplicate;
+                groups += in.n_new_groups;
+                if (r < 0) {
+                        fprintf(stderr, "lockdepctl import: %s: %s\n", path,
+                                store_error(s)[0] ? store_error(s) : strerror(-r));
+                        ret = 1;
+                }
+        }
+        printf("%u reports stored (%u new groups), %u already in the database\n", stored, groups, dup);
+        store_close(s);
+        lockdep_aliases_free(aliases);
+        return ret;
+}

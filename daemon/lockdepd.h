@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * lockdepd: sources (kmsg, journal, followed files) behind one SourceOps table feed parsers whose
+ * reports go into the store through ingest. Every batch of input is one transaction that also
+ * moves the source's cursor; a failed commit rewinds the source to its committed cursor and
+ * retries later, so nothing is lost and, thanks to dedup keys, nothing is stored twice.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "ingest.h"
+#include "lockdep.h"
+#include "store.h"
+
+#define RETRY_USEC (1000 * 1000)
+#define IDLE_USEC (250 * 1000)
+
+typedef struct Daemon Daemon;
+typedef struct Source Source;
+
+typedef struct SourceOps {
+        const char *kind;
+        int (*start)(Source *s);                /* open input, restore the cursor, add event sources */
+        int (*process)(Source *s, bool *ret_more); /* one batch inside a transaction; sets cursor */
+        int (*flush_idle)(Source *s);           /* emit complete reports after a quiet period */
+        int (*rewind)(Source *s);               /* back to the committed cursor after a failure */
+        void (*stop)(Source *s);
+} SourceOps;
+
+struct Source {
+        const SourceOps *ops;
+        Daemon *d;
+        char *name;                /* cursor key: "kmsg", "journal", "journal:DIR", "file:PATH" */
+        char *path;
+        void *priv;
+        sd_event_source *retry;    /* armed after a failed commit */
+        sd_event_source *idle;     /* armed when a parser holds a complete report */
+        bool failing;
+        unsigned failures;
+};
+
+typedef struct Config {
+        char *db;
+        bool kmsg;
+        char *kmsg_path;
+        bool journal;
+        char **journal_dirs;
+        size_t n_journal_dirs;
+        char **follow;
+        size_t n_follow;
+        bool web;
+        char *listen;
+        int log_level;
+} Config;
+
+struct Daemon {
+        Config cfg;
+        sd_event *event;
+        Store *store;
+        LockdepAliases *aliases;
+        Source **sources;
+        size_t n_sources;
+        char machine_id[33];
+        char boot_id[33];
+        char hostname[256];
+        unsigned n_reports, n_groups;
+};
+
+/* conf.c */
+void config_init(Config *c);
+void config_done(Config *c);
+/* key=value lines; returns 0, or -EINVAL with *ret_line set */
+int config_parse_text(Config *c, const char *text, unsigned *ret_line);
+int config_load_file(Config *c, const char *path, bool must_exist, unsigned *ret_line);
+
+/* source.c: runs a source's batches with commit/rewind/retry and the idle timer */
+int source_kick(Source *s);
+Source *source_new(Daemon *d, const SourceOps *ops, const char *name, const char *path);
+void source_free(Source *s);
+int source_arm_idle(Source *s);
+uint64_t now_realtime(void);
+void daemon_new_group(const LockdepReport *r, int64_t group, void *userdata);
+void daemon_status(Daemon *d);
+
+extern const SourceOps source_file_ops;
+extern const SourceOps source_kmsg_ops;
+extern const SourceOps source_journal_ops;

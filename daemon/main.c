@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lockdepd: watches the kernel log (/dev/kmsg, the journal, journal directories of other hosts,
+ * followed console logs), stores every lockdep report with its parsed chain and keeps the report
+ * groups current. See lockdepd(8).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-id128.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "lockdepd.h"
+#include "log.h"
+#include "macro.h"
+#include "strbuf.h"
+
+#define DEFAULT_CONFIG LOCKDEP_SYSCONFDIR "/lockdepd.conf"
+
+static void help(void) {
+        printf("Usage: lockdepd [OPTIONS]\n\n"
+               "Collect Linux lockdep reports from the kernel log into a database.\n\n"
+               "Options:\n"
+               "  -h --help               Show this help\n"
+               "     --version            Show the version\n"
+               "     --db PATH            Database (default: $STATE_DIRECTORY/lockdep.db or %s)\n"
+               "     --config FILE        Configuration file (default: %s)\n"
+               "     --check-config       Check the configuration and exit\n"
+               "     --kmsg PATH          Read kernel records from PATH instead of /dev/kmsg\n"
+               "     --no-kmsg            Do not read /dev/kmsg\n"
+               "     --no-journal         Do not read the local journal\n"
+               "     --journal-dir DIR    Also read the journal files in DIR (repeatable)\n"
+               "     --follow FILE        Follow a growing console log (repeatable)\n"
+               "     --no-web             Do not serve the web dashboard\n"
+               "     --listen ADDR:PORT   Web dashboard address (default 127.0.0.1:9465)\n"
+               "     --log-level LEVEL    emerg..debug or 0-7 (default info)\n",
+               LOCKDEP_DEFAULT_DB, DEFAULT_CONFIG);
+}
+
+typedef struct Args {
+        const char *config;
+        bool check_config;
+        Config flags;      /* what the command line set, applied over the file */
+        bool set_kmsg, set_journal, set_web;
+} Args;
+
+static int parse_argv(int argc, char **argv, Args *a) {
+        enum {
+                ARG_VERSION = 0x100, ARG_DB, ARG_CONFIG, ARG_CHECK, ARG_KMSG, ARG_NO_KMSG, ARG_NO_JOURNAL,
+                ARG_JOURNAL_DIR, ARG_FOLLOW, ARG_NO_WEB, ARG_LISTEN, ARG_LOG_LEVEL,
+        };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "db", required_argument, NULL, ARG_DB },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "check-config", no_argument, NULL, ARG_CHECK },
+                { "kmsg", required_argument, NULL, ARG_KMSG },
+                { "no-kmsg", no_argument, NULL, ARG_NO_KMSG },
+                { "no-journal", no_argument, NULL, ARG_NO_JOURNAL },
+                { "journal-dir", required_argument, NULL, ARG_JOURNAL_DIR },
+                { "follow", required_argument, NULL, ARG_FOLLOW },
+                { "no-web", no_argument, NULL, ARG_NO_WEB },
+                { "listen", required_argument, NULL, ARG_LISTEN },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                {},
+        };
+        StrBuf line = {};
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                const char *key = NULL;
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("lockdepd %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_CONFIG:
+                        a->config = optarg;
+                        continue;
+                case ARG_CHECK:
+                        a->check_config = true;
+                        continue;
+                case ARG_NO_KMSG:
+                        a->flags.kmsg = false;
+                        a->set_kmsg = true;
+                        continue;
+                case ARG_NO_JOURNAL:
+                        a->flags.journal = false;
+                        a->set_journal = true;
+                        continue;
+                case ARG_NO_WEB:
+                        a->flags.web = false;
+                        a->set_web = true;
+                        continue;
+                case ARG_DB:
+                        key = "db";
+                        break;
+                case ARG_KMSG:
+                        key = "kmsg-path";
+                        a->flags.kmsg = true;
+                        a->set_kmsg = true;
+                        break;
+                case ARG_JOURNAL_DIR:
+                        key = "journal-dir";
+                        break;
+                case ARG_FOLLOW:
+                        key = "follow";
+                        break;
+                case ARG_LISTEN:
+                        key = "listen";
+                        break;
+                case ARG_LOG_LEVEL:
+                        key = "log-level";
+                        break;
+                default:
+                        return -EINVAL;
+                }
+                /* flags share the config file's parser */
+                strbuf_truncate(&line, 0);
+                if (strbuf_printf(&line, "%s=%s", key, optarg) < 0)
+                        return -ENOMEM;
+                unsigned bad;
+                bool saved_kmsg = a->flags.kmsg;
+                if (config_parse_text(&a->flags, line.s, &bad) < 0) {
+                        fprintf(stderr, "lockdepd: invalid value for --%s: %s\n",
+                                !strcmp(key, "kmsg-path") ? "kmsg" : key, optarg);
+                        strbuf_done(&line);
+                        return -EINVAL;
+                }
+                a->flags.kmsg = saved_kmsg;
+        }
+        strbuf_done(&line);
+        if (optind < argc) {
+                fprintf(stderr, "lockdepd: unexpected argument '%s'\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+static int merge_flags(Config *c, Args *a) {
+        Config *f = &a->flags;
+        if (f->db && !(c->db = strdup(f->db)))
+                return -ENOMEM;
+        if (f->kmsg_path && !(c->kmsg_path = strdup(f->kmsg_path)))
+                return -ENOMEM;
+        if (f->listen && !(c->listen = strdup(f->listen)))
+                return -ENOMEM;
+        if (a->set_kmsg)
+                c->kmsg = f->kmsg;
+        if (a->set_journal)
+                c->journal = f->journal;
+        if (a->set_web)
+                c->web = f->web;
+        if (f->log_level != c->log_level && f->log_level != LOG_INFO)
+                c->log_level = f->log_level;
+        for (size_t i = 0; i < f->n_journal_dirs; i++) {
+                char **v = realloc(c->journal_dirs, (c->n_journal_dirs + 1) * sizeof(char *));
+                if (!v || !(v[c->n_journal_dirs] = strdup(f->journal_dirs[i])))
+                        return -ENOMEM;
+                c->journal_dirs = v;
+                c->n_journal_dirs++;
+        }
+        for (size_t i = 0; i < f->n_follow; i++) {
+                char **v = realloc(c->follow, (c->n_follow + 1) * sizeof(char *));
+                if (!v || !(v[c->n_follow] = strdup(f->follow[i])))
+                        return -ENOMEM;
+                c->follow = v;
+                c->n_follow++;
+        }
+        return 0;
+}
+
+static int add_source(Daemon *d, const SourceOps *ops, const char *name, const char *path, bool optional) {
+        Source *s = source_new(d, ops, name, path);
+        if (!s)
+                return log_error_errno(ENOMEM, "Out of memory");
+        Source **v = realloc(d->sources, (d->n_sources + 1) * sizeof(Source *));
+        if (!v) {
+                source_free(s);
+                return log_error_errno(ENOMEM, "Out of memory");
+        }
+        d->sources = v;
+        d->sources[d->n_sources++] = s;
+        int r = ops->start(s);
+        if (r < 0 && r != -ENOSPC && r != -EBUSY) {
+                if (optional) {
+                        log_notice("%s: not used: %s", name, strerror(-r));
+                        source_free(s);
+                        d->n_sources--;
+                        return 0;
+                }
+                return log_error_errno(r, "%s: cannot start: %m", name);
+        }
+        log_info("%s: reading%s%s", name, path ? " " : "", path ? path : "");
+        return 0;
+}
+
+static int load_aliases(Daemon *d) {
+        int r = lockdep_aliases_new(&d->aliases);
+        if (r < 0)
+                return r;
+        /* the user's table, as lockdepctl reads it */
+        FILE *f = fopen(LOCKDEP_SYSCONFDIR "/lockdep-analyzer/aliases.conf", "re");
+        if (!f)
+                return 0;
+        StrBuf b = {};
+        char tmp[4096];
+        size_t n;
+        while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0 && b.len < 1024 * 1024)
+                if (strbuf_append(&b, tmp, n) < 0)
+                        break;
+        fclose(f);
+        unsigned bad = 0;
+        r = lockdep_aliases_add_text(d->aliases, b.s ? b.s : "", b.len, &bad);
+        strbuf_done(&b);
+        if (r < 0)
+                log_warning("%s/lockdep-analyzer/aliases.conf:%u: ignoring the table, expected 'PRINTED = CANONICAL'",
+                            LOCKDEP_SYSCONFDIR, bad);
+        return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Daemon *d = userdata;
+        log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
+        (void) sd_notify(0, "STOPPING=1");
+        return sd_event_exit(d->event, 0);
+}
+
+static int run(int argc, char **argv) {
+        Args a = {};
+        Daemon d = {};
+        unsigned bad = 0;
+        int r;
+
+        config_init(&a.flags);
+        config_init(&d.cfg);
+        r = parse_argv(argc, argv, &a);
+        if (r <= 0)
+                goto out;
+        r = config_load_file(&d.cfg, a.config ? a.config : DEFAULT_CONFIG, a.config != NULL, &bad);
+        if (r == -EINVAL) {
+                log_error("%s:%u: invalid line (expected KEY = VALUE with a known key)",
+                          a.config ? a.config : DEFAULT_CONFIG, bad);
+                goto out;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Cannot read %s: %m", a.config ? a.config : DEFAULT_CONFIG);
+                goto out;
+        }
+        r = merge_flags(&d.cfg, &a);
+        if (r < 0)
+                goto out;
+        if (!d.cfg.db) {
+                const char *sd = getenv("STATE_DIRECTORY");
+                StrBuf b = {};
+                if (sd && strbuf_printf(&b, "%s/lockdep.db", sd) >= 0)
+                        d.cfg.db = strbuf_steal(&b);
+                else
+                        d.cfg.db = strdup(LOCKDEP_DEFAULT_DB);
+        }
+        log_set_max_level(d.cfg.log_level);
+        if (a.check_config) {
+                printf("configuration OK\n");
+                r = 0;
+                goto out;
+        }
+
+        r = store_open(d.cfg.db, STORE_CHECK, &d.store);
+        if (r < 0) {
+                log_error_errno(r, "Cannot open database %s: %s", d.cfg.db,
+                                store_error(d.store)[0] ? store_error(d.store) : strerror(-r));
+                goto out;
+        }
+        r = load_aliases(&d);
+        if (r < 0)
+                goto out;
+
+        sd_id128_t id;
+        if (sd_id128_get_machine(&id) >= 0)
+                sd_id128_to_string(id, d.machine_id);
+        if (sd_id128_get_boot(&id) >= 0)
+                sd_id128_to_string(id, d.boot_id);
+        gethostname(d.hostname, sizeof(d.hostname) - 1);
+
+        r = sd_event_default(&d.event);
+        if (r < 0)
+                goto out;
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        (void) sd_event_add_signal(d.event, NULL, SIGTERM, on_signal, &d);
+        (void) sd_event_add_signal(d.event, NULL, SIGINT, on_signal, &d);
+        (void) sd_event_set_watchdog(d.event, true);
+
+        if (d.cfg.kmsg) {
+                r = add_source(&d, &source_kmsg_ops, "kmsg", d.cfg.kmsg_path ? d.cfg.kmsg_path : "/dev/kmsg",
+                               d.cfg.kmsg_path == NULL);
+                if (r < 0)
+                        goto out;
+        }
+        if (d.cfg.journal) {
+                r = add_source(&d, &source_journal_ops, "journal", NULL, true);
+                if (r < 0)
+                        goto out;
+        }
+        for (size_t i = 0; i < d.cfg.n_journal_dirs; i++) {
+                StrBuf name = {};
+                if (strbuf_printf(&name, "journal:%s", d.cfg.journal_dirs[i]) < 0)
+                        goto out;
+                r = add_source(&d, &source_journal_ops, name.s, d.cfg.journal_dirs[i], false);
+                strbuf_done(&name);
+                if (r < 0)
+                        goto out;
+        }
+        for (size_t i = 0; i < d.cfg.n_follow; i++) {
+                StrBuf name = {};
+                if (strbuf_printf(&name, "file:%s", d.cfg.follow[i]) < 0)
+                        goto out;
+                r = add_source(&d, &source_file_ops, name.s, d.cfg.follow[i], false);
+                strbuf_done(&name);
+                if (r < 0)
+                        goto out;
+        }
+        if (d.n_sources == 0)
+                log_warning("No source is readable (no /dev/kmsg, no journal): only the database is served.");
+        if (d.cfg.web)
+                log_debug("The web dashboard is not part of this build yet; --no-web is implied.");
+
+        log_info("lockdepd %s running, database %s", PACKAGE_VERSION, d.cfg.db);
+        (void) sd_notify(0, "READY=1");
+        daemon_status(&d);
+        r = sd_event_loop(d.event);
+out:
+        for (size_t i = 0; i < d.n_sources; i++)
+                source_free(d.sources[i]);
+        free(d.sources);
+        sd_event_unref(d.event);
+        store_close(d.store);
+        lockdep_aliases_free(d.aliases);
+        config_done(&d.cfg);
+        config_done(&a.flags);
+        return r;
+}
+
+int main(int argc, char **argv) {
+        int r = run(argc, argv);
+        return r < 0 ? (r == -EINVAL ? 2 : 1) : 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "macro.h"
+#include "store.h"
+
+typedef enum StmtId {
+        STMT_HOST_INSERT,
+        STMT_HOST_GET,
+        STMT_BOOT_INSERT,
+        STMT_BOOT_GET,
+        STMT_BOOT_OFF,
+        STMT_GROUP_INSERT,
+        STMT_GROUP_GET,
+        STMT_GROUP_REFRESH,
+        STMT_GROUP_DELETE_EMPTY,
+        STMT_REPORT_INSERT,
+        STMT_LINK,
+        STMT_CLASS,
+        STMT_EDGE,
+        STMT_GAP,
+        STMT_CURSOR_SET,
+        STMT_CURSOR_GET,
+        _STMT_MAX,
+} StmtId;
+
+struct Store {
+        sqlite3 *db;
+        bool read_only;
+        char *error;
+        sqlite3_stmt *stmt[_STMT_MAX];
+};
+
+static inline void store_closep(Store **s) {
+        store_close(*s);
+}
+
+int store_fail(Store *s, int rc);
+int store_exec(Store *s, const char *sql);
+sqlite3_stmt *store_stmt(Store *s, StmtId id, const char *sql);
+void store_dedup_key(const LockdepReport *r, char ret[static 64]);
+int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *ret_id, bool *ret_new);
+int store_group_refresh(Store *s, int64_t id);
+int store_report_derived(Store *s, int64_t report, const LockdepReport *r, uint64_t t);

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Read side (web and CLI share it) and reparse. Rows leave as JSON objects built here, with every
+ * string escaped by json_append_str(): names in the database came from kernel logs.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "store-internal.h"
+
+#define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"
+
+static bool is_bool_column(const char *name) {
+        return strcmp(name, "truncated") == 0;
+}
+
+/* The current row of st as a JSON object keyed by column names. */
+static int row_json(sqlite3_stmt *st, StrBuf *b) {
+        int n = sqlite3_column_count(st);
+        strbuf_truncate(b, 0);
+        if (strbuf_appendc(b, '{') < 0)
+                return -ENOMEM;
+        for (int i = 0; i < n; i++) {
+                const char *name = sqlite3_column_name(st, i);
+                if ((i && strbuf_appendc(b, ',') < 0) || json_append_str(b, name) < 0 || strbuf_appendc(b, ':') < 0)
+                        return -ENOMEM;
+                int q;
+                switch (sqlite3_column_type(st, i)) {
+                case SQLITE_NULL:
+                        q = strbuf_puts(b, "null");
+                        break;
+                case SQLITE_INTEGER:
+                        if (is_bool_column(name))
+                                q = strbuf_puts(b, sqlite3_column_int(st, i) ? "true" : "false");
+                        else
+                                q = strbuf_printf(b, "%lld", (long long) sqlite3_column_int64(st, i));
+                        break;
+                case SQLITE_FLOAT:
+                        q = strbuf_printf(b, "%.6f", sqlite3_column_double(st, i));
+                        break;
+                default:
+                        q = json_append_str(b, (const char *) sqlite3_column_text(st, i));
+                }
+                if (q < 0)
+                        return -ENOMEM;
+        }
+        return strbuf_appendc(b, '}');
+}
+
+static int run_rows(Store *s, sqlite3_stmt *st, StoreRowFunc f, void *userdata) {
+        StrBuf b = {};
+        int rc, q = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                q = row_json(st, &b);
+                if (q >= 0)
+                        q = f(b.s, userdata);
+                if (q < 0)
+                        break;
+        }
+        strbuf_done(&b);
+        if (q >= 0 && rc != SQLITE_DONE)
+                q = store_fail(s, rc);
+        sqlite3_finalize(st);
+        return q;
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *v) {
+        if (v)
+                sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
+        static const char sql[] =
+                "SELECT id, kind, key, signature, func_title, n_reports, n_hosts, " ISO("first_seen") " AS first_seen, "
+                ISO("last_seen") " AS last_seen, status FROM groups "
+                "WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR status = ?2) "
+                "ORDER BY last_seen DESC, id LIMIT ?3 OFFSET ?4";
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(s, rc);
+        bind_opt(st, 1, q ? q->kind : NULL);
+        bind_opt(st, 2, q ? q->status : NULL);
+        sqlite3_bind_int64(st, 3, q && q->limit ? (sqlite3_int64) q->limit : -1);
+        sqlite3_bind_int64(st, 4, q ? q->offset : 0);
+        return run_rows(s, st, f, userdata);
+}
+
+int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
+        static const char sql[] =
+                "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, b.boot_id, "
+                "coalesce(json_extract(r.parsed, '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
+                "r.source, r.truncated FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host "
+                "WHERE (?1 = 0 OR r.grp = ?1) AND (?2 IS NULL OR r.kind = ?2) ORDER BY r.id LIMIT ?3 OFFSET ?4";
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(s, rc);
+        sqlite3_bind_int64(st, 1, q ? q->group : 0);
+        bind_opt(st, 2, q ? q->kind : NULL);
+        sqlite3_bind_int64(st, 3, q && q->limit ? (sqlite3_int64) q->limit : -1);
+        sqlite3_bind_int64(st, 4, q ? q->offset : 0);
+        return run_rows(s, st, f, userdata);
+}
+
+/* ---- reparse -------------------------------------------------------------------------------- */
+
+typedef struct Capture {
+        Store *s;
+        int64_t id;
+        uint64_t time;
+        bool done;
+        bool changed;
+        int64_t old_grp;
+} Capture;
+
+static int reparse_one(const LockdepEvent *ev, void *userdata) {
+        Capture *c = userdata;
+        const LockdepReport *r = ev->report;
+        _cleanup_free_ char *js = NULL;
+        int64_t grp;
+        int q;
+
+        if (ev->type != LOCKDEP_EVENT_REPORT || c->done)
+                return 0;
+        c->done = true;
+        q = lockdep_report_to_json(r, &js);
+        if (q < 0)
+                return q;
+        q = store_group_upsert(c->s, r, c->time, &grp, NULL);
+        if (q < 0)
+                return q;
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(c->s->db, "UPDATE reports SET grp = ?2, kind = ?3, truncated = ?4, parsed = ?5 WHERE id = ?1",
+                                    -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(c->s, rc);
+        sqlite3_bind_int64(st, 1, c->id);
+        sqlite3_bind_int64(st, 2, grp);
+        sqlite3_bind_text(st, 3, lockdep_kind_to_string(r->kind), -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, r->truncated);
+        sqlite3_bind_text(st, 5, js, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return store_fail(c->s, rc);
+        c->changed = grp != c->old_grp;
+        return store_report_derived(c->s, c->id, r, c->time);
+}
+
+int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports, unsigned *ret_changed) {
+        sqlite3_stmt *st = NULL;
+        unsigned n = 0, changed = 0;
+        int q, rc;
+
+        q = store_begin(s);
+        if (q < 0)
+                return q;
+        q = store_exec(s,
+                       "CREATE TEMP TABLE old_triage AS SELECT r.id AS report, g.status, g.note FROM reports r "
+                       "JOIN groups g ON g.id = r.grp WHERE g.status != 'new' OR g.note IS NOT NULL;"
+                       "DELETE FROM chain_links; DELETE FROM lock_edges; DELETE FROM lock_classes;");
+        if (q < 0)
+                goto fail;
+        rc = sqlite3_prepare_v2(s->db, "SELECT id, raw, time, grp FROM reports ORDER BY id", -1, &st, NULL);
+        if (rc != SQLITE_OK) {
+                q = store_fail(s, rc);
+                goto fail;
+        }
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                Capture c = {
+                        .s = s,
+                        .id = sqlite3_column_int64(st, 0),
+                        .time = (uint64_t) sqlite3_column_int64(st, 2),
+                        .old_grp = sqlite3_column_int64(st, 3),
+                };
+                LockdepOptions o = { .callback = reparse_one, .userdata = &c, .aliases = aliases };
+                LockdepParser *p;
+                q = lockdep_parser_new(&o, &p);
+                if (q < 0)
+                        goto fail;
+                q = lockdep_parser_feed(p, sqlite3_column_text(st, 1), (size_t) sqlite3_column_bytes(st, 1));
+                if (q >= 0)
+                        q = lockdep_parser_finish(p);
+                lockdep_parser_free(p);
+                if (q < 0)
+                        goto fail;
+                n++;
+                changed += c.changed;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        if (rc != SQLITE_DONE) {
+                q = store_fail(s, rc);
+                goto fail;
+        }
+        q = store_exec(s,
+                       "UPDATE groups SET"
+                       " n_reports = (SELECT count(*) FROM reports WHERE grp = groups.id),"
+                       " n_hosts = (SELECT count(DISTINCT b.host) FROM reports r JOIN boots b ON b.id = r.boot WHERE r.grp = groups.id),"
+                       " first_seen = coalesce((SELECT min(time) FROM reports WHERE grp = groups.id), first_seen),"
+                       " last_seen = coalesce((SELECT max(time) FROM reports WHERE grp = groups.id), last_seen);"
+                       /* triage follows the reports into their new groups */
+                       "UPDATE groups SET status = (SELECT o.status FROM old_triage o JOIN reports r ON r.id = o.report"
+                       "  WHERE r.grp = groups.id AND o.status != 'new' LIMIT 1)"
+                       " WHERE status = 'new' AND EXISTS (SELECT 1 FROM old_triage o JOIN reports r ON r.id = o.report"
+                       "  WHERE r.grp = groups.id AND o.status != 'new');"
+                       "UPDATE groups SET note = (SELECT o.note FROM old_triage o JOIN reports r ON r.id = o.report"
+                       "  WHERE r.grp = groups.id AND o.note IS NOT NULL LIMIT 1) WHERE note IS NULL;"
+                       "DELETE FROM groups WHERE n_reports = 0;"
+                       "DROP TABLE old_triage;");
+        if (q < 0)
+                goto fail;
+        q = store_commit(s);
+        if (q < 0)
+                return q;
+        if (ret_reports)
+                *ret_reports = n;
+        if (ret_changed)
+                *ret_changed = changed;
+        return 0;
+fail:
+        sqlite3_finalize(st);
+        store_rollback(s);
+        return q;
+}

@@ -1,0 +1,577 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Connection lifecycle, migrations and the write path.
+ *
+ * Invariants:
+ *  - A database this program did not create (other application_id, or not SQLite at all) and one
+ *    whose schema is newer than ours are refused before anything is written to them.
+ *  - Migrations run each in one transaction and set PRAGMA user_version as their last statement.
+ *  - A report is identified by (boot, dedup_key); inserting it again is a no-op, which is what
+ *    makes re-reading a source after a crash safe.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "json.h"
+#include "macro.h"
+#include "store-internal.h"
+
+extern const char schema_0001[], schema_0002[];
+
+static const char *const migrations[] = { schema_0001, schema_0002 };
+
+int store_schema_version(void) {
+        return (int) ELEMENTSOF(migrations);
+}
+
+const char *store_error(const Store *s) {
+        return s && s->error ? s->error : "";
+}
+
+int store_fail(Store *s, int rc) {
+        free(s->error);
+        s->error = strdup(sqlite3_errmsg(s->db));
+        switch (rc & 0xff) {
+        case SQLITE_FULL:
+                return -ENOSPC;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+                return -EBADMSG;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        case SQLITE_READONLY:
+                return -EROFS;
+        case SQLITE_CANTOPEN:
+                return -ENOENT;
+        default:
+                return -EIO;
+        }
+}
+
+static int fail_msg(Store *s, int err, const char *msg) {
+        free(s->error);
+        s->error = strdup(msg);
+        return err;
+}
+
+int store_exec(Store *s, const char *sql) {
+        int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        return rc == SQLITE_OK ? 0 : store_fail(s, rc);
+}
+
+static int pragma_int(Store *s, const char *sql, int *ret) {
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(s, rc);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, rc);
+}
+
+static int migrate(Store *s, int from) {
+        for (int v = from; v < store_schema_version(); v++) {
+                char set[64];
+                int r = store_exec(s, "BEGIN IMMEDIATE");
+                if (r < 0)
+                        return r;
+                r = store_exec(s, migrations[v]);
+                if (r >= 0 && v == 0) {
+                        snprintf(set, sizeof(set), "PRAGMA application_id = %d", STORE_APPLICATION_ID);
+                        r = store_exec(s, set);
+                }
+                if (r >= 0) {
+                        snprintf(set, sizeof(set), "PRAGMA user_version = %d", v + 1);
+                        r = store_exec(s, set);
+                }
+                if (r >= 0)
+                        r = store_exec(s, "COMMIT");
+                if (r < 0) {
+                        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+int store_open(const char *path, unsigned flags, Store **ret) {
+        _cleanup_(store_closep) Store *s = NULL;
+        bool ro = flags & STORE_READ_ONLY;
+        struct stat st;
+        int rc, r, appid = 0, version = 0;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->read_only = ro;
+        if (ro && stat(path, &st) < 0) {
+                r = -errno;
+                *ret = TAKE_PTR(s);
+                (void) fail_msg(*ret, r, "database does not exist");
+                return r;
+        }
+        rc = sqlite3_open_v2(path, &s->db,
+                             ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+        if (rc != SQLITE_OK) {
+                r = s->db ? store_fail(s, rc) : -ENOMEM;
+                goto fail;
+        }
+        sqlite3_extended_result_codes(s->db, 1);
+        sqlite3_busy_timeout(s->db, 5000);
+
+        /* look before writing anything: is it ours, and not from the future? */
+        r = pragma_int(s, "PRAGMA application_id", &appid);
+        if (r >= 0)
+                r = pragma_int(s, "PRAGMA user_version", &version);
+        if (r < 0)
+                goto fail;
+        if (appid != 0 && appid != STORE_APPLICATION_ID) {
+                r = fail_msg(s, -EBADMSG, "not a lockdep-analyzer database (foreign application_id)");
+                goto fail;
+        }
+        if (appid == 0 && version == 0) {
+                int tables = 0;
+                r = pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables);
+                if (r < 0)
+                        goto fail;
+                if (tables > 0) {
+                        r = fail_msg(s, -EBADMSG, "not a lockdep-analyzer database (unknown tables)");
+                        goto fail;
+                }
+        }
+        if (version > store_schema_version()) {
+                char m[128];
+                snprintf(m, sizeof(m), "database schema version %d is newer than this program's (%d)",
+                         version, store_schema_version());
+                r = fail_msg(s, -EPROTO, m);
+                goto fail;
+        }
+        if (flags & STORE_CHECK && version > 0) {
+                sqlite3_stmt *q;
+                rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &q, NULL);
+                if (rc != SQLITE_OK) {
+                        r = store_fail(s, rc);
+                        goto fail;
+                }
+                rc = sqlite3_step(q);
+                bool ok = rc == SQLITE_ROW && strcmp((const char *) sqlite3_column_text(q, 0), "ok") == 0;
+                sqlite3_finalize(q);
+                if (!ok) {
+                        r = rc == SQLITE_ROW ? fail_msg(s, -EBADMSG, "database is corrupt (quick_check failed)")
+                                             : store_fail(s, rc);
+                        goto fail;
+                }
+        }
+        if (ro) {
+                if (version < store_schema_version()) {
+                        r = fail_msg(s, -EPROTO, version == 0 ? "database is empty (never written by lockdepd)"
+                                                              : "database schema is older; run lockdepd or lockdepctl import once to upgrade it");
+                        goto fail;
+                }
+                r = store_exec(s, "PRAGMA query_only = ON");
+        } else {
+                r = store_exec(s, "PRAGMA journal_mode = WAL");
+                if (r >= 0)
+                        r = store_exec(s, "PRAGMA synchronous = NORMAL");
+                if (r >= 0)
+                        r = migrate(s, version);
+        }
+        if (r >= 0)
+                r = store_exec(s, "PRAGMA foreign_keys = ON");
+        if (r < 0)
+                goto fail;
+        *ret = TAKE_PTR(s);
+        return 0;
+fail:
+        /* keep the store object for its error message; the caller closes it */
+        *ret = TAKE_PTR(s);
+        return r;
+}
+
+Store *store_close(Store *s) {
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(s->stmt); i++)
+                sqlite3_finalize(s->stmt[i]);
+        if (s->db)
+                sqlite3_close_v2(s->db);
+        free(s->error);
+        free(s);
+        return NULL;
+}
+
+/* Fault injection for the test suite (SQLite's own tests do the same with max_page_count): when
+ * $LOCKDEP_STORE_FAULT_PAGES names a file holding a number N > 0, the database may not grow beyond
+ * N pages, re-read before every transaction so a test can "free disk space" while we run. */
+static void apply_fault_injection(Store *s) {
+        const char *path = getenv("LOCKDEP_STORE_FAULT_PAGES");
+        char sql[64];
+        long long n = 0;
+        if (!path)
+                return;
+        FILE *f = fopen(path, "re");
+        if (f) {
+                if (fscanf(f, "%lld", &n) != 1)
+                        n = 0;
+                fclose(f);
+        }
+        snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld", n > 0 ? n : 4294967294LL);
+        sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+int store_begin(Store *s) {
+        apply_fault_injection(s);
+        return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(Store *s) {
+        int r = store_exec(s, "COMMIT");
+        if (r < 0)
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+}
+
+void store_rollback(Store *s) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Prepared once per connection, reset after each use. */
+sqlite3_stmt *store_stmt(Store *s, StmtId id, const char *sql) {
+        if (!s->stmt[id] && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id], NULL) != SQLITE_OK)
+                return NULL;
+        sqlite3_reset(s->stmt[id]);
+        sqlite3_clear_bindings(s->stmt[id]);
+        return s->stmt[id];
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v) {
+        if (v)
+                sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+/* Runs a prepared statement to completion; returns the first column of the first row (or 0). */
+static int step_id(Store *s, sqlite3_stmt *st, int64_t *ret) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                if (ret)
+                        *ret = sqlite3_column_int64(st, 0);
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW)
+                        rc = SQLITE_DONE;
+        } else if (ret)
+                *ret = 0;
+        int r = rc == SQLITE_DONE ? 0 : store_fail(s, rc);
+        sqlite3_reset(st);
+        return r;
+}
+
+#define STMT(s, id, sql)                                            \
+        ({                                                          \
+                sqlite3_stmt *_st = store_stmt((s), (id), (sql));   \
+                if (!_st)                                           \
+                        return store_fail((s), sqlite3_errcode((s)->db)); \
+                _st;                                                \
+        })
+
+static int host_id(Store *s, const StoreOrigin *o, int64_t *ret) {
+        char key[300];
+        if (o->machine_id && *o->machine_id)
+                snprintf(key, sizeof(key), "%s", o->machine_id);
+        else
+                snprintf(key, sizeof(key), "name:%s", o->hostname && *o->hostname ? o->hostname : "localhost");
+        sqlite3_stmt *st = STMT(s, STMT_HOST_INSERT,
+                                "INSERT INTO hosts (key, machine_id, hostname) VALUES (?1, ?2, ?3) "
+                                "ON CONFLICT (key) DO UPDATE SET hostname = coalesce(excluded.hostname, hostname)");
+        bind_text(st, 1, key);
+        bind_text(st, 2, o->machine_id && *o->machine_id ? o->machine_id : NULL);
+        bind_text(st, 3, o->hostname && *o->hostname ? o->hostname : NULL);
+        int r = step_id(s, st, NULL);
+        if (r < 0)
+                return r;
+        st = STMT(s, STMT_HOST_GET, "SELECT id FROM hosts WHERE key = ?1");
+        bind_text(st, 1, key);
+        return step_id(s, st, ret);
+}
+
+static int boot_id(Store *s, const StoreOrigin *o, const char *kernel, int64_t *ret) {
+        int64_t host;
+        char derived[200];
+        int r = host_id(s, o, &host);
+        if (r < 0)
+                return r;
+        const char *b = o->boot_id;
+        if (!b || !*b) {
+                /* saved logs carry no boot id: one pseudo boot per host and kernel release */
+                snprintf(derived, sizeof(derived), "kernel:%s", kernel ? kernel : "unknown");
+                b = derived;
+        }
+        sqlite3_stmt *st = STMT(s, STMT_BOOT_INSERT,
+                                "INSERT INTO boots (host, boot_id, kernel, first_seen) VALUES (?1, ?2, ?3, ?4) "
+                                "ON CONFLICT (host, boot_id) DO UPDATE SET kernel = coalesce(kernel, excluded.kernel)");
+        sqlite3_bind_int64(st, 1, host);
+        bind_text(st, 2, b);
+        bind_text(st, 3, kernel);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64) o->realtime);
+        r = step_id(s, st, NULL);
+        if (r < 0)
+                return r;
+        st = STMT(s, STMT_BOOT_GET, "SELECT id FROM boots WHERE host = ?1 AND boot_id = ?2");
+        sqlite3_bind_int64(st, 1, host);
+        bind_text(st, 2, b);
+        return step_id(s, st, ret);
+}
+
+static uint64_t fnv1a(uint64_t h, const char *p, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                h ^= (unsigned char) p[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+/* The same report read twice (kmsg and journal, or a source re-read after a crash) has the same
+ * kernel timestamp and the same text. */
+void store_dedup_key(const LockdepReport *r, char ret[static 64]) {
+        uint64_t a = fnv1a(0xcbf29ce484222325ULL, r->text, r->text_len);
+        uint64_t b = fnv1a(0x84222325cbf29ce4ULL, r->text, r->text_len);
+        if (r->has_ts)
+                snprintf(ret, 64, "%llu-%016llx%016llx", (unsigned long long) r->ts_usec,
+                         (unsigned long long) a, (unsigned long long) b);
+        else
+                snprintf(ret, 64, "-%016llx%016llx", (unsigned long long) a, (unsigned long long) b);
+}
+
+int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *ret_id, bool *ret_new) {
+        sqlite3_stmt *st = STMT(s, STMT_GROUP_INSERT,
+                                "INSERT INTO groups (signature, sig_version, kind, key, func_title, first_seen, last_seen) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (signature, sig_version) DO NOTHING");
+        bind_text(st, 1, r->signature);
+        sqlite3_bind_int(st, 2, (int) r->sig_version);
+        bind_text(st, 3, lockdep_kind_to_string(r->kind));
+        bind_text(st, 4, r->key);
+        bind_text(st, 5, r->func_title);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64) t);
+        int q = step_id(s, st, NULL);
+        if (q < 0)
+                return q;
+        if (ret_new)
+                *ret_new = sqlite3_changes(s->db) > 0;
+        st = STMT(s, STMT_GROUP_GET, "SELECT id FROM groups WHERE signature = ?1 AND sig_version = ?2");
+        bind_text(st, 1, r->signature);
+        sqlite3_bind_int(st, 2, (int) r->sig_version);
+        return step_id(s, st, ret_id);
+}
+
+int store_group_refresh(Store *s, int64_t id) {
+        sqlite3_stmt *st = STMT(s, STMT_GROUP_REFRESH,
+                                "UPDATE groups SET "
+                                " n_reports = (SELECT count(*) FROM reports WHERE grp = ?1),"
+                                " n_hosts = (SELECT count(DISTINCT b.host) FROM reports r JOIN boots b ON b.id = r.boot WHERE r.grp = ?1),"
+                                " first_seen = coalesce((SELECT min(time) FROM reports WHERE grp = ?1), first_seen),"
+                                " last_seen = coalesce((SELECT max(time) FROM reports WHERE grp = ?1), last_seen) "
+                                "WHERE id = ?1");
+        sqlite3_bind_int64(st, 1, id);
+        return step_id(s, st, NULL);
+}
+
+static int add_edge(Store *s, const char *from, const char *to, uint64_t t, const char *kernel) {
+        sqlite3_stmt *st = STMT(s, STMT_EDGE,
+                                "INSERT INTO lock_edges (from_class, to_class, first_seen, last_seen, first_kernel, n) "
+                                "VALUES (?1, ?2, ?3, ?3, ?4, 1) ON CONFLICT (from_class, to_class) DO UPDATE SET "
+                                "n = n + 1, first_seen = min(first_seen, excluded.first_seen), "
+                                "last_seen = max(last_seen, excluded.last_seen), "
+                                "first_kernel = CASE WHEN excluded.first_seen < first_seen THEN excluded.first_kernel ELSE first_kernel END");
+        bind_text(st, 1, from);
+        bind_text(st, 2, to);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64) t);
+        bind_text(st, 4, kernel);
+        return step_id(s, st, NULL);
+}
+
+static int add_class(Store *s, const LockdepLock *l) {
+        if (!l || !l->class)
+                return 0;
+        sqlite3_stmt *st = STMT(s, STMT_CLASS, "INSERT OR IGNORE INTO lock_classes (name, canonical) VALUES (?1, ?2)");
+        bind_text(st, 1, l->class);
+        bind_text(st, 2, l->canonical);
+        return step_id(s, st, NULL);
+}
+
+/* Chain links, classes and lock-order edges of one report (DESIGN.md section 6). */
+int store_report_derived(Store *s, int64_t report, const LockdepReport *r, uint64_t t) {
+        int q = 0;
+        for (size_t i = 0; q >= 0 && i < r->n_chain; i++) {
+                const LockdepChainEntry *c = &r->chain[i];
+                StrBuf js = {};
+                q = strbuf_appendc(&js, '[');
+                for (size_t k = 0; q >= 0 && k < c->n_stack; k++)
+                        q = (k ? strbuf_appendc(&js, ',') : 0) < 0 ? -ENOMEM : json_append_str(&js, c->stack[k]);
+                if (q >= 0)
+                        q = strbuf_appendc(&js, ']');
+                if (q < 0) {
+                        strbuf_done(&js);
+                        return -ENOMEM;
+                }
+                sqlite3_stmt *st = store_stmt(s, STMT_LINK,
+                                              "INSERT OR REPLACE INTO chain_links (report, position, class, canonical, stack) VALUES (?1, ?2, ?3, ?4, ?5)");
+                if (!st) {
+                        strbuf_done(&js);
+                        return store_fail(s, sqlite3_errcode(s->db));
+                }
+                sqlite3_bind_int64(st, 1, report);
+                sqlite3_bind_int(st, 2, (int) i);
+                bind_text(st, 3, c->lock.class);
+                bind_text(st, 4, c->lock.canonical);
+                bind_text(st, 5, js.s);
+                q = step_id(s, st, NULL);
+                strbuf_done(&js);
+                if (q >= 0)
+                        q = add_class(s, &c->lock);
+        }
+        if (q >= 0)
+                q = add_class(s, r->acquiring);
+        if (q >= 0)
+                q = add_class(s, r->holding);
+        for (size_t i = 0; q >= 0 && i < r->n_held; i++)
+                q = add_class(s, &r->held[i]);
+        if (q < 0)
+                return q;
+
+        /* cycle printed #N..#0 = Ln..L0; edges L(k-1) -> Lk and the closing Ln -> L0 */
+        if (r->kind == LOCKDEP_CIRCULAR || r->kind == LOCKDEP_RECURSIVE)
+                for (size_t i = 0; q >= 0 && i < r->n_cycle; i++) {
+                        if (r->kind == LOCKDEP_RECURSIVE && i > 0)
+                                break;
+                        q = add_edge(s, r->classes[(i + 1) % r->n_cycle], r->classes[i], t, r->kernel);
+                }
+        else if (r->kind == LOCKDEP_SAFE_UNSAFE && r->holding && r->acquiring)
+                q = add_edge(s, r->holding->canonical, r->acquiring->canonical, t, r->kernel);
+        return q;
+}
+
+int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int64_t *ret_group,
+                     bool *ret_new_group) {
+        _cleanup_free_ char *js = NULL;
+        char key[64], pos[32];
+        int64_t boot, grp, id;
+        bool new_group = false;
+        int q;
+
+        q = lockdep_report_to_json(r, &js);
+        if (q < 0)
+                return q;
+        q = boot_id(s, o, r->kernel, &boot);
+        if (q < 0)
+                return q;
+        q = store_group_upsert(s, r, o->realtime, &grp, &new_group);
+        if (q < 0)
+                return q;
+        store_dedup_key(r, key);
+        snprintf(pos, sizeof(pos), "%llu", (unsigned long long) r->first_pos);
+
+        sqlite3_stmt *st = STMT(s, STMT_REPORT_INSERT,
+                                "INSERT OR IGNORE INTO reports (boot, grp, source, position, usec, time, kind, truncated, dedup_key, raw, parsed) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+        sqlite3_bind_int64(st, 1, boot);
+        sqlite3_bind_int64(st, 2, grp);
+        bind_text(st, 3, o->source);
+        bind_text(st, 4, pos);
+        if (r->has_ts)
+                sqlite3_bind_int64(st, 5, (sqlite3_int64) r->ts_usec);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64) o->realtime);
+        bind_text(st, 7, lockdep_kind_to_string(r->kind));
+        sqlite3_bind_int(st, 8, r->truncated);
+        bind_text(st, 9, key);
+        sqlite3_bind_text(st, 10, r->text, (int) r->text_len, SQLITE_TRANSIENT);
+        bind_text(st, 11, js);
+        q = step_id(s, st, NULL);
+        if (q < 0)
+                return q;
+        if (sqlite3_changes(s->db) == 0) {
+                if (new_group) { /* created for a duplicate: undo */
+                        st = STMT(s, STMT_GROUP_DELETE_EMPTY, "DELETE FROM groups WHERE id = ?1 AND n_reports = 0");
+                        sqlite3_bind_int64(st, 1, grp);
+                        q = step_id(s, st, NULL);
+                }
+                return q < 0 ? q : 0;
+        }
+        id = sqlite3_last_insert_rowid(s->db);
+        q = store_report_derived(s, id, r, o->realtime);
+        if (q >= 0)
+                q = store_group_refresh(s, grp);
+        if (q < 0)
+                return q;
+        if (ret_group)
+                *ret_group = grp;
+        if (ret_new_group)
+                *ret_new_group = new_group;
+        return 1;
+}
+
+int store_set_lockdep_off(Store *s, const StoreOrigin *o, uint64_t usec, const char *reason) {
+        int64_t boot;
+        int q = boot_id(s, o, NULL, &boot);
+        if (q < 0)
+                return q;
+        sqlite3_stmt *st = STMT(s, STMT_BOOT_OFF,
+                                "UPDATE boots SET lockdep_off_at = ?2, lockdep_off_reason = ?3 "
+                                "WHERE id = ?1 AND (lockdep_off_at IS NULL OR lockdep_off_at > ?2)");
+        sqlite3_bind_int64(st, 1, boot);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) usec);
+        bind_text(st, 3, reason);
+        return step_id(s, st, NULL);
+}
+
+int store_add_gap(Store *s, const StoreOrigin *o, int64_t missed) {
+        int64_t boot;
+        int q = boot_id(s, o, NULL, &boot);
+        if (q < 0)
+                return q;
+        sqlite3_stmt *st = STMT(s, STMT_GAP, "INSERT INTO gaps (source, boot, at, missed) VALUES (?1, ?2, ?3, ?4)");
+        bind_text(st, 1, o->source);
+        sqlite3_bind_int64(st, 2, boot);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64) o->realtime);
+        sqlite3_bind_int64(st, 4, missed);
+        return step_id(s, st, NULL);
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int store_set_cursor(Store *s, const char *source, const char *position) {
+        sqlite3_stmt *st = STMT(s, STMT_CURSOR_SET,
+                                "INSERT INTO cursors (source, position, updated) VALUES (?1, ?2, ?3) "
+                                "ON CONFLICT (source) DO UPDATE SET position = excluded.position, updated = excluded.updated");
+        bind_text(st, 1, source);
+        bind_text(st, 2, position);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64) now_usec());
+        return step_id(s, st, NULL);
+}
+
+int store_get_cursor(Store *s, const char *source, char **ret) {
+        sqlite3_stmt *st = STMT(s, STMT_CURSOR_GET, "SELECT position FROM cursors WHERE source = ?1");
+        bind_text(st, 1, source);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret = strdup((const char *) sqlite3_column_text(st, 0));
+                sqlite3_reset(st);
+                return *ret ? 1 : -ENOMEM;
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : store_fail(s, rc);
+}
