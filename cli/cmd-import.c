@@ -186,6 +186,11 @@ int verb_import(int argc, char **argv) {
                         ret = 1;
                 }
         }
+        int q = store_index_text(s, 0);
+        if (q < 0) {
+                fprintf(stderr, "lockdepctl import: updating the search index: %s\n", store_error(s));
+                ret = 1;
+        }
         printf("%u reports stored (%u new groups), %u already in the database\n", stored, groups, dup);
         store_close(s);
         lockdep_aliases_free(aliases);

@@ -68,6 +68,7 @@ struct Daemon {
         char boot_id[33];
         char hostname[256];
         unsigned n_reports, n_groups;
+        sd_event_source *indexer;  /* deferred full-text indexing after batches */
 };
 
 /* conf.c */
@@ -85,6 +86,7 @@ int source_arm_idle(Source *s);
 uint64_t now_realtime(void);
 void daemon_new_group(const LockdepReport *r, int64_t group, void *userdata);
 void daemon_status(Daemon *d);
+void daemon_schedule_index(Daemon *d);
 
 extern const SourceOps source_file_ops;
 extern const SourceOps source_kmsg_ops;

@@ -344,6 +344,7 @@ out:
         for (size_t i = 0; i < d.n_sources; i++)
                 source_free(d.sources[i]);
         free(d.sources);
+        sd_event_source_disable_unref(d.indexer);
         sd_event_unref(d.event);
         store_close(d.store);
         lockdep_aliases_free(d.aliases);

@@ -90,8 +90,10 @@ static int on_idle(sd_event_source *es, uint64_t usec, void *userdata) {
                 store_rollback(st);
         if (r < 0)
                 (void) source_fail(s, r);
-        else
+        else {
                 daemon_status(s->d);
+                daemon_schedule_index(s->d);
+        }
         return 0;
 }
 
@@ -139,6 +141,7 @@ int source_kick(Source *s) {
                 log_notice("%s: storing works again", s->name);
         s->failing = false;
         daemon_status(s->d);
+        daemon_schedule_index(s->d);
         return 0;
 }
 
@@ -165,6 +168,23 @@ void daemon_new_group(const LockdepReport *r, int64_t group, void *userdata) {
                 log_notice("New lockdep report group %lld: %s [%s] MESSAGE_ID=" NEW_GROUP_MESSAGE_ID,
                            (long long) group, printable(r->func_title, t, sizeof(t)), printable(r->key, k, sizeof(k)));
         }
+}
+
+static int on_index(sd_event_source *es, void *userdata) {
+        Daemon *d = userdata;
+        int r = store_index_text(d->store, 2000);
+        if (r < 0)
+                log_debug("Full-text indexing postponed: %s", store_error(d->store));
+        else if (r == 2000)
+                daemon_schedule_index(d); /* more to do, after other events */
+        return 0;
+}
+
+/* Reports become searchable shortly after they are stored, in bulk, off the write path. */
+void daemon_schedule_index(Daemon *d) {
+        if (!d->indexer && sd_event_add_defer(d->event, &d->indexer, on_index, d) < 0)
+                return;
+        (void) sd_event_source_set_enabled(d->indexer, SD_EVENT_ONESHOT);
 }
 
 void daemon_status(Daemon *d) {

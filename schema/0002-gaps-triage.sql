@@ -1,5 +1,6 @@
--- 0002: records lost by a source (kmsg EPIPE, sequence gaps) and the triage log that survives
--- reparse (who changed what on which group, keyed by signature so recomputed groups keep it).
+-- 0002: records lost by a source (kmsg EPIPE, sequence gaps), the triage log that survives
+-- reparse (who changed what on which group, keyed by signature so recomputed groups keep it), and
+-- per-group host counts so n_hosts is maintained without scanning a group's reports.
 
 CREATE TABLE gaps (
         id INTEGER PRIMARY KEY,
@@ -18,3 +19,13 @@ CREATE TABLE triage_log (
 );
 CREATE INDEX triage_log_signature ON triage_log (signature, at);
 CREATE INDEX boots_host ON boots (host);
+
+CREATE TABLE group_hosts (
+        grp INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+        host INTEGER NOT NULL REFERENCES hosts(id),
+        n INTEGER NOT NULL,
+        PRIMARY KEY (grp, host)
+) WITHOUT ROWID;
+INSERT INTO group_hosts (grp, host, n)
+        SELECT r.grp, b.host, count(*) FROM reports r JOIN boots b ON b.id = r.boot
+        WHERE r.grp IS NOT NULL GROUP BY r.grp, b.host;

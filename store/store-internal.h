@@ -14,7 +14,8 @@ typedef enum StmtId {
         STMT_BOOT_OFF,
         STMT_GROUP_INSERT,
         STMT_GROUP_GET,
-        STMT_GROUP_REFRESH,
+        STMT_GROUP_HOST,
+        STMT_GROUP_BUMP,
         STMT_GROUP_DELETE_EMPTY,
         STMT_REPORT_INSERT,
         STMT_LINK,
@@ -23,6 +24,10 @@ typedef enum StmtId {
         STMT_GAP,
         STMT_CURSOR_SET,
         STMT_CURSOR_GET,
+        STMT_FTS_UPTO,
+        STMT_FTS_LAST,
+        STMT_FTS_FILL,
+        STMT_FTS_SET,
         _STMT_MAX,
 } StmtId;
 
@@ -42,5 +47,5 @@ int store_exec(Store *s, const char *sql);
 sqlite3_stmt *store_stmt(Store *s, StmtId id, const char *sql);
 void store_dedup_key(const LockdepReport *r, char ret[static 64]);
 int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *ret_id, bool *ret_new);
-int store_group_refresh(Store *s, int64_t id);
+int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t);
 int store_report_derived(Store *s, int64_t report, const LockdepReport *r, uint64_t t);

@@ -197,9 +197,12 @@ int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports
                 goto fail;
         }
         q = store_exec(s,
+                       "DELETE FROM group_hosts;"
+                       "INSERT INTO group_hosts (grp, host, n) SELECT r.grp, b.host, count(*) FROM reports r"
+                       " JOIN boots b ON b.id = r.boot WHERE r.grp IS NOT NULL GROUP BY r.grp, b.host;"
                        "UPDATE groups SET"
                        " n_reports = (SELECT count(*) FROM reports WHERE grp = groups.id),"
-                       " n_hosts = (SELECT count(DISTINCT b.host) FROM reports r JOIN boots b ON b.id = r.boot WHERE r.grp = groups.id),"
+                       " n_hosts = (SELECT count(*) FROM group_hosts WHERE grp = groups.id),"
                        " first_seen = coalesce((SELECT min(time) FROM reports WHERE grp = groups.id), first_seen),"
                        " last_seen = coalesce((SELECT max(time) FROM reports WHERE grp = groups.id), last_seen);"
                        /* triage follows the reports into their new groups */

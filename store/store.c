@@ -183,6 +183,8 @@ int store_open(const char *path, unsigned flags, Store **ret) {
                 r = store_exec(s, "PRAGMA journal_mode = WAL");
                 if (r >= 0)
                         r = store_exec(s, "PRAGMA synchronous = NORMAL");
+                if (r >= 0) /* grows only as used; the writer's working set is the indexes */
+                        r = store_exec(s, "PRAGMA cache_size = -32768");
                 if (r >= 0)
                         r = migrate(s, version);
         }
@@ -305,7 +307,7 @@ static int host_id(Store *s, const StoreOrigin *o, int64_t *ret) {
         return step_id(s, st, ret);
 }
 
-static int boot_id(Store *s, const StoreOrigin *o, const char *kernel, int64_t *ret) {
+static int boot_id(Store *s, const StoreOrigin *o, const char *kernel, int64_t *ret, int64_t *ret_host) {
         int64_t host;
         char derived[200];
         int r = host_id(s, o, &host);
@@ -330,6 +332,8 @@ static int boot_id(Store *s, const StoreOrigin *o, const char *kernel, int64_t *
         st = STMT(s, STMT_BOOT_GET, "SELECT id FROM boots WHERE host = ?1 AND boot_id = ?2");
         sqlite3_bind_int64(st, 1, host);
         bind_text(st, 2, b);
+        if (ret_host)
+                *ret_host = host;
         return step_id(s, st, ret);
 }
 
@@ -374,15 +378,23 @@ int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *re
         return step_id(s, st, ret_id);
 }
 
-int store_group_refresh(Store *s, int64_t id) {
-        sqlite3_stmt *st = STMT(s, STMT_GROUP_REFRESH,
-                                "UPDATE groups SET "
-                                " n_reports = (SELECT count(*) FROM reports WHERE grp = ?1),"
-                                " n_hosts = (SELECT count(DISTINCT b.host) FROM reports r JOIN boots b ON b.id = r.boot WHERE r.grp = ?1),"
-                                " first_seen = coalesce((SELECT min(time) FROM reports WHERE grp = ?1), first_seen),"
-                                " last_seen = coalesce((SELECT max(time) FROM reports WHERE grp = ?1), last_seen) "
-                                "WHERE id = ?1");
-        sqlite3_bind_int64(st, 1, id);
+/* One more report in a group: counts and times move incrementally, n_hosts through group_hosts. */
+int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t) {
+        sqlite3_stmt *st = STMT(s, STMT_GROUP_HOST,
+                                "INSERT INTO group_hosts (grp, host, n) VALUES (?1, ?2, 1) "
+                                "ON CONFLICT (grp, host) DO UPDATE SET n = n + 1 RETURNING n");
+        int64_t n = 0;
+        sqlite3_bind_int64(st, 1, grp);
+        sqlite3_bind_int64(st, 2, host);
+        int q = step_id(s, st, &n);
+        if (q < 0)
+                return q;
+        st = STMT(s, STMT_GROUP_BUMP,
+                  "UPDATE groups SET n_reports = n_reports + 1, n_hosts = n_hosts + ?3, "
+                  "first_seen = min(first_seen, ?2), last_seen = max(last_seen, ?2) WHERE id = ?1");
+        sqlite3_bind_int64(st, 1, grp);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) t);
+        sqlite3_bind_int(st, 3, n == 1);
         return step_id(s, st, NULL);
 }
 
@@ -465,14 +477,14 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
                      bool *ret_new_group) {
         _cleanup_free_ char *js = NULL;
         char key[64], pos[32];
-        int64_t boot, grp, id;
+        int64_t boot, host, grp, id;
         bool new_group = false;
         int q;
 
         q = lockdep_report_to_json(r, &js);
         if (q < 0)
                 return q;
-        q = boot_id(s, o, r->kernel, &boot);
+        q = boot_id(s, o, r->kernel, &boot, &host);
         if (q < 0)
                 return q;
         q = store_group_upsert(s, r, o->realtime, &grp, &new_group);
@@ -510,7 +522,7 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         id = sqlite3_last_insert_rowid(s->db);
         q = store_report_derived(s, id, r, o->realtime);
         if (q >= 0)
-                q = store_group_refresh(s, grp);
+                q = store_group_count(s, grp, host, o->realtime);
         if (q < 0)
                 return q;
         if (ret_group)
@@ -522,7 +534,7 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
 
 int store_set_lockdep_off(Store *s, const StoreOrigin *o, uint64_t usec, const char *reason) {
         int64_t boot;
-        int q = boot_id(s, o, NULL, &boot);
+        int q = boot_id(s, o, NULL, &boot, NULL);
         if (q < 0)
                 return q;
         sqlite3_stmt *st = STMT(s, STMT_BOOT_OFF,
@@ -536,7 +548,7 @@ int store_set_lockdep_off(Store *s, const StoreOrigin *o, uint64_t usec, const c
 
 int store_add_gap(Store *s, const StoreOrigin *o, int64_t missed) {
         int64_t boot;
-        int q = boot_id(s, o, NULL, &boot);
+        int q = boot_id(s, o, NULL, &boot, NULL);
         if (q < 0)
                 return q;
         sqlite3_stmt *st = STMT(s, STMT_GAP, "INSERT INTO gaps (source, boot, at, missed) VALUES (?1, ?2, ?3, ?4)");
@@ -574,4 +586,57 @@ int store_get_cursor(Store *s, const char *source, char **ret) {
         }
         sqlite3_reset(st);
         return rc == SQLITE_DONE ? 0 : store_fail(s, rc);
+}
+
+int store_index_text(Store *s, unsigned max) {
+        int64_t upto = 0, last = 0, n = 0;
+        int q = store_begin(s);
+        if (q < 0)
+                return q;
+        sqlite3_stmt *st = store_stmt(s, STMT_FTS_UPTO, "SELECT indexed_upto FROM fts_state WHERE id = 1");
+        q = st ? step_id(s, st, &upto) : store_fail(s, sqlite3_errcode(s->db));
+        if (q >= 0) {
+                st = store_stmt(s, STMT_FTS_LAST,
+                                "SELECT coalesce(max(id), ?1), count(*) FROM (SELECT id FROM reports WHERE id > ?1 ORDER BY id LIMIT ?2)");
+                if (!st)
+                        q = store_fail(s, sqlite3_errcode(s->db));
+                else {
+                        sqlite3_bind_int64(st, 1, upto);
+                        sqlite3_bind_int64(st, 2, max ? (sqlite3_int64) max : -1);
+                        int rc = sqlite3_step(st);
+                        if (rc == SQLITE_ROW) {
+                                last = sqlite3_column_int64(st, 0);
+                                n = sqlite3_column_int64(st, 1);
+                        }
+                        sqlite3_reset(st);
+                        if (rc != SQLITE_ROW)
+                                q = store_fail(s, rc);
+                }
+        }
+        if (q >= 0 && n > 0) {
+                st = store_stmt(s, STMT_FTS_FILL,
+                                "INSERT INTO reports_fts (rowid, raw) SELECT id, raw FROM reports WHERE id > ?1 AND id <= ?2");
+                if (!st)
+                        q = store_fail(s, sqlite3_errcode(s->db));
+                else {
+                        sqlite3_bind_int64(st, 1, upto);
+                        sqlite3_bind_int64(st, 2, last);
+                        q = step_id(s, st, NULL);
+                }
+                if (q >= 0) {
+                        st = store_stmt(s, STMT_FTS_SET, "UPDATE fts_state SET indexed_upto = ?1 WHERE id = 1");
+                        if (!st)
+                                q = store_fail(s, sqlite3_errcode(s->db));
+                        else {
+                                sqlite3_bind_int64(st, 1, last);
+                                q = step_id(s, st, NULL);
+                        }
+                }
+        }
+        if (q < 0) {
+                store_rollback(s);
+                return q;
+        }
+        q = store_commit(s);
+        return q < 0 ? q : (int) n;
 }

@@ -58,6 +58,10 @@ int store_set_cursor(Store *s, const char *source, const char *position);
 /* 1 and a malloc()ed *ret if found, 0 if not. */
 int store_get_cursor(Store *s, const char *source, char **ret);
 
+/* Adds up to max reports (0 = all) not yet in the full-text index, in its own transaction.
+ * Returns how many were indexed. */
+int store_index_text(Store *s, unsigned max);
+
 /* Readers: each row as one JSON object, handed to the callback (return < 0 to stop). */
 typedef int (*StoreRowFunc)(const char *json, void *userdata);
 
