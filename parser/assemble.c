@@ -223,9 +223,11 @@ static int end_all(LockdepParser *p, bool only_complete) {
 }
 
 static int hold_pending(OpenReport *o, const Line *l) {
-        char *s = strndup(l->s, l->len);
+        char *s = malloc(l->len + 1); /* may hold NUL bytes: no strndup() */
         if (!s)
                 return -ENOMEM;
+        memcpy(s, l->s, l->len);
+        s[l->len] = 0;
         o->pending[o->n_pending].s = s;
         o->pending[o->n_pending].len = l->len;
         o->pending[o->n_pending].l = *l;
@@ -642,6 +644,33 @@ static bool candidate_word(const char *buf, size_t c) {
         }
 }
 
+/* Would the scan stop in this line? The partial-line paths must decide exactly like
+ * process_complete(), or results would depend on where the input was split into chunks. */
+static bool line_has_candidate(const LockdepParser *p, const char *s, size_t n) {
+        n = MIN(n, p->o.max_line);
+        for (size_t from = 0; from < n;) {
+                size_t c = from + scan_candidate(s + from, n - from);
+                if (c >= n)
+                        return false;
+                if (candidate_word(s, c))
+                        return true;
+                from = c + 1;
+        }
+        return false;
+}
+
+/* A line completed from pieces of several feeds (or the unterminated last line). */
+static int partial_line(LockdepParser *p) {
+        int r = 0;
+        p->lineno++;
+        if (any_open(p) || line_has_candidate(p, p->partial.s, p->partial.len))
+                r = physical_line(p, p->partial.s, p->partial.len, p->lineno, p->offset - p->partial_bytes);
+        strbuf_truncate(&p->partial, 0);
+        p->partial_cut = false;
+        p->partial_bytes = 0;
+        return r;
+}
+
 static int process_complete(LockdepParser *p, const char *buf, size_t n, uint64_t base) {
         /* buf[0..n) holds complete lines, each ending in '\n' */
         size_t pos = 0;
@@ -672,6 +701,12 @@ static int process_complete(LockdepParser *p, const char *buf, size_t n, uint64_
                 const char *ls = c > pos ? memrchr(buf + pos, '\n', c - pos) : NULL;
                 size_t lstart = ls ? (size_t) (ls - buf) + 1 : pos;
                 const char *le = memchr(buf + c, '\n', n - c);
+                if (c - lstart >= p->o.max_line && !line_has_candidate(p, buf + lstart, le - (buf + lstart))) {
+                        /* only past the cut: the line is looked at as cut, like a partial one */
+                        p->lineno += scan_count_newlines(buf + pos, (size_t) (le - (buf + pos))) + 1;
+                        pos = le - buf + 1;
+                        continue;
+                }
                 p->lineno += scan_count_newlines(buf + pos, lstart - pos) + 1;
                 int r = set_context(p, buf, buf + lstart);
                 if (r < 0)
@@ -709,11 +744,7 @@ int lockdep_parser_feed(LockdepParser *p, const void *data, size_t size) {
                         p->offset += size;
                         return 0;
                 }
-                p->lineno++;
-                r = physical_line(p, p->partial.s, p->partial.len, p->lineno, p->offset - p->partial_bytes);
-                strbuf_truncate(&p->partial, 0);
-                p->partial_cut = false;
-                p->partial_bytes = 0;
+                r = partial_line(p);
                 if (r < 0)
                         return r;
                 pos = take + 1;
@@ -769,11 +800,7 @@ int lockdep_parser_finish(LockdepParser *p) {
         if (p->error < 0)
                 return p->error;
         if (p->partial.len > 0 || p->partial_cut) {
-                p->lineno++;
-                r = physical_line(p, p->partial.s, p->partial.len, p->lineno, p->offset - p->partial_bytes);
-                strbuf_truncate(&p->partial, 0);
-                p->partial_cut = false;
-                p->partial_bytes = 0;
+                r = partial_line(p);
                 if (r < 0)
                         return r;
         }
