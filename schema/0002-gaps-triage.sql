@@ -1,6 +1,7 @@
 -- 0002: records lost by a source (kmsg EPIPE, sequence gaps), the triage log that survives
 -- reparse (who changed what on which group, keyed by signature so recomputed groups keep it), and
--- per-group host counts so n_hosts is maintained without scanning a group's reports.
+-- per-group host counts so n_hosts is maintained without scanning a group's reports, and the
+-- classes and edges of each group.
 
 CREATE TABLE gaps (
         id INTEGER PRIMARY KEY,
@@ -29,3 +30,19 @@ CREATE TABLE group_hosts (
 INSERT INTO group_hosts (grp, host, n)
         SELECT r.grp, b.host, count(*) FROM reports r JOIN boots b ON b.id = r.boot
         WHERE r.grp IS NOT NULL GROUP BY r.grp, b.host;
+
+-- Which canonical classes and which observed edges each group involves (for --lock filters,
+-- related groups and the per-group graph).
+CREATE TABLE group_classes (
+        grp INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+        canonical TEXT NOT NULL,
+        PRIMARY KEY (grp, canonical)
+) WITHOUT ROWID;
+CREATE INDEX group_classes_canonical ON group_classes (canonical);
+
+CREATE TABLE edge_groups (
+        edge INTEGER NOT NULL REFERENCES lock_edges(id) ON DELETE CASCADE,
+        grp INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+        PRIMARY KEY (edge, grp)
+) WITHOUT ROWID;
+CREATE INDEX edge_groups_grp ON edge_groups (grp);

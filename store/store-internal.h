@@ -21,6 +21,11 @@ typedef enum StmtId {
         STMT_LINK,
         STMT_CLASS,
         STMT_EDGE,
+        STMT_EDGE_GROUP,
+        STMT_GROUP_CLASS,
+        STMT_RECOUNT_DEL,
+        STMT_RECOUNT_INS,
+        STMT_RECOUNT_UPD,
         STMT_GAP,
         STMT_CURSOR_SET,
         STMT_CURSOR_GET,
@@ -48,4 +53,18 @@ sqlite3_stmt *store_stmt(Store *s, StmtId id, const char *sql);
 void store_dedup_key(const LockdepReport *r, char ret[static 64]);
 int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *ret_id, bool *ret_new);
 int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t);
-int store_report_derived(Store *s, int64_t report, const LockdepReport *r, uint64_t t);
+int store_report_derived(Store *s, int64_t report, int64_t grp, const LockdepReport *r, uint64_t t);
+int store_group_recount(Store *s, int64_t grp);
+int store_step(Store *s, sqlite3_stmt *st, int64_t *ret);
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+uint64_t store_now(void);
+#include "strbuf.h"
+/* The current row as a JSON object keyed by column names; a column named "@x" holds JSON already
+ * (only for numbers built in SQL or our own parse output) and is embedded as "x". */
+int store_row_json(sqlite3_stmt *st, StrBuf *b);
+/* Steps st to the end, handing each row's JSON to f; finalizes st. */
+int store_run_rows(Store *s, sqlite3_stmt *st, StoreRowFunc f, void *userdata);
+int store_replay_triage(Store *s);
+
+#define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"
+

@@ -10,23 +10,27 @@
 #include "json.h"
 #include "store-internal.h"
 
-#define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"
-
 static bool is_bool_column(const char *name) {
         return strcmp(name, "truncated") == 0;
 }
 
 /* The current row of st as a JSON object keyed by column names. */
-static int row_json(sqlite3_stmt *st, StrBuf *b) {
+int store_row_json(sqlite3_stmt *st, StrBuf *b) {
         int n = sqlite3_column_count(st);
         strbuf_truncate(b, 0);
         if (strbuf_appendc(b, '{') < 0)
                 return -ENOMEM;
         for (int i = 0; i < n; i++) {
                 const char *name = sqlite3_column_name(st, i);
-                if ((i && strbuf_appendc(b, ',') < 0) || json_append_str(b, name) < 0 || strbuf_appendc(b, ':') < 0)
+                bool raw = name[0] == '@'; /* SQL-built JSON of numbers only, or our own parse JSON */
+                if ((i && strbuf_appendc(b, ',') < 0) || json_append_str(b, name + raw) < 0 || strbuf_appendc(b, ':') < 0)
                         return -ENOMEM;
                 int q;
+                if (raw && sqlite3_column_type(st, i) == SQLITE_TEXT) {
+                        if (strbuf_puts(b, (const char *) sqlite3_column_text(st, i)) < 0)
+                                return -ENOMEM;
+                        continue;
+                }
                 switch (sqlite3_column_type(st, i)) {
                 case SQLITE_NULL:
                         q = strbuf_puts(b, "null");
@@ -49,11 +53,11 @@ static int row_json(sqlite3_stmt *st, StrBuf *b) {
         return strbuf_appendc(b, '}');
 }
 
-static int run_rows(Store *s, sqlite3_stmt *st, StoreRowFunc f, void *userdata) {
+int store_run_rows(Store *s, sqlite3_stmt *st, StoreRowFunc f, void *userdata) {
         StrBuf b = {};
         int rc, q = 0;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                q = row_json(st, &b);
+                q = store_row_json(st, &b);
                 if (q >= 0)
                         q = f(b.s, userdata);
                 if (q < 0)
@@ -64,45 +68,6 @@ static int run_rows(Store *s, sqlite3_stmt *st, StoreRowFunc f, void *userdata) 
                 q = store_fail(s, rc);
         sqlite3_finalize(st);
         return q;
-}
-
-static void bind_opt(sqlite3_stmt *st, int i, const char *v) {
-        if (v)
-                sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-}
-
-int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
-        static const char sql[] =
-                "SELECT id, kind, key, signature, func_title, n_reports, n_hosts, " ISO("first_seen") " AS first_seen, "
-                ISO("last_seen") " AS last_seen, status FROM groups "
-                "WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR status = ?2) "
-                "ORDER BY last_seen DESC, id LIMIT ?3 OFFSET ?4";
-        sqlite3_stmt *st;
-        int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-        if (rc != SQLITE_OK)
-                return store_fail(s, rc);
-        bind_opt(st, 1, q ? q->kind : NULL);
-        bind_opt(st, 2, q ? q->status : NULL);
-        sqlite3_bind_int64(st, 3, q && q->limit ? (sqlite3_int64) q->limit : -1);
-        sqlite3_bind_int64(st, 4, q ? q->offset : 0);
-        return run_rows(s, st, f, userdata);
-}
-
-int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
-        static const char sql[] =
-                "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, b.boot_id, "
-                "coalesce(json_extract(r.parsed, '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
-                "r.source, r.truncated FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host "
-                "WHERE (?1 = 0 OR r.grp = ?1) AND (?2 IS NULL OR r.kind = ?2) ORDER BY r.id LIMIT ?3 OFFSET ?4";
-        sqlite3_stmt *st;
-        int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-        if (rc != SQLITE_OK)
-                return store_fail(s, rc);
-        sqlite3_bind_int64(st, 1, q ? q->group : 0);
-        bind_opt(st, 2, q ? q->kind : NULL);
-        sqlite3_bind_int64(st, 3, q && q->limit ? (sqlite3_int64) q->limit : -1);
-        sqlite3_bind_int64(st, 4, q ? q->offset : 0);
-        return run_rows(s, st, f, userdata);
 }
 
 /* ---- reparse -------------------------------------------------------------------------------- */
@@ -147,7 +112,7 @@ static int reparse_one(const LockdepEvent *ev, void *userdata) {
         if (rc != SQLITE_DONE)
                 return store_fail(c->s, rc);
         c->changed = grp != c->old_grp;
-        return store_report_derived(c->s, c->id, r, c->time);
+        return store_report_derived(c->s, c->id, grp, r, c->time);
 }
 
 int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports, unsigned *ret_changed) {
@@ -159,9 +124,8 @@ int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports
         if (q < 0)
                 return q;
         q = store_exec(s,
-                       "CREATE TEMP TABLE old_triage AS SELECT r.id AS report, g.status, g.note FROM reports r "
-                       "JOIN groups g ON g.id = r.grp WHERE g.status != 'new' OR g.note IS NOT NULL;"
-                       "DELETE FROM chain_links; DELETE FROM lock_edges; DELETE FROM lock_classes;");
+                       "DELETE FROM chain_links; DELETE FROM edge_groups; DELETE FROM lock_edges; DELETE FROM lock_classes;"
+                       "DELETE FROM group_classes;");
         if (q < 0)
                 goto fail;
         rc = sqlite3_prepare_v2(s->db, "SELECT id, raw, time, grp FROM reports ORDER BY id", -1, &st, NULL);
@@ -205,15 +169,9 @@ int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports
                        " n_hosts = (SELECT count(*) FROM group_hosts WHERE grp = groups.id),"
                        " first_seen = coalesce((SELECT min(time) FROM reports WHERE grp = groups.id), first_seen),"
                        " last_seen = coalesce((SELECT max(time) FROM reports WHERE grp = groups.id), last_seen);"
-                       /* triage follows the reports into their new groups */
-                       "UPDATE groups SET status = (SELECT o.status FROM old_triage o JOIN reports r ON r.id = o.report"
-                       "  WHERE r.grp = groups.id AND o.status != 'new' LIMIT 1)"
-                       " WHERE status = 'new' AND EXISTS (SELECT 1 FROM old_triage o JOIN reports r ON r.id = o.report"
-                       "  WHERE r.grp = groups.id AND o.status != 'new');"
-                       "UPDATE groups SET note = (SELECT o.note FROM old_triage o JOIN reports r ON r.id = o.report"
-                       "  WHERE r.grp = groups.id AND o.note IS NOT NULL LIMIT 1) WHERE note IS NULL;"
-                       "DELETE FROM groups WHERE n_reports = 0;"
-                       "DROP TABLE old_triage;");
+                       "DELETE FROM groups WHERE n_reports = 0;");
+        if (q >= 0) /* merges, splits, status and notes, in the order they were made */
+                q = store_replay_triage(s);
         if (q < 0)
                 goto fail;
         q = store_commit(s);

@@ -398,31 +398,45 @@ int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t) {
         return step_id(s, st, NULL);
 }
 
-static int add_edge(Store *s, const char *from, const char *to, uint64_t t, const char *kernel) {
+static int add_edge(Store *s, int64_t grp, const char *from, const char *to, uint64_t t, const char *kernel) {
+        int64_t edge = 0;
         sqlite3_stmt *st = STMT(s, STMT_EDGE,
                                 "INSERT INTO lock_edges (from_class, to_class, first_seen, last_seen, first_kernel, n) "
                                 "VALUES (?1, ?2, ?3, ?3, ?4, 1) ON CONFLICT (from_class, to_class) DO UPDATE SET "
                                 "n = n + 1, first_seen = min(first_seen, excluded.first_seen), "
                                 "last_seen = max(last_seen, excluded.last_seen), "
-                                "first_kernel = CASE WHEN excluded.first_seen < first_seen THEN excluded.first_kernel ELSE first_kernel END");
+                                "first_kernel = CASE WHEN excluded.first_seen < first_seen THEN excluded.first_kernel ELSE first_kernel END "
+                                "RETURNING id");
         bind_text(st, 1, from);
         bind_text(st, 2, to);
         sqlite3_bind_int64(st, 3, (sqlite3_int64) t);
         bind_text(st, 4, kernel);
+        int q = step_id(s, st, &edge);
+        if (q < 0)
+                return q;
+        st = STMT(s, STMT_EDGE_GROUP, "INSERT OR IGNORE INTO edge_groups (edge, grp) VALUES (?1, ?2)");
+        sqlite3_bind_int64(st, 1, edge);
+        sqlite3_bind_int64(st, 2, grp);
         return step_id(s, st, NULL);
 }
 
-static int add_class(Store *s, const LockdepLock *l) {
+static int add_class(Store *s, int64_t grp, const LockdepLock *l) {
         if (!l || !l->class)
                 return 0;
         sqlite3_stmt *st = STMT(s, STMT_CLASS, "INSERT OR IGNORE INTO lock_classes (name, canonical) VALUES (?1, ?2)");
         bind_text(st, 1, l->class);
         bind_text(st, 2, l->canonical);
+        int q = step_id(s, st, NULL);
+        if (q < 0)
+                return q;
+        st = STMT(s, STMT_GROUP_CLASS, "INSERT OR IGNORE INTO group_classes (grp, canonical) VALUES (?1, ?2)");
+        sqlite3_bind_int64(st, 1, grp);
+        bind_text(st, 2, l->canonical);
         return step_id(s, st, NULL);
 }
 
 /* Chain links, classes and lock-order edges of one report (DESIGN.md section 6). */
-int store_report_derived(Store *s, int64_t report, const LockdepReport *r, uint64_t t) {
+int store_report_derived(Store *s, int64_t report, int64_t grp, const LockdepReport *r, uint64_t t) {
         int q = 0;
         for (size_t i = 0; q >= 0 && i < r->n_chain; i++) {
                 const LockdepChainEntry *c = &r->chain[i];
@@ -450,14 +464,14 @@ int store_report_derived(Store *s, int64_t report, const LockdepReport *r, uint6
                 q = step_id(s, st, NULL);
                 strbuf_done(&js);
                 if (q >= 0)
-                        q = add_class(s, &c->lock);
+                        q = add_class(s, grp, &c->lock);
         }
         if (q >= 0)
-                q = add_class(s, r->acquiring);
+                q = add_class(s, grp, r->acquiring);
         if (q >= 0)
-                q = add_class(s, r->holding);
+                q = add_class(s, grp, r->holding);
         for (size_t i = 0; q >= 0 && i < r->n_held; i++)
-                q = add_class(s, &r->held[i]);
+                q = 0; /* held locks are context, not part of the group */
         if (q < 0)
                 return q;
 
@@ -466,10 +480,10 @@ int store_report_derived(Store *s, int64_t report, const LockdepReport *r, uint6
                 for (size_t i = 0; q >= 0 && i < r->n_cycle; i++) {
                         if (r->kind == LOCKDEP_RECURSIVE && i > 0)
                                 break;
-                        q = add_edge(s, r->classes[(i + 1) % r->n_cycle], r->classes[i], t, r->kernel);
+                        q = add_edge(s, grp, r->classes[(i + 1) % r->n_cycle], r->classes[i], t, r->kernel);
                 }
         else if (r->kind == LOCKDEP_SAFE_UNSAFE && r->holding && r->acquiring)
-                q = add_edge(s, r->holding->canonical, r->acquiring->canonical, t, r->kernel);
+                q = add_edge(s, grp, r->holding->canonical, r->acquiring->canonical, t, r->kernel);
         return q;
 }
 
@@ -520,7 +534,7 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
                 return q < 0 ? q : 0;
         }
         id = sqlite3_last_insert_rowid(s->db);
-        q = store_report_derived(s, id, r, o->realtime);
+        q = store_report_derived(s, id, grp, r, o->realtime);
         if (q >= 0)
                 q = store_group_count(s, grp, host, o->realtime);
         if (q < 0)
@@ -639,4 +653,40 @@ int store_index_text(Store *s, unsigned max) {
         }
         q = store_commit(s);
         return q < 0 ? q : (int) n;
+}
+
+/* Exported spellings of the static helpers, for store-read.c and store-query.c. */
+int store_step(Store *s, sqlite3_stmt *st, int64_t *ret) {
+        return step_id(s, st, ret);
+}
+
+void store_bind_text(sqlite3_stmt *st, int i, const char *v) {
+        bind_text(st, i, v);
+}
+
+uint64_t store_now(void) {
+        return now_usec();
+}
+
+/* Counts of a group from its reports (after merge/split moved reports around). */
+int store_group_recount(Store *s, int64_t grp) {
+        sqlite3_stmt *st = STMT(s, STMT_RECOUNT_DEL, "DELETE FROM group_hosts WHERE grp = ?1");
+        sqlite3_bind_int64(st, 1, grp);
+        int q = step_id(s, st, NULL);
+        if (q < 0)
+                return q;
+        st = STMT(s, STMT_RECOUNT_INS,
+                  "INSERT INTO group_hosts (grp, host, n) SELECT ?1, b.host, count(*) FROM reports r "
+                  "JOIN boots b ON b.id = r.boot WHERE r.grp = ?1 GROUP BY b.host");
+        sqlite3_bind_int64(st, 1, grp);
+        q = step_id(s, st, NULL);
+        if (q < 0)
+                return q;
+        st = STMT(s, STMT_RECOUNT_UPD,
+                  "UPDATE groups SET n_reports = (SELECT count(*) FROM reports WHERE grp = ?1),"
+                  " n_hosts = (SELECT count(*) FROM group_hosts WHERE grp = ?1),"
+                  " first_seen = coalesce((SELECT min(time) FROM reports WHERE grp = ?1), first_seen),"
+                  " last_seen = coalesce((SELECT max(time) FROM reports WHERE grp = ?1), last_seen) WHERE id = ?1");
+        sqlite3_bind_int64(st, 1, grp);
+        return step_id(s, st, NULL);
 }

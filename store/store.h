@@ -15,7 +15,9 @@
  * message of the last error is in store_error().
  */
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lockdep.h"
@@ -65,18 +67,81 @@ int store_index_text(Store *s, unsigned max);
 /* Readers: each row as one JSON object, handed to the callback (return < 0 to stop). */
 typedef int (*StoreRowFunc)(const char *json, void *userdata);
 
+typedef enum StoreSort {
+        STORE_SORT_LAST_SEEN,  /* default: most recent first */
+        STORE_SORT_FIRST_SEEN,
+        STORE_SORT_REPORTS,    /* most reports first */
+        STORE_SORT_HOSTS,
+        STORE_SORT_ID,
+        _STORE_SORT_MAX,
+        _STORE_SORT_INVALID = -EINVAL,
+} StoreSort;
+
+const char *store_sort_to_string(StoreSort s);  /* "last_seen", "first_seen", "reports", "hosts", "id" */
+StoreSort store_sort_from_string(const char *s);
+
+/* Filters shared by lockdepctl and the web API; NULL/0 = no filter. Times are usec since the epoch. */
 typedef struct StoreQuery {
-        int64_t group;       /* reports: only this group; 0 = all */
-        const char *kind;    /* NULL = all */
-        const char *status;  /* NULL = all */
+        int64_t group;       /* reports: only this group */
+        const char *kind;
+        const char *status;
+        const char *host;    /* hostname or machine id */
+        const char *kernel;  /* exact release, or a prefix ending in '*' ("6.9*") */
+        const char *lock;    /* canonical class taking part (chain, acquiring, holding) */
+        uint64_t since, until;
+        StoreSort sort;
         unsigned limit;      /* 0 = no limit */
         unsigned offset;
 } StoreQuery;
 
-/* Groups: id, kind, key, signature, func_title, n_reports, n_hosts, first_seen, last_seen, status */
+/* Groups: id, kind, key, signature, func_title, n_reports, n_hosts, first_seen, last_seen, status
+ * (plus note, kernel_first, kernel_last). */
 int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata);
+/* Number of groups matching q (limit/offset ignored), for paging. */
+int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret);
 /* Reports: id, group, kind, host, boot_id, kernel, time, source, truncated */
 int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata);
+
+/* "42" or a unique signature prefix (>= 4 hex digits) -> group id. -ENOENT none, -EEXIST ambiguous. */
+int store_resolve_group(Store *s, const char *spec, int64_t *ret);
+/* One group as a JSON object: the list fields plus "note", "sig_version", "classes" (canonical
+ * cycle/classes of the representative report), "edges" [{from,to,at}], "scenario", "kernels"
+ * [{kernel,n}], "hosts" [{host,n}], "daily" [{day:"YYYY-MM-DD",n}] (last 90 days), "representative"
+ * (report id), "related" [{id,kind,func_title,shared}] (groups sharing a class or an edge),
+ * "why" {"kind","key","signature","sig_version","normalizations":[{printed,canonical}]},
+ * "triage" [{at,action,value}]. *ret malloc()ed. -ENOENT if no such group. */
+int store_group_json(Store *s, int64_t id, char **ret);
+/* One report: the list fields plus "raw" (text), "parsed" (the parse --json object), "usec". */
+int store_report_json(Store *s, int64_t id, char **ret);
+
+/* Lock classes: name (canonical), printed [names], n_groups, n_edges. name_filter NULL = all. */
+int store_list_locks(Store *s, const char *name_filter, unsigned limit, StoreRowFunc f, void *userdata);
+/* One class: name, printed, groups [{id,kind,func_title,n_reports}], edges [{from,to,n,first_kernel}]. */
+int store_lock_json(Store *s, const char *name, char **ret);
+/* Observed lock-order edges: from, to, n, first_seen, last_seen, first_kernel, groups [ids].
+ * Restricted to one group's edges (group != 0) or to edges touching lock (canonical) when set. */
+int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, void *userdata);
+/* Full-text search (FTS5 syntax, or plain words): id, group, kind, host, time, snippet. */
+int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, void *userdata);
+/* Counters: reports, groups, hosts, boots, boots_lockdep_off, by_kind {kind:n}, by_status {status:n},
+ * sources [{source,position,updated}], gaps, fts_pending. */
+int store_stats_json(Store *s, char **ret);
+
+/* Triage (each change is logged in triage_log with the group's signature, so it survives reparse).
+ * status: new, confirmed, fixed-in <release>, false-positive, duplicate-of <group>; note may be NULL
+ * (unchanged). -EINVAL for an unknown status. */
+int store_set_triage(Store *s, int64_t group, const char *status, const char *note);
+/* Moves every report of group from into group into; from is deleted; logged as "merge". */
+int store_merge_groups(Store *s, int64_t into, int64_t from);
+/* Moves the given reports of a group into a new group (same key, signature suffixed "/split-N");
+ * returns the new group's id in *ret. Logged as "split". */
+int store_split_group(Store *s, int64_t group, const int64_t *reports, size_t n, int64_t *ret);
+/* Suppression by class or by edge, optional expiry (0 = never): id returned. */
+int store_add_suppression(Store *s, const char *cls, const char *edge_from, const char *edge_to,
+                          uint64_t expires, const char *note, int64_t *ret_id);
+/* Suppressions: id, class, edge_from, edge_to, expires, note, created, active. */
+int store_list_suppressions(Store *s, StoreRowFunc f, void *userdata);
+int store_delete_suppression(Store *s, int64_t id);
 
 /* Recomputes parsed data, groups, chains and edges from the raw text of every report, keeping
  * triage state. *ret_changed: reports whose group changed. */

@@ -1,0 +1,680 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Queries shared by lockdepctl and the web API, and the triage writes. Every string that leaves
+ * here went through json_append_str() (store_row_json()), so names from kernel logs can not break
+ * the JSON; the filters are bound parameters, never spliced into SQL (ORDER BY comes from a fixed
+ * table).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "store-internal.h"
+
+static const char *const sort_names[_STORE_SORT_MAX] = {
+        [STORE_SORT_LAST_SEEN] = "last_seen",
+        [STORE_SORT_FIRST_SEEN] = "first_seen",
+        [STORE_SORT_REPORTS] = "reports",
+        [STORE_SORT_HOSTS] = "hosts",
+        [STORE_SORT_ID] = "id",
+};
+
+static const char *const sort_sql[_STORE_SORT_MAX] = {
+        [STORE_SORT_LAST_SEEN] = "g.last_seen DESC, g.id",
+        [STORE_SORT_FIRST_SEEN] = "g.first_seen DESC, g.id",
+        [STORE_SORT_REPORTS] = "g.n_reports DESC, g.id",
+        [STORE_SORT_HOSTS] = "g.n_hosts DESC, g.id",
+        [STORE_SORT_ID] = "g.id",
+};
+
+const char *store_sort_to_string(StoreSort s) {
+        return s >= 0 && s < _STORE_SORT_MAX ? sort_names[s] : NULL;
+}
+
+StoreSort store_sort_from_string(const char *s) {
+        for (int i = 0; s && i < _STORE_SORT_MAX; i++)
+                if (strcmp(sort_names[i], s) == 0)
+                        return (StoreSort) i;
+        return _STORE_SORT_INVALID;
+}
+
+static int prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+        return rc == SQLITE_OK ? 0 : store_fail(s, rc);
+}
+
+/* ---- groups --------------------------------------------------------------------------------- */
+
+#define GROUP_COLUMNS                                                                               \
+        "g.id, g.kind, g.key, g.signature, g.func_title, g.n_reports, g.n_hosts, "                  \
+        ISO("g.first_seen") " AS first_seen, " ISO("g.last_seen") " AS last_seen, g.status, g.note, " \
+        "(SELECT b.kernel FROM reports r JOIN boots b ON b.id = r.boot WHERE r.grp = g.id AND b.kernel IS NOT NULL " \
+        " ORDER BY r.time, r.id LIMIT 1) AS kernel_first, "                                         \
+        "(SELECT b.kernel FROM reports r JOIN boots b ON b.id = r.boot WHERE r.grp = g.id AND b.kernel IS NOT NULL " \
+        " ORDER BY r.time DESC, r.id DESC LIMIT 1) AS kernel_last"
+
+/* ?1 kind ?2 status ?3 host ?4 kernel ?5 lock ?6 since ?7 until */
+#define GROUP_WHERE                                                                                 \
+        " WHERE (?1 IS NULL OR g.kind = ?1) AND (?2 IS NULL OR g.status = ?2)"                      \
+        " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM group_hosts gh JOIN hosts h ON h.id = gh.host"   \
+        "      WHERE gh.grp = g.id AND (h.hostname = ?3 OR h.machine_id = ?3)))"                    \
+        " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM reports r JOIN boots b ON b.id = r.boot"         \
+        "      WHERE r.grp = g.id AND (b.kernel = ?4 OR (instr(?4, '*') > 0 AND b.kernel GLOB ?4))))" \
+        " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = g.id AND gc.canonical = ?5))" \
+        " AND (?6 IS NULL OR g.last_seen >= ?6) AND (?7 IS NULL OR g.first_seen <= ?7)"
+
+static void bind_query(sqlite3_stmt *st, const StoreQuery *q) {
+        if (!q)
+                return;
+        store_bind_text(st, 1, q->kind);
+        store_bind_text(st, 2, q->status);
+        store_bind_text(st, 3, q->host);
+        store_bind_text(st, 4, q->kernel);
+        store_bind_text(st, 5, q->lock);
+        if (q->since)
+                sqlite3_bind_int64(st, 6, (sqlite3_int64) q->since);
+        if (q->until)
+                sqlite3_bind_int64(st, 7, (sqlite3_int64) q->until);
+}
+
+int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
+        StoreSort sort = q && q->sort > 0 && q->sort < _STORE_SORT_MAX ? q->sort : STORE_SORT_LAST_SEEN;
+        StrBuf sql = {};
+        sqlite3_stmt *st;
+        int r = strbuf_puts(&sql, "SELECT " GROUP_COLUMNS " FROM groups g" GROUP_WHERE " ORDER BY ");
+        if (r >= 0)
+                r = strbuf_puts(&sql, sort_sql[sort]); /* from the fixed table, never user text */
+        if (r >= 0)
+                r = strbuf_puts(&sql, " LIMIT ?8 OFFSET ?9");
+        if (r >= 0)
+                r = prepare(s, sql.s, &st);
+        strbuf_done(&sql);
+        if (r < 0)
+                return r;
+        bind_query(st, q);
+        sqlite3_bind_int64(st, 8, q && q->limit ? (sqlite3_int64) q->limit : -1);
+        sqlite3_bind_int64(st, 9, q ? q->offset : 0);
+        return store_run_rows(s, st, f, userdata);
+}
+
+int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret) {
+        sqlite3_stmt *st;
+        int64_t n = 0;
+        int r = prepare(s, "SELECT count(*) FROM groups g" GROUP_WHERE, &st);
+        if (r < 0)
+                return r;
+        bind_query(st, q);
+        r = store_step(s, st, &n);
+        sqlite3_finalize(st);
+        if (r >= 0)
+                *ret = (uint64_t) n;
+        return r;
+}
+
+int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
+        static const char sql[] =
+                "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, b.boot_id, "
+                "coalesce(json_extract(r.parsed, '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
+                "r.source, r.truncated FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host "
+                "WHERE (?1 IS NULL OR r.kind = ?1) AND (?3 IS NULL OR h.hostname = ?3 OR h.machine_id = ?3)"
+                " AND (?4 IS NULL OR b.kernel = ?4 OR (instr(?4, '*') > 0 AND b.kernel GLOB ?4))"
+                " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = r.grp AND gc.canonical = ?5))"
+                " AND (?6 IS NULL OR r.time >= ?6) AND (?7 IS NULL OR r.time <= ?7) AND (?10 = 0 OR r.grp = ?10)"
+                " ORDER BY r.id LIMIT ?8 OFFSET ?9";
+        sqlite3_stmt *st;
+        int r = prepare(s, sql, &st);
+        if (r < 0)
+                return r;
+        bind_query(st, q);
+        sqlite3_bind_null(st, 2);
+        sqlite3_bind_int64(st, 8, q && q->limit ? (sqlite3_int64) q->limit : -1);
+        sqlite3_bind_int64(st, 9, q ? q->offset : 0);
+        sqlite3_bind_int64(st, 10, q ? q->group : 0);
+        return store_run_rows(s, st, f, userdata);
+}
+
+int store_resolve_group(Store *s, const char *spec, int64_t *ret) {
+        sqlite3_stmt *st;
+        size_t n = spec ? strlen(spec) : 0;
+        bool digits = n > 0 && strspn(spec, "0123456789") == n;
+        bool hex = n >= 4 && strspn(spec, "0123456789abcdef") == n;
+        int64_t id = 0, count = 0;
+        int r;
+
+        if (!digits && !hex)
+                return -EINVAL;
+        if (digits && n < 16) {
+                r = prepare(s, "SELECT id FROM groups WHERE id = ?1", &st);
+                if (r < 0)
+                        return r;
+                sqlite3_bind_int64(st, 1, strtoll(spec, NULL, 10));
+                r = store_step(s, st, &id);
+                sqlite3_finalize(st);
+                if (r < 0)
+                        return r;
+                if (id > 0) {
+                        *ret = id;
+                        return 0;
+                }
+                if (!hex)
+                        return -ENOENT;
+        }
+        r = prepare(s, "SELECT min(id), count(*) FROM (SELECT id FROM groups WHERE substr(signature, 1, length(?1)) = ?1 LIMIT 2)", &st);
+        if (r < 0)
+                return r;
+        store_bind_text(st, 1, spec);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+                id = sqlite3_column_int64(st, 0);
+                count = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+        if (count == 0)
+                return -ENOENT;
+        if (count > 1)
+                return -EEXIST;
+        *ret = id;
+        return 0;
+}
+
+/* Appends ,"key":[rows of sql] with ?1 bound to id (and ?2 to text when given). */
+static int append_array(Store *s, StrBuf *b, const char *key, const char *sql, int64_t id, const char *text) {
+        sqlite3_stmt *st;
+        StrBuf row = {};
+        int rc, r = prepare(s, sql, &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        if (text)
+                store_bind_text(st, 2, text);
+        r = strbuf_printf(b, ",\"%s\":[", key);
+        bool first = true;
+        while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                r = store_row_json(st, &row);
+                if (r >= 0)
+                        r = strbuf_puts(b, first ? "" : ",");
+                if (r >= 0)
+                        r = strbuf_append(b, row.s, row.len);
+                first = false;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = store_fail(s, rc);
+        if (r >= 0)
+                r = strbuf_appendc(b, ']');
+        strbuf_done(&row);
+        sqlite3_finalize(st);
+        return r;
+}
+
+/* The single row of sql (?1 = id, ?2 = text) as an object into b, without the closing brace.
+ * -ENOENT when there is no row. */
+static int open_object(Store *s, StrBuf *b, const char *sql, int64_t id, const char *text) {
+        sqlite3_stmt *st;
+        int r = prepare(s, sql, &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        if (text)
+                store_bind_text(st, 2, text);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                r = store_row_json(st, b);
+                if (r >= 0)
+                        strbuf_truncate(b, b->len - 1); /* reopen the object */
+        } else
+                r = rc == SQLITE_DONE ? -ENOENT : store_fail(s, rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int close_object(StrBuf *b, char **ret, int r) {
+        if (r >= 0)
+                r = strbuf_appendc(b, '}');
+        if (r < 0) {
+                strbuf_done(b);
+                return r;
+        }
+        *ret = strbuf_steal(b);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int store_group_json(Store *s, int64_t id, char **ret) {
+        StrBuf b = {};
+        int r = open_object(s, &b,
+                            "SELECT " GROUP_COLUMNS ", g.sig_version, "
+                            "(SELECT r.id FROM reports r WHERE r.grp = g.id ORDER BY r.truncated, r.time DESC, r.id DESC LIMIT 1) AS representative, "
+                            "(SELECT r.parsed FROM reports r WHERE r.grp = g.id ORDER BY r.truncated, r.time DESC, r.id DESC LIMIT 1) AS \"@parsed\", "
+                            "EXISTS (SELECT 1 FROM suppressions su WHERE (su.expires IS NULL OR su.expires > CAST(strftime('%s','now') AS INTEGER) * 1000000) "
+                            " AND (su.class IN (SELECT canonical FROM group_classes WHERE grp = g.id) OR EXISTS (SELECT 1 FROM edge_groups eg "
+                            " JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = g.id AND e.from_class = su.edge_from AND e.to_class = su.edge_to))) AS suppressed "
+                            "FROM groups g WHERE g.id = ?1",
+                            id, NULL);
+        if (r >= 0)
+                r = append_array(s, &b, "edges",
+                                 "SELECT e.from_class AS \"from\", e.to_class AS \"to\", e.n, e.first_kernel FROM edge_groups eg "
+                                 "JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = ?1 ORDER BY e.id", id, NULL);
+        if (r >= 0)
+                r = append_array(s, &b, "kernels",
+                                 "SELECT b.kernel, count(*) AS n FROM reports r JOIN boots b ON b.id = r.boot WHERE r.grp = ?1 "
+                                 "GROUP BY b.kernel ORDER BY n DESC, b.kernel", id, NULL);
+        if (r >= 0)
+                r = append_array(s, &b, "hosts",
+                                 "SELECT coalesce(h.hostname, h.machine_id) AS host, gh.n FROM group_hosts gh JOIN hosts h ON h.id = gh.host "
+                                 "WHERE gh.grp = ?1 ORDER BY gh.n DESC, host", id, NULL);
+        if (r >= 0)
+                r = append_array(s, &b, "daily",
+                                 "SELECT strftime('%Y-%m-%d', time / 1000000, 'unixepoch') AS day, count(*) AS n FROM reports "
+                                 "WHERE grp = ?1 AND time >= (CAST(strftime('%s','now') AS INTEGER) - 90 * 86400) * 1000000 "
+                                 "GROUP BY day ORDER BY day", id, NULL);
+        if (r >= 0)
+                r = append_array(s, &b, "related",
+                                 "SELECT g2.id, g2.kind, g2.func_title, count(*) AS shared FROM group_classes a "
+                                 "JOIN group_classes c ON c.canonical = a.canonical AND c.grp != a.grp JOIN groups g2 ON g2.id = c.grp "
+                                 "WHERE a.grp = ?1 GROUP BY g2.id ORDER BY shared DESC, g2.n_reports DESC LIMIT 20", id, NULL);
+        if (r >= 0)
+                r = append_array(s, &b, "normalizations",
+                                 "SELECT DISTINCT lc.name AS printed, lc.canonical FROM lock_classes lc JOIN group_classes gc "
+                                 "ON gc.canonical = lc.canonical WHERE gc.grp = ?1 AND lc.name != lc.canonical ORDER BY lc.canonical, lc.name LIMIT 100",
+                                 id, NULL);
+        if (r >= 0)
+                r = append_array(s, &b, "triage",
+                                 "SELECT " ISO("t.at") " AS at, t.action, t.value FROM triage_log t JOIN groups g ON g.signature = t.signature "
+                                 "WHERE g.id = ?1 ORDER BY t.at, t.id", id, NULL);
+        return close_object(&b, ret, r);
+}
+
+int store_report_json(Store *s, int64_t id, char **ret) {
+        StrBuf b = {};
+        int r = open_object(s, &b,
+                            "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, b.boot_id, "
+                            "coalesce(json_extract(r.parsed, '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
+                            "r.source, r.truncated, r.usec, r.raw, r.parsed AS \"@parsed\" FROM reports r JOIN boots b ON b.id = r.boot "
+                            "JOIN hosts h ON h.id = b.host WHERE r.id = ?1",
+                            id, NULL);
+        return close_object(&b, ret, r);
+}
+
+/* ---- locks and edges ------------------------------------------------------------------------ */
+
+int store_list_locks(Store *s, const char *name_filter, unsigned limit, StoreRowFunc f, void *userdata) {
+        sqlite3_stmt *st;
+        int r = prepare(s,
+                        "SELECT gc.canonical AS name, count(DISTINCT gc.grp) AS n_groups, "
+                        "(SELECT count(*) FROM lock_edges e WHERE e.from_class = gc.canonical OR e.to_class = gc.canonical) AS n_edges "
+                        "FROM group_classes gc WHERE (?1 IS NULL OR instr(gc.canonical, ?1) > 0) "
+                        "GROUP BY gc.canonical ORDER BY n_groups DESC, name LIMIT ?2",
+                        &st);
+        if (r < 0)
+                return r;
+        store_bind_text(st, 1, name_filter);
+        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64) limit : -1);
+        return store_run_rows(s, st, f, userdata);
+}
+
+int store_lock_json(Store *s, const char *name, char **ret) {
+        StrBuf b = {};
+        int r = open_object(s, &b,
+                            "SELECT ?2 AS name, (SELECT count(DISTINCT grp) FROM group_classes WHERE canonical = ?2) AS n_groups "
+                            "WHERE EXISTS (SELECT 1 FROM group_classes WHERE canonical = ?2) OR EXISTS (SELECT 1 FROM lock_classes WHERE canonical = ?2)",
+                            0, name);
+        if (r >= 0)
+                r = append_array(s, &b, "printed", "SELECT name FROM lock_classes WHERE canonical = ?2 ORDER BY name", 0, name);
+        if (r >= 0)
+                r = append_array(s, &b, "groups",
+                                 "SELECT g.id, g.kind, g.func_title, g.n_reports, g.status FROM group_classes gc JOIN groups g ON g.id = gc.grp "
+                                 "WHERE gc.canonical = ?2 ORDER BY g.last_seen DESC, g.id", 0, name);
+        if (r >= 0)
+                r = append_array(s, &b, "edges",
+                                 "SELECT from_class AS \"from\", to_class AS \"to\", n, first_kernel FROM lock_edges "
+                                 "WHERE from_class = ?2 OR to_class = ?2 ORDER BY n DESC, id", 0, name);
+        return close_object(&b, ret, r);
+}
+
+int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, void *userdata) {
+        sqlite3_stmt *st;
+        int r = prepare(s,
+                        "SELECT e.from_class AS \"from\", e.to_class AS \"to\", e.n, " ISO("e.first_seen") " AS first_seen, "
+                        ISO("e.last_seen") " AS last_seen, e.first_kernel, "
+                        "'[' || coalesce((SELECT group_concat(grp) FROM edge_groups WHERE edge = e.id), '') || ']' AS \"@groups\" "
+                        "FROM lock_edges e WHERE (?1 = 0 OR e.id IN (SELECT edge FROM edge_groups WHERE grp = ?1)) "
+                        "AND (?2 IS NULL OR e.from_class = ?2 OR e.to_class = ?2) ORDER BY e.id",
+                        &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, group);
+        store_bind_text(st, 2, lock);
+        return store_run_rows(s, st, f, userdata);
+}
+
+/* ---- search and stats ------------------------------------------------------------------------ */
+
+int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, void *userdata) {
+        static const char sql[] =
+                "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, " ISO("r.time") " AS time, "
+                "snippet(reports_fts, 0, '[', ']', '...', 12) AS snippet FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid "
+                "JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host WHERE reports_fts MATCH ?1 ORDER BY rank LIMIT ?2";
+        sqlite3_stmt *st;
+        int r = prepare(s, sql, &st);
+        if (r < 0)
+                return r;
+        store_bind_text(st, 1, text);
+        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64) limit : 100);
+        int rc = sqlite3_step(st); /* a syntax error shows on the first step: search as a phrase */
+        if (rc == SQLITE_ERROR) {
+                sqlite3_finalize(st);
+                StrBuf q = {};
+                if (strbuf_appendc(&q, '"') < 0)
+                        return -ENOMEM;
+                for (const char *p = text; *p; p++)
+                        if ((*p == '"' && strbuf_appendc(&q, '"') < 0) || strbuf_appendc(&q, *p) < 0) {
+                                strbuf_done(&q);
+                                return -ENOMEM;
+                        }
+                if (strbuf_appendc(&q, '"') < 0) {
+                        strbuf_done(&q);
+                        return -ENOMEM;
+                }
+                r = prepare(s, sql, &st);
+                if (r >= 0) {
+                        store_bind_text(st, 1, q.s);
+                        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64) limit : 100);
+                }
+                strbuf_done(&q);
+                if (r < 0)
+                        return r;
+        } else
+                sqlite3_reset(st);
+        return store_run_rows(s, st, f, userdata);
+}
+
+int store_stats_json(Store *s, char **ret) {
+        StrBuf b = {};
+        int r = open_object(s, &b,
+                            "SELECT (SELECT count(*) FROM reports) AS reports, (SELECT count(*) FROM groups) AS groups, "
+                            "(SELECT count(*) FROM hosts) AS hosts, (SELECT count(*) FROM boots) AS boots, "
+                            "(SELECT count(*) FROM boots WHERE lockdep_off_at IS NOT NULL) AS boots_lockdep_off, "
+                            "(SELECT count(*) FROM gaps) AS gaps, "
+                            "(SELECT coalesce(max(id), 0) FROM reports) - (SELECT indexed_upto FROM fts_state) AS fts_pending, "
+                            "(SELECT count(*) FROM suppressions) AS suppressions WHERE ?1 = ?1",
+                            0, NULL);
+        if (r >= 0)
+                r = append_array(s, &b, "by_kind", "SELECT kind, count(*) AS n, sum(n_reports) AS reports FROM groups GROUP BY kind ORDER BY kind", 0, NULL);
+        if (r >= 0)
+                r = append_array(s, &b, "by_status", "SELECT status, count(*) AS n FROM groups GROUP BY status ORDER BY status", 0, NULL);
+        if (r >= 0)
+                r = append_array(s, &b, "sources",
+                                 "SELECT c.source, c.position, " ISO("c.updated") " AS updated, (SELECT count(*) FROM reports r "
+                                 "WHERE r.source = c.source OR r.source = 'file:' || substr(c.source, 6)) AS reports FROM cursors c ORDER BY c.source",
+                                 0, NULL);
+        return close_object(&b, ret, r);
+}
+
+/* ---- triage --------------------------------------------------------------------------------- */
+
+static bool printable_text(const char *s) {
+        for (; s && *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        return false;
+        return true;
+}
+
+static int log_triage(Store *s, int64_t group, const char *action, const char *value) {
+        sqlite3_stmt *st;
+        int r = prepare(s, "INSERT INTO triage_log (signature, at, action, value) SELECT signature, ?2, ?3, ?4 FROM groups WHERE id = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, group);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) store_now());
+        store_bind_text(st, 3, action);
+        store_bind_text(st, 4, value);
+        r = store_step(s, st, NULL);
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int exec_id(Store *s, const char *sql, int64_t a, int64_t b, const char *text) {
+        sqlite3_stmt *st;
+        int r = prepare(s, sql, &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, a);
+        sqlite3_bind_int64(st, 2, b);
+        if (text)
+                store_bind_text(st, 3, text);
+        r = store_step(s, st, NULL);
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int group_exists(Store *s, int64_t id) {
+        int64_t found = 0;
+        sqlite3_stmt *st;
+        int r = prepare(s, "SELECT id FROM groups WHERE id = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        r = store_step(s, st, &found);
+        sqlite3_finalize(st);
+        return r < 0 ? r : found == id;
+}
+
+static int check_status(Store *s, const char *status) {
+        if (!status || !printable_text(status) || strlen(status) > 200)
+                return -EINVAL;
+        if (!strcmp(status, "new") || !strcmp(status, "confirmed") || !strcmp(status, "false-positive"))
+                return 0;
+        if (!strncmp(status, "fixed-in ", 9) && status[9] && !strchr(status + 9, ' '))
+                return 0;
+        if (!strncmp(status, "duplicate-of ", 13) && status[13] && strspn(status + 13, "0123456789") == strlen(status + 13)) {
+                int r = group_exists(s, strtoll(status + 13, NULL, 10));
+                return r < 0 ? r : r ? 0 : -ENOENT;
+        }
+        return -EINVAL;
+}
+
+static int in_transaction(Store *s, int r) {
+        if (r < 0) {
+                store_rollback(s);
+                return r;
+        }
+        return store_commit(s);
+}
+
+int store_set_triage(Store *s, int64_t group, const char *status, const char *note) {
+        int r = status ? check_status(s, status) : 0;
+        if (r < 0)
+                return r;
+        if (note && (!printable_text(note) || strlen(note) > 4000))
+                return -EINVAL;
+        r = store_begin(s);
+        if (r < 0)
+                return r;
+        r = group_exists(s, group);
+        if (r == 0)
+                r = -ENOENT;
+        if (r >= 0 && status)
+                r = exec_id(s, "UPDATE groups SET status = ?3 WHERE id = ?1 AND ?2 = ?2", group, 0, status);
+        if (r >= 0 && status)
+                r = log_triage(s, group, "status", status);
+        if (r >= 0 && note)
+                r = exec_id(s, "UPDATE groups SET note = ?3 WHERE id = ?1 AND ?2 = ?2", group, 0, note);
+        if (r >= 0 && note)
+                r = log_triage(s, group, "note", note);
+        return in_transaction(s, r);
+}
+
+/* Moves the reports (and what derives from them) of from into into; no transaction, no log. */
+static int merge_into(Store *s, int64_t into, int64_t from) {
+        static const char *const sql[] = {
+                "UPDATE reports SET grp = ?1 WHERE grp = ?2",
+                "INSERT OR IGNORE INTO group_classes (grp, canonical) SELECT ?1, canonical FROM group_classes WHERE grp = ?2",
+                "INSERT OR IGNORE INTO edge_groups (edge, grp) SELECT edge, ?1 FROM edge_groups WHERE grp = ?2",
+                "DELETE FROM groups WHERE id = ?2",
+        };
+        int r = 0;
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sql); i++)
+                r = exec_id(s, sql[i], into, from, NULL);
+        return r < 0 ? r : store_group_recount(s, into);
+}
+
+int store_merge_groups(Store *s, int64_t into, int64_t from) {
+        if (into == from)
+                return -EINVAL;
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        int a = group_exists(s, into), b = group_exists(s, from);
+        r = a < 0 ? a : b < 0 ? b : a && b ? 0 : -ENOENT;
+        if (r >= 0) /* logged before from disappears: value = the merged signature */
+                r = exec_id(s, "INSERT INTO triage_log (signature, at, action, value) SELECT g1.signature, ?3, 'merge', g2.signature "
+                               "FROM groups g1, groups g2 WHERE g1.id = ?1 AND g2.id = ?2", into, from, NULL);
+        if (r >= 0) {
+                sqlite3_stmt *st;
+                r = prepare(s, "UPDATE triage_log SET at = ?1 WHERE id = last_insert_rowid()", &st);
+                if (r >= 0) {
+                        sqlite3_bind_int64(st, 1, (sqlite3_int64) store_now());
+                        r = store_step(s, st, NULL);
+                        sqlite3_finalize(st);
+                }
+        }
+        if (r >= 0)
+                r = merge_into(s, into, from);
+        return in_transaction(s, r);
+}
+
+/* Creates the split-off group of group (signature "<sig>/split-N") and moves the listed reports. */
+static int split_into(Store *s, int64_t group, const char *ids_csv, int64_t *ret) {
+        sqlite3_stmt *st;
+        int64_t id = 0;
+        int r = prepare(s,
+                        "INSERT INTO groups (signature, sig_version, kind, key, func_title, first_seen, last_seen, status) "
+                        "SELECT signature || '/split-' || (SELECT count(*) + 1 FROM groups g2 WHERE g2.signature GLOB groups.signature || '/split-*'), "
+                        "sig_version, kind, key, func_title, first_seen, last_seen, 'new' FROM groups WHERE id = ?1 RETURNING id",
+                        &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, group);
+        r = store_step(s, st, &id);
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        if (id == 0)
+                return -ENOENT;
+        r = exec_id(s, "UPDATE reports SET grp = ?2 WHERE grp = ?1 AND ',' || ?3 || ',' LIKE '%,' || id || ',%'", group, id, ids_csv);
+        if (r >= 0)
+                r = exec_id(s, "INSERT OR IGNORE INTO group_classes (grp, canonical) SELECT ?2, canonical FROM group_classes WHERE grp = ?1",
+                            group, id, NULL);
+        if (r >= 0)
+                r = exec_id(s, "INSERT OR IGNORE INTO edge_groups (edge, grp) SELECT edge, ?2 FROM edge_groups WHERE grp = ?1", group, id, NULL);
+        if (r >= 0)
+                r = store_group_recount(s, group);
+        if (r >= 0)
+                r = store_group_recount(s, id);
+        if (r >= 0)
+                *ret = id;
+        return r;
+}
+
+int store_split_group(Store *s, int64_t group, const int64_t *reports, size_t n, int64_t *ret) {
+        StrBuf csv = {};
+        int64_t id = 0;
+        int r = 0;
+
+        if (n == 0)
+                return -EINVAL;
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = strbuf_printf(&csv, "%s%lld", i ? "," : "", (long long) reports[i]);
+        if (r < 0) {
+                strbuf_done(&csv);
+                return r;
+        }
+        r = store_begin(s);
+        if (r >= 0) {
+                r = split_into(s, group, csv.s, &id);
+                if (r >= 0)
+                        r = log_triage(s, group, "split", csv.s);
+                r = in_transaction(s, r);
+        }
+        strbuf_done(&csv);
+        if (r >= 0)
+                *ret = id;
+        return r;
+}
+
+/* After reparse: apply the recorded triage again, in order, to the recomputed groups. */
+int store_replay_triage(Store *s) {
+        sqlite3_stmt *st;
+        int rc, r = prepare(s, "SELECT t.action, t.value, g.id FROM triage_log t JOIN groups g ON g.signature = t.signature ORDER BY t.at, t.id", &st);
+        if (r < 0)
+                return r;
+        while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *action = (const char *) sqlite3_column_text(st, 0);
+                const char *value = (const char *) sqlite3_column_text(st, 1);
+                int64_t g = sqlite3_column_int64(st, 2), id;
+                if (!strcmp(action, "status"))
+                        r = exec_id(s, "UPDATE groups SET status = ?3 WHERE id = ?1 AND ?2 = ?2", g, 0, value);
+                else if (!strcmp(action, "note"))
+                        r = exec_id(s, "UPDATE groups SET note = ?3 WHERE id = ?1 AND ?2 = ?2", g, 0, value);
+                else if (!strcmp(action, "merge")) {
+                        sqlite3_stmt *q;
+                        int64_t from = 0;
+                        r = prepare(s, "SELECT id FROM groups WHERE signature = ?1", &q);
+                        if (r >= 0) {
+                                store_bind_text(q, 1, value);
+                                r = store_step(s, q, &from);
+                                sqlite3_finalize(q);
+                        }
+                        if (r >= 0 && from > 0 && from != g)
+                                r = merge_into(s, g, from);
+                } else if (!strcmp(action, "split") && value)
+                        r = split_into(s, g, value, &id) == -ENOENT ? 0 : r;
+        }
+        sqlite3_finalize(st);
+        return r;
+}
+
+/* ---- suppressions --------------------------------------------------------------------------- */
+
+int store_add_suppression(Store *s, const char *cls, const char *edge_from, const char *edge_to,
+                          uint64_t expires, const char *note, int64_t *ret_id) {
+        bool by_class = cls && *cls, by_edge = edge_from && *edge_from && edge_to && *edge_to;
+        sqlite3_stmt *st;
+        int64_t id = 0;
+        if (by_class == by_edge || !printable_text(cls) || !printable_text(edge_from) || !printable_text(edge_to) ||
+            !printable_text(note))
+                return -EINVAL;
+        int r = prepare(s, "INSERT INTO suppressions (class, edge_from, edge_to, expires, note, created) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", &st);
+        if (r < 0)
+                return r;
+        store_bind_text(st, 1, by_class ? cls : NULL);
+        store_bind_text(st, 2, by_edge ? edge_from : NULL);
+        store_bind_text(st, 3, by_edge ? edge_to : NULL);
+        if (expires)
+                sqlite3_bind_int64(st, 4, (sqlite3_int64) expires);
+        store_bind_text(st, 5, note);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64) store_now());
+        r = store_step(s, st, &id);
+        sqlite3_finalize(st);
+        if (r >= 0 && ret_id)
+                *ret_id = id;
+        return r;
+}
+
+int store_list_suppressions(Store *s, StoreRowFunc f, void *userdata) {
+        sqlite3_stmt *st;
+        int r = prepare(s,
+                        "SELECT id, class, edge_from, edge_to, CASE WHEN expires IS NULL THEN NULL ELSE " ISO("expires") " END AS expires, "
+                        "note, " ISO("created") " AS created, (expires IS NULL OR expires > CAST(strftime('%s','now') AS INTEGER) * 1000000) AS active "
+                        "FROM suppressions ORDER BY id",
+                        &st);
+        return r < 0 ? r : store_run_rows(s, st, f, userdata);
+}
+
+int store_delete_suppression(Store *s, int64_t id) {
+        int r = exec_id(s, "DELETE FROM suppressions WHERE id = ?1 AND ?2 = ?2", id, 0, NULL);
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
+}
