@@ -264,6 +264,8 @@ static bool parse_lock(const LockdepParser *p, const char *s, size_t n, LockdepL
         if (q < e && *q == '#') { /* held-lock list entry */
                 while (q < e && *q != ':')
                         q++;
+                if (q >= e)
+                        return false; /* "#N" without ':' is no list entry */
                 q = skip_space(q + 1, e);
         }
         if (STARTSWITH(q, e - q, "(____ptrval____)"))

@@ -22,7 +22,7 @@
  * A violated invariant prints what was violated to stderr and calls abort().
  *
  * The schedule also picks, for about one input in eight, tiny parser limits (so the truncation
- * paths run on small inputs), and for another one in eight a callback that returns -ECANCELED after
+ * paths run on small inputs), and for one in sixteen a callback that returns -ECANCELED after
  * a few events (the feed must then return exactly that value).
  *
  * Environment (replay/debug only, to get past a known violation): LOCKDEP_FUZZ_NO_DIFF=1 skips the
