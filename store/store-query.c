@@ -526,14 +526,14 @@ int store_merge_groups(Store *s, int64_t into, int64_t from) {
                 return r;
         int a = group_exists(s, into), b = group_exists(s, from);
         r = a < 0 ? a : b < 0 ? b : a && b ? 0 : -ENOENT;
-        if (r >= 0) /* logged before from disappears: value = the merged signature */
-                r = exec_id(s, "INSERT INTO triage_log (signature, at, action, value) SELECT g1.signature, ?3, 'merge', g2.signature "
-                               "FROM groups g1, groups g2 WHERE g1.id = ?1 AND g2.id = ?2", into, from, NULL);
-        if (r >= 0) {
+        if (r >= 0) { /* logged before from disappears: value = the merged signature */
                 sqlite3_stmt *st;
-                r = prepare(s, "UPDATE triage_log SET at = ?1 WHERE id = last_insert_rowid()", &st);
+                r = prepare(s, "INSERT INTO triage_log (signature, at, action, value) SELECT g1.signature, ?3, 'merge', "
+                               "g2.signature FROM groups g1, groups g2 WHERE g1.id = ?1 AND g2.id = ?2", &st);
                 if (r >= 0) {
-                        sqlite3_bind_int64(st, 1, (sqlite3_int64) store_now());
+                        sqlite3_bind_int64(st, 1, into);
+                        sqlite3_bind_int64(st, 2, from);
+                        sqlite3_bind_int64(st, 3, (sqlite3_int64) store_now());
                         r = store_step(s, st, NULL);
                         sqlite3_finalize(st);
                 }

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * store/: a real SQLite file in a temporary directory.
+ *  - the same report stored twice is one row; a group counts reports and hosts
+ *  - triage (status, note, merge, split) survives reparse
+ *  - a foreign SQLite file, a newer schema and a non-database are refused and left untouched
+ *  - group queries: filters, resolve by id and signature prefix, JSON is well-formed
+ */
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "lockdep.h"
+#include "store.h"
+#include "tap.h"
+
+static const char report_a[] =
+        "[   36.345030] ======================================================\n"
+        "[   36.351334] WARNING: possible circular locking dependency detected\n"
+        "[   36.357637] 4.15.0+ #221 Not tainted\n"
+        "[   36.361324] ------------------------------------------------------\n"
+        "[   36.361330] syz-executor5/5807 is trying to acquire lock:\n"
+        "[   36.361332]  (sk_lock-AF_INET){+.+.}, at: [<0000000046bbd7df>] do_ip_setsockopt.isra.12+0x1d9/0x3210\n"
+        "[   36.361358] \n"
+        "[   36.361358] but task is already holding lock:\n"
+        "[   36.361360]  (rtnl_mutex){+.+.}, at: [<00000000366b10e7>] rtnl_lock+0x17/0x20\n"
+        "[   36.361378] \n"
+        "[   36.361380] the existing dependency chain (in reverse order) is:\n"
+        "[   36.361382] \n"
+        "[   36.361382] -> #1 (rtnl_mutex){+.+.}:\n"
+        "[   36.421860]        __mutex_lock+0x16f/0x1a80\n"
+        "[   36.430819]        rtnl_lock+0x17/0x20\n"
+        "[   36.485909] \n"
+        "[   36.546349] -> #0 (sk_lock-AF_INET){+.+.}:\n"
+        "[   36.552040]        lock_acquire+0x1d5/0x580\n"
+        "[   36.556332]        lock_sock_nested+0xc2/0x110\n"
+        "[   36.560883]        do_ip_setsockopt.isra.12+0x1d9/0x3210\n"
+        "[   36.660004] \n"
+        "[   36.660004] stack backtrace:\n"
+        "[   36.664481] CPU: 0 PID: 5807 Comm: syz-executor5 Not tainted 4.15.0+ #221\n"
+        "[   36.680701] Call Trace:\n"
+        "[   36.683264]  dump_stack+0x194/0x257\n"
+        "[   36.814876]  lock_sock_nested+0xc2/0x110\n"
+        "[   36.823984]  do_ip_setsockopt.isra.12+0x1d9/0x3210\n";
+
+static char dir[] = "/tmp/test-store-XXXXXX";
+static char db[256];
+
+typedef struct Ctx {
+        Store *s;
+        StoreOrigin o;
+        int stored;
+} Ctx;
+
+static int on_report(const LockdepEvent *ev, void *userdata) {
+        Ctx *c = userdata;
+        if (ev->type != LOCKDEP_EVENT_REPORT)
+                return 0;
+        int r = store_add_report(c->s, &c->o, ev->report, NULL, NULL);
+        if (r > 0)
+                c->stored++;
+        return r < 0 ? r : 0;
+}
+
+/* Parses text (with its timestamps shifted by shift seconds) into the store for host. */
+static int add(Store *s, const char *host, const char *text, int shift) {
+        Ctx c = { .s = s, .o = { .hostname = host, .boot_id = "b1", .source = "test", .realtime = 1700000000000000ULL } };
+        LockdepOptions o = { .callback = on_report, .userdata = &c };
+        LockdepParser *p;
+        char *t = strdup(text);
+        for (char *q = t; shift && (q = strstr(q, "[   36.")); q += 7)
+                q[5] = (char) ('0' + shift); /* "[   36." -> "[   3N." */
+        assert(lockdep_parser_new(&o, &p) >= 0);
+        assert(store_begin(s) >= 0);
+        assert(lockdep_parser_feed(p, t, strlen(t)) >= 0);
+        assert(lockdep_parser_finish(p) >= 0);
+        assert(store_commit(s) >= 0);
+        lockdep_parser_free(p);
+        free(t);
+        return c.stored;
+}
+
+static int64_t scalar(const char *sql) {
+        sqlite3 *d;
+        sqlite3_stmt *st;
+        int64_t v = -1;
+        assert(sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+        assert(sqlite3_prepare_v2(d, sql, -1, &st, NULL) == SQLITE_OK);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(d);
+        return v;
+}
+
+static Store *fresh(void) {
+        Store *s = NULL;
+        unlink(db);
+        int r = store_open(db, STORE_CHECK, &s);
+        CHECK_MSG(r >= 0, "store_open: %s", store_error(s));
+        return s;
+}
+
+TEST(dedup_and_counts) {
+        Store *s = fresh();
+        CHECK(add(s, "h1", report_a, 0) == 1);
+        CHECK(add(s, "h1", report_a, 0) == 0);  /* the same report again: nothing new */
+        CHECK(add(s, "h2", report_a, 0) == 1);  /* another host: another report */
+        CHECK(add(s, "h1", report_a, 7) == 1);  /* another time stamp: another occurrence */
+        store_close(s);
+        CHECK(scalar("SELECT count(*) FROM reports") == 3);
+        CHECK(scalar("SELECT count(*) FROM groups") == 1);
+        CHECK(scalar("SELECT n_reports FROM groups") == 3);
+        CHECK(scalar("SELECT n_hosts FROM groups") == 2);
+        CHECK(scalar("SELECT count(*) FROM lock_edges") == 2);
+}
+
+static int collect(const char *js, void *userdata) {
+        char **out = userdata;
+        size_t n = *out ? strlen(*out) : 0;
+        *out = realloc(*out, n + strlen(js) + 2);
+        strcpy(*out + n, js);
+        strcat(*out, "\n");
+        return 0;
+}
+
+TEST(triage_survives_reparse) {
+        Store *s = fresh();
+        add(s, "h1", report_a, 0);
+        add(s, "h1", report_a, 7);
+        int64_t g = 0, other = 0;
+        CHECK(store_resolve_group(s, "1", &g) == 0 && g == 1);
+        CHECK(store_set_triage(s, g, "fixed-in 6.9", "seen on CI") == 0);
+        CHECK(store_set_triage(s, g, "bogus", NULL) == -EINVAL);
+        CHECK(store_set_triage(s, 999, "confirmed", NULL) == -ENOENT);
+        int64_t reports[] = { 2 };
+        CHECK(store_split_group(s, g, reports, 1, &other) == 0 && other > g);
+        unsigned n = 0, changed = 0;
+        CHECK(store_reparse(s, NULL, &n, &changed) == 0);
+        CHECK(n == 2);
+        store_close(s);
+        CHECK(scalar("SELECT count(*) FROM groups") == 2);
+        CHECK(scalar("SELECT count(*) FROM groups WHERE status = 'fixed-in 6.9' AND note = 'seen on CI'") == 1);
+        CHECK(scalar("SELECT count(*) FROM groups WHERE n_reports = 1") == 2);
+
+        /* merge back, reparse again: still one group */
+        assert(store_open(db, 0, &s) >= 0);
+        int64_t a = scalar("SELECT min(id) FROM groups"), b = scalar("SELECT max(id) FROM groups");
+        CHECK(store_merge_groups(s, a, b) == 0);
+        CHECK(store_merge_groups(s, a, a) == -EINVAL);
+        CHECK(store_reparse(s, NULL, &n, &changed) == 0);
+        store_close(s);
+        CHECK(scalar("SELECT count(*) FROM groups") == 1);
+        CHECK(scalar("SELECT n_reports FROM groups") == 2);
+        CHECK(scalar("SELECT count(*) FROM triage_log") == 4); /* status, note, split, merge */
+}
+
+TEST(queries) {
+        Store *s = fresh();
+        char *out = NULL, *js = NULL;
+        add(s, "h1", report_a, 0);
+        add(s, "h2", report_a, 1);
+        store_close(s);
+        assert(store_open(db, STORE_READ_ONLY, &s) >= 0);
+        StoreQuery q = { .host = "h2" };
+        uint64_t n = 0;
+        CHECK(store_count_groups(s, &q, &n) == 0 && n == 1);
+        q = (StoreQuery) { .lock = "rtnl_mutex", .kind = "circular" };
+        CHECK(store_list_groups(s, &q, collect, &out) == 0);
+        CHECK(out && strstr(out, "\"n_hosts\":2"));
+        q = (StoreQuery) { .lock = "no-such-lock" };
+        CHECK(store_count_groups(s, &q, &n) == 0 && n == 0);
+        int64_t g;
+        char sig[8];
+        snprintf(sig, sizeof(sig), "%.6s", strstr(out, "\"signature\":\"") + 13);
+        CHECK(store_resolve_group(s, sig, &g) == 0 && g == 1);
+        CHECK(store_resolve_group(s, "zz", &g) == -EINVAL);
+        CHECK(store_group_json(s, 1, &js) == 0);
+        CHECK(js && strstr(js, "\"hosts\":[") && strstr(js, "\"from\":\"rtnl_mutex\""));
+        CHECK(store_group_json(s, 42, &js) == -ENOENT);
+        free(out);
+        store_close(s);
+}
+
+static void write_file(const char *path, const char *data, size_t n) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        assert(fd >= 0 && write(fd, data, n) == (ssize_t) n);
+        close(fd);
+}
+
+static bool same_file(const char *path, const char *data, size_t n) {
+        char buf[8192];
+        int fd = open(path, O_RDONLY);
+        ssize_t k = read(fd, buf, sizeof(buf));
+        close(fd);
+        return k == (ssize_t) n && memcmp(buf, data, n) == 0;
+}
+
+TEST(refuses_foreign_databases) {
+        Store *s = NULL;
+        static const char junk[] = "this is not a database at all, not even close.............................................";
+        write_file(db, junk, sizeof(junk));
+        CHECK(store_open(db, STORE_CHECK, &s) == -EBADMSG);
+        s = store_close(s);
+        CHECK(same_file(db, junk, sizeof(junk)));
+
+        sqlite3 *d;
+        unlink(db);
+        assert(sqlite3_open(db, &d) == SQLITE_OK);
+        assert(sqlite3_exec(d, "PRAGMA user_version = 99; PRAGMA application_id = 1280001104; CREATE TABLE x (a);", 0, 0, 0) == SQLITE_OK);
+        sqlite3_close(d);
+        struct stat before, after;
+        stat(db, &before);
+        CHECK(store_open(db, 0, &s) == -EPROTO);
+        CHECK(strstr(store_error(s), "newer") != NULL);
+        s = store_close(s);
+        stat(db, &after);
+        CHECK(before.st_size == after.st_size && before.st_mtime == after.st_mtime);
+
+        unlink(db);
+        assert(sqlite3_open(db, &d) == SQLITE_OK);
+        assert(sqlite3_exec(d, "CREATE TABLE mine (a); INSERT INTO mine VALUES (1);", 0, 0, 0) == SQLITE_OK);
+        sqlite3_close(d);
+        CHECK(store_open(db, 0, &s) == -EBADMSG);
+        s = store_close(s);
+        CHECK(scalar("SELECT count(*) FROM mine") == 1);
+}
+
+static void setup(void) {
+        assert(mkdtemp(dir));
+        snprintf(db, sizeof(db), "%s/db.sqlite", dir);
+}
+
+int main(int argc, char **argv) {
+        setup();
+        static const TapTest tests[] = {
+                T(dedup_and_counts),
+                T(triage_survives_reparse),
+                T(queries),
+                T(refuses_foreign_databases),
+        };
+        tap_argc = argc;
+        tap_argv = argv;
+        int r = tap_run(tests, sizeof(tests) / sizeof(tests[0]));
+        char cmd[300];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        (void) system(cmd);
+        return r;
+}
