@@ -19,6 +19,9 @@
 #include "log.h"
 #include "macro.h"
 #include "strbuf.h"
+#if HAVE_WEB
+#include "web.h"
+#endif
 
 #define DEFAULT_CONFIG LOCKDEP_SYSCONFDIR "/lockdepd.conf"
 
@@ -38,6 +41,7 @@ static void help(void) {
                "     --follow FILE        Follow a growing console log (repeatable)\n"
                "     --no-web             Do not serve the web dashboard\n"
                "     --listen ADDR:PORT   Web dashboard address (default 127.0.0.1:9465)\n"
+               "     --web-only           Only serve the dashboard of --db (no kernel sources)\n"
                "     --log-level LEVEL    emerg..debug or 0-7 (default info)\n",
                LOCKDEP_DEFAULT_DB, DEFAULT_CONFIG);
 }
@@ -47,12 +51,14 @@ typedef struct Args {
         bool check_config;
         Config flags;      /* what the command line set, applied over the file */
         bool set_kmsg, set_journal, set_web;
+        bool web_only;
 } Args;
 
 static int parse_argv(int argc, char **argv, Args *a) {
         enum {
                 ARG_VERSION = 0x100, ARG_DB, ARG_CONFIG, ARG_CHECK, ARG_KMSG, ARG_NO_KMSG, ARG_NO_JOURNAL,
                 ARG_JOURNAL_DIR, ARG_FOLLOW, ARG_NO_WEB, ARG_LISTEN, ARG_LOG_LEVEL,
+                ARG_WEB_ONLY,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -66,6 +72,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 { "journal-dir", required_argument, NULL, ARG_JOURNAL_DIR },
                 { "follow", required_argument, NULL, ARG_FOLLOW },
                 { "no-web", no_argument, NULL, ARG_NO_WEB },
+                { "web-only", no_argument, NULL, ARG_WEB_ONLY },
                 { "listen", required_argument, NULL, ARG_LISTEN },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 {},
@@ -99,6 +106,9 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 case ARG_NO_WEB:
                         a->flags.web = false;
                         a->set_web = true;
+                        continue;
+                case ARG_WEB_ONLY:
+                        a->web_only = true;
                         continue;
                 case ARG_DB:
                         key = "db";
@@ -227,6 +237,19 @@ static int load_aliases(Daemon *d) {
         return 0;
 }
 
+static bool same_directory(const char *file, const char *dir) {
+        _cleanup_free_ char *copy = strdup(file);
+        _cleanup_free_ char *a = NULL, *b = NULL;
+        if (!copy)
+                return false;
+        char *slash = strrchr(copy, '/');
+        if (slash)
+                *slash = 0;
+        a = realpath(slash ? (*copy ? copy : "/") : ".", NULL);
+        b = realpath(dir, NULL);
+        return a && b && strcmp(a, b) == 0;
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Daemon *d = userdata;
         log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
@@ -234,11 +257,59 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(d->event, 0);
 }
 
+static int setup_event(Daemon *d) {
+        int r = sd_event_default(&d->event);
+        if (r < 0)
+                return log_error_errno(r, "Cannot allocate the event loop: %m");
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        (void) sd_event_add_signal(d->event, NULL, SIGTERM, on_signal, d);
+        (void) sd_event_add_signal(d->event, NULL, SIGINT, on_signal, d);
+        (void) sd_event_set_watchdog(d->event, true);
+        return 0;
+}
+
+/* --web-only: serve an existing database read-only (triage writes excepted), no kernel sources. */
+static int run_web_only(Daemon *d) {
+#if HAVE_WEB
+        Store *s = NULL;
+        WebServer *web = NULL;
+        int r = store_open(d->cfg.db, STORE_READ_ONLY, &s);
+        if (r < 0) {
+                log_error_errno(r, "Cannot open database %s: %s", d->cfg.db,
+                                s && store_error(s)[0] ? store_error(s) : strerror(-r));
+                store_close(s);
+                return r;
+        }
+        store_close(s);
+        r = setup_event(d);
+        if (r < 0)
+                return r;
+        WebConfig wc = { .listen = d->cfg.listen, .db = d->cfg.db };
+        r = web_start(&wc, &web);
+        if (r < 0)
+                return r;
+        log_info("lockdepd %s serving %s (web only)", PACKAGE_VERSION, d->cfg.db);
+        (void) sd_notify(0, "READY=1");
+        r = sd_event_loop(d->event);
+        web_stop(web);
+        return r;
+#else
+        return log_error_errno(EOPNOTSUPP, "This lockdepd was built without the web dashboard.");
+#endif
+}
+
 static int run(int argc, char **argv) {
         Args a = {};
         Daemon d = {};
         unsigned bad = 0;
         int r;
+#if HAVE_WEB
+        WebServer *web = NULL;
+#endif
 
         config_init(&a.flags);
         config_init(&d.cfg);
@@ -273,6 +344,11 @@ static int run(int argc, char **argv) {
                 goto out;
         }
 
+        if (a.web_only) {
+                r = run_web_only(&d);
+                goto out;
+        }
+
         r = store_open(d.cfg.db, STORE_CHECK, &d.store);
         if (r < 0) {
                 log_error_errno(r, "Cannot open database %s: %s", d.cfg.db,
@@ -290,17 +366,9 @@ static int run(int argc, char **argv) {
                 sd_id128_to_string(id, d.boot_id);
         gethostname(d.hostname, sizeof(d.hostname) - 1);
 
-        r = sd_event_default(&d.event);
+        r = setup_event(&d);
         if (r < 0)
                 goto out;
-        sigset_t mask;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-        (void) sd_event_add_signal(d.event, NULL, SIGTERM, on_signal, &d);
-        (void) sd_event_add_signal(d.event, NULL, SIGINT, on_signal, &d);
-        (void) sd_event_set_watchdog(d.event, true);
 
         if (d.cfg.kmsg) {
                 r = add_source(&d, &source_kmsg_ops, "kmsg", d.cfg.kmsg_path ? d.cfg.kmsg_path : "/dev/kmsg",
@@ -315,6 +383,13 @@ static int run(int argc, char **argv) {
         }
         for (size_t i = 0; i < d.cfg.n_journal_dirs; i++) {
                 StrBuf name = {};
+                if (same_directory(d.cfg.db, d.cfg.journal_dirs[i])) {
+                        /* our own writes would wake the journal watch, which writes a cursor... */
+                        log_error("The database %s must not live in the journal directory %s.", d.cfg.db,
+                                  d.cfg.journal_dirs[i]);
+                        r = -EINVAL;
+                        goto out;
+                }
                 if (strbuf_printf(&name, "journal:%s", d.cfg.journal_dirs[i]) < 0)
                         goto out;
                 r = add_source(&d, &source_journal_ops, name.s, d.cfg.journal_dirs[i], false);
@@ -333,14 +408,24 @@ static int run(int argc, char **argv) {
         }
         if (d.n_sources == 0)
                 log_warning("No source is readable (no /dev/kmsg, no journal): only the database is served.");
-        if (d.cfg.web)
-                log_debug("The web dashboard is not part of this build yet; --no-web is implied.");
+        if (d.cfg.web) {
+#if HAVE_WEB
+                WebConfig wc = { .listen = d.cfg.listen, .db = d.cfg.db };
+                if (web_start(&wc, &web) < 0)
+                        log_warning("Continuing without the web dashboard.");
+#else
+                log_debug("The web dashboard is not part of this build; --no-web is implied.");
+#endif
+        }
 
         log_info("lockdepd %s running, database %s", PACKAGE_VERSION, d.cfg.db);
         (void) sd_notify(0, "READY=1");
         daemon_status(&d);
         r = sd_event_loop(d.event);
 out:
+#if HAVE_WEB
+        web_stop(web);
+#endif
         for (size_t i = 0; i < d.n_sources; i++)
                 source_free(d.sources[i]);
         free(d.sources);

@@ -2,10 +2,14 @@
 /*
  * The journal: the local one, or a directory of journal files written elsewhere (the output of
  * systemd-journal-remote for a fleet). Only _TRANSPORT=kernel entries are read, so nothing a
- * user process logs can pose as a kernel report. Entries of different machines and boots are
- * interleaved, so each (machine, boot) stream gets its own parser and its own origin. The cursor
- * is the realtime timestamp of the oldest entry still needed; re-reading from there after a
- * restart is harmless because stored reports are recognised by their dedup key.
+ * user process logs can pose as a kernel report.
+ *
+ * Each machine is read through its own sd_journal (matching its _MACHINE_ID) with its own cursor
+ * "<source>#<machine id>" = the realtime timestamp of its oldest entry still needed. A host whose
+ * upload arrives late, as files older than what other hosts already sent, is therefore read from
+ * where that host stopped, not from where the others are. Within a machine every boot gets its own
+ * parser and origin. Re-reading from a cursor after a restart is harmless: stored reports are
+ * recognised by their dedup key. A watch journal over everything notices new files and machines.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,35 +20,48 @@
 #include "lockdepd.h"
 #include "log.h"
 #include "macro.h"
+#include "strbuf.h"
 
 #define JOURNAL_BATCH 4096
-#define STREAMS_MAX 1024
+#define MACHINES_MAX 4096
+#define BOOTS_MAX 64
 
-typedef struct Stream {
-        char machine_id[33];
+typedef struct Boot {
         char boot_id[33];
         char hostname[256];
         LockdepParser *parser;
         Ingest in;
-} Stream;
+} Boot;
+
+typedef struct Machine {
+        char machine_id[33];
+        char cursor_key[4300];
+        sd_journal *j;
+        Boot *boots[BOOTS_MAX];
+        size_t n_boots;
+        uint64_t next_realtime;  /* realtime just after the last entry read */
+} Machine;
 
 typedef struct JournalSource {
-        sd_journal *j;
+        sd_journal *watch;       /* all machines: inotify, discovery */
         sd_event_source *io;
-        Stream **streams;
-        size_t n_streams;
-        uint64_t last_realtime;
-        char source[4200];
+        Machine **machines;
+        size_t n_machines;
 } JournalSource;
 
-static void streams_free(JournalSource *js) {
-        for (size_t i = 0; i < js->n_streams; i++) {
-                lockdep_parser_free(js->streams[i]->parser);
-                free(js->streams[i]);
+static int open_journal(Source *s, sd_journal **ret) {
+        return s->path ? sd_journal_open_directory(ret, s->path, 0) : sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
+}
+
+static void machine_free(Machine *m) {
+        if (!m)
+                return;
+        for (size_t i = 0; i < m->n_boots; i++) {
+                lockdep_parser_free(m->boots[i]->parser);
+                free(m->boots[i]);
         }
-        free(js->streams);
-        js->streams = NULL;
-        js->n_streams = 0;
+        sd_journal_close(m->j);
+        free(m);
 }
 
 static int field(sd_journal *j, const char *name, char *buf, size_t n) {
@@ -62,85 +79,140 @@ static int field(sd_journal *j, const char *name, char *buf, size_t n) {
         return (int) l;
 }
 
-static Stream *stream_get(Source *s, const char *machine, const char *boot, const char *host) {
-        JournalSource *js = s->priv;
-        for (size_t i = 0; i < js->n_streams; i++)
-                if (!strcmp(js->streams[i]->machine_id, machine) && !strcmp(js->streams[i]->boot_id, boot))
-                        return js->streams[i];
-        if (js->n_streams >= STREAMS_MAX)
+/* The parser of one boot of a machine; the oldest boot makes room when there are too many. */
+static Boot *boot_get(Source *s, Machine *m, const char *boot_id, const char *host) {
+        for (size_t i = 0; i < m->n_boots; i++)
+                if (!strcmp(m->boots[i]->boot_id, boot_id))
+                        return m->boots[i];
+        if (m->n_boots == BOOTS_MAX) {
+                Boot *old = m->boots[0];
+                (void) lockdep_parser_finish(old->parser);
+                lockdep_parser_free(old->parser);
+                free(old);
+                memmove(m->boots, m->boots + 1, (BOOTS_MAX - 1) * sizeof(Boot *));
+                m->n_boots--;
+        }
+        Boot *b = calloc(1, sizeof(*b));
+        if (!b)
                 return NULL;
-        Stream **v = realloc(js->streams, (js->n_streams + 1) * sizeof(Stream *));
-        if (!v)
-                return NULL;
-        js->streams = v;
-        Stream *st = calloc(1, sizeof(*st));
-        if (!st)
-                return NULL;
-        snprintf(st->machine_id, sizeof(st->machine_id), "%s", machine);
-        snprintf(st->boot_id, sizeof(st->boot_id), "%s", boot);
-        snprintf(st->hostname, sizeof(st->hostname), "%s", host);
-        st->in = (Ingest) {
+        snprintf(b->boot_id, sizeof(b->boot_id), "%s", boot_id);
+        snprintf(b->hostname, sizeof(b->hostname), "%s", host);
+        b->in = (Ingest) {
                 .store = s->d->store,
-                .origin = { .machine_id = st->machine_id[0] ? st->machine_id : NULL,
-                            .hostname = st->hostname[0] ? st->hostname : NULL,
-                            .boot_id = st->boot_id[0] ? st->boot_id : NULL, .source = js->source },
+                .origin = { .machine_id = m->machine_id[0] ? m->machine_id : NULL,
+                            .hostname = b->hostname[0] ? b->hostname : NULL,
+                            .boot_id = b->boot_id[0] ? b->boot_id : NULL, .source = s->name },
                 .on_new_group = daemon_new_group,
                 .userdata = s->d,
         };
-        LockdepOptions o = { .callback = ingest_event, .userdata = &st->in, .aliases = s->d->aliases };
-        if (lockdep_parser_new(&o, &st->parser) < 0) {
-                free(st);
+        LockdepOptions o = { .callback = ingest_event, .userdata = &b->in, .aliases = s->d->aliases };
+        if (lockdep_parser_new(&o, &b->parser) < 0) {
+                free(b);
                 return NULL;
         }
-        js->streams[js->n_streams++] = st;
-        return st;
+        m->boots[m->n_boots++] = b;
+        return b;
 }
 
-static int journal_seek(Source *s) {
-        JournalSource *js = s->priv;
+/* (Re)opens the machine's journal at its committed cursor, with fresh parsers. */
+static int machine_seek(Source *s, Machine *m) {
         _cleanup_free_ char *cur = NULL;
+        char match[64];
         int r;
 
-        streams_free(js);
-        r = store_get_cursor(s->d->store, s->name, &cur);
+        for (size_t i = 0; i < m->n_boots; i++) {
+                lockdep_parser_free(m->boots[i]->parser);
+                free(m->boots[i]);
+        }
+        m->n_boots = 0;
+        sd_journal_close(m->j);
+        m->j = NULL;
+        r = open_journal(s, &m->j);
         if (r < 0)
                 return r;
-        js->last_realtime = 0;
-        if (r > 0) {
-                uint64_t rt = strtoull(cur, NULL, 10);
-                js->last_realtime = rt;
-                return sd_journal_seek_realtime_usec(js->j, rt);
-        }
-        return sd_journal_seek_head(js->j);
+        snprintf(match, sizeof(match), "_MACHINE_ID=%s", m->machine_id);
+        r = sd_journal_add_match(m->j, "_TRANSPORT=kernel", 0);
+        if (r >= 0 && m->machine_id[0])
+                r = sd_journal_add_match(m->j, match, 0);
+        if (r < 0)
+                return r;
+        r = store_get_cursor(s->d->store, m->cursor_key, &cur);
+        if (r < 0)
+                return r;
+        m->next_realtime = r > 0 ? strtoull(cur, NULL, 10) : 0;
+        return r > 0 ? sd_journal_seek_realtime_usec(m->j, m->next_realtime) : sd_journal_seek_head(m->j);
 }
 
-static int journal_set_cursor(Source *s) {
+static int machine_add(Source *s, const char *id) {
         JournalSource *js = s->priv;
-        uint64_t pos = js->last_realtime, p;
+        for (size_t i = 0; i < js->n_machines; i++)
+                if (!strcmp(js->machines[i]->machine_id, id))
+                        return 0;
+        if (js->n_machines >= MACHINES_MAX)
+                return log_warning_errno(E2BIG, "%s: more than %d machines, ignoring %s", s->name, MACHINES_MAX, id);
+        Machine **v = realloc(js->machines, (js->n_machines + 1) * sizeof(Machine *));
+        if (!v)
+                return -ENOMEM;
+        js->machines = v;
+        Machine *m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        snprintf(m->machine_id, sizeof(m->machine_id), "%s", id);
+        snprintf(m->cursor_key, sizeof(m->cursor_key), "%s#%s", s->name, id);
+        js->machines[js->n_machines++] = m;
+        int r = machine_seek(s, m);
+        if (r < 0)
+                return log_warning_errno(r, "%s: cannot open the journal of machine %s: %m", s->name, id);
+        log_debug("%s: reading machine %s", s->name, id);
+        return 0;
+}
+
+/* Finds machines that appeared in the watched journal (new hosts, new files). */
+static int discover(Source *s) {
+        JournalSource *js = s->priv;
+        const void *d;
+        size_t l;
+        int r = sd_journal_query_unique(js->watch, "_MACHINE_ID");
+        if (r < 0)
+                return r;
+        SD_JOURNAL_FOREACH_UNIQUE(js->watch, d, l) {
+                const size_t k = STRLEN("_MACHINE_ID=");
+                char id[33];
+                if (l <= k || l - k >= sizeof(id))
+                        continue;
+                memcpy(id, (const char *) d + k, l - k);
+                id[l - k] = 0;
+                r = machine_add(s, id);
+                if (r == -ENOMEM)
+                        return r;
+        }
+        return 0;
+}
+
+static int machine_set_cursor(Source *s, Machine *m) {
+        uint64_t pos = m->next_realtime, p;
         char buf[32];
-        for (size_t i = 0; i < js->n_streams; i++)
-                if (lockdep_parser_resume_pos(js->streams[i]->parser, &p) > 0 && p < pos)
+        for (size_t i = 0; i < m->n_boots; i++)
+                if (lockdep_parser_resume_pos(m->boots[i]->parser, &p) > 0 && p < pos)
                         pos = p;
         snprintf(buf, sizeof(buf), "%llu", (unsigned long long) pos);
-        return store_set_cursor(s->d->store, s->name, buf);
+        return store_set_cursor(s->d->store, m->cursor_key, buf);
 }
 
-static unsigned stored(JournalSource *js) {
+static unsigned stored(const Machine *m) {
         unsigned n = 0;
-        for (size_t i = 0; i < js->n_streams; i++)
-                n += js->streams[i]->in.n_stored;
+        for (size_t i = 0; i < m->n_boots; i++)
+                n += m->boots[i]->in.n_stored;
         return n;
 }
 
-static int journal_process(Source *s, bool *ret_more) {
-        JournalSource *js = s->priv;
-        unsigned before = stored(js);
-        char machine[64], boot[64], host[256], mono[32];
-        int r = 0;
+static int machine_process(Source *s, Machine *m, bool *ret_more) {
+        char boot[64], host[256], mono[32];
+        unsigned before = stored(m);
+        int r;
 
-        *ret_more = false;
         for (unsigned i = 0; i < JOURNAL_BATCH; i++) {
-                r = sd_journal_next(js->j);
+                r = sd_journal_next(m->j);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -148,63 +220,87 @@ static int journal_process(Source *s, bool *ret_more) {
                 uint64_t rt = 0;
                 const void *d;
                 size_t l;
-                (void) sd_journal_get_realtime_usec(js->j, &rt);
-                if (field(js->j, "_MACHINE_ID", machine, sizeof(machine)) < 0)
-                        machine[0] = 0;
-                if (field(js->j, "_BOOT_ID", boot, sizeof(boot)) < 0)
+                (void) sd_journal_get_realtime_usec(m->j, &rt);
+                if (field(m->j, "_BOOT_ID", boot, sizeof(boot)) < 0)
                         boot[0] = 0;
-                if (field(js->j, "_HOSTNAME", host, sizeof(host)) < 0)
+                if (field(m->j, "_HOSTNAME", host, sizeof(host)) < 0)
                         host[0] = 0;
-                Stream *st = stream_get(s, machine, boot, host);
-                if (!st)
+                Boot *b = boot_get(s, m, boot, host);
+                if (!b)
                         return -ENOMEM;
-                r = sd_journal_get_data(js->j, "MESSAGE", &d, &l);
-                if (r < 0)
+                m->next_realtime = rt + 1;
+                if (sd_journal_get_data(m->j, "MESSAGE", &d, &l) < 0)
                         continue; /* no text (or binary over the size limit): nothing to parse */
-                LockdepRecord rec = {
-                        .text = (const char *) d + 8,
-                        .len = l - 8,
-                        .pos = rt,
-                };
-                if (field(js->j, "_SOURCE_MONOTONIC_TIMESTAMP", mono, sizeof(mono)) > 0) {
+                LockdepRecord rec = { .text = (const char *) d + 8, .len = l - 8, .pos = rt };
+                if (field(m->j, "_SOURCE_MONOTONIC_TIMESTAMP", mono, sizeof(mono)) > 0) {
                         rec.has_ts = true;
                         rec.ts_usec = strtoull(mono, NULL, 10);
                 }
-                st->in.origin.realtime = rt;
-                r = lockdep_parser_feed_record(st->parser, &rec);
+                b->in.origin.realtime = rt;
+                r = lockdep_parser_feed_record(b->parser, &rec);
                 if (r < 0)
                         return r;
-                js->last_realtime = rt + 1;
                 if (i + 1 == JOURNAL_BATCH)
                         *ret_more = true;
         }
-        s->d->n_reports += stored(js) - before;
-        r = journal_set_cursor(s);
-        if (r >= 0 && !*ret_more)
+        s->d->n_reports += stored(m) - before;
+        return machine_set_cursor(s, m);
+}
+
+static int journal_process(Source *s, bool *ret_more) {
+        JournalSource *js = s->priv;
+        *ret_more = false;
+        for (size_t i = 0; i < js->n_machines; i++) {
+                if (!js->machines[i]->j)
+                        continue;
+                int r = machine_process(s, js->machines[i], ret_more);
+                if (r < 0)
+                        return r;
+        }
+        if (!*ret_more)
                 (void) source_arm_idle(s);
-        return r;
+        return 0;
 }
 
 static int journal_flush_idle(Source *s) {
         JournalSource *js = s->priv;
-        unsigned before = stored(js);
-        for (size_t i = 0; i < js->n_streams; i++) {
-                int r = lockdep_parser_flush_idle(js->streams[i]->parser);
+        for (size_t i = 0; i < js->n_machines; i++) {
+                Machine *m = js->machines[i];
+                unsigned before = stored(m);
+                for (size_t k = 0; k < m->n_boots; k++) {
+                        int r = lockdep_parser_flush_idle(m->boots[k]->parser);
+                        if (r < 0)
+                                return r;
+                }
+                s->d->n_reports += stored(m) - before;
+                int r = machine_set_cursor(s, m);
                 if (r < 0)
                         return r;
         }
-        s->d->n_reports += stored(js) - before;
-        return journal_set_cursor(s);
+        return 0;
 }
 
 static int journal_rewind(Source *s) {
-        return journal_seek(s);
+        JournalSource *js = s->priv;
+        for (size_t i = 0; i < js->n_machines; i++) {
+                int r = machine_seek(s, js->machines[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         Source *s = userdata;
         JournalSource *js = s->priv;
-        if (sd_journal_process(js->j) != SD_JOURNAL_NOP && !s->failing)
+        int r = sd_journal_process(js->watch);
+        if (r == SD_JOURNAL_NOP)
+                return 0;
+        log_debug("%s: journal changed (%s)", s->name, r == SD_JOURNAL_INVALIDATE ? "files" : "entries");
+        (void) discover(s); /* a new file may bring a new machine */
+        if (r == SD_JOURNAL_INVALIDATE && !s->failing)
+                (void) journal_rewind(s); /* reopen the others so they see their new files */
+        if (!s->failing)
                 (void) source_kick(s);
         return 0;
 }
@@ -216,22 +312,21 @@ static int journal_start(Source *s) {
         if (!js)
                 return -ENOMEM;
         s->priv = js;
-        snprintf(js->source, sizeof(js->source), "%s", s->name);
-        r = s->path ? sd_journal_open_directory(&js->j, s->path, 0) : sd_journal_open(&js->j, SD_JOURNAL_LOCAL_ONLY);
+        r = open_journal(s, &js->watch);
         if (r < 0)
                 return r;
-        r = sd_journal_add_match(js->j, "_TRANSPORT=kernel", 0);
+        r = sd_journal_add_match(js->watch, "_TRANSPORT=kernel", 0);
         if (r < 0)
                 return r;
-        r = journal_seek(s);
-        if (r < 0)
-                return r;
-        int fd = sd_journal_get_fd(js->j);
+        int fd = sd_journal_get_fd(js->watch);
         if (fd >= 0) {
-                r = sd_event_add_io(s->d->event, &js->io, fd, (uint32_t) sd_journal_get_events(js->j), on_io, s);
+                r = sd_event_add_io(s->d->event, &js->io, fd, (uint32_t) sd_journal_get_events(js->watch), on_io, s);
                 if (r < 0)
                         return r;
         }
+        r = discover(s);
+        if (r < 0)
+                return r;
         return source_kick(s);
 }
 
@@ -240,8 +335,10 @@ static void journal_stop(Source *s) {
         if (!js)
                 return;
         sd_event_source_disable_unref(js->io);
-        streams_free(js);
-        sd_journal_close(js->j);
+        for (size_t i = 0; i < js->n_machines; i++)
+                machine_free(js->machines[i]);
+        free(js->machines);
+        sd_journal_close(js->watch);
         free(js);
         s->priv = NULL;
 }

@@ -133,7 +133,7 @@ static int kmsg_record(Source *s, size_t len) {
                 caller_kind = c[8];
                 caller_id = (unsigned) strtoul(c + 9, NULL, 10);
         }
-        if (k->next_seq && seq > k->next_seq) {
+        if (k->next_seq && seq > k->next_seq && seq > k->skip_below) { /* not counted again after a restart */
                 log_warning("%s: %llu kernel messages were lost before sequence %llu", s->name,
                             (unsigned long long) (seq - k->next_seq), seq);
                 StoreOrigin o = k->in.origin;
