@@ -46,3 +46,12 @@ CREATE TABLE edge_groups (
         PRIMARY KEY (edge, grp)
 ) WITHOUT ROWID;
 CREATE INDEX edge_groups_grp ON edge_groups (grp);
+
+-- Kernel range of each group, kept on the row so group lists need no per-group subqueries.
+ALTER TABLE groups ADD COLUMN kernel_first TEXT;
+ALTER TABLE groups ADD COLUMN kernel_last TEXT;
+UPDATE groups SET
+        kernel_first = (SELECT b.kernel FROM reports r JOIN boots b ON b.id = r.boot
+                        WHERE r.grp = groups.id AND b.kernel IS NOT NULL ORDER BY r.time, r.id LIMIT 1),
+        kernel_last = (SELECT b.kernel FROM reports r JOIN boots b ON b.id = r.boot
+                       WHERE r.grp = groups.id AND b.kernel IS NOT NULL ORDER BY r.time DESC, r.id DESC LIMIT 1);

@@ -50,10 +50,7 @@ static int prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
 #define GROUP_COLUMNS                                                                               \
         "g.id, g.kind, g.key, g.signature, g.func_title, g.n_reports, g.n_hosts, "                  \
         ISO("g.first_seen") " AS first_seen, " ISO("g.last_seen") " AS last_seen, g.status, g.note, " \
-        "(SELECT b.kernel FROM reports r JOIN boots b ON b.id = r.boot WHERE r.grp = g.id AND b.kernel IS NOT NULL " \
-        " ORDER BY r.time, r.id LIMIT 1) AS kernel_first, "                                         \
-        "(SELECT b.kernel FROM reports r JOIN boots b ON b.id = r.boot WHERE r.grp = g.id AND b.kernel IS NOT NULL " \
-        " ORDER BY r.time DESC, r.id DESC LIMIT 1) AS kernel_last"
+        "g.kernel_first, g.kernel_last"
 
 /* ?1 kind ?2 status ?3 host ?4 kernel ?5 lock ?6 since ?7 until */
 #define GROUP_WHERE                                                                                 \
@@ -114,17 +111,29 @@ int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret) {
 }
 
 int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
-        static const char sql[] =
+        /* two spellings so that a group filter can use the reports_grp index */
+        static const char head[] =
                 "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, b.boot_id, "
                 "coalesce(json_extract(r.parsed, '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
                 "r.source, r.truncated FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host "
-                "WHERE (?1 IS NULL OR r.kind = ?1) AND (?3 IS NULL OR h.hostname = ?3 OR h.machine_id = ?3)"
+                "WHERE ";
+        static const char filters[] =
+                "(?1 IS NULL OR r.kind = ?1) AND (?3 IS NULL OR h.hostname = ?3 OR h.machine_id = ?3)"
                 " AND (?4 IS NULL OR b.kernel = ?4 OR (instr(?4, '*') > 0 AND b.kernel GLOB ?4))"
                 " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = r.grp AND gc.canonical = ?5))"
-                " AND (?6 IS NULL OR r.time >= ?6) AND (?7 IS NULL OR r.time <= ?7) AND (?10 = 0 OR r.grp = ?10)"
+                " AND (?6 IS NULL OR r.time >= ?6) AND (?7 IS NULL OR r.time <= ?7) AND ?2 IS NULL"
                 " ORDER BY r.id LIMIT ?8 OFFSET ?9";
+        bool by_group = q && q->group > 0;
+        StrBuf sql = {};
         sqlite3_stmt *st;
-        int r = prepare(s, sql, &st);
+        int r = strbuf_puts(&sql, head);
+        if (r >= 0)
+                r = strbuf_puts(&sql, by_group ? "r.grp = ?10 AND " : "?10 = 0 AND ");
+        if (r >= 0)
+                r = strbuf_puts(&sql, filters);
+        if (r >= 0)
+                r = prepare(s, sql.s, &st);
+        strbuf_done(&sql);
         if (r < 0)
                 return r;
         bind_query(st, q);

@@ -376,7 +376,7 @@ int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *re
 }
 
 /* One more report in a group: counts and times move incrementally, n_hosts through group_hosts. */
-int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t) {
+int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t, const char *kernel) {
         sqlite3_stmt *st = STMT(s, STMT_GROUP_HOST,
                                 "INSERT INTO group_hosts (grp, host, n) VALUES (?1, ?2, 1) "
                                 "ON CONFLICT (grp, host) DO UPDATE SET n = n + 1 RETURNING n");
@@ -386,12 +386,16 @@ int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t) {
         int q = step_id(s, st, &n);
         if (q < 0)
                 return q;
+        /* the right-hand sides see the old row: first/last seen before this report */
         st = STMT(s, STMT_GROUP_BUMP,
                   "UPDATE groups SET n_reports = n_reports + 1, n_hosts = n_hosts + ?3, "
+                  "kernel_first = CASE WHEN ?4 IS NOT NULL AND (kernel_first IS NULL OR ?2 < first_seen) THEN ?4 ELSE kernel_first END, "
+                  "kernel_last = CASE WHEN ?4 IS NOT NULL AND (kernel_last IS NULL OR ?2 >= last_seen) THEN ?4 ELSE kernel_last END, "
                   "first_seen = min(first_seen, ?2), last_seen = max(last_seen, ?2) WHERE id = ?1");
         sqlite3_bind_int64(st, 1, grp);
         sqlite3_bind_int64(st, 2, (sqlite3_int64) t);
         sqlite3_bind_int(st, 3, n == 1);
+        bind_text(st, 4, kernel);
         return step_id(s, st, NULL);
 }
 
@@ -533,7 +537,7 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         id = sqlite3_last_insert_rowid(s->db);
         q = store_report_derived(s, id, grp, r, o->realtime);
         if (q >= 0)
-                q = store_group_count(s, grp, host, o->realtime);
+                q = store_group_count(s, grp, host, o->realtime, r->kernel);
         if (q < 0)
                 return q;
         if (ret_group)
@@ -683,7 +687,11 @@ int store_group_recount(Store *s, int64_t grp) {
                   "UPDATE groups SET n_reports = (SELECT count(*) FROM reports WHERE grp = ?1),"
                   " n_hosts = (SELECT count(*) FROM group_hosts WHERE grp = ?1),"
                   " first_seen = coalesce((SELECT min(time) FROM reports WHERE grp = ?1), first_seen),"
-                  " last_seen = coalesce((SELECT max(time) FROM reports WHERE grp = ?1), last_seen) WHERE id = ?1");
+                  " last_seen = coalesce((SELECT max(time) FROM reports WHERE grp = ?1), last_seen),"
+                  " kernel_first = (SELECT b.kernel FROM reports r JOIN boots b ON b.id = r.boot"
+                  "  WHERE r.grp = ?1 AND b.kernel IS NOT NULL ORDER BY r.time, r.id LIMIT 1),"
+                  " kernel_last = (SELECT b.kernel FROM reports r JOIN boots b ON b.id = r.boot"
+                  "  WHERE r.grp = ?1 AND b.kernel IS NOT NULL ORDER BY r.time DESC, r.id DESC LIMIT 1) WHERE id = ?1");
         sqlite3_bind_int64(st, 1, grp);
         return step_id(s, st, NULL);
 }
