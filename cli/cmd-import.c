@@ -26,12 +26,6 @@
 #define IMPORT_BATCH 1000
 #define IMPORT_BYTES (64u * 1024 * 1024)
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void progress(const char *path, uint64_t done, uint64_t total, const Ingest *in, bool final) {
         if (total > 0)
                 fprintf(stderr, "\r%s: %3u%% (%llu MB), %u reports", path, (unsigned) (done * 100 / total),
@@ -110,7 +104,7 @@ static void help(void) {
 }
 
 int verb_import(int argc, char **argv) {
-        enum { ARG_HOST = 0x100, ARG_BOOT, ARG_ALIASES };
+        enum { ARG_BOOT = _ARG_QUERY_MAX, ARG_ALIASES };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "host", required_argument, NULL, ARG_HOST },

@@ -1,156 +1,105 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * lockdepctl list / reports: groups and reports as JSON lines (the objects of the web API) or a
- * table. The database is opened read-only and can be read while lockdepd writes it.
+ * lockdepctl list [FILTERS]: report groups as a table, or with --json one object per line (the
+ * objects of the web API). The database is opened read-only and can be read while lockdepd writes.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "lockdepctl.h"
 #include "macro.h"
 #include "store.h"
+#include "table.h"
 
 typedef struct ListCtx {
         bool json;
-        bool groups;
         unsigned n;
+        Table *table;
 } ListCtx;
-
-/* A minimal reader for the flat objects the store emits: finds "key": and prints its value. */
-static void print_field(const char *js, const char *key, int width) {
-        char pat[64];
-        snprintf(pat, sizeof(pat), "\"%s\":", key);
-        const char *v = strstr(js, pat);
-        char out[256];
-        size_t k = 0;
-        if (v) {
-                v += strlen(pat);
-                if (*v == '"') {
-                        for (v++; *v && *v != '"' && k + 1 < sizeof(out); v++) {
-                                if (*v == '\\' && v[1])
-                                        v++;
-                                out[k++] = *v;
-                        }
-                } else
-                        while (*v && *v != ',' && *v != '}' && k + 1 < sizeof(out))
-                                out[k++] = *v++;
-        }
-        out[k] = 0;
-        if (width > 0 && (int) k > width)
-                out[width] = 0;
-        char pad[256];
-        snprintf(pad, sizeof(pad), "%-*s ", width, "");
-        fputs_safe(out, stdout);
-        int len = (int) strlen(out);
-        if (width > len)
-                printf("%.*s", width - len, pad);
-        putchar(' ');
-}
 
 static int row(const char *js, void *userdata) {
         ListCtx *c = userdata;
+
+        c->n++;
         if (c->json) {
-                puts(js);
-                c->n++;
+                print_json(js);
                 return 0;
         }
-        if (c->n++ == 0) {
-                if (c->groups)
-                        printf("%-6s %-22s %7s %5s %-20s %-10s %s\n", "ID", "KIND", "REPORTS", "HOSTS",
-                               "LAST SEEN", "STATUS", "TITLE");
-                else
-                        printf("%-6s %-6s %-22s %-16s %-24s %-20s %s\n", "ID", "GROUP", "KIND", "HOST",
-                               "KERNEL", "TIME", "SOURCE");
-        }
-        if (c->groups) {
-                print_field(js, "id", 6);
-                print_field(js, "kind", 22);
-                print_field(js, "n_reports", 7);
-                print_field(js, "n_hosts", 5);
-                print_field(js, "last_seen", 20);
-                print_field(js, "status", 10);
-                print_field(js, "func_title", 0);
-        } else {
-                print_field(js, "id", 6);
-                print_field(js, "group", 6);
-                print_field(js, "kind", 22);
-                print_field(js, "host", 16);
-                print_field(js, "kernel", 24);
-                print_field(js, "time", 20);
-                print_field(js, "source", 0);
-        }
-        putchar('\n');
-        return 0;
+        if (table_add_field(c->table, js, "id") < 0 || table_add_field(c->table, js, "kind") < 0 ||
+            table_add_field(c->table, js, "n_reports") < 0 ||
+            table_add_field(c->table, js, "n_hosts") < 0 ||
+            table_add_field(c->table, js, "last_seen") < 0 ||
+            table_add_field(c->table, js, "status") < 0)
+                return -ENOMEM;
+        _cleanup_free_ char *title = json_get_str(js, "func_title");
+        _cleanup_free_ char *key = json_get_str(js, "key");
+        return table_add(c->table, title ? title : key);
 }
 
-static int run(int argc, char **argv, bool groups) {
-        enum { ARG_JSON = 0x100, ARG_GROUP, ARG_KIND, ARG_STATUS, ARG_LIMIT };
+static void help(void) {
+        printf("Usage: lockdepctl [--db PATH] list [OPTIONS]\n\n"
+               "List report groups: one row per lock cycle or problem, most recent first.\n\n"
+               "Options:\n"
+               "  -h --help            Show this help\n"
+               "     --json            One JSON object per group and line\n" QUERY_OPTIONS_HELP);
+}
+
+int verb_list(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, ARG_JSON },
-                { "group", required_argument, NULL, ARG_GROUP },
-                { "kind", required_argument, NULL, ARG_KIND },
-                { "status", required_argument, NULL, ARG_STATUS },
-                { "limit", required_argument, NULL, ARG_LIMIT },
+                QUERY_OPTIONS,
                 {},
         };
-        ListCtx ctx = { .groups = groups };
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(store_closep) Store *s = NULL;
+        ListCtx ctx = {};
         StoreQuery q = {};
-        int c;
+        uint64_t total = 0;
+        int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                r = query_option(c, optarg, &q);
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (r > 0)
+                        continue;
                 switch (c) {
                 case 'h':
-                        printf("Usage: lockdepctl [--db PATH] %s [--json] [--kind KIND] %s[--limit N]\n",
-                               groups ? "list" : "reports", groups ? "[--status STATUS] " : "[--group ID] ");
+                        help();
                         return 0;
                 case ARG_JSON:
                         ctx.json = true;
                         break;
-                case ARG_GROUP: {
-                        char *e;
-                        q.group = strtoll(optarg, &e, 10);
-                        if (*e || q.group <= 0) {
-                                fprintf(stderr, "lockdepctl: --group wants a group id, not '%s'\n", optarg);
-                                return EXIT_USAGE;
-                        }
-                        break;
-                }
-                case ARG_KIND:
-                        q.kind = optarg;
-                        break;
-                case ARG_STATUS:
-                        q.status = optarg;
-                        break;
-                case ARG_LIMIT:
-                        q.limit = (unsigned) strtoul(optarg, NULL, 10);
-                        break;
                 default:
                         return EXIT_USAGE;
                 }
+        }
         if (optind < argc) {
-                fprintf(stderr, "lockdepctl: unexpected argument '%s'\n", argv[optind]);
+                fprintf(stderr, "lockdepctl list: unexpected argument '%s'\n", argv[optind]);
                 return EXIT_USAGE;
         }
-        Store *s = open_db(true);
+        s = open_db(true);
         if (!s)
                 return 1;
-        int r = groups ? store_list_groups(s, &q, row, &ctx) : store_list_reports(s, &q, row, &ctx);
+        t = ctx.table = table_new(">ID", "KIND", ">REPORTS", ">HOSTS", "LAST SEEN", "STATUS",
+                                  "TITLE", NULL);
+        if (!t)
+                return print_oom();
+        pager_open();
+        r = store_list_groups(s, &q, row, &ctx);
         if (r < 0)
-                fprintf(stderr, "lockdepctl: %s\n", store_error(s));
-        else if (!ctx.json && ctx.n == 0)
-                printf("No %s.\n", groups ? "groups" : "reports");
-        store_close(s);
-        return r < 0 ? 1 : 0;
-}
-
-int verb_list(int argc, char **argv) {
-        return run(argc, argv, true);
-}
-
-int verb_reports(int argc, char **argv) {
-        return run(argc, argv, false);
+                return store_failed(s, r, "listing groups");
+        if (ctx.n == 0 && !ctx.json) { /* an empty NDJSON stream is a valid answer */
+                fprintf(stderr, "No groups found.\n");
+                return 1;
+        }
+        if (ctx.json)
+                return 0;
+        table_print(t, stdout, 0);
+        if (q.limit && ctx.n == q.limit && store_count_groups(s, &q, &total) >= 0 && total > ctx.n)
+                printf("\n%u of %llu groups shown; use --limit to see more.\n", ctx.n,
+                       (unsigned long long) total);
+        return 0;
 }

@@ -126,7 +126,7 @@ static void help(void) {
 }
 
 int verb_parse(int argc, char **argv) {
-        enum { ARG_JSON = 0x100, ARG_EVENTS, ARG_ALIASES };
+        enum { ARG_EVENTS = _ARG_QUERY_MAX, ARG_ALIASES };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, ARG_JSON },

@@ -25,7 +25,10 @@ int verb_reparse(int argc, char **argv) {
                 case 'h':
                         printf("Usage: lockdepctl [--db PATH] reparse [--aliases FILE]\n\n"
                                "Parse every stored report again from its raw text and recompute groups,\n"
-                               "chains and lock-order edges. Triage status and notes are kept.\n");
+                               "chains and lock-order edges. Triage status and notes are kept.\n\n"
+                               "Options:\n"
+                               "  -h --help            Show this help\n"
+                               "     --aliases FILE    Add the class aliases of FILE\n");
                         return 0;
                 case ARG_ALIASES:
                         aliases_file = optarg;

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* lockdepctl: one table entry per verb (tmux cmd-*.c style); each verb parses its own options. */
+/*
+ * lockdepctl: one table entry per verb (tmux cmd-*.c style) in main.c, one cmd-<verb>.c each; every
+ * verb parses its own options. Shared helpers: util.c (escaping, time parsing, a reader for the
+ * JSON objects the store emits, the query filter options), table.c (terminal tables), pager.c.
+ *
+ * Exit status of every verb: 0 found/done, 1 error or nothing found, 2 usage (EXIT_USAGE).
+ */
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define EXIT_USAGE 2
@@ -14,10 +22,12 @@ typedef struct Verb {
         int (*run)(int argc, char **argv); /* argv[0] is the verb; returns the exit status */
 } Verb;
 
-/* Global options, set by main() before the verb runs. */
+/* Global options and terminal state, set by main() before the verb runs. */
 typedef struct Globals {
-        const char *db;   /* --db PATH, $LOCKDEPCTL_DB, or the daemon's state database */
+        const char *db; /* --db PATH, $LOCKDEPCTL_DB, or the daemon's state database */
         bool no_pager;
+        bool colors;      /* stdout is a terminal and $NO_COLOR is unset */
+        unsigned columns; /* terminal width; 0 = not a terminal, no limit */
 } Globals;
 extern Globals arg;
 
@@ -25,6 +35,16 @@ int verb_parse(int argc, char **argv);
 int verb_import(int argc, char **argv);
 int verb_list(int argc, char **argv);
 int verb_reports(int argc, char **argv);
+int verb_show(int argc, char **argv);
+int verb_report(int argc, char **argv);
+int verb_locks(int argc, char **argv);
+int verb_graph(int argc, char **argv);
+int verb_search(int argc, char **argv);
+int verb_export(int argc, char **argv);
+int verb_triage(int argc, char **argv);
+int verb_merge(int argc, char **argv);
+int verb_suppress(int argc, char **argv);
+int verb_stats(int argc, char **argv);
 int verb_reparse(int argc, char **argv);
 
 /* Loads the alias tables (built-in or installed, then the user's FILE or default); prints the
@@ -35,7 +55,112 @@ int load_aliases(const char *user_file, struct LockdepAliases **ret);
 /* Opens the database (read-only for read verbs); prints a clear error and returns NULL. */
 struct Store;
 struct Store *open_db(bool read_only);
+/* Closes a Store; for _cleanup_(store_closep). */
+void store_closep(struct Store **s);
+/* Resolves GROUP (an id or a unique signature prefix); prints why not and returns < 0. */
+int resolve_group(struct Store *s, const char *spec, int64_t *ret);
+/* Parses a positive integer id; prints an error naming what and returns -EINVAL. */
+int parse_id(const char *s, const char *what, int64_t *ret);
+/* After triage or merge: prints the group object (json) or a one-line summary; the exit status. */
+int print_group_after(struct Store *s, int64_t id, bool json, const char *what);
+/* Prints "lockdepctl: out of memory" and returns 1 (the exit status). */
+int print_oom(void);
+/* Prints "lockdepctl: <what>: <store error or strerror(-r)>" and returns 1 (the exit status). */
+int store_failed(struct Store *s, int r, const char *what);
 
-/* Writes s to f with control characters and invalid bytes escaped: kernel logs are untrusted and
- * must not drive the terminal. */
+/* ---- safe output: text from the database never drives the terminal ----------------------------
+ */
+
+/* Writes s to f with control characters (C0, DEL, C1) and invalid UTF-8 escaped as \xNN: kernel
+ * logs are untrusted. fputs_text() keeps newlines and tabs (for raw report text). */
 void fputs_safe(const char *s, FILE *f);
+void fputs_text(const char *s, FILE *f);
+/* The escaped form of s (newlines escaped too), malloc()ed; NULL on ENOMEM. */
+char *escape_safe(const char *s);
+/* Prints a JSON object of the store and a newline; C1 controls in strings (valid UTF-8, but 8-bit
+ * terminal controls) become \u00XX. */
+void print_json(const char *js);
+/* Display width of an escaped (printable) string: its code points. */
+size_t text_width(const char *s);
+
+/* Terminal highlighting, "" without colours. */
+const char *ansi_highlight(void);
+const char *ansi_grey(void);
+const char *ansi_normal(void);
+
+/* Starts $SYSTEMD_PAGER/$PAGER or "less" (LESS=FRSXMK) on stdout when it is a terminal and
+ * --no-pager was not given; the pager is waited for at exit. */
+void pager_open(void);
+
+/* ---- time ------------------------------------------------------------------------------------ */
+
+/* YYYY-MM-DD, YYYY-MM-DD[T ]HH:MM[:SS][Z] (UTC), @SECONDS, now, today, yesterday, or relative to
+ * now: -7d, +2h, -1w2d (units s m h d w). usec since the epoch; -EINVAL. */
+int parse_time(const char *s, uint64_t *ret);
+uint64_t now_usec(void);
+
+/* ---- reading the JSON objects the store emits ------------------------------------------------ */
+
+/* Values are pointers into the JSON text. json_get(): the value of key in object obj, NULL if
+ * absent or obj is not an object. */
+const char *json_get(const char *obj, const char *key);
+/* A string value decoded (numbers and booleans as their text), malloc()ed; NULL for null, absent
+ * or ENOMEM. */
+char *json_str(const char *v);
+char *json_get_str(const char *obj, const char *key);
+int64_t json_get_int(const char *obj, const char *key, int64_t def);
+/* The value's JSON text (for --json output of a member), malloc()ed. */
+char *json_raw(const char *v);
+
+/* Iterates an array (ret_key NULL) or an object's members. */
+typedef struct JsonIter {
+        const char *p;
+        bool object;
+} JsonIter;
+bool json_iter_init(JsonIter *it, const char *v);
+bool json_iter_next(JsonIter *it, const char **ret_key, const char **ret_value);
+
+/* ---- the query filters shared by list, reports and export ------------------------------------ */
+
+enum {
+        ARG_JSON = 0x100,
+        ARG_KIND,
+        ARG_STATUS,
+        ARG_HOST,
+        ARG_KERNEL,
+        ARG_LOCK,
+        ARG_SINCE,
+        ARG_UNTIL,
+        ARG_SORT,
+        ARG_LIMIT,
+        _ARG_QUERY_MAX, /* verbs number their own options from here */
+};
+
+/* clang-format off */
+#define QUERY_OPTIONS                                                   \
+        { "kind", required_argument, NULL, ARG_KIND },                  \
+        { "status", required_argument, NULL, ARG_STATUS },              \
+        { "host", required_argument, NULL, ARG_HOST },                  \
+        { "kernel", required_argument, NULL, ARG_KERNEL },              \
+        { "lock", required_argument, NULL, ARG_LOCK },                  \
+        { "since", required_argument, NULL, ARG_SINCE },                \
+        { "until", required_argument, NULL, ARG_UNTIL },                \
+        { "sort", required_argument, NULL, ARG_SORT },                  \
+        { "limit", required_argument, NULL, ARG_LIMIT }
+/* clang-format on */
+
+#define QUERY_OPTIONS_HELP                                                                     \
+        "     --kind KIND       Only this report kind (circular, recursive, ...)\n"            \
+        "     --status STATUS   Only this triage status (new, confirmed, ...)\n"               \
+        "     --host HOST       Only reports from this host name or machine id\n"              \
+        "     --kernel RELEASE  Only this kernel release, or a prefix ending in '*'\n"         \
+        "     --lock CLASS      Only cycles/chains the lock class takes part in\n"             \
+        "     --since TIME      Seen at or after TIME (YYYY-MM-DD, ISO time, -7d, -2h, ...)\n" \
+        "     --until TIME      Seen before TIME\n"                                            \
+        "     --sort FIELD      last_seen (default), first_seen, reports, hosts or id\n"       \
+        "     --limit N         Show at most N\n"
+
+struct StoreQuery;
+/* Applies one of QUERY_OPTIONS: 1 if c is one, 0 if not, -EINVAL (message printed) for a bad value.
+ */
+int query_option(int c, const char *optarg, struct StoreQuery *q);

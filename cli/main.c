@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "lockdepctl.h"
@@ -15,18 +17,19 @@ static const Verb verbs[] = {
         { "parse", "Parse saved kernel logs and print the lockdep reports found", verb_parse },
         { "import", "Parse saved kernel logs into the database", verb_import },
         { "list", "List report groups", verb_list },
-        { "reports", "List reports", verb_reports },
+        { "show", "Show one group: cycle, scenario, counts, triage, a report", verb_show },
+        { "reports", "List reports (occurrences)", verb_reports },
+        { "report", "Print the raw text or the parsed form of one report", verb_report },
+        { "locks", "List lock classes, or show the groups and edges of one", verb_locks },
+        { "graph", "Print the observed lock-order graph as Graphviz DOT", verb_graph },
+        { "search", "Full-text search in the stored reports", verb_search },
+        { "export", "Export groups or reports as NDJSON, or as KCIDB JSON", verb_export },
+        { "triage", "Set the triage status and note of a group", verb_triage },
+        { "merge", "Merge one group into another", verb_merge },
+        { "suppress", "Add, list or delete suppression rules", verb_suppress },
+        { "stats", "Show database counters", verb_stats },
         { "reparse", "Recompute parsed data and groups from the stored raw reports", verb_reparse },
 };
-
-void fputs_safe(const char *s, FILE *f) {
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                if (*p < 0x20 || *p == 0x7f)
-                        fprintf(f, "\\x%02x", *p);
-                else
-                        fputc(*p, f);
-        }
-}
 
 Store *open_db(bool read_only) {
         Store *s = NULL;
@@ -40,12 +43,26 @@ Store *open_db(bool read_only) {
         return s;
 }
 
+/* Terminal width and colours, decided before a pager replaces stdout. */
+static void detect_terminal(void) {
+        const char *e = getenv("COLUMNS");
+        struct winsize ws = {};
+        bool tty = isatty(STDOUT_FILENO);
+
+        if (e && atoi(e) > 0)
+                arg.columns = (unsigned) atoi(e);
+        else if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+                arg.columns = ws.ws_col;
+        e = getenv("TERM");
+        arg.colors = tty && !getenv("NO_COLOR") && !(e && strcmp(e, "dumb") == 0);
+}
+
 static void help(void) {
         printf("Usage: lockdepctl [OPTIONS] VERB [ARGS...]\n\n"
                "Find, parse and query Linux lockdep reports.\n\n"
                "Verbs:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                printf("  %-10s %s\n", verbs[i].name, verbs[i].summary);
+                printf("  %-9s %s\n", verbs[i].name, verbs[i].summary);
         printf("\nOptions (before or after the verb):\n"
                "  -h --help       Show this help\n"
                "     --version    Show the version\n"
@@ -88,6 +105,7 @@ int main(int argc, char **argv) {
                 arg.db = getenv("LOCKDEPCTL_DB");
         if (!arg.db)
                 arg.db = LOCKDEP_DEFAULT_DB;
+        detect_terminal();
         if (argc < 2) {
                 help();
                 return EXIT_USAGE;

@@ -4,12 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "json.h"
 #include "lockdep.h"
 #include "lockdepctl.h"
 #include "macro.h"
+#include "store.h"
 #include "strbuf.h"
 
 static int load_aliases_file(LockdepAliases *a, const char *path, bool must_exist) {
@@ -21,7 +24,8 @@ static int load_aliases_file(LockdepAliases *a, const char *path, bool must_exis
         if (fd < 0) {
                 if (errno == ENOENT && !must_exist)
                         return 0;
-                fprintf(stderr, "lockdepctl: cannot open alias table %s: %s\n", path, strerror(errno));
+                fprintf(stderr, "lockdepctl: cannot open alias table %s: %s\n", path,
+                        strerror(errno));
                 return -errno;
         }
         for (;;) {
@@ -59,8 +63,10 @@ int load_aliases(const char *user_file, LockdepAliases **ret) {
         } else
                 r = lockdep_aliases_new(&a);
         if (r >= 0)
-                r = load_aliases_file(a, user_file ? user_file : LOCKDEP_SYSCONFDIR "/lockdep-analyzer/aliases.conf",
-                                      user_file != NULL);
+                r = load_aliases_file(
+                        a,
+                        user_file ? user_file : LOCKDEP_SYSCONFDIR "/lockdep-analyzer/aliases.conf",
+                        user_file != NULL);
         if (r < 0) {
                 if (r == -ENOMEM)
                         fprintf(stderr, "lockdepctl: out of memory\n");
@@ -69,4 +75,472 @@ int load_aliases(const char *user_file, LockdepAliases **ret) {
         }
         *ret = a;
         return 0;
+}
+
+/* ---- database helpers ------------------------------------------------------------------------ */
+
+void store_closep(Store **s) {
+        store_close(*s);
+}
+
+int print_group_after(Store *s, int64_t id, bool json, const char *what) {
+        _cleanup_free_ char *g = NULL;
+        int r = store_group_json(s, id, &g);
+        if (r < 0)
+                return store_failed(s, r, "reading the group");
+        if (json) {
+                print_json(g);
+                return 0;
+        }
+        _cleanup_free_ char *status = json_get_str(g, "status"), *note = json_get_str(g, "note");
+        printf("Group %lld %s: status ", (long long) id, what);
+        fputs_safe(status ? status : "?", stdout);
+        if (note) {
+                printf(", note \"");
+                fputs_safe(note, stdout);
+                putchar('"');
+        }
+        printf(", %lld reports.\n", (long long) json_get_int(g, "n_reports", 0));
+        return 0;
+}
+
+int print_oom(void) {
+        fprintf(stderr, "lockdepctl: out of memory\n");
+        return 1;
+}
+
+int store_failed(Store *s, int r, const char *what) {
+        fprintf(stderr, "lockdepctl: %s: %s\n", what,
+                s && store_error(s)[0] ? store_error(s) : strerror(-r));
+        return 1;
+}
+
+int parse_id(const char *s, const char *what, int64_t *ret) {
+        char *e;
+        errno = 0;
+        long long v = strtoll(s, &e, 10);
+        if (errno != 0 || e == s || *e || v <= 0) {
+                fprintf(stderr, "lockdepctl: %s must be a positive number, not '", what);
+                fputs_safe(s, stderr);
+                fputs("'\n", stderr);
+                return -EINVAL;
+        }
+        *ret = v;
+        return 0;
+}
+
+int resolve_group(Store *s, const char *spec, int64_t *ret) {
+        int r = store_resolve_group(s, spec, ret);
+        if (r >= 0)
+                return r;
+        fputs("lockdepctl: ", stderr);
+        if (r == -ENOENT) {
+                fputs("no group matches '", stderr);
+                fputs_safe(spec, stderr);
+                fputs("'\n", stderr);
+        } else if (r == -EEXIST) {
+                fputs("'", stderr);
+                fputs_safe(spec, stderr);
+                fputs("' matches more than one group; give more of the signature\n", stderr);
+        } else
+                fprintf(stderr, "cannot look up group: %s\n",
+                        store_error(s)[0] ? store_error(s) : strerror(-r));
+        return r;
+}
+
+/* ---- safe output ----------------------------------------------------------------------------- */
+
+/* Appends s escaped: C0 controls, DEL, C1 controls (U+0080..U+009F: 8-bit CSI and friends) and
+ * bytes that are not UTF-8 become \xNN; text keeps newlines and tabs. */
+static int escape_append(StrBuf *b, const char *s, bool text) {
+        const unsigned char *p = (const unsigned char *) s;
+        size_t n = strlen(s);
+
+        for (size_t i = 0; i < n;) {
+                size_t k = utf8_valid_len(p + i, n - i);
+                bool bad = k == 0 ||
+                           (k == 1 && (p[i] < 0x20 || p[i] == 0x7f) &&
+                            !(text && (p[i] == '\n' || p[i] == '\t'))) ||
+                           (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0);
+                int r;
+                if (k == 0)
+                        k = 1;
+                if (!bad)
+                        r = strbuf_append(b, s + i, k);
+                else {
+                        r = 0;
+                        for (size_t j = 0; j < k && r >= 0; j++)
+                                r = strbuf_printf(b, "\\x%02x", p[i + j]);
+                }
+                if (r < 0)
+                        return r;
+                i += k;
+        }
+        return 0;
+}
+
+char *escape_safe(const char *s) {
+        StrBuf b = {};
+        if (strbuf_puts(&b, "") < 0 || escape_append(&b, s ? s : "", false) < 0) {
+                strbuf_done(&b);
+                return NULL;
+        }
+        return strbuf_steal(&b);
+}
+
+static void fputs_escaped(const char *s, FILE *f, bool text) {
+        StrBuf b = {};
+        if (escape_append(&b, s, text) < 0)
+                fputs("(out of memory)", f);
+        else if (b.s)
+                fputs(b.s, f);
+        strbuf_done(&b);
+}
+
+void fputs_safe(const char *s, FILE *f) {
+        fputs_escaped(s, f, false);
+}
+
+void fputs_text(const char *s, FILE *f) {
+        fputs_escaped(s, f, true);
+}
+
+void print_json(const char *js) {
+        for (const unsigned char *p = (const unsigned char *) js; *p; p++)
+                if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0)
+                        printf("\\u00%02x", *++p);
+                else
+                        putchar(*p);
+        putchar('\n');
+}
+
+size_t text_width(const char *s) {
+        size_t w = 0;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                w += (*p & 0xc0) != 0x80;
+        return w;
+}
+
+const char *ansi_highlight(void) {
+        return arg.colors ? "\033[1m" : "";
+}
+
+const char *ansi_grey(void) {
+        return arg.colors ? "\033[38;5;245m" : "";
+}
+
+const char *ansi_normal(void) {
+        return arg.colors ? "\033[0m" : "";
+}
+
+/* ---- time ------------------------------------------------------------------------------------ */
+
+uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static int parse_relative(const char *s, int64_t *ret) {
+        static const struct {
+                char unit;
+                int64_t sec;
+        } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 } };
+        int64_t total = 0;
+
+        if (!*s)
+                return -EINVAL;
+        while (*s) {
+                char *e;
+                errno = 0;
+                long long v = strtoll(s, &e, 10);
+                if (errno || e == s || v < 0 || v > 100000000)
+                        return -EINVAL;
+                size_t i;
+                for (i = 0; i < ELEMENTSOF(units); i++)
+                        if (*e == units[i].unit)
+                                break;
+                if (i == ELEMENTSOF(units))
+                        return -EINVAL;
+                total += v * units[i].sec;
+                s = e + 1;
+        }
+        *ret = total;
+        return 0;
+}
+
+int parse_time(const char *s, uint64_t *ret) {
+        int64_t now = (int64_t) (now_usec() / 1000000), t;
+        struct tm tm = {};
+        int n = 0;
+
+        if (strcmp(s, "now") == 0)
+                t = now;
+        else if (strcmp(s, "today") == 0 || strcmp(s, "yesterday") == 0)
+                t = now - now % 86400 - (s[0] == 'y' ? 86400 : 0);
+        else if (s[0] == '-' || s[0] == '+') {
+                int64_t d;
+                if (parse_relative(s + 1, &d) < 0)
+                        return -EINVAL;
+                t = s[0] == '-' ? now - d : now + d;
+        } else if (s[0] == '@') {
+                char *e;
+                errno = 0;
+                t = strtoll(s + 1, &e, 10);
+                if (errno || e == s + 1 || *e || t < 0)
+                        return -EINVAL;
+        } else {
+                if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 ||
+                    n != 10)
+                        return -EINVAL;
+                const char *p = s + n;
+                if (*p == 'T' || *p == ' ') {
+                        int m = 0;
+                        if (sscanf(p + 1, "%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &m) != 2 || m != 5)
+                                return -EINVAL;
+                        p += 1 + m;
+                        if (*p == ':') {
+                                if (sscanf(p + 1, "%2d%n", &tm.tm_sec, &m) != 1 || m != 2)
+                                        return -EINVAL;
+                                p += 1 + m;
+                                if (*p == '.') /* fractions are accepted and dropped */
+                                        for (p++; *p >= '0' && *p <= '9'; p++)
+                                                ;
+                        }
+                        if (*p == 'Z')
+                                p++;
+                }
+                if (*p || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+                    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1970)
+                        return -EINVAL;
+                tm.tm_year -= 1900;
+                tm.tm_mon -= 1;
+                t = timegm(&tm);
+        }
+        if (t < 0)
+                return -EINVAL;
+        *ret = (uint64_t) t * 1000000;
+        return 0;
+}
+
+/* ---- JSON reading ---------------------------------------------------------------------------- */
+
+static const char *skip_ws(const char *p) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+                p++;
+        return p;
+}
+
+/* The end of the value at p (which must be at its first character). */
+static const char *skip_value(const char *p) {
+        if (*p == '"') {
+                for (p++; *p && *p != '"'; p++)
+                        if (*p == '\\' && p[1])
+                                p++;
+                return *p ? p + 1 : p;
+        }
+        if (*p == '{' || *p == '[') {
+                int depth = 0;
+                for (; *p; p++) {
+                        if (*p == '"') {
+                                p = skip_value(p) - 1;
+                                continue;
+                        }
+                        if (*p == '{' || *p == '[')
+                                depth++;
+                        else if ((*p == '}' || *p == ']') && --depth == 0)
+                                return p + 1;
+                }
+                return p;
+        }
+        while (*p && !strchr(",}] \t\r\n", *p))
+                p++;
+        return p;
+}
+
+bool json_iter_init(JsonIter *it, const char *v) {
+        if (!v)
+                return false;
+        v = skip_ws(v);
+        if (*v != '[' && *v != '{')
+                return false;
+        *it = (JsonIter){ .p = v + 1, .object = *v == '{' };
+        return true;
+}
+
+bool json_iter_next(JsonIter *it, const char **ret_key, const char **ret_value) {
+        const char *p = skip_ws(it->p);
+        if (*p == ',')
+                p = skip_ws(p + 1);
+        if (!*p || *p == ']' || *p == '}')
+                return false;
+        if (it->object) {
+                if (*p != '"')
+                        return false;
+                if (ret_key)
+                        *ret_key = p;
+                p = skip_ws(skip_value(p));
+                if (*p != ':')
+                        return false;
+                p = skip_ws(p + 1);
+        } else if (ret_key)
+                *ret_key = NULL;
+        *ret_value = p;
+        it->p = skip_value(p);
+        return true;
+}
+
+const char *json_get(const char *obj, const char *key) {
+        JsonIter it;
+        const char *k, *v;
+        size_t n = strlen(key);
+
+        if (!json_iter_init(&it, obj) || !it.object)
+                return NULL;
+        while (json_iter_next(&it, &k, &v))
+                if (strncmp(k + 1, key, n) == 0 && k[n + 1] == '"')
+                        return v;
+        return NULL;
+}
+
+static void append_utf8(StrBuf *b, unsigned cp) {
+        if (cp < 0x80)
+                strbuf_appendc(b, (char) cp);
+        else if (cp < 0x800)
+                strbuf_printf(b, "%c%c", 0xc0 | cp >> 6, 0x80 | (cp & 0x3f));
+        else if (cp < 0x10000)
+                strbuf_printf(b, "%c%c%c", 0xe0 | cp >> 12, 0x80 | (cp >> 6 & 0x3f),
+                              0x80 | (cp & 0x3f));
+        else
+                strbuf_printf(b, "%c%c%c%c", 0xf0 | cp >> 18, 0x80 | (cp >> 12 & 0x3f),
+                              0x80 | (cp >> 6 & 0x3f), 0x80 | (cp & 0x3f));
+}
+
+char *json_str(const char *v) {
+        StrBuf b = {};
+
+        if (!v || strncmp(v, "null", 4) == 0)
+                return NULL;
+        if (*v != '"') {
+                const char *e = skip_value(v);
+                return strndup(v, (size_t) (e - v));
+        }
+        strbuf_puts(&b, "");
+        for (v++; *v && *v != '"'; v++) {
+                if (*v != '\\') {
+                        strbuf_appendc(&b, *v);
+                        continue;
+                }
+                v++;
+                switch (*v) {
+                case 'n':
+                        strbuf_appendc(&b, '\n');
+                        break;
+                case 't':
+                        strbuf_appendc(&b, '\t');
+                        break;
+                case 'r':
+                        strbuf_appendc(&b, '\r');
+                        break;
+                case 'b':
+                        strbuf_appendc(&b, '\b');
+                        break;
+                case 'f':
+                        strbuf_appendc(&b, '\f');
+                        break;
+                case 'u': {
+                        unsigned cp, lo;
+                        if (sscanf(v + 1, "%4x", &cp) != 1)
+                                break;
+                        v += 4;
+                        if (cp >= 0xd800 && cp < 0xdc00 && v[1] == '\\' && v[2] == 'u' &&
+                            sscanf(v + 3, "%4x", &lo) == 1 && lo >= 0xdc00 && lo < 0xe000) {
+                                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                                v += 6;
+                        }
+                        if (cp == 0 || (cp >= 0xd800 && cp < 0xe000))
+                                cp = 0xfffd;
+                        append_utf8(&b, cp);
+                        break;
+                }
+                case 0:
+                        v--;
+                        break;
+                default: /* \" \\ \/ */
+                        strbuf_appendc(&b, *v);
+                }
+        }
+        return strbuf_steal(&b);
+}
+
+char *json_get_str(const char *obj, const char *key) {
+        return json_str(json_get(obj, key));
+}
+
+int64_t json_get_int(const char *obj, const char *key, int64_t def) {
+        const char *v = json_get(obj, key);
+        if (!v || (*v != '-' && (*v < '0' || *v > '9')))
+                return def;
+        return strtoll(v, NULL, 10);
+}
+
+char *json_raw(const char *v) {
+        return v ? strndup(v, (size_t) (skip_value(v) - v)) : NULL;
+}
+
+/* ---- query filters --------------------------------------------------------------------------- */
+
+int query_option(int c, const char *optarg, StoreQuery *q) {
+        int r = 0;
+
+        switch (c) {
+        case ARG_KIND:
+                q->kind = optarg;
+                break;
+        case ARG_STATUS:
+                q->status = optarg;
+                break;
+        case ARG_HOST:
+                q->host = optarg;
+                break;
+        case ARG_KERNEL:
+                q->kernel = optarg;
+                break;
+        case ARG_LOCK:
+                q->lock = optarg;
+                break;
+        case ARG_SINCE:
+        case ARG_UNTIL:
+                r = parse_time(optarg, c == ARG_SINCE ? &q->since : &q->until);
+                if (r < 0)
+                        fprintf(stderr,
+                                "lockdepctl: --%s: cannot parse time '%s'; use YYYY-MM-DD, an ISO "
+                                "timestamp or a relative time like -7d\n",
+                                c == ARG_SINCE ? "since" : "until", optarg);
+                break;
+        case ARG_SORT:
+                q->sort = store_sort_from_string(optarg);
+                if (q->sort < 0) {
+                        fprintf(stderr,
+                                "lockdepctl: --sort: unknown field '%s'; use last_seen, first_seen, "
+                                "reports, hosts or id\n",
+                                optarg);
+                        r = -EINVAL;
+                }
+                break;
+        case ARG_LIMIT: {
+                char *e;
+                errno = 0;
+                unsigned long v = strtoul(optarg, &e, 10);
+                if (errno || e == optarg || *e || optarg[0] == '-' || v > UINT32_MAX) {
+                        fprintf(stderr, "lockdepctl: --limit wants a number, not '%s'\n", optarg);
+                        r = -EINVAL;
+                } else
+                        q->limit = (unsigned) v;
+                break;
+        }
+        default:
+                return 0;
+        }
+        return r < 0 ? r : 1;
 }

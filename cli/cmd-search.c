@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lockdepctl search TEXT...: full-text search (SQLite FTS5) in the raw text of stored reports. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lockdepctl.h"
+#include "macro.h"
+#include "store.h"
+#include "strbuf.h"
+#include "table.h"
+
+typedef struct SearchCtx {
+        bool json;
+        unsigned n;
+        Table *table;
+} SearchCtx;
+
+static int row(const char *js, void *userdata) {
+        SearchCtx *c = userdata;
+        static const char *const fields[] = { "id", "group", "kind", "host", "time" };
+
+        c->n++;
+        if (c->json) {
+                print_json(js);
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                if (table_add_field(c->table, js, fields[i]) < 0)
+                        return -ENOMEM;
+        /* a snippet spans lines: show it on one */
+        _cleanup_free_ char *snippet = json_get_str(js, "snippet");
+        for (char *p = snippet; p && *p; p++)
+                if (*p == '\n' || *p == '\t' || *p == '\r')
+                        *p = ' ';
+        return table_add(c->table, snippet);
+}
+
+static void help(void) {
+        printf("Usage: lockdepctl [--db PATH] search [OPTIONS] TEXT...\n\n"
+               "Search the raw text of the stored reports. TEXT is a list of words, or an SQLite\n"
+               "FTS5 query (\"phrase\", AND, OR, NOT, prefix*).\n\n"
+               "Options:\n"
+               "  -h --help       Show this help\n"
+               "     --json       One JSON object per matching report and line\n"
+               "     --limit N    Show at most N reports (default: 100)\n");
+}
+
+int verb_search(int argc, char **argv) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "limit", required_argument, NULL, ARG_LIMIT },
+                {},
+        };
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(store_closep) Store *s = NULL;
+        StrBuf text = {};
+        SearchCtx ctx = {};
+        StoreQuery q = { .limit = 100 };
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_JSON:
+                        ctx.json = true;
+                        break;
+                case ARG_LIMIT:
+                        if (query_option(c, optarg, &q) < 0)
+                                return EXIT_USAGE;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind >= argc) {
+                fprintf(stderr, "lockdepctl search: no TEXT to search for\n");
+                return EXIT_USAGE;
+        }
+        for (int i = optind; i < argc; i++)
+                if ((i > optind && strbuf_appendc(&text, ' ') < 0) ||
+                    strbuf_puts(&text, argv[i]) < 0) {
+                        strbuf_done(&text);
+                        return print_oom();
+                }
+        s = open_db(true);
+        t = ctx.table = table_new(">ID", ">GROUP", "KIND", "HOST", "TIME", "MATCH", NULL);
+        if (!s || !t) {
+                strbuf_done(&text);
+                return s ? print_oom() : 1;
+        }
+        pager_open();
+        r = store_search(s, text.s, q.limit, row, &ctx);
+        strbuf_done(&text);
+        if (r == -EINVAL) {
+                fprintf(stderr, "lockdepctl search: invalid query: %s\n", store_error(s));
+                return EXIT_USAGE;
+        }
+        if (r < 0)
+                return store_failed(s, r, "searching");
+        if (ctx.n == 0 && !ctx.json) { /* an empty NDJSON stream is a valid answer */
+                fprintf(stderr, "No reports match.\n");
+                return 1;
+        }
+        if (!ctx.json)
+                table_print(t, stdout, 0);
+        return 0;
+}

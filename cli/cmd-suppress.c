@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lockdepctl suppress --class NAME | --edge A,B [--expires TIME] [--note TEXT]
+ * lockdepctl suppress --list | --delete ID
+ *
+ * Suppression rules hide the groups a lock class or a lock-order edge takes part in.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lockdepctl.h"
+#include "macro.h"
+#include "store.h"
+#include "table.h"
+
+typedef struct SuppressCtx {
+        bool json;
+        int64_t only; /* print just this id (after adding it); 0 = all */
+        unsigned n;
+        Table *table;
+} SuppressCtx;
+
+static int row(const char *js, void *userdata) {
+        SuppressCtx *c = userdata;
+
+        if (c->only && json_get_int(js, "id", 0) != c->only)
+                return 0;
+        c->n++;
+        if (c->json) {
+                print_json(js);
+                return 0;
+        }
+        _cleanup_free_ char *from = json_get_str(js, "edge_from"),
+                            *to = json_get_str(js, "edge_to");
+        _cleanup_free_ char *active = json_get_str(js, "active");
+        bool on = active && (strcmp(active, "true") == 0 || strcmp(active, "1") == 0);
+        int r = table_add_field(c->table, js, "id");
+        if (r >= 0)
+                r = table_add_field(c->table, js, "class");
+        if (r >= 0)
+                r = from || to ? table_addf(c->table, "%s -> %s", from ? from : "?", to ? to : "?")
+                               : table_add(c->table, NULL);
+        if (r >= 0)
+                r = table_add_field(c->table, js, "expires");
+        if (r >= 0)
+                r = table_add(c->table, on ? "yes" : "no");
+        if (r >= 0)
+                r = table_add_field(c->table, js, "note");
+        return r;
+}
+
+static void help(void) {
+        printf("Usage: lockdepctl [--db PATH] suppress [OPTIONS]\n\n"
+               "Add a suppression rule for a lock class or a lock-order edge; the groups it\n"
+               "matches are hidden. Or list or delete the rules.\n\n"
+               "Options:\n"
+               "  -h --help           Show this help\n"
+               "     --class NAME     Suppress every group the lock class NAME is in\n"
+               "     --edge A,B       Suppress the lock-order edge A -> B (B taken while A held)\n"
+               "     --expires TIME   The rule ends at TIME (YYYY-MM-DD, ISO time, +30d, ...)\n"
+               "     --note TEXT      Why\n"
+               "     --list           List the rules\n"
+               "     --delete ID      Delete rule ID\n"
+               "     --json           JSON output: the rule objects\n");
+}
+
+int verb_suppress(int argc, char **argv) {
+        enum {
+                ARG_CLASS = _ARG_QUERY_MAX,
+                ARG_EDGE,
+                ARG_EXPIRES,
+                ARG_NOTE,
+                ARG_LIST,
+                ARG_DELETE
+        };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "class", required_argument, NULL, ARG_CLASS },
+                { "edge", required_argument, NULL, ARG_EDGE },
+                { "expires", required_argument, NULL, ARG_EXPIRES },
+                { "note", required_argument, NULL, ARG_NOTE },
+                { "list", no_argument, NULL, ARG_LIST },
+                { "delete", required_argument, NULL, ARG_DELETE },
+                {},
+        };
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(store_closep) Store *s = NULL;
+        _cleanup_free_ char *edge_from = NULL;
+        const char *cls = NULL, *edge_to = NULL, *note = NULL;
+        bool list = false;
+        int64_t del = 0;
+        uint64_t expires = 0;
+        SuppressCtx ctx = {};
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_JSON:
+                        ctx.json = true;
+                        break;
+                case ARG_CLASS:
+                        cls = optarg;
+                        break;
+                case ARG_EDGE: {
+                        const char *comma = strchr(optarg, ',');
+                        if (!comma || comma == optarg || !comma[1]) {
+                                fprintf(stderr, "lockdepctl suppress: --edge wants FROM,TO\n");
+                                return EXIT_USAGE;
+                        }
+                        free(edge_from);
+                        edge_from = strndup(optarg, (size_t) (comma - optarg));
+                        if (!edge_from)
+                                return print_oom();
+                        edge_to = comma + 1;
+                        break;
+                }
+                case ARG_EXPIRES:
+                        if (parse_time(optarg, &expires) < 0) {
+                                fprintf(stderr, "lockdepctl suppress: cannot parse time '%s'\n",
+                                        optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case ARG_NOTE:
+                        note = optarg;
+                        break;
+                case ARG_LIST:
+                        list = true;
+                        break;
+                case ARG_DELETE:
+                        if (parse_id(optarg, "--delete", &del) < 0)
+                                return EXIT_USAGE;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "lockdepctl suppress: unexpected argument '%s'\n", argv[optind]);
+                return EXIT_USAGE;
+        }
+        if (list + (del > 0) + (cls || edge_from) != 1 || (cls && edge_from)) {
+                fprintf(stderr,
+                        "lockdepctl suppress: give one of --class, --edge, --list or --delete\n");
+                return EXIT_USAGE;
+        }
+        s = open_db(list);
+        if (!s)
+                return 1;
+        t = ctx.table = table_new(">ID", "CLASS", "EDGE", "EXPIRES", "ACTIVE", "NOTE", NULL);
+        if (!t)
+                return print_oom();
+        if (del > 0) {
+                r = store_delete_suppression(s, del);
+                if (r == -ENOENT) {
+                        fprintf(stderr, "lockdepctl: no suppression %lld\n", (long long) del);
+                        return 1;
+                }
+                if (r < 0)
+                        return store_failed(s, r, "deleting the suppression");
+                if (!ctx.json)
+                        printf("Suppression %lld deleted.\n", (long long) del);
+                return 0;
+        }
+        if (!list) {
+                r = store_add_suppression(s, cls, edge_from, edge_to, expires, note, &ctx.only);
+                if (r < 0)
+                        return store_failed(s, r, "adding the suppression");
+        } else
+                pager_open();
+        r = store_list_suppressions(s, row, &ctx);
+        if (r < 0)
+                return store_failed(s, r, "listing suppressions");
+        if (list && ctx.n == 0 && !ctx.json) {
+                fprintf(stderr, "No suppressions.\n");
+                return 1;
+        }
+        if (!list && !ctx.json)
+                printf("Suppression %lld added.\n", (long long) ctx.only);
+        else if (!ctx.json)
+                table_print(t, stdout, 0);
+        return 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Tables for the terminal: cells are stored escaped (safe to print), columns are as wide as their
+ * widest cell, and when arg.columns is set the widest columns are shrunk (cells cut with "...")
+ * until the table fits. The last column is not padded. The Table owns its cells.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "macro.h"
+
+typedef struct Table Table;
+
+/* Headers, NULL-terminated. A header starting with '>' is a right-aligned (numeric) column; the
+ * '>' is not printed. NULL on ENOMEM. */
+Table *table_new(const char *header, ...);
+Table *table_free(Table *t);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Table *, table_free)
+
+/* Adds the next cell (row by row); NULL shows as "-". 0 or -ENOMEM. */
+int table_add(Table *t, const char *cell);
+int table_addf(Table *t, const char *fmt, ...) _printf_(2, 3);
+/* Adds the value of key in the JSON object obj (strings decoded, numbers as text). */
+int table_add_field(Table *t, const char *obj, const char *key);
+size_t table_rows(const Table *t);
+/* Prints header and rows; indent spaces before each line. */
+int table_print(Table *t, FILE *f, unsigned indent);

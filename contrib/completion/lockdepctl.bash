@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# bash completion for lockdepctl(1): verbs, options per verb, group ids (from the database).
+
+__lockdepctl_groups() {
+        # ids of "lockdepctl list --json": {"id":N,...} one per line; no jq needed
+        lockdepctl "$@" list --json --no-pager 2>/dev/null | sed -n 's/^{"id":\([0-9]*\),.*/\1/p'
+}
+
+_lockdepctl() {
+        local cur prev verb i
+        local -a db=()
+        COMPREPLY=()
+        cur=${COMP_WORDS[COMP_CWORD]}
+        prev=${COMP_WORDS[COMP_CWORD-1]}
+
+        local verbs='parse import list show reports report locks graph search export triage merge
+                     suppress stats reparse'
+        local global='--help --version --db --no-pager'
+        local query='--kind --status --host --kernel --lock --since --until --sort --limit'
+        local -A opts=(
+                [parse]='--json --events --aliases'
+                [import]='--host --boot-id --aliases'
+                [list]="--json $query"
+                [show]='--json'
+                [reports]="--json --group $query"
+                [report]='--json --parsed'
+                [locks]='--json --limit'
+                [graph]='--json --group --lock'
+                [search]='--json --limit'
+                [export]="--groups --reports --kcidb --json --group $query"
+                [triage]='--json --status --note'
+                [merge]='--json'
+                [suppress]='--json --class --edge --expires --note --list --delete'
+                [stats]='--json'
+                [reparse]='--aliases'
+        )
+
+        for ((i = 1; i < COMP_CWORD; i++)); do
+                case ${COMP_WORDS[i]} in
+                --db)
+                        db=(--db "${COMP_WORDS[i+1]}")
+                        ((i++))
+                        ;;
+                -*) ;;
+                *)
+                        [[ -z $verb && " ${verbs//$'\n'/ } " == *" ${COMP_WORDS[i]} "* ]] && verb=${COMP_WORDS[i]}
+                        ;;
+                esac
+        done
+
+        case $prev in
+        --db|--aliases)
+                COMPREPLY=($(compgen -f -- "$cur"))
+                return
+                ;;
+        --kind)
+                COMPREPLY=($(compgen -W 'circular recursive inconsistent irq_inversion safe_unsafe
+                        bad_unlock_balance bad_contention held_lock_freed held_at_exit return_to_user
+                        nested_lock_not_taken invalid_wait_context suspicious_rcu non_static_key
+                        chain_key_collision capacity internal' -- "$cur"))
+                return
+                ;;
+        --status)
+                COMPREPLY=($(compgen -W 'new confirmed false-positive fixed-in duplicate-of' -- "$cur"))
+                return
+                ;;
+        --sort)
+                COMPREPLY=($(compgen -W 'last_seen first_seen reports hosts id' -- "$cur"))
+                return
+                ;;
+        --group)
+                COMPREPLY=($(compgen -W "$(__lockdepctl_groups "${db[@]}")" -- "$cur"))
+                return
+                ;;
+        --host|--kernel|--lock|--since|--until|--limit|--boot-id|--note|--class|--edge|--expires|--delete)
+                return
+                ;;
+        esac
+
+        if [[ -z $verb ]]; then
+                if [[ $cur == -* ]]; then
+                        COMPREPLY=($(compgen -W "$global" -- "$cur"))
+                else
+                        COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
+                fi
+                return
+        fi
+        if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "--help --db --no-pager ${opts[$verb]}" -- "$cur"))
+                return
+        fi
+        case $verb in
+        show|triage|merge)
+                COMPREPLY=($(compgen -W "$(__lockdepctl_groups "${db[@]}")" -- "$cur"))
+                ;;
+        parse|import)
+                COMPREPLY=($(compgen -f -- "$cur"))
+                ;;
+        esac
+}
+
+complete -F _lockdepctl lockdepctl

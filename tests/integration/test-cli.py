@@ -1,0 +1,407 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""lockdepctl query verbs (suite 'cli'). Usage: test-cli.py LOCKDEPCTL SRCDIR CASE [--lockdepd EXE] [--update]
+
+Covers, one CASE per meson test:
+  golden   text and JSON output of every verb (list, show, reports, report, locks, graph, search, export,
+           triage, merge, suppress, stats) on a database imported from tests/golden/cases/*.txt
+           (hosts h1 and h2), against tests/golden/cli/*.out; timestamps and the source path are
+           normalized. --update rewrites the .out files (review the diff).
+  dot      `graph` output is accepted by `dot -Tsvg` (skip without graphviz)
+  empty    empty database: verbs that find nothing exit 1 with a message; with --json, listings
+           print nothing and exit 0 (an empty NDJSON stream); stats exits 0
+  missing  missing database / unknown group / bad usage: clear messages, exit 1 or 2
+  daemon   reading while `lockdepd --follow FILE` writes the database
+  hostile  ESC, C1 and other control characters in task and lock names: no raw ESC/C1 byte in any
+           output; the DOT output stays valid
+  help     `lockdepctl --help` lists every verb of main.c; `VERB --help` lists every option of the
+           verb's getopt table (cli/cmd-VERB.c, QUERY_OPTIONS expanded)
+  pager    on a pty: $PAGER is used and --no-pager bypasses it; colours only without $NO_COLOR
+"""
+
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print(f"FAIL: {what}")
+    return cond
+
+
+def env(extra=None):
+    e = {k: v for k, v in os.environ.items() if k not in ("LOCKDEPCTL_DB", "PAGER", "SYSTEMD_PAGER", "COLUMNS")}
+    e["LC_ALL"] = "C"
+    e.update(extra or {})
+    return e
+
+
+def run(ctl, db, *args, cwd=None, input=None):
+    return subprocess.run([ctl, "--db", db, *args], capture_output=True, cwd=cwd, input=input, env=env(),
+                          timeout=120)
+
+
+def build_db(ctl, src, tmp, name="t.db", cases=None):
+    db = os.path.join(tmp, name)
+    files = cases or sorted(glob.glob(os.path.join(src, "tests", "golden", "cases", "*.txt")))
+    r = run(ctl, db, "import", "--host", "h1", *files)
+    assert r.returncode == 0, r.stderr
+    if not cases:
+        two = [os.path.join(src, "tests", "golden", "cases", f) for f in ("linux_report_26.txt", "linux_report_466.txt")]
+        r = run(ctl, db, "import", "--host", "h2", *two)
+        assert r.returncode == 0, r.stderr
+    return db
+
+
+# ---- golden ----------------------------------------------------------------------------------
+
+def normalize(text, src):
+    text = text.replace(os.path.realpath(src), "<SRC>").replace(src, "<SRC>")
+    text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "<TIME>", text)
+    text = re.sub(r"\b\d{4}-\d\d-\d\d\b", "<DATE>", text)
+    return text
+
+
+GOLDEN = [
+    # name, arguments (group/report ids are stable: the import order is fixed)
+    ("list", ["list"]),
+    ("list-json", ["list", "--json"]),
+    ("list-filtered", ["list", "--kind", "circular", "--host", "h2", "--sort", "id"]),
+    ("list-sort-limit", ["list", "--sort", "reports", "--limit", "3"]),
+    ("list-kernel-lock", ["list", "--kernel", "4.1*", "--lock", "rtnl_mutex", "--since", "2000-01-01"]),
+    ("show", ["show", "5b0f39f4"]),
+    ("show-json", ["show", "--json", "5b0f39f4"]),
+    ("show-cycle3", ["show", "365fcf2d"]),
+    ("show-recursive", ["show", "--no-pager", "45fd3217"]),
+    ("reports", ["reports"]),
+    ("reports-json-group", ["reports", "--json", "--group", "5b0f39f4"]),
+    ("report", ["report", "1"]),
+    ("report-parsed", ["report", "--parsed", "1"]),
+    ("report-json", ["report", "--json", "1"]),
+    ("locks", ["locks"]),
+    ("locks-json", ["locks", "--json", "--limit", "5"]),
+    ("locks-name", ["locks", "&disk->open_mutex"]),
+    ("locks-name-json", ["locks", "--json", "&disk->open_mutex"]),
+    ("graph", ["graph"]),
+    ("graph-group", ["graph", "--group", "5b0f39f4"]),
+    ("graph-lock-json", ["graph", "--json", "--lock", "rtnl_mutex"]),
+    ("search", ["search", "blkdev_reread_part"]),
+    ("search-json", ["search", "--json", "--limit", "2", "rtnl_lock"]),
+    ("export-groups", ["export", "--groups", "--limit", "2"]),
+    ("export-reports", ["export", "--reports", "--group", "5b0f39f4"]),
+    ("export-kcidb", ["export", "--kcidb", "--kind", "recursive"]),
+    ("stats", ["stats"]),
+    ("stats-json", ["stats", "--json"]),
+    # writers last
+    ("triage", ["triage", "5b0f39f4", "--status", "confirmed", "--note", "see lkml"]),
+    ("triage-json", ["triage", "--json", "5b0f39f4", "--status", "fixed-in 6.9"]),
+    ("merge", ["merge", "5b0f39f4", "e04dcc66"]),
+    ("suppress-class", ["suppress", "--class", "rtnl_mutex", "--expires", "2030-01-01", "--note", "known"]),
+    ("suppress-edge-json", ["suppress", "--json", "--edge", "&disk->open_mutex,&lo->lo_ctl_mutex"]),
+    ("suppress-list", ["suppress", "--list"]),
+    ("suppress-list-json", ["suppress", "--list", "--json"]),
+    ("suppress-delete", ["suppress", "--delete", "1"]),
+    ("show-after-triage", ["show", "5b0f39f4"]),
+]
+
+
+def case_golden(ctl, src, tmp, update):
+    db = build_db(ctl, src, tmp)
+    outdir = os.path.join(src, "tests", "golden", "cli")
+    for name, args in GOLDEN:
+        r = run(ctl, "t.db", *args, cwd=tmp)
+        got = f"$ lockdepctl {' '.join(args)}\n# exit {r.returncode}\n" + \
+            normalize(r.stdout.decode("utf-8", "backslashreplace"), src) + \
+            ("# stderr\n" + normalize(r.stderr.decode("utf-8", "backslashreplace"), src) if r.stderr else "")
+        path = os.path.join(outdir, name + ".out")
+        if update:
+            with open(path, "w") as f:
+                f.write(got)
+            continue
+        if "--json" in args and r.returncode == 0:
+            for line in r.stdout.decode().splitlines():
+                try:
+                    json.loads(line)
+                except ValueError:
+                    check(False, f"{name}: not JSON lines: {line[:100]}")
+                    break
+        try:
+            with open(path) as f:
+                want = f.read()
+        except FileNotFoundError:
+            check(False, f"{name}: {path} missing; run with --update")
+            continue
+        if not check(got == want, f"{name}: output differs from {path}"):
+            import difflib
+            sys.stdout.writelines(list(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
+                                                            path, "got"))[:60])
+    if update:
+        print(f"updated {len(GOLDEN)} files in {outdir}")
+
+
+# ---- dot -------------------------------------------------------------------------------------
+
+def dot_ok(ctl, db, *args):
+    r = run(ctl, db, "graph", *args)
+    if not check(r.returncode == 0, f"graph {args}: exit {r.returncode}: {r.stderr[:200]!r}"):
+        return
+    d = subprocess.run(["dot", "-Tsvg"], input=r.stdout, capture_output=True, timeout=120)
+    check(d.returncode == 0 and b"<svg" in d.stdout and not d.stderr,
+          f"dot -Tsvg rejects graph {args}: {d.returncode} {d.stderr[:300]!r}")
+
+
+def case_dot(ctl, src, tmp, update):
+    if not shutil.which("dot"):
+        print("SKIP: dot (graphviz) not installed")
+        sys.exit(SKIP)
+    db = build_db(ctl, src, tmp)
+    dot_ok(ctl, db)
+    dot_ok(ctl, db, "--group", "5b0f39f4")
+    dot_ok(ctl, db, "--lock", "rtnl_mutex")
+    hdb = build_hostile(ctl, src, tmp)
+    dot_ok(ctl, hdb)
+
+
+# ---- empty / missing -------------------------------------------------------------------------
+
+def case_empty(ctl, src, tmp, update):
+    db = os.path.join(tmp, "empty.db")
+    r = run(ctl, db, "import", "/dev/null")
+    check(r.returncode == 0, f"import /dev/null: {r.returncode} {r.stderr!r}")
+    for args in (["list", "--json"], ["reports", "--json"], ["locks", "--json"], ["graph", "--json"],
+                 ["search", "--json", "foo"], ["suppress", "--list", "--json"]):
+        r = run(ctl, db, *args)
+        check(r.returncode == 0 and not r.stdout and not r.stderr,
+              f"empty db: {args}: exit {r.returncode}, stdout {r.stdout[:100]!r}, stderr {r.stderr[:200]!r}")
+    for args, msg in ((["list"], b"No groups"), (["reports"], b"No reports"),
+                      (["show", "1"], b"no group"), (["report", "1"], b"no report"), (["locks"], b"No lock"),
+                      (["graph"], b"No lock-order"), (["search", "foo"], b"No reports"),
+                      (["suppress", "--list"], b"No suppressions")):
+        r = run(ctl, db, *args)
+        check(r.returncode == 1 and msg in r.stderr and not r.stdout.strip(),
+              f"empty db: {args}: exit {r.returncode}, stdout {r.stdout[:100]!r}, stderr {r.stderr[:200]!r}")
+    r = run(ctl, db, "stats", "--json")
+    check(r.returncode == 0 and json.loads(r.stdout).get("reports") == 0, f"empty db: stats --json: {r.stdout[:200]!r}")
+    r = run(ctl, db, "export", "--kcidb")
+    check(r.returncode == 0 and json.loads(r.stdout)["issues"] == [], f"empty db: export --kcidb: {r.stdout[:200]!r}")
+
+
+def case_missing(ctl, src, tmp, update):
+    missing = os.path.join(tmp, "nope", "missing.db")
+    for verb in (["list"], ["show", "1"], ["reports"], ["report", "1"], ["locks"], ["graph"], ["search", "x"],
+                 ["export"], ["stats"], ["suppress", "--list"]):
+        r = run(ctl, missing, *verb)
+        check(r.returncode == 1 and b"cannot open database" in r.stderr and missing.encode() in r.stderr,
+              f"missing db: {verb}: exit {r.returncode}, {r.stderr[:200]!r}")
+        check(not os.path.exists(missing), f"missing db: {verb} created the database")
+    db = build_db(ctl, src, tmp, cases=[os.path.join(src, "tests", "golden", "cases", "linux_report_26.txt")])
+    for args, code, msg in ((["show", "999"], 1, b"no group matches '999'"),
+                            (["show", "ffffffff"], 1, b"no group matches"),
+                            (["report", "999"], 1, b"no report 999"),
+                            (["report", "x"], 2, b"positive number"),
+                            (["show"], 2, b"GROUP"), (["list", "--bogus"], 2, b"unrecognized"),
+                            (["list", "--since", "yesterdayish"], 2, b"cannot parse time"),
+                            (["list", "--sort", "name"], 2, b"unknown field"),
+                            (["list", "--limit", "x"], 2, b"--limit"),
+                            (["triage", "1"], 2, b"--status"), (["triage", "1", "--status", "wat"], 2, b"unknown status"),
+                            (["merge", "1"], 2, b"INTO"), (["suppress"], 2, b"--class"),
+                            (["export", "--groups", "--kcidb"], 2, b"exclude"), (["bogus-verb"], 2, b"unknown verb"),
+                            (["locks", "no-such-class"], 1, b"No lock class matches")):
+        r = run(ctl, db, *args)
+        check(r.returncode == code and msg in r.stderr, f"{args}: exit {r.returncode} (want {code}), {r.stderr[:200]!r}")
+
+
+# ---- daemon writing --------------------------------------------------------------------------
+
+def case_daemon(ctl, src, tmp, update, lockdepd):
+    if not lockdepd or not os.access(lockdepd, os.X_OK):
+        print("SKIP: no lockdepd")
+        sys.exit(SKIP)
+    db, log, conf = (os.path.join(tmp, n) for n in ("d.db", "console.log", "lockdepd.conf"))
+    open(log, "w").close()
+    open(conf, "w").close()
+    cases = sorted(glob.glob(os.path.join(src, "tests", "golden", "cases", "linux_report_*.txt")))[:12]
+    with open(os.path.join(tmp, "lockdepd.out"), "wb") as out:
+        d = subprocess.Popen([lockdepd, "--config", conf, "--db", db, "--no-web", "--no-kmsg", "--no-journal",
+                              "--follow", log], stdout=out, stderr=out, env=env())
+    try:
+        seen = 0
+        for i, path in enumerate(cases):
+            with open(path, "rb") as f, open(log, "ab") as o:
+                o.write(f.read() + b"\n")
+            for args in (["list", "--json"], ["reports", "--json"], ["stats", "--json"], ["graph"], ["list"]):
+                r = run(ctl, db, *args)
+                ok = r.returncode == 0 or (r.returncode == 1 and (b"No " in r.stderr or b"cannot open" in r.stderr))
+                check(ok, f"while the daemon writes: {args}: exit {r.returncode} {r.stderr[:200]!r}")
+                if args[0] == "reports" and r.returncode == 0:
+                    n = len(r.stdout.splitlines())
+                    check(n >= seen, f"report count went back from {seen} to {n}")
+                    seen = n
+            time.sleep(0.05)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            r = run(ctl, db, "stats", "--json")
+            if r.returncode == 0 and json.loads(r.stdout)["reports"] >= len(cases):
+                break
+            time.sleep(0.2)
+        r = run(ctl, db, "stats", "--json")
+        check(r.returncode == 0 and json.loads(r.stdout)["reports"] == len(cases),
+              f"daemon stored {r.stdout[:200]!r}, want {len(cases)} reports")
+        r = run(ctl, db, "triage", "1", "--status", "confirmed")
+        check(r.returncode == 0, f"triage while the daemon runs: {r.returncode} {r.stderr[:200]!r}")
+    finally:
+        d.send_signal(signal.SIGTERM)
+        try:
+            d.wait(30)
+        except subprocess.TimeoutExpired:
+            d.kill()
+            d.wait()
+
+
+# ---- hostile names ---------------------------------------------------------------------------
+
+EVIL_TASK = b"evil\x1b[31mtask\x07\x9b2J"
+EVIL_LOCK = b"&bdev->bd\x1b]0;pwned\x07<script>\xc2\x9b1m_mutex"
+
+
+def build_hostile(ctl, src, tmp):
+    with open(os.path.join(src, "tests", "golden", "cases", "linux_report_26.txt"), "rb") as f:
+        text = f.read()
+    text = text.replace(b"syz-executor0", EVIL_TASK).replace(b"&bdev->bd_mutex", EVIL_LOCK)
+    path = os.path.join(tmp, "hostile.txt")
+    with open(path, "wb") as f:
+        f.write(text)
+    db = os.path.join(tmp, "hostile.db")
+    r = run(ctl, db, "import", "--host", "evil\x1b[2Jhost", path)
+    assert r.returncode == 0, r.stderr
+    return db
+
+
+def case_hostile(ctl, src, tmp, update):
+    db = build_hostile(ctl, src, tmp)
+    r = run(ctl, db, "report", "--parsed", "1")
+    check(b"evil" in r.stdout, f"hostile report not parsed: {r.stdout[:300]!r}")
+    lock = json.loads(run(ctl, db, "locks", "--json").stdout.splitlines()[0])["name"]
+    for args in (["list"], ["list", "--json"], ["show", "1"], ["show", "--json", "1"], ["reports"],
+                 ["reports", "--json"], ["report", "1"], ["report", "--parsed", "1"], ["report", "--json", "1"],
+                 ["locks"], ["locks", "--json"], ["locks", lock], ["graph"], ["graph", "--json"],
+                 ["search", "evil"], ["search", "--json", "evil"], ["export", "--groups"], ["export", "--reports"],
+                 ["export", "--kcidb"], ["stats"], ["suppress", "--class", EVIL_LOCK.decode("utf-8", "replace")],
+                 ["suppress", "--list"], ["show", "evil\x1b"]):
+        r = run(ctl, db, *args)
+        check(r.returncode in (0, 1), f"hostile: {args}: exit {r.returncode} {r.stderr[:200]!r}")
+        for what, out in (("stdout", r.stdout), ("stderr", r.stderr)):
+            check(b"\x1b" not in out and b"\x9b" not in out and b"\x07" not in out,
+                  f"hostile: {args}: raw control byte in {what}: {out[:300]!r}")
+    r = run(ctl, db, "show", "1")
+    check(b"\\x1b[31m" in r.stdout or b"\\x1b]0;" in r.stdout, f"hostile: escapes not visible in show: {r.stdout[:400]!r}")
+
+
+# ---- help ------------------------------------------------------------------------------------
+
+def options_of(src, verb):
+    with open(os.path.join(src, "cli", "lockdepctl.h")) as f:
+        header = f.read()
+    query = re.search(r"#define QUERY_OPTIONS\s+\\(.*?)\n\s*/\*", header, re.S).group(1)
+    path = os.path.join(src, "cli", f"cmd-{verb}.c")
+    if verb == "reports":
+        path = os.path.join(src, "cli", "cmd-reports.c")
+    with open(path) as f:
+        text = f.read()
+    tables = re.findall(r"struct option options\[\] = \{(.*?)\n\s*\{\},", text, re.S)
+    names = []
+    for t in tables:
+        t = t.replace("QUERY_OPTIONS", query)
+        names += re.findall(r'\{\s*"([a-z-]+)",\s*(?:no|required|optional)_argument', t)
+    return names
+
+
+def case_help(ctl, src, tmp, update):
+    r = subprocess.run([ctl, "--help"], capture_output=True, env=env())
+    check(r.returncode == 0, "--help exit status")
+    with open(os.path.join(src, "cli", "main.c")) as f:
+        verbs = re.findall(r'^\s*\{ "([a-z]+)", "', f.read(), re.M)
+    check(len(verbs) >= 15, f"verb table not found in main.c: {verbs}")
+    for v in verbs:
+        check(re.search(rb"^  " + v.encode() + rb"\s", r.stdout, re.M), f"--help does not list verb {v}")
+        h = subprocess.run([ctl, v, "--help"], capture_output=True, env=env())
+        check(h.returncode == 0 and b"Usage:" in h.stdout, f"{v} --help: exit {h.returncode}")
+        opts = options_of(src, v)
+        check(opts, f"{v}: no getopt table found")
+        for o in opts:
+            check(f"--{o}".encode() in h.stdout, f"{v} --help does not list --{o}")
+
+
+# ---- pager and colours -----------------------------------------------------------------------
+
+def on_pty(argv, extra):
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(argv[0], argv, env(extra))
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    os.close(fd)
+    return out
+
+
+def case_pager(ctl, src, tmp, update):
+    db = build_db(ctl, src, tmp, cases=[os.path.join(src, "tests", "golden", "cases", "linux_report_26.txt")])
+    pager = {"PAGER": "sed s/^/PAGED:/", "TERM": "xterm"}
+    out = on_pty([ctl, "--db", db, "list"], dict(pager, NO_COLOR="1"))
+    check(b"PAGED:ID" in out or b"PAGED:" in out, f"$PAGER not used on a tty: {out[:300]!r}")
+    check(b"\x1b" not in out, f"colours despite NO_COLOR: {out[:300]!r}")
+    out = on_pty([ctl, "--db", db, "--no-pager", "list"], pager)
+    check(b"PAGED:" not in out and b"ID" in out, f"--no-pager still paged: {out[:300]!r}")
+    check(b"\x1b[" in out, f"no colours on a terminal: {out[:300]!r}")
+    r = run(ctl, db, "list")
+    check(b"PAGED:" not in r.stdout and b"\x1b" not in r.stdout, "pager or colours without a terminal")
+    out = on_pty([ctl, "--db", db, "--no-pager", "list"], {"COLUMNS": "60", "NO_COLOR": "1", "TERM": "xterm"})
+    lines = out.decode("utf-8", "replace").replace("\r", "").splitlines()
+    check(lines and all(len(l) <= 60 for l in lines[:2]), f"table wider than COLUMNS=60: {lines[:2]}")
+
+
+def main():
+    args = sys.argv[1:]
+    update = "--update" in args
+    lockdepd = None
+    if "--lockdepd" in args:
+        i = args.index("--lockdepd")
+        lockdepd = args[i + 1]
+        del args[i:i + 2]
+    args = [a for a in args if a != "--update"]
+    ctl, src, case = os.path.abspath(args[0]), os.path.abspath(args[1]), args[2]
+    with tempfile.TemporaryDirectory(prefix="test-cli-") as tmp:
+        fn = globals()["case_" + case]
+        if case == "daemon":
+            fn(ctl, src, tmp, update, lockdepd)
+        else:
+            fn(ctl, src, tmp, update)
+    if failures:
+        print(f"{len(failures)} failures")
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
