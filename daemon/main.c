@@ -50,7 +50,7 @@ typedef struct Args {
         const char *config;
         bool check_config;
         Config flags;      /* what the command line set, applied over the file */
-        bool set_kmsg, set_journal, set_web;
+        bool set_kmsg, set_journal, set_web, set_log_level;
         bool web_only;
 } Args;
 
@@ -129,6 +129,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
                         break;
                 case ARG_LOG_LEVEL:
                         key = "log-level";
+                        a->set_log_level = true;
                         break;
                 default:
                         return -EINVAL;
@@ -169,7 +170,7 @@ static int merge_flags(Config *c, Args *a) {
                 c->journal = f->journal;
         if (a->set_web)
                 c->web = f->web;
-        if (f->log_level != c->log_level && f->log_level != LOG_INFO)
+        if (a->set_log_level)
                 c->log_level = f->log_level;
         for (size_t i = 0; i < f->n_journal_dirs; i++) {
                 char **v = realloc(c->journal_dirs, (c->n_journal_dirs + 1) * sizeof(char *));

@@ -231,6 +231,14 @@ static void apply_fault_injection(Store *s) {
         sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 }
 
+int store_data_version(Store *s, uint64_t *ret) {
+        int v = 0;
+        int r = pragma_int(s, "PRAGMA data_version", &v);
+        if (r >= 0)
+                *ret = (uint64_t) (unsigned) v;
+        return r;
+}
+
 int store_begin(Store *s) {
         apply_fault_injection(s);
         return store_exec(s, "BEGIN IMMEDIATE");

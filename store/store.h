@@ -37,6 +37,10 @@ Store *store_close(Store *s);
 const char *store_error(const Store *s);
 int store_schema_version(void);
 
+/* Changes whenever another connection commits to the database (PRAGMA data_version): readers
+ * can cache query results while it stays the same. */
+int store_data_version(Store *s, uint64_t *ret);
+
 int store_begin(Store *s);
 int store_commit(Store *s);
 void store_rollback(Store *s);

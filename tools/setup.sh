@@ -14,6 +14,10 @@ packages=(
         python3 sqlite3
         systemd-journal-remote                # journal-remote output for integration tests
         man-db groff-base                     # man page rendering test
+        chromium chromium-driver python3-selenium  # web dashboard tests (headless browser)
+        wrk                                   # bench/web.sh
+        graphviz                              # "lockdepctl graph" output checked with dot
+        bash-completion                       # completion install dir (pkg-config)
 )
 
 missing=()

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# bench/web.sh BUILD_DIR [DB]: web dashboard throughput on loopback.
+#   1. builds (or reuses) DB: 100,000 reports in 5,000 groups over 200 hosts, imported through
+#      lockdepctl from synthetic logs (bench/web-gen.py); default bench-data/web.db
+#   2. runs lockdepd --web-only with LOCKDEP_WEB_BENCH=1 (enables /bench/fixed?size=N)
+#   3. wrk (BENCH_SECONDS, default 10 s, BENCH_CONNS connections, default 16, 2 threads) against
+#      /api/v1/groups?limit=50, / and /bench/fixed?size=<size of the groups answer>, and once more
+#      against /api/v1/groups?limit=50&n=<counter>: every URL distinct, so never from the
+#      response cache (the cost of a miss: store query and JSON)
+#   4. prints req/s, p99 latency and the ratio groups / fixed-buffer req/s
+set -euo pipefail
+
+build=${1:?usage: bench/web.sh BUILD_DIR [DB]}
+here=$(cd "$(dirname "$0")" && pwd)
+db=${2:-$here/../bench-data/web.db}
+secs=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNS:-16}
+command -v wrk >/dev/null || { echo "wrk is not installed (tools/setup.sh)"; exit 77; }
+
+if [[ ! -s $db ]]; then
+        mkdir -p "$(dirname "$db")"
+        echo "generating $db ..."
+        start=$(date +%s)
+        /usr/bin/python3 "$here/web-gen.py" "$build/cli/lockdepctl" "$db"
+        echo "generated in $(( $(date +%s) - start )) s"
+fi
+sqlite3 "$db" "SELECT 'reports ' || count(*) FROM reports; SELECT 'groups ' || count(*) FROM groups;
+               SELECT 'hosts ' || count(*) FROM hosts;"
+
+log=$(mktemp)
+lua=$(mktemp --suffix=.lua)
+cat >"$lua" <<'EOF'
+local threads = 0
+function setup(thread)
+        threads = threads + 1
+        thread:set("tid", threads)
+end
+local n = 0
+function request()
+        n = n + 1
+        return wrk.format(nil, "/api/v1/groups?limit=50&n=" .. tid .. "-" .. n)
+end
+EOF
+LOCKDEP_WEB_BENCH=1 "$build/daemon/lockdepd" --web-only --db "$db" --config /dev/null \
+        --listen 127.0.0.1:0 2>"$log" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log" "$lua"' EXIT
+for _ in $(seq 100); do
+        port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+        [[ -n $port ]] && break
+        sleep 0.1
+done
+base=http://127.0.0.1:$port
+size=$(curl -s "$base/api/v1/groups?limit=50" | wc -c)
+echo "size of /api/v1/groups?limit=50: $size bytes; / : $(curl -s "$base/" | wc -c) bytes"
+
+run() { # URL [wrk options] -> "req/s p99"
+        local out
+        out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "${@:2}" "$1")
+        local rps p99
+        rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+        p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+        if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers for $1" >&2; fi
+        echo "$rps $p99"
+}
+read -r g_rps g_p99 < <(run "$base/api/v1/groups?limit=50")
+read -r h_rps h_p99 < <(run "$base/")
+read -r f_rps f_p99 < <(run "$base/bench/fixed?size=$size")
+read -r u_rps u_p99 < <(run "$base/" -s "$lua")
+echo "/api/v1/groups?limit=50  $g_rps req/s  p99 $g_p99"
+echo "/ (HTML, 50 groups)      $h_rps req/s  p99 $h_p99"
+echo "/bench/fixed?size=$size  $f_rps req/s  p99 $f_p99"
+echo "/api/v1/groups?limit=50&n=<distinct> (uncached)  $u_rps req/s  p99 $u_p99"
+awk -v a="$g_rps" -v b="$f_rps" 'BEGIN { printf "ratio groups/fixed: %.3f\n", a / b }'

@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Groups: the list (/ and /api/v1/groups), one group (/groups/ID, /api/v1/groups/ID) and the
+ * triage writes (POST /api/v1/groups/ID/{triage,merge,split}), which HTML forms on the group page
+ * post to with a pasted token.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lockdep.h"
+#include "macro.h"
+#include "web-internal.h"
+
+/* ---- the list --------------------------------------------------------------------------------- */
+
+static void h_select(Html *h, const char *name, const char *label, const char *const *opts, size_t n,
+                     const char *cur) {
+        h_printf(h, "<label>%s <select name=\"%s\"><option value=\"\">any</option>", label, name);
+        for (size_t i = 0; i < n; i++) {
+                h_raw(h, "<option");
+                if (cur && !strcmp(cur, opts[i]))
+                        h_raw(h, " selected");
+                h_raw(h, ">");
+                h_text(h, opts[i]);
+                h_raw(h, "</option>");
+        }
+        h_raw(h, "</select></label> ");
+}
+
+static void h_input(Html *h, const char *name, const char *label, const char *value, const char *type) {
+        h_printf(h, "<label>%s <input type=\"%s\" name=\"%s\" value=\"", label, type, name);
+        h_text(h, value ?: "");
+        h_raw(h, "\"></label> ");
+}
+
+static void filter_form(Request *r, Html *h, const StoreQuery *q) {
+        const char *kinds[_LOCKDEP_KIND_MAX];
+        size_t nk = 0;
+        for (int k = 0; k < _LOCKDEP_KIND_MAX; k++)
+                if (lockdep_kind_to_string(k))
+                        kinds[nk++] = lockdep_kind_to_string(k);
+        static const char *const statuses[] = { "new", "confirmed", "false-positive" };
+        static const char *const sorts[] = { "last_seen", "first_seen", "reports", "hosts", "id" };
+
+        h_raw(h, "<form class=\"filters\" method=\"get\" action=\"/\">");
+        h_select(h, "kind", "Kind", kinds, nk, q->kind);
+        h_select(h, "status", "Status", statuses, ELEMENTSOF(statuses), q->status);
+        h_input(h, "host", "Host", q->host, "text");
+        h_input(h, "kernel", "Kernel", q->kernel, "text");
+        h_input(h, "lock", "Lock", q->lock, "text");
+        h_input(h, "since", "Since", req_arg(r, "since"), "text");
+        h_input(h, "until", "Until", req_arg(r, "until"), "text");
+        h_select(h, "sort", "Sort", sorts, ELEMENTSOF(sorts), store_sort_to_string(q->sort));
+        h_raw(h, "<button type=\"submit\">Filter</button> <a href=\"/\">reset</a></form>\n");
+}
+
+static void sort_header(Html *h, const StoreQuery *q, StoreSort s, const char *label) {
+        StoreQuery q2 = *q;
+        q2.sort = s;
+        q2.offset = 0;
+        h_raw(h, "<th><a href=\"/");
+        h_query(h, &q2, "");
+        h_raw(h, q->sort == s ? "\" class=\"sorted\">" : "\">");
+        h_raw(h, label);
+        h_raw(h, "</a></th>");
+}
+
+static void group_row(Request *r, Html *h, const JsonValue *g) {
+        int64_t id = json_get_int(g, "id", 0);
+        const char *kf = json_get_str(g, "kernel_first"), *kl = json_get_str(g, "kernel_last");
+
+        h_printf(h, "<tr><td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td><td>", (long long) id, (long long) id);
+        h_text(h, json_get_str(g, "kind"));
+        h_printf(h, "</td><td class=\"title\"><a href=\"/groups/%lld\">", (long long) id);
+        h_text(h, json_get_str(g, "func_title") ?: json_get_str(g, "key"));
+        h_printf(h, "</a></td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td>",
+                 (long long) json_get_int(g, "n_reports", 0), (long long) json_get_int(g, "n_hosts", 0));
+        h_text(h, json_get_str(g, "first_seen"));
+        h_raw(h, "</td><td>");
+        h_text(h, json_get_str(g, "last_seen"));
+        h_raw(h, "</td><td>");
+        h_text(h, kf);
+        if (kl && kf && strcmp(kf, kl)) {
+                h_raw(h, " &ndash; ");
+                h_text(h, kl);
+        }
+        h_raw(h, "</td><td><span class=\"status\">");
+        h_text(h, json_get_str(g, "status"));
+        h_raw(h, "</span></td><td>");
+        /* the sparkline is an image of its own, so the list does not wait for 50 groups' counts */
+        h_printf(h, "<img class=\"spark\" src=\"/groups/%lld/spark.svg\" width=\"90\" height=\"20\" "
+                    "alt=\"reports per day\" loading=\"lazy\">", (long long) id);
+        h_raw(h, "</td></tr>\n");
+}
+
+MHD_Result_ handle_groups(Request *r) {
+        StoreQuery q;
+        const char *why;
+        uint64_t total = 0;
+        Rows rows = {};
+        int e;
+
+        if (req_query(r, &q, &why) < 0)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", why);
+        Store *s = web_store(r);
+        if (!s)
+                return MHD_YES;
+        e = store_count_groups(s, &q, &total);
+        if (e >= 0)
+                e = store_list_groups(s, &q, rows_collect, &rows);
+        if (e < 0) {
+                strbuf_done(&rows.json);
+                return reply_store_error(r, s, e);
+        }
+
+        if (r->api) {
+                Html h = {};
+                h_printf(&h, "{\"total\":%llu,\"offset\":%u,\"limit\":%u,\"groups\":", (unsigned long long) total,
+                         q.offset, q.limit);
+                h_rawn(&h, rows.json.s ?: "[", rows.json.len ?: 1);
+                h_raw(&h, rows.n ? "]}" : "]}");
+                strbuf_done(&rows.json);
+                char *out;
+                size_t n;
+                if (h_steal(&h, &out, &n) < 0)
+                        return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+                return reply_json(r, MHD_HTTP_OK, out);
+        }
+
+        _cleanup_(json_value_freep) JsonValue *list = NULL;
+        e = rows_parse(&rows, &list);
+        strbuf_done(&rows.json);
+        if (e < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the groups");
+
+        Html h = {};
+        h_begin(&h, "Groups");
+        h_raw(&h, "<h1>Lockdep report groups</h1>\n");
+        filter_form(r, &h, &q);
+        h_printf(&h, "<p class=\"summary\"><span id=\"total\">%llu</span> groups", (unsigned long long) total);
+        if (total > 0)
+                h_printf(&h, ", showing %u&ndash;%llu", q.offset + 1, (unsigned long long) MIN(total, (uint64_t) q.offset + q.limit));
+        h_raw(&h, "</p>\n<table id=\"groups\" class=\"sortable\"><thead><tr>");
+        sort_header(&h, &q, STORE_SORT_ID, "ID");
+        h_raw(&h, "<th>Kind</th><th>Title</th>");
+        sort_header(&h, &q, STORE_SORT_REPORTS, "Reports");
+        sort_header(&h, &q, STORE_SORT_HOSTS, "Hosts");
+        sort_header(&h, &q, STORE_SORT_FIRST_SEEN, "First seen");
+        sort_header(&h, &q, STORE_SORT_LAST_SEEN, "Last seen");
+        h_raw(&h, "<th>Kernels</th><th>Status</th><th>Last 90 days</th></tr></thead><tbody>\n");
+        for (size_t i = 0; i < json_len(list); i++)
+                group_row(r, &h, json_at(list, i));
+        h_raw(&h, "</tbody></table>\n<p class=\"pages\">");
+        if (q.offset > 0) {
+                StoreQuery p = q;
+                p.offset = q.offset > q.limit ? q.offset - q.limit : 0;
+                h_raw(&h, "<a rel=\"prev\" href=\"/");
+                h_query(&h, &p, "");
+                h_raw(&h, "\">&larr; newer</a> ");
+        }
+        if ((uint64_t) q.offset + q.limit < total) {
+                StoreQuery p = q;
+                p.offset = q.offset + q.limit;
+                h_raw(&h, "<a rel=\"next\" href=\"/");
+                h_query(&h, &p, "");
+                h_raw(&h, "\">older &rarr;</a>");
+        }
+        h_raw(&h, "</p><p class=\"api\"><a href=\"/api/v1/groups");
+        h_query(&h, &q, "");
+        h_raw(&h, "\">JSON</a></p>\n");
+        h_end(&h);
+        return reply_html(r, MHD_HTTP_OK, &h);
+}
+
+/* ---- one group -------------------------------------------------------------------------------- */
+
+static void h_count_table(Html *h, const char *title, const JsonValue *arr, const char *key, const char *link) {
+        h_printf(h, "<section><h2>%s</h2><table class=\"sortable\"><thead><tr><th>%s</th><th>Reports</th></tr>"
+                    "</thead><tbody>", title, key);
+        for (size_t i = 0; i < json_len(arr); i++) {
+                const JsonValue *v = json_at(arr, i);
+                const char *name = json_get_str(v, key);
+                h_raw(h, "<tr><td>");
+                if (link && name) {
+                        h_printf(h, "<a href=\"/?%s=", link);
+                        h_url(h, name);
+                        h_raw(h, "\">");
+                        h_text(h, name);
+                        h_raw(h, "</a>");
+                } else
+                        h_text(h, name ?: "unknown");
+                h_printf(h, "</td><td class=\"num\">%lld</td></tr>", (long long) json_get_int(v, "n", 0));
+        }
+        h_raw(h, "</tbody></table></section>\n");
+}
+
+static void h_lock_link(Html *h, const char *name) {
+        h_raw(h, "<a class=\"lock\" href=\"/locks/");
+        h_url(h, name);
+        h_raw(h, "\">");
+        h_text(h, name);
+        h_raw(h, "</a>");
+}
+
+/* "CPU0: lock(A);" lines as a two-column table */
+static void h_scenario(Html *h, const JsonValue *sc) {
+        if (json_len(sc) == 0)
+                return;
+        h_raw(h, "<section><h2>Scenario</h2><table class=\"scenario\"><thead><tr><th>CPU0</th><th>CPU1</th></tr>"
+                 "</thead><tbody>");
+        for (size_t i = 0; i < json_len(sc); i++) {
+                const JsonValue *v = json_at(sc, i);
+                const char *line = v->type == JSON_STRING ? v->str : "";
+                bool cpu1 = strncmp(line, "CPU1:", 5) == 0;
+                const char *text = line;
+                if (!strncmp(line, "CPU0:", 5) || cpu1)
+                        text = line + 5 + strspn(line + 5, " ");
+                h_raw(h, cpu1 ? "<tr><td></td><td><code>" : "<tr><td><code>");
+                h_text(h, text);
+                h_raw(h, cpu1 ? "</code></td></tr>" : "</code></td><td></td></tr>");
+        }
+        h_raw(h, "</tbody></table></section>\n");
+}
+
+static void h_triage_forms(Html *h, int64_t id, const char *status) {
+        h_raw(h, "<section id=\"triage\"><h2>Triage</h2>"
+                 "<p class=\"hint\">Changes need the token from <code>web-token</code> next to the database; "
+                 "paste it into each form (it is never stored by this page).</p>");
+        h_printf(h, "<form method=\"post\" action=\"/api/v1/groups/%lld/triage\" class=\"triage\">", (long long) id);
+        h_raw(h, "<label>Status <select name=\"status\">");
+        static const char *const st[] = { "new", "confirmed", "false-positive", "fixed-in", "duplicate-of" };
+        for (size_t i = 0; i < ELEMENTSOF(st); i++) {
+                h_printf(h, "<option%s>%s</option>", status && !strncmp(status, st[i], strlen(st[i])) ? " selected" : "",
+                         st[i]);
+        }
+        h_raw(h, "</select></label> <label>Release or group <input type=\"text\" name=\"value\" "
+                 "placeholder=\"6.9-rc1 / 42\"></label> <label>Note <input type=\"text\" name=\"note\"></label> "
+                 "<label>Token <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label> "
+                 "<button type=\"submit\">Set status</button></form>\n");
+        h_printf(h, "<form method=\"post\" action=\"/api/v1/groups/%lld/merge\" class=\"merge\">"
+                    "<label>Merge group <input type=\"text\" name=\"from\" inputmode=\"numeric\" required></label> into this one "
+                    "<label>Token <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label> "
+                    "<button type=\"submit\">Merge</button></form>\n", (long long) id);
+        h_printf(h, "<form method=\"post\" action=\"/api/v1/groups/%lld/split\" class=\"split\">"
+                    "<label>Split reports <input type=\"text\" name=\"reports\" placeholder=\"12,13\" required></label> "
+                    "into a new group <label>Token <input type=\"password\" name=\"token\" autocomplete=\"off\" required>"
+                    "</label> <button type=\"submit\">Split</button></form></section>\n", (long long) id);
+}
+
+static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue *g) {
+        const JsonValue *parsed = json_get(g, "parsed");
+        const char *title = json_get_str(g, "func_title") ?: json_get_str(g, "key") ?: "group";
+        const char *kf = json_get_str(g, "kernel_first"), *kl = json_get_str(g, "kernel_last");
+        Html h = {};
+        int e;
+
+        h_begin(&h, title);
+        h_printf(&h, "<h1><span class=\"gid\">#%lld</span> ", (long long) id);
+        h_text(&h, title);
+        h_raw(&h, "</h1>\n<dl class=\"facts\"><dt>Kind</dt><dd>");
+        h_text(&h, json_get_str(g, "kind"));
+        h_raw(&h, "</dd><dt>Status</dt><dd><span class=\"status\" id=\"status\">");
+        h_text(&h, json_get_str(g, "status"));
+        h_raw(&h, "</span>");
+        if (json_get_int(g, "suppressed", 0))
+                h_raw(&h, " <span class=\"suppressed\">suppressed</span>");
+        h_raw(&h, "</dd>");
+        if (json_get_str(g, "note")) {
+                h_raw(&h, "<dt>Note</dt><dd>");
+                h_text(&h, json_get_str(g, "note"));
+                h_raw(&h, "</dd>");
+        }
+        h_printf(&h, "<dt>Reports</dt><dd>%lld</dd><dt>Hosts</dt><dd>%lld</dd><dt>First seen</dt><dd>",
+                 (long long) json_get_int(g, "n_reports", 0), (long long) json_get_int(g, "n_hosts", 0));
+        h_text(&h, json_get_str(g, "first_seen"));
+        h_raw(&h, "</dd><dt>Last seen</dt><dd>");
+        h_text(&h, json_get_str(g, "last_seen"));
+        h_raw(&h, "</dd><dt>Kernels</dt><dd>");
+        h_text(&h, kf);
+        if (kf && kl && strcmp(kf, kl)) {
+                h_raw(&h, " &ndash; ");
+                h_text(&h, kl);
+        }
+        h_raw(&h, "</dd><dt>Last 90 days</dt><dd>");
+        svg_sparkline(&h, json_get(g, "daily"), false);
+        h_printf(&h, "</dd></dl>\n<p><a href=\"/api/v1/groups/%lld\">JSON</a></p>\n", (long long) id);
+
+        /* the cycle */
+        const JsonValue *classes = json_get(parsed, "classes");
+        if (json_len(classes) > 0) {
+                h_raw(&h, "<section><h2>Lock cycle</h2>");
+                svg_edge_sites((JsonValue *) json_get(g, "edges"), parsed);
+                svg_cycle(&h, classes, json_get(g, "edges"));
+                h_raw(&h, "<ol class=\"classes\">");
+                for (size_t i = 0; i < json_len(classes); i++) {
+                        const JsonValue *c = json_at(classes, i);
+                        h_raw(&h, "<li>");
+                        h_lock_link(&h, c->type == JSON_STRING ? c->str : "");
+                        h_raw(&h, "</li>");
+                }
+                h_raw(&h, "</ol></section>\n");
+        }
+        h_scenario(&h, json_get(parsed, "scenario"));
+
+        /* why grouped */
+        h_raw(&h, "<section><h2>Why grouped</h2><dl class=\"facts\"><dt>Key</dt><dd><code>");
+        h_text(&h, json_get_str(g, "key"));
+        h_raw(&h, "</code></dd><dt>Signature</dt><dd><code>");
+        h_text(&h, json_get_str(g, "signature"));
+        h_printf(&h, "</code> (version %lld)</dd><dt>Canonical classes</dt><dd>", (long long) json_get_int(g, "sig_version", 0));
+        for (size_t i = 0; i < json_len(classes); i++) {
+                const JsonValue *c = json_at(classes, i);
+                h_raw(&h, i ? ", <code>" : "<code>");
+                h_text(&h, c->type == JSON_STRING ? c->str : "");
+                h_raw(&h, "</code>");
+        }
+        h_raw(&h, "</dd></dl>");
+        const JsonValue *norm = json_get(g, "normalizations");
+        if (json_len(norm) > 0) {
+                h_raw(&h, "<table class=\"sortable\"><thead><tr><th>Printed</th><th>Canonical</th></tr></thead><tbody>");
+                for (size_t i = 0; i < json_len(norm); i++) {
+                        h_raw(&h, "<tr><td><code>");
+                        h_text(&h, json_get_str(json_at(norm, i), "printed"));
+                        h_raw(&h, "</code></td><td><code>");
+                        h_text(&h, json_get_str(json_at(norm, i), "canonical"));
+                        h_raw(&h, "</code></td></tr>");
+                }
+                h_raw(&h, "</tbody></table>");
+        }
+        h_raw(&h, "</section>\n");
+
+        /* representative report */
+        int64_t rep = json_get_int(g, "representative", 0);
+        _cleanup_free_ char *rjs = NULL;
+        _cleanup_(json_value_freep) JsonValue *rv = NULL;
+        if (rep > 0 && store_report_json(s, rep, &rjs) >= 0 && json_parse(rjs, &rv) >= 0) {
+                h_printf(&h, "<section><h2>Representative report <a href=\"/reports/%lld\">#%lld</a></h2>",
+                         (long long) rep, (long long) rep);
+                h_report_text(&h, json_get_str(rv, "raw"), json_get(rv, "parsed"));
+                h_raw(&h, "</section>\n");
+        }
+
+        /* occurrences */
+        Rows rows = {};
+        _cleanup_(json_value_freep) JsonValue *occ = NULL;
+        StoreQuery oq = { .group = id, .limit = 500 };
+        e = store_list_reports(s, &oq, rows_collect, &rows);
+        if (e >= 0)
+                e = rows_parse(&rows, &occ);
+        strbuf_done(&rows.json);
+        h_raw(&h, "<section><h2>Occurrences</h2><table id=\"occurrences\" class=\"sortable\"><thead><tr><th>Report</th>"
+                  "<th>Time</th><th>Host</th><th>Kernel</th><th>Source</th><th>Truncated</th></tr></thead><tbody>");
+        for (size_t i = 0; i < json_len(occ); i++) {
+                const JsonValue *o = json_at(occ, i);
+                h_printf(&h, "<tr><td class=\"num\"><a href=\"/reports/%lld\">%lld</a></td><td>",
+                         (long long) json_get_int(o, "id", 0), (long long) json_get_int(o, "id", 0));
+                h_text(&h, json_get_str(o, "time"));
+                h_raw(&h, "</td><td>");
+                h_text(&h, json_get_str(o, "host"));
+                h_raw(&h, "</td><td>");
+                h_text(&h, json_get_str(o, "kernel"));
+                h_raw(&h, "</td><td>");
+                h_text(&h, json_get_str(o, "source"));
+                h_raw(&h, json_get_int(o, "truncated", 0) ? "</td><td>yes</td></tr>" : "</td><td></td></tr>");
+        }
+        h_raw(&h, "</tbody></table></section>\n<div class=\"columns\">");
+        h_count_table(&h, "Kernels", json_get(g, "kernels"), "kernel", "kernel");
+        h_count_table(&h, "Hosts", json_get(g, "hosts"), "host", "host");
+        h_raw(&h, "</div>\n");
+
+        const JsonValue *rel = json_get(g, "related");
+        if (json_len(rel) > 0) {
+                h_raw(&h, "<section><h2>Related groups</h2><ul class=\"related\">");
+                for (size_t i = 0; i < json_len(rel); i++) {
+                        const JsonValue *x = json_at(rel, i);
+                        int64_t rid = json_get_int(x, "id", 0);
+                        h_printf(&h, "<li><a href=\"/groups/%lld\">#%lld ", (long long) rid, (long long) rid);
+                        h_text(&h, json_get_str(x, "func_title") ?: json_get_str(x, "kind"));
+                        h_printf(&h, "</a> (%lld shared)</li>", (long long) json_get_int(x, "shared", 0));
+                }
+                h_raw(&h, "</ul></section>\n");
+        }
+        const JsonValue *tl = json_get(g, "triage");
+        if (json_len(tl) > 0) {
+                h_raw(&h, "<section><h2>Triage history</h2><ul>");
+                for (size_t i = 0; i < json_len(tl); i++) {
+                        const JsonValue *x = json_at(tl, i);
+                        h_raw(&h, "<li>");
+                        h_text(&h, json_get_str(x, "at"));
+                        h_raw(&h, " ");
+                        h_text(&h, json_get_str(x, "action"));
+                        h_raw(&h, ": ");
+                        h_text(&h, json_get_str(x, "value"));
+                        h_raw(&h, "</li>");
+                }
+                h_raw(&h, "</ul></section>\n");
+        }
+        h_triage_forms(&h, id, json_get_str(g, "status"));
+        h_end(&h);
+        return reply_html(r, MHD_HTTP_OK, &h);
+}
+
+/* ---- writes ----------------------------------------------------------------------------------- */
+
+static bool cross_site(Request *r) {
+        const char *site = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+        return site && strcmp(site, "same-origin") && strcmp(site, "none");
+}
+
+/* A browser form (no Authorization header, form-encoded): answer with pages and redirects. */
+static bool from_form(Request *r) {
+        const char *ct = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        return ct && !strncasecmp(ct, "application/x-www-form-urlencoded", 33) &&
+               !MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+}
+
+int write_check(Request *r, bool *ret_form, Store **ret_store) {
+        *ret_form = from_form(r);
+        if (*ret_form)
+                r->api = false;
+        if (cross_site(r))
+                return reply_error(r, MHD_HTTP_FORBIDDEN, "Cross-site requests cannot change anything"), -EPERM;
+        if (!web_token_ok(r))
+                return reply_error(r, MHD_HTTP_UNAUTHORIZED, "A valid token is required (Authorization: Bearer TOKEN)"),
+                       -EPERM;
+        *ret_store = web_store_rw(r);
+        return *ret_store ? 0 : -EIO;
+}
+
+static int parse_id_list(const char *s, int64_t **ret, size_t *ret_n) {
+        _cleanup_free_ int64_t *v = NULL;
+        size_t n = 0;
+        char buf[32];
+        while (*s) {
+                size_t l = strcspn(s, ", \t\r\n");
+                if (l > 0) {
+                        int64_t id;
+                        if (l >= sizeof(buf) || n >= 10000)
+                                return -EINVAL;
+                        memcpy(buf, s, l);
+                        buf[l] = 0;
+                        if (parse_id(buf, &id) < 0)
+                                return -EINVAL;
+                        int64_t *x = realloc(v, (n + 1) * sizeof(int64_t));
+                        if (!x)
+                                return -ENOMEM;
+                        v = x;
+                        v[n++] = id;
+                }
+                s += l + (s[l] ? 1 : 0);
+        }
+        if (n == 0)
+                return -EINVAL;
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        return 0;
+}
+
+static MHD_Result_ group_write(Request *r, int64_t id, const char *action) {
+        _cleanup_free_ char *status = NULL, *value = NULL, *note = NULL, *from = NULL, *reports = NULL, *full = NULL;
+        bool form;
+        Store *s;
+        int64_t target = id;
+        int e;
+
+        if (write_check(r, &form, &s) < 0)
+                return MHD_YES;
+        if (!strcmp(action, "triage")) {
+                if (req_param(r, "status", &status) < 0 || req_param(r, "value", &value) < 0 ||
+                    req_param(r, "note", &note) < 0)
+                        return reply_error(r, MHD_HTTP_BAD_REQUEST, "Malformed request body");
+                if (!status && !note)
+                        return reply_error(r, MHD_HTTP_BAD_REQUEST, "status or note is required");
+                /* the form sends "fixed-in" + value; API clients may send "fixed-in 6.9" directly */
+                if (status && value && *value && (!strcmp(status, "fixed-in") || !strcmp(status, "duplicate-of"))) {
+                        if (asprintf(&full, "%s %s", status, value) < 0)
+                                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+                }
+                if (note && form && !*note)
+                        {
+                        free(note); /* an empty form field leaves the note alone */
+                        note = NULL;
+                }
+                e = store_set_triage(s, id, full ?: status, note);
+        } else if (!strcmp(action, "merge")) {
+                int64_t fid;
+                if (req_param(r, "from", &from) <= 0 || parse_id(from, &fid) < 0)
+                        return reply_error(r, MHD_HTTP_BAD_REQUEST, "from: expected a group id");
+                if (fid == id)
+                        return reply_error(r, MHD_HTTP_BAD_REQUEST, "Cannot merge a group into itself");
+                e = store_merge_groups(s, id, fid);
+        } else if (!strcmp(action, "split")) {
+                _cleanup_free_ int64_t *ids = NULL;
+                size_t n;
+                if (req_param(r, "reports", &reports) <= 0 || parse_id_list(reports, &ids, &n) < 0)
+                        return reply_error(r, MHD_HTTP_BAD_REQUEST, "reports: expected report ids");
+                e = store_split_group(s, id, ids, n, &target);
+        } else
+                return reply_error(r, MHD_HTTP_NOT_FOUND, "No such action");
+        if (e < 0)
+                return reply_store_error(r, s, e);
+
+        if (form) {
+                char loc[64];
+                snprintf(loc, sizeof(loc), "/groups/%lld", (long long) target);
+                return reply_redirect(r, loc);
+        }
+        char *js;
+        e = store_group_json(s, target, &js);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        return reply_json(r, MHD_HTTP_OK, js);
+}
+
+/* /groups/ID/spark.svg: reports per day over the last 90 days */
+static MHD_Result_ group_spark(Request *r, int64_t id) {
+        Store *s = web_store(r);
+        if (!s)
+                return MHD_YES;
+        _cleanup_free_ char *js = NULL;
+        _cleanup_(json_value_freep) JsonValue *g = NULL;
+        int e = store_group_json(s, id, &js);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (json_parse(js, &g) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read group %lld", (long long) id);
+        Html h = {};
+        svg_sparkline(&h, json_get(g, "daily"), true);
+        char *out;
+        size_t n;
+        if (h_steal(&h, &out, &n) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        return reply(r, MHD_HTTP_OK, "image/svg+xml", out, n);
+}
+
+MHD_Result_ handle_group(Request *r) {
+        char idbuf[32];
+        const char *slash = strchr(r->rest, '/');
+        size_t l = slash ? (size_t) (slash - r->rest) : strlen(r->rest);
+        int64_t id;
+
+        if (l >= sizeof(idbuf))
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "Invalid group id");
+        memcpy(idbuf, r->rest, l);
+        idbuf[l] = 0;
+        if (slash && !r->api && !strcmp(slash, "/spark.svg") && parse_id(idbuf, &id) >= 0)
+                return group_spark(r, id);
+        if (slash) {
+                if (!r->api || r->method != METHOD_POST)
+                        return reply_error(r, r->api ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND,
+                                           r->api ? "Use POST for group actions" : "No such page");
+                if (parse_id(idbuf, &id) < 0)
+                        return reply_error(r, MHD_HTTP_BAD_REQUEST, "Invalid group id");
+                return group_write(r, id, slash + 1);
+        }
+        if (r->method == METHOD_POST)
+                return reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "POST to /api/v1/groups/ID/triage, merge or split");
+
+        Store *s = web_store(r);
+        if (!s)
+                return MHD_YES;
+        /* numeric ids, or a signature prefix for API convenience */
+        int e = parse_id(idbuf, &id);
+        if (e < 0) {
+                if (strlen(idbuf) < 4 || strspn(idbuf, "0123456789abcdef") != strlen(idbuf))
+                        return reply_error(r, MHD_HTTP_BAD_REQUEST, "Invalid group id");
+                e = store_resolve_group(s, idbuf, &id);
+                if (e < 0)
+                        return reply_store_error(r, s, e);
+        }
+        char *js;
+        e = store_group_json(s, id, &js);
+        if (e < 0)
+                return e == -ENOENT ? reply_error(r, MHD_HTTP_NOT_FOUND, "No group %lld", (long long) id)
+                                    : reply_store_error(r, s, e);
+        if (r->api)
+                return reply_json(r, MHD_HTTP_OK, js);
+        _cleanup_free_ char *owned = js;
+        _cleanup_(json_value_freep) JsonValue *g = NULL;
+        if (json_parse(js, &g) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read group %lld", (long long) id);
+        return group_page(r, s, id, g);
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reports: /reports/ID (raw text with the chain highlighted), /api/v1/reports[/ID]. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "web-internal.h"
+
+#define MAX_MARKS 64
+
+static void add_name(Html *names, size_t *n, const char *name) {
+        if (!name || !*name || *n >= MAX_MARKS)
+                return;
+        names[*n] = (Html) {};
+        h_text(&names[*n], name); /* matched against the escaped text */
+        if (names[*n].err || names[*n].b.len == 0) {
+                h_done(&names[*n]);
+                return;
+        }
+        (*n)++;
+}
+
+/* Escape first, then wrap: the names are escaped the same way and matched in the escaped text, at
+ * character (not entity) boundaries, so no markup can come from the log. Longest name wins. */
+void h_report_text(Html *h, const char *raw, const JsonValue *parsed) {
+        Html esc = {}, names[MAX_MARKS];
+        size_t n = 0;
+
+        h_text(&esc, raw ?: "");
+        add_name(names, &n, json_get_str(json_get(parsed, "acquiring"), "class"));
+        add_name(names, &n, json_get_str(json_get(parsed, "holding"), "class"));
+        const JsonValue *cycle = json_get(parsed, "cycle"), *chain = json_get(parsed, "chain");
+        for (size_t i = 0; i < json_len(cycle); i++)
+                if (json_at(cycle, i)->type == JSON_STRING)
+                        add_name(names, &n, json_at(cycle, i)->str);
+        for (size_t i = 0; i < json_len(chain); i++)
+                add_name(names, &n, json_get_str(json_at(chain, i), "class"));
+
+        h_raw(h, "<pre class=\"report\">");
+        const char *p = esc.b.s ?: "", *end = p + esc.b.len;
+        while (p < end && !h->err) {
+                size_t best = 0;
+                for (size_t i = 0; i < n; i++)
+                        if (names[i].b.len > best && (size_t) (end - p) >= names[i].b.len &&
+                            memcmp(p, names[i].b.s, names[i].b.len) == 0)
+                                best = names[i].b.len;
+                if (best > 0) {
+                        h_raw(h, "<mark>");
+                        h_rawn(h, p, best);
+                        h_raw(h, "</mark>");
+                        p += best;
+                        continue;
+                }
+                /* copy an entity as one unit */
+                size_t l = *p == '&' ? strcspn(p, ";") + 1 : 1;
+                h_rawn(h, p, MIN(l, (size_t) (end - p)));
+                p += l;
+        }
+        h_raw(h, "</pre>");
+        if (esc.err)
+                h->err = esc.err;
+        h_done(&esc);
+        for (size_t i = 0; i < n; i++)
+                h_done(&names[i]);
+}
+
+MHD_Result_ handle_report(Request *r) {
+        int64_t id;
+        if (parse_id(r->rest, &id) < 0)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "Invalid report id");
+        Store *s = web_store(r);
+        if (!s)
+                return MHD_YES;
+        char *js;
+        int e = store_report_json(s, id, &js);
+        if (e < 0)
+                return e == -ENOENT ? reply_error(r, MHD_HTTP_NOT_FOUND, "No report %lld", (long long) id)
+                                    : reply_store_error(r, s, e);
+        if (r->api)
+                return reply_json(r, MHD_HTTP_OK, js);
+
+        _cleanup_free_ char *owned = js;
+        _cleanup_(json_value_freep) JsonValue *v = NULL;
+        if (json_parse(js, &v) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read report %lld", (long long) id);
+        const JsonValue *parsed = json_get(v, "parsed");
+        int64_t g = json_get_int(v, "group", 0);
+        char title[64];
+        snprintf(title, sizeof(title), "Report %lld", (long long) id);
+
+        Html h = {};
+        h_begin(&h, title);
+        h_printf(&h, "<h1>Report %lld</h1><dl class=\"facts\"><dt>Group</dt><dd><a href=\"/groups/%lld\">#%lld</a> ",
+                 (long long) id, (long long) g, (long long) g);
+        h_text(&h, json_get_str(parsed, "func_title"));
+        h_raw(&h, "</dd><dt>Kind</dt><dd>");
+        h_text(&h, json_get_str(v, "kind"));
+        h_raw(&h, "</dd><dt>Task</dt><dd><code class=\"task\">");
+        h_text(&h, json_get_str(parsed, "task"));
+        h_raw(&h, "</code></dd><dt>Host</dt><dd>");
+        h_text(&h, json_get_str(v, "host"));
+        h_raw(&h, "</dd><dt>Kernel</dt><dd>");
+        h_text(&h, json_get_str(v, "kernel"));
+        h_raw(&h, "</dd><dt>Time</dt><dd>");
+        h_text(&h, json_get_str(v, "time"));
+        h_raw(&h, "</dd><dt>Source</dt><dd>");
+        h_text(&h, json_get_str(v, "source"));
+        h_raw(&h, "</dd></dl>");
+        if (json_get_int(v, "truncated", 0))
+                h_raw(&h, "<p class=\"warning\">This report was cut short in the log.</p>");
+        h_report_text(&h, json_get_str(v, "raw"), parsed);
+        h_printf(&h, "<p><a href=\"/api/v1/reports/%lld\">JSON</a></p>", (long long) id);
+        h_end(&h);
+        return reply_html(r, MHD_HTTP_OK, &h);
+}
+
+/* /api/v1/reports?group=&kind=&limit=&offset= */
+MHD_Result_ handle_reports(Request *r) {
+        StoreQuery q;
+        const char *why, *g = req_arg(r, "group");
+        Rows rows = {};
+
+        if (req_query(r, &q, &why) < 0)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", why);
+        if (g && parse_id(g, &q.group) < 0)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "group: expected a group id");
+        Store *s = web_store(r);
+        if (!s)
+                return MHD_YES;
+        int e = store_list_reports(s, &q, rows_collect, &rows);
+        if (e < 0) {
+                strbuf_done(&rows.json);
+                return reply_store_error(r, s, e);
+        }
+        Html h = {};
+        h_printf(&h, "{\"offset\":%u,\"limit\":%u,\"reports\":", q.offset, q.limit);
+        h_rawn(&h, rows.json.s ?: "[", rows.json.len ?: 1);
+        h_raw(&h, "]}");
+        strbuf_done(&rows.json);
+        char *out;
+        size_t n;
+        if (h_steal(&h, &out, &n) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        return reply_json(r, MHD_HTTP_OK, out);
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Suppressions: /suppressions (list and forms), GET/POST /api/v1/suppressions, DELETE
+ * /api/v1/suppressions/ID (forms, which cannot send DELETE, POST to the same URL).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "macro.h"
+#include "web-internal.h"
+
+static MHD_Result_ suppression_write(Request *r) {
+        _cleanup_free_ char *cls = NULL, *from = NULL, *to = NULL, *note = NULL, *days = NULL;
+        bool form;
+        Store *s;
+        int64_t id = 0;
+        int e;
+
+        if (write_check(r, &form, &s) < 0)
+                return MHD_YES;
+        if (*r->rest) {
+                /* DELETE /api/v1/suppressions/ID */
+                if (parse_id(r->rest, &id) < 0)
+                        return reply_error(r, MHD_HTTP_BAD_REQUEST, "Invalid suppression id");
+                e = store_delete_suppression(s, id);
+                if (e < 0)
+                        return e == -ENOENT ? reply_error(r, MHD_HTTP_NOT_FOUND, "No suppression %lld", (long long) id)
+                                            : reply_store_error(r, s, e);
+                if (form)
+                        return reply_redirect(r, "/suppressions");
+                char *js;
+                if (asprintf(&js, "{\"deleted\":%lld}", (long long) id) < 0)
+                        return MHD_NO;
+                return reply_json(r, MHD_HTTP_OK, js);
+        }
+        if (req_param(r, "class", &cls) < 0 || req_param(r, "edge_from", &from) < 0 || req_param(r, "edge_to", &to) < 0 ||
+            req_param(r, "note", &note) < 0 || req_param(r, "days", &days) < 0)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "Malformed request body");
+        uint64_t expires = 0;
+        if (days && *days) {
+                int64_t d;
+                if (parse_id(days, &d) < 0 || d > 36500)
+                        return reply_error(r, MHD_HTTP_BAD_REQUEST, "days: expected a number of days");
+                expires = ((uint64_t) time(NULL) + (uint64_t) d * 86400) * 1000000ULL;
+        }
+        bool by_class = cls && *cls, by_edge = from && *from && to && *to;
+        if (by_class == by_edge)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "Give either class or edge_from and edge_to");
+        e = store_add_suppression(s, cls, from, to, expires, note && *note ? note : NULL, &id);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (form)
+                return reply_redirect(r, "/suppressions");
+        char *js;
+        if (asprintf(&js, "{\"id\":%lld}", (long long) id) < 0)
+                return MHD_NO;
+        return reply_json(r, MHD_HTTP_CREATED, js);
+}
+
+MHD_Result_ handle_suppressions(Request *r) {
+        Rows rows = {};
+
+        if (r->method == METHOD_POST || r->method == METHOD_DELETE)
+                return suppression_write(r);
+        Store *s = web_store(r);
+        if (!s)
+                return MHD_YES;
+        int e = store_list_suppressions(s, rows_collect, &rows);
+        if (e < 0) {
+                strbuf_done(&rows.json);
+                return reply_store_error(r, s, e);
+        }
+        if (r->api) {
+                Html h = {};
+                h_raw(&h, "{\"suppressions\":");
+                h_rawn(&h, rows.json.s ?: "[", rows.json.len ?: 1);
+                h_raw(&h, "]}");
+                strbuf_done(&rows.json);
+                char *out;
+                size_t n;
+                if (h_steal(&h, &out, &n) < 0)
+                        return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+                return reply_json(r, MHD_HTTP_OK, out);
+        }
+        _cleanup_(json_value_freep) JsonValue *list = NULL;
+        e = rows_parse(&rows, &list);
+        strbuf_done(&rows.json);
+        if (e < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the suppressions");
+
+        Html h = {};
+        h_begin(&h, "Suppressions");
+        h_raw(&h, "<h1>Suppressions</h1><table id=\"suppressions\"><thead><tr><th>ID</th><th>Class or edge</th>"
+                  "<th>Note</th><th>Created</th><th>Expires</th><th>Active</th><th></th></tr></thead><tbody>");
+        for (size_t i = 0; i < json_len(list); i++) {
+                const JsonValue *x = json_at(list, i);
+                long long id = (long long) json_get_int(x, "id", 0);
+                h_printf(&h, "<tr><td class=\"num\">%lld</td><td><code>", id);
+                if (json_get_str(x, "class"))
+                        h_text(&h, json_get_str(x, "class"));
+                else {
+                        h_text(&h, json_get_str(x, "edge_from"));
+                        h_raw(&h, " &rarr; ");
+                        h_text(&h, json_get_str(x, "edge_to"));
+                }
+                h_raw(&h, "</code></td><td>");
+                h_text(&h, json_get_str(x, "note"));
+                h_raw(&h, "</td><td>");
+                h_text(&h, json_get_str(x, "created"));
+                h_raw(&h, "</td><td>");
+                h_text(&h, json_get_str(x, "expires") ?: "never");
+                h_printf(&h, "</td><td>%s</td><td><form method=\"post\" action=\"/api/v1/suppressions/%lld\">"
+                             "<input type=\"password\" name=\"token\" placeholder=\"token\" autocomplete=\"off\" required> "
+                             "<button type=\"submit\">Delete</button></form></td></tr>",
+                         json_get_int(x, "active", 0) ? "yes" : "no", id);
+        }
+        h_raw(&h, "</tbody></table><h2>Add a suppression</h2>"
+                  "<form method=\"post\" action=\"/api/v1/suppressions\" class=\"suppress\">"
+                  "<label>Class <input type=\"text\" name=\"class\"></label> or edge "
+                  "<label>held <input type=\"text\" name=\"edge_from\"></label> "
+                  "<label>acquired <input type=\"text\" name=\"edge_to\"></label> "
+                  "<label>Days (empty = forever) <input type=\"text\" name=\"days\" inputmode=\"numeric\"></label> "
+                  "<label>Note <input type=\"text\" name=\"note\"></label> "
+                  "<label>Token <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label> "
+                  "<button type=\"submit\">Suppress</button></form>");
+        h_end(&h);
+        return reply_html(r, MHD_HTTP_OK, &h);
+}

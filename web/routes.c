@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The route table, replies with the security headers, request parameters and the shared query
+ * filters. Static files come from a fixed table of embedded strings, never from the file system.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lockdep.h"
+#include "log.h"
+#include "macro.h"
+#include "web-internal.h"
+
+extern const char web_style_css[];
+extern const size_t web_style_css_len;
+extern const char web_app_js[];
+extern const size_t web_app_js_len;
+
+#define CSP "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; " \
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+/* ---- replies ---------------------------------------------------------------------------------- */
+
+/* Before the answer is queued: a client that saw its write answered never gets a cached page from
+ * before it, from any thread. */
+static void reply_begin(Request *r) {
+        r->dispatched = true;
+        if (r->wrote)
+                atomic_fetch_add(&r->w->write_generation, 1);
+}
+
+MHD_Result_ reply(Request *r, unsigned status, const char *type, char *body, size_t len) {
+        struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        if (!resp) {
+                free(body);
+                return MHD_NO;
+        }
+        reply_begin(r);
+        if (status >= 500)
+                atomic_fetch_add(&r->w->n_errors, 1);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+        MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+        if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST, DELETE");
+        if (status == MHD_HTTP_UNAUTHORIZED)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"lockdep\"");
+        MHD_Result_ q = MHD_queue_response(r->c, status, resp);
+        /* the cache keeps the whole response, security headers included, and queues it again */
+        if (status != MHD_HTTP_OK || !cache_put(r, resp, len))
+                MHD_destroy_response(resp);
+        return q;
+}
+
+MHD_Result_ reply_html(Request *r, unsigned status, Html *h) {
+        char *s;
+        size_t n;
+        if (h_steal(h, &s, &n) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        return reply(r, status, "text/html; charset=utf-8", s, n);
+}
+
+MHD_Result_ reply_json(Request *r, unsigned status, char *json) {
+        size_t n = strlen(json);
+        /* one object per response, newline-terminated like lockdepctl's output */
+        char *s = realloc(json, n + 2);
+        if (!s) {
+                free(json);
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        }
+        s[n] = '\n';
+        s[n + 1] = 0;
+        return reply(r, status, "application/json", s, n + 1);
+}
+
+MHD_Result_ reply_error(Request *r, unsigned status, const char *fmt, ...) {
+        char msg[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+
+        Html h = {};
+        if (r->api) {
+                h_raw(&h, "{\"error\":");
+                h_json(&h, msg);
+                h_printf(&h, ",\"status\":%u}\n", status);
+        } else {
+                char title[32];
+                snprintf(title, sizeof(title), "Error %u", status);
+                h_begin(&h, title);
+                h_printf(&h, "<h1>Error %u</h1><p class=\"error\">", status);
+                h_text(&h, msg);
+                h_raw(&h, "</p><p><a href=\"/\">Back to the groups</a></p>");
+                h_end(&h);
+        }
+        char *s;
+        size_t n;
+        if (h_steal(&h, &s, &n) < 0)
+                return MHD_NO;
+        return reply(r, status, r->api ? "application/json" : "text/html; charset=utf-8", s, n);
+}
+
+MHD_Result_ reply_store_error(Request *r, Store *s, int err) {
+        switch (err) {
+        case -ENOENT:
+                return reply_error(r, MHD_HTTP_NOT_FOUND, "Not found");
+        case -EINVAL:
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", s && store_error(s)[0] ? store_error(s) : "Invalid request");
+        case -EEXIST:
+                return reply_error(r, MHD_HTTP_CONFLICT, "%s", s && store_error(s)[0] ? store_error(s) : "Conflict");
+        case -EBUSY:
+                return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "The database is busy, try again");
+        }
+        atomic_fetch_add(&r->w->n_store_errors, 1);
+        log_warning("web: %s: database error: %s", r->url, s && store_error(s)[0] ? store_error(s) : strerror(-err));
+        return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Database error");
+}
+
+MHD_Result_ reply_redirect(Request *r, const char *location) {
+        char *body = strdup("");
+        struct MHD_Response *resp;
+        if (!body || !(resp = MHD_create_response_from_buffer(0, body, MHD_RESPMEM_MUST_FREE))) {
+                free(body);
+                return MHD_NO;
+        }
+        reply_begin(r);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+        MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        MHD_Result_ q = MHD_queue_response(r->c, MHD_HTTP_SEE_OTHER, resp);
+        MHD_destroy_response(resp);
+        return q;
+}
+
+/* ---- parameters ------------------------------------------------------------------------------- */
+
+const char *req_arg(Request *r, const char *name) {
+        return MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static int unhex(int c) {
+        return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10;
+}
+
+/* Finds name in an application/x-www-form-urlencoded body. */
+static int form_value(const char *body, const char *name, char **ret) {
+        size_t nl = strlen(name);
+        for (const char *p = body; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+                if (strncmp(p, name, nl) != 0 || p[nl] != '=')
+                        continue;
+                const char *v = p + nl + 1, *e = v + strcspn(v, "&");
+                char *out = malloc((size_t) (e - v) + 1), *o = out;
+                if (!out)
+                        return -ENOMEM;
+                for (; v < e; v++) {
+                        if (*v == '+')
+                                *o++ = ' ';
+                        else if (*v == '%' && e - v >= 3 && isxdigit((unsigned char) v[1]) &&
+                                 isxdigit((unsigned char) v[2]) && (v[1] != '0' || v[2] != '0')) {
+                                *o++ = (char) (unhex((unsigned char) v[1]) * 16 + unhex((unsigned char) v[2]));
+                                v += 2;
+                        } else if (*v == '%') {
+                                free(out);
+                                return -EINVAL;
+                        } else
+                                *o++ = *v;
+                }
+                *o = 0;
+                *ret = out;
+                return 1;
+        }
+        return 0;
+}
+
+static int json_value_string(const JsonValue *v, char **ret) {
+        StrBuf b = {};
+        switch (v->type) {
+        case JSON_STRING:
+                *ret = strdup(v->str);
+                return *ret ? 1 : -ENOMEM;
+        case JSON_NUMBER:
+                return asprintf(ret, "%lld", (long long) v->i) < 0 ? -ENOMEM : 1;
+        case JSON_ARRAY: /* [1,2,3] -> "1,2,3" (report ids) */
+                for (size_t i = 0; i < v->n_items; i++)
+                        if (v->items[i]->type != JSON_NUMBER ||
+                            strbuf_printf(&b, "%s%lld", i ? "," : "", (long long) v->items[i]->i) < 0) {
+                                strbuf_done(&b);
+                                return -EINVAL;
+                        }
+                *ret = strbuf_steal(&b);
+                return *ret ? 1 : -ENOMEM;
+        case JSON_NULL:
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+int req_param(Request *r, const char *name, char **ret) {
+        const char *ct = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (r->body.len > 0 && ct && strncasecmp(ct, "application/json", 16) == 0) {
+                _cleanup_(json_value_freep) JsonValue *v = NULL;
+                if (strlen(r->body.s) != r->body.len || json_parse(r->body.s, &v) < 0 || v->type != JSON_OBJECT)
+                        return -EINVAL;
+                const JsonValue *m = json_get(v, name);
+                if (m)
+                        return json_value_string(m, ret);
+        } else if (r->body.len > 0) {
+                if (strlen(r->body.s) != r->body.len)
+                        return -EINVAL;
+                int q = form_value(r->body.s, name, ret);
+                if (q != 0)
+                        return q;
+        }
+        const char *a = req_arg(r, name);
+        if (!a)
+                return 0;
+        *ret = strdup(a);
+        return *ret ? 1 : -ENOMEM;
+}
+
+int parse_id(const char *s, int64_t *ret) {
+        if (!s || !*s || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
+                return -EINVAL;
+        int64_t v = strtoll(s, NULL, 10);
+        if (v <= 0)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *ret) {
+        if (!s || !*s || strlen(s) > 9 || strspn(s, "0123456789") != strlen(s))
+                return -EINVAL;
+        unsigned long v = strtoul(s, NULL, 10);
+        if (v > max)
+                return -ERANGE;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+/* YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] (UTC), or seconds since the epoch; until= with a bare date
+ * means the end of that day. */
+static int parse_date(const char *s, bool until, uint64_t *ret) {
+        struct tm tm = {};
+        const char *e;
+        if (strspn(s, "0123456789") == strlen(s) && *s && strlen(s) <= 12) {
+                *ret = strtoull(s, NULL, 10) * 1000000ULL;
+                return 0;
+        }
+        if (!(e = strptime(s, "%Y-%m-%d", &tm)))
+                return -EINVAL;
+        bool date_only = !*e;
+        if (*e == 'T' || *e == ' ') {
+                const char *t = strptime(e + 1, "%H:%M:%S", &tm);
+                if (!t)
+                        t = strptime(e + 1, "%H:%M", &tm);
+                if (!t)
+                        return -EINVAL;
+                e = t;
+                if (*e == 'Z')
+                        e++;
+        }
+        if (*e || tm.tm_year < 70 || tm.tm_year > 1100)
+                return -EINVAL;
+        time_t t = timegm(&tm);
+        if (t < 0)
+                return -EINVAL;
+        *ret = ((uint64_t) t + (until && date_only ? 86400 : 0)) * 1000000ULL;
+        return 0;
+}
+
+static bool status_valid(const char *s) {
+        return !strcmp(s, "new") || !strcmp(s, "confirmed") || !strcmp(s, "false-positive") ||
+               (!strncmp(s, "fixed-in ", 9) && s[9]) || (!strncmp(s, "duplicate-of ", 13) && s[13]);
+}
+
+static const char *nonempty(const char *s) {
+        return s && *s ? s : NULL;
+}
+
+int req_query(Request *r, StoreQuery *q, const char **ret_why) {
+        const char *v;
+        *q = (StoreQuery) { .limit = WEB_PAGE_DEFAULT };
+        if ((v = nonempty(req_arg(r, "kind")))) {
+                if (lockdep_kind_from_string(v) < 0)
+                        return *ret_why = "unknown kind", -EINVAL;
+                q->kind = v;
+        }
+        if ((v = nonempty(req_arg(r, "status")))) {
+                if (!status_valid(v))
+                        return *ret_why = "unknown status (new, confirmed, false-positive, fixed-in R, duplicate-of N)", -EINVAL;
+                q->status = v;
+        }
+        q->host = nonempty(req_arg(r, "host"));
+        q->kernel = nonempty(req_arg(r, "kernel"));
+        q->lock = nonempty(req_arg(r, "lock"));
+        if ((v = nonempty(req_arg(r, "since"))) && parse_date(v, false, &q->since) < 0)
+                return *ret_why = "since: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or epoch seconds", -EINVAL;
+        if ((v = nonempty(req_arg(r, "until"))) && parse_date(v, true, &q->until) < 0)
+                return *ret_why = "until: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or epoch seconds", -EINVAL;
+        if ((v = nonempty(req_arg(r, "sort")))) {
+                q->sort = store_sort_from_string(v);
+                if (q->sort < 0)
+                        return *ret_why = "unknown sort (last_seen, first_seen, reports, hosts, id)", -EINVAL;
+        }
+        if ((v = req_arg(r, "limit")) && (parse_uint(v, WEB_PAGE_MAX, &q->limit) < 0 || q->limit == 0))
+                return *ret_why = "limit: expected a number from 1 to 1000", -EINVAL;
+        if ((v = req_arg(r, "offset")) && parse_uint(v, 100000000, &q->offset) < 0)
+                return *ret_why = "offset: expected a non-negative number", -EINVAL;
+        return 0;
+}
+
+static void query_pair(Html *h, bool *first, const char *name, const char *value) {
+        h_raw(h, *first ? "?" : "&amp;");
+        h_raw(h, name);
+        h_raw(h, "=");
+        h_url(h, value);
+        *first = false;
+}
+
+void h_query(Html *h, const StoreQuery *q, const char *skip) {
+        static const char *const names[] = { "kind", "status", "host", "kernel", "lock" };
+        const char *vals[] = { q->kind, q->status, q->host, q->kernel, q->lock };
+        bool first = true;
+        char n[32];
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (vals[i] && strcmp(names[i], skip))
+                        query_pair(h, &first, names[i], vals[i]);
+        if (q->since && strcmp(skip, "since")) {
+                snprintf(n, sizeof(n), "%llu", (unsigned long long) (q->since / 1000000));
+                query_pair(h, &first, "since", n);
+        }
+        if (q->until && strcmp(skip, "until")) {
+                snprintf(n, sizeof(n), "%llu", (unsigned long long) (q->until / 1000000));
+                query_pair(h, &first, "until", n);
+        }
+        if (q->sort != STORE_SORT_LAST_SEEN && strcmp(skip, "sort"))
+                query_pair(h, &first, "sort", store_sort_to_string(q->sort));
+        if (q->limit != WEB_PAGE_DEFAULT && strcmp(skip, "limit")) {
+                snprintf(n, sizeof(n), "%u", q->limit);
+                query_pair(h, &first, "limit", n);
+        }
+        if (q->offset && strcmp(skip, "offset")) {
+                snprintf(n, sizeof(n), "%u", q->offset);
+                query_pair(h, &first, "offset", n);
+        }
+        if (first)
+                h_raw(h, "?");
+}
+
+int rows_collect(const char *json, void *userdata) {
+        Rows *rows = userdata;
+        if (strbuf_puts(&rows->json, rows->n++ ? "," : "[") < 0 || strbuf_puts(&rows->json, json) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int rows_parse(Rows *rows, JsonValue **ret) {
+        if (strbuf_puts(&rows->json, rows->n ? "]" : "[]") < 0)
+                return -ENOMEM;
+        return json_parse(rows->json.s, ret);
+}
+
+/* ---- static files, health, bench ---------------------------------------------------------------- */
+
+static MHD_Result_ handle_static(Request *r) {
+        static const struct {
+                const char *path;
+                const char *data;
+                const size_t *len;
+                const char *type;
+        } files[] = {
+                { "/static/style.css", web_style_css, &web_style_css_len, "text/css; charset=utf-8" },
+                { "/static/app.js", web_app_js, &web_app_js_len, "text/javascript; charset=utf-8" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                if (!strcmp(r->url, files[i].path)) {
+                        char *s = malloc(*files[i].len + 1);
+                        if (!s)
+                                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+                        memcpy(s, files[i].data, *files[i].len + 1);
+                        return reply(r, MHD_HTTP_OK, files[i].type, s, *files[i].len);
+                }
+        return reply_error(r, MHD_HTTP_NOT_FOUND, "No such file");
+}
+
+MHD_Result_ handle_healthz(Request *r) {
+        Store *s = web_store(r);
+        if (!s)
+                return MHD_YES;
+        char *body = strdup("ok\n");
+        return body ? reply(r, MHD_HTTP_OK, "text/plain; charset=utf-8", body, 3) : MHD_NO;
+}
+
+MHD_Result_ handle_bench(Request *r) {
+        unsigned n = 0;
+        if (parse_uint(req_arg(r, "size"), 16 * 1024 * 1024, &n) < 0)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "size: expected a number up to 16 MiB");
+        char *s = malloc(n + 1);
+        if (!s)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        memset(s, ' ', n);
+        s[n] = 0;
+        return reply(r, MHD_HTTP_OK, "application/json", s, n);
+}
+
+/* ---- routing ---------------------------------------------------------------------------------- */
+
+#define READ (METHOD_GET | METHOD_HEAD)
+
+static const struct Route {
+        const char *path;
+        bool prefix;      /* path ends in '/': the rest goes to r->rest */
+        unsigned methods;
+        Handler handler;
+        bool cache;       /* GET and HEAD answers may come from the response cache */
+} routes[] = {
+        { "/", false, READ, handle_groups, true },
+        { "/groups/", true, READ, handle_group, true },
+        { "/reports/", true, READ, handle_report, true },
+        { "/locks", false, READ, handle_locks, true },
+        { "/locks/", true, READ, handle_lock, true },
+        { "/graph", false, READ, handle_graph, true },
+        { "/suppressions", false, READ, handle_suppressions, true },
+        { "/metrics", false, READ, handle_metrics, false },   /* counters of this process */
+        { "/healthz", false, READ, handle_healthz, false },   /* checks the store every time */
+        { "/static/", true, READ, handle_static, false },     /* embedded, nothing to save */
+        { "/api/v1/groups", false, READ, handle_groups, true },
+        { "/api/v1/groups/", true, READ | METHOD_POST, handle_group, true },
+        { "/api/v1/reports", false, READ, handle_reports, true },
+        { "/api/v1/reports/", true, READ, handle_report, true },
+        { "/api/v1/locks", false, READ, handle_locks, true },
+        { "/api/v1/locks/", true, READ, handle_lock, true },
+        { "/api/v1/graph", false, READ, handle_graph, true },
+        { "/api/v1/suppressions", false, READ | METHOD_POST, handle_suppressions, true },
+        { "/api/v1/suppressions/", true, METHOD_POST | METHOD_DELETE, handle_suppressions, false },
+        { "/api/v1/search", false, READ, handle_search, true },
+        { "/api/v1/stats", false, READ, handle_stats, true },
+};
+
+static bool has_dot_segment(const char *p) {
+        for (const char *s = p; (s = strstr(s, "/.")); s++)
+                if (s[2] == 0 || s[2] == '/' || (s[2] == '.' && (s[3] == 0 || s[3] == '/')))
+                        return true;
+        return false;
+}
+
+MHD_Result_ routes_dispatch(Request *r) {
+        if (r->bad_uri)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "Bad percent-encoding in the URL");
+        if (r->url[0] != '/' || has_dot_segment(r->url) || strchr(r->url, '\\'))
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "Invalid path");
+        if (!r->method)
+                return reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET, HEAD, POST and DELETE are supported");
+        if (r->w->bench && !strcmp(r->url, "/bench/fixed"))
+                return handle_bench(r);
+
+        for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
+                const struct Route *rt = &routes[i];
+                size_t n = strlen(rt->path);
+                if (rt->prefix ? strncmp(r->url, rt->path, n) != 0 || !r->url[n] : strcmp(r->url, rt->path) != 0)
+                        continue;
+                if (!(rt->methods & r->method))
+                        return reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed here");
+                r->rest = r->url + (rt->prefix ? n : strlen(r->url));
+                MHD_Result_ q;
+                if (rt->cache && cache_lookup(r, &q))
+                        return q;
+                return rt->handler(r);
+        }
+        return reply_error(r, MHD_HTTP_NOT_FOUND, "No such page");
+}

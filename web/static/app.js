@@ -1,0 +1,35 @@
+// lockdep dashboard: progressive enhancement only (every page works without it).
+// Tables with class "sortable" get client-side sorting on header clicks, for the columns whose
+// header is not already a server-side sort link.
+"use strict";
+(function () {
+  function key(td) {
+    var t = td ? td.textContent.trim() : "";
+    var n = Number(t);
+    return t !== "" && !isNaN(n) ? n : t.toLowerCase();
+  }
+  function sortBy(table, col, th) {
+    var body = table.tBodies[0];
+    if (!body) return;
+    var dir = th.getAttribute("data-dir") === "asc" ? "desc" : "asc";
+    th.setAttribute("data-dir", dir);
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = key(a.cells[col]), y = key(b.cells[col]);
+      var c = x < y ? -1 : x > y ? 1 : 0;
+      return dir === "asc" ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("table.sortable").forEach(function (table) {
+      var head = table.tHead && table.tHead.rows[0];
+      if (!head) return;
+      Array.prototype.forEach.call(head.cells, function (th, i) {
+        if (th.querySelector("a")) return;
+        th.classList.add("js-sort");
+        th.addEventListener("click", function () { sortBy(table, i, th); });
+      });
+    });
+  });
+})();

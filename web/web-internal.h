@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Shared by server.c, routes.c and the handlers. A Request lives from the first line of an HTTP
+ * request (URI log callback) to MHD's completion callback; handlers run once the body (if any) is
+ * complete, and answer with exactly one reply_*() call, which takes ownership of the body.
+ */
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "html.h"
+#include "json-reader.h"
+#include "store.h"
+#include "strbuf.h"
+#include "web.h"
+
+#define WEB_MAX_BODY (64 * 1024)
+#define HTTP_TOO_LARGE 413 /* MHD renamed the constant; the number stays */
+#define WEB_PAGE_DEFAULT 50
+#define WEB_PAGE_MAX 1000
+#define WEB_TOKEN_LEN 64 /* hex characters */
+
+#if MHD_VERSION < 0x00097002
+typedef int MHD_Result_;
+#else
+typedef enum MHD_Result MHD_Result_;
+#endif
+
+struct WebServer {
+        struct MHD_Daemon *mhd;
+        char *db;
+        char token[WEB_TOKEN_LEN + 1];
+        pthread_key_t stores;      /* per-thread StorePair */
+        uint16_t port;
+        bool bench;                /* LOCKDEP_WEB_BENCH=1: /bench/fixed */
+        atomic_uint_fast64_t n_requests, n_errors, n_store_errors, n_cache_hits;
+        atomic_uint_fast64_t write_generation; /* bumped after each write through this server */
+};
+
+typedef enum Method {
+        METHOD_GET = 1 << 0,
+        METHOD_HEAD = 1 << 1,
+        METHOD_POST = 1 << 2,
+        METHOD_DELETE = 1 << 3,
+} Method;
+
+typedef struct Request {
+        WebServer *w;
+        struct MHD_Connection *c;
+        Method method;
+        const char *url;           /* decoded path, owned by MHD */
+        char *target;              /* raw request target (path and query string), the cache key */
+        const char *rest;          /* the part of url after the route's prefix */
+        bool api;                  /* under /api/: errors as JSON */
+        bool bad_uri;              /* bad percent-encoding or a NUL in the raw URI */
+        bool dispatched;
+        StrBuf body;
+        bool body_too_large;
+        bool wrote;                /* opened the writable store: invalidates every cache */
+        bool cache_miss;           /* a cacheable request not in the cache: reply() may add it */
+        uint64_t cache_version, cache_generation; /* as seen before the handler ran */
+} Request;
+
+typedef MHD_Result_ (*Handler)(Request *r);
+
+/* server.c */
+typedef struct WebCache WebCache;
+Store *web_store(Request *r);     /* read-only, this thread's; NULL after replying 503 */
+Store *web_store_opened(Request *r); /* the same if this thread opened it already, else NULL */
+WebCache *web_cache(Request *r);  /* this thread's response cache; NULL if out of memory */
+Store *web_store_rw(Request *r);  /* writable, this thread's */
+bool web_token_ok(Request *r);    /* Authorization: Bearer, or a "token" form/JSON field */
+
+/* routes.c */
+MHD_Result_ routes_dispatch(Request *r);
+
+/* cache.c: per-thread cache of 200 answers to GET/HEAD, keyed by the raw request target, valid
+ * while the thread's store data_version and the server's write generation are unchanged, for at
+ * most a few seconds. cache_lookup() returns true after queueing a cached reply in *ret; on a miss
+ * it marks r so that reply() offers the answer to cache_put(), which keeps resp (taking over the
+ * caller's reference) and returns true, or returns false. */
+bool cache_lookup(Request *r, MHD_Result_ *ret);
+bool cache_put(Request *r, struct MHD_Response *resp, size_t len);
+WebCache *cache_new(void);
+void cache_free(WebCache *c);
+
+/* replies (routes.c): all add the security headers and take ownership of body */
+MHD_Result_ reply(Request *r, unsigned status, const char *type, char *body, size_t len);
+MHD_Result_ reply_html(Request *r, unsigned status, Html *h);
+MHD_Result_ reply_json(Request *r, unsigned status, char *json);
+MHD_Result_ reply_error(Request *r, unsigned status, const char *fmt, ...) _printf_(3, 4);
+MHD_Result_ reply_store_error(Request *r, Store *s, int err);
+MHD_Result_ reply_redirect(Request *r, const char *location);
+
+/* Request arguments */
+const char *req_arg(Request *r, const char *name);
+/* Query string, or for POST the form or JSON body: name -> value (caller frees), NULL if absent. */
+int req_param(Request *r, const char *name, char **ret);
+/* Parses a decimal id > 0 (no sign, no junk). */
+int parse_id(const char *s, int64_t *ret);
+/* kind/status/host/kernel/lock/since/until/sort/limit/offset -> q, pointing into r's strings.
+ * -EINVAL with a message in *ret_why (static). */
+int req_query(Request *r, StoreQuery *q, const char **ret_why);
+/* The query string of q again, for page links; skip names a parameter left out ("offset"). */
+void h_query(Html *h, const StoreQuery *q, const char *skip);
+
+/* One store row callback that collects parsed rows into a JSON array value. */
+typedef struct Rows {
+        StrBuf json;               /* "[row,row,...]" as it arrives */
+        size_t n;
+} Rows;
+int rows_collect(const char *json, void *userdata);
+/* Closes the array; returns the parsed tree in *ret. */
+int rows_parse(Rows *rows, JsonValue **ret);
+
+/* svg.c */
+void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges);
+/* Adds "at" (the acquire site of "to" in the parsed report) to each edge object. */
+void svg_edge_sites(JsonValue *edges, const JsonValue *parsed);
+#define SPARK_DAYS 90
+/* Index of day "YYYY-MM-DD..." in a SPARK_DAYS window ending today, or -ERANGE/-EINVAL. */
+int sparkline_day(const char *iso_day, time_t now);
+/* standalone: an image/svg+xml document of its own (no page CSS) */
+void svg_sparkline_days(Html *h, const double v[SPARK_DAYS], bool standalone);
+void svg_sparkline(Html *h, const JsonValue *daily, bool standalone);
+void svg_graph(Html *h, const JsonValue *edges, const char *newest_kernel, size_t max_nodes);
+
+/* handler-reports.c: the raw text escaped, then the parsed chain's class names marked */
+void h_report_text(Html *h, const char *raw, const JsonValue *parsed);
+/* handler-groups.c: checks Sec-Fetch-Site and the token for a write and opens the writable store;
+ * on failure the reply is queued and a negative errno returned. *ret_form: an HTML form post. */
+int write_check(Request *r, bool *ret_form, Store **ret_store);
+
+/* handlers */
+MHD_Result_ handle_groups(Request *r);        /* / and /api/v1/groups */
+MHD_Result_ handle_group(Request *r);         /* /groups/ID[/spark.svg], /api/v1/groups/ID[/triage|merge|split] */
+MHD_Result_ handle_report(Request *r);        /* /reports/ID, /api/v1/reports/ID */
+MHD_Result_ handle_reports(Request *r);       /* /api/v1/reports */
+MHD_Result_ handle_locks(Request *r);         /* /locks, /api/v1/locks */
+MHD_Result_ handle_lock(Request *r);          /* /locks/NAME, /api/v1/locks/NAME */
+MHD_Result_ handle_graph(Request *r);         /* /graph, /api/v1/graph */
+MHD_Result_ handle_suppressions(Request *r);  /* /suppressions, /api/v1/suppressions[/ID] */
+MHD_Result_ handle_search(Request *r);        /* /api/v1/search */
+MHD_Result_ handle_metrics(Request *r);       /* /metrics */
+MHD_Result_ handle_stats(Request *r);         /* /api/v1/stats */
+MHD_Result_ handle_healthz(Request *r);       /* /healthz */
+MHD_Result_ handle_bench(Request *r);         /* /bench/fixed?size=N (LOCKDEP_WEB_BENCH=1 only) */
