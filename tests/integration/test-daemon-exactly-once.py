@@ -4,7 +4,7 @@
 its source cursor; dedup by boot and dedup key).
 
 Covers:
-(a) lockdepd --follow FILE while the log (shared/bench/gen_corpus.py --size 25M --lockdep-every 5K
+(a) lockdepd --follow FILE while the log (shared/bench/gen_corpus.py --size 36M --lockdep-every 5K
     --seed 11, report_count from its truth file) is appended in chunks cut at arbitrary bytes, and
     lockdepd is killed with SIGKILL at random moments (fixed seed; >= 5 kills, some right after
     start) and restarted: once quiet, the stored reports equal the truth exactly, none missing, none
@@ -41,7 +41,7 @@ dh = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(dh)
 lt = dh.lt
 
-GEN_ARGS = ["--size", "25M", "--lockdep-every", "5K", "--seed", "11"]
+GEN_ARGS = ["--size", "36M", "--lockdep-every", "5K", "--seed", "11"]  # 5,106 reports
 KIND = {"rcu": "suspicious_rcu"}
 SEED = int(os.environ.get("LOCKDEP_TEST_SEED", "11"))  # the kill schedule
 
@@ -105,6 +105,7 @@ def wait_quiet(db, target, timeout, still=4.0):
 def part_a(c, lockdepd, ctlexe, shared, tmp):
     path, truth, want = generate(shared, tmp)
     c.eq(sum(want.values()), truth["report_count"], "truth: report_count")
+    c.check(truth["report_count"] >= 5000, f"the input holds at least 5,000 reports ({truth['report_count']})")
     c.check(None not in {k[1] for k in want}, "truth: a header line without a timestamp")
     c.eq(max(want.values()), 1, "truth: (kernel, title timestamp, kind) identifies a report")
     print(f"(a) {truth['report_count']} reports in {truth['bytes']} bytes, {truth['boots']} boots")
