@@ -203,6 +203,7 @@ static int end_report(LockdepParser *p, OpenReport *o, bool force_truncated) {
         for (size_t i = 0; i < n; i++) {
                 Line l = replay[i].l;
                 l.s = replay[i].s;
+                l.replay = true;
                 if (r >= 0)
                         r = assemble_line(p, &l);
                 free(replay[i].s);
@@ -460,7 +461,8 @@ int assemble_line(LockdepParser *p, const Line *l) {
         if (p->error < 0)
                 return p->error;
 
-        r = check_boot(p, l);
+        /* boots and lockdep-off lines count once: not again when a report hands a line back */
+        r = l->replay ? 0 : check_boot(p, l);
         if (r < 0)
                 return r;
 
@@ -468,7 +470,7 @@ int assemble_line(LockdepParser *p, const Line *l) {
         if (memchr(l->s, ':', l->len))
                 k = title_match(p, l->s, l->len, &off);
         if (k == -1 || STARTSWITH(l->s, l->len, "turning off the locking correctness validator")) {
-                r = emit(p, LOCKDEP_EVENT_LOCKDEP_OFF, l, NULL);
+                r = l->replay ? 0 : emit(p, LOCKDEP_EVENT_LOCKDEP_OFF, l, NULL);
                 if (r < 0)
                         return r;
                 k = _LOCKDEP_KIND_INVALID;
@@ -482,7 +484,8 @@ int assemble_line(LockdepParser *p, const Line *l) {
                                 return r;
                 }
                 r = open_report(p, l, k, off);
-        } else if (o) {
+        } else if (o && l->lineno >= o->first_line) {
+                /* (a line held back by another report and replayed now can predate this one) */
                 r = body_line(p, o, l);
                 if (r >= 0 && o->open &&
                     (o->n_lines >= p->o.max_report_lines || o->text.len >= p->o.max_report_bytes))
@@ -701,7 +704,9 @@ static int process_complete(LockdepParser *p, const char *buf, size_t n, uint64_
                 const char *ls = c > pos ? memrchr(buf + pos, '\n', c - pos) : NULL;
                 size_t lstart = ls ? (size_t) (ls - buf) + 1 : pos;
                 const char *le = memchr(buf + c, '\n', n - c);
-                if (c - lstart >= p->o.max_line && !line_has_candidate(p, buf + lstart, le - (buf + lstart))) {
+                /* the whole pattern (": " or "x v") must lie inside the cut, as in a partial line */
+                size_t end = c + (buf[c] == ':' ? 1 : 2);
+                if (end - lstart >= p->o.max_line && !line_has_candidate(p, buf + lstart, le - (buf + lstart))) {
                         /* only past the cut: the line is looked at as cut, like a partial one */
                         p->lineno += scan_count_newlines(buf + pos, (size_t) (le - (buf + pos))) + 1;
                         pos = le - buf + 1;

@@ -61,6 +61,7 @@ typedef struct Line {
         uint64_t ts_usec;
         char caller_kind;
         unsigned caller_id;
+        bool replay;         /* held back by a report and handed on again: seen once already */
 } Line;
 
 typedef enum Section {

@@ -30,10 +30,10 @@ static inline bool hit_ok(const char *s, size_t i) {
 }
 
 static size_t scan_scalar(const char *s, size_t from, size_t n) {
-        for (size_t i = from; i + 2 < n; i++) {
+        for (size_t i = from; i + 1 < n; i++) {
                 if (s[i] == ':' && s[i + 1] == ' ' && i > 0 && is_upper((unsigned char) s[i - 1]))
                         return i;
-                if (s[i] == 'x' && s[i + 1] == ' ' && s[i + 2] == 'v')
+                if (s[i] == 'x' && i + 2 < n && s[i + 1] == ' ' && s[i + 2] == 'v')
                         return i;
         }
         return n;
