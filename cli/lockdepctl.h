@@ -46,6 +46,9 @@ int verb_merge(int argc, char **argv);
 int verb_suppress(int argc, char **argv);
 int verb_stats(int argc, char **argv);
 int verb_reparse(int argc, char **argv);
+int verb_push(int argc, char **argv);
+int verb_hosts(int argc, char **argv);
+int verb_kernels(int argc, char **argv);
 
 /* Loads the alias tables (built-in or installed, then the user's FILE or default); prints the
  * error itself. */

@@ -28,7 +28,10 @@ static const Verb verbs[] = {
         { "merge", "Merge one group into another", verb_merge },
         { "suppress", "Add, list or delete suppression rules", verb_suppress },
         { "stats", "Show database counters", verb_stats },
+        { "hosts", "List hosts, or show the groups and boots of one", verb_hosts },
+        { "kernels", "List kernel releases, or show what is new or gone in one", verb_kernels },
         { "reparse", "Recompute parsed data and groups from the stored raw reports", verb_reparse },
+        { "push", "Send saved kernel logs to a lockdepd over HTTP", verb_push },
 };
 
 Store *open_db(bool read_only) {

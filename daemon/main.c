@@ -286,10 +286,13 @@ static int run_web_only(Daemon *d) {
                 return r;
         }
         store_close(s);
+        r = load_aliases(d); /* for POST /api/v1/ingest */
+        if (r < 0)
+                return r;
         r = setup_event(d);
         if (r < 0)
                 return r;
-        WebConfig wc = { .listen = d->cfg.listen, .db = d->cfg.db };
+        WebConfig wc = { .listen = d->cfg.listen, .db = d->cfg.db, .aliases = d->aliases };
         r = web_start(&wc, &web);
         if (r < 0)
                 return r;
@@ -411,7 +414,7 @@ static int run(int argc, char **argv) {
                 log_warning("No source is readable (no /dev/kmsg, no journal): only the database is served.");
         if (d.cfg.web) {
 #if HAVE_WEB
-                WebConfig wc = { .listen = d.cfg.listen, .db = d.cfg.db };
+                WebConfig wc = { .listen = d.cfg.listen, .db = d.cfg.db, .aliases = d.aliases };
                 if (web_start(&wc, &web) < 0)
                         log_warning("Continuing without the web dashboard.");
 #else

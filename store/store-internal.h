@@ -33,6 +33,7 @@ typedef enum StmtId {
         STMT_FTS_LAST,
         STMT_FTS_FILL,
         STMT_FTS_SET,
+        STMT_REPORT_FIND,
         _STMT_MAX,
 } StmtId;
 
@@ -40,6 +41,7 @@ struct Store {
         sqlite3 *db;
         bool read_only;
         char *error;
+        int64_t last_report;    /* store_last_report() */
         sqlite3_stmt *stmt[_STMT_MAX];
 };
 
@@ -65,6 +67,15 @@ int store_row_json(sqlite3_stmt *st, StrBuf *b);
 /* Steps st to the end, handing each row's JSON to f; finalizes st. */
 int store_run_rows(Store *s, sqlite3_stmt *st, StoreRowFunc f, void *userdata);
 int store_replay_triage(Store *s);
+
+/* store-query.c, for the other readers: the single row of sql (?1 = id, ?2 = text when given) as an
+ * object into b without its closing brace (-ENOENT: no row); ,"key":[rows of sql] appended; the
+ * object closed and moved to *ret (b freed on failure, r passed through). */
+int store_open_object(Store *s, StrBuf *b, const char *sql, int64_t id, const char *text);
+int store_append_array(Store *s, StrBuf *b, const char *key, const char *sql, int64_t id, const char *text);
+int store_close_object(StrBuf *b, char **ret, int r);
+/* store-fleet.c: registers the "kernel_version" collation on a new connection. */
+int store_fleet_register(Store *s);
 
 #define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"
 

@@ -687,3 +687,17 @@ int store_delete_suppression(Store *s, int64_t id) {
                 return r;
         return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
 }
+
+/* ---- shared with the other readers (store-internal.h) ---------------------------------------- */
+
+int store_open_object(Store *s, StrBuf *b, const char *sql, int64_t id, const char *text) {
+        return open_object(s, b, sql, id, text);
+}
+
+int store_append_array(Store *s, StrBuf *b, const char *key, const char *sql, int64_t id, const char *text) {
+        return append_array(s, b, key, sql, id, text);
+}
+
+int store_close_object(StrBuf *b, char **ret, int r) {
+        return close_object(b, ret, r);
+}

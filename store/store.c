@@ -190,6 +190,8 @@ int store_open(const char *path, unsigned flags, Store **ret) {
         }
         if (r >= 0)
                 r = store_exec(s, "PRAGMA foreign_keys = ON");
+        if (r >= 0)
+                r = store_fleet_register(s);
         if (r < 0)
                 goto fail;
         *ret = TAKE_PTR(s);
@@ -504,6 +506,7 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         bool new_group = false;
         int q;
 
+        s->last_report = 0;
         q = lockdep_report_to_json(r, &js);
         if (q < 0)
                 return q;
@@ -539,7 +542,13 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
                         st = STMT(s, STMT_GROUP_DELETE_EMPTY, "DELETE FROM groups WHERE id = ?1 AND n_reports = 0");
                         sqlite3_bind_int64(st, 1, grp);
                         q = step_id(s, st, NULL);
+                        if (q < 0)
+                                return q;
                 }
+                st = STMT(s, STMT_REPORT_FIND, "SELECT id FROM reports WHERE boot = ?1 AND dedup_key = ?2");
+                sqlite3_bind_int64(st, 1, boot);
+                bind_text(st, 2, key);
+                q = step_id(s, st, &s->last_report);
                 return q < 0 ? q : 0;
         }
         id = sqlite3_last_insert_rowid(s->db);
@@ -552,7 +561,12 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
                 *ret_group = grp;
         if (ret_new_group)
                 *ret_new_group = new_group;
+        s->last_report = id;
         return 1;
+}
+
+int64_t store_last_report(const Store *s) {
+        return s->last_report;
 }
 
 int store_set_lockdep_off(Store *s, const StoreOrigin *o, uint64_t usec, const char *reason) {

@@ -58,6 +58,9 @@ typedef struct StoreOrigin {
  * dedup key); *ret_new_group tells whether its group was created by it. */
 int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int64_t *ret_group,
                      bool *ret_new_group);
+/* The id of the report the last store_add_report() call stored, or found stored before; 0 after a
+ * failed call. */
+int64_t store_last_report(const Store *s);
 int store_set_lockdep_off(Store *s, const StoreOrigin *o, uint64_t usec, const char *reason);
 int store_add_gap(Store *s, const StoreOrigin *o, int64_t missed);
 int store_set_cursor(Store *s, const char *source, const char *position);
@@ -125,6 +128,31 @@ int store_lock_json(Store *s, const char *name, char **ret);
 /* Observed lock-order edges: from, to, n, first_seen, last_seen, first_kernel, groups [ids].
  * Restricted to one group's edges (group != 0) or to edges touching lock (canonical) when set. */
 int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, void *userdata);
+/* Fleet views (store-fleet.c). Hosts: id, host (hostname or machine id), machine_id, hostname,
+ * n_boots, n_reports, n_groups, kernels (distinct releases), boots_lockdep_off (boots where lockdep
+ * switched itself off), kernel_first/kernel_last (of the oldest/newest boot), first_seen, last_seen;
+ * ordered by host. */
+int store_list_hosts(Store *s, StoreRowFunc f, void *userdata);
+/* One host (machine id, host name or key) as a JSON object: the list fields plus "boots"
+ * [{boot_id,kernel,first_seen,lockdep_off_at (kernel usec),lockdep_off_reason,n_reports}] newest
+ * first (at most 200), "off_early" (the same for the boots where lockdep switched itself off, so
+ * nothing after that point was validated) and "groups" [{id,kind,func_title,n,status,kernel_first,
+ * kernel_last}] seen on it. *ret malloc()ed; -ENOENT if no such host. */
+int store_host_json(Store *s, const char *host, char **ret);
+/* Kernel releases seen on a boot, newest version first: kernel, n_hosts, n_boots, n_reports,
+ * n_groups, new_groups (groups whose kernel_first is this release), boots_lockdep_off, first_seen,
+ * last_seen. */
+int store_list_kernels(Store *s, StoreRowFunc f, void *userdata);
+/* One release: the list fields plus "regressions" (groups first seen on it: kernel_first = release),
+ * "not_seen_since" (groups whose kernel_last sorts before it: probably fixed), both [{id,kind,
+ * func_title,n_reports,n_hosts,status,kernel_first,kernel_last}], and "hosts" [{host,machine_id,
+ * n_boots,n_reports,boots_lockdep_off}] (at most 200). -ENOENT if no boot ran it. */
+int store_kernel_json(Store *s, const char *release, char **ret);
+/* Version order of kernel releases: dotted numbers numerically ("6.10" > "6.9"), then "-rcN" before
+ * the release, the release before other suffixes ("6.1.0" < "6.1.0-1-amd64"), suffixes with their
+ * digit runs as numbers; NULL first. Also the SQL collation "kernel_version". <0, 0, >0. */
+int store_kernel_compare(const char *a, const char *b);
+
 /* Full-text search (FTS5 syntax, or plain words): id, group, kind, host, time, snippet. */
 int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, void *userdata);
 /* Counters: reports, groups, hosts, boots, boots_lockdep_off, by_kind {kind:n}, by_status {status:n},

@@ -184,7 +184,7 @@ static void h_count_table(Html *h, const char *title, const JsonValue *arr, cons
                 const char *name = json_get_str(v, key);
                 h_raw(h, "<tr><td>");
                 if (link && name) {
-                        h_printf(h, "<a href=\"/?%s=", link);
+                        h_printf(h, "<a href=\"%s", link);
                         h_url(h, name);
                         h_raw(h, "\">");
                         h_text(h, name);
@@ -366,8 +366,8 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
                 h_raw(&h, json_get_int(o, "truncated", 0) ? "</td><td>yes</td></tr>" : "</td><td></td></tr>");
         }
         h_raw(&h, "</tbody></table></section>\n<div class=\"columns\">");
-        h_count_table(&h, "Kernels", json_get(g, "kernels"), "kernel", "kernel");
-        h_count_table(&h, "Hosts", json_get(g, "hosts"), "host", "host");
+        h_count_table(&h, "Kernels", json_get(g, "kernels"), "kernel", "/kernels/");
+        h_count_table(&h, "Hosts", json_get(g, "hosts"), "host", "/hosts/");
         h_raw(&h, "</div>\n");
 
         const JsonValue *rel = json_get(g, "related");

@@ -90,6 +90,7 @@ void h_begin(Html *h, const char *title) {
                  "<script src=\"/static/app.js\" defer></script></head>\n<body>"
                  "<nav><a class=\"brand\" href=\"/\">lockdep</a> <a href=\"/\">Groups</a> "
                  "<a href=\"/graph\">Lock graph</a> <a href=\"/locks\">Locks</a> "
+                 "<a href=\"/hosts\">Hosts</a> <a href=\"/kernels\">Kernels</a> "
                  "<a href=\"/suppressions\">Suppressions</a> <a href=\"/metrics\">Metrics</a></nav>\n<main>");
 }
 

@@ -432,6 +432,10 @@ static const struct Route {
         { "/locks/", true, READ, handle_lock, true },
         { "/graph", false, READ, handle_graph, true },
         { "/suppressions", false, READ, handle_suppressions, true },
+        { "/hosts", false, READ, handle_hosts, true },
+        { "/hosts/", true, READ, handle_host, true },
+        { "/kernels", false, READ, handle_kernels, true },
+        { "/kernels/", true, READ, handle_kernel, true },
         { "/metrics", false, READ, handle_metrics, false },   /* counters of this process */
         { "/healthz", false, READ, handle_healthz, false },   /* checks the store every time */
         { "/static/", true, READ, handle_static, false },     /* embedded, nothing to save */
@@ -446,6 +450,11 @@ static const struct Route {
         { "/api/v1/suppressions/", true, METHOD_POST | METHOD_DELETE, handle_suppressions, false },
         { "/api/v1/search", false, READ, handle_search, true },
         { "/api/v1/stats", false, READ, handle_stats, true },
+        { "/api/v1/hosts", false, READ, handle_hosts, true },
+        { "/api/v1/hosts/", true, READ, handle_host, true },
+        { "/api/v1/kernels", false, READ, handle_kernels, true },
+        { "/api/v1/kernels/", true, READ, handle_kernel, true },
+        { "/api/v1/ingest", false, METHOD_POST, handle_ingest, false },
 };
 
 static bool has_dot_segment(const char *p) {

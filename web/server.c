@@ -159,6 +159,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         if (!r)
                 return;
         strbuf_done(&r->body);
+        upload_free(r->upload);
         free(r->target);
         free(r);
         *con_cls = NULL;
@@ -187,15 +188,23 @@ static MHD_Result_ on_request(void *cls, struct MHD_Connection *c, const char *u
                 r->url = url;
                 r->method = parse_method(method);
                 r->api = strncmp(url, "/api/", 5) == 0;
+                bool ingest = r->method == METHOD_POST && !strcmp(url, "/api/v1/ingest");
+                unsigned max = ingest ? WEB_MAX_INGEST : WEB_MAX_BODY;
                 const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-                if (cl && strtoull(cl, NULL, 10) > WEB_MAX_BODY)
-                        return reply_error(r, HTTP_TOO_LARGE, "Request body larger than %u bytes",
-                                           WEB_MAX_BODY);
+                if (cl && strtoull(cl, NULL, 10) > max)
+                        return reply_error(r, HTTP_TOO_LARGE, "Request body larger than %u bytes", max);
+                if (ingest)
+                        return upload_start(r); /* the body goes to the parser, not to r->body */
                 if (r->method == METHOD_POST || r->method == METHOD_DELETE)
                         return MHD_YES; /* come back with the body */
         }
         if (r->dispatched)
                 return MHD_YES; /* a reply was queued early; swallow the rest of the body */
+        if (*upload_data_size > 0 && r->upload) {
+                size_t n = *upload_data_size;
+                *upload_data_size = 0;
+                return upload_feed(r, upload_data, n);
+        }
         if (*upload_data_size > 0) {
                 if (r->body.len + *upload_data_size > WEB_MAX_BODY)
                         r->body_too_large = true;
@@ -206,7 +215,8 @@ static MHD_Result_ on_request(void *cls, struct MHD_Connection *c, const char *u
         }
         atomic_fetch_add(&r->w->n_requests, 1);
         if (r->body_too_large)
-                return reply_error(r, HTTP_TOO_LARGE, "Request body larger than %u bytes", WEB_MAX_BODY);
+                return reply_error(r, HTTP_TOO_LARGE, "Request body larger than %u bytes",
+                                   r->upload ? WEB_MAX_INGEST : WEB_MAX_BODY);
         return routes_dispatch(r);
 }
 
@@ -319,6 +329,7 @@ int web_start(const WebConfig *c, WebServer **ret) {
         }
         const char *bench = getenv("LOCKDEP_WEB_BENCH");
         w->bench = bench && !strcmp(bench, "1");
+        w->aliases = c->aliases;
         r = pthread_key_create(&w->stores, store_pair_free);
         if (r != 0) {
                 free(w->db);

@@ -21,6 +21,7 @@
 #include "web.h"
 
 #define WEB_MAX_BODY (64 * 1024)
+#define WEB_MAX_INGEST (16 * 1024 * 1024) /* POST /api/v1/ingest only: parsed as it arrives */
 #define HTTP_TOO_LARGE 413 /* MHD renamed the constant; the number stays */
 #define WEB_PAGE_DEFAULT 50
 #define WEB_PAGE_MAX 1000
@@ -36,6 +37,7 @@ struct WebServer {
         struct MHD_Daemon *mhd;
         char *db;
         char token[WEB_TOKEN_LEN + 1];
+        const LockdepAliases *aliases; /* borrowed from the caller of web_start(); NULL = built-in */
         pthread_key_t stores;      /* per-thread StorePair */
         uint16_t port;
         bool bench;                /* LOCKDEP_WEB_BENCH=1: /bench/fixed */
@@ -65,6 +67,7 @@ typedef struct Request {
         bool wrote;                /* opened the writable store: invalidates every cache */
         bool cache_miss;           /* a cacheable request not in the cache: reply() may add it */
         uint64_t cache_version, cache_generation; /* as seen before the handler ran */
+        struct Upload *upload;     /* POST /api/v1/ingest: the parser fed while the body arrives */
 } Request;
 
 typedef MHD_Result_ (*Handler)(Request *r);
@@ -137,6 +140,15 @@ void h_report_text(Html *h, const char *raw, const JsonValue *parsed);
  * on failure the reply is queued and a negative errno returned. *ret_form: an HTML form post. */
 int write_check(Request *r, bool *ret_form, Store **ret_store);
 
+/* handler-ingest.c: POST /api/v1/ingest is parsed while its body arrives. upload_start() runs when
+ * the headers are complete (token, metadata) and either sets r->upload or queues a reply;
+ * upload_feed() takes each chunk of the body, handle_ingest() answers at its end, upload_free()
+ * runs at completion (accepts NULL, returns NULL). */
+typedef struct Upload Upload;
+MHD_Result_ upload_start(Request *r);
+MHD_Result_ upload_feed(Request *r, const char *data, size_t n);
+Upload *upload_free(Upload *u);
+
 /* handlers */
 MHD_Result_ handle_groups(Request *r);        /* / and /api/v1/groups */
 MHD_Result_ handle_group(Request *r);         /* /groups/ID[/spark.svg], /api/v1/groups/ID[/triage|merge|split] */
@@ -150,4 +162,9 @@ MHD_Result_ handle_search(Request *r);        /* /api/v1/search */
 MHD_Result_ handle_metrics(Request *r);       /* /metrics */
 MHD_Result_ handle_stats(Request *r);         /* /api/v1/stats */
 MHD_Result_ handle_healthz(Request *r);       /* /healthz */
+MHD_Result_ handle_hosts(Request *r);         /* /hosts, /api/v1/hosts */
+MHD_Result_ handle_host(Request *r);          /* /hosts/NAME, /api/v1/hosts/NAME */
+MHD_Result_ handle_kernels(Request *r);       /* /kernels, /api/v1/kernels */
+MHD_Result_ handle_kernel(Request *r);        /* /kernels/REL, /api/v1/kernels/REL */
 MHD_Result_ handle_bench(Request *r);         /* /bench/fixed?size=N (LOCKDEP_WEB_BENCH=1 only) */
+MHD_Result_ handle_ingest(Request *r);        /* POST /api/v1/ingest */

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+struct LockdepAliases;
+
 #define WEB_DEFAULT_LISTEN "127.0.0.1:9465"
 
 typedef struct WebConfig {
@@ -19,6 +21,8 @@ typedef struct WebConfig {
         const char *db;         /* database path (required) */
         const char *token_path; /* NULL = <dirname(db)>/web-token */
         unsigned threads;       /* 0 = 2 */
+        const struct LockdepAliases *aliases; /* for POST /api/v1/ingest; borrowed until web_stop(),
+                                               * NULL = the parser's built-in table */
 } WebConfig;
 
 typedef struct WebServer WebServer;

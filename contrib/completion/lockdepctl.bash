@@ -6,6 +6,13 @@ __lockdepctl_groups() {
         lockdepctl "$@" list --json --no-pager 2>/dev/null | sed -n 's/^{"id":\([0-9]*\),.*/\1/p'
 }
 
+__lockdepctl_field() {
+        # the string field $1 of "lockdepctl VERB --json" rows (hosts: "host", kernels: "kernel")
+        local field=$1
+        shift
+        lockdepctl "$@" --json --no-pager 2>/dev/null | sed -n "s/.*\"$field\":\"\([^\"\\]*\)\".*/\1/p"
+}
+
 _lockdepctl() {
         local cur prev verb i
         local -a db=()
@@ -14,7 +21,7 @@ _lockdepctl() {
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
         local verbs='parse import list show reports report locks graph search export triage merge
-                     suppress stats reparse'
+                     suppress stats reparse hosts kernels push'
         local global='--help --version --db --no-pager'
         local query='--kind --status --host --kernel --lock --since --until --sort --limit'
         local -A opts=(
@@ -33,6 +40,9 @@ _lockdepctl() {
                 [suppress]='--json --class --edge --expires --note --list --delete'
                 [stats]='--json'
                 [reparse]='--aliases'
+                [hosts]='--json'
+                [kernels]='--json'
+                [push]='--url --host --boot-id --kernel --run --token-file --json'
         )
 
         for ((i = 1; i < COMP_CWORD; i++)); do
@@ -49,7 +59,7 @@ _lockdepctl() {
         done
 
         case $prev in
-        --db|--aliases)
+        --db|--aliases|--token-file)
                 COMPREPLY=($(compgen -f -- "$cur"))
                 return
                 ;;
@@ -72,7 +82,7 @@ _lockdepctl() {
                 COMPREPLY=($(compgen -W "$(__lockdepctl_groups "${db[@]}")" -- "$cur"))
                 return
                 ;;
-        --host|--kernel|--lock|--since|--until|--limit|--boot-id|--note|--class|--edge|--expires|--delete)
+        --host|--kernel|--lock|--since|--until|--limit|--boot-id|--note|--class|--edge|--expires|--delete|--url|--run)
                 return
                 ;;
         esac
@@ -93,8 +103,14 @@ _lockdepctl() {
         show|triage|merge)
                 COMPREPLY=($(compgen -W "$(__lockdepctl_groups "${db[@]}")" -- "$cur"))
                 ;;
-        parse|import)
+        parse|import|push)
                 COMPREPLY=($(compgen -f -- "$cur"))
+                ;;
+        hosts)
+                COMPREPLY=($(compgen -W "$(__lockdepctl_field host "${db[@]}" hosts)" -- "$cur"))
+                ;;
+        kernels)
+                COMPREPLY=($(compgen -W "$(__lockdepctl_field kernel "${db[@]}" kernels)" -- "$cur"))
                 ;;
         esac
 }

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lockdepctl kernels [REL]: the kernel releases seen, newest version first, with their hosts,
+ * boots, reports and the groups new in each; with a release, the groups first seen on it
+ * (regressions), the groups last seen on an older release (probably fixed) and its hosts.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lockdepctl.h"
+#include "macro.h"
+#include "store.h"
+#include "table.h"
+
+typedef struct KernelsCtx {
+        bool json;
+        unsigned n;
+        Table *table;
+} KernelsCtx;
+
+static int row(const char *js, void *userdata) {
+        KernelsCtx *c = userdata;
+        static const char *const keys[] = {
+                "kernel",   "n_hosts",    "n_boots",           "n_reports",
+                "n_groups", "new_groups", "boots_lockdep_off", "last_seen"
+        };
+
+        c->n++;
+        if (c->json) {
+                print_json(js);
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (table_add_field(c->table, js, keys[i]) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+static int add_groups(Table *t, const char *arr) {
+        static const char *const keys[] = { "id",          "kind",   "n_reports", "kernel_first",
+                                            "kernel_last", "status", "func_title" };
+        JsonIter it;
+        const char *v;
+
+        if (json_iter_init(&it, arr))
+                while (json_iter_next(&it, NULL, &v))
+                        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                                if (table_add_field(t, v, keys[i]) < 0)
+                                        return -ENOMEM;
+        return 0;
+}
+
+static void print_section(const char *title, Table *t) {
+        printf("\n%s%s:%s\n", ansi_highlight(), title, ansi_normal());
+        if (table_rows(t) > 0)
+                table_print(t, stdout, 4);
+        else
+                printf("    (none)\n");
+}
+
+static int print_kernel(const char *js) {
+        _cleanup_free_ char *rel = json_get_str(js, "kernel"),
+                            *first = json_get_str(js, "first_seen"),
+                            *last = json_get_str(js, "last_seen");
+        _cleanup_(table_freep) Table *regr = table_new(">ID", "KIND", ">REPORTS", "FIRST KERNEL",
+                                                       "LAST KERNEL", "STATUS", "TITLE", NULL);
+        _cleanup_(table_freep) Table *gone = table_new(">ID", "KIND", ">REPORTS", "FIRST KERNEL",
+                                                       "LAST KERNEL", "STATUS", "TITLE", NULL);
+        _cleanup_(table_freep) Table *hosts =
+                table_new("HOST", ">BOOTS", ">REPORTS", ">LOCKDEP OFF", NULL);
+        JsonIter it;
+        const char *v;
+
+        if (!regr || !gone || !hosts)
+                return print_oom();
+        if (add_groups(regr, json_get(js, "regressions")) < 0 ||
+            add_groups(gone, json_get(js, "not_seen_since")) < 0)
+                return print_oom();
+        if (json_iter_init(&it, json_get(js, "hosts")))
+                while (json_iter_next(&it, NULL, &v))
+                        if (table_add_field(hosts, v, "host") < 0 ||
+                            table_add_field(hosts, v, "n_boots") < 0 ||
+                            table_add_field(hosts, v, "n_reports") < 0 ||
+                            table_add_field(hosts, v, "boots_lockdep_off") < 0)
+                                return print_oom();
+
+        printf("%sKernel ", ansi_highlight());
+        fputs_safe(rel ? rel : "?", stdout);
+        printf("%s\n", ansi_normal());
+        printf("  %lld hosts, %lld boots, %lld reports, %lld groups (%lld new), lockdep off in %lld boots\n",
+               (long long) json_get_int(js, "n_hosts", 0),
+               (long long) json_get_int(js, "n_boots", 0),
+               (long long) json_get_int(js, "n_reports", 0),
+               (long long) json_get_int(js, "n_groups", 0),
+               (long long) json_get_int(js, "new_groups", 0),
+               (long long) json_get_int(js, "boots_lockdep_off", 0));
+        printf("  first seen: ");
+        fputs_safe(first ? first : "-", stdout);
+        printf(", last seen: ");
+        fputs_safe(last ? last : "-", stdout);
+        putchar('\n');
+        print_section("New in this release (first seen on it)", regr);
+        print_section("Not seen since (last seen on an older release: probably fixed)", gone);
+        print_section("Hosts", hosts);
+        return 0;
+}
+
+static void help(void) {
+        printf("Usage: lockdepctl [--db PATH] kernels [OPTIONS] [RELEASE]\n\n"
+               "List the kernel releases seen, newest version first, with their hosts, boots,\n"
+               "reports and the groups first seen on each. With a RELEASE, show the groups first\n"
+               "seen on it (regressions), the groups last seen on an older release (probably\n"
+               "fixed) and the hosts that ran it.\n\n"
+               "Options:\n"
+               "  -h --help       Show this help\n"
+               "     --json       One JSON object per release and line (or the release object)\n");
+}
+
+int verb_kernels(int argc, char **argv) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "json", no_argument, NULL, ARG_JSON },
+                {},
+        };
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(store_closep) Store *s = NULL;
+        KernelsCtx ctx = {};
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_JSON:
+                        ctx.json = true;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind + 1 < argc) {
+                fprintf(stderr, "lockdepctl kernels: expected at most one RELEASE\n");
+                return EXIT_USAGE;
+        }
+        const char *rel = argv[optind];
+        s = open_db(true);
+        if (!s)
+                return 1;
+        if (rel) {
+                _cleanup_free_ char *js = NULL;
+                r = store_kernel_json(s, rel, &js);
+                if (r == -ENOENT) {
+                        fputs("lockdepctl kernels: no boot ran kernel '", stderr);
+                        fputs_safe(rel, stderr);
+                        fputs("'\n", stderr);
+                        return 1;
+                }
+                if (r < 0)
+                        return store_failed(s, r, "reading the kernel release");
+                pager_open();
+                if (ctx.json) {
+                        print_json(js);
+                        return 0;
+                }
+                return print_kernel(js);
+        }
+        t = ctx.table = table_new("KERNEL", ">HOSTS", ">BOOTS", ">REPORTS", ">GROUPS", ">NEW",
+                                  ">LOCKDEP OFF", "LAST SEEN", NULL);
+        if (!t)
+                return print_oom();
+        pager_open();
+        r = store_list_kernels(s, row, &ctx);
+        if (r < 0)
+                return store_failed(s, r, "listing kernel releases");
+        if (ctx.n == 0 && !ctx.json) {
+                fputs("No kernel releases found.\n", stderr);
+                return 1;
+        }
+        if (!ctx.json)
+                table_print(t, stdout, 0);
+        return 0;
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Fleet views (DESIGN.md section 8): /hosts, /hosts/NAME, /kernels, /kernels/REL and the same
+ * under /api/v1/. Host names, machine ids and releases come from kernel logs and journal fields:
+ * every one of them goes through h_text()/h_url().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "web-internal.h"
+
+#define FLEET_NAME_MAX 256
+
+/* /api/v1/hosts and /api/v1/kernels: {"KEY":[rows]}. */
+static MHD_Result_ reply_rows(Request *r, const char *key, Rows *rows) {
+        Html h = {};
+        h_raw(&h, "{");
+        h_json(&h, key);
+        h_raw(&h, ":");
+        h_rawn(&h, rows->json.s ?: "[", rows->json.len ?: 1);
+        h_raw(&h, "]}");
+        strbuf_done(&rows->json);
+        char *out;
+        size_t n;
+        if (h_steal(&h, &out, &n) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        return reply_json(r, MHD_HTTP_OK, out);
+}
+
+static void h_link(Html *h, const char *prefix, const char *name) {
+        if (!name) {
+                h_raw(h, "&ndash;");
+                return;
+        }
+        h_raw(h, "<a href=\"");
+        h_raw(h, prefix);
+        h_url(h, name);
+        h_raw(h, "\">");
+        h_text(h, name);
+        h_raw(h, "</a>");
+}
+
+/* A host by its machine id when known (host names need not be unique), shown by its name. */
+static void h_host_link(Html *h, const JsonValue *x) {
+        const char *host = json_get_str(x, "host"), *mid = json_get_str(x, "machine_id");
+        h_raw(h, "<a href=\"/hosts/");
+        h_url(h, mid ?: host ?: "");
+        h_raw(h, "\">");
+        h_text(h, host ?: mid ?: "");
+        h_raw(h, "</a>");
+}
+
+static void h_cell_text(Html *h, const char *s) {
+        h_raw(h, "<td>");
+        h_text(h, s ?: "");
+        h_raw(h, "</td>");
+}
+
+static void h_cell_num(Html *h, const JsonValue *v, const char *key) {
+        h_printf(h, "<td class=\"num\">%lld</td>", (long long) json_get_int(v, key, 0));
+}
+
+static void h_cell_kernel(Html *h, const char *kernel) {
+        h_raw(h, "<td>");
+        h_link(h, "/kernels/", kernel);
+        h_raw(h, "</td>");
+}
+
+/* Groups [{id,kind,func_title,<count_key>,status,kernel_first,kernel_last}]. */
+static void h_groups(Html *h, const char *id, const JsonValue *groups, const char *count_key,
+                     const char *count_label) {
+        if (json_len(groups) == 0) {
+                h_raw(h, "<p class=\"hint\">None.</p>");
+                return;
+        }
+        h_printf(h, "<table id=\"%s\" class=\"sortable\"><thead><tr><th>ID</th><th>Kind</th>"
+                    "<th>Title</th><th>%s</th><th>Status</th><th>First kernel</th>"
+                    "<th>Last kernel</th></tr></thead><tbody>",
+                 id, count_label);
+        for (size_t i = 0; i < json_len(groups); i++) {
+                const JsonValue *g = json_at(groups, i);
+                long long gid = (long long) json_get_int(g, "id", 0);
+                h_printf(h, "<tr><td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td>", gid,
+                         gid);
+                h_cell_text(h, json_get_str(g, "kind"));
+                h_printf(h, "<td class=\"title\"><a href=\"/groups/%lld\">", gid);
+                h_text(h, json_get_str(g, "func_title") ?: json_get_str(g, "kind"));
+                h_raw(h, "</a></td>");
+                h_cell_num(h, g, count_key);
+                h_cell_text(h, json_get_str(g, "status"));
+                h_cell_kernel(h, json_get_str(g, "kernel_first"));
+                h_cell_kernel(h, json_get_str(g, "kernel_last"));
+                h_raw(h, "</tr>");
+        }
+        h_raw(h, "</tbody></table>");
+}
+
+/* Boots [{boot_id,kernel,first_seen,lockdep_off_at,lockdep_off_reason,n_reports}]. */
+static void h_boots(Html *h, const char *id, const JsonValue *boots) {
+        if (json_len(boots) == 0) {
+                h_raw(h, "<p class=\"hint\">None.</p>");
+                return;
+        }
+        h_printf(h, "<table id=\"%s\" class=\"sortable\"><thead><tr><th>Boot</th><th>Kernel</th>"
+                    "<th>First seen</th><th>Reports</th><th>Lockdep off at</th><th>Why</th>"
+                    "</tr></thead><tbody>",
+                 id);
+        for (size_t i = 0; i < json_len(boots); i++) {
+                const JsonValue *b = json_at(boots, i);
+                const JsonValue *off = json_get(b, "lockdep_off_at");
+                h_raw(h, "<tr><td><code>");
+                h_text(h, json_get_str(b, "boot_id"));
+                h_raw(h, "</code></td>");
+                h_cell_kernel(h, json_get_str(b, "kernel"));
+                h_cell_text(h, json_get_str(b, "first_seen"));
+                h_cell_num(h, b, "n_reports");
+                if (off && off->type == JSON_NUMBER)
+                        h_printf(h, "<td class=\"num warning\">%lld.%06lld s</td>",
+                                 (long long) (off->i / 1000000), (long long) (off->i % 1000000));
+                else
+                        h_raw(h, "<td></td>");
+                h_cell_text(h, json_get_str(b, "lockdep_off_reason"));
+                h_raw(h, "</tr>");
+        }
+        h_raw(h, "</tbody></table>");
+}
+
+static bool name_ok(Request *r, const char *name, const char *what, MHD_Result_ *ret) {
+        if (!*name || strlen(name) > FLEET_NAME_MAX) {
+                *ret = reply_error(r, MHD_HTTP_NOT_FOUND, "No such %s", what);
+                return false;
+        }
+        return true;
+}
+
+/* ---- hosts ----------------------------------------------------------------------------------- */
+
+MHD_Result_ handle_hosts(Request *r) {
+        Rows rows = {};
+        Store *s = web_store(r);
+        if (!s)
+                return MHD_YES;
+        int e = store_list_hosts(s, rows_collect, &rows);
+        if (e < 0) {
+                strbuf_done(&rows.json);
+                return reply_store_error(r, s, e);
+        }
+        if (r->api)
+                return reply_rows(r, "hosts", &rows);
+        _cleanup_(json_value_freep) JsonValue *list = NULL;
+        e = rows_parse(&rows, &list);
+        strbuf_done(&rows.json);
+        if (e < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the hosts");
+
+        Html h = {};
+        h_begin(&h, "Hosts");
+        h_printf(&h, "<h1>Hosts</h1><p>%zu hosts. <a href=\"/api/v1/hosts\">JSON</a></p>\n",
+                 json_len(list));
+        h_raw(&h, "<table id=\"hosts\" class=\"sortable\"><thead><tr><th>Host</th><th>Boots</th>"
+                  "<th>Reports</th><th>Groups</th><th>Kernels</th><th>Lockdep off</th>"
+                  "<th>First kernel</th><th>Last kernel</th><th>Last seen</th>"
+                  "</tr></thead><tbody>");
+        for (size_t i = 0; i < json_len(list); i++) {
+                const JsonValue *x = json_at(list, i);
+                h_raw(&h, "<tr><td>");
+                h_host_link(&h, x);
+                h_raw(&h, "</td>");
+                h_cell_num(&h, x, "n_boots");
+                h_cell_num(&h, x, "n_reports");
+                h_cell_num(&h, x, "n_groups");
+                h_cell_num(&h, x, "kernels");
+                h_cell_num(&h, x, "boots_lockdep_off");
+                h_cell_kernel(&h, json_get_str(x, "kernel_first"));
+                h_cell_kernel(&h, json_get_str(x, "kernel_last"));
+                h_cell_text(&h, json_get_str(x, "last_seen"));
+                h_raw(&h, "</tr>");
+        }
+        h_raw(&h, "</tbody></table>");
+        h_end(&h);
+        return reply_html(r, MHD_HTTP_OK, &h);
+}
+
+MHD_Result_ handle_host(Request *r) {
+        const char *name = r->rest;
+        MHD_Result_ q;
+        if (!name_ok(r, name, "host", &q))
+                return q;
+        Store *s = web_store(r);
+        if (!s)
+                return MHD_YES;
+        char *js;
+        int e = store_host_json(s, name, &js);
+        if (e < 0)
+                return e == -ENOENT ? reply_error(r, MHD_HTTP_NOT_FOUND, "No such host")
+                                    : reply_store_error(r, s, e);
+        if (r->api)
+                return reply_json(r, MHD_HTTP_OK, js);
+
+        _cleanup_free_ char *owned = js;
+        _cleanup_(json_value_freep) JsonValue *v = NULL;
+        if (json_parse(js, &v) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the host");
+        const char *host = json_get_str(v, "host") ?: name;
+        Html h = {};
+        h_begin(&h, host);
+        h_raw(&h, "<h1>Host ");
+        h_text(&h, host);
+        h_raw(&h, "</h1>\n<dl class=\"facts\"><dt>Machine ID</dt><dd><code>");
+        h_text(&h, json_get_str(v, "machine_id") ?: "unknown");
+        h_raw(&h, "</code></dd><dt>Host name</dt><dd>");
+        h_text(&h, json_get_str(v, "hostname") ?: "unknown");
+        h_printf(&h, "</dd><dt>Boots</dt><dd>%lld</dd><dt>Reports</dt><dd>%lld</dd>"
+                     "<dt>Groups</dt><dd>%lld</dd><dt>Kernels</dt><dd>",
+                 (long long) json_get_int(v, "n_boots", 0),
+                 (long long) json_get_int(v, "n_reports", 0),
+                 (long long) json_get_int(v, "n_groups", 0));
+        h_link(&h, "/kernels/", json_get_str(v, "kernel_first"));
+        if (json_get_int(v, "kernels", 0) > 1) {
+                h_raw(&h, " &hellip; ");
+                h_link(&h, "/kernels/", json_get_str(v, "kernel_last"));
+        }
+        h_raw(&h, "</dd><dt>First seen</dt><dd>");
+        h_text(&h, json_get_str(v, "first_seen"));
+        h_raw(&h, "</dd><dt>Last seen</dt><dd>");
+        h_text(&h, json_get_str(v, "last_seen"));
+        h_raw(&h, "</dd></dl>\n<p><a href=\"/?host=");
+        h_url(&h, host);
+        h_raw(&h, "\">Groups list filtered by this host</a> &middot; <a href=\"/api/v1/hosts/");
+        h_url(&h, name);
+        h_raw(&h, "\">JSON</a></p>\n");
+
+        const JsonValue *off = json_get(v, "off_early");
+        if (json_len(off) > 0) {
+                h_printf(&h, "<section><h2>Lockdep switched off (%lld boots)</h2>"
+                             "<p class=\"warning\">Lockdep turned itself off in these boots: "
+                             "nothing after that point was validated, so silence there is not a "
+                             "clean result.</p>",
+                         (long long) json_get_int(v, "boots_lockdep_off", 0));
+                h_boots(&h, "host-off", off);
+                h_raw(&h, "</section>\n");
+        }
+        h_raw(&h, "<section><h2>Groups seen here</h2>");
+        h_groups(&h, "host-groups", json_get(v, "groups"), "n", "Reports here");
+        h_raw(&h, "</section>\n<section><h2>Boots</h2>");
+        h_boots(&h, "host-boots", json_get(v, "boots"));
+        h_raw(&h, "</section>\n");
+        h_end(&h);
+        return reply_html(r, MHD_HTTP_OK, &h);
+}
+
+/* ---- kernels --------------------------------------------------------------------------------- */
+
+MHD_Result_ handle_kernels(Request *r) {
+        Rows rows = {};
+        Store *s = web_store(r);
+        if (!s)
+                return MHD_YES;
+        int e = store_list_kernels(s, rows_collect, &rows);
+        if (e < 0) {
+                strbuf_done(&rows.json);
+                return reply_store_error(r, s, e);
+        }
+        if (r->api)
+                return reply_rows(r, "kernels", &rows);
+        _cleanup_(json_value_freep) JsonValue *list = NULL;
+        e = rows_parse(&rows, &list);
+        strbuf_done(&rows.json);
+        if (e < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the kernels");
+
+        Html h = {};
+        h_begin(&h, "Kernels");
+        h_printf(&h, "<h1>Kernel releases</h1><p>%zu releases, newest first. "
+                     "<a href=\"/api/v1/kernels\">JSON</a></p>\n",
+                 json_len(list));
+        h_raw(&h, "<table id=\"kernels\" class=\"sortable\"><thead><tr><th>Kernel</th>"
+                  "<th>Hosts</th><th>Boots</th><th>Reports</th><th>Groups</th><th>New groups</th>"
+                  "<th>Lockdep off</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>");
+        for (size_t i = 0; i < json_len(list); i++) {
+                const JsonValue *x = json_at(list, i);
+                h_raw(&h, "<tr>");
+                h_cell_kernel(&h, json_get_str(x, "kernel"));
+                h_cell_num(&h, x, "n_hosts");
+                h_cell_num(&h, x, "n_boots");
+                h_cell_num(&h, x, "n_reports");
+                h_cell_num(&h, x, "n_groups");
+                h_cell_num(&h, x, "new_groups");
+                h_cell_num(&h, x, "boots_lockdep_off");
+                h_cell_text(&h, json_get_str(x, "first_seen"));
+                h_cell_text(&h, json_get_str(x, "last_seen"));
+                h_raw(&h, "</tr>");
+        }
+        h_raw(&h, "</tbody></table>");
+        h_end(&h);
+        return reply_html(r, MHD_HTTP_OK, &h);
+}
+
+MHD_Result_ handle_kernel(Request *r) {
+        const char *rel = r->rest;
+        MHD_Result_ q;
+        if (!name_ok(r, rel, "kernel release", &q))
+                return q;
+        Store *s = web_store(r);
+        if (!s)
+                return MHD_YES;
+        char *js;
+        int e = store_kernel_json(s, rel, &js);
+        if (e < 0)
+                return e == -ENOENT ? reply_error(r, MHD_HTTP_NOT_FOUND, "No such kernel release")
+                                    : reply_store_error(r, s, e);
+        if (r->api)
+                return reply_json(r, MHD_HTTP_OK, js);
+
+        _cleanup_free_ char *owned = js;
+        _cleanup_(json_value_freep) JsonValue *v = NULL;
+        if (json_parse(js, &v) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                   "Cannot read the kernel release");
+        Html h = {};
+        h_begin(&h, rel);
+        h_raw(&h, "<h1>Kernel <code>");
+        h_text(&h, rel);
+        h_printf(&h, "</code></h1>\n<dl class=\"facts\"><dt>Hosts</dt><dd>%lld</dd>"
+                     "<dt>Boots</dt><dd>%lld</dd><dt>Reports</dt><dd>%lld</dd>"
+                     "<dt>Groups</dt><dd>%lld</dd><dt>Lockdep off</dt><dd>%lld boots</dd>"
+                     "<dt>First seen</dt><dd>",
+                 (long long) json_get_int(v, "n_hosts", 0),
+                 (long long) json_get_int(v, "n_boots", 0),
+                 (long long) json_get_int(v, "n_reports", 0),
+                 (long long) json_get_int(v, "n_groups", 0),
+                 (long long) json_get_int(v, "boots_lockdep_off", 0));
+        h_text(&h, json_get_str(v, "first_seen"));
+        h_raw(&h, "</dd><dt>Last seen</dt><dd>");
+        h_text(&h, json_get_str(v, "last_seen"));
+        h_raw(&h, "</dd></dl>\n<p><a href=\"/?kernel=");
+        h_url(&h, rel);
+        h_raw(&h, "\">Groups list filtered by this release</a> &middot; "
+                  "<a href=\"/api/v1/kernels/");
+        h_url(&h, rel);
+        h_raw(&h, "\">JSON</a></p>\n<section><h2>New in this release</h2>"
+                  "<p class=\"hint\">Groups first seen on this release.</p>");
+        h_groups(&h, "regressions", json_get(v, "regressions"), "n_reports", "Reports");
+        h_raw(&h, "</section>\n<section><h2>Not seen since</h2><p class=\"hint\">Groups last seen "
+                  "on an older release: probably fixed by this one or before it.</p>");
+        h_groups(&h, "not-seen-since", json_get(v, "not_seen_since"), "n_reports", "Reports");
+        h_raw(&h, "</section>\n<section><h2>Hosts</h2>");
+        const JsonValue *hosts = json_get(v, "hosts");
+        h_raw(&h, "<table id=\"kernel-hosts\" class=\"sortable\"><thead><tr><th>Host</th>"
+                  "<th>Boots</th><th>Reports</th><th>Lockdep off</th></tr></thead><tbody>");
+        for (size_t i = 0; i < json_len(hosts); i++) {
+                const JsonValue *x = json_at(hosts, i);
+                h_raw(&h, "<tr><td>");
+                h_host_link(&h, x);
+                h_raw(&h, "</td>");
+                h_cell_num(&h, x, "n_boots");
+                h_cell_num(&h, x, "n_reports");
+                h_cell_num(&h, x, "boots_lockdep_off");
+                h_raw(&h, "</tr>");
+        }
+        h_raw(&h, "</tbody></table></section>\n");
+        h_end(&h);
+        return reply_html(r, MHD_HTTP_OK, &h);
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * POST /api/v1/ingest: a raw console log or kmsg dump in the body (any rendering the parser reads),
+ * metadata in the query string or in X-Lockdep-* headers: host (required), boot_id, kernel (for
+ * reports that print none), run (the report's source becomes "ingest:RUN"). docs/API.md.
+ *
+ * Invariants:
+ *  - The body is never held whole: each chunk MHD reads goes to the parser, and the reports it
+ *    completes are committed before the callback returns. So no transaction stays open while this
+ *    thread serves other connections or waits for a slow client, and memory per upload is the
+ *    parser's bound (one report), not the body size.
+ *  - A retry stores nothing new: a report is keyed by (boot, dedup key), and without boot_id the
+ *    boot is derived from the metadata alone ("run:RUN/RELEASE" with a run, else the store's
+ *    one-boot-per-release "kernel:RELEASE"), never from the time of the request.
+ *  - A body cut off or refused half-way (413 without Content-Length, a store error, the client
+ *    gone) keeps the reports of the chunks before; sending it again completes it without
+ *    duplicates. MHD cannot answer while a body arrives, so such errors are answered at its end.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ingest.h"
+#include "lockdep.h"
+#include "log.h"
+#include "macro.h"
+#include "web-internal.h"
+
+#define META_MAX 255
+
+struct Upload {
+        Store *store; /* this thread's writable store: MHD keeps a connection on one thread */
+        LockdepParser *parser;
+        Ingest in;
+        char *host, *boot_id, *kernel, *run, *source;
+        char derived_boot[2 * META_MAX + 16];
+        char *last_kernel; /* of the last report, for lockdep-off lines after it */
+        bool in_tx;
+        int error; /* a feed failed: the rest of the body is read and dropped */
+        uint64_t bytes;
+        int64_t *ids; /* every report of the body, stored now or before, in input order */
+        size_t n_ids, n_ids_allocated;
+};
+
+Upload *upload_free(Upload *u) {
+        if (!u)
+                return NULL;
+        if (u->in_tx)
+                store_rollback(u->store);
+        lockdep_parser_free(u->parser);
+        free(u->host);
+        free(u->boot_id);
+        free(u->kernel);
+        free(u->run);
+        free(u->source);
+        free(u->last_kernel);
+        free(u->ids);
+        free(u);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Upload *, upload_free);
+
+/* Printable ASCII only: these become database keys and appear in every page. */
+static bool meta_valid(const char *s) {
+        size_t n = strlen(s);
+        if (n == 0 || n > META_MAX)
+                return false;
+        for (const char *p = s; *p; p++)
+                if ((unsigned char) *p < 0x20 || (unsigned char) *p > 0x7e)
+                        return false;
+        return true;
+}
+
+/* ?name=VALUE first, then the header; 1 and a copy in *ret, 0 absent, -EINVAL, -ENOMEM. */
+static int meta_get(Request *r, const char *name, const char *header, char **ret) {
+        const char *v = req_arg(r, name);
+        if (!v || !*v)
+                v = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, header);
+        if (!v || !*v)
+                return 0;
+        if (!meta_valid(v))
+                return -EINVAL;
+        *ret = strdup(v);
+        return *ret ? 1 : -ENOMEM;
+}
+
+static void upload_boot(Upload *u, const char *kernel) {
+        if (u->boot_id || !u->run)
+                return; /* given, or derived by the store from the release */
+        snprintf(u->derived_boot, sizeof(u->derived_boot), "run:%s/%s", u->run,
+                 kernel ?: "unknown");
+        u->in.origin.boot_id = u->derived_boot;
+}
+
+static int upload_event(const LockdepEvent *ev, void *userdata) {
+        Upload *u = userdata;
+        LockdepEvent e = *ev;
+        LockdepReport rep;
+        int r;
+
+        if (ev->type != LOCKDEP_EVENT_REPORT && ev->type != LOCKDEP_EVENT_LOCKDEP_OFF)
+                return 0;
+        if (!u->in_tx) {
+                r = store_begin(u->store);
+                if (r < 0)
+                        return r;
+                u->in_tx = true;
+        }
+        if (ev->type == LOCKDEP_EVENT_LOCKDEP_OFF) {
+                upload_boot(u, u->last_kernel ?: u->kernel);
+                return ingest_event(&e, &u->in);
+        }
+        if (!ev->report->kernel && u->kernel) {
+                rep = *ev->report;
+                rep.kernel = u->kernel;
+                e.report = &rep;
+        }
+        if (e.report->kernel && (!u->last_kernel || strcmp(u->last_kernel, e.report->kernel))) {
+                char *k = strdup(e.report->kernel);
+                if (!k)
+                        return -ENOMEM;
+                free(u->last_kernel);
+                u->last_kernel = k;
+        }
+        upload_boot(u, e.report->kernel);
+        r = ingest_event(&e, &u->in);
+        if (r < 0)
+                return r;
+        if (u->n_ids == u->n_ids_allocated) {
+                size_t n = MAX(u->n_ids_allocated * 2, (size_t) 16);
+                int64_t *ids = reallocarray(u->ids, n, sizeof(int64_t));
+                if (!ids)
+                        return -ENOMEM;
+                u->ids = ids;
+                u->n_ids_allocated = n;
+        }
+        u->ids[u->n_ids++] = store_last_report(u->store);
+        return 0;
+}
+
+/* Ends the chunk's transaction: commits after success (q >= 0), else rolls back. */
+static int upload_commit(Upload *u, int q) {
+        if (!u->in_tx)
+                return q;
+        u->in_tx = false;
+        if (q < 0) {
+                store_rollback(u->store);
+                return q;
+        }
+        return store_commit(u->store);
+}
+
+static MHD_Result_ upload_failed(Request *r, int q) {
+        if (q == -ENOMEM)
+                return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory, try again");
+        return reply_store_error(r, r->upload->store, q);
+}
+
+static bool cross_site(Request *r) {
+        const char *site = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+        return site && strcmp(site, "same-origin") && strcmp(site, "none");
+}
+
+MHD_Result_ upload_start(Request *r) {
+        _cleanup_(upload_freep) Upload *u = NULL;
+        struct timespec ts;
+        int q;
+
+        if (r->bad_uri)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "Bad percent-encoding in the URL");
+        if (cross_site(r))
+                return reply_error(r, MHD_HTTP_FORBIDDEN,
+                                   "Cross-site requests cannot change anything");
+        if (!web_token_ok(r))
+                return reply_error(r, MHD_HTTP_UNAUTHORIZED,
+                                   "A valid token is required (Authorization: Bearer TOKEN)");
+        u = calloc(1, sizeof(Upload));
+        if (!u)
+                return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory");
+        static const char *const names[] = { "host", "boot_id", "kernel", "run" };
+        static const char *const headers[] = { "X-Lockdep-Host", "X-Lockdep-Boot-Id",
+                                               "X-Lockdep-Kernel", "X-Lockdep-Run" };
+        char **values[] = { &u->host, &u->boot_id, &u->kernel, &u->run };
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                q = meta_get(r, names[i], headers[i], values[i]);
+                if (q == -ENOMEM)
+                        return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory");
+                if (q < 0)
+                        return reply_error(r, MHD_HTTP_BAD_REQUEST,
+                                           "%s: expected 1 to %u printable ASCII characters",
+                                           names[i], META_MAX);
+        }
+        if (!u->host)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST,
+                                   "host is required (?host=NAME or X-Lockdep-Host: NAME)");
+        if (u->run ? asprintf(&u->source, "ingest:%s", u->run) < 0
+                   : !(u->source = strdup("ingest")))
+                return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory");
+
+        u->store = web_store_rw(r);
+        if (!u->store)
+                return MHD_YES; /* answered */
+        LockdepOptions o = { .callback = upload_event, .userdata = u, .aliases = r->w->aliases };
+        q = lockdep_parser_new(&o, &u->parser);
+        if (q < 0)
+                return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Cannot start the parser: %s",
+                                   strerror(-q));
+        clock_gettime(CLOCK_REALTIME, &ts);
+        u->in = (Ingest) {
+                .store = u->store,
+                .origin = {
+                        .hostname = u->host,
+                        .boot_id = u->boot_id,
+                        .source = u->source,
+                        .realtime = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000,
+                },
+        };
+        r->upload = TAKE_PTR(u);
+        return MHD_YES;
+}
+
+/* MHD cannot queue a reply while a body is arriving: errors are answered at its end. */
+MHD_Result_ upload_feed(Request *r, const char *data, size_t n) {
+        Upload *u = r->upload;
+        u->bytes += n;
+        if (u->bytes > WEB_MAX_INGEST)
+                r->body_too_large = true; /* server.c answers 413 */
+        if (r->body_too_large || u->error < 0)
+                return MHD_YES;
+        u->error = MIN(upload_commit(u, lockdep_parser_feed(u->parser, data, n)), 0);
+        return MHD_YES;
+}
+
+MHD_Result_ handle_ingest(Request *r) {
+        Upload *u = r->upload;
+        StrBuf b = {};
+
+        if (!u)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "No upload state");
+        int q = u->error ?: upload_commit(u, lockdep_parser_finish(u->parser));
+        if (q < 0)
+                return upload_failed(r, q);
+        if (u->in.n_stored > 0) {
+                /* the reports are safe; a busy index catches up with the next write */
+                q = store_index_text(u->store, 0);
+                if (q < 0)
+                        log_debug("web: ingest: search index not updated: %s",
+                                  store_error(u->store));
+        }
+        q = strbuf_printf(&b, "{\"stored\":%u,\"duplicates\":%u,\"new_groups\":%u,\"reports\":[",
+                          u->in.n_stored, u->in.n_duplicate, u->in.n_new_groups);
+        for (size_t i = 0; q >= 0 && i < u->n_ids; i++)
+                q = strbuf_printf(&b, "%s%lld", i ? "," : "", (long long) u->ids[i]);
+        if (q >= 0)
+                q = strbuf_puts(&b, "]}");
+        if (q < 0) {
+                strbuf_done(&b);
+                return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory");
+        }
+        log_debug("web: ingest from %s: %llu bytes, %u stored, %u duplicates", u->host,
+                  (unsigned long long) u->bytes, u->in.n_stored, u->in.n_duplicate);
+        return reply_json(r, u->in.n_stored > 0 ? MHD_HTTP_CREATED : MHD_HTTP_OK, strbuf_steal(&b));
+}
