@@ -28,7 +28,7 @@ typedef struct Store Store;
 
 enum {
         STORE_READ_ONLY = 1 << 0,
-        STORE_CHECK = 1 << 1, /* run PRAGMA quick_check at open (daemon start, import) */
+        STORE_CHECK = 1 << 1, /* PRAGMA quick_check at open (daemon start, import), files <= 256 MiB */
 };
 
 int store_open(const char *path, unsigned flags, Store **ret);
