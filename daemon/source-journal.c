@@ -5,7 +5,9 @@
  * user process logs can pose as a kernel report.
  *
  * Each machine is read through its own sd_journal (matching its _MACHINE_ID) with its own cursor
- * "<source>#<machine id>" = the realtime timestamp of its oldest entry still needed. A host whose
+ * "<source>#<machine id>": "at:<journal cursor>" of the first entry of a report still open, or
+ * "after:<journal cursor>" of the last entry read. (Not a timestamp: journal-remote writes entries
+ * in arrival order, so realtime is not monotonic within a file and a time seek can overshoot.) A host whose
  * upload arrives late, as files older than what other hosts already sent, is therefore read from
  * where that host stopped, not from where the others are. Within a machine every boot gets its own
  * parser and origin. Re-reading from a cursor after a restart is harmless: stored reports are
@@ -24,13 +26,15 @@
 
 #define JOURNAL_BATCH 4096
 #define MACHINES_MAX 4096
-#define BOOTS_MAX 64
+#define BOOTS_MAX 8
 
 typedef struct Boot {
         char boot_id[33];
         char hostname[256];
         LockdepParser *parser;
         Ingest in;
+        char *open_cursor;       /* journal cursor of the first entry of the open report */
+        uint64_t open_pos;
 } Boot;
 
 typedef struct Machine {
@@ -39,7 +43,8 @@ typedef struct Machine {
         sd_journal *j;
         Boot *boots[BOOTS_MAX];
         size_t n_boots;
-        uint64_t next_realtime;  /* realtime just after the last entry read */
+        char *last_cursor;       /* journal cursor of the last entry read */
+        uint64_t seq;            /* entries fed since the reader was opened: the records' pos */
 } Machine;
 
 typedef struct JournalSource {
@@ -53,14 +58,24 @@ static int open_journal(Source *s, sd_journal **ret) {
         return s->path ? sd_journal_open_directory(ret, s->path, 0) : sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
 }
 
+static void boot_free(Boot *b) {
+        lockdep_parser_free(b->parser);
+        free(b->open_cursor);
+        free(b);
+}
+
+static void boots_free(Machine *m) {
+        for (size_t i = 0; i < m->n_boots; i++)
+                boot_free(m->boots[i]);
+        m->n_boots = 0;
+}
+
 static void machine_free(Machine *m) {
         if (!m)
                 return;
-        for (size_t i = 0; i < m->n_boots; i++) {
-                lockdep_parser_free(m->boots[i]->parser);
-                free(m->boots[i]);
-        }
+        boots_free(m);
         sd_journal_close(m->j);
+        free(m->last_cursor);
         free(m);
 }
 
@@ -84,11 +99,14 @@ static Boot *boot_get(Source *s, Machine *m, const char *boot_id, const char *ho
         for (size_t i = 0; i < m->n_boots; i++)
                 if (!strcmp(m->boots[i]->boot_id, boot_id))
                         return m->boots[i];
+        /* More boots than we keep: the oldest one is over; a report it left open (the host hung
+         * or rebooted in the middle of it) ends here, truncated. Boots can interleave in a
+         * journal directory, so a switch of boot alone does not end one. */
         if (m->n_boots == BOOTS_MAX) {
                 Boot *old = m->boots[0];
-                (void) lockdep_parser_finish(old->parser);
-                lockdep_parser_free(old->parser);
-                free(old);
+                if (lockdep_parser_finish(old->parser) < 0)
+                        return NULL;
+                boot_free(old);
                 memmove(m->boots, m->boots + 1, (BOOTS_MAX - 1) * sizeof(Boot *));
                 m->n_boots--;
         }
@@ -120,13 +138,10 @@ static int machine_seek(Source *s, Machine *m) {
         char match[64];
         int r;
 
-        for (size_t i = 0; i < m->n_boots; i++) {
-                lockdep_parser_free(m->boots[i]->parser);
-                free(m->boots[i]);
-        }
-        m->n_boots = 0;
+        boots_free(m);
         sd_journal_close(m->j);
         m->j = NULL;
+        m->seq = 0;
         r = open_journal(s, &m->j);
         if (r < 0)
                 return r;
@@ -139,8 +154,27 @@ static int machine_seek(Source *s, Machine *m) {
         r = store_get_cursor(s->d->store, m->cursor_key, &cur);
         if (r < 0)
                 return r;
-        m->next_realtime = r > 0 ? strtoull(cur, NULL, 10) : 0;
-        return r > 0 ? sd_journal_seek_realtime_usec(m->j, m->next_realtime) : sd_journal_seek_head(m->j);
+        free(m->last_cursor);
+        m->last_cursor = NULL;
+        if (r == 0)
+                return sd_journal_seek_head(m->j);
+        bool after = strncmp(cur, "after:", 6) == 0;
+        const char *c = after ? cur + 6 : strncmp(cur, "at:", 3) == 0 ? cur + 3 : NULL;
+        if (!c) /* an old realtime position */
+                return sd_journal_seek_realtime_usec(m->j, strtoull(cur, NULL, 10));
+        r = sd_journal_seek_cursor(m->j, c);
+        if (r < 0 || !after)
+                return r;
+        /* step over the entry read last, if it is still there */
+        r = sd_journal_next(m->j);
+        if (r > 0 && sd_journal_test_cursor(m->j, c) <= 0)
+                r = sd_journal_previous(m->j); /* it is gone: do not skip its successor */
+        if (r >= 0) {
+                m->last_cursor = strdup(c);
+                if (!m->last_cursor)
+                        return -ENOMEM;
+        }
+        return r < 0 ? r : 0;
 }
 
 static int machine_add(Source *s, const char *id) {
@@ -189,14 +223,35 @@ static int discover(Source *s) {
         return 0;
 }
 
+static char *strjoin2(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b);
+        char *r = malloc(la + lb + 1);
+        if (r) {
+                memcpy(r, a, la);
+                memcpy(r + la, b, lb + 1);
+        }
+        return r;
+}
+
 static int machine_set_cursor(Source *s, Machine *m) {
-        uint64_t pos = m->next_realtime, p;
-        char buf[32];
-        for (size_t i = 0; i < m->n_boots; i++)
-                if (lockdep_parser_resume_pos(m->boots[i]->parser, &p) > 0 && p < pos)
-                        pos = p;
-        snprintf(buf, sizeof(buf), "%llu", (unsigned long long) pos);
-        return store_set_cursor(s->d->store, m->cursor_key, buf);
+        const Boot *oldest = NULL;
+        _cleanup_free_ char *pos = NULL;
+        uint64_t p, best = UINT64_MAX;
+
+        for (size_t i = 0; i < m->n_boots; i++) {
+                const Boot *b = m->boots[i];
+                if (lockdep_parser_resume_pos(b->parser, &p) > 0 && b->open_cursor && b->open_pos == p && p < best) {
+                        best = p;
+                        oldest = b;
+                }
+        }
+        if (oldest)
+                pos = strjoin2("at:", oldest->open_cursor);
+        else if (m->last_cursor)
+                pos = strjoin2("after:", m->last_cursor);
+        else
+                return 0; /* nothing read yet: keep what is stored */
+        return pos ? store_set_cursor(s->d->store, m->cursor_key, pos) : -ENOMEM;
 }
 
 static unsigned stored(const Machine *m) {
@@ -228,10 +283,15 @@ static int machine_process(Source *s, Machine *m, bool *ret_more) {
                 Boot *b = boot_get(s, m, boot, host);
                 if (!b)
                         return -ENOMEM;
-                m->next_realtime = rt + 1;
+                char *cursor = NULL;
+                r = sd_journal_get_cursor(m->j, &cursor);
+                if (r < 0)
+                        return r;
+                free(m->last_cursor);
+                m->last_cursor = cursor;
                 if (sd_journal_get_data(m->j, "MESSAGE", &d, &l) < 0)
                         continue; /* no text (or binary over the size limit): nothing to parse */
-                LockdepRecord rec = { .text = (const char *) d + 8, .len = l - 8, .pos = rt };
+                LockdepRecord rec = { .text = (const char *) d + 8, .len = l - 8, .pos = ++m->seq };
                 if (field(m->j, "_SOURCE_MONOTONIC_TIMESTAMP", mono, sizeof(mono)) > 0) {
                         rec.has_ts = true;
                         rec.ts_usec = strtoull(mono, NULL, 10);
@@ -240,6 +300,15 @@ static int machine_process(Source *s, Machine *m, bool *ret_more) {
                 r = lockdep_parser_feed_record(b->parser, &rec);
                 if (r < 0)
                         return r;
+                uint64_t open;
+                if (lockdep_parser_resume_pos(b->parser, &open) > 0 && open == rec.pos) {
+                        /* a report starts at this entry: where to come back to after a crash */
+                        free(b->open_cursor);
+                        b->open_cursor = strdup(cursor);
+                        b->open_pos = rec.pos;
+                        if (!b->open_cursor)
+                                return -ENOMEM;
+                }
                 if (i + 1 == JOURNAL_BATCH)
                         *ret_more = true;
         }
