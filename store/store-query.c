@@ -252,8 +252,10 @@ int store_group_json(Store *s, int64_t id, char **ret) {
         StrBuf b = {};
         int r = open_object(s, &b,
                             "SELECT " GROUP_COLUMNS ", g.sig_version, "
-                            "(SELECT r.id FROM reports r WHERE r.grp = g.id ORDER BY r.truncated, r.time DESC, r.id DESC LIMIT 1) AS representative, "
-                            "(SELECT r.parsed FROM reports r WHERE r.grp = g.id ORDER BY r.truncated, r.time DESC, r.id DESC LIMIT 1) AS \"@parsed\", "
+                            "coalesce((SELECT r.id FROM reports r WHERE r.grp = g.id AND r.truncated = 0 ORDER BY r.time DESC, r.id DESC LIMIT 1),"
+                            " (SELECT r.id FROM reports r WHERE r.grp = g.id ORDER BY r.time DESC, r.id DESC LIMIT 1)) AS representative, "
+                            "(SELECT r.parsed FROM reports r WHERE r.id = coalesce((SELECT r2.id FROM reports r2 WHERE r2.grp = g.id AND r2.truncated = 0 "
+                            " ORDER BY r2.time DESC, r2.id DESC LIMIT 1), (SELECT r2.id FROM reports r2 WHERE r2.grp = g.id ORDER BY r2.time DESC, r2.id DESC LIMIT 1))) AS \"@parsed\", "
                             "EXISTS (SELECT 1 FROM suppressions su WHERE (su.expires IS NULL OR su.expires > CAST(strftime('%s','now') AS INTEGER) * 1000000) "
                             " AND (su.class IN (SELECT canonical FROM group_classes WHERE grp = g.id) OR EXISTS (SELECT 1 FROM edge_groups eg "
                             " JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = g.id AND e.from_class = su.edge_from AND e.to_class = su.edge_to))) AS suppressed "
@@ -265,8 +267,7 @@ int store_group_json(Store *s, int64_t id, char **ret) {
                                  "JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = ?1 ORDER BY e.id", id, NULL);
         if (r >= 0)
                 r = append_array(s, &b, "kernels",
-                                 "SELECT b.kernel, count(*) AS n FROM reports r JOIN boots b ON b.id = r.boot WHERE r.grp = ?1 "
-                                 "GROUP BY b.kernel ORDER BY n DESC, b.kernel", id, NULL);
+                                 "SELECT kernel, n FROM group_kernels WHERE grp = ?1 ORDER BY n DESC, kernel", id, NULL);
         if (r >= 0)
                 r = append_array(s, &b, "hosts",
                                  "SELECT coalesce(h.hostname, h.machine_id) AS host, gh.n FROM group_hosts gh JOIN hosts h ON h.id = gh.host "

@@ -161,7 +161,9 @@ int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports
                 goto fail;
         }
         q = store_exec(s,
-                       "DELETE FROM group_hosts;"
+                       "DELETE FROM group_hosts; DELETE FROM group_kernels;"
+                       "INSERT INTO group_kernels (grp, kernel, n) SELECT r.grp, b.kernel, count(*) FROM reports r"
+                       " JOIN boots b ON b.id = r.boot WHERE r.grp IS NOT NULL AND b.kernel IS NOT NULL GROUP BY r.grp, b.kernel;"
                        "INSERT INTO group_hosts (grp, host, n) SELECT r.grp, b.host, count(*) FROM reports r"
                        " JOIN boots b ON b.id = r.boot WHERE r.grp IS NOT NULL GROUP BY r.grp, b.host;"
                        "UPDATE groups SET"

@@ -21,9 +21,9 @@
 #include "macro.h"
 #include "store-internal.h"
 
-extern const char schema_0001[], schema_0002[];
+extern const char schema_0001[], schema_0002[], schema_0003[];
 
-static const char *const migrations[] = { schema_0001, schema_0002 };
+static const char *const migrations[] = { schema_0001, schema_0002, schema_0003 };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 
@@ -400,6 +400,16 @@ int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t, const cha
         int q = step_id(s, st, &n);
         if (q < 0)
                 return q;
+        if (kernel) {
+                st = STMT(s, STMT_GROUP_KERNEL,
+                          "INSERT INTO group_kernels (grp, kernel, n) VALUES (?1, ?2, 1) "
+                          "ON CONFLICT (grp, kernel) DO UPDATE SET n = n + 1");
+                sqlite3_bind_int64(st, 1, grp);
+                bind_text(st, 2, kernel);
+                q = step_id(s, st, NULL);
+                if (q < 0)
+                        return q;
+        }
         /* the right-hand sides see the old row: first/last seen before this report */
         st = STMT(s, STMT_GROUP_BUMP,
                   "UPDATE groups SET n_reports = n_reports + 1, n_hosts = n_hosts + ?3, "
@@ -705,6 +715,18 @@ int store_group_recount(Store *s, int64_t grp) {
         st = STMT(s, STMT_RECOUNT_INS,
                   "INSERT INTO group_hosts (grp, host, n) SELECT ?1, b.host, count(*) FROM reports r "
                   "JOIN boots b ON b.id = r.boot WHERE r.grp = ?1 GROUP BY b.host");
+        sqlite3_bind_int64(st, 1, grp);
+        q = step_id(s, st, NULL);
+        if (q < 0)
+                return q;
+        st = STMT(s, STMT_RECOUNT_KDEL, "DELETE FROM group_kernels WHERE grp = ?1");
+        sqlite3_bind_int64(st, 1, grp);
+        q = step_id(s, st, NULL);
+        if (q < 0)
+                return q;
+        st = STMT(s, STMT_RECOUNT_KINS,
+                  "INSERT INTO group_kernels (grp, kernel, n) SELECT ?1, b.kernel, count(*) FROM reports r "
+                  "JOIN boots b ON b.id = r.boot WHERE r.grp = ?1 AND b.kernel IS NOT NULL GROUP BY b.kernel");
         sqlite3_bind_int64(st, 1, grp);
         q = step_id(s, st, NULL);
         if (q < 0)
