@@ -611,20 +611,39 @@ static int physical_line(LockdepParser *p, const char *line, size_t n, unsigned 
         return message(p, s + pf.width, n - pf.width, &pf, lineno, pos);
 }
 
-/* The previous physical lines of a candidate line, as context for internal WARNs. */
-static int set_context(LockdepParser *p, const char *start, const char *ls) {
-        const char *e = ls, *b = ls;
+/* The context of a title (the message of the line before it, for internal WARNs): that line as
+ * cut at max_line, at most CONTEXT_MAX bytes, whichever feed it came in. */
+#define CONTEXT_MAX 512
 
-        strbuf_truncate(&p->prev_msg, 0);
-        if (ls <= start)
-                return 0;
-        e = ls - 1; /* the '\n' ending the previous line */
-        b = e;
-        while (b > start && b[-1] != '\n' && e - b < 512)
-                b--;
+static size_t context_len(const LockdepParser *p, const char *s, size_t n) {
+        n = MIN(n, MIN(p->o.max_line, (size_t) CONTEXT_MAX));
+        while (n > 0 && s[n - 1] == '\r')
+                n--;
+        return n;
+}
+
+static int context_from(LockdepParser *p, const char *s, size_t n) {
         LinePrefix pf;
-        prefix_parse(b, e - b, &pf);
-        return strbuf_append(&p->prev_msg, b + pf.width, (e - b) - pf.width);
+        n = context_len(p, s, n);
+        prefix_parse(s, n, &pf);
+        strbuf_truncate(&p->prev_msg, 0);
+        return strbuf_append(&p->prev_msg, s + pf.width, n - pf.width);
+}
+
+/* Remembers a physical line as the one before whatever comes next. */
+static int remember_line(LockdepParser *p, const char *s, size_t n) {
+        strbuf_truncate(&p->prev_line, 0);
+        return strbuf_append(&p->prev_line, s, MIN(n, MIN(p->o.max_line, (size_t) CONTEXT_MAX)));
+}
+
+/* The line before the candidate line at ls: in buf, or remembered from an earlier feed. */
+static int set_context(LockdepParser *p, const char *start, const char *ls) {
+        if (ls <= start)
+                return context_from(p, p->prev_line.s ? p->prev_line.s : "", p->prev_line.len);
+        const char *e = ls - 1, *b = e; /* e: the '\n' ending the previous line */
+        while (b > start && b[-1] != '\n')
+                b--;
+        return context_from(p, b, e - b);
 }
 
 /* Cheap check of a scan hit at buf[c] before the whole line is looked at: the word before a ':' is
@@ -666,8 +685,15 @@ static bool line_has_candidate(const LockdepParser *p, const char *s, size_t n) 
 static int partial_line(LockdepParser *p) {
         int r = 0;
         p->lineno++;
-        if (any_open(p) || line_has_candidate(p, p->partial.s, p->partial.len))
+        if (any_open(p))
                 r = physical_line(p, p->partial.s, p->partial.len, p->lineno, p->offset - p->partial_bytes);
+        else if (line_has_candidate(p, p->partial.s, p->partial.len)) {
+                r = set_context(p, p->partial.s, p->partial.s);
+                if (r >= 0)
+                        r = physical_line(p, p->partial.s, p->partial.len, p->lineno, p->offset - p->partial_bytes);
+        }
+        if (r >= 0)
+                r = remember_line(p, p->partial.s, p->partial.len);
         strbuf_truncate(&p->partial, 0);
         p->partial_cut = false;
         p->partial_bytes = 0;
@@ -761,6 +787,14 @@ int lockdep_parser_feed(LockdepParser *p, const void *data, size_t size) {
         r = process_complete(p, buf + pos, end - pos, p->offset + pos);
         if (r < 0)
                 return r;
+        if (end > pos) {
+                const char *last_nl = buf + end - 1;
+                const char *lb = last_nl > buf + pos ? memrchr(buf + pos, '\n', last_nl - (buf + pos)) : NULL;
+                lb = lb ? lb + 1 : buf + pos;
+                r = remember_line(p, lb, last_nl - lb);
+                if (r < 0)
+                        return r;
+        }
 
         if (end < size) {
                 size_t take = MIN(size - end, p->o.max_line);
@@ -889,6 +923,7 @@ LockdepParser *lockdep_parser_free(LockdepParser *p) {
         }
         strbuf_done(&p->partial);
         strbuf_done(&p->prev_msg);
+        strbuf_done(&p->prev_line);
         strbuf_done(&p->scratch);
         strbuf_done(&p->line);
         pcre2_match_data_free(p->md);

@@ -131,6 +131,7 @@ struct LockdepParser {
         bool have_last_ts;
         uint64_t last_ts;        /* for timestamp-reset boot detection */
         StrBuf prev_msg;         /* message of the previous logical line (context for WARNs) */
+        StrBuf prev_line;        /* the last complete physical line of earlier feeds */
         unsigned prev_msg_lineno;
         StrBuf scratch;          /* unescaped message */
         StrBuf line;             /* copy of the physical line being processed */
