@@ -175,22 +175,8 @@ int verb_hosts(int argc, char **argv) {
         if (!s)
                 return 1;
         if (name) {
-                _cleanup_free_ char *js = NULL;
-                r = store_host_json(s, name, &js);
-                if (r == -ENOENT) {
-                        fputs("lockdepctl hosts: no host '", stderr);
-                        fputs_safe(name, stderr);
-                        fputs("'\n", stderr);
-                        return 1;
-                }
-                if (r < 0)
-                        return store_failed(s, r, "reading the host");
-                pager_open();
-                if (ctx.json) {
-                        print_json(js);
-                        return 0;
-                }
-                return print_host(js);
+                static const NamedObject host = { "hosts", "no host ", "reading the host", store_host_json, print_host };
+                return show_named(&host, s, name, ctx.json);
         }
         t = ctx.table = table_new("HOST", ">BOOTS", ">REPORTS", ">GROUPS", ">KERNELS",
                                   ">LOCKDEP OFF", "LAST KERNEL", "LAST SEEN", NULL);

@@ -149,22 +149,9 @@ int verb_kernels(int argc, char **argv) {
         if (!s)
                 return 1;
         if (rel) {
-                _cleanup_free_ char *js = NULL;
-                r = store_kernel_json(s, rel, &js);
-                if (r == -ENOENT) {
-                        fputs("lockdepctl kernels: no boot ran kernel '", stderr);
-                        fputs_safe(rel, stderr);
-                        fputs("'\n", stderr);
-                        return 1;
-                }
-                if (r < 0)
-                        return store_failed(s, r, "reading the kernel release");
-                pager_open();
-                if (ctx.json) {
-                        print_json(js);
-                        return 0;
-                }
-                return print_kernel(js);
+                static const NamedObject kernel = { "kernels", "no boot ran kernel ", "reading the kernel release",
+                                                    store_kernel_json, print_kernel };
+                return show_named(&kernel, s, rel, ctx.json);
         }
         t = ctx.table = table_new("KERNEL", ">HOSTS", ">BOOTS", ">REPORTS", ">GROUPS", ">NEW",
                                   ">LOCKDEP OFF", "LAST SEEN", NULL);

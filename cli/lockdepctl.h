@@ -71,6 +71,17 @@ int print_oom(void);
 /* Prints "lockdepctl: <what>: <store error or strerror(-r)>" and returns 1 (the exit status). */
 int store_failed(struct Store *s, int r, const char *what);
 
+/* The one-object form of "VERB [NAME]" verbs (hosts, kernels): fetches NAME with get(), prints it
+ * as JSON or with print(); a missing NAME is "lockdepctl VERB: <missing>'NAME'" and exit 1. */
+typedef struct NamedObject {
+        const char *verb;
+        const char *missing;   /* "no host " */
+        const char *reading;   /* for store errors: "reading the host" */
+        int (*get)(struct Store *s, const char *name, char **ret);
+        int (*print)(const char *js);
+} NamedObject;
+int show_named(const NamedObject *o, struct Store *s, const char *name, bool json);
+
 /* ---- safe output: text from the database never drives the terminal ----------------------------
  */
 

@@ -544,3 +544,22 @@ int query_option(int c, const char *optarg, StoreQuery *q) {
         }
         return r < 0 ? r : 1;
 }
+
+int show_named(const NamedObject *o, Store *s, const char *name, bool json) {
+        _cleanup_free_ char *js = NULL;
+        int r = o->get(s, name, &js);
+        if (r == -ENOENT) {
+                fprintf(stderr, "lockdepctl %s: %s'", o->verb, o->missing);
+                fputs_safe(name, stderr);
+                fputs("'\n", stderr);
+                return 1;
+        }
+        if (r < 0)
+                return store_failed(s, r, o->reading);
+        pager_open();
+        if (json) {
+                print_json(js);
+                return 0;
+        }
+        return o->print(js);
+}
