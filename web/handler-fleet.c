@@ -190,18 +190,11 @@ MHD_Result_ handle_host(Request *r) {
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        char *js;
+        char *js = NULL;
         int e = store_host_json(s, name, &js);
-        if (e < 0)
-                return e == -ENOENT ? reply_error(r, MHD_HTTP_NOT_FOUND, "No such host")
-                                    : reply_store_error(r, s, e);
-        if (r->api)
-                return reply_json(r, MHD_HTTP_OK, js);
-
-        _cleanup_free_ char *owned = js;
         _cleanup_(json_value_freep) JsonValue *v = NULL;
-        if (json_parse(js, &v) < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the host");
+        if (!reply_object(r, s, e, js, "No such host", "Cannot read the host", &v, &q))
+                return q;
         const char *host = json_get_str(v, "host") ?: name;
         Html h = {};
         h_begin(&h, host);
@@ -305,19 +298,11 @@ MHD_Result_ handle_kernel(Request *r) {
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        char *js;
+        char *js = NULL;
         int e = store_kernel_json(s, rel, &js);
-        if (e < 0)
-                return e == -ENOENT ? reply_error(r, MHD_HTTP_NOT_FOUND, "No such kernel release")
-                                    : reply_store_error(r, s, e);
-        if (r->api)
-                return reply_json(r, MHD_HTTP_OK, js);
-
-        _cleanup_free_ char *owned = js;
         _cleanup_(json_value_freep) JsonValue *v = NULL;
-        if (json_parse(js, &v) < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                                   "Cannot read the kernel release");
+        if (!reply_object(r, s, e, js, "No such kernel release", "Cannot read the kernel release", &v, &q))
+                return q;
         Html h = {};
         h_begin(&h, rel);
         h_raw(&h, "<h1>Kernel <code>");

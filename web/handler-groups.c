@@ -570,16 +570,13 @@ MHD_Result_ handle_group(Request *r) {
                 if (e < 0)
                         return reply_store_error(r, s, e);
         }
-        char *js;
+        char *js = NULL, missing[64], unreadable[64];
         e = store_group_json(s, id, &js);
-        if (e < 0)
-                return e == -ENOENT ? reply_error(r, MHD_HTTP_NOT_FOUND, "No group %lld", (long long) id)
-                                    : reply_store_error(r, s, e);
-        if (r->api)
-                return reply_json(r, MHD_HTTP_OK, js);
-        _cleanup_free_ char *owned = js;
         _cleanup_(json_value_freep) JsonValue *g = NULL;
-        if (json_parse(js, &g) < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read group %lld", (long long) id);
+        MHD_Result_ q;
+        snprintf(missing, sizeof(missing), "No group %lld", (long long) id);
+        snprintf(unreadable, sizeof(unreadable), "Cannot read group %lld", (long long) id);
+        if (!reply_object(r, s, e, js, missing, unreadable, &g, &q))
+                return q;
         return group_page(r, s, id, g);
 }

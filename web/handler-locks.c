@@ -73,18 +73,12 @@ MHD_Result_ handle_lock(Request *r) {
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        char *js;
+        char *js = NULL;
         int e = store_lock_json(s, name, &js);
-        if (e < 0)
-                return e == -ENOENT ? reply_error(r, MHD_HTTP_NOT_FOUND, "No such lock class")
-                                    : reply_store_error(r, s, e);
-        if (r->api)
-                return reply_json(r, MHD_HTTP_OK, js);
-
-        _cleanup_free_ char *owned = js;
         _cleanup_(json_value_freep) JsonValue *v = NULL;
-        if (json_parse(js, &v) < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the lock class");
+        MHD_Result_ q;
+        if (!reply_object(r, s, e, js, "No such lock class", "Cannot read the lock class", &v, &q))
+                return q;
         Html h = {};
         h_begin(&h, name);
         h_raw(&h, "<h1>Lock class <code>");

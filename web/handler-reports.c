@@ -72,18 +72,14 @@ MHD_Result_ handle_report(Request *r) {
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        char *js;
+        char *js = NULL, missing[64], unreadable[64];
         int e = store_report_json(s, id, &js);
-        if (e < 0)
-                return e == -ENOENT ? reply_error(r, MHD_HTTP_NOT_FOUND, "No report %lld", (long long) id)
-                                    : reply_store_error(r, s, e);
-        if (r->api)
-                return reply_json(r, MHD_HTTP_OK, js);
-
-        _cleanup_free_ char *owned = js;
         _cleanup_(json_value_freep) JsonValue *v = NULL;
-        if (json_parse(js, &v) < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read report %lld", (long long) id);
+        MHD_Result_ q;
+        snprintf(missing, sizeof(missing), "No report %lld", (long long) id);
+        snprintf(unreadable, sizeof(unreadable), "Cannot read report %lld", (long long) id);
+        if (!reply_object(r, s, e, js, missing, unreadable, &v, &q))
+                return q;
         const JsonValue *parsed = json_get(v, "parsed");
         int64_t g = json_get_int(v, "group", 0);
         char title[64];

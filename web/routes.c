@@ -108,6 +108,26 @@ MHD_Result_ reply_error(Request *r, unsigned status, const char *fmt, ...) {
         return reply(r, status, r->api ? "application/json" : "text/html; charset=utf-8", s, n);
 }
 
+bool reply_object(Request *r, Store *s, int err, char *js, const char *missing, const char *unreadable,
+                  JsonValue **ret_v, MHD_Result_ *ret_q) {
+        if (err < 0) {
+                *ret_q = err == -ENOENT ? reply_error(r, MHD_HTTP_NOT_FOUND, "%s", missing)
+                                        : reply_store_error(r, s, err);
+                return false;
+        }
+        if (r->api) {
+                *ret_q = reply_json(r, MHD_HTTP_OK, js);
+                return false;
+        }
+        int e = json_parse(js, ret_v);
+        free(js);
+        if (e < 0) {
+                *ret_q = reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", unreadable);
+                return false;
+        }
+        return true;
+}
+
 MHD_Result_ reply_store_error(Request *r, Store *s, int err) {
         switch (err) {
         case -ENOENT:

@@ -99,6 +99,12 @@ MHD_Result_ reply_html(Request *r, unsigned status, Html *h);
 MHD_Result_ reply_json(Request *r, unsigned status, char *json);
 MHD_Result_ reply_error(Request *r, unsigned status, const char *fmt, ...) _printf_(3, 4);
 MHD_Result_ reply_store_error(Request *r, Store *s, int err);
+/* The answer of a detail page's store_*_json() call (err, js): a missing object is 404 with
+ * missing ("No such host"), another error its status, an API request gets js as it is. Returns
+ * false with the reply queued in *ret_q, or true with js parsed into *ret_v (js is freed either
+ * way) when the caller is to render the HTML page; unreadable is the 500 message then. */
+bool reply_object(Request *r, Store *s, int err, char *js, const char *missing, const char *unreadable,
+                  JsonValue **ret_v, MHD_Result_ *ret_q);
 MHD_Result_ reply_redirect(Request *r, const char *location);
 
 /* Request arguments */
