@@ -13,21 +13,6 @@
 #define FLEET_NAME_MAX 256
 
 /* /api/v1/hosts and /api/v1/kernels: {"KEY":[rows]}. */
-static MHD_Result_ reply_rows(Request *r, const char *key, Rows *rows) {
-        Html h = {};
-        h_raw(&h, "{");
-        h_json(&h, key);
-        h_raw(&h, ":");
-        h_rawn(&h, rows->json.s ?: "[", rows->json.len ?: 1);
-        h_raw(&h, "]}");
-        strbuf_done(&rows->json);
-        char *out;
-        size_t n;
-        if (h_steal(&h, &out, &n) < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
-        return reply_json(r, MHD_HTTP_OK, out);
-}
-
 static void h_link(Html *h, const char *prefix, const char *name) {
         if (!name) {
                 h_raw(h, "&ndash;");
@@ -147,7 +132,7 @@ MHD_Result_ handle_hosts(Request *r) {
                 return reply_store_error(r, s, e);
         }
         if (r->api)
-                return reply_rows(r, "hosts", &rows);
+                return reply_rows(r, "{\"hosts\":", &rows);
         _cleanup_(json_value_freep) JsonValue *list = NULL;
         e = rows_parse(&rows, &list);
         strbuf_done(&rows.json);
@@ -256,7 +241,7 @@ MHD_Result_ handle_kernels(Request *r) {
                 return reply_store_error(r, s, e);
         }
         if (r->api)
-                return reply_rows(r, "kernels", &rows);
+                return reply_rows(r, "{\"kernels\":", &rows);
         _cleanup_(json_value_freep) JsonValue *list = NULL;
         e = rows_parse(&rows, &list);
         strbuf_done(&rows.json);

@@ -26,16 +26,7 @@ MHD_Result_ handle_graph(Request *r) {
                 return reply_store_error(r, s, e);
         }
         if (r->api) {
-                Html h = {};
-                h_raw(&h, "{\"edges\":");
-                h_rawn(&h, rows.json.s ?: "[", rows.json.len ?: 1);
-                h_raw(&h, "]}");
-                strbuf_done(&rows.json);
-                char *out;
-                size_t n;
-                if (h_steal(&h, &out, &n) < 0)
-                        return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
-                return reply_json(r, MHD_HTTP_OK, out);
+                return reply_rows(r, "{\"edges\":", &rows);
         }
         _cleanup_(json_value_freep) JsonValue *edges = NULL;
         e = rows_parse(&rows, &edges);

@@ -116,17 +116,10 @@ MHD_Result_ handle_groups(Request *r) {
         }
 
         if (r->api) {
-                Html h = {};
-                h_printf(&h, "{\"total\":%llu,\"offset\":%u,\"limit\":%u,\"groups\":", (unsigned long long) total,
-                         q.offset, q.limit);
-                h_rawn(&h, rows.json.s ?: "[", rows.json.len ?: 1);
-                h_raw(&h, rows.n ? "]}" : "]}");
-                strbuf_done(&rows.json);
-                char *out;
-                size_t n;
-                if (h_steal(&h, &out, &n) < 0)
-                        return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
-                return reply_json(r, MHD_HTTP_OK, out);
+                char head[128];
+                snprintf(head, sizeof(head), "{\"total\":%llu,\"offset\":%u,\"limit\":%u,\"groups\":",
+                         (unsigned long long) total, q.offset, q.limit);
+                return reply_rows(r, head, &rows);
         }
 
         _cleanup_(json_value_freep) JsonValue *list = NULL;

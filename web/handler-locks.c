@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Lock classes: /locks (?q= filters names), /locks/NAME, /api/v1/locks[/NAME]. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,16 +29,9 @@ MHD_Result_ handle_locks(Request *r) {
                 return reply_store_error(r, s, e);
         }
         if (r->api) {
-                Html h = {};
-                h_printf(&h, "{\"limit\":%u,\"locks\":", limit);
-                h_rawn(&h, rows.json.s ?: "[", rows.json.len ?: 1);
-                h_raw(&h, "]}");
-                strbuf_done(&rows.json);
-                char *out;
-                size_t n;
-                if (h_steal(&h, &out, &n) < 0)
-                        return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
-                return reply_json(r, MHD_HTTP_OK, out);
+                char head[128];
+                snprintf(head, sizeof(head), "{\"limit\":%u,\"locks\":", limit);
+                return reply_rows(r, head, &rows);
         }
         _cleanup_(json_value_freep) JsonValue *list = NULL;
         e = rows_parse(&rows, &list);

@@ -136,14 +136,5 @@ MHD_Result_ handle_search(Request *r) {
                 strbuf_done(&rows.json);
                 return reply_store_error(r, s, e);
         }
-        Html h = {};
-        h_raw(&h, "{\"results\":");
-        h_rawn(&h, rows.json.s ?: "[", rows.json.len ?: 1);
-        h_raw(&h, "]}");
-        strbuf_done(&rows.json);
-        char *out;
-        size_t n;
-        if (h_steal(&h, &out, &n) < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
-        return reply_json(r, MHD_HTTP_OK, out);
+        return reply_rows(r, "{\"results\":", &rows);
 }

@@ -129,14 +129,7 @@ MHD_Result_ handle_reports(Request *r) {
                 strbuf_done(&rows.json);
                 return reply_store_error(r, s, e);
         }
-        Html h = {};
-        h_printf(&h, "{\"offset\":%u,\"limit\":%u,\"reports\":", q.offset, q.limit);
-        h_rawn(&h, rows.json.s ?: "[", rows.json.len ?: 1);
-        h_raw(&h, "]}");
-        strbuf_done(&rows.json);
-        char *out;
-        size_t n;
-        if (h_steal(&h, &out, &n) < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
-        return reply_json(r, MHD_HTTP_OK, out);
+        char head[128];
+        snprintf(head, sizeof(head), "{\"offset\":%u,\"limit\":%u,\"reports\":", q.offset, q.limit);
+        return reply_rows(r, head, &rows);
 }

@@ -385,6 +385,19 @@ int rows_collect(const char *json, void *userdata) {
         return 0;
 }
 
+MHD_Result_ reply_rows(Request *r, const char *head, Rows *rows) {
+        Html h = {};
+        h_raw(&h, head);
+        h_rawn(&h, rows->json.s ?: "[", rows->json.len ?: 1);
+        h_raw(&h, "]}");
+        strbuf_done(&rows->json);
+        char *out;
+        size_t n;
+        if (h_steal(&h, &out, &n) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        return reply_json(r, MHD_HTTP_OK, out);
+}
+
 int rows_parse(Rows *rows, JsonValue **ret) {
         if (strbuf_puts(&rows->json, rows->n ? "]" : "[]") < 0)
                 return -ENOMEM;

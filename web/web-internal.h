@@ -125,6 +125,9 @@ typedef struct Rows {
         size_t n;
 } Rows;
 int rows_collect(const char *json, void *userdata);
+/* Answers head (the JSON object up to the array, e.g. "{\"edges\":") + the rows + "]}";
+ * frees the rows. */
+MHD_Result_ reply_rows(Request *r, const char *head, Rows *rows);
 /* Closes the array; returns the parsed tree in *ret. */
 int rows_parse(Rows *rows, JsonValue **ret);
 
