@@ -37,65 +37,81 @@ static void progress(const char *path, uint64_t done, uint64_t total, const Inge
                 fputc('\n', stderr);
 }
 
+typedef struct ImportBatch {
+        Store *store;
+        Ingest *in;
+        LogInput *input;
+        const char *path;
+        uint64_t total;   /* file size of plain input (0: unknown or compressed) */
+        uint64_t since;   /* plain bytes since the last commit */
+        uint64_t last;    /* in->bytes at the last call */
+        unsigned batch_start;
+        bool tty;
+} ImportBatch;
+
+/* After each piece of input: commit every IMPORT_BATCH reports or IMPORT_BYTES of text. */
+static int import_after_feed(void *userdata) {
+        ImportBatch *b = userdata;
+        if (b->input->format != DECOMPRESS_NONE)
+                b->total = 0; /* the file size is not the size of the text */
+        b->since += b->input->bytes - b->last;
+        b->last = b->input->bytes;
+        if (b->in->n_stored - b->batch_start < IMPORT_BATCH && b->since < IMPORT_BYTES)
+                return 0;
+        int r = store_commit(b->store);
+        if (r >= 0)
+                r = store_begin(b->store);
+        b->batch_start = b->in->n_stored;
+        b->since = 0;
+        if (b->tty)
+                progress(b->path, b->input->bytes, b->total, b->in, false);
+        return r;
+}
+
+/* Returns the exit status contribution (0 or 1); store errors are printed here. */
 static int import_fd(Store *s, int fd, const char *path, Ingest *in, const LockdepAliases *aliases) {
-        _cleanup_free_ char *buf = malloc(CHUNK);
         LockdepParser *p = NULL;
         struct stat st;
-        uint64_t done = 0, since = 0, total = 0;
-        unsigned batch_start = 0;
-        bool tty = isatty(STDERR_FILENO);
         int r;
 
-        if (!buf)
-                return -ENOMEM;
-        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-                total = (uint64_t) st.st_size;
         LockdepOptions o = { .callback = ingest_event, .userdata = in, .aliases = aliases };
         r = lockdep_parser_new(&o, &p);
-        if (r < 0)
-                return r;
-        r = store_begin(s);
-        for (;;) {
-                if (r < 0)
-                        break;
-                ssize_t n = read(fd, buf, CHUNK);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        break;
-                }
-                if (n == 0) {
-                        r = lockdep_parser_finish(p);
-                        break;
-                }
-                r = lockdep_parser_feed(p, buf, (size_t) n);
-                done += (uint64_t) n;
-                since += (uint64_t) n;
-                if (r >= 0 && (in->n_stored - batch_start >= IMPORT_BATCH || since >= IMPORT_BYTES)) {
-                        r = store_commit(s);
-                        if (r >= 0)
-                                r = store_begin(s);
-                        batch_start = in->n_stored;
-                        since = 0;
-                        if (tty)
-                                progress(path, done, total, in, false);
-                }
+        if (r < 0) {
+                fprintf(stderr, "lockdepctl import: %s: %s\n", path, strerror(-r));
+                return 1;
         }
+        LogInput input = { .parser = p };
+        ImportBatch b = { .store = s, .in = in, .input = &input, .path = path, .tty = isatty(STDERR_FILENO) };
+        input.after_feed = import_after_feed;
+        input.userdata = &b;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+                b.total = (uint64_t) st.st_size;
+        r = store_begin(s);
         if (r >= 0)
+                r = log_input_read(&input, fd);
+        /* what was read before corrupt or truncated compressed data is kept */
+        if (r >= 0 || r == -EBADMSG || r == -EPIPE)
                 r = store_commit(s);
         else
                 store_rollback(s);
-        if (tty && total > CHUNK)
-                progress(path, done, total, in, true);
+        if (input.format != DECOMPRESS_NONE)
+                b.total = 0;
+        if (b.tty && input.bytes > CHUNK)
+                progress(path, input.bytes, b.total, in, true);
+        int ret;
+        if (r < 0 && input.read_error != -EBADMSG && input.read_error != -EPIPE) {
+                fprintf(stderr, "lockdepctl import: %s: %s\n", path, store_error(s)[0] ? store_error(s) : strerror(-r));
+                ret = 1;
+        } else
+                ret = log_input_done(&input, "import", path, in->n_stored + in->n_duplicate);
         lockdep_parser_free(p);
-        return r;
+        return ret;
 }
 
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] import [OPTIONS] FILE...|-\n\n"
-               "Parse saved kernel logs and store their lockdep reports. Importing the same\n"
-               "log again adds nothing.\n\n"
+               "Parse saved kernel logs (plain or gzip, xz, zstd compressed) and store their\n"
+               "lockdep reports. Importing the same log again adds nothing.\n\n"
                "Options:\n"
                "  -h --help            Show this help\n"
                "     --host NAME       Host the logs come from (default: this host's name)\n"
@@ -168,17 +184,13 @@ int verb_import(int argc, char **argv) {
                         .store = s,
                         .origin = { .hostname = host, .boot_id = boot, .source = source, .realtime = now_usec() },
                 };
-                int r = import_fd(s, fd, path, &in, aliases);
+                if (import_fd(s, fd, is_stdin ? "<stdin>" : path, &in, aliases) != 0)
+                        ret = 1;
                 if (!is_stdin)
                         close(fd);
                 stored += in.n_stored;
                 dup += in.n_duplicate;
                 groups += in.n_new_groups;
-                if (r < 0) {
-                        fprintf(stderr, "lockdepctl import: %s: %s\n", path,
-                                store_error(s)[0] ? store_error(s) : strerror(-r));
-                        ret = 1;
-                }
         }
         int q = store_index_text(s, 0);
         if (q < 0) {

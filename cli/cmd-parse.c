@@ -2,9 +2,10 @@
 /*
  * lockdepctl parse [--json] [--events] [--aliases FILE] FILE...|-
  *
- * Reads saved kernel logs in any rendering and prints one line of JSON per report (DESIGN.md
- * section 5) or a readable summary. Needs no database. Memory stays bounded: input is read in
- * fixed-size chunks and the parser keeps only the open report.
+ * Reads saved kernel logs in any rendering, plain or compressed, and prints one line of JSON per
+ * report (DESIGN.md section 5) or a readable summary. Needs no database. Memory stays bounded:
+ * input is read (and decompressed) in fixed-size pieces and the parser keeps only the open report.
+ * What came of a file that gave no report is said on stderr (log-input.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,17 +22,16 @@
 #include "macro.h"
 #include "strbuf.h"
 
-#define CHUNK (1024 * 1024)
-
 typedef struct ParseCtx {
         bool json;
         bool events;
         const char *file;
-        unsigned n_reports;
+        unsigned n_reports; /* of this file */
+        unsigned n_total;
 } ParseCtx;
 
 static void print_text(const LockdepReport *r, ParseCtx *c) {
-        printf("%s%s: %s", c->n_reports > 1 ? "\n" : "", lockdep_kind_to_string(r->kind), r->func_title);
+        printf("%s%s: %s", c->n_total > 1 ? "\n" : "", lockdep_kind_to_string(r->kind), r->func_title);
         printf("%s\n", r->truncated ? " (truncated)" : "");
         printf("  %s:%u-%u\n", c->file, r->first_line, r->last_line);
         printf("  key:       ");
@@ -80,6 +80,7 @@ static int on_event(const LockdepEvent *ev, void *userdata) {
                 return 0;
         }
         c->n_reports++;
+        c->n_total++;
         if (!c->json) {
                 print_text(ev->report, c);
                 return 0;
@@ -92,30 +93,11 @@ static int on_event(const LockdepEvent *ev, void *userdata) {
         return 0;
 }
 
-static int read_all(int fd, LockdepParser *p) {
-        _cleanup_free_ char *buf = malloc(CHUNK);
-        if (!buf)
-                return -ENOMEM;
-        (void) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        for (;;) {
-                ssize_t n = read(fd, buf, CHUNK);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        return 0;
-                int r = lockdep_parser_feed(p, buf, n);
-                if (r < 0)
-                        return r;
-        }
-}
-
 static void help(void) {
         printf("Usage: lockdepctl parse [OPTIONS] FILE...|-\n\n"
                "Find lockdep reports in saved kernel logs (dmesg, console, syslog, journalctl,\n"
-               "/dev/kmsg dumps) and print each as a summary or as one JSON object per line.\n\n"
+               "/dev/kmsg dumps, mail; plain or gzip, xz, zstd compressed) and print each as a\n"
+               "summary or as one JSON object per line.\n\n"
                "Options:\n"
                "  -h --help            Show this help\n"
                "     --json            Print NDJSON, one object per report\n"
@@ -179,20 +161,22 @@ int verb_parse(int argc, char **argv) {
                         continue;
                 }
                 ctx.file = is_stdin ? "<stdin>" : path;
+                ctx.n_reports = 0;
                 LockdepOptions o = { .callback = on_event, .userdata = &ctx, .aliases = aliases };
                 r = lockdep_parser_new(&o, &p);
-                if (r >= 0)
-                        r = read_all(fd, p);
-                if (r >= 0)
-                        r = lockdep_parser_finish(p);
-                p = lockdep_parser_free(p);
-                if (!is_stdin)
-                        close(fd);
-                if (r < 0) {
+                if (r >= 0) {
+                        LogInput in = { .parser = p };
+                        (void) log_input_read(&in, fd);
                         fflush(stdout);
+                        if (log_input_done(&in, "parse", ctx.file, ctx.n_reports) != 0)
+                                ret = 1;
+                } else {
                         fprintf(stderr, "lockdepctl parse: %s: %s\n", path, strerror(-r));
                         ret = 1;
                 }
+                p = lockdep_parser_free(p);
+                if (!is_stdin)
+                        close(fd);
         }
         lockdep_aliases_free(aliases);
         if (fflush(stdout) != 0) {

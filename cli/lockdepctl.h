@@ -82,6 +82,30 @@ typedef struct NamedObject {
 } NamedObject;
 int show_named(const NamedObject *o, struct Store *s, const char *name, bool json);
 
+/* ---- reading saved logs (log-input.c) -------------------------------------------------------- */
+
+#include "decompress.h"
+
+/* One log file for parse/import: plain or gzip/xz/zstd (by magic bytes), fed to parser as it is
+ * read; after_feed (may be NULL) runs after each piece (import: batch commits, progress). */
+typedef struct LogInput {
+        struct LockdepParser *parser;
+        int (*after_feed)(void *userdata);
+        void *userdata;
+        DecompressFormat format;
+        BinarySniff sniff;
+        uint64_t bytes;        /* plain bytes fed */
+        int read_error;        /* decompress_fd() */
+        int parser_error;      /* lockdep_parser_finish() */
+} LogInput;
+/* Reads fd to its end and finishes the parser (also after corrupt or truncated compressed data,
+ * so nothing read is lost). Returns 0 or the first error. */
+int log_input_read(LogInput *in, int fd);
+/* Prints what came of it on stderr and returns the exit status: 1 for a read error, corrupt or
+ * truncated compressed data, or binary data without any report; 0 (with a note) for an empty
+ * input or text without a lockdep report; 0 silently when there were reports. */
+int log_input_done(const LogInput *in, const char *verb, const char *name, unsigned n_reports);
+
 /* ---- safe output: text from the database never drives the terminal ----------------------------
  */
 

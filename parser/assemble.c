@@ -847,6 +847,10 @@ int lockdep_parser_finish(LockdepParser *p) {
         return r < 0 ? r : p->error;
 }
 
+unsigned lockdep_parser_lines(const LockdepParser *p) {
+        return p ? p->lineno : 0;
+}
+
 int lockdep_parser_resume_pos(const LockdepParser *p, uint64_t *ret) {
         bool open = false;
         uint64_t pos = UINT64_MAX;

@@ -191,6 +191,9 @@ int lockdep_parser_flush_idle(LockdepParser *p);
 /* End of input: a report in progress is completed (truncated when it was cut short). */
 int lockdep_parser_finish(LockdepParser *p);
 
+/* Lines (byte feeds; an unterminated last line counts once finish() ran) or records fed so far. */
+unsigned lockdep_parser_lines(const LockdepParser *p);
+
 /* The DESIGN.md section 5 JSON object of a report, one line, no trailing newline. Returns the
  * length or -ENOMEM; *ret is malloc()ed. */
 int lockdep_report_to_json(const LockdepReport *r, char **ret);

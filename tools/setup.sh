@@ -11,7 +11,9 @@ packages=(
         meson ninja-build pkg-config gcc
         clang libclang-rt-14-dev              # clang build + libFuzzer/sanitizer runtimes
         libpcre2-dev libsqlite3-dev libsystemd-dev libmicrohttpd-dev
+        zlib1g-dev liblzma-dev libzstd-dev    # compressed logs (common/decompress.c)
         python3 sqlite3
+        zstd                                  # compressed-input tests (gzip, xz: Python)
         systemd-journal-remote                # journal-remote output for integration tests
         man-db groff-base                     # man page rendering test
         chromium chromium-driver python3-selenium  # web dashboard tests (headless browser)

@@ -3,9 +3,10 @@
 """Hostile input and CLI error handling of `lockdepctl parse --json`.
 
 Covers (one CASE per meson test):
-  random    1 MB of random bytes (fixed seed), on stdin and as a file: exit 0, valid NDJSON
+  random    1 MB of random bytes (fixed seed), on stdin and as a file: exit 1 with a message naming
+            the input as binary, no output; a report between random bytes is still found (exit 0)
   utf8      invalid UTF-8 in a task name and a lock name: output is valid UTF-8 JSON, report kept
-  nul       NUL bytes before, inside and after a report
+  nul       NUL bytes before, inside and after a report; 256 KiB of NUL bytes is binary (exit 1)
   longline  a 1 MiB line before a report (report found one line later) and inside a report
   cut       a report cut after every line: exit 0, never a crash, truncated where cut before the
             backtrace, no report before the title
@@ -15,7 +16,11 @@ Covers (one CASE per meson test):
   endless   peak RSS < 64 MiB for a report that never ends (100 MB of stack frames); the report is
             emitted truncated
   cli       unreadable file -> exit 1 + message naming it; unknown option -> exit 2; --help -> 0
-            and lists --json; /dev/null -> exit 0 and no output
+            and lists --json; /dev/null and an empty file -> exit 0, no output, "is empty" on stderr;
+            a log without reports -> exit 0, "no lockdep report in FILE (N lines read)"
+  compressed the same reports from .gz, .xz, .zst (and concatenated .gz members, and on stdin) as
+            from the plain file, for parse and import; a truncated or corrupt compressed file ->
+            exit 1 and a message, the reports before the cut kept (the cut one truncated)
 Input report: tests/fixtures/linux_report_26.txt (a 4.14 circular report with timestamps).
 
 Usage: test-badinput.py LOCKDEPCTL FIXTURE_DIR CASE
@@ -38,6 +43,7 @@ TITLE = b"WARNING: possible circular locking dependency detected"
 class Bad:
     def __init__(self, ctl, fixtures):
         self.ctl = ctl
+        self.fixtures = fixtures
         with open(os.path.join(fixtures, "linux_report_26.txt"), "rb") as f:
             self.report = f.read()
         self.lines = self.report.split(b"\n")
@@ -78,14 +84,17 @@ class Bad:
     def case_random(self):
         rng = random.Random(20240601)
         data = rng.randbytes(1000 * 1000)
-        self.parse(data, "random bytes on stdin")
+        r = self.run(["parse", "--json", "-"], data)
+        self.c.eq((r.returncode, r.stdout), (1, b""), "random bytes on stdin: exit status and output")
+        self.c.check(b"<stdin>: binary data, not a kernel log" in r.stderr,
+                     f"random bytes on stdin: message {r.stderr[:300]!r}")
         with tempfile.NamedTemporaryFile(prefix="lockdep-random-") as f:
             f.write(data)
             f.flush()
-            try:
-                lt.run_parse(self.ctl, f.name)
-            except lt.ParseError as e:
-                self.c.check(False, f"random bytes as a file: {e}")
+            r = self.run(["parse", "--json", f.name])
+            self.c.eq((r.returncode, r.stdout), (1, b""), "random bytes as a file: exit status and output")
+            self.c.check(f"{f.name}: binary data".encode() in r.stderr and b"not gzip, xz or zstd" in r.stderr,
+                         f"random bytes as a file: message {r.stderr[:300]!r}")
         # random bytes around the report: the report is still found
         reps = self.parse(data[:500000] + b"\n" + self.report + data[500000:], "random bytes around a report")
         self.c.check(any(r.get("kind") == "circular" and r.get("cycle") == self.ref.get("cycle") for r in reps),
@@ -125,7 +134,9 @@ class Bad:
         data = self.report.replace(b"syz-executor0", b"syz-\0xecutor0").replace(b"&bdev->bd_mutex", b"&bdev->\0d_mutex")
         reps = self.parse(data, "NUL inside a report")
         self.c.check(len(reps) == 1, f"NUL inside a report: {len(reps)} reports")
-        self.parse(b"\0" * (256 * 1024), "256 KiB of NUL bytes")
+        r = self.run(["parse", "--json", "-"], b"\0" * (256 * 1024))
+        self.c.eq((r.returncode, r.stdout), (1, b""), "256 KiB of NUL bytes: exit status and output")
+        self.c.check(b"binary data" in r.stderr, f"256 KiB of NUL bytes: message {r.stderr[:300]!r}")
 
     def case_longline(self):
         big = b"x" * MIB + b"\n"
@@ -330,8 +341,97 @@ class Bad:
         self.c.check(b"parse" in r.stdout, "--help does not list the parse verb")
         r = self.run(["parse", "--json", "/dev/null"])
         self.c.eq((r.returncode, r.stdout), (0, b""), "/dev/null: exit status and output")
-        r = self.run(["parse", "--json", "-"], b"just some log line\n")
+        self.c.check(b"/dev/null is empty" in r.stderr, f"/dev/null: note {r.stderr!r}")
+        r = self.run(["parse", "--json", "-"], b"just some log line\n[    1.000000] second line\n")
         self.c.eq((r.returncode, r.stdout), (0, b""), "no report on stdin: exit status and output")
+        self.c.eq(r.stderr, b"lockdepctl parse: no lockdep report in <stdin> (2 lines read)\n", "no report: note")
+        with tempfile.TemporaryDirectory(prefix="lockdep-cli-") as d:
+            empty = os.path.join(d, "empty.log")
+            open(empty, "wb").close()
+            r = self.run(["parse", "--json", empty])
+            self.c.eq((r.returncode, r.stdout), (0, b""), "empty file: exit status and output")
+            self.c.eq(r.stderr, f"lockdepctl parse: {empty} is empty\n".encode(), "empty file: note")
+            r = self.run(["parse", "--json", empty, "-"], self.report)
+            self.c.eq(r.returncode, 0, "empty file and a report: exit status")
+            self.c.eq(len(lt.parse_ndjson(r.stdout)), 1, "empty file and a report: reports")
+
+    def case_compressed(self):
+        import gzip
+        import lzma
+        import shutil
+        import zlib
+        with tempfile.TemporaryDirectory(prefix="lockdep-z-") as d:
+            # two reports in one log, so that a cut can fall between them
+            with open(os.path.join(self.fixtures, "linux_report_466.txt"), "rb") as f:
+                other = f.read()
+            plain = self.report + b"[  200.000000] some other line\n" + other
+            path = os.path.join(d, "console.log")
+            with open(path, "wb") as f:
+                f.write(plain)
+            want = self.run(["parse", "--json", path])
+            self.c.eq(want.returncode, 0, "plain: exit status")
+            self.c.eq(len(lt.parse_ndjson(want.stdout)), 2, "plain: reports")
+            files = {"gz": gzip.compress(plain), "xz": lzma.compress(plain),
+                     "gz-concat": gzip.compress(plain[:1000]) + gzip.compress(plain[1000:])}
+            if shutil.which("zstd"):
+                files["zst"] = subprocess.run(["zstd", "-q", "-c", path], capture_output=True, check=True).stdout
+            else:
+                self.c.check(False, "zstd not installed (tools/setup.sh installs it)")
+            for ext, data in files.items():
+                # a misleading name: the magic bytes decide
+                zpath = os.path.join(d, f"console-{ext}.txt")
+                with open(zpath, "wb") as f:
+                    f.write(data)
+                r = self.run(["parse", "--json", zpath])
+                self.c.eq((r.returncode, r.stdout, r.stderr), (0, want.stdout, b""), f"{ext}: parse output")
+                r = self.run(["parse", "--json", "-"], data)
+                self.c.eq((r.returncode, r.stdout), (0, want.stdout), f"{ext} on stdin: parse output")
+                db = os.path.join(d, f"{ext}.db")
+                r = self.run(["--db", db, "import", "--host", "h", zpath])
+                self.c.eq(r.returncode, 0, f"{ext}: import exit status ({r.stderr[:300]!r})")
+                self.c.check(b"2 reports stored" in r.stdout, f"{ext}: import summary {r.stdout!r}")
+                r = self.run(["--db", db, "import", "--host", "h", path])
+                self.c.check(b"0 reports stored" in r.stdout and b"2 already in the database" in r.stdout,
+                             f"{ext}: plain file after the compressed one: {r.stdout!r}")
+            # cut inside the second report: the first one complete, the second truncated, exit 1
+            gz = gzip.compress(plain)
+            second = plain.index(b"WARNING: ", len(self.report))
+
+            def plain_len(cut):
+                return len(zlib.decompressobj(31).decompress(gz[:cut]))
+            # the shortest cut that leaves 300 bytes of the second report's text
+            inside = next(c for c in range(len(gz)) if plain_len(c) > second + 300)
+            self.c.check(plain_len(inside) < len(plain) - 300, "test self-check: the cut is inside report 2")
+            for cut in (len(gz) - 9, inside):
+                zpath = os.path.join(d, "cut.gz")
+                with open(zpath, "wb") as f:
+                    f.write(gz[:cut])
+                r = self.run(["parse", "--json", zpath])
+                self.c.eq(r.returncode, 1, f"gzip cut at {cut}: exit status")
+                self.c.check(b"cut.gz: gzip data ends early" in r.stderr, f"gzip cut at {cut}: message {r.stderr!r}")
+                reps = lt.parse_ndjson(r.stdout)
+                # the complete first report is always read before the cut
+                self.c.check(len(reps) >= 1 and reps[0].get("truncated") is False,
+                             f"gzip cut at {cut}: first report {[(x.get('kind'), x.get('truncated')) for x in reps]}")
+                if cut == inside:
+                    self.c.check(len(reps) == 2 and reps[1].get("truncated") is True,
+                                 f"gzip cut at {cut} (inside report 2 at byte {second}): "
+                                 f"{[(x.get('kind'), x.get('truncated')) for x in reps]}")
+                r = self.run(["--db", os.path.join(d, "cut.db"), "import", zpath])
+                self.c.eq(r.returncode, 1, f"gzip cut at {cut}: import exit status")
+                self.c.check(b"reports stored" in r.stdout and b"ends early" in r.stderr,
+                             f"gzip cut at {cut}: import output {r.stdout!r} {r.stderr!r}")
+            bad = bytearray(gzip.compress(plain))
+            for i in range(len(bad) // 2, len(bad) // 2 + 40):
+                bad[i] ^= 0x55
+            r = self.run(["parse", "--json", "-"], bytes(bad))
+            self.c.eq(r.returncode, 1, "corrupt gzip: exit status")
+            self.c.check(b"corrupt gzip data" in r.stderr, f"corrupt gzip: message {r.stderr!r}")
+            # compressed binary junk is binary too
+            r = self.run(["parse", "--json", "-"], gzip.compress(random.Random(3).randbytes(100000)))
+            self.c.eq(r.returncode, 1, "gzip of random bytes: exit status")
+            self.c.check(b"binary data, not a kernel log (after gzip decompression)" in r.stderr,
+                         f"gzip of random bytes: message {r.stderr!r}")
 
 
 def main():

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reading one saved log for parse and import: plain text or gzip/xz/zstd (common/decompress.h, by
+ * magic bytes), fed to a parser as it arrives; then the one message that tells what came of it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lockdep.h"
+#include "lockdepctl.h"
+
+static int log_input_sink(const void *buf, size_t n, void *userdata) {
+        LogInput *in = userdata;
+        binary_sniff_feed(&in->sniff, buf, n);
+        in->bytes += n;
+        int r = lockdep_parser_feed(in->parser, buf, n);
+        if (r >= 0 && in->after_feed)
+                r = in->after_feed(in->userdata);
+        return r;
+}
+
+int log_input_read(LogInput *in, int fd) {
+        (void) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        in->read_error = decompress_fd(fd, log_input_sink, in, &in->format);
+        /* whatever was read before an error is not lost: the open report ends (truncated) */
+        int r = in->parser_error = in->read_error == -EBADMSG || in->read_error == -EPIPE || in->read_error >= 0
+                                           ? lockdep_parser_finish(in->parser)
+                                           : 0;
+        return in->read_error < 0 ? in->read_error : r;
+}
+
+int log_input_done(const LogInput *in, const char *verb, const char *name, unsigned n_reports) {
+        const char *fmt = decompress_format_to_string(in->format);
+        unsigned lines = lockdep_parser_lines(in->parser);
+
+        if (in->parser_error < 0 && in->parser_error != in->read_error) {
+                fprintf(stderr, "lockdepctl %s: %s: %s\n", verb, name, strerror(-in->parser_error));
+                return 1;
+        }
+        switch (in->read_error) {
+        case 0:
+                break;
+        case -EBADMSG:
+                fprintf(stderr, "lockdepctl %s: %s: corrupt %s data after %llu bytes of text (%u lines); "
+                                "%u report%s read before it\n",
+                        verb, name, fmt, (unsigned long long) in->bytes, lines, n_reports, n_reports == 1 ? "" : "s");
+                return 1;
+        case -EPIPE:
+                fprintf(stderr, "lockdepctl %s: %s: %s data ends early (truncated file?) after %u lines; "
+                                "%u report%s read before the cut\n",
+                        verb, name, fmt, lines, n_reports, n_reports == 1 ? "" : "s");
+                return 1;
+        default:
+                fprintf(stderr, "lockdepctl %s: %s: %s\n", verb, name, strerror(-in->read_error));
+                return 1;
+        }
+        if (n_reports > 0)
+                return 0;
+        if (in->bytes == 0) {
+                fprintf(stderr, "lockdepctl %s: %s is empty\n", verb, name);
+                return 0;
+        }
+        if (binary_sniff_is_binary(&in->sniff)) {
+                fprintf(stderr, "lockdepctl %s: %s: binary data, not a kernel log%s%s%s\n", verb, name,
+                        in->format == DECOMPRESS_NONE ? " (and not gzip, xz or zstd)" : " (after ",
+                        in->format == DECOMPRESS_NONE ? "" : fmt,
+                        in->format == DECOMPRESS_NONE ? "" : " decompression)");
+                return 1;
+        }
+        fprintf(stderr, "lockdepctl %s: no lockdep report in %s (%u lines read)\n", verb, name, lines);
+        return 0;
+}

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Covers common/decompress.h: magic-byte detection; gzip, xz and zstd streams made here with the
+ * libraries' own encoders decode to the original bytes whatever the input piece size (1 byte to
+ * all at once), also for output much larger than the decoder's buffer and for concatenated
+ * members/streams/frames; a truncated stream is -EPIPE, corrupt data -EBADMSG; a sink's error
+ * stops the feed with that value; decompress_fd() on a pipe; the binary-data heuristic.
+ */
+
+#include <errno.h>
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "decompress.h"
+#include "macro.h"
+
+#include "tap.h"
+
+typedef struct Out {
+        unsigned char *p;
+        size_t len, cap;
+        int fail_after; /* > 0: the sink returns -ECANCELED once this many calls were made */
+        int calls;
+} Out;
+
+static int sink(const void *buf, size_t n, void *userdata) {
+        Out *o = userdata;
+        if (o->fail_after > 0 && ++o->calls >= o->fail_after)
+                return -ECANCELED;
+        if (o->len + n > o->cap) {
+                o->cap = (o->len + n) * 2;
+                o->p = realloc(o->p, o->cap);
+                assert(o->p);
+        }
+        memcpy(o->p + o->len, buf, n);
+        o->len += n;
+        return 0;
+}
+
+/* A log-like text of n bytes (compressible, but not trivially). */
+static unsigned char *make_text(size_t n) {
+        unsigned char *t = malloc(n);
+        size_t i = 0;
+        unsigned k = 0;
+        assert(t);
+        while (i < n) {
+                char line[128];
+                int l = snprintf(line, sizeof(line), "[%5u.%06u] line %u of the test log, %08x\n", k / 1000,
+                                 (k * 7919) % 1000000, k, k * 2654435761u);
+                for (int j = 0; j < l && i < n; j++)
+                        t[i++] = (unsigned char) line[j];
+                k++;
+        }
+        return t;
+}
+
+static size_t compress_gzip(const unsigned char *in, size_t n, unsigned char **ret) {
+        z_stream z = {};
+        size_t cap = compressBound(n) + 64;
+        unsigned char *out = malloc(cap);
+        assert(out && deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+        z.next_in = (Bytef *) in;
+        z.avail_in = n;
+        z.next_out = out;
+        z.avail_out = cap;
+        assert(deflate(&z, Z_FINISH) == Z_STREAM_END);
+        size_t len = z.total_out;
+        deflateEnd(&z);
+        *ret = out;
+        return len;
+}
+
+static size_t compress_xz(const unsigned char *in, size_t n, unsigned char **ret) {
+        size_t cap = lzma_stream_buffer_bound(n), pos = 0;
+        unsigned char *out = malloc(cap);
+        assert(out);
+        assert(lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL, in, n, out, &pos, cap) == LZMA_OK);
+        *ret = out;
+        return pos;
+}
+
+static size_t compress_zstd(const unsigned char *in, size_t n, unsigned char **ret) {
+        size_t cap = ZSTD_compressBound(n);
+        unsigned char *out = malloc(cap);
+        assert(out);
+        size_t len = ZSTD_compress(out, cap, in, n, 3);
+        assert(!ZSTD_isError(len));
+        *ret = out;
+        return len;
+}
+
+typedef size_t (*CompressFunc)(const unsigned char *in, size_t n, unsigned char **ret);
+
+static const struct {
+        DecompressFormat f;
+        CompressFunc compress;
+} formats[] = {
+        { DECOMPRESS_GZIP, compress_gzip },
+        { DECOMPRESS_XZ, compress_xz },
+        { DECOMPRESS_ZSTD, compress_zstd },
+};
+
+/* Decodes c[0..n) in pieces of size step; returns the decoder's result, output in *o. */
+static int decode(DecompressFormat f, const unsigned char *c, size_t n, size_t step, Out *o) {
+        Decompressor *d = NULL;
+        int r = decompressor_new(f, sink, o, &d);
+        assert(r >= 0);
+        for (size_t i = 0; r >= 0 && i < n; i += step)
+                r = decompressor_feed(d, c + i, MIN(step, n - i));
+        if (r >= 0)
+                r = decompressor_finish(d);
+        if (r >= 0)
+                assert(decompressor_bytes_out(d) == o->len);
+        decompressor_free(d);
+        return r;
+}
+
+TEST(detect) {
+        CHECK(decompress_detect("\x1f\x8b\x08\x00", 4) == DECOMPRESS_GZIP);
+        CHECK(decompress_detect("\xfd" "7zXZ\0\0", 7) == DECOMPRESS_XZ);
+        CHECK(decompress_detect("\x28\xb5\x2f\xfd\x00", 5) == DECOMPRESS_ZSTD);
+        CHECK(decompress_detect("[    0.000000] Linux", 20) == DECOMPRESS_NONE);
+        CHECK(decompress_detect("\xfd" "7zX", 4) == DECOMPRESS_NONE); /* too short to be xz */
+        CHECK(decompress_detect("", 0) == DECOMPRESS_NONE);
+        CHECK_STREQ(decompress_format_to_string(DECOMPRESS_ZSTD), "zstd");
+        CHECK_STREQ(decompress_format_to_string(DECOMPRESS_NONE), "plain");
+}
+
+TEST(round_trip_every_piece_size) {
+        size_t n = 3 * 1024 * 1024 + 17; /* several output buffers */
+        unsigned char *t = make_text(n);
+        for (size_t k = 0; k < ELEMENTSOF(formats); k++) {
+                unsigned char *c;
+                size_t cn = formats[k].compress(t, n, &c);
+                CHECK(decompress_detect(c, cn) == formats[k].f);
+                size_t steps[] = { 1, 7, 4096, 65536 + 3, cn };
+                for (size_t s = 0; s < ELEMENTSOF(steps); s++) {
+                        if (steps[s] == 1 && formats[k].f == DECOMPRESS_XZ && cn > 400000)
+                                continue; /* byte-wise xz is slow under ASan; 7 covers it */
+                        Out o = {};
+                        int r = decode(formats[k].f, c, cn, steps[s], &o);
+                        CHECK(r == 0);
+                        CHECK(o.len == n && memcmp(o.p, t, n) == 0);
+                        if (r != 0 || o.len != n)
+                                printf("# %s step %zu: r=%d len=%zu\n", decompress_format_to_string(formats[k].f),
+                                       steps[s], r, o.len);
+                        free(o.p);
+                }
+                free(c);
+        }
+        free(t);
+}
+
+TEST(concatenated) {
+        unsigned char *a = make_text(100000), *b = make_text(5000);
+        for (size_t k = 0; k < ELEMENTSOF(formats); k++) {
+                unsigned char *ca, *cb;
+                size_t na = formats[k].compress(a, 100000, &ca), nb = formats[k].compress(b, 5000, &cb);
+                unsigned char *cat = malloc(na + nb);
+                memcpy(cat, ca, na);
+                memcpy(cat + na, cb, nb);
+                Out o = {};
+                CHECK(decode(formats[k].f, cat, na + nb, 1000, &o) == 0);
+                CHECK(o.len == 105000 && memcmp(o.p, a, 100000) == 0 && memcmp(o.p + 100000, b, 5000) == 0);
+                free(o.p);
+                free(cat);
+                free(ca);
+                free(cb);
+        }
+        free(a);
+        free(b);
+}
+
+TEST(truncated_and_corrupt) {
+        unsigned char *t = make_text(200000);
+        for (size_t k = 0; k < ELEMENTSOF(formats); k++) {
+                unsigned char *c;
+                size_t cn = formats[k].compress(t, 200000, &c);
+                const char *name = decompress_format_to_string(formats[k].f);
+                /* cut anywhere after the magic: never the whole text, never success */
+                size_t cuts[] = { DECOMPRESS_MAGIC_MAX, cn / 3, cn / 2, cn - 1 };
+                for (size_t i = 0; i < ELEMENTSOF(cuts); i++) {
+                        Out o = {};
+                        int r = decode(formats[k].f, c, cuts[i], 4096, &o);
+                        CHECK(r == -EPIPE || r == -EBADMSG);
+                        CHECK(o.len < 200000 || cuts[i] == cn - 1); /* the trailer only */
+                        if (r != -EPIPE && r != -EBADMSG)
+                                printf("# %s cut at %zu of %zu: r=%d\n", name, cuts[i], cn, r);
+                        free(o.p);
+                }
+                /* garbage in the middle */
+                unsigned char *bad = malloc(cn);
+                memcpy(bad, c, cn);
+                for (size_t i = cn / 2; i < cn / 2 + 64 && i < cn; i++)
+                        bad[i] ^= 0x5a;
+                Out o = {};
+                int r = decode(formats[k].f, bad, cn, 4096, &o);
+                CHECK(r == -EBADMSG);
+                if (r != -EBADMSG)
+                        printf("# %s corrupt: r=%d\n", name, r);
+                free(o.p);
+                /* trailing garbage after a complete stream */
+                unsigned char *tail = malloc(cn + 16);
+                memcpy(tail, c, cn);
+                memcpy(tail + cn, "this is no frame", 16);
+                o = (Out) {};
+                r = decode(formats[k].f, tail, cn + 16, 4096, &o);
+                CHECK(r == -EBADMSG || r == -EPIPE);
+                free(o.p);
+                free(tail);
+                free(bad);
+                free(c);
+        }
+        free(t);
+}
+
+TEST(sink_error_stops) {
+        unsigned char *t = make_text(2 * 1024 * 1024);
+        for (size_t k = 0; k < ELEMENTSOF(formats); k++) {
+                unsigned char *c;
+                size_t cn = formats[k].compress(t, 2 * 1024 * 1024, &c);
+                Out o = { .fail_after = 2 };
+                CHECK(decode(formats[k].f, c, cn, cn, &o) == -ECANCELED);
+                CHECK(o.calls == 2);
+                free(o.p);
+                free(c);
+        }
+        Out o = { .fail_after = 1 };
+        CHECK(decode(DECOMPRESS_NONE, t, 100, 100, &o) == -ECANCELED);
+        free(t);
+}
+
+TEST(fd) {
+        unsigned char *t = make_text(300000), *c;
+        size_t cn = compress_zstd(t, 300000, &c);
+        int p[2];
+        assert(pipe(p) == 0);
+        pid_t pid = fork();
+        assert(pid >= 0);
+        if (pid == 0) {
+                close(p[0]);
+                /* in small writes, so that the reader sees the magic split over reads */
+                for (size_t i = 0; i < cn; i += 3)
+                        if (write(p[1], c + i, MIN((size_t) 3, cn - i)) < 0)
+                                _exit(1);
+                _exit(0);
+        }
+        close(p[1]);
+        Out o = {};
+        DecompressFormat f = DECOMPRESS_NONE;
+        CHECK(decompress_fd(p[0], sink, &o, &f) == 0);
+        CHECK(f == DECOMPRESS_ZSTD);
+        CHECK(o.len == 300000 && memcmp(o.p, t, 300000) == 0);
+        close(p[0]);
+        waitpid(pid, NULL, 0);
+        free(o.p);
+        /* plain text passes through, even shorter than the magic */
+        assert(pipe(p) == 0);
+        CHECK(write(p[1], "ab\n", 3) == 3);
+        close(p[1]);
+        o = (Out) {};
+        CHECK(decompress_fd(p[0], sink, &o, &f) == 0);
+        CHECK(f == DECOMPRESS_NONE && o.len == 3 && memcmp(o.p, "ab\n", 3) == 0);
+        close(p[0]);
+        free(o.p);
+        free(c);
+        free(t);
+}
+
+static bool looks_binary(const void *buf, size_t n, size_t piece) {
+        BinarySniff s = {};
+        for (size_t i = 0; i < n; i += piece)
+                binary_sniff_feed(&s, (const char *) buf + i, MIN(piece, n - i));
+        CHECK(s.seen == MIN(n, (size_t) DECOMPRESS_SNIFF_BYTES));
+        return binary_sniff_is_binary(&s);
+}
+
+TEST(looks_binary) {
+        size_t n = 3 * DECOMPRESS_SNIFF_BYTES;
+        unsigned char *t = make_text(n);
+        CHECK(!looks_binary(t, n, 6));
+        /* a few NUL bytes and a binary line inside a log are still text */
+        for (size_t i = 100; i < 400; i += 3)
+                t[i] = 0;
+        CHECK(!looks_binary(t, n, n));
+        /* random bytes are binary, in any piece size */
+        unsigned x = 12345;
+        for (size_t i = 0; i < n; i++) {
+                x = x * 1103515245 + 12345;
+                t[i] = (unsigned char) (x >> 16);
+        }
+        CHECK(looks_binary(t, n, 1000));
+        CHECK(looks_binary(t, n, 1));
+        /* only the first DECOMPRESS_SNIFF_BYTES count: text after binary does not help */
+        memset(t + DECOMPRESS_SNIFF_BYTES, 'a', n - DECOMPRESS_SNIFF_BYTES);
+        CHECK(looks_binary(t, n, 4096));
+        memset(t, 0, 4096);
+        CHECK(looks_binary(t, 4096, 4096));
+        /* UTF-8 and Latin-1 text with ANSI colours is text */
+        const char *s = "\x1b[32m[    1.000000]\x1b[0m gr\xc3\xbc\xc3\x9f \xe9t\xe9\tok\r\n";
+        CHECK(!looks_binary(s, strlen(s), 3));
+        CHECK(!looks_binary("", 0, 1));
+        free(t);
+}
+
+TAP_MAIN(T(detect), T(round_trip_every_piece_size), T(concatenated), T(truncated_and_corrupt),
+         T(sink_error_stops), T(fd), T(looks_binary))
