@@ -15,6 +15,7 @@
 #include "ingest.h"
 #include "lockdep.h"
 #include "store.h"
+#include "strbuf.h"
 
 #define RETRY_USEC (1000 * 1000)
 #define IDLE_USEC (250 * 1000)
@@ -41,6 +42,10 @@ struct Source {
         sd_event_source *idle;     /* armed when a parser holds a complete report */
         bool failing;
         unsigned failures;
+        /* health (source.c, under its lock): of committed batches only */
+        unsigned n_stored;         /* reports stored by this source since start */
+        uint64_t last_ok;          /* realtime usec of the last committed batch, 0 = none yet */
+        int last_error;            /* of the last failed batch, 0 = none */
 };
 
 typedef struct Config {
@@ -67,8 +72,11 @@ struct Daemon {
         char machine_id[33];
         char boot_id[33];
         char hostname[256];
-        unsigned n_reports, n_groups;
+        unsigned n_reports, n_groups; /* committed, since start */
+        struct Notice *notices, **notices_tail; /* new groups of the open batch (source.c) */
         sd_event_source *indexer;  /* deferred full-text indexing after batches */
+        sd_event_source *db_watch; /* the database's directory (source.c) */
+        Store *watched;
 };
 
 /* conf.c */
@@ -86,7 +94,12 @@ int source_arm_idle(Source *s);
 uint64_t now_realtime(void);
 void daemon_new_group(const LockdepReport *r, int64_t group, void *userdata);
 void daemon_status(Daemon *d);
+/* The sources' states as a JSON array (for /healthz; thread-safe); *ret_degraded when one fails. */
+int daemon_health_json(StrBuf *b, bool *ret_degraded, void *userdata);
 void daemon_schedule_index(Daemon *d);
+/* Exits the event loop with -ENOENT/-ESTALE (logged) as soon as the file at cfg.db is no longer
+ * the one st opened: checked before every batch and when the database's directory changes. */
+int daemon_watch_database(Daemon *d, Store *st);
 
 extern const SourceOps source_file_ops;
 extern const SourceOps source_kmsg_ops;

@@ -285,13 +285,15 @@ static int run_web_only(Daemon *d) {
                 store_close(s);
                 return r;
         }
-        store_close(s);
         r = load_aliases(d); /* for POST /api/v1/ingest */
-        if (r < 0)
+        if (r >= 0)
+                r = setup_event(d);
+        if (r >= 0)
+                r = daemon_watch_database(d, s);
+        if (r < 0) {
+                store_close(s);
                 return r;
-        r = setup_event(d);
-        if (r < 0)
-                return r;
+        }
         WebConfig wc = { .listen = d->cfg.listen, .db = d->cfg.db, .aliases = d->aliases };
         r = web_start(&wc, &web);
         if (r < 0)
@@ -300,6 +302,8 @@ static int run_web_only(Daemon *d) {
         (void) sd_notify(0, "READY=1");
         r = sd_event_loop(d->event);
         web_stop(web);
+        d->db_watch = sd_event_source_disable_unref(d->db_watch);
+        store_close(s);
         return r;
 #else
         return log_error_errno(EOPNOTSUPP, "This lockdepd was built without the web dashboard.");
@@ -373,6 +377,11 @@ static int run(int argc, char **argv) {
         r = setup_event(&d);
         if (r < 0)
                 goto out;
+        r = daemon_watch_database(&d, d.store);
+        if (r < 0) {
+                log_error_errno(r, "Cannot watch the directory of %s: %m", d.cfg.db);
+                goto out;
+        }
 
         if (d.cfg.kmsg) {
                 r = add_source(&d, &source_kmsg_ops, "kmsg", d.cfg.kmsg_path ? d.cfg.kmsg_path : "/dev/kmsg",
@@ -414,7 +423,8 @@ static int run(int argc, char **argv) {
                 log_warning("No source is readable (no /dev/kmsg, no journal): only the database is served.");
         if (d.cfg.web) {
 #if HAVE_WEB
-                WebConfig wc = { .listen = d.cfg.listen, .db = d.cfg.db, .aliases = d.aliases };
+                WebConfig wc = { .listen = d.cfg.listen, .db = d.cfg.db, .aliases = d.aliases,
+                                 .health = daemon_health_json, .health_userdata = &d };
                 if (web_start(&wc, &web) < 0)
                         log_warning("Continuing without the web dashboard.");
 #else
@@ -434,6 +444,7 @@ out:
                 source_free(d.sources[i]);
         free(d.sources);
         sd_event_source_disable_unref(d.indexer);
+        sd_event_source_disable_unref(d.db_watch);
         sd_event_unref(d.event);
         store_close(d.store);
         lockdep_aliases_free(d.aliases);

@@ -4,18 +4,85 @@
  * callbacks store reports), let it set its cursor, commit. On any failure: roll back, rewind the
  * source to its committed cursor and try again after RETRY_USEC. Warnings are logged once per
  * failure streak, so a full disk does not flood the journal.
+ *
+ * What a batch did is told only once it is committed: "new group" notices wait in d->notices
+ * until the commit (a rolled-back batch creates its groups again when it is retried, and is then
+ * announced once), and the counters of a failed batch are taken back.
+ *
+ * Health (GET /healthz, from the web server's threads): each source's state is kept under
+ * health_lock, written here at the end of every batch.
  */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
+#include <sys/inotify.h>
 #include <time.h>
 
+#include "json.h"
 #include "lockdepd.h"
 #include "log.h"
+#include "macro.h"
 
 #define NEW_GROUP_MESSAGE_ID "9f1f6e3a4c0d4b5e8a7b2c1d0e9f8a7b"
 
+static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct Notice {
+        struct Notice *next;
+        int64_t group;
+        LockdepKind kind;
+        char signature[17];
+        char *func_title, *key;
+} Notice;
+
+static Notice *notice_free_all(Notice *n) {
+        while (n) {
+                Notice *next = n->next;
+                free(n->func_title);
+                free(n->key);
+                free(n);
+                n = next;
+        }
+        return NULL;
+}
+
+/* The counters and notices of a batch, taken at its start. */
+typedef struct Batch {
+        unsigned n_reports, n_groups;
+} Batch;
+
+static Batch batch_begin(Daemon *d) {
+        d->notices = notice_free_all(d->notices); /* left over from a batch that did not commit */
+        d->notices_tail = &d->notices;
+        return (Batch) { d->n_reports, d->n_groups };
+}
+
+static void announce(const Notice *n);
+static bool database_gone(Daemon *d, Store *st);
+
+static void batch_end(Source *s, const Batch *b, int r) {
+        Daemon *d = s->d;
+        if (r < 0) {
+                d->n_reports = b->n_reports;
+                d->n_groups = b->n_groups;
+        } else
+                for (Notice *n = d->notices; n; n = n->next)
+                        announce(n);
+        d->notices = notice_free_all(d->notices);
+        d->notices_tail = &d->notices;
+
+        pthread_mutex_lock(&health_lock);
+        if (r < 0)
+                s->last_error = r;
+        else {
+                s->n_stored += d->n_reports - b->n_reports;
+                s->last_ok = now_realtime();
+        }
+        pthread_mutex_unlock(&health_lock);
+}
 uint64_t now_realtime(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -62,8 +129,10 @@ static int source_fail(Source *s, int r) {
                 log_warning_errno(r, "%s: storing reports failed (%s); keeping the input and retrying every %us",
                                   s->name, store_error(st)[0] ? store_error(st) : "read error",
                                   RETRY_USEC / 1000000);
+        pthread_mutex_lock(&health_lock);
         s->failing = true;
         s->failures++;
+        pthread_mutex_unlock(&health_lock);
         if (s->ops->rewind) {
                 int q = s->ops->rewind(s);
                 if (q < 0)
@@ -79,8 +148,9 @@ static int on_idle(sd_event_source *es, uint64_t usec, void *userdata) {
         Store *st = s->d->store;
         int r;
 
-        if (s->failing || !s->ops->flush_idle)
+        if (s->failing || !s->ops->flush_idle || database_gone(s->d, st))
                 return 0;
+        Batch b = batch_begin(s->d);
         r = store_begin(st);
         if (r >= 0)
                 r = s->ops->flush_idle(s);
@@ -88,6 +158,7 @@ static int on_idle(sd_event_source *es, uint64_t usec, void *userdata) {
                 r = store_commit(st);
         else
                 store_rollback(st);
+        batch_end(s, &b, r);
         if (r < 0)
                 (void) source_fail(s, r);
         else {
@@ -115,6 +186,8 @@ int source_kick(Source *s) {
         bool more = true;
         int r = 0;
 
+        if (database_gone(s->d, st))
+                return -ESTALE;
         if (!s->retry) {
                 r = sd_event_add_time_relative(s->d->event, &s->retry, CLOCK_MONOTONIC, RETRY_USEC, 0,
                                                on_retry, s);
@@ -125,6 +198,7 @@ int source_kick(Source *s) {
         (void) sd_event_source_set_enabled(s->retry, SD_EVENT_OFF);
 
         while (more) {
+                Batch b = batch_begin(s->d);
                 r = store_begin(st);
                 if (r >= 0)
                         r = s->ops->process(s, &more);
@@ -132,6 +206,7 @@ int source_kick(Source *s) {
                         r = store_commit(st);
                 else
                         store_rollback(st);
+                batch_end(s, &b, r);
                 if (r < 0)
                         break;
         }
@@ -139,7 +214,9 @@ int source_kick(Source *s) {
                 return source_fail(s, r);
         if (s->failing)
                 log_notice("%s: storing works again", s->name);
+        pthread_mutex_lock(&health_lock);
         s->failing = false;
+        pthread_mutex_unlock(&health_lock);
         daemon_status(s->d);
         daemon_schedule_index(s->d);
         return 0;
@@ -154,20 +231,37 @@ static const char *printable(const char *s, char *buf, size_t n) {
         return buf;
 }
 
-void daemon_new_group(const LockdepReport *r, int64_t group, void *userdata) {
-        Daemon *d = userdata;
-        d->n_groups++;
+static void announce(const Notice *n) {
         if (getenv("JOURNAL_STREAM"))
-                sd_journal_send("MESSAGE=New lockdep report group %lld: %s", (long long) group, r->func_title,
+                sd_journal_send("MESSAGE=New lockdep report group %lld: %s", (long long) n->group, n->func_title,
                                 "MESSAGE_ID=" NEW_GROUP_MESSAGE_ID, "PRIORITY=5",
-                                "LOCKDEP_GROUP=%lld", (long long) group, "LOCKDEP_KIND=%s",
-                                lockdep_kind_to_string(r->kind), "LOCKDEP_SIGNATURE=%s", r->signature,
-                                "LOCKDEP_KEY=%s", r->key, NULL);
+                                "LOCKDEP_GROUP=%lld", (long long) n->group, "LOCKDEP_KIND=%s",
+                                lockdep_kind_to_string(n->kind), "LOCKDEP_SIGNATURE=%s", n->signature,
+                                "LOCKDEP_KEY=%s", n->key, NULL);
         else {
                 char t[256], k[512];
                 log_notice("New lockdep report group %lld: %s [%s] MESSAGE_ID=" NEW_GROUP_MESSAGE_ID,
-                           (long long) group, printable(r->func_title, t, sizeof(t)), printable(r->key, k, sizeof(k)));
+                           (long long) n->group, printable(n->func_title, t, sizeof(t)),
+                           printable(n->key, k, sizeof(k)));
         }
+}
+
+/* Inside the batch's transaction: remembered, announced after the commit. */
+void daemon_new_group(const LockdepReport *r, int64_t group, void *userdata) {
+        Daemon *d = userdata;
+        d->n_groups++;
+        Notice *n = calloc(1, sizeof(Notice));
+        if (!n)
+                return; /* the group is stored all the same, only not announced */
+        n->group = group;
+        n->kind = r->kind;
+        memcpy(n->signature, r->signature, sizeof(n->signature));
+        n->func_title = r->func_title ? strdup(r->func_title) : NULL;
+        n->key = r->key ? strdup(r->key) : NULL;
+        if (!d->notices_tail)
+                d->notices_tail = &d->notices;
+        *d->notices_tail = n;
+        d->notices_tail = &n->next;
 }
 
 static int on_index(sd_event_source *es, void *userdata) {
@@ -189,4 +283,81 @@ void daemon_schedule_index(Daemon *d) {
 
 void daemon_status(Daemon *d) {
         (void) sd_notifyf(0, "STATUS=%u reports stored, %u new groups since start", d->n_reports, d->n_groups);
+}
+
+static void json_time(StrBuf *b, const char *name, uint64_t usec) {
+        if (!usec) {
+                (void) strbuf_printf(b, ",\"%s\":null", name);
+                return;
+        }
+        time_t t = (time_t) (usec / 1000000);
+        struct tm tm;
+        char buf[32];
+        gmtime_r(&t, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        (void) strbuf_printf(b, ",\"%s\":\"%s\"", name, buf);
+}
+
+int daemon_health_json(StrBuf *b, bool *ret_degraded, void *userdata) {
+        Daemon *d = userdata;
+        bool degraded = false;
+        int r = strbuf_appendc(b, '[');
+        pthread_mutex_lock(&health_lock);
+        for (size_t i = 0; r >= 0 && i < d->n_sources; i++) {
+                Source *s = d->sources[i];
+                degraded |= s->failing;
+                r = strbuf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+                if (r >= 0)
+                        r = json_append_str(b, s->name);
+                if (r >= 0)
+                        r = strbuf_printf(b, ",\"kind\":\"%s\",\"state\":\"%s\",\"failures\":%u,"
+                                          "\"reports\":%u,\"error\":", s->ops->kind,
+                                          s->failing ? "retrying" : "ok", s->failures, s->n_stored);
+                if (r >= 0)
+                        r = s->last_error < 0 ? json_append_str(b, strerror(-s->last_error)) : strbuf_puts(b, "null");
+                if (r >= 0) {
+                        json_time(b, "last_stored", s->last_ok);
+                        r = strbuf_appendc(b, '}');
+                }
+        }
+        pthread_mutex_unlock(&health_lock);
+        if (r >= 0)
+                r = strbuf_appendc(b, ']');
+        *ret_degraded = degraded;
+        return r;
+}
+
+/* ---- the database file ---------------------------------------------------------------------- */
+
+/* Deleted or replaced under us: nothing written from now on would reach the file at the path (or
+ * it would reach another database with our WAL). Exit with an error; the service manager starts
+ * lockdepd again, on whatever file the path names then. */
+static bool database_gone(Daemon *d, Store *st) {
+        int r = store_check_identity(st);
+        if (r >= 0)
+                return false;
+        log_error("Exiting: %s (lockdepd must be started again to use the file now at %s).",
+                  store_error(st), d->cfg.db);
+        (void) sd_notifyf(0, "STATUS=%s", store_error(st));
+        (void) sd_event_exit(d->event, r);
+        return true;
+}
+
+static int on_db_dir(sd_event_source *es, const struct inotify_event *ev, void *userdata) {
+        Daemon *d = userdata;
+        (void) database_gone(d, d->watched);
+        return 0;
+}
+
+int daemon_watch_database(Daemon *d, Store *st) {
+        _cleanup_free_ char *dir = strdup(d->cfg.db);
+        if (!dir)
+                return -ENOMEM;
+        char *slash = strrchr(dir, '/');
+        if (slash)
+                *(slash == dir ? slash + 1 : slash) = 0;
+        d->watched = st;
+        return sd_event_add_inotify(d->event, &d->db_watch, slash ? dir : ".",
+                                    IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF |
+                                    IN_MOVE_SELF | IN_ONLYDIR, on_db_dir, d);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include "macro.h"
 #include "store.h"
@@ -43,6 +44,9 @@ typedef enum StmtId {
 struct Store {
         sqlite3 *db;
         bool read_only;
+        char *path;
+        dev_t dev;              /* of the file opened, for store_check_identity() */
+        ino_t ino;
         char *error;
         int64_t last_report;    /* store_last_report() */
         sqlite3_stmt *stmt[_STMT_MAX];

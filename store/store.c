@@ -128,6 +128,16 @@ int store_open(const char *path, unsigned flags, Store **ret) {
                 r = s->db ? store_fail(s, rc) : -ENOMEM;
                 goto fail;
         }
+        /* SQLite has opened (or created) the file: this is the one the path names from now on */
+        s->path = strdup(path);
+        if (!s->path) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        if (stat(path, &st) == 0) {
+                s->dev = st.st_dev;
+                s->ino = st.st_ino;
+        }
         sqlite3_extended_result_codes(s->db, 1);
         sqlite3_busy_timeout(s->db, 5000);
 
@@ -206,6 +216,38 @@ fail:
         return r;
 }
 
+int store_check_identity(Store *s) {
+        struct stat st;
+        char m[512];
+        if (!s->path || (s->dev == 0 && s->ino == 0))
+                return 0;
+        if (stat(s->path, &st) < 0) {
+                int r = -errno;
+                snprintf(m, sizeof(m), "the database file %s %s", s->path,
+                         r == -ENOENT ? "was deleted" : "cannot be checked");
+                return fail_msg(s, r == -ENOENT ? -ENOENT : r, m);
+        }
+        if (st.st_dev != s->dev || st.st_ino != s->ino) {
+                snprintf(m, sizeof(m), "the database file %s was replaced by another file", s->path);
+                return fail_msg(s, -ESTALE, m);
+        }
+        return 0;
+}
+
+int store_health(Store *s) {
+        int r = store_check_identity(s);
+        if (r < 0)
+                return r;
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db, "SELECT max(id) FROM reports", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(s, rc);
+        rc = sqlite3_step(st);
+        r = rc == SQLITE_ROW ? 0 : store_fail(s, rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
 Store *store_close(Store *s) {
         if (!s)
                 return NULL;
@@ -213,6 +255,7 @@ Store *store_close(Store *s) {
                 sqlite3_finalize(s->stmt[i]);
         if (s->db)
                 sqlite3_close_v2(s->db);
+        free(s->path);
         free(s->error);
         free(s);
         return NULL;

@@ -11,7 +11,8 @@
  *
  * Errors: >= 0 success, negative errno: -ENOSPC disk or page-count limit full, -EBUSY locked by
  * another writer beyond the busy timeout, -EBADMSG corrupt/not a database, -EPROTO a schema newer
- * than this program, -ENOENT missing database (read-only open), -EIO other SQLite errors. The
+ * than this program, -ENOENT missing database (read-only open), -ESTALE the file at the path was
+ * replaced, -EIO other SQLite errors. The
  * message of the last error is in store_error().
  */
 
@@ -33,6 +34,13 @@ enum {
 
 int store_open(const char *path, unsigned flags, Store **ret);
 Store *store_close(Store *s);
+/* Is the file at the path still the one opened (device and inode)? 0; -ENOENT deleted, -ESTALE
+ * replaced (rename(), a new file), with the message in store_error(). A writer that goes on after
+ * that commits into a file nobody will read again, or mixes its WAL into another database. */
+int store_check_identity(Store *s);
+/* The same, then a cheap read query (the newest report's id, from its index): 0 when the database
+ * answers. For health checks. */
+int store_health(Store *s);
 /* The message of the last failed call, or "". Owned by the store. */
 const char *store_error(const Store *s);
 int store_schema_version(void);

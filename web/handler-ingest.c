@@ -5,10 +5,11 @@
  * reports that print none), run (the report's source becomes "ingest:RUN"). docs/API.md.
  *
  * Invariants:
- *  - The body is never held whole: each chunk MHD reads goes to the parser, and the reports it
- *    completes are committed before the callback returns. So no transaction stays open while this
- *    thread serves other connections or waits for a slow client, and memory per upload is the
- *    parser's bound (one report), not the body size.
+ *  - The body is never held whole: each chunk MHD reads goes to the parser on the writer thread
+ *    (writer.c), and the reports it completes are committed before the connection is resumed. So
+ *    no transaction stays open while the upload waits for a slow client, a database that is
+ *    locked delays no reader, and memory per upload is the parser's bound (one report) plus one
+ *    chunk, not the body size.
  *  - A retry stores nothing new: a report is keyed by (boot, dedup key), and without boot_id the
  *    boot is derived from the metadata alone ("run:RUN/RELEASE" with a run, else the store's
  *    one-boot-per-release "kernel:RELEASE"), never from the time of the request.
@@ -30,7 +31,8 @@
 #define META_MAX 255
 
 struct Upload {
-        Store *store; /* this thread's writable store: MHD keeps a connection on one thread */
+        Store *store; /* the writer thread's writable store, opened by the first chunk */
+        StrBuf chunk; /* the chunk handed to the writer thread */
         LockdepParser *parser;
         Ingest in;
         char *host, *boot_id, *kernel, *run, *source;
@@ -49,6 +51,7 @@ Upload *upload_free(Upload *u) {
         if (u->in_tx)
                 store_rollback(u->store);
         lockdep_parser_free(u->parser);
+        strbuf_done(&u->chunk);
         free(u->host);
         free(u->boot_id);
         free(u->kernel);
@@ -154,7 +157,22 @@ static int upload_commit(Upload *u, int q) {
 static MHD_Result_ upload_failed(Request *r, int q) {
         if (q == -ENOMEM)
                 return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory, try again");
+        if (!r->upload->store)
+                return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "The database is not available");
         return reply_store_error(r, r->upload->store, q);
+}
+
+/* On the writer thread: the store, opened when the first chunk needs it. */
+static int upload_store(Request *r) {
+        Upload *u = r->upload;
+        if (u->store)
+                return 0;
+        r->wrote = true;
+        int q = web_store_get(r, true, &u->store);
+        if (q < 0)
+                return q;
+        u->in.store = u->store;
+        return 0;
 }
 
 static bool cross_site(Request *r) {
@@ -198,9 +216,6 @@ MHD_Result_ upload_start(Request *r) {
                    : !(u->source = strdup("ingest")))
                 return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory");
 
-        u->store = web_store_rw(r);
-        if (!u->store)
-                return MHD_YES; /* answered */
         LockdepOptions o = { .callback = upload_event, .userdata = u, .aliases = r->w->aliases };
         q = lockdep_parser_new(&o, &u->parser);
         if (q < 0)
@@ -208,7 +223,6 @@ MHD_Result_ upload_start(Request *r) {
                                    strerror(-q));
         clock_gettime(CLOCK_REALTIME, &ts);
         u->in = (Ingest) {
-                .store = u->store,
                 .origin = {
                         .hostname = u->host,
                         .boot_id = u->boot_id,
@@ -220,7 +234,17 @@ MHD_Result_ upload_start(Request *r) {
         return MHD_YES;
 }
 
-/* MHD cannot queue a reply while a body is arriving: errors are answered at its end. */
+/* On the writer thread, one chunk. MHD cannot queue a reply while a body is arriving: errors are
+ * answered at its end. */
+static void feed_job(Request *r) {
+        Upload *u = r->upload;
+        int q = upload_store(r);
+        if (q >= 0)
+                q = upload_commit(u, lockdep_parser_feed(u->parser, u->chunk.s, u->chunk.len));
+        u->error = MIN(q, 0);
+        strbuf_truncate(&u->chunk, 0);
+}
+
 MHD_Result_ upload_feed(Request *r, const char *data, size_t n) {
         Upload *u = r->upload;
         u->bytes += n;
@@ -228,7 +252,12 @@ MHD_Result_ upload_feed(Request *r, const char *data, size_t n) {
                 r->body_too_large = true; /* server.c answers 413 */
         if (r->body_too_large || u->error < 0)
                 return MHD_YES;
-        u->error = MIN(upload_commit(u, lockdep_parser_feed(u->parser, data, n)), 0);
+        /* MHD's buffer is only ours during this call */
+        if (strbuf_append(&u->chunk, data, n) < 0) {
+                u->error = -ENOMEM;
+                return MHD_YES;
+        }
+        web_defer(r, feed_job);
         return MHD_YES;
 }
 
@@ -238,7 +267,9 @@ MHD_Result_ handle_ingest(Request *r) {
 
         if (!u)
                 return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "No upload state");
-        int q = u->error ?: upload_commit(u, lockdep_parser_finish(u->parser));
+        int q = u->error ?: upload_store(r);
+        if (q >= 0)
+                q = upload_commit(u, lockdep_parser_finish(u->parser));
         if (q < 0)
                 return upload_failed(r, q);
         if (u->in.n_stored > 0) {

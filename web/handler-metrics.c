@@ -103,6 +103,18 @@ MHD_Result_ handle_metrics(Request *r) {
         h_printf(&h, "# HELP lockdep_web_cache_hits_total HTTP requests answered from the response cache\n"
                      "# TYPE lockdep_web_cache_hits_total counter\nlockdep_web_cache_hits_total %llu\n",
                  (unsigned long long) atomic_load(&r->w->n_cache_hits));
+        h_printf(&h, "# HELP lockdep_web_connections_timed_out_total Connections closed because a request's headers "
+                     "or body did not arrive in time\n# TYPE lockdep_web_connections_timed_out_total counter\n"
+                     "lockdep_web_connections_timed_out_total %llu\n",
+                 (unsigned long long) atomic_load(&r->w->n_conn_timeouts));
+        h_printf(&h, "# HELP lockdep_web_connections_evicted_total Connections waiting for a request closed to make "
+                     "room for a new one\n# TYPE lockdep_web_connections_evicted_total counter\n"
+                     "lockdep_web_connections_evicted_total %llu\n",
+                 (unsigned long long) atomic_load(&r->w->n_conn_evicted));
+        h_printf(&h, "# HELP lockdep_web_connections_refused_total Connections refused (per-address limit, or "
+                     "every connection busy)\n# TYPE lockdep_web_connections_refused_total counter\n"
+                     "lockdep_web_connections_refused_total %llu\n",
+                 (unsigned long long) atomic_load(&r->w->n_conn_refused));
         char *out;
         size_t n;
         if (h_steal(&h, &out, &n) < 0)

@@ -3,6 +3,7 @@
  * The route table, replies with the security headers, request parameters and the shared query
  * filters. Static files come from a fixed table of embedded strings, never from the file system.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,9 @@
 
 #include "lockdep.h"
 #include "log.h"
+#include "json.h"
 #include "macro.h"
+#include "query.h"
 #include "web-internal.h"
 
 extern const char web_style_css[];
@@ -24,6 +27,14 @@ extern const size_t web_app_js_len;
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 /* ---- replies ---------------------------------------------------------------------------------- */
+
+/* On the writer thread: the worker thread queues resp when the connection is resumed (writer.c). */
+static MHD_Result_ reply_keep(Request *r, unsigned status, struct MHD_Response *resp) {
+        assert(!r->pending);
+        r->pending = resp;
+        r->pending_status = status;
+        return MHD_YES;
+}
 
 /* Before the answer is queued: a client that saw its write answered never gets a cached page from
  * before it, from any thread. */
@@ -52,6 +63,8 @@ MHD_Result_ reply(Request *r, unsigned status, const char *type, char *body, siz
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST, DELETE");
         if (status == MHD_HTTP_UNAUTHORIZED)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"lockdep\"");
+        if (r->deferred)
+                return reply_keep(r, status, resp);
         MHD_Result_ q = MHD_queue_response(r->c, status, resp);
         /* the cache keeps the whole response, security headers included, and queues it again */
         if (status != MHD_HTTP_OK || !cache_put(r, resp, len))
@@ -156,50 +169,14 @@ MHD_Result_ reply_redirect(Request *r, const char *location) {
         MHD_add_response_header(resp, "Content-Security-Policy", CSP);
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        if (r->deferred)
+                return reply_keep(r, MHD_HTTP_SEE_OTHER, resp);
         MHD_Result_ q = MHD_queue_response(r->c, MHD_HTTP_SEE_OTHER, resp);
         MHD_destroy_response(resp);
         return q;
 }
 
 /* ---- parameters ------------------------------------------------------------------------------- */
-
-const char *req_arg(Request *r, const char *name) {
-        return MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, name);
-}
-
-static int unhex(int c) {
-        return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10;
-}
-
-/* Finds name in an application/x-www-form-urlencoded body. */
-static int form_value(const char *body, const char *name, char **ret) {
-        size_t nl = strlen(name);
-        for (const char *p = body; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
-                if (strncmp(p, name, nl) != 0 || p[nl] != '=')
-                        continue;
-                const char *v = p + nl + 1, *e = v + strcspn(v, "&");
-                char *out = malloc((size_t) (e - v) + 1), *o = out;
-                if (!out)
-                        return -ENOMEM;
-                for (; v < e; v++) {
-                        if (*v == '+')
-                                *o++ = ' ';
-                        else if (*v == '%' && e - v >= 3 && isxdigit((unsigned char) v[1]) &&
-                                 isxdigit((unsigned char) v[2]) && (v[1] != '0' || v[2] != '0')) {
-                                *o++ = (char) (unhex((unsigned char) v[1]) * 16 + unhex((unsigned char) v[2]));
-                                v += 2;
-                        } else if (*v == '%') {
-                                free(out);
-                                return -EINVAL;
-                        } else
-                                *o++ = *v;
-                }
-                *o = 0;
-                *ret = out;
-                return 1;
-        }
-        return 0;
-}
 
 static int json_value_string(const JsonValue *v, char **ret) {
         StrBuf b = {};
@@ -237,7 +214,7 @@ int req_param(Request *r, const char *name, char **ret) {
         } else if (r->body.len > 0) {
                 if (strlen(r->body.s) != r->body.len)
                         return -EINVAL;
-                int q = form_value(r->body.s, name, ret);
+                int q = query_find(r->body.s, r->body.len, name, ret);
                 if (q != 0)
                         return q;
         }
@@ -427,12 +404,35 @@ static MHD_Result_ handle_static(Request *r) {
         return reply_error(r, MHD_HTTP_NOT_FOUND, "No such file");
 }
 
+/* 200 only when the database answers a read (and is still the file at its path); the sources'
+ * states either way. {"status":"ok"|"degraded"|"error","database":{"ok":B,"error":S},"sources":[]} */
 MHD_Result_ handle_healthz(Request *r) {
-        Store *s = web_store(r);
-        if (!s)
-                return MHD_YES;
-        char *body = strdup("ok\n");
-        return body ? reply(r, MHD_HTTP_OK, "text/plain; charset=utf-8", body, 3) : MHD_NO;
+        Store *s = NULL;
+        int q = web_store_get(r, false, &s);
+        if (q >= 0 && (q = store_health(s)) < 0)
+                log_warning("web: health check: %s", store_error(s)[0] ? store_error(s) : strerror(-q));
+        const char *why = q >= 0 ? NULL : s && store_error(s)[0] ? store_error(s) : strerror(-q);
+        bool degraded = false;
+        StrBuf b = {};
+        int e = strbuf_puts(&b, "{\"status\":");
+        StrBuf src = {};
+        if (e >= 0 && r->w->health)
+                e = r->w->health(&src, &degraded, r->w->health_userdata);
+        if (e >= 0)
+                e = strbuf_printf(&b, "\"%s\",\"database\":{\"ok\":%s,\"error\":",
+                                  q < 0 ? "error" : degraded ? "degraded" : "ok", q < 0 ? "false" : "true");
+        if (e >= 0)
+                e = why ? json_append_str(&b, why) : strbuf_puts(&b, "null");
+        if (e >= 0)
+                e = strbuf_printf(&b, "},\"sources\":%s}", src.s ?: "[]");
+        strbuf_done(&src);
+        if (q < 0)
+                web_store_drop(r); /* reopened by the next request: a replaced file is seen anew */
+        if (e < 0) {
+                strbuf_done(&b);
+                return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory");
+        }
+        return reply_json(r, q < 0 ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, strbuf_steal(&b));
 }
 
 MHD_Result_ handle_bench(Request *r) {

@@ -1,10 +1,26 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libmicrohttpd lifecycle (after systemd's journal-gatewayd.c): an internal thread pool polls with
- * epoll; every request gets a Request from the URI log callback (which also sees the raw URI and
- * flags bad percent-encoding), its body is collected up to WEB_MAX_BODY, then routes_dispatch()
- * answers. Limits against slow or greedy clients: header memory, body size, connections in total
- * and per address, idle timeout.
+ * epoll. The life of a request:
+ *
+ *   on_uri()        the request line: a Request is made, owned by the connection's Conn (conns.c)
+ *                   until on_completed(), so one that libmicrohttpd gives up on without completing
+ *                   it is freed when the connection closes. The raw target is kept (cache key, the
+ *                   query string that query.c decodes) and libmicrohttpd's own argument parsing is
+ *                   switched off (see there).
+ *   on_request() #1 headers complete: limits and ingest set-up; nothing is answered yet, because
+ *                   libmicrohttpd 0.9.75 closes every connection whose answer is queued in this
+ *                   first call (no keep-alive, no pipelining).
+ *   on_request() #n the body, kept up to WEB_MAX_BODY (an ingest body goes to the parser instead,
+ *                   on the writer thread, chunk by chunk).
+ *   on_request()    the end: a read is answered on this worker thread, a write on the writer
+ *                   thread (writer.c) while the connection is suspended; its answer is queued when
+ *                   libmicrohttpd calls again after the resume.
+ *   on_completed()  the Request is freed; a kept-alive connection waits for its next request.
+ *
+ * Limits against slow or greedy clients: header memory, body size, a deadline for complete
+ * headers and for small bodies, a fair global connection limit and a per-address limit except on
+ * loopback (conns.c), the idle timeout.
  */
 #include <arpa/inet.h>
 #include <assert.h>
@@ -17,16 +33,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "macro.h"
+#include "query.h"
 #include "web-internal.h"
 
 #define HEADER_MEMORY (16 * 1024)
-#define MAX_CONNECTIONS 2048
-#define MAX_PER_IP 64
+#define MAX_CONNECTIONS 4096 /* whatever the descriptor limit: each costs up to HEADER_MEMORY */
 #define IDLE_TIMEOUT_SEC 15
 
 typedef struct StorePair {
@@ -54,15 +71,15 @@ static StorePair *thread_stores(Request *r) {
         return sp;
 }
 
-static Store *get_store(Request *r, bool rw) {
+int web_store_get(Request *r, bool rw, Store **ret) {
         StorePair *sp = thread_stores(r);
-        if (!sp) {
-                reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory");
-                return NULL;
-        }
+        if (!sp)
+                return -ENOMEM;
         Store **s = rw ? &sp->rw : &sp->ro;
-        if (*s)
-                return *s;
+        if (*s) {
+                *ret = *s;
+                return 0;
+        }
         Store *n = NULL;
         int q = store_open(r->w->db, rw ? 0 : STORE_READ_ONLY, &n);
         if (q < 0) {
@@ -70,10 +87,20 @@ static Store *get_store(Request *r, bool rw) {
                             n && store_error(n)[0] ? store_error(n) : strerror(-q));
                 store_close(n);
                 atomic_fetch_add(&r->w->n_store_errors, 1);
-                reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "The database is not available");
-                return NULL;
+                return q;
         }
-        return *s = n;
+        *ret = *s = n;
+        return 0;
+}
+
+static Store *get_store(Request *r, bool rw) {
+        Store *s = NULL;
+        int q = web_store_get(r, rw, &s);
+        if (q == -ENOMEM)
+                reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory");
+        else if (q < 0)
+                reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "The database is not available");
+        return s;
 }
 
 Store *web_store(Request *r) {
@@ -81,8 +108,19 @@ Store *web_store(Request *r) {
 }
 
 Store *web_store_rw(Request *r) {
+        assert(r->deferred || !r->w->wstarted); /* writes happen on the writer thread only */
         r->wrote = true;
         return get_store(r, true);
+}
+
+/* This thread's read-only store is closed, so that the next request opens the path again. */
+void web_store_drop(Request *r) {
+        StorePair *sp = pthread_getspecific(r->w->stores);
+        if (sp) {
+                sp->ro = store_close(sp->ro);
+                cache_free(sp->cache);
+                sp->cache = NULL;
+        }
 }
 
 Store *web_store_opened(Request *r) {
@@ -129,27 +167,50 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
         log_debug("web: %s", msg);
 }
 
-static bool uri_ok(const char *uri) {
-        for (const char *p = uri; *p; p++) {
-                if (*p != '%')
-                        continue;
-                if (!isxdigit((unsigned char) p[1]) || !isxdigit((unsigned char) p[2]))
-                        return false;
-                if (p[1] == '0' && p[2] == '0')
-                        return false;
-                p += 2;
+void request_free(Request *r) {
+        if (!r)
+                return;
+        strbuf_done(&r->body);
+        upload_free(r->upload);
+        if (r->pending)
+                MHD_destroy_response(r->pending);
+        for (size_t i = 0; i < r->n_args; i++) {
+                free(r->args[i].name);
+                free(r->args[i].value);
         }
-        return true;
+        free(r->args);
+        free(r->target);
+        free(r);
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+        /* libmicrohttpd would now split the query string into pairs in the connection's memory
+         * pool; when they do not fit (250 short ones do not in 16 KiB), 0.9.75 queues an error
+         * answer, then forgets it and waits for the client until the idle timeout, never completing
+         * the request. The query string is read by query.c from r->target instead, so its '?' is
+         * made to end the string: libmicrohttpd computed its position before calling us and writes
+         * there itself. The buffer is its read buffer, writable. */
+        char *q = strchr(uri, '?');
+        _cleanup_free_ char *target = strdup(uri); /* before the cut */
+        if (q && q[1])
+                q[1] = 0;
+
         Request *r = calloc(1, sizeof(Request));
         if (!r)
                 return NULL;
         r->w = cls;
         r->c = c;
-        r->bad_uri = !uri_ok(uri);
-        r->target = strdup(uri); /* NULL (out of memory): not cached */
+        r->bad_uri = !query_escapes_valid(target ?: uri, strlen(target ?: uri));
+        r->target = TAKE_PTR(target); /* NULL (out of memory): not cached, no arguments */
+        if (r->target && (q = strchr(r->target, '?'))) {
+                r->query = q + 1;
+                r->query_len = strlen(r->query);
+        }
+        r->conn = conns_of(c);
+        if (r->conn) {
+                request_free(r->conn->req); /* a request libmicrohttpd dropped without completing */
+                r->conn->req = r;
+        }
         return r;
 }
 
@@ -158,11 +219,34 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         Request *r = *con_cls;
         if (!r)
                 return;
-        strbuf_done(&r->body);
-        upload_free(r->upload);
-        free(r->target);
-        free(r);
+        Conn *conn = r->conn;
+        if (conn && conn->req == r)
+                conn->req = NULL;
+        request_free(r);
         *con_cls = NULL;
+        /* kept alive: the next request's headers have a deadline again */
+        if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+                conns_set_phase(cls, conn, CONN_HEADERS);
+}
+
+const char *req_arg(Request *r, const char *name) {
+        for (size_t i = 0; i < r->n_args; i++)
+                if (!strcmp(r->args[i].name, name))
+                        return r->args[i].value;
+        char *v = NULL;
+        if (r->query && query_find(r->query, r->query_len, name, &v) <= 0)
+                v = NULL; /* a bad escape is refused as a whole in routes_dispatch() (bad_uri) */
+        ReqArg *a = reallocarray(r->args, r->n_args + 1, sizeof(ReqArg));
+        char *n = strdup(name);
+        if (!a || !n) {
+                free(a == r->args ? NULL : a); /* never: reallocarray keeps or replaces */
+                free(n);
+                free(v);
+                return NULL;
+        }
+        r->args = a;
+        r->args[r->n_args++] = (ReqArg) { .name = n, .value = v };
+        return v;
 }
 
 static Method parse_method(const char *m) {
@@ -177,12 +261,29 @@ static Method parse_method(const char *m) {
         return 0;
 }
 
+/* On the writer thread: the handler of a write request, whose reply is kept for the worker. */
+static void dispatch_job(Request *r) {
+        if (routes_dispatch(r) == MHD_NO || !r->pending)
+                r->job_failed = true;
+}
+
 static MHD_Result_ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload_data, size_t *upload_data_size,
                               void **con_cls) {
         Request *r = *con_cls;
         if (!r)
                 return MHD_NO; /* out of memory in on_uri(): drop the connection */
+        if (atomic_load(&r->busy))
+                return MHD_YES; /* called before the suspension took effect: data stays unread */
+        if (r->pending) {
+                /* answered on the writer thread, which then resumed the connection */
+                struct MHD_Response *resp = TAKE_PTR(r->pending);
+                MHD_Result_ q = MHD_queue_response(c, r->pending_status, resp);
+                MHD_destroy_response(resp);
+                return q;
+        }
+        if (r->job_failed)
+                return MHD_NO;
         if (!r->url) {
                 /* first call: headers are complete, no body has been read yet */
                 r->url = url;
@@ -191,19 +292,26 @@ static MHD_Result_ on_request(void *cls, struct MHD_Connection *c, const char *u
                 bool ingest = r->method == METHOD_POST && !strcmp(url, "/api/v1/ingest");
                 unsigned max = ingest ? WEB_MAX_INGEST : WEB_MAX_BODY;
                 const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+                /* an answer queued now closes the connection: right for these, the body is unread */
                 if (cl && strtoull(cl, NULL, 10) > max)
                         return reply_error(r, HTTP_TOO_LARGE, "Request body larger than %u bytes", max);
-                if (ingest)
-                        return upload_start(r); /* the body goes to the parser, not to r->body */
-                if (r->method == METHOD_POST || r->method == METHOD_DELETE)
-                        return MHD_YES; /* come back with the body */
+                if (ingest) {
+                        MHD_Result_ q = upload_start(r); /* the body goes to the parser, not to r->body */
+                        conns_set_phase(r->w, r->conn, CONN_BUSY); /* authenticated, or answered */
+                        return q;
+                }
+                /* a body has a deadline of its own */
+                conns_set_phase(r->w, r->conn, r->method & (METHOD_POST | METHOD_DELETE) ? CONN_BODY : CONN_BUSY);
+                return MHD_YES; /* answered on a later call: the connection stays usable */
         }
-        if (r->dispatched)
-                return MHD_YES; /* a reply was queued early; swallow the rest of the body */
+        if (r->dispatched) {
+                *upload_data_size = 0; /* a reply was queued early; swallow the rest of the body */
+                return MHD_YES;
+        }
         if (*upload_data_size > 0 && r->upload) {
                 size_t n = *upload_data_size;
                 *upload_data_size = 0;
-                return upload_feed(r, upload_data, n);
+                return upload_feed(r, upload_data, n); /* on the writer thread */
         }
         if (*upload_data_size > 0) {
                 if (r->body.len + *upload_data_size > WEB_MAX_BODY)
@@ -213,10 +321,15 @@ static MHD_Result_ on_request(void *cls, struct MHD_Connection *c, const char *u
                 *upload_data_size = 0;
                 return MHD_YES;
         }
+        conns_set_phase(r->w, r->conn, CONN_BUSY);
         atomic_fetch_add(&r->w->n_requests, 1);
         if (r->body_too_large)
                 return reply_error(r, HTTP_TOO_LARGE, "Request body larger than %u bytes",
                                    r->upload ? WEB_MAX_INGEST : WEB_MAX_BODY);
+        if (r->method & (METHOD_POST | METHOD_DELETE)) {
+                web_defer(r, dispatch_job);
+                return MHD_YES;
+        }
         return routes_dispatch(r);
 }
 
@@ -312,6 +425,21 @@ static int load_token(WebServer *w, const char *path) {
         return 0;
 }
 
+/* The descriptors lockdepd has: a quarter (at least 64) stays for the database, journal files and
+ * inotify; the web server may use the rest, up to MAX_CONNECTIONS. Past the soft limit a new
+ * connection makes room by closing the longest waiting one (conns.c). */
+static void connection_limits(unsigned *ret_soft, unsigned *ret_hard) {
+        struct rlimit rl;
+        unsigned long fds = 1024;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+                fds = rl.rlim_cur == RLIM_INFINITY ? 1UL << 20 : MIN((unsigned long) rl.rlim_cur, 1UL << 20);
+        unsigned long reserve = MAX(64UL, fds / 4);
+        unsigned long hard = fds > reserve + 32 ? fds - reserve : 32;
+        hard = MIN(hard, (unsigned long) MAX_CONNECTIONS);
+        *ret_hard = (unsigned) hard;
+        *ret_soft = (unsigned) (hard - MIN(64UL, hard / 8));
+}
+
 int web_start(const WebConfig *c, WebServer **ret) {
         struct sockaddr_storage sa;
         bool v6;
@@ -330,6 +458,8 @@ int web_start(const WebConfig *c, WebServer **ret) {
         const char *bench = getenv("LOCKDEP_WEB_BENCH");
         w->bench = bench && !strcmp(bench, "1");
         w->aliases = c->aliases;
+        w->health = c->health;
+        w->health_userdata = c->health_userdata;
         r = pthread_key_create(&w->stores, store_pair_free);
         if (r != 0) {
                 free(w->db);
@@ -344,16 +474,27 @@ int web_start(const WebConfig *c, WebServer **ret) {
         }
         (void) load_token(w, c->token_path ?: token_path);
 
-        unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
-        w->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w,
+        unsigned soft, hard;
+        connection_limits(&soft, &hard);
+        r = conns_start(w, soft);
+        if (r >= 0)
+                r = writer_start(w);
+        if (r < 0) {
+                web_stop(w);
+                return log_error_errno(r, "web: cannot start a thread: %m");
+        }
+
+        unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                         (v6 ? MHD_USE_IPv6 : 0);
+        w->mhd = MHD_start_daemon(flags, 0, conns_accept, w, on_request, w,
                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
                                   MHD_OPTION_URI_LOG_CALLBACK, on_uri, w,
                                   MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+                                  MHD_OPTION_NOTIFY_CONNECTION, conns_notify, w,
                                   MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa,
                                   MHD_OPTION_THREAD_POOL_SIZE, (unsigned) (c->threads ?: 2),
                                   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HEADER_MEMORY,
-                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned) MAX_CONNECTIONS,
-                                  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) MAX_PER_IP,
+                                  MHD_OPTION_CONNECTION_LIMIT, hard,
                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) IDLE_TIMEOUT_SEC,
                                   MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned) 1024,
                                   MHD_OPTION_END);
@@ -368,6 +509,7 @@ int web_start(const WebConfig *c, WebServer **ret) {
         inet_ntop(sa.ss_family, v6 ? (void *) &((struct sockaddr_in6 *) &sa)->sin6_addr :
                                      (void *) &((struct sockaddr_in *) &sa)->sin_addr, host, sizeof(host));
         log_info("web: listening on http://%s%s%s:%u/", v6 ? "[" : "", host, v6 ? "]" : "", w->port);
+        log_debug("web: up to %u connections, %u before the longest waiting is closed", hard, soft);
         *ret = w;
         return 0;
 }
@@ -380,7 +522,12 @@ WebServer *web_stop(WebServer *w) {
         if (!w)
                 return NULL;
         if (w->mhd)
-                MHD_stop_daemon(w->mhd); /* joins the threads: their stores are closed */
+                MHD_quiesce_daemon(w->mhd); /* no new connections */
+        writer_stop(w);                     /* runs the writes queued, resumes their connections */
+        if (w->mhd)
+                MHD_stop_daemon(w->mhd);    /* joins the threads: their stores are closed */
+        writer_free(w);
+        conns_stop(w);
         pthread_key_delete(w->stores);
         explicit_bzero(w->token, sizeof(w->token));
         free(w->db);

@@ -3,8 +3,10 @@
 
 /*
  * Shared by server.c, routes.c and the handlers. A Request lives from the first line of an HTTP
- * request (URI log callback) to MHD's completion callback; handlers run once the body (if any) is
- * complete, and answer with exactly one reply_*() call, which takes ownership of the body.
+ * request (URI log callback) to MHD's completion callback, owned by its connection's Conn until
+ * then; handlers run once the body (if any) is complete, and answer with exactly one reply_*()
+ * call, which takes ownership of the body. Reads run on libmicrohttpd's worker threads, writes on
+ * the writer thread (writer.c), never both at once for one Request.
  */
 
 #include <microhttpd.h>
@@ -33,16 +35,65 @@ typedef int MHD_Result_;
 typedef enum MHD_Result MHD_Result_;
 #endif
 
+typedef struct Request Request;
+typedef struct Conn Conn;
+
+/* conns.c: what a connection is waiting for, and so which deadline applies. */
+typedef enum ConnPhase {
+        CONN_HEADERS,   /* since the accept or the last answer: a complete request's headers */
+        CONN_BODY,      /* the body of a request that is not an authenticated upload */
+        CONN_BUSY,      /* handled, answered, or an authenticated upload: the idle timeout only */
+} ConnPhase;
+
+#define CONN_HEADER_USEC (10ULL * 1000000ULL)
+#define CONN_BODY_USEC (30ULL * 1000000ULL)  /* WEB_MAX_BODY at 2 KiB/s */
+#define CONN_MAX_PER_ADDR 64                 /* except loopback */
+
+struct Conn {
+        Conn *prev, *next;           /* in its phase's list, ordered by deadline */
+        Conn *all_prev, *all_next;   /* every connection */
+        ConnPhase phase;
+        uint64_t deadline;           /* CLOCK_MONOTONIC usec */
+        int fd;
+        bool shut;                   /* shutdown() by us: going away */
+        unsigned char addr_key[17];  /* family + address, no port */
+        Request *req;                /* the current request (MHD thread of the connection only) */
+};
+
+typedef struct ConnList {
+        Conn *head, *tail;
+} ConnList;
+
+typedef struct ConnTable {
+        pthread_mutex_t lock;
+        pthread_cond_t wake;         /* CLOCK_MONOTONIC */
+        pthread_t reaper;
+        bool started, stop;
+        ConnList lists[CONN_BUSY];   /* CONN_HEADERS, CONN_BODY */
+        Conn *all;
+        unsigned n, n_shut, soft_limit;
+} ConnTable;
+
 struct WebServer {
         struct MHD_Daemon *mhd;
         char *db;
         char token[WEB_TOKEN_LEN + 1];
         const LockdepAliases *aliases; /* borrowed from the caller of web_start(); NULL = built-in */
+        int (*health)(StrBuf *b, bool *ret_degraded, void *userdata);
+        void *health_userdata;
         pthread_key_t stores;      /* per-thread StorePair */
         uint16_t port;
         bool bench;                /* LOCKDEP_WEB_BENCH=1: /bench/fixed */
         atomic_uint_fast64_t n_requests, n_errors, n_store_errors, n_cache_hits;
         atomic_uint_fast64_t write_generation; /* bumped after each write through this server */
+        atomic_uint_fast64_t n_conn_timeouts, n_conn_evicted, n_conn_refused;
+        ConnTable conns;
+        /* writer.c */
+        pthread_t writer;
+        pthread_mutex_t wlock;
+        pthread_cond_t wcond;
+        Request *wq_head, *wq_tail;
+        bool wstarted, wstop;
 };
 
 typedef enum Method {
@@ -52,12 +103,24 @@ typedef enum Method {
         METHOD_DELETE = 1 << 3,
 } Method;
 
-typedef struct Request {
+typedef struct ReqArg {
+        char *name;
+        char *value;               /* decoded; NULL when absent */
+} ReqArg;
+
+typedef void (*WebJob)(Request *r);
+
+struct Request {
         WebServer *w;
         struct MHD_Connection *c;
+        Conn *conn;                /* NULL if it could not be allocated */
         Method method;
         const char *url;           /* decoded path, owned by MHD */
         char *target;              /* raw request target (path and query string), the cache key */
+        const char *query;         /* in target, after '?' (NULL: none) */
+        size_t query_len;
+        ReqArg *args;              /* req_arg() answers, decoded once */
+        size_t n_args;
         const char *rest;          /* the part of url after the route's prefix */
         bool api;                  /* under /api/: errors as JSON */
         bool bad_uri;              /* bad percent-encoding or a NUL in the raw URI */
@@ -68,7 +131,15 @@ typedef struct Request {
         bool cache_miss;           /* a cacheable request not in the cache: reply() may add it */
         uint64_t cache_version, cache_generation; /* as seen before the handler ran */
         struct Upload *upload;     /* POST /api/v1/ingest: the parser fed while the body arrives */
-} Request;
+        /* writer.c */
+        Request *wq_next;
+        WebJob job;
+        atomic_bool busy;          /* queued or running on the writer thread */
+        bool deferred;             /* running on the writer thread: replies are kept in pending */
+        bool job_failed;
+        struct MHD_Response *pending;
+        unsigned pending_status;
+};
 
 typedef MHD_Result_ (*Handler)(Request *r);
 
@@ -77,8 +148,28 @@ typedef struct WebCache WebCache;
 Store *web_store(Request *r);     /* read-only, this thread's; NULL after replying 503 */
 Store *web_store_opened(Request *r); /* the same if this thread opened it already, else NULL */
 WebCache *web_cache(Request *r);  /* this thread's response cache; NULL if out of memory */
-Store *web_store_rw(Request *r);  /* writable, this thread's */
+Store *web_store_rw(Request *r);  /* writable, the writer thread's; NULL after replying 503 */
+/* This thread's store without replying: 0, or the negative errno (logged). */
+int web_store_get(Request *r, bool rw, Store **ret);
+void web_store_drop(Request *r);  /* closes this thread's read-only store (it is reopened) */
 bool web_token_ok(Request *r);    /* Authorization: Bearer, or a "token" form/JSON field */
+void request_free(Request *r);
+
+/* conns.c, see there */
+MHD_Result_ conns_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+void conns_notify(void *cls, struct MHD_Connection *connection, void **socket_context,
+                  enum MHD_ConnectionNotificationCode toe);
+Conn *conns_of(struct MHD_Connection *connection);
+void conns_set_phase(WebServer *w, Conn *c, ConnPhase phase);
+int conns_start(WebServer *w, unsigned soft_limit);
+void conns_stop(WebServer *w);
+
+/* writer.c: on a worker thread, suspends r's connection and runs job(r) on the writer thread,
+ * which resumes it when done. */
+void web_defer(Request *r, WebJob job);
+int writer_start(WebServer *w);
+void writer_stop(WebServer *w);
+void writer_free(WebServer *w);
 
 /* routes.c */
 MHD_Result_ routes_dispatch(Request *r);
@@ -107,7 +198,7 @@ bool reply_object(Request *r, Store *s, int err, char *js, const char *missing, 
                   JsonValue **ret_v, MHD_Result_ *ret_q);
 MHD_Result_ reply_redirect(Request *r, const char *location);
 
-/* Request arguments */
+/* Request arguments (server.c): the decoded query string value, owned by r; NULL if absent. */
 const char *req_arg(Request *r, const char *name);
 /* Query string, or for POST the form or JSON body: name -> value (caller frees), NULL if absent. */
 int req_param(Request *r, const char *name, char **ret);
@@ -155,7 +246,7 @@ int write_check(Request *r, bool *ret_form, Store **ret_store);
  * runs at completion (accepts NULL, returns NULL). */
 typedef struct Upload Upload;
 MHD_Result_ upload_start(Request *r);
-MHD_Result_ upload_feed(Request *r, const char *data, size_t n);
+MHD_Result_ upload_feed(Request *r, const char *data, size_t n); /* defers to the writer */
 Upload *upload_free(Upload *u);
 
 /* handlers */

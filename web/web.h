@@ -10,9 +10,11 @@
  * Writes need the token in <dbdir>/web-token (created 0600 at first start when missing).
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct LockdepAliases;
+struct StrBuf;
 
 #define WEB_DEFAULT_LISTEN "127.0.0.1:9465"
 
@@ -23,6 +25,10 @@ typedef struct WebConfig {
         unsigned threads;       /* 0 = 2 */
         const struct LockdepAliases *aliases; /* for POST /api/v1/ingest; borrowed until web_stop(),
                                                * NULL = the parser's built-in table */
+        /* GET /healthz: appends the sources' states as a JSON array, sets *ret_degraded when one of
+         * them fails; called from the web server's threads. NULL: no sources (--web-only). */
+        int (*health)(struct StrBuf *b, bool *ret_degraded, void *userdata);
+        void *health_userdata;
 } WebConfig;
 
 typedef struct WebServer WebServer;
