@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The journal: the local one, or a directory of journal files written elsewhere (the output of
- * systemd-journal-remote for a fleet). Only _TRANSPORT=kernel entries are read, so nothing a
- * user process logs can pose as a kernel report.
+ * systemd-journal-remote for a fleet). Only kernel records are read: _TRANSPORT=kernel (the match)
+ * with SYSLOG_FACILITY absent or 0 (checked per entry). What user space writes to /dev/kmsg also
+ * reaches the journal with _TRANSPORT=kernel, but with its own facility (1 = user, by default),
+ * so nothing a user process logs can pose as a kernel report.
  *
  * Each machine is read through its own sd_journal (matching its _MACHINE_ID) with its own cursor
  * "<source>#<machine id>": "at:<journal cursor>" of the first entry of a report still open, or
@@ -77,6 +79,16 @@ static void machine_free(Machine *m) {
         sd_journal_close(m->j);
         free(m->last_cursor);
         free(m);
+}
+
+/* A kernel record: SYSLOG_FACILITY absent (older journald, hand-made files) or 0 (LOG_KERN). */
+static bool kernel_facility(sd_journal *j) {
+        const void *d;
+        size_t l;
+        int r = sd_journal_get_data(j, "SYSLOG_FACILITY", &d, &l);
+        if (r < 0)
+                return r == -ENOENT;
+        return l == STRLEN("SYSLOG_FACILITY=0") && ((const char *) d)[l - 1] == '0';
 }
 
 static int field(sd_journal *j, const char *name, char *buf, size_t n) {
@@ -289,6 +301,8 @@ static int machine_process(Source *s, Machine *m, bool *ret_more) {
                         return r;
                 free(m->last_cursor);
                 m->last_cursor = cursor;
+                if (!kernel_facility(m->j))
+                        continue; /* user space writing to /dev/kmsg */
                 if (sd_journal_get_data(m->j, "MESSAGE", &d, &l) < 0)
                         continue; /* no text (or binary over the size limit): nothing to parse */
                 LockdepRecord rec = { .text = (const char *) d + 8, .len = l - 8, .pos = ++m->seq };

@@ -275,12 +275,17 @@ def export_entry(fields):
     return b"".join(export_field(k, v) for k, v in fields) + b"\n"
 
 
-def kernel_entries(recs, machine, boot, hostname, transport="kernel"):
-    """Journal fields of printk records as journald stores kernel messages (realtime added later)."""
+def kernel_entries(recs, machine, boot, hostname, transport="kernel", facility=None):
+    """Journal fields of printk records as journald stores kernel messages (realtime added later).
+    facility: SYSLOG_FACILITY (default 0 for the kernel transport, 1 otherwise; "" = no such field:
+    older journald versions and hand-made files). journald stores what user space writes to /dev/kmsg
+    with _TRANSPORT=kernel and the writer's facility (1 = user)."""
+    if facility is None:
+        facility = "0" if transport == "kernel" else "1"
     out = []
     for u, t in recs:
         f = [("_TRANSPORT", transport), ("_MACHINE_ID", machine), ("_HOSTNAME", hostname), ("_BOOT_ID", boot),
-             ("PRIORITY", "4"), ("SYSLOG_FACILITY", "0" if transport == "kernel" else "1"),
+             ("PRIORITY", "4")] + ([("SYSLOG_FACILITY", str(facility))] if facility != "" else []) + [
              ("SYSLOG_IDENTIFIER", "kernel"), ("MESSAGE", t), ("__MONOTONIC_TIMESTAMP", str(u))]
         if transport == "kernel":
             f.append(("_SOURCE_MONOTONIC_TIMESTAMP", str(u)))

@@ -11,6 +11,9 @@ Covers:
   (_BOOT_ID), with the kind and signature `lockdepctl parse` finds in the fixture
 - _TRANSPORT=syslog entries carrying another lockdep report, interleaved into a kernel stream of
   the same machine and boot: not stored, and the kernel report they interleave is unharmed
+- a lockdep report written to /dev/kmsg by user space (journald: _TRANSPORT=kernel with
+  SYSLOG_FACILITY=1) on host c: not stored (DESIGN.md section 7: kernel records only); host c's
+  entries carry no SYSLOG_FACILITY at all (older journald, hand-made files): its report is stored
 - SIGTERM stops lockdepd with status 0; after a restart nothing is stored twice, and a journal
   file added to the directory while it runs is read (new host, same group: n_hosts grows)
 - --late (separate test case): a journal file that arrives later but holds older entries (a host
@@ -87,7 +90,12 @@ def run(c, lockdepd, ctlexe, tmp, late):
     a1 = dh.kernel_entries(with_trailer(r26), M["a"], B["a1"], HOST["a"])
     a2 = dh.kernel_entries(dh.records_shift(r26, 3000000), M["a"], B["a2"], HOST["a"])  # no trailer: idle flush
     b1 = dh.kernel_entries(with_trailer(dh.fixture_records("linux_report_234.txt")), M["b"], B["b1"], HOST["b"])
-    c1 = dh.kernel_entries(dh.fixture_records("linux_report_466.txt"), M["c"], B["c1"], HOST["c"])
+    c1 = dh.kernel_entries(dh.fixture_records("linux_report_466.txt"), M["c"], B["c1"], HOST["c"], facility="")
+    # user space on host c writing a lockdep report into /dev/kmsg: journald keeps it with
+    # _TRANSPORT=kernel and the writer's facility (user = 1), in the same boot's stream
+    kfake = dh.kernel_entries(dh.fixture_records("linux_guilty_61.txt", start_usec=677940000),
+                              M["c"], B["c1"], HOST["c"], facility=1)
+    c1 = dh.interleave(c1, kfake)
     # a user process on host b logging a lockdep report through syslog, in the middle of b's kernel report
     fake = dh.kernel_entries(dh.fixture_records("linux_guilty_61.txt", start_usec=577940000),
                              M["b"], B["b1"], HOST["b"], transport="syslog")
@@ -118,11 +126,12 @@ def run(c, lockdepd, ctlexe, tmp, late):
     c.eq(d.stop(), 0, "exit status after SIGTERM")
     c.check("Received Terminated" in d.log() or "exiting" in d.log(), f"no shutdown message in the log:\n{d.log()}")
 
-    # the syslog one: not stored, no group, not even its kernel release
-    rows = dh.db_query(db, "SELECT count(*) FROM reports WHERE parsed LIKE ?", (f"%{kern61}%",))
-    c.eq(rows[0][0], 0, "reports from the syslog-transport entries")
+    # the syslog one and the one user space wrote to /dev/kmsg: not stored, no group, not even
+    # their kernel release
+    rows = dh.db_query(db, "SELECT count(*) FROM reports WHERE raw LIKE ?", (f"%{kern61}%",))
+    c.eq(rows[0][0], 0, "reports from the syslog-transport and facility-1 kernel-transport entries")
     c.eq(dh.db_query(db, "SELECT count(*) FROM groups WHERE signature = ?", (s61,))[0][0], 0,
-         "group of the syslog-transport report")
+         "group of the syslog-transport / user-space /dev/kmsg report")
     hosts = sorted(dh.db_query(db, "SELECT machine_id, hostname FROM hosts"))
     c.eq(hosts, sorted([(M[x], HOST[x]) for x in "abc"]), "hosts table (machine_id, hostname)")
     boots = sorted(dh.db_query(db, "SELECT h.machine_id, b.boot_id FROM boots b JOIN hosts h ON h.id = b.host "
