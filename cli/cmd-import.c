@@ -74,7 +74,8 @@ static int import_fd(Store *s, int fd, const char *path, Ingest *in, const Lockd
         struct stat st;
         int r;
 
-        LockdepOptions o = { .callback = ingest_event, .userdata = in, .aliases = aliases };
+        LockdepOptions o = { .callback = ingest_event, .userdata = in, .aliases = aliases,
+                               .reference_usec = log_input_reference(fd) };
         r = lockdep_parser_new(&o, &p);
         if (r < 0) {
                 fprintf(stderr, "lockdepctl import: %s: %s\n", path, strerror(-r));

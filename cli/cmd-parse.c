@@ -162,7 +162,8 @@ int verb_parse(int argc, char **argv) {
                 }
                 ctx.file = is_stdin ? "<stdin>" : path;
                 ctx.n_reports = 0;
-                LockdepOptions o = { .callback = on_event, .userdata = &ctx, .aliases = aliases };
+                LockdepOptions o = { .callback = on_event, .userdata = &ctx, .aliases = aliases,
+                               .reference_usec = log_input_reference(fd) };
                 r = lockdep_parser_new(&o, &p);
                 if (r >= 0) {
                         LogInput in = { .parser = p };

@@ -98,6 +98,9 @@ typedef struct LogInput {
         int read_error;        /* decompress_fd() */
         int parser_error;      /* lockdep_parser_finish() */
 } LogInput;
+/* The "now" for year-less syslog dates of a log: $SOURCE_DATE_EPOCH, else the file's mtime (the
+ * log was written before it), else the current time (LockdepOptions.reference_usec). */
+uint64_t log_input_reference(int fd);
 /* Reads fd to its end and finishes the parser (also after corrupt or truncated compressed data,
  * so nothing read is lost). Returns 0 or the first error. */
 int log_input_read(LogInput *in, int fd);

@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lockdep.h"
 #include "lockdepctl.h"
@@ -19,6 +21,20 @@ static int log_input_sink(const void *buf, size_t n, void *userdata) {
         if (r >= 0 && in->after_feed)
                 r = in->after_feed(in->userdata);
         return r;
+}
+
+uint64_t log_input_reference(int fd) {
+        const char *e = getenv("SOURCE_DATE_EPOCH");
+        struct stat st;
+        if (e && *e) {
+                char *end;
+                unsigned long long v = strtoull(e, &end, 10);
+                if (*end == 0)
+                        return (uint64_t) v * 1000000;
+        }
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+                return (uint64_t) st.st_mtim.tv_sec * 1000000 + (uint64_t) st.st_mtim.tv_nsec / 1000;
+        return now_usec();
 }
 
 int log_input_read(LogInput *in, int fd) {

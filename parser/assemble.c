@@ -186,7 +186,7 @@ static bool report_complete(const OpenReport *o) {
 /* Ends a report: builds it, hands it out, then replays the lines that were held back as possibly
  * foreign (they may start something else). Truncated unless its end was seen, or forced. */
 static int end_report(LockdepParser *p, OpenReport *o, bool force_truncated) {
-        struct { char *s; size_t len; Line l; } replay[PENDING_MAX];
+        typeof(o->pending[0]) replay[PENDING_MAX];
         size_t n = o->n_pending;
         LockdepReport rep = {};
         int r;
@@ -204,6 +204,8 @@ static int end_report(LockdepParser *p, OpenReport *o, bool force_truncated) {
                 Line l = replay[i].l;
                 l.s = replay[i].s;
                 l.replay = true;
+                l.wall = l.wall ? &replay[i].wall : NULL;
+                l.host = l.host ? replay[i].host : NULL;
                 if (r >= 0)
                         r = assemble_line(p, &l);
                 free(replay[i].s);
@@ -223,16 +225,28 @@ static int end_all(LockdepParser *p, bool only_complete) {
         return 0;
 }
 
+/* Makes l's wall time and host point into storage of its own (for lines kept past their buffer). */
+static void line_meta_copy(Line *l, WallTime *wall, char *host, size_t host_size) {
+        *wall = l->wall ? *l->wall : (WallTime) {};
+        l->wall = l->wall ? wall : NULL;
+        size_t hl = l->host ? MIN(l->host_len, host_size - 1) : 0;
+        memcpy(host, l->host ? l->host : "", hl);
+        host[hl] = 0;
+        l->host = l->host ? host : NULL;
+        l->host_len = hl;
+}
+
 static int hold_pending(OpenReport *o, const Line *l) {
         char *s = malloc(l->len + 1); /* may hold NUL bytes: no strndup() */
         if (!s)
                 return -ENOMEM;
         memcpy(s, l->s, l->len);
         s[l->len] = 0;
-        o->pending[o->n_pending].s = s;
-        o->pending[o->n_pending].len = l->len;
-        o->pending[o->n_pending].l = *l;
-        o->n_pending++;
+        typeof(o->pending[0]) *x = &o->pending[o->n_pending++];
+        x->s = s;
+        x->len = l->len;
+        x->l = *l;
+        line_meta_copy(&x->l, &x->wall, x->host, sizeof(x->host));
         return 0;
 }
 
@@ -263,7 +277,13 @@ static bool any_open(const LockdepParser *p) {
         return false;
 }
 
-static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t title_off) {
+/* Must every line be looked at (not only scan candidates)? While a report is open, a title
+ * fragment waits for its second half, or a quoted-printable line for its continuation. */
+static bool every_line(const LockdepParser *p) {
+        return any_open(p) || p->title_hold.held || p->qp_pending;
+}
+
+static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t title_off, size_t indent) {
         OpenReport *o = NULL;
         int r;
 
@@ -295,6 +315,13 @@ static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t
         o->unknown_run = o->bt_pre_lines = o->bt_frames = o->n_backtraces = 0;
         o->seen = 0;
         o->foreign_run = 0;
+        o->degraded_wrap = false;
+        o->indent_len = MIN(indent, sizeof(o->indent));
+        memcpy(o->indent, l->s, o->indent_len);
+        o->wall = l->wall ? *l->wall : (WallTime) {};
+        size_t hl = l->host ? MIN(l->host_len, sizeof(o->host) - 1) : 0;
+        memcpy(o->host, l->host ? l->host : "", hl);
+        o->host[hl] = 0;
         if (p->prev_msg.len > 0) {
                 o->context = strdup(p->prev_msg.s);
                 if (!o->context)
@@ -344,10 +371,134 @@ static unsigned bt_structure(const char *s, size_t n) {
         return 0;
 }
 
+/* ---- lines re-wrapped by mail clients (72/80 columns) ----------------------------------------
+ *
+ * A line that cannot start a report line joins the previous one when that one is visibly cut: a
+ * lock line without its closing parenthesis or site, a "-> #N" header without its ':', a sentence
+ * cut before its last word. Anything else stays as it is; a chain that still does not read is
+ * flagged degraded by parse.c. */
+
+static const char *const sentences[] = {
+        "but task is already holding lock:", "and this task is already holding:",
+        "which lock already depends on the new lock.", "the existing dependency chain (in reverse order) is:",
+        "other info that might help us debug this:", "Possible unsafe locking scenario:",
+        "Possible interrupt unsafe locking scenario:", "which would create a new lock dependency:",
+        "and interrupts could create inverse lock ordering between them.",
+        "but there are no more locks to release!", "but this task is not holding:",
+        "May be due to missing lock nesting notation", "rcu_scheduler_active = ",
+};
+
+static bool sentence_cut(const char *s, size_t n) {
+        for (size_t i = 0; i < ELEMENTSOF(sentences); i++) {
+                size_t k = strlen(sentences[i]);
+                if (n < k && n > 3 && memcmp(s, sentences[i], n) == 0 && sentences[i][n] == ' ')
+                        return true;
+        }
+        return false;
+}
+
+static bool line_cut(const char *s, size_t n) {
+        while (n > 0 && s[n - 1] == ' ')
+                n--;
+        if (n == 0)
+                return false;
+        const char *e = s + n;
+        /* a print_lock() line without its site: "(x){+.+.}, at:" or "at: [<ffffffff81079571>]"
+         * (print_lockdep_cache()'s "(x) at:" is followed by the site on a line of its own) */
+        bool lock = memmem_lit(s, n, "){") != NULL;
+        if (lock && n >= 3 && memcmp(e - 3, "at:", 3) == 0)
+                return true;
+        if (lock && n >= 2 && memcmp(e - 2, ">]", 2) == 0)
+                return true;
+        if (STARTSWITH(s, n, "-> #"))
+                return s[n - 1] != ':';                         /* "-> #1" / "-> #1 (&a->b" */
+        const char *o = memchr(s, '(', n);
+        if (o && (is_held_entry_text(s, n) || (o > s && o[-1] == ' ' && o - s <= 20))) {
+                if (!memchr(o, ')', (size_t) (e - o)))
+                        return true;                            /* "... (&sb->s_type->" */
+                if (is_held_entry_text(s, n) && !memmem_lit(s, n, ", at: "))
+                        return true;                            /* " #0: ... (x){+.+.}" */
+        }
+        if ((memmem_lit(s, n, " is trying") || memmem_lit(s, n, " [HC")) && s[n - 1] != ':' && s[n - 1] != '(')
+                return true;
+        if (n >= 2 && memcmp(e - 2, "->", 2) == 0)
+                return true;                                    /* " (a){..} ->" / "(b){..}" */
+        if (s[n - 1] == ',' && memmem_lit(s, n, "){"))
+                return true;                                    /* "(x){+.+.}-{3:3}," / "at: f" */
+        if (STARTSWITH(s, n, "inconsistent {") && !memmem_lit(s, n, " usage."))
+                return true;
+        /* rcu "file.c:123 message!" cut before the '!' */
+        const char *c = memchr(s, ':', MIN(n, (size_t) 200));
+        if (c && c > s + 2 && !memchr(s, ' ', (size_t) (c - s)) && c[-2] == '.' && (c[-1] == 'c' || c[-1] == 'h') &&
+            c + 1 < e && c[1] >= '0' && c[1] <= '9' && s[n - 1] != '!')
+                return true;
+        return sentence_cut(s, n);
+}
+
+static bool starts_report_line(const char *s, size_t n) {
+        static const char *const heads[] = {
+                "-> #", "stack backtrace:", "other info", "but ", "and ", "which ", "the ", "Chain exists",
+                "Possible", "CPU", "Call ", "Hardware name", "Workqueue:", "Tainted:", "irq event stamp",
+                "hardirqs last", "softirqs last", "INITIAL", "IN-", "HARDIRQ", "SOFTIRQ", "RECLAIM", "context-{",
+                "rcu_scheduler", "RCU used", "no locks held", "*** DEADLOCK", "Hash chain", "Held locks",
+                "Locks in cached", "depth:", "WARNING", "BUG", "INFO", "Kdump", "Code:", "RIP:", "turning off",
+                "Please attach", "The code is fine", "the code is fine", "you didn't", "lockdep",
+                "DEBUG_LOCKS_WARN_ON", "Modules linked in", "---[",
+        };
+        if (n == 0 || s[0] == ' ' || s[0] == '\t' || s[0] == '=' || s[0] == '-' || s[0] == '`' ||
+            (s[0] == '[' && !STARTSWITH(s, n, "[<")) || s[0] == '<' ||
+            s[0] == '#' || s[0] == '*' || s[0] == '?' || is_held_entry_text(s, n))
+                return true;
+        if (s[0] >= '0' && s[0] <= '9')
+                return true; /* "1 lock held by", the kernel ident line, an address */
+        for (size_t i = 0; i < ELEMENTSOF(heads); i++)
+                if (startswith_n(s, n, heads[i], strlen(heads[i])))
+                        return true;
+        static const char *const task_sentences[] = {
+                " is trying to ", " just changed ", " is freeing ", " is exiting ", " is leaving ",
+                " held by ", " [HC", " still has locks held",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(task_sentences); i++)
+                if (memmem_lit(s, n, task_sentences[i]))
+                        return true;
+        return false;
+}
+
+/* Joins l to the last accepted line if it is its wrapped continuation; returns 1 if it did. */
+static int maybe_rejoin(OpenReport *o, const Line *l) {
+        if (o->n_pending > 0 || o->n_lines < 2 || o->keep_len != o->text.len || starts_report_line(l->s, l->len))
+                return 0;
+        const char *t = o->text.s;
+        size_t end = o->text.len - 1; /* the '\n' of the last line */
+        size_t b = end;
+        while (b > 0 && t[b - 1] != '\n')
+                b--;
+        /* a last word alone: "lock:", "acquire:", "detected" after a sentence cut anywhere */
+        bool word = !memchr(l->s, ' ', l->len) && l->len < 24 &&
+                    (l->s[l->len - 1] == ':' || l->s[l->len - 1] == '.' || l->s[l->len - 1] == '!') &&
+                    end > b && t[b] != ' ' && t[end - 1] >= 'a' && t[end - 1] <= 'z';
+        if (!word && !line_cut(t + b, end - b))
+                return 0;
+        strbuf_truncate(&o->text, end);
+        while (o->text.len > b && o->text.s[o->text.len - 1] == ' ')
+                o->text.len--;
+        if (strbuf_appendc(&o->text, ' ') < 0 || strbuf_append(&o->text, l->s, l->len) < 0 ||
+            strbuf_appendc(&o->text, '\n') < 0)
+                return -ENOMEM;
+        o->keep_len = o->text.len;
+        o->last_line = l->lineno;
+        o->unknown_run = 0;
+        return 1;
+}
+
 static int body_line(LockdepParser *p, OpenReport *o, const Line *l) {
         const char *s = l->s;
         size_t n = l->len;
         int r;
+
+        r = maybe_rejoin(o, l);
+        if (r != 0)
+                return r < 0 ? r : 0;
 
         switch (o->sec) {
         case SEC_BODY:
@@ -454,26 +605,181 @@ static int foreign_line(LockdepParser *p, const Line *l) {
         return 0;
 }
 
-int assemble_line(LockdepParser *p, const Line *l) {
-        size_t off = 0;
+/* ---- titles broken over two lines (mail clients re-wrapping at 72 or 80 columns) -------------- */
+
+static const char *const title_phrases[] = {
+        "possible circular locking dependency detected", "possible recursive locking detected",
+        "inconsistent lock state", "possible irq lock inversion dependency detected",
+        "bad unlock balance detected!", "bad contention detected!", "held lock freed!",
+        "lock held at task exit time!", "lock held when returning to user space!", "Nested lock was not taken",
+        "Invalid wait context", "suspicious RCU usage", "suspicious rcu_dereference_check() usage",
+        "trying to register non-static key.",
+        "HARDIRQ-safe -> HARDIRQ-unsafe lock order detected", "SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected",
+        "HARDIRQ-safe -> HARDIRQ-READ-unsafe lock order detected",
+        "SOFTIRQ-safe -> SOFTIRQ-READ-unsafe lock order detected",
+        "hard-safe -> hard-unsafe lock order detected", "soft-safe -> soft-unsafe lock order detected",
+};
+
+/* Is s the first part of a title, cut at a blank (or at a quoted-printable soft break '=')? */
+/* "WARNING: CPU: 0 PID: 1 at kernel/locking/lockdep.c:3553" without the function after it. */
+static bool warn_title_cut(const char *s, size_t n) {
+        if (!STARTSWITH(s, n, "WARNING: "))
+                return false;
+        const char *l = memmem_lit(s, n, "lockdep.c:");
+        if (!l) {
+                /* cut before the file: "WARNING: CPU: 0 PID: 1 at" / "kernel/locking/..." */
+                const char *at = memmem_lit(s, n, " at ");
+                return STARTSWITH(s, n, "WARNING: CPU: ") &&
+                       (!at || (size_t) (s + n - at) <= 4 || STARTSWITH(at + 4, (size_t) (s + n - at - 4), "kernel/"));
+        }
+        const char *e = s + n, *q = l + 10;
+        while (q < e && *q >= '0' && *q <= '9')
+                q++;
+        while (q < e && *q == ' ')
+                q++;
+        return q == e;
+}
+
+static bool title_partial_at(const char *s, size_t n) {
+        static const char *const heads[] = { "WARNING: ", "[ INFO: ", "[ BUG: ", "[ ERR: ", "INFO: " };
+        size_t h = 0;
+        for (size_t i = 0; i < ELEMENTSOF(heads) && !h; i++)
+                if (startswith_n(s, n, heads[i], strlen(heads[i])))
+                        h = strlen(heads[i]);
+        if (h == 0 || n <= h)
+                return false;
+        bool soft = s[n - 1] == '=';
+        if (soft && n < 200)
+                return true; /* quoted-printable soft break: the joined line decides */
+        size_t rn = n - h - soft;
+        while (!soft && rn > 0 && s[h + rn - 1] == ' ')
+                rn--;
+        if (rn == 0)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(title_phrases); i++) {
+                size_t pl = strlen(title_phrases[i]);
+                if (rn < pl && memcmp(s + h, title_phrases[i], rn) == 0 && (soft || title_phrases[i][rn] == ' '))
+                        return true;
+        }
+        return false;
+}
+
+/* ... at the start of the message, or glued after a console timestamp ("login: [ 16.3] INFO: ..."). */
+static bool title_partial(const char *s, size_t n) {
+        if (title_partial_at(s, n))
+                return true;
+        for (const char *q = s; (q = memmem(q, n - (size_t) (q - s), "] ", 2)); q += 2)
+                if (title_partial_at(q + 2, n - (size_t) (q + 2 - s)))
+                        return true;
+        return false;
+}
+
+static size_t leading_blanks(const char *s, size_t n) {
+        size_t i = 0;
+        while (i < n && i < 16 && (s[i] == ' ' || s[i] == '\t'))
+                i++;
+        return i;
+}
+
+static int assemble_line_full(LockdepParser *p, const Line *l, bool may_hold);
+
+/* The line after a held title fragment: either it completes the title, or both lines go on as
+ * they are. */
+static int title_hold_resolve(LockdepParser *p, const Line *l) {
+        _cleanup_free_ char *first = TAKE_PTR(p->title_hold.s);
+        Line h = p->title_hold.l;
+        size_t fl = p->title_hold.len;
+        size_t ind = leading_blanks(first, fl);
+        int r;
+
+        p->title_hold.held = false;
+        h.s = first;
+        h.wall = h.wall ? &p->title_hold.wall : NULL;
+        h.host = h.host ? p->title_hold.host : NULL;
+        if (l) {
+                StrBuf j = {};
+                bool soft = first[fl - 1] == '=';
+                /* a soft break splits a line exactly: the rest keeps its blanks */
+                size_t li = soft ? 0 : leading_blanks(l->s, l->len);
+                if (strbuf_append(&j, first, fl - soft) < 0 || (!soft && strbuf_appendc(&j, ' ') < 0) ||
+                    strbuf_append(&j, l->s + li, l->len - li) < 0) {
+                        strbuf_done(&j);
+                        return -ENOMEM;
+                }
+                size_t off;
+                int k = title_match(p, j.s + ind, j.len - ind, &off);
+                /* the function of a cut WARNING line: "lock_downgrade+0x4d2/0x910" */
+                bool cont = !warn_title_cut(first + ind, fl - ind) || memmem_lit(l->s, MIN(l->len, (size_t) 80), "+0x");
+                if (k >= 0 && cont) {
+                        if (soft)
+                                p->qp = true; /* quoted-printable: the rest of it too */
+                        Line t = h;
+                        t.s = j.s;
+                        t.len = j.len;
+                        OpenReport *o = slot_of(p, &t);
+                        r = o ? end_report(p, o, false) : 0;
+                        if (r >= 0)
+                                r = open_report(p, &t, k, ind + off, off == 0 ? ind : 0);
+                        strbuf_done(&j);
+                        if (r >= 0) {
+                                OpenReport *n = slot_of(p, l);
+                                if (n)
+                                        n->last_line = l->lineno;
+                        }
+                        return r < 0 ? r : remember_context(p, l);
+                }
+                strbuf_done(&j);
+        }
+        r = assemble_line_full(p, &h, false);
+        if (r >= 0 && l)
+                r = assemble_line_full(p, l, true);
+        return r;
+}
+
+static int hold_title(LockdepParser *p, const Line *l) {
+        char *c = malloc(l->len + 1);
+        if (!c)
+                return -ENOMEM;
+        memcpy(c, l->s, l->len);
+        c[l->len] = 0;
+        p->title_hold.held = true;
+        p->title_hold.s = c;
+        p->title_hold.len = l->len;
+        p->title_hold.l = *l;
+        line_meta_copy(&p->title_hold.l, &p->title_hold.wall, p->title_hold.host, sizeof(p->title_hold.host));
+        return 0;
+}
+
+static int assemble_line_full(LockdepParser *p, const Line *l, bool may_hold) {
+        size_t off = 0, ind;
         int r, k;
 
         if (p->error < 0)
                 return p->error;
+        if (p->title_hold.held && may_hold)
+                return title_hold_resolve(p, l);
 
         /* boots and lockdep-off lines count once: not again when a report hands a line back */
         r = l->replay ? 0 : check_boot(p, l);
         if (r < 0)
                 return r;
 
+        /* a title may be indented (a code block, an indented mail): then the whole block is */
+        ind = leading_blanks(l->s, l->len);
         k = _LOCKDEP_KIND_INVALID;
         if (memchr(l->s, ':', l->len))
-                k = title_match(p, l->s, l->len, &off);
-        if (k == -1 || STARTSWITH(l->s, l->len, "turning off the locking correctness validator")) {
+                k = title_match(p, l->s + ind, l->len - ind, &off);
+        if (k == -1 || STARTSWITH(l->s + ind, l->len - ind, "turning off the locking correctness validator")) {
                 r = l->replay ? 0 : emit(p, LOCKDEP_EVENT_LOCKDEP_OFF, l, NULL);
                 if (r < 0)
                         return r;
                 k = _LOCKDEP_KIND_INVALID;
+        }
+        if (may_hold && (k < 0 || k == LOCKDEP_INTERNAL) &&
+            ((k < 0 && title_partial(l->s + ind, l->len - ind)) || warn_title_cut(l->s + ind, l->len - ind))) {
+                /* (the line before it stays the context: a DEBUG_LOCKS_WARN_ON message) */
+                r = hold_title(p, l);
+                return r < 0 ? r : 0;
         }
 
         OpenReport *o = slot_of(p, l);
@@ -483,10 +789,21 @@ int assemble_line(LockdepParser *p, const Line *l) {
                         if (r < 0)
                                 return r;
                 }
-                r = open_report(p, l, k, off);
+                r = open_report(p, l, k, ind + off, off == 0 ? ind : 0);
         } else if (o && l->lineno >= o->first_line) {
                 /* (a line held back by another report and replayed now can predate this one) */
-                r = body_line(p, o, l);
+                Line b = *l;
+                if (o->indent_len > 0) {
+                        /* the block's indentation; a blank line may have lost its blanks */
+                        size_t i = 0;
+                        while (i < o->indent_len && i < b.len && b.s[i] == o->indent[i])
+                                i++;
+                        if (i == o->indent_len || i == b.len) {
+                                b.s += i;
+                                b.len -= i;
+                        }
+                }
+                r = body_line(p, o, &b);
                 if (r >= 0 && o->open &&
                     (o->n_lines >= p->o.max_report_lines || o->text.len >= p->o.max_report_bytes))
                         r = end_report(p, o, true);
@@ -499,7 +816,16 @@ int assemble_line(LockdepParser *p, const Line *l) {
         return remember_context(p, l);
 }
 
+int assemble_line(LockdepParser *p, const Line *l) {
+        return assemble_line_full(p, l, true);
+}
+
 int assemble_finish(LockdepParser *p) {
+        if (p->title_hold.held) {
+                int r = title_hold_resolve(p, NULL);
+                if (r < 0)
+                        return r;
+        }
         return end_all(p, false);
 }
 
@@ -542,6 +868,9 @@ static int message(LockdepParser *p, const char *s, size_t n, const LinePrefix *
                 .ts_usec = pf->ts_usec,
                 .caller_kind = pf->caller_kind,
                 .caller_id = pf->caller_id,
+                .wall = pf->wall.set ? &pf->wall : NULL,
+                .host = pf->host,
+                .host_len = pf->host_len,
         };
 
         if (pf->escape != ESCAPE_NONE && (memchr(s, '\\', n) || memchr(s, '#', n))) {
@@ -574,14 +903,92 @@ static int message(LockdepParser *p, const char *s, size_t n, const LinePrefix *
 
 /* Only candidate lines and lines of an open report get here, so copying them is cheap; the
  * caller's buffer stays untouched. */
+static bool all_equals(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (s[i] != '=')
+                        return false;
+        return true;
+}
+
+static int hex_digit(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Copies a physical line into p->line without ANSI escape sequences (dmesg --color, colour
+ * codes around timestamps) and, in quoted-printable text, with "=XX" decoded. */
+static int clean_line(LockdepParser *p, const char *s, size_t n) {
+        StrBuf *b = &p->line;
+        strbuf_truncate(b, 0);
+        if (!memchr(s, 0x1b, n) && !(p->qp && memchr(s, '=', n)))
+                return strbuf_append(b, s, n);
+        if (strbuf_reserve(b, n) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == 0x1b && i + 1 < n && s[i + 1] == '[') {
+                        /* CSI: parameters and intermediates, then one final byte */
+                        size_t k = i + 2;
+                        while (k < n && (unsigned char) s[k] >= 0x20 && (unsigned char) s[k] <= 0x3f)
+                                k++;
+                        if (k < n && (unsigned char) s[k] >= 0x40 && (unsigned char) s[k] <= 0x7e) {
+                                i = k;
+                                continue;
+                        }
+                }
+                if (p->qp && s[i] == '=' && i + 2 < n && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+                        b->s[b->len++] = (char) (hex_digit(s[i + 1]) << 4 | hex_digit(s[i + 2]));
+                        i += 2;
+                        continue;
+                }
+                b->s[b->len++] = s[i];
+        }
+        b->s[b->len] = 0;
+        return 0;
+}
+
+/* Quoted-printable mail bodies encode '=' as "=3D": once that is seen, "=XX" is decoded and a line
+ * ending in '=' (a soft break) continues on the next physical line. */
+static void qp_notice(LockdepParser *p, const char *s, size_t n) {
+        if (!p->qp && (memmem(s, n, "=3D", 3) || memmem(s, n, "=20", 3)))
+                p->qp = true;
+}
+
+/* Only candidate lines and lines of an open report get here, so copying them is cheap; the
+ * caller's buffer stays untouched. */
 static int physical_line(LockdepParser *p, const char *line, size_t n, unsigned lineno, uint64_t pos) {
         LinePrefix pf;
 
         while (n > 0 && line[n - 1] == '\r')
                 n--;
-        strbuf_truncate(&p->line, 0);
-        if (strbuf_append(&p->line, line, n) < 0)
-                return -ENOMEM;
+        qp_notice(p, line, n);
+        /* quoted-printable encoders fill lines to 76 columns, the last one a soft break '='
+         * (kernel text can end in '=' too, "cpuset=": the length tells them apart) */
+        if (!p->qp && n == 76 && line[n - 1] == '=' && !all_equals(line, n))
+                p->qp = true;
+        if (p->qp && (p->qp_pending || (n > 0 && line[n - 1] == '=' && !all_equals(line, n)))) {
+                if (!p->qp_pending) {
+                        p->qp_pos = pos;
+                        p->qp_lineno = lineno;
+                        strbuf_truncate(&p->qp_line, 0);
+                }
+                bool soft = n > 0 && line[n - 1] == '=' && !all_equals(line, n);
+                size_t room = p->o.max_line > p->qp_line.len ? p->o.max_line - p->qp_line.len : 0;
+                if (strbuf_append(&p->qp_line, line, MIN(n - soft, room)) < 0)
+                        return -ENOMEM;
+                p->qp_pending = soft && room > n;
+                if (p->qp_pending)
+                        return 0;
+                int r = clean_line(p, p->qp_line.s ? p->qp_line.s : "", p->qp_line.len);
+                lineno = p->qp_lineno;
+                pos = p->qp_pos;
+                strbuf_truncate(&p->qp_line, 0);
+                if (r < 0)
+                        return r;
+                n = p->line.len;
+        } else {
+                if (clean_line(p, line, n) < 0)
+                        return -ENOMEM;
+                n = p->line.len;
+        }
         char *s = p->line.s;
         prefix_parse(s, n, &pf);
         if (pf.any) {
@@ -625,6 +1032,7 @@ static size_t context_len(const LockdepParser *p, const char *s, size_t n) {
 static int context_from(LockdepParser *p, const char *s, size_t n) {
         LinePrefix pf;
         n = context_len(p, s, n);
+        qp_notice(p, s, n);
         prefix_parse(s, n, &pf);
         strbuf_truncate(&p->prev_msg, 0);
         return strbuf_append(&p->prev_msg, s + pf.width, n - pf.width);
@@ -685,7 +1093,7 @@ static bool line_has_candidate(const LockdepParser *p, const char *s, size_t n) 
 static int partial_line(LockdepParser *p) {
         int r = 0;
         p->lineno++;
-        if (any_open(p))
+        if (every_line(p))
                 r = physical_line(p, p->partial.s, p->partial.len, p->lineno, p->offset - p->partial_bytes);
         else if (line_has_candidate(p, p->partial.s, p->partial.len)) {
                 r = set_context(p, p->partial.s, p->partial.s);
@@ -705,7 +1113,7 @@ static int process_complete(LockdepParser *p, const char *buf, size_t n, uint64_
         size_t pos = 0;
 
         while (pos < n && p->error >= 0) {
-                if (any_open(p)) {
+                if (every_line(p)) {
                         const char *nl = memchr(buf + pos, '\n', n - pos);
                         size_t len = nl - (buf + pos);
                         p->lineno++;
@@ -859,6 +1267,15 @@ int lockdep_parser_resume_pos(const LockdepParser *p, uint64_t *ret) {
                         open = true;
                         pos = MIN(pos, p->slots[i].first_pos);
                 }
+        /* a title fragment or a line up to a soft break is part of what may still come */
+        if (p->title_hold.held) {
+                open = true;
+                pos = MIN(pos, p->title_hold.l.pos);
+        }
+        if (p->qp_pending) {
+                open = true;
+                pos = MIN(pos, p->qp_pos);
+        }
         if (open) {
                 *ret = pos;
                 return 1;
@@ -910,6 +1327,9 @@ int lockdep_parser_new(const LockdepOptions *o, LockdepParser **ret) {
         r = title_compile(p);
         if (r < 0)
                 goto fail;
+        r = fs_table_load(&p->fs);
+        if (r < 0)
+                goto fail;
         *ret = p;
         return 0;
 fail:
@@ -930,6 +1350,9 @@ LockdepParser *lockdep_parser_free(LockdepParser *p) {
         strbuf_done(&p->prev_line);
         strbuf_done(&p->scratch);
         strbuf_done(&p->line);
+        strbuf_done(&p->qp_line);
+        free(p->title_hold.s);
+        fs_table_done(&p->fs);
         pcre2_match_data_free(p->md);
         pcre2_code_free(p->re_title);
         lockdep_aliases_free(p->own_aliases);

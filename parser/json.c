@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json.h"
 #include "parser-internal.h"
@@ -39,6 +40,8 @@ static int json_lock(StrBuf *b, const LockdepLock *l) {
         if (l->wait && (json_key(b, &first, "wait") < 0 || json_append_str(b, l->wait) < 0))
                 return -ENOMEM;
         if (l->at && (json_key(b, &first, "at") < 0 || json_append_str(b, l->at) < 0))
+                return -ENOMEM;
+        if (l->fs && (json_key(b, &first, "fs") < 0 || json_append_str(b, l->fs) < 0))
                 return -ENOMEM;
         return strbuf_appendc(b, '}');
 }
@@ -96,6 +99,10 @@ int lockdep_report_to_json(const LockdepReport *r, char **ret) {
                         CHECK(json_append_str(&b, c->lock.class));
                         CHECK(strbuf_puts(&b, ",\"canonical\":"));
                         CHECK(json_append_str(&b, c->lock.canonical));
+                        if (c->lock.fs) {
+                                CHECK(strbuf_puts(&b, ",\"fs\":"));
+                                CHECK(json_append_str(&b, c->lock.fs));
+                        }
                         CHECK(strbuf_puts(&b, ",\"stack\":"));
                         CHECK(json_strv(&b, c->stack, c->n_stack));
                         CHECK(strbuf_appendc(&b, '}'));
@@ -124,8 +131,20 @@ int lockdep_report_to_json(const LockdepReport *r, char **ret) {
                 CHECK(strbuf_printf(&b, "%llu.%06llu", (unsigned long long) (r->ts_usec / 1000000),
                                     (unsigned long long) (r->ts_usec % 1000000)));
         }
+        if (r->has_time) {
+                time_t sec = (time_t) (r->time_usec / 1000000);
+                struct tm tm;
+                char t[64];
+                if (gmtime_r(&sec, &tm) && strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm) > 0) {
+                        CHECK(json_key(&b, &f, "time"));
+                        CHECK(strbuf_printf(&b, "\"%s.%06uZ\"", t, (unsigned) (r->time_usec % 1000000)));
+                }
+        }
+        CHECK(opt_str(&b, &f, "host", r->host));
         CHECK(json_key(&b, &f, "truncated"));
         CHECK(strbuf_puts(&b, r->truncated ? "true" : "false"));
+        CHECK(json_key(&b, &f, "degraded"));
+        CHECK(strbuf_puts(&b, r->degraded ? "true" : "false"));
         CHECK(strbuf_printf(&b, ",\"first_line\":%u,\"last_line\":%u}", r->first_line, r->last_line));
 #undef CHECK
         size_t len = b.len;

@@ -26,7 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LOCKDEP_SIG_VERSION 1
+/* 2: keys never take the line before a title (internal), blanks are collapsed in messages,
+ * per-filesystem classes carry their filesystem, degraded reports key on what was read reliably */
+#define LOCKDEP_SIG_VERSION 2
 
 typedef enum LockdepKind {
         LOCKDEP_CIRCULAR,
@@ -61,6 +63,9 @@ typedef struct LockdepLock {
         char *usage;     /* "{+.+.}" or NULL */
         char *wait;      /* "{3:3}" or NULL */
         char *at;        /* acquire/release site "func+0x12/0x40 [mod]", or NULL */
+        char *fs;        /* per-filesystem classes (parser/fs-classes.conf): the filesystem the
+                          * report shows for this lock ("xfs"), which enters the group key; NULL
+                          * for other classes or when the report does not tell */
 } LockdepLock;
 
 typedef struct LockdepChainEntry {
@@ -103,11 +108,18 @@ typedef struct LockdepReport {
         char *func_title;     /* "possible deadlock in xfs_file_read_iter" */
 
         bool truncated;       /* the report was cut short (EOF, new report, size cap, reboot) */
+        bool degraded;        /* recognized, but its chain or key could not be read reliably (a gap
+                               * in "-> #N", an entry that did not parse, lines re-wrapped beyond
+                               * repair): the signature keys only on what was read reliably */
         unsigned first_line;  /* 1-based line (or record) number of the title line */
         unsigned last_line;   /* of the last line that belongs to the report */
         bool has_ts;
         uint64_t ts_usec;     /* timestamp of the title line, when printed */
         uint64_t first_pos;   /* byte offset of the title line (feed) or its record's pos */
+        bool has_time;
+        uint64_t time_usec;   /* wall-clock time of the title line (usec since the epoch, UTC) from
+                               * a syslog, journalctl or dmesg -T/iso prefix, when it has one */
+        char *host;           /* host name of the title line's syslog/journal prefix, or NULL */
 
         char *text;           /* the report's own lines, prefixes stripped, foreign lines dropped */
         size_t text_len;
@@ -154,6 +166,9 @@ typedef struct LockdepOptions {
         size_t max_report_lines;       /* 0 = 4096 */
         size_t max_report_bytes;       /* 0 = 1 MiB */
         size_t max_line;               /* 0 = 64 KiB; longer lines are cut */
+        uint64_t reference_usec;       /* "now" for dates without a year (syslog "Jan 14 03:08:12"):
+                                        * the latest year that is not after it; 0 = such dates
+                                        * give no time */
 } LockdepOptions;
 
 typedef struct LockdepParser LockdepParser;

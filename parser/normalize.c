@@ -222,3 +222,120 @@ char *lockdep_canonical_class(const LockdepAliases *a, const char *name) {
                 n--;
         return canonical_class(a, name, n);
 }
+
+/* ---- per-filesystem classes ----------------------------------------------------------------- */
+
+extern const char lockdep_fs_classes_default[];
+extern const size_t lockdep_fs_classes_default_len;
+
+static int strv_push(char ***v, size_t *n, const char *s, size_t len) {
+        char **x = realloc(*v, (*n + 1) * sizeof(char *));
+        if (!x)
+                return -ENOMEM;
+        *v = x;
+        x[*n] = strndup(s, len);
+        if (!x[*n])
+                return -ENOMEM;
+        (*n)++;
+        return 0;
+}
+
+void fs_table_done(FsTable *t) {
+        for (size_t i = 0; i < t->n_classes; i++)
+                free(t->classes[i]);
+        for (size_t i = 0; i < t->n_names; i++)
+                free(t->names[i]);
+        free(t->classes);
+        free(t->names);
+        *t = (FsTable) {};
+}
+
+int fs_table_load(FsTable *t) {
+        const char *s = lockdep_fs_classes_default, *end = s + lockdep_fs_classes_default_len;
+        while (s < end) {
+                const char *nl = memchr(s, '\n', (size_t) (end - s)), *e = nl ? nl : end;
+                int r = 0;
+                if (e - s > 6 && memcmp(s, "class ", 6) == 0)
+                        r = strv_push(&t->classes, &t->n_classes, s + 6, (size_t) (e - s - 6));
+                else if (e - s > 3 && memcmp(s, "fs ", 3) == 0)
+                        r = strv_push(&t->names, &t->n_names, s + 3, (size_t) (e - s - 3));
+                if (r < 0) {
+                        fs_table_done(t);
+                        return r;
+                }
+                s = nl ? nl + 1 : end;
+        }
+        return 0;
+}
+
+static bool is_fs_class(const FsTable *t, const char *canonical) {
+        size_t n = strlen(canonical);
+        const char *slash = strrchr(canonical, '/');
+        if (slash && slash[1] >= '0' && slash[1] <= '9')
+                n = (size_t) (slash - canonical); /* the subclass does not matter */
+        for (size_t i = 0; i < t->n_classes; i++)
+                if (strlen(t->classes[i]) == n && memcmp(t->classes[i], canonical, n) == 0)
+                        return true;
+        return false;
+}
+
+/* The filesystem a function or site names: its module suffix "[xfs]", else its prefix "xfs_". */
+static const char *fs_of(const FsTable *t, const char *s) {
+        if (!s)
+                return NULL;
+        const char *m = strrchr(s, '[');
+        for (size_t i = 0; i < t->n_names; i++) {
+                size_t k = strlen(t->names[i]);
+                if (m && strncmp(m + 1, t->names[i], k) == 0 && m[1 + k] == ']')
+                        return t->names[i];
+        }
+        for (size_t i = 0; i < t->n_names; i++) {
+                size_t k = strlen(t->names[i]);
+                if (strncmp(s, t->names[i], k) == 0 && s[k] == '_')
+                        return t->names[i];
+        }
+        return NULL;
+}
+
+static const char *fs_of_stack(const FsTable *t, char *const *v, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                const char *f = fs_of(t, v[i]);
+                if (f)
+                        return f;
+        }
+        return NULL;
+}
+
+static int set_fs(LockdepLock *l, const FsTable *t, const char *own, const char *report) {
+        if (!l || !l->canonical || !is_fs_class(t, l->canonical))
+                return 0;
+        const char *f = own ? own : fs_of(t, l->at) ? fs_of(t, l->at) : report;
+        if (!f)
+                return 0;
+        l->fs = strdup(f);
+        return l->fs ? 0 : -ENOMEM;
+}
+
+int report_set_filesystems(const FsTable *t, LockdepReport *r) {
+        /* the report's filesystem: the first one any site or stack of it names */
+        const char *any = NULL;
+        if (r->acquiring)
+                any = fs_of(t, r->acquiring->at);
+        if (!any && r->holding)
+                any = fs_of(t, r->holding->at);
+        for (size_t i = 0; !any && i < r->n_chain; i++)
+                any = fs_of_stack(t, r->chain[i].stack, r->chain[i].n_stack);
+        for (size_t i = 0; !any && i < r->n_held; i++)
+                any = fs_of(t, r->held[i].at);
+        if (!any)
+                any = fs_of_stack(t, r->backtrace, r->n_backtrace);
+
+        int q = set_fs(r->acquiring, t, NULL, any);
+        if (q >= 0)
+                q = set_fs(r->holding, t, NULL, any);
+        for (size_t i = 0; q >= 0 && i < r->n_chain; i++)
+                q = set_fs(&r->chain[i].lock, t, fs_of_stack(t, r->chain[i].stack, r->chain[i].n_stack), any);
+        for (size_t i = 0; q >= 0 && i < r->n_held; i++)
+                q = set_fs(&r->held[i], t, NULL, any);
+        return q;
+}

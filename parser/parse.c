@@ -226,6 +226,7 @@ bool is_held_entry_text(const char *s, size_t n) {
 /* ---- lock descriptions --------------------------------------------------------------------- */
 
 static void lock_done(LockdepLock *l) {
+        free(l->fs);
         free(l->class);
         free(l->canonical);
         free(l->usage);
@@ -335,8 +336,13 @@ static bool bare_class(const LockdepParser *p, const char *s, size_t n, LockdepL
                 s++, n--;
         while (n > 0 && is_space(s[n - 1]))
                 n--;
-        if (n == 0 || memchr(s, ' ', n) || memchr(s, '\t', n))
+        if (n == 0 || memchr(s, ' ', n) || memchr(s, '\t', n) || s[0] == '[')
                 return false;
+        size_t hex = 0;
+        while (hex < n && is_hex(s[hex]))
+                hex++;
+        if (hex == n && n >= 8)
+                return false; /* an address (the kernel faulted while printing the name) */
         l.class = strndup_trim(s, n);
         if (!l.class || !*l.class) {
                 free(l.class);
@@ -847,15 +853,51 @@ static int set_cycle(LockdepReport *r) {
         return 0;
 }
 
-/* internal WARNs: "DEBUG_LOCKS_WARN_ON(...)" in or just before the report, else the WARN site */
+/* A message for a key: blanks trimmed, runs of blanks one space, digits-only words (line numbers,
+ * subclass values, addresses) kept only where asked. Returns a malloc()ed string or NULL. */
+static char *key_text(const char *s, size_t n) {
+        char *r = malloc(n + 1);
+        size_t k = 0;
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                if (is_space(s[i]) || s[i] == '\r') {
+                        if (k > 0 && r[k - 1] != ' ')
+                                r[k++] = ' ';
+                        continue;
+                }
+                r[k++] = s[i];
+        }
+        while (k > 0 && r[k - 1] == ' ')
+                k--;
+        r[k] = 0;
+        return r;
+}
+
+/* Internal lockdep WARNs are keyed by the warning itself (issue 10), never by whatever line came
+ * before it: the DEBUG_LOCKS_WARN_ON(...) condition (in the report or on the line just before its
+ * title), else the lockdep function of the "WARNING: CPU: ... at kernel/locking/lockdep.c:N func"
+ * line (without N), else the BUG line without its address or number. */
 static int internal_message(const OpenReport *o, LockdepReport *r, bool *ret_context_used) {
         const char *t = o->text.s, *d = memmem_lit(t, o->text.len, "DEBUG_LOCKS_WARN_ON(");
         const char *ctx = o->context;
-        if (!d && ctx && (d = strstr(ctx, "DEBUG_LOCKS_WARN_ON(")))
+        if (STARTSWITH(r->title, strlen(r->title), "BUG: "))
+                d = NULL; /* the BUG line is the warning itself */
+        else if (!d && ctx && (d = strstr(ctx, "DEBUG_LOCKS_WARN_ON(")))
                 *ret_context_used = true;
         if (d) {
-                const char *e = strchr(d, '\n');
-                r->message = e ? strndup(d, e - d) : strdup(d);
+                /* the condition up to its balancing parenthesis */
+                const char *e = strchr(d, '\n'), *c = d + 19;
+                size_t len = e ? (size_t) (e - d) : strlen(d);
+                int depth = 0;
+                for (; c < d + len; c++)
+                        if (*c == '(')
+                                depth++;
+                        else if (*c == ')' && --depth == 0)
+                                break;
+                if (c < d + len)
+                        len = (size_t) (c - d) + 1;
+                r->message = key_text(d, len);
                 return r->message ? 0 : -ENOMEM;
         }
         if (STARTSWITH(r->title, strlen(r->title), "BUG: ")) {
@@ -863,11 +905,17 @@ static int internal_message(const OpenReport *o, LockdepReport *r, bool *ret_con
                 const char *k = strstr(r->title, "BUG: key ");
                 if (k) {
                         const char *sp = strchr(k + 9, ' ');
-                        if (sp && asprintf(&r->message, "BUG: key%s", sp) < 0)
+                        if (sp && asprintf(&r->message, "BUG: key%s", sp) < 0) {
+                                r->message = NULL;
                                 return -ENOMEM;
+                        }
                         return 0;
                 }
-                r->message = strdup(r->title);
+                /* "BUG: looking up invalid subclass: 9": the number is this call's value */
+                const char *c = strstr(r->title, ": ");
+                const char *c2 = c ? strstr(c + 2, ": ") : NULL;
+                size_t len = c2 ? (size_t) (c2 - r->title) : strlen(r->title);
+                r->message = key_text(r->title, len);
                 return r->message ? 0 : -ENOMEM;
         }
         /* "WARNING: CPU: 0 PID: 1 at kernel/locking/lockdep.c:3553 lock_downgrade+0x4d2/0x910" */
@@ -876,18 +924,61 @@ static int internal_message(const OpenReport *o, LockdepReport *r, bool *ret_con
         const char *fn;
         size_t fl;
         bool u;
-        if (ctx && *ctx && !strstr(ctx, "cut here") && strlen(ctx) < 120 && !strchr(ctx, '[')) {
-                *ret_context_used = true;
-                r->message = strdup(ctx);
-                return r->message ? 0 : -ENOMEM;
-        }
         if (sp && frame_function(sp, strlen(sp), &fn, &fl, &u)) {
-                if (asprintf(&r->message, "WARNING in %.*s", (int) fl, fn) < 0)
+                if (asprintf(&r->message, "WARNING in %.*s", (int) fl, fn) < 0) {
+                        r->message = NULL;
                         return -ENOMEM;
+                }
                 return 0;
         }
         r->message = strdup("WARNING in lockdep");
         return r->message ? 0 : -ENOMEM;
+}
+
+/* Can the key be trusted (DESIGN.md section 5, sig_version 2)? Not when the chain has a gap in its
+ * "-> #N" numbering, an entry that did not parse or does not end at the acquired lock, or when
+ * the lock lines that make a kind's key were not read. */
+static bool report_unreliable(const LockdepReport *r, const char *text, size_t len) {
+        switch (r->kind) {
+        case LOCKDEP_CIRCULAR: {
+                size_t headers = 0;
+                for (const char *t = text, *e = text + len; t < e;) {
+                        const char *nl = memchr(t, '\n', (size_t) (e - t));
+                        const char *q = skip_space(t, nl ? nl : e);
+                        if (STARTSWITH(q, (size_t) ((nl ? nl : e) - q), "-> #"))
+                                headers++;
+                        t = nl ? nl + 1 : e;
+                }
+                if (r->n_chain == 0 || headers != r->n_chain)
+                        return true;
+                for (size_t i = 0; i < r->n_chain; i++)
+                        if (r->chain[i].n != r->n_chain - 1 - i)
+                                return true;
+                if (r->acquiring && strcmp(r->chain[r->n_chain - 1].lock.canonical, r->acquiring->canonical) != 0)
+                        return true;
+                return r->holding && strcmp(r->chain[0].lock.canonical, r->holding->canonical) != 0;
+        }
+        case LOCKDEP_RECURSIVE:
+        case LOCKDEP_SAFE_UNSAFE:
+        case LOCKDEP_IRQ_INVERSION:
+        case LOCKDEP_NESTED_LOCK_NOT_TAKEN:
+                return !r->acquiring || !r->holding;
+        case LOCKDEP_INCONSISTENT:
+        case LOCKDEP_BAD_UNLOCK_BALANCE:
+        case LOCKDEP_BAD_CONTENTION:
+        case LOCKDEP_HELD_LOCK_FREED:
+        case LOCKDEP_INVALID_WAIT_CONTEXT:
+                return !r->acquiring;
+        case LOCKDEP_HELD_AT_EXIT:
+        case LOCKDEP_RETURN_TO_USER:
+                return r->n_held == 0;
+        case LOCKDEP_SUSPICIOUS_RCU:
+                return !r->message;
+        case LOCKDEP_INTERNAL:
+                return !r->message || strcmp(r->message, "WARNING in lockdep") == 0;
+        default:
+                return false;
+        }
 }
 
 int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepReport *ret) {
@@ -908,6 +999,12 @@ int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepR
         int q;
 
         *ret = r;
+        if (o->host[0]) {
+                r.host = strdup(o->host);
+                if (!r.host)
+                        goto oom;
+        }
+        r.has_time = wall_to_usec(&o->wall, p->o.reference_usec, &r.time_usec);
         r.title = strndup_trim(t, nl ? (size_t) (nl - t) : len);
         r.text = malloc(len + 1); /* the text may hold NUL bytes: no strndup() */
         if (r.text) {
@@ -972,6 +1069,10 @@ int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepR
         q = set_cycle(&r);
         if (q < 0)
                 goto fail;
+        q = report_set_filesystems(&p->fs, &r);
+        if (q < 0)
+                goto fail;
+        r.degraded = report_unreliable(&r, r.text, r.text_len);
         q = report_sign(p, &r);
         if (q < 0)
                 goto fail;
@@ -1019,5 +1120,6 @@ void report_done(LockdepReport *r) {
         free(r->key);
         free(r->func_title);
         free(r->text);
+        free(r->host);
         *r = (LockdepReport) {};
 }

@@ -28,6 +28,16 @@ typedef enum Escape {
         ESCAPE_SYSLOG, /* rsyslog: #012 for '\n', #011 for '\t' */
 } Escape;
 
+/* A wall-clock time read from a prefix (syslog, journalctl, dmesg -T/iso). year 0: the rendering
+ * has none (syslog "Jan 14 03:08:12"); tz_known false: a zone name we cannot convert. */
+typedef struct WallTime {
+        bool set;
+        bool tz_known;
+        int year, mon, day, hour, min, sec; /* mon 1-12 */
+        unsigned usec;
+        int tz_offset_min;                  /* local = UTC + offset */
+} WallTime;
+
 typedef struct LinePrefix {
         size_t width;        /* bytes of the physical line that belong to the prefix */
         bool has_ts;
@@ -38,7 +48,14 @@ typedef struct LinePrefix {
         bool kmsg_cont;      /* kmsg record flag '+' (fragment continuing the previous line) */
         Escape escape;
         bool any;            /* some prefix was recognised */
+        WallTime wall;
+        const char *host;    /* "host kernel:" of syslog/journal prefixes: into the line, or NULL */
+        size_t host_len;
 } LinePrefix;
+
+/* usec since the epoch of w; a year-less w takes the latest year that puts it at most a day after
+ * reference_usec (0: no reference, false). False when the zone is unknown. */
+bool wall_to_usec(const WallTime *w, uint64_t reference_usec, uint64_t *ret);
 
 /* Splits a physical line (no '\n', '\r' already removed) into prefix and message. */
 void prefix_parse(const char *s, size_t n, LinePrefix *ret);
@@ -49,6 +66,14 @@ void prefix_parse(const char *s, size_t n, LinePrefix *ret);
  * of "WORD: " or the 'x' of "Linux version"), or n. Reads only [s, s+n). */
 size_t scan_candidate(const char *s, size_t n);
 size_t scan_count_newlines(const char *s, size_t n);
+
+/* Per-filesystem classes and filesystem names of parser/fs-classes.conf. */
+typedef struct FsTable {
+        char **classes;
+        size_t n_classes;
+        char **names;
+        size_t n_names;
+} FsTable;
 
 /* ---- the parser --------------------------------------------------------------------------- */
 
@@ -62,6 +87,9 @@ typedef struct Line {
         char caller_kind;
         unsigned caller_id;
         bool replay;         /* held back by a report and handed on again: seen once already */
+        const WallTime *wall; /* of the line's prefix, or NULL */
+        const char *host;    /* of the line's prefix (not NUL-terminated), or NULL */
+        size_t host_len;
 } Line;
 
 typedef enum Section {
@@ -100,9 +128,16 @@ typedef struct OpenReport {
                 char *s;
                 size_t len;
                 Line l;
+                WallTime wall;  /* copies of what l points to */
+                char host[64];
         } pending[PENDING_MAX];
         size_t n_pending;
         char *context;          /* the line before the title (internal WARN message), or NULL */
+        char indent[16];        /* the title line's indentation: stripped from the block's lines */
+        size_t indent_len;
+        WallTime wall;          /* of the title line's prefix */
+        char host[64];          /* of the title line's prefix, "" if none */
+        bool degraded_wrap;     /* a line had to be re-joined by guesswork (mail re-wrapping) */
 } OpenReport;
 
 struct LockdepParser {
@@ -110,6 +145,7 @@ struct LockdepParser {
         LockdepAliases *own_aliases;
         const LockdepAliases *aliases;
 
+        FsTable fs;
         pcre2_code *re_title;
         pcre2_match_data *md;
 
@@ -137,6 +173,21 @@ struct LockdepParser {
         StrBuf line;             /* copy of the physical line being processed */
 
         OpenReport slots[OPEN_MAX]; /* reports being assembled, one per caller id */
+
+        /* a title broken over two lines by a mail client: its first line, waiting for the next */
+        struct {
+                bool held;
+                char *s;
+                size_t len;
+                Line l;
+                WallTime wall;
+                char host[64];
+        } title_hold;
+        bool qp;                 /* quoted-printable text seen: "=XX" escapes and '=' soft breaks */
+        StrBuf qp_line;          /* physical lines joined at soft breaks */
+        bool qp_pending;         /* qp_line waits for the rest of its line */
+        uint64_t qp_pos;
+        unsigned qp_lineno;
         int error;               /* sticky callback error */
 };
 
@@ -160,6 +211,10 @@ char *report_function(const LockdepReport *r);
 
 /* normalize.c */
 char *canonical_class(const LockdepAliases *a, const char *name, size_t n);
+int fs_table_load(FsTable *t);
+void fs_table_done(FsTable *t);
+/* Sets lock.fs of every per-filesystem class of the report; -ENOMEM. */
+int report_set_filesystems(const FsTable *t, LockdepReport *r);
 
 /* signature.c */
 int report_sign(LockdepParser *p, LockdepReport *r);

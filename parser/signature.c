@@ -57,12 +57,33 @@ static int key_held(const LockdepReport *r, StrBuf *b) {
         return 0;
 }
 
+/* Degraded reports: only what was read reliably, the held and acquired classes, else a hash of
+ * the report's own text without any blanks (so that re-wrapping does not change it). */
+static int key_degraded(const LockdepReport *r, StrBuf *b) {
+        const LockdepLock *a = r->acquiring, *h = r->holding;
+        if (!a && !h && r->n_held > 0)
+                h = &r->held[r->n_held - 1];
+        if (a && h)
+                return strbuf_printf(b, "degraded: %s -> %s", cls(h), cls(a));
+        if (a || h)
+                return strbuf_printf(b, "degraded: %s", cls(a ? a : h));
+        uint64_t x = 0xcbf29ce484222325ULL;
+        for (size_t i = 0; i < r->text_len; i++) {
+                unsigned char c = (unsigned char) r->text[i];
+                if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+                        x = (x ^ c) * 0x100000001b3ULL;
+        }
+        return strbuf_printf(b, "degraded: text %016llx", (unsigned long long) x);
+}
+
 static int build_key(const LockdepReport *r, const char *fn, StrBuf *b) {
         const char *k = lockdep_kind_to_string(r->kind);
         const char *m = r->message ? r->message : "";
         int q = strbuf_printf(b, "%s: ", k);
         if (q < 0)
                 return q;
+        if (r->degraded)
+                return key_degraded(r, b);
 
         switch (r->kind) {
         case LOCKDEP_CIRCULAR:
@@ -145,6 +166,49 @@ static const char *title_stem(LockdepKind k) {
         }
 }
 
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* " [fs: CLASS=xfs, ...]": the filesystems of per-filesystem classes, sorted and unique (the same
+ * whatever edge a cycle was entered from). */
+static int key_filesystems(const LockdepReport *r, StrBuf *b) {
+        const LockdepLock *v[64];
+        size_t n = 0;
+        if (r->acquiring)
+                v[n++] = r->acquiring;
+        if (r->holding)
+                v[n++] = r->holding;
+        for (size_t i = 0; i < r->n_chain && n < ELEMENTSOF(v); i++)
+                v[n++] = &r->chain[i].lock;
+        if (r->kind == LOCKDEP_HELD_AT_EXIT || r->kind == LOCKDEP_RETURN_TO_USER)
+                for (size_t i = 0; i < r->n_held && n < ELEMENTSOF(v); i++)
+                        v[n++] = &r->held[i];
+        char *pairs[64];
+        size_t k = 0;
+        int q = 0;
+        for (size_t i = 0; i < n; i++)
+                if (v[i]->fs && v[i]->canonical) {
+                        if (asprintf(&pairs[k], "%s=%s", v[i]->canonical, v[i]->fs) < 0) {
+                                q = -ENOMEM;
+                                break;
+                        }
+                        k++;
+                }
+        if (q >= 0 && k > 0) {
+                qsort(pairs, k, sizeof(char *), cmp_str);
+                q = strbuf_puts(b, " [fs: ");
+                for (size_t i = 0; q >= 0 && i < k; i++)
+                        if (i == 0 || strcmp(pairs[i], pairs[i - 1]) != 0)
+                                q = strbuf_printf(b, "%s%s", i ? ", " : "", pairs[i]);
+                if (q >= 0)
+                        q = strbuf_appendc(b, ']');
+        }
+        for (size_t i = 0; i < k; i++)
+                free(pairs[i]);
+        return q < 0 ? -ENOMEM : 0;
+}
+
 int report_sign(LockdepParser *p, LockdepReport *r) {
         _cleanup_free_ char *fn = report_function(r);
         StrBuf b = {};
@@ -152,6 +216,8 @@ int report_sign(LockdepParser *p, LockdepReport *r) {
         int q;
 
         q = build_key(r, fn, &b);
+        if (q >= 0)
+                q = key_filesystems(r, &b);
         if (q < 0)
                 goto fail;
         uint64_t h = fnv1a(0xcbf29ce484222325ULL, "v", 1);

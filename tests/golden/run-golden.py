@@ -17,7 +17,9 @@ import sys
 
 
 def canonical(ctl, case):
-    r = subprocess.run([ctl, "parse", "--json", case], capture_output=True, timeout=120)
+    # year-less syslog dates resolve against a fixed "now" (2026-01-01), not the checkout's mtime
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600")
+    r = subprocess.run([ctl, "parse", "--json", case], capture_output=True, timeout=120, env=env)
     if r.returncode != 0:
         raise SystemExit(f"{case}: lockdepctl exit status {r.returncode}: {r.stderr.decode(errors='replace')[:500]}")
     reps = [json.loads(l) for l in r.stdout.decode("utf-8").splitlines() if l.strip()]

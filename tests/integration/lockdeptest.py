@@ -24,9 +24,11 @@ CONTRACT_TYPES = {
     "acquiring": (dict, type(None)), "holding": (dict, type(None)), "chain": list, "held_locks": list,
     "scenario": list, "backtrace": list, "signature": str, "sig_version": int, "key": (str, type(None)),
     "func_title": (str, type(None)), "truncated": bool, "first_line": int, "last_line": int,
+    "degraded": bool, "time": str, "host": str,
 }
 # fields every report must carry (the others may be omitted when a kind does not have them)
-ALWAYS = ("kind", "title", "signature", "sig_version", "truncated", "first_line", "last_line")
+ALWAYS = ("kind", "title", "signature", "sig_version", "truncated", "degraded", "first_line", "last_line")
+SIG_VERSION = 2
 
 KINDS = ("circular", "recursive", "inconsistent", "irq_inversion", "safe_unsafe", "bad_unlock_balance",
          "bad_contention", "held_lock_freed", "held_at_exit", "return_to_user", "nested_lock_not_taken",
@@ -113,8 +115,10 @@ def contract_errors(rep):
     sig = rep.get("signature")
     if not isinstance(sig, str) or not re.fullmatch(r"[0-9a-f]{16}", sig):
         errs.append(f"signature {sig!r} is not 16 lower-case hex digits")
-    if rep.get("sig_version") != 1:
-        errs.append(f"sig_version {rep.get('sig_version')!r} != 1")
+    if rep.get("sig_version") != SIG_VERSION:
+        errs.append(f"sig_version {rep.get('sig_version')!r} != {SIG_VERSION}")
+    if "time" in rep and not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", rep["time"]):
+        errs.append(f"time {rep['time']!r} is not an ISO 8601 UTC time")
     for k in ("cycle", "classes", "scenario", "backtrace"):
         if k in rep and isinstance(rep[k], list) and not all(isinstance(x, str) for x in rep[k]):
             errs.append(f"{k} has non-string entries")
@@ -237,9 +241,183 @@ def render(lines, style, rng, caller="T1"):
         out = [f"{ts_fmt(tick())} {l}\r\n" for l in lines]
     elif style == "mail":
         out = [f"> {ts_fmt(tick())} {l}\n".replace("> \n", ">\n") for l in lines]
+    elif style in EXTRA_RENDERINGS:
+        out = EXTRA_RENDERINGS[style](lines, rng, tick, host, caller)
     else:
         raise ValueError(style)
     return "".join(out).encode("utf-8", errors="surrogateescape")
+
+
+# ---------------------------------------------------------------------------------------------
+# More renderings (issue 10): every form users paste. Each takes (lines, rng, tick, host, caller)
+# and returns a list of output lines with their '\n'.
+
+_DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_EPOCH = 1736823492  # 2025-01-14 03:58:12 UTC
+
+
+def _wall(t):
+    """(time.struct_time, usec) of a kernel time t (usec), as a wall clock after _EPOCH."""
+    import time
+    sec = _EPOCH + t // 1000000
+    return time.gmtime(sec), t % 1000000
+
+
+def _fmt(t, fmt):
+    import time
+    tm, usec = _wall(t)
+    return time.strftime(fmt, tm).replace("%U6", f"{usec:06d}")
+
+
+def _r_per_line(fn):
+    def r(lines, rng, tick, host, caller):
+        return [fn(tick(), l, rng, host) + "\n" for l in lines]
+    return r
+
+
+def _human(lines, rng, tick, host, caller, comma=False):
+    """dmesg -e / -H: "[Jan14 03:12]" when the minute changes, "[  +0.000004]" deltas otherwise."""
+    out, last_t, last_min = [], None, None
+    for l in lines:
+        t = tick()
+        minute = _fmt(t, "%b%d %H:%M")
+        if minute != last_min:
+            out.append(f"[{minute}] {l}\n")
+        else:
+            d = t - last_t
+            frac = f"{d // 1000000}.{d % 1000000:06d}"
+            if comma:
+                frac = frac.replace(".", ",")
+            out.append(f"[{'+' + frac:>11}] {l}\n")
+        last_t, last_min = t, minute
+    return out
+
+
+def _iso(t, comma=True):
+    tm = _fmt(t, "%Y-%m-%dT%H:%M:%S")
+    return f"{tm}{',' if comma else '.'}{t % 1000000:06d}+00:00"
+
+
+def _records_render(lines, rng, tick, host, caller, prefix_fn):
+    """Multi-line printk records (an empty line joined to the next text line), continuation lines
+    indented to the message column (util-linux dmesg, journalctl)."""
+    out = []
+    for rec in records(lines):
+        pre = prefix_fn(tick())
+        parts = rec.split("\n")
+        out.append(pre + parts[0] + "\n")
+        out += [" " * len(pre) + x + "\n" for x in parts[1:]]
+    return out
+
+
+def _interleave(lines, rng, tick, host, caller):
+    """Console output with caller ids, another task's lines printed in between."""
+    other = ["usb 1-1: new high-speed USB device number 3 using xhci_hcd", "loop0: detected capacity change",
+             "audit: type=1400 audit(1700000000.1:2): apparmor=\"DENIED\"", "EXT4-fs (sda1): re-mounted."]
+    out = []
+    cid = "[%6s]" % caller
+    for l in lines:
+        out.append(f"{ts_fmt(tick())}{cid} {l}\n")
+        if rng.random() < 0.2:
+            out.append(f"{ts_fmt(tick())}[%6s] {rng.choice(other)}\n" % "T99999")
+    return out
+
+
+def _fence(lines, rng, tick, host, caller):
+    return (["Hi,\n", "\n", "I hit this on today's tree:\n", "\n", "```\n"] +
+            [f"{ts_fmt(tick())} {l}\n" for l in lines] + ["```\n", "\n", "Thanks\n"])
+
+
+def _qp(lines, rng, tick, host, caller):
+    """A quoted-printable mail body: '=' as =3D, lines longer than 76 soft-broken with '='."""
+    out = []
+    for l in lines:
+        t = tick()
+        line = f"{_fmt(t, '%b %d %H:%M:%S')} {host} kernel: {ts_fmt(t)} {l}"
+        enc = "".join("=3D" if ch == "=" else ("=%02X" % ord(ch) if ord(ch) > 126 else ch) for ch in line)
+        if enc.endswith(" "):
+            enc = enc[:-1] + "=20"
+        while len(enc) > 76:
+            cut = 75
+            while enc[cut - 2:cut].startswith("=") or enc[cut - 1] == "=":
+                cut -= 1  # never split an =XX escape
+            out.append(enc[:cut] + "=\n")
+            enc = enc[cut:]
+        out.append(enc + "\n")
+    return out
+
+
+EXTRA_RENDERINGS = {
+    # journalctl -o ...
+    "journal-short": _r_per_line(lambda t, l, rng, h: f"{_fmt(t, '%b %d %H:%M:%S')} {h} kernel: {l}"),
+    "journal-short-iso": _r_per_line(lambda t, l, rng, h: f"{_fmt(t, '%Y-%m-%dT%H:%M:%S')}+0000 {h} kernel: {l}"),
+    "journal-short-iso-precise": _r_per_line(lambda t, l, rng, h: f"{_iso(t, False)} {h} kernel: {l}"),
+    "journal-short-full": _r_per_line(lambda t, l, rng, h: f"{_fmt(t, '%a %Y-%m-%d %H:%M:%S')} UTC {h} kernel: {l}"),
+    "journal-short-unix": _r_per_line(lambda t, l, rng, h: f"{_EPOCH + t // 1000000}.{t % 1000000:06d} {h} kernel: {l}"),
+    "journal-short-monotonic": _r_per_line(lambda t, l, rng, h: f"{ts_fmt(t)} {h} kernel: {l}"),
+    "journal-no-host": _r_per_line(lambda t, l, rng, h: f"{ts_fmt(t)} kernel: {l}"),
+    "journal-records": lambda lines, rng, tick, host, caller: _records_render(
+        lines, rng, tick, host, caller, lambda t: f"{_fmt(t, '%b %d %H:%M:%S')}.{t % 1000000:06d} {host} kernel: "),
+    "journal-cat": lambda lines, rng, tick, host, caller: [l + "\n" for l in lines],
+    # syslog daemons
+    "syslog-rfc3339": _r_per_line(lambda t, l, rng, h: f"{_iso(t, False)} {h} kernel: {ts_fmt(t)} {l}"),
+    "syslog-rfc5424": _r_per_line(lambda t, l, rng, h: f"<4>1 {_iso(t, False)} {h} kernel - - - {ts_fmt(t)} {l}"),
+    "syslog-busybox": _r_per_line(lambda t, l, rng, h: f"{_fmt(t, '%b %e %H:%M:%S')} {h} kern.warn kernel: {ts_fmt(t)} {l}"),
+    # util-linux dmesg
+    "dmesg-T": _r_per_line(lambda t, l, rng, h: f"[{_fmt(t, '%a %b %e %H:%M:%S %Y')}] {l}"),
+    "dmesg-x": _r_per_line(lambda t, l, rng, h: f"kern  :warn  : {ts_fmt(t)} {l}"),
+    "dmesg-H": lambda lines, rng, tick, host, caller: _human(lines, rng, tick, host, caller),
+    "dmesg-H-comma": lambda lines, rng, tick, host, caller: _human(lines, rng, tick, host, caller, comma=True),
+    "dmesg-d": _r_per_line(lambda t, l, rng, h: f"[{t // 1000000:5d}.{t % 1000000:06d} <{rng.randrange(0, 3000):5d}.{rng.randrange(1000000):06d}>] {l}"),
+    "dmesg-iso": _r_per_line(lambda t, l, rng, h: f"{_iso(t)} {l}"),
+    "dmesg-records": lambda lines, rng, tick, host, caller: _records_render(lines, rng, tick, host, caller, lambda t: ts_fmt(t) + " "),
+    "dmesg-color": _r_per_line(lambda t, l, rng, h: f"\x1b[32m{ts_fmt(t)}\x1b[0m {l}"),
+    # mail, editors, consoles
+    "mail-2": _r_per_line(lambda t, l, rng, h: f">> {ts_fmt(t)} {l}".rstrip()),
+    "mail-bar": _r_per_line(lambda t, l, rng, h: f"| {ts_fmt(t)} {l}".rstrip()),
+    "indent4": _r_per_line(lambda t, l, rng, h: f"    {l}" if l else ""),
+    "indent8": _r_per_line(lambda t, l, rng, h: f"        {ts_fmt(t)} {l}"),
+    "tab": _r_per_line(lambda t, l, rng, h: f"\t{l}"),
+    "mail-indent": _r_per_line(lambda t, l, rng, h: f">     {l}".rstrip()),
+    "fence": _fence,
+    "zvm": _r_per_line(lambda t, l, rng, h: f"00: {ts_fmt(t)} {l}"),
+    "viewer-lineno": None,  # filled below: needs a counter
+    "cat-n": None,
+    "qp": _qp,
+    "interleave": _interleave,
+}
+
+
+def _numbered(fmt_line):
+    def r(lines, rng, tick, host, caller):
+        start = rng.randrange(1, 900)
+        return [fmt_line(start + i, tick(), l, host) + "\n" for i, l in enumerate(lines)]
+    return r
+
+
+EXTRA_RENDERINGS["viewer-lineno"] = _numbered(lambda n, t, l, h: f"{n:7d} {_fmt(t, '%b %d %H:%M:%S')} {h} kernel: {ts_fmt(t)} {l}")
+EXTRA_RENDERINGS["cat-n"] = _numbered(lambda n, t, l, h: f"{n:6d}\t{l}")
+
+# every rendering: the base ones of render() and the extra ones
+ALL_RENDERINGS = ["bare", "ts", "ts-caller", "level", "syslog", "journal", "kmsg", "syslog012", "crlf", "mail"] + \
+    list(EXTRA_RENDERINGS)
+
+
+def wrap(data, width):
+    """Re-wraps every line longer than width at its last blank before width, as mail clients do
+    (the continuation keeps a "> " quote if the line had one)."""
+    out = []
+    for line in data.decode("utf-8", errors="surrogateescape").split("\n"):
+        quote = "> " if line.startswith("> ") else ""
+        while len(line) > width:
+            cut = line.rfind(" ", len(quote) + 1, width)
+            if cut <= len(quote):
+                break
+            out.append(line[:cut])
+            line = quote + line[cut + 1:]
+        out.append(line)
+    return "\n".join(out).encode("utf-8", errors="surrogateescape")
 
 
 def records(lines):
