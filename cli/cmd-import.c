@@ -68,13 +68,33 @@ static int import_after_feed(void *userdata) {
         return r;
 }
 
+/* Per report: the host and wall-clock time its log lines carry (journal and syslog text, dmesg -T),
+ * else the import's: this host (or --host, which always wins) and the time of the import. */
+typedef struct ImportIngest {
+        Ingest in;              /* first: ingest_event() gets &in */
+        const char *host;       /* --host or this host's name */
+        bool host_given;        /* --host was given */
+        uint64_t now;
+} ImportIngest;
+
+static int import_event(const LockdepEvent *ev, void *userdata) {
+        ImportIngest *ii = userdata;
+        if (ev->type == LOCKDEP_EVENT_REPORT) {
+                const LockdepReport *r = ev->report;
+                ii->in.origin.hostname = !ii->host_given && r->host ? r->host : ii->host;
+                ii->in.origin.realtime = r->has_time ? r->time_usec : ii->now;
+        }
+        return ingest_event(ev, &ii->in);
+}
+
 /* Returns the exit status contribution (0 or 1); store errors are printed here. */
-static int import_fd(Store *s, int fd, const char *path, Ingest *in, const LockdepAliases *aliases) {
+static int import_fd(Store *s, int fd, const char *path, ImportIngest *ii, const LockdepAliases *aliases) {
+        Ingest *in = &ii->in;
         LockdepParser *p = NULL;
         struct stat st;
         int r;
 
-        LockdepOptions o = { .callback = ingest_event, .userdata = in, .aliases = aliases,
+        LockdepOptions o = { .callback = import_event, .userdata = ii, .aliases = aliases,
                                .reference_usec = log_input_reference(fd) };
         r = lockdep_parser_new(&o, &p);
         if (r < 0) {
@@ -115,7 +135,8 @@ static void help(void) {
                "lockdep reports. Importing the same log again adds nothing.\n\n"
                "Options:\n"
                "  -h --help            Show this help\n"
-               "     --host NAME       Host the logs come from (default: this host's name)\n"
+               "     --host NAME       Host the logs come from (default: the host named in each\n"
+               "                       report's syslog/journal lines, else this host's name)\n"
                "     --boot-id ID      Boot the logs come from (default: one per kernel release)\n"
                "     --aliases FILE    Add the class aliases of FILE\n");
 }
@@ -157,6 +178,7 @@ int verb_import(int argc, char **argv) {
                 fprintf(stderr, "lockdepctl import: no input; give FILE... or - for stdin\n");
                 return EXIT_USAGE;
         }
+        bool host_given = host != NULL;
         if (!host) {
                 gethostname(hostname, sizeof(hostname) - 1);
                 host = hostname;
@@ -181,17 +203,22 @@ int verb_import(int argc, char **argv) {
                         continue;
                 }
                 snprintf(source, sizeof(source), "import:%s", is_stdin ? "-" : abs ? abs : path);
-                Ingest in = {
-                        .store = s,
-                        .origin = { .hostname = host, .boot_id = boot, .source = source, .realtime = now_usec() },
+                ImportIngest ii = {
+                        .in = {
+                                .store = s,
+                                .origin = { .hostname = host, .boot_id = boot, .source = source, .realtime = now_usec() },
+                        },
+                        .host = host,
+                        .host_given = host_given,
+                        .now = now_usec(),
                 };
-                if (import_fd(s, fd, is_stdin ? "<stdin>" : path, &in, aliases) != 0)
+                if (import_fd(s, fd, is_stdin ? "<stdin>" : path, &ii, aliases) != 0)
                         ret = 1;
                 if (!is_stdin)
                         close(fd);
-                stored += in.n_stored;
-                dup += in.n_duplicate;
-                groups += in.n_new_groups;
+                stored += ii.in.n_stored;
+                dup += ii.in.n_duplicate;
+                groups += ii.in.n_new_groups;
         }
         int q = store_index_text(s, 0);
         if (q < 0) {

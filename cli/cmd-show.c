@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lockdep.h"
 #include "lockdepctl.h"
 #include "macro.h"
 #include "store.h"
@@ -39,8 +40,6 @@ static const char *member(const char *g, const char *key) {
 
 /* The first frame of a chain entry's stack that is not lockdep or a locking primitive. */
 static char *stack_site(const char *stack) {
-        static const char *const skip[] = { "lock",   "mutex",     "down_", "rwsem",
-                                            "check_", "validate_", "might_" };
         JsonIter it;
         const char *v;
 
@@ -48,11 +47,7 @@ static char *stack_site(const char *stack) {
                 return NULL;
         while (json_iter_next(&it, NULL, &v)) {
                 char *fn = json_str(v);
-                size_t i;
-                for (i = 0; fn && i < ELEMENTSOF(skip); i++)
-                        if (strstr(fn, skip[i]))
-                                break;
-                if (!fn || i == ELEMENTSOF(skip))
+                if (!fn || !lockdep_is_locking_function(fn, strlen(fn))) /* the parser's one list */
                         return fn;
                 free(fn);
         }

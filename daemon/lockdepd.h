@@ -19,6 +19,9 @@
 
 #define RETRY_USEC (1000 * 1000)
 #define IDLE_USEC (250 * 1000)
+/* After this much more silence a report whose end was not seen is stored as it is, truncated; the
+ * rest, if it comes, replaces it (parser/lockdep.h lockdep_parser_flush_stale()). */
+#define STALE_USEC (5 * 1000 * 1000)
 
 typedef struct Daemon Daemon;
 typedef struct Source Source;
@@ -27,7 +30,8 @@ typedef struct SourceOps {
         const char *kind;
         int (*start)(Source *s);                /* open input, restore the cursor, add event sources */
         int (*process)(Source *s, bool *ret_more); /* one batch inside a transaction; sets cursor */
-        int (*flush_idle)(Source *s);           /* emit complete reports after a quiet period */
+        int (*flush_idle)(Source *s, bool stale); /* after a quiet period: reports whose end was seen;
+                                                   * stale (a long one): the others, truncated */
         int (*rewind)(Source *s);               /* back to the committed cursor after a failure */
         void (*stop)(Source *s);
 } SourceOps;
@@ -39,7 +43,8 @@ struct Source {
         char *path;
         void *priv;
         sd_event_source *retry;    /* armed after a failed commit */
-        sd_event_source *idle;     /* armed when a parser holds a complete report */
+        sd_event_source *idle;     /* armed after a batch: IDLE_USEC, then STALE_USEC more */
+        bool idle_stale;           /* the idle timer's next run is the long one */
         bool failing;
         unsigned failures;
         /* health (source.c, under its lock): of committed batches only */

@@ -138,12 +138,12 @@ static int file_process(Source *s, bool *ret_more) {
         return r;
 }
 
-static int file_flush_idle(Source *s) {
+static int file_flush_idle(Source *s, bool stale) {
         FileSource *f = s->priv;
         if (!f->parser)
                 return 0;
         unsigned before = f->in.n_stored;
-        int r = lockdep_parser_flush_idle(f->parser);
+        int r = stale ? lockdep_parser_flush_stale(f->parser) : lockdep_parser_flush_idle(f->parser);
         if (r <= 0)
                 return r;
         s->d->n_reports += f->in.n_stored - before;

@@ -345,13 +345,14 @@ static int journal_process(Source *s, bool *ret_more) {
         return 0;
 }
 
-static int journal_flush_idle(Source *s) {
+static int journal_flush_idle(Source *s, bool stale) {
         JournalSource *js = s->priv;
         for (size_t i = 0; i < js->n_machines; i++) {
                 Machine *m = js->machines[i];
                 unsigned before = stored(m);
                 for (size_t k = 0; k < m->n_boots; k++) {
-                        int r = lockdep_parser_flush_idle(m->boots[k]->parser);
+                        LockdepParser *p = m->boots[k]->parser;
+                        int r = stale ? lockdep_parser_flush_stale(p) : lockdep_parser_flush_idle(p);
                         if (r < 0)
                                 return r;
                 }

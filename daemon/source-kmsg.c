@@ -208,10 +208,10 @@ static int kmsg_process(Source *s, bool *ret_more) {
         return r;
 }
 
-static int kmsg_flush_idle(Source *s) {
+static int kmsg_flush_idle(Source *s, bool stale) {
         KmsgSource *k = s->priv;
         unsigned before = k->in.n_stored;
-        int r = k->parser ? lockdep_parser_flush_idle(k->parser) : 0;
+        int r = !k->parser ? 0 : stale ? lockdep_parser_flush_stale(k->parser) : lockdep_parser_flush_idle(k->parser);
         if (r <= 0)
                 return r;
         s->d->n_reports += k->in.n_stored - before;

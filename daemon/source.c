@@ -152,8 +152,9 @@ static int on_idle(sd_event_source *es, uint64_t usec, void *userdata) {
                 return 0;
         Batch b = batch_begin(s->d);
         r = store_begin(st);
+        bool stale = s->idle_stale;
         if (r >= 0)
-                r = s->ops->flush_idle(s);
+                r = s->ops->flush_idle(s, stale);
         if (r >= 0)
                 r = store_commit(st);
         else
@@ -164,12 +165,18 @@ static int on_idle(sd_event_source *es, uint64_t usec, void *userdata) {
         else {
                 daemon_status(s->d);
                 daemon_schedule_index(s->d);
+                if (!stale) { /* still quiet after STALE_USEC more: the long flush */
+                        s->idle_stale = true;
+                        if (sd_event_source_set_time_relative(s->idle, STALE_USEC) >= 0)
+                                (void) sd_event_source_set_enabled(s->idle, SD_EVENT_ONESHOT);
+                }
         }
         return 0;
 }
 
 int source_arm_idle(Source *s) {
         int r;
+        s->idle_stale = false;
         if (!s->idle) {
                 r = sd_event_add_time_relative(s->d->event, &s->idle, CLOCK_MONOTONIC, IDLE_USEC, 50 * 1000,
                                                on_idle, s);

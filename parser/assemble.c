@@ -313,6 +313,9 @@ static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t
         o->caller_kind = l->caller_kind;
         o->caller_id = l->caller_id;
         o->unknown_run = o->bt_pre_lines = o->bt_frames = o->n_backtraces = 0;
+        o->task_depth = 0;
+        o->end_seen = false;
+        o->stale_lines = 0;
         o->seen = 0;
         o->foreign_run = 0;
         o->degraded_wrap = false;
@@ -412,6 +415,8 @@ static bool line_cut(const char *s, size_t n) {
                 return true;
         if (STARTSWITH(s, n, "-> #"))
                 return s[n - 1] != ':';                         /* "-> #1" / "-> #1 (&a->b" */
+        if (s[n - 1] == '?' && (n == 1 || s[n - 2] == ' '))
+                return true;                                    /* a frame cut after its "?" */
         const char *o = memchr(s, '(', n);
         if (o && (is_held_entry_text(s, n) || (o > s && o[-1] == ' ' && o - s <= 20))) {
                 if (!memchr(o, ')', (size_t) (e - o)))
@@ -491,11 +496,49 @@ static int maybe_rejoin(OpenReport *o, const Line *l) {
         return 1;
 }
 
+/* 5.16+ wraps a dump_stack() in <TASK> ... </TASK>: the closing marker of the outermost one is
+ * the report's real end (interrupt frames nest as <IRQ> ... </IRQ> inside). */
+static void task_marker(OpenReport *o, const char *s, size_t n) {
+        while (n > 0 && (*s == ' ' || *s == '\t'))
+                s++, n--;
+        if (STARTSWITH(s, n, "<TASK>"))
+                o->task_depth++;
+        else if (STARTSWITH(s, n, "</TASK>") && o->task_depth > 0 && --o->task_depth == 0 &&
+                 o->kind != LOCKDEP_NESTED_LOCK_NOT_TAKEN)
+                o->end_seen = true; /* (the nested-lock report prints two dumps) */
+}
+
 static int body_line(LockdepParser *p, OpenReport *o, const Line *l) {
         const char *s = l->s;
         size_t n = l->len;
         int r;
 
+        if (o->n_pending > 0 && !starts_report_line(s, n)) {
+                /* the line held back as possibly foreign was cut: " ?" / "wait_for_...+0x9/0x9" */
+                typeof(o->pending[0]) *h = &o->pending[o->n_pending - 1];
+                if (line_cut(h->s, h->len)) {
+                        StrBuf j = {};
+                        size_t hl = h->len;
+                        while (hl > 0 && h->s[hl - 1] == ' ')
+                                hl--;
+                        if (strbuf_append(&j, h->s, hl) < 0 || strbuf_appendc(&j, ' ') < 0 ||
+                            strbuf_append(&j, s, n) < 0) {
+                                strbuf_done(&j);
+                                return -ENOMEM;
+                        }
+                        Line jl = h->l;
+                        jl.s = j.s;
+                        jl.len = j.len;
+                        jl.lineno = l->lineno;
+                        jl.wall = NULL; /* (h is reused below; only titles need these) */
+                        jl.host = NULL;
+                        free(h->s);
+                        o->n_pending--;
+                        r = body_line(p, o, &jl);
+                        strbuf_done(&j);
+                        return r;
+                }
+        }
         r = maybe_rejoin(o, l);
         if (r != 0)
                 return r < 0 ? r : 0;
@@ -532,6 +575,8 @@ static int body_line(LockdepParser *p, OpenReport *o, const Line *l) {
                         o->n_backtraces++;
                         o->bt_frames = is_frame_line(s, n);
                         o->seen = bt_structure(s, n);
+                        o->task_depth = 0;
+                        task_marker(o, s, n);
                         return accept_line(o, l);
                 }
                 if (++o->bt_pre_lines > BT_PRE_MAX)
@@ -549,8 +594,11 @@ static int body_line(LockdepParser *p, OpenReport *o, const Line *l) {
                 if (frame || is_backtrace_line(s, n)) {
                         o->seen |= st;
                         o->bt_frames += frame;
+                        task_marker(o, s, n);
                         return accept_line(o, l);
                 }
+                if (STARTSWITH(s, n, "---[ end trace"))
+                        o->end_seen = true;
                 if (o->kind == LOCKDEP_NESTED_LOCK_NOT_TAKEN && o->n_backtraces == 1 &&
                     STARTSWITH(s, n, "other info that might help us debug this:")) {
                         o->sec = SEC_BODY;
@@ -1290,7 +1338,9 @@ int lockdep_parser_flush_idle(LockdepParser *p) {
                 return p->error;
         for (size_t i = 0; i < OPEN_MAX; i++) {
                 OpenReport *o = &p->slots[i];
-                if (!o->open || !report_complete(o))
+                /* its end was seen: the closing marker, or a line after the trace that is not
+                 * part of it (held back in case frames resume: another CPU's line mid-trace) */
+                if (!o->open || !(o->end_seen || (o->sec == SEC_BT && o->n_pending > 0)))
                         continue;
                 int r = end_report(p, o, false);
                 if (r < 0)
@@ -1298,6 +1348,29 @@ int lockdep_parser_flush_idle(LockdepParser *p) {
                 n++;
         }
         return n > 0;
+}
+
+int lockdep_parser_flush_stale(LockdepParser *p) {
+        int n = 0;
+        int r = lockdep_parser_flush_idle(p);
+        if (r < 0)
+                return r;
+        n += r;
+        for (size_t i = 0; i < OPEN_MAX; i++) {
+                OpenReport *o = &p->slots[i];
+                LockdepReport rep = {};
+                if (!o->open || o->n_lines == o->stale_lines)
+                        continue;
+                r = report_build(p, o, true, &rep);
+                if (r >= 0)
+                        r = emit(p, LOCKDEP_EVENT_REPORT, NULL, &rep);
+                report_done(&rep);
+                if (r < 0)
+                        return r;
+                o->stale_lines = o->n_lines;
+                n++;
+        }
+        return n;
 }
 
 int lockdep_parser_new(const LockdepOptions *o, LockdepParser **ret) {

@@ -105,6 +105,10 @@ int lockdep_report_to_json(const LockdepReport *r, char **ret) {
                         }
                         CHECK(strbuf_puts(&b, ",\"stack\":"));
                         CHECK(json_strv(&b, c->stack, c->n_stack));
+                        if (c->at) {
+                                CHECK(strbuf_puts(&b, ",\"at\":"));
+                                CHECK(json_append_str(&b, c->at));
+                        }
                         CHECK(strbuf_appendc(&b, '}'));
                 }
                 CHECK(strbuf_appendc(&b, ']'));

@@ -52,6 +52,10 @@ typedef enum LockdepKind {
         _LOCKDEP_KIND_INVALID = -EINVAL,
 } LockdepKind;
 
+/* Is fn (n bytes, no offset) lockdep, a lock primitive or a wrapper that only takes a lock for its
+ * caller? The one list every front end uses to find where a lock was taken. */
+bool lockdep_is_locking_function(const char *fn, size_t n);
+
 /* Stable identifiers of DESIGN.md section 3 ("circular", ...); NULL for out-of-range values. */
 const char *lockdep_kind_to_string(LockdepKind k);
 LockdepKind lockdep_kind_from_string(const char *s);
@@ -73,6 +77,10 @@ typedef struct LockdepChainEntry {
         LockdepLock lock;  /* usage/wait set, at NULL */
         char **stack;      /* function names (offsets stripped), outermost last */
         size_t n_stack;
+        char *at;          /* the acquire site of this edge: the first function of stack that is
+                            * not a locking function (lockdep_is_locking_function(), so wrappers
+                            * such as fs_reclaim_acquire, cpus_read_lock or pipe_lock are skipped);
+                            * NULL if the stack has none. "at" in the parse --json chain entry. */
 } LockdepChainEntry;
 
 typedef struct LockdepReport {
@@ -198,10 +206,19 @@ int lockdep_parser_feed_record(LockdepParser *p, const LockdepRecord *r);
  * last line of a byte feed, whose offset is returned). */
 int lockdep_parser_resume_pos(const LockdepParser *p, uint64_t *ret);
 
-/* The input went quiet (a followed file or /dev/kmsg with no new data for a while): emit the open
- * report if it is complete already (its backtrace was seen), so it does not wait for the next
- * line. Returns 1 if a report was emitted, 0 if not. */
+/* The input went quiet for a short while (a followed file or /dev/kmsg, a few hundred ms): emit
+ * the open reports whose real end was seen, so they do not wait for the next line. A backtrace
+ * has no terminator, and a serial console that stalls mid-trace is ordinary, so only a closing
+ * "</TASK>" (5.16+), an "---[ end trace" line, or a line after the trace that is not part of it
+ * is an end here; a report whose last line is a frame waits. Returns 1 if a report was emitted,
+ * 0 if not. */
 int lockdep_parser_flush_idle(LockdepParser *p);
+
+/* The input stayed quiet for much longer (seconds): emit each open report whose end was not seen
+ * as it is now, marked truncated, but keep it open. If more of it arrives, it is emitted again
+ * when it ends, complete, and the store replaces the truncated copy (the same report identity).
+ * A report is emitted this way at most once per line it gained. Returns the number emitted. */
+int lockdep_parser_flush_stale(LockdepParser *p);
 
 /* End of input: a report in progress is completed (truncated when it was cut short). */
 int lockdep_parser_finish(LockdepParser *p);

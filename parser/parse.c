@@ -180,7 +180,11 @@ bool is_backtrace_line(const char *s, size_t n) {
         return is_frame_line(s, n) || is_register_line(s, n) || is_stack_words(s, n);
 }
 
-bool is_locking_function(const char *fn, size_t n) {
+/* The one list of locking functions (issue 13): lockdep itself, the lock primitives, and wrappers
+ * that only take a lock for their caller (fs_reclaim_acquire, cpus_read_lock, pipe_lock), plus the
+ * stack walking and WARN machinery a trace passes through. Prefixes, so that "mutex_lock_nested"
+ * and "_raw_spin_lock_irqsave" match. */
+bool lockdep_is_locking_function(const char *fn, size_t n) {
         static const char *const prefixes[] = {
                 "lock_acquire", "__lock_acquire", "lock_release", "__lock_release", "lockdep_",
                 "__lockdep", "validate_chain", "check_", "print_", "dump_stack", "__dump_stack",
@@ -203,6 +207,12 @@ bool is_locking_function(const char *fn, size_t n) {
                 "vprintk", "console_", "debug_check", "sched_show_task", "show_trace", "fixup_bug",
                 "do_trap", "exc_", "asm_exc_", "_copy_to_user", "_copy_from_user", "copy_to_user",
                 "copy_from_user", "__copy_", "should_fail",
+                /* wrappers that take a lock for their caller */
+                "cpus_read_lock", "cpus_write_lock", "cpu_hotplug_disable", "get_online_cpus",
+                "pipe_lock", "pipe_double_lock", "__pipe_lock", "inode_lock", "lock_two_nondirectories",
+                "rtnl_lock", "__rtnl_lock", "mmap_read_lock", "mmap_write_lock", "__mmap_lock",
+                "rcu_read_lock", "srcu_read_lock", "__srcu_read_lock", "local_lock", "sb_start_",
+                "__sb_start_write", "fs_reclaim_", "kernfs_get_active", "kernfs_drain",
         };
         for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
                 size_t k = strlen(prefixes[i]);
@@ -792,7 +802,7 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
 
 static char *first_nonlocking(char *const *fns, size_t n) {
         for (size_t i = 0; i < n; i++)
-                if (!is_locking_function(fns[i], strlen(fns[i])))
+                if (!lockdep_is_locking_function(fns[i], strlen(fns[i])))
                         return fns[i];
         return NULL;
 }
@@ -802,7 +812,7 @@ static char *site_function(const char *at) {
         const char *fn;
         size_t len;
         bool u;
-        if (!at || !frame_function(at, strlen(at), &fn, &len, &u) || is_locking_function(fn, len))
+        if (!at || !frame_function(at, strlen(at), &fn, &len, &u) || lockdep_is_locking_function(fn, len))
                 return NULL;
         return strndup(fn, len);
 }
@@ -1069,6 +1079,12 @@ int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepR
         q = set_cycle(&r);
         if (q < 0)
                 goto fail;
+        for (size_t i = 0; i < r.n_chain; i++) {
+                /* each edge's acquire site, once for every front end */
+                const char *at = first_nonlocking(r.chain[i].stack, r.chain[i].n_stack);
+                if (at && !(r.chain[i].at = strdup(at)))
+                        goto oom;
+        }
         q = report_set_filesystems(&p->fs, &r);
         if (q < 0)
                 goto fail;
@@ -1108,6 +1124,7 @@ void report_done(LockdepReport *r) {
         strv_free(r->cycle, r->n_cycle);
         strv_free(r->classes, r->n_cycle);
         for (size_t i = 0; i < r->n_chain; i++) {
+                free(r->chain[i].at);
                 lock_done(&r->chain[i].lock);
                 strv_free(r->chain[i].stack, r->chain[i].n_stack);
         }

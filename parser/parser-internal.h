@@ -118,6 +118,9 @@ typedef struct OpenReport {
         unsigned bt_frames;     /* frames seen in the current backtrace */
         unsigned n_backtraces;
         unsigned seen;          /* SEEN_* structure lines of the current dump_stack() */
+        unsigned task_depth;    /* open <TASK> markers of the current dump_stack() */
+        bool end_seen;          /* its real end: the closing </TASK>, or "---[ end trace" */
+        size_t stale_lines;     /* n_lines when it was last emitted by flush_stale() */
         StrBuf text;            /* accepted lines, '\n'-terminated each */
         unsigned *lineno;       /* line number of each accepted line */
         size_t n_lines, n_lines_cap;
@@ -205,7 +208,6 @@ void report_done(LockdepReport *r);
 /* Helpers used by several files. */
 bool is_frame_line(const char *s, size_t n);
 bool is_backtrace_line(const char *s, size_t n);
-bool is_locking_function(const char *fn, size_t n);
 bool is_held_entry_text(const char *s, size_t n);
 char *report_function(const LockdepReport *r);
 

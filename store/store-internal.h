@@ -60,6 +60,7 @@ int store_fail(Store *s, int rc);
 int store_exec(Store *s, const char *sql);
 sqlite3_stmt *store_stmt(Store *s, StmtId id, const char *sql);
 void store_dedup_key(const LockdepReport *r, char ret[static 64]);
+int store_exec_bind_id(Store *s, const char *sql, int64_t id);
 int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *ret_id, bool *ret_new);
 int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t, const char *kernel);
 int store_report_derived(Store *s, int64_t report, int64_t grp, const LockdepReport *r, uint64_t t);

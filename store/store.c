@@ -64,6 +64,25 @@ static int fail_msg(Store *s, int err, const char *msg) {
         return err;
 }
 
+/* Runs one or more statements, each with ?1 bound to id. */
+int store_exec_bind_id(Store *s, const char *sql, int64_t id) {
+        const char *tail = sql;
+        while (tail && *tail) {
+                sqlite3_stmt *st;
+                int rc = sqlite3_prepare_v2(s->db, tail, -1, &st, &tail);
+                if (rc != SQLITE_OK)
+                        return store_fail(s, rc);
+                if (!st)
+                        break;
+                sqlite3_bind_int64(st, 1, id);
+                rc = sqlite3_step(st);
+                sqlite3_finalize(st);
+                if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+                        return store_fail(s, rc);
+        }
+        return 0;
+}
+
 int store_exec(Store *s, const char *sql) {
         int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
         return rc == SQLITE_OK ? 0 : store_fail(s, rc);
@@ -394,21 +413,130 @@ static int boot_id(Store *s, const StoreOrigin *o, const char *kernel, int64_t *
         return step_id(s, st, ret);
 }
 
-/* The same report read twice (kmsg and journal, or a source re-read after a crash) has the same
- * kernel timestamp and the same text. */
+/* Report identity (issues 10 and 12): the same report read twice (kmsg and journal, a source re-read
+ * after a crash), in two renderings (a console log with kernel timestamps, journalctl text without
+ * them) or first cut short and later whole (ingest of a partial log, a log that grew, an idle
+ * flush) is one report. Its first IDENTITY_LINES lines (title, kernel, the task with its pid, the
+ * lock lines with their addresses) identify it; blanks do not count, so re-indented or re-wrapped
+ * text is the same. The key is "i2-<hash>-<kernel timestamp>", the timestamp empty when the
+ * rendering has none: a copy without one is the same report as a copy with any (see find_report()),
+ * two copies with different timestamps are two occurrences. A report cut before its
+ * IDENTITY_LINES'th line has an identity of its own. "i2-" keeps these keys apart from the older
+ * "ts-hash" ones. */
+#define IDENTITY_LINES 8
+
 void store_dedup_key(const LockdepReport *r, char ret[static 64]) {
         /* two 64-bit FNV-1a variants in one pass: 128 bits against accidental collisions */
         uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
-        for (size_t i = 0; i < r->text_len; i++) {
+        unsigned lines = 0;
+        for (size_t i = 0; i < r->text_len && lines < IDENTITY_LINES; i++) {
                 unsigned char c = (unsigned char) r->text[i];
+                if (c == '\n')
+                        lines++;
+                if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+                        continue;
                 a = (a ^ c) * 0x100000001b3ULL;
                 b = (b ^ c) * 0x100000001b3ULL;
         }
+        int n = snprintf(ret, 64, "i2-%016llx%016llx-", (unsigned long long) a, (unsigned long long) b);
         if (r->has_ts)
-                snprintf(ret, 64, "%llu-%016llx%016llx", (unsigned long long) r->ts_usec,
-                         (unsigned long long) a, (unsigned long long) b);
-        else
-                snprintf(ret, 64, "-%016llx%016llx", (unsigned long long) a, (unsigned long long) b);
+                snprintf(ret + n, (size_t) (64 - n), "%llu", (unsigned long long) r->ts_usec);
+}
+
+/* The stored copy of a report (store_dedup_key()) in this boot: the same key, or, when one of the
+ * two has no kernel timestamp, the same identity. 0 if none. */
+static int find_report(Store *s, int64_t boot, const char *key, int64_t *ret) {
+        char base[64], end[64];
+        size_t bl = strchr(key + 3, '-') - key + 1; /* "i2-<hash>-" */
+        memcpy(base, key, bl);
+        base[bl] = 0;
+        memcpy(end, key, bl);
+        end[bl - 1] = '.'; /* the character after '-': the end of the "i2-<hash>-*" range */
+        end[bl] = 0;
+        sqlite3_stmt *st = store_stmt(s, STMT_REPORT_FIND,
+                                      "SELECT id FROM reports WHERE boot = ?1 AND (dedup_key = ?2 OR dedup_key = ?3 OR"
+                                      " (?4 AND dedup_key > ?3 AND dedup_key < ?5)) LIMIT 1");
+        if (!st)
+                return store_fail(s, sqlite3_errcode(s->db));
+        sqlite3_bind_int64(st, 1, boot);
+        bind_text(st, 2, key);
+        bind_text(st, 3, base);
+        sqlite3_bind_int(st, 4, key[bl] == 0); /* no timestamp: any timestamp */
+        bind_text(st, 5, end);
+        return step_id(s, st, ret);
+}
+
+/* A report stored before under the same identity is replaced by a better copy: a complete one for a
+ * truncated one, a longer truncated one, one that parsed for a degraded one. In place (the row
+ * keeps its id and first time, so the full-text index stays consistent); its edges, chain links
+ * and group counts are re-derived. Returns 1 if replaced, 0 if the stored copy is as good. */
+static int replace_report(Store *s, int64_t id, const LockdepReport *r, const char *js, const char *key,
+                          int64_t grp, int64_t host) {
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db,
+                                    "SELECT truncated, length(CAST(raw AS BLOB)), coalesce(json_extract(parsed, '$.degraded'), 0), grp, time "
+                                    "FROM reports WHERE id = ?1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(s, rc);
+        sqlite3_bind_int64(st, 1, id);
+        if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+                sqlite3_finalize(st);
+                return rc == SQLITE_DONE ? 0 : store_fail(s, rc);
+        }
+        bool old_trunc = sqlite3_column_int(st, 0), old_degraded = sqlite3_column_int(st, 2);
+        int64_t old_len = sqlite3_column_int64(st, 1), old_grp = sqlite3_column_int64(st, 3);
+        uint64_t t = (uint64_t) sqlite3_column_int64(st, 4);
+        sqlite3_finalize(st);
+        bool better = (old_trunc && (!r->truncated || (int64_t) r->text_len > old_len)) ||
+                      (old_degraded && !r->degraded && !r->truncated);
+        if (!better)
+                return 0;
+        /* the old copy's lock-order edges count one report less (as store_report_derived() added
+         * them: the cycle of circular/recursive reports, holding -> acquiring of safe_unsafe) */
+        int q = store_exec_bind_id(s,
+                "UPDATE lock_edges SET n = n - 1 WHERE id IN ("
+                " SELECT e.id FROM reports p, json_each(p.parsed, '$.classes') a, json_each(p.parsed, '$.classes') b,"
+                " lock_edges e WHERE p.id = ?1 AND json_extract(p.parsed, '$.kind') IN ('circular', 'recursive')"
+                " AND b.key = (a.key + 1) % json_array_length(p.parsed, '$.classes')"
+                " AND (json_extract(p.parsed, '$.kind') = 'circular' OR a.key = 0)"
+                " AND e.from_class = b.value AND e.to_class = a.value"
+                " UNION ALL SELECT e.id FROM reports p, lock_edges e WHERE p.id = ?1"
+                " AND json_extract(p.parsed, '$.kind') = 'safe_unsafe'"
+                " AND e.from_class = json_extract(p.parsed, '$.holding.canonical')"
+                " AND e.to_class = json_extract(p.parsed, '$.acquiring.canonical'));"
+                "DELETE FROM chain_links WHERE report = ?1", id);
+        if (q < 0)
+                return q;
+        rc = sqlite3_prepare_v2(s->db,
+                                "UPDATE reports SET grp = ?2, kind = ?3, truncated = ?4, raw = ?5, parsed = ?6,"
+                                " usec = coalesce(?8, usec), dedup_key = CASE WHEN ?8 IS NULL THEN dedup_key ELSE ?7 END"
+                                " WHERE id = ?1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(s, rc);
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, grp);
+        bind_text(st, 3, lockdep_kind_to_string(r->kind));
+        sqlite3_bind_int(st, 4, r->truncated);
+        sqlite3_bind_text(st, 5, r->text, (int) r->text_len, SQLITE_TRANSIENT);
+        bind_text(st, 6, js);
+        bind_text(st, 7, key);
+        if (r->has_ts)
+                sqlite3_bind_int64(st, 8, (sqlite3_int64) r->ts_usec);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return store_fail(s, rc);
+        q = store_report_derived(s, id, grp, r, t);
+        if (q >= 0 && grp != old_grp) {
+                /* the report moved to another group: both recounted, the old one gone if empty */
+                q = store_group_recount(s, old_grp);
+                if (q >= 0)
+                        q = store_group_recount(s, grp);
+                if (q >= 0)
+                        q = store_exec_bind_id(s, "DELETE FROM groups WHERE id = ?1 AND n_reports = 0", old_grp);
+        }
+        (void) host;
+        return q < 0 ? q : 1;
 }
 
 int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *ret_id, bool *ret_new) {
@@ -576,8 +704,30 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         store_dedup_key(r, key);
         snprintf(pos, sizeof(pos), "%llu", (unsigned long long) r->first_pos);
 
+        int64_t found = 0;
+        q = find_report(s, boot, key, &found);
+        if (q < 0)
+                return q;
+        if (found > 0) {
+                /* stored before (report identity, see store_dedup_key()): keep the better copy */
+                s->last_report = found;
+                q = replace_report(s, found, r, js, key, grp, host);
+                if (q >= 0 && new_group) { /* created for a duplicate: undo (unless it took it) */
+                        sqlite3_stmt *d = STMT(s, STMT_GROUP_DELETE_EMPTY, "DELETE FROM groups WHERE id = ?1 AND n_reports = 0");
+                        sqlite3_bind_int64(d, 1, grp);
+                        int e = step_id(s, d, NULL);
+                        if (e < 0)
+                                return e;
+                }
+                if (q > 0 && ret_group)
+                        *ret_group = grp;
+                if (q > 0 && ret_new_group)
+                        *ret_new_group = new_group;
+                return q < 0 ? q : 0;
+        }
+
         sqlite3_stmt *st = STMT(s, STMT_REPORT_INSERT,
-                                "INSERT OR IGNORE INTO reports (boot, grp, source, position, usec, time, kind, truncated, dedup_key, raw, parsed) "
+                                "INSERT INTO reports (boot, grp, source, position, usec, time, kind, truncated, dedup_key, raw, parsed) "
                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
         sqlite3_bind_int64(st, 1, boot);
         sqlite3_bind_int64(st, 2, grp);
@@ -594,20 +744,6 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         q = step_id(s, st, NULL);
         if (q < 0)
                 return q;
-        if (sqlite3_changes(s->db) == 0) {
-                if (new_group) { /* created for a duplicate: undo */
-                        st = STMT(s, STMT_GROUP_DELETE_EMPTY, "DELETE FROM groups WHERE id = ?1 AND n_reports = 0");
-                        sqlite3_bind_int64(st, 1, grp);
-                        q = step_id(s, st, NULL);
-                        if (q < 0)
-                                return q;
-                }
-                st = STMT(s, STMT_REPORT_FIND, "SELECT id FROM reports WHERE boot = ?1 AND dedup_key = ?2");
-                sqlite3_bind_int64(st, 1, boot);
-                bind_text(st, 2, key);
-                q = step_id(s, st, &s->last_report);
-                return q < 0 ? q : 0;
-        }
         id = sqlite3_last_insert_rowid(s->db);
         q = store_report_derived(s, id, grp, r, o->realtime);
         if (q >= 0)

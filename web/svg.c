@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lockdep.h"
 #include "macro.h"
 #include "web-internal.h"
 
@@ -35,15 +36,7 @@ static void h_label(Html *h, const char *s, size_t max) {
 }
 
 static bool is_lock_internal(const char *f) {
-        static const char *const prefixes[] = {
-                "lock_", "__lock", "_raw_", "__raw_", "raw_", "__mutex", "mutex_", "down", "__down", "percpu_down",
-                "validate_chain", "check_", "print_", "lockdep_", "__might", "_down", "rwsem_", "__rwsem", "rt_mutex",
-                "__rt_mutex", "spin_", "read_lock", "write_lock", "__flush_work", "__wait_for_common",
-        };
-        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
-                if (!strncmp(f, prefixes[i], strlen(prefixes[i])))
-                        return true;
-        return false;
+        return lockdep_is_locking_function(f, strlen(f)); /* the parser's one list */
 }
 
 /* Where `to` was acquired: the first non-locking frame of its chain entry, or acquiring.at. */

@@ -10,7 +10,7 @@
  *     input (the input itself is fed whole: those bytes are both schedule and data), so that chunk
  *     boundaries land inside CRLFs, UTF-8 sequences, prefixes and escapes;
  *  3. split at '\n' and fed as records to lockdep_parser_feed_record(), with timestamps, caller ids,
- *     idle flushes (lockdep_parser_flush_idle()) and optional \xNN unescaping also chosen by the
+ *     idle flushes (lockdep_parser_flush_idle(), lockdep_parser_flush_stale()) and optional \xNN unescaping also chosen by the
  *     schedule bytes.
  *
  * For every event the callback touches every field (so ASan sees any bad pointer or length) and
@@ -672,6 +672,12 @@ static void run_records(Ctx *c, const Sched *s, const uint8_t *data, size_t size
                                 goto out;
                         if (r > 1)
                                 die(c, "lockdep_parser_flush_idle() returned %d", r);
+                        if ((b & 0x10) == 0x10) {
+                                /* ... and stayed quiet: truncated snapshots, reports stay open */
+                                r = lockdep_parser_flush_stale(p);
+                                if (check_ret(c, "lockdep_parser_flush_stale()", r))
+                                        goto out;
+                        }
                 }
                 q += n + (nl != NULL);
         }

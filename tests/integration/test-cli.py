@@ -87,7 +87,7 @@ GOLDEN = [
     ("show", ["show", "6ad470dd"]),
     ("show-json", ["show", "--json", "6ad470dd"]),
     ("show-cycle3", ["show", "7e001289"]),
-    ("show-recursive", ["show", "--no-pager", "274a1228"]),
+    ("show-recursive", ["show", "--no-pager", "4ec4399f"]),
     ("reports", ["reports"]),
     ("reports-json-group", ["reports", "--json", "--group", "6ad470dd"]),
     ("report", ["report", "1"]),

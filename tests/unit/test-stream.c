@@ -948,7 +948,95 @@ TEST(kind_strings) {
         CHECK(lockdep_kind_from_string("no-such-kind") < 0);
 }
 
-TAP_MAIN(T(reference_parse), T(every_two_way_split), T(every_two_way_split_crlf), T(one_byte_chunks),
+/* Issue 12 item 3: a pause inside a backtrace is not the report's end. */
+TEST(pause_inside_backtrace) {
+        size_t n;
+        char *buf = fixture("linux_report_26.txt", &n);
+        const char *bt = strstr(buf, "Call Trace:");
+        assert(bt);
+        /* three frames into the trace */
+        const char *cut = bt;
+        for (int k = 0; k < 4; k++)
+                cut = strchr(cut, '\n') + 1;
+        Collected ref = {};
+        run_chunks(&ref, buf, n, 0);
+        CHECK(ref.n_reps == 1 && !ref.reps[0].truncated);
+
+        /* a short quiet period: nothing is emitted, the report waits for the rest */
+        Collected c = {};
+        LockdepParser *p = new_parser(&c);
+        note_ret(&c, lockdep_parser_feed(p, buf, (size_t) (cut - buf)));
+        CHECK(lockdep_parser_flush_idle(p) == 0);
+        CHECK(c.n_reps == 0);
+        note_ret(&c, lockdep_parser_feed(p, cut, n - (size_t) (cut - buf)));
+        note_ret(&c, lockdep_parser_finish(p));
+        lockdep_parser_free(p);
+        CHECK(c.feed_ret == 0);
+        CHECK(c.n_reps == 1);
+        if (c.n_reps == 1) {
+                CHECK(!c.reps[0].truncated);
+                CHECK(c.reps[0].last_line == ref.reps[0].last_line);
+                CHECK_STREQ(c.reps[0].signature, ref.reps[0].signature);
+        }
+        collected_free(&c);
+
+        /* a long quiet period: a truncated copy now, the complete report when the rest arrives */
+        p = new_parser(&c);
+        note_ret(&c, lockdep_parser_feed(p, buf, (size_t) (cut - buf)));
+        CHECK(lockdep_parser_flush_stale(p) == 1);
+        CHECK(lockdep_parser_flush_stale(p) == 0); /* nothing new: not again */
+        CHECK(c.n_reps == 1 && c.reps[0].truncated);
+        note_ret(&c, lockdep_parser_feed(p, cut, n - (size_t) (cut - buf)));
+        note_ret(&c, lockdep_parser_finish(p));
+        lockdep_parser_free(p);
+        CHECK(c.n_reps == 2);
+        if (c.n_reps == 2) {
+                CHECK(c.reps[0].first_line == c.reps[1].first_line);
+                CHECK(!c.reps[1].truncated);
+                CHECK(c.reps[1].last_line == ref.reps[0].last_line);
+        }
+        collected_free(&c);
+        collected_free(&ref);
+        free(buf);
+}
+
+/* ... but the closing </TASK> of a 5.16+ dump_stack() is: the idle flush emits the report. */
+TEST(task_marker_ends_report) {
+        const char *text =
+                "[   10.000000] WARNING: possible recursive locking detected\n"
+                "[   10.000001] 6.1.0 #1 Not tainted\n"
+                "[   10.000002] --------------------------------------------\n"
+                "[   10.000003] a.out/12 is trying to acquire lock:\n"
+                "[   10.000004] ffff888100000000 (&x->lock){+.+.}-{3:3}, at: foo_bar+0x1/0x2\n"
+                "[   10.000005] \n"
+                "[   10.000006] but task is already holding lock:\n"
+                "[   10.000007] ffff888100000000 (&x->lock){+.+.}-{3:3}, at: foo_baz+0x1/0x2\n"
+                "[   10.000008] \n"
+                "[   10.000009] stack backtrace:\n"
+                "[   10.000010] CPU: 0 PID: 12 Comm: a.out Not tainted 6.1.0 #1\n"
+                "[   10.000011] Call Trace:\n"
+                "[   10.000012]  <TASK>\n"
+                "[   10.000013]  dump_stack_lvl+0x5b/0x77\n"
+                "[   10.000014]  <IRQ>\n"
+                "[   10.000015]  foo_bar+0x1/0x2\n"
+                "[   10.000016]  </IRQ>\n";
+        const char *rest = "[   10.000017]  do_syscall_64+0x3b/0x90\n"
+                           "[   10.000018]  </TASK>\n";
+        Collected c = {};
+        LockdepParser *p = new_parser(&c);
+        note_ret(&c, lockdep_parser_feed(p, text, strlen(text)));
+        CHECK(lockdep_parser_flush_idle(p) == 0); /* </IRQ> is not the end */
+        note_ret(&c, lockdep_parser_feed(p, rest, strlen(rest)));
+        CHECK(lockdep_parser_flush_idle(p) == 1);
+        CHECK(c.n_reps == 1 && !c.reps[0].truncated && c.reps[0].last_line == 19);
+        note_ret(&c, lockdep_parser_finish(p));
+        lockdep_parser_free(p);
+        CHECK(c.n_reps == 1 && c.feed_ret == 0);
+        collected_free(&c);
+}
+
+TAP_MAIN(T(pause_inside_backtrace), T(task_marker_ends_report),
+         T(reference_parse), T(every_two_way_split), T(every_two_way_split_crlf), T(one_byte_chunks),
          T(cut_at_every_line), T(cut_at_every_byte), T(records_equal_lines),
          T(records_with_embedded_newlines), T(one_mib_line), T(nul_bytes), T(random_bytes),
          T(nested_parentheses), T(invalid_utf8_task_name), T(json_metacharacters_in_task_name),
