@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -15,6 +16,14 @@ int log_get_max_level(void) {
         return max_level;
 }
 
+/* Decided once: a terminal gets plain lines, anything else (the journal, a file) "<N>" prefixes. */
+bool log_on_terminal(void) {
+        static int tty = -1;
+        if (tty < 0)
+                tty = isatty(STDERR_FILENO) == 1;
+        return tty;
+}
+
 int log_internal(int level, int error, const char *fmt, ...) {
         int saved = errno;
         error = abs(error);
@@ -25,7 +34,10 @@ int log_internal(int level, int error, const char *fmt, ...) {
                 va_start(ap, fmt);
                 vsnprintf(buf, sizeof(buf), fmt, ap);
                 va_end(ap);
-                fprintf(stderr, "<%d>%s\n", level, buf);
+                if (log_on_terminal())
+                        fprintf(stderr, "%s\n", buf);
+                else
+                        fprintf(stderr, "<%d>%s\n", level, buf);
         }
         errno = saved;
         return -error;

@@ -2,17 +2,25 @@
 /*
  * /etc/lockdepd.conf: "key = value" lines, '#' comments. Keys: db, kmsg (yes/no), kmsg-path,
  * journal (yes/no), journal-dir (repeatable), follow (repeatable), web (yes/no), listen,
- * log-level (0-7 or a name). Command line flags are applied after the file.
+ * log-level (0-7 or a name). Command line flags are applied after the file, through the same
+ * config_set(). Every error names the key, the value and what is allowed; config_check() adds
+ * the checks that need the file system or the resolver.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "lockdepd.h"
+#include "log.h"
 #include "macro.h"
+#include "netaddr.h"
+#include "store.h"
 #include "strbuf.h"
 
 void config_init(Config *c) {
@@ -32,6 +40,25 @@ void config_done(Config *c) {
         strv_free(c->journal_dirs, c->n_journal_dirs);
         strv_free(c->follow, c->n_follow);
         *c = (Config) {};
+}
+
+#define KNOWN_KEYS "db, kmsg, kmsg-path, journal, journal-dir, follow, web, listen, log-level"
+#define LEVELS "emerg, alert, crit, err, warning, notice, info, debug, or 0-7"
+
+static int why(char **ret_why, const char *fmt, ...) _printf_(2, 3);
+static int why(char **ret_why, const char *fmt, ...) {
+        va_list ap;
+        char *m = NULL;
+        va_start(ap, fmt);
+        int n = vasprintf(&m, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
+        if (ret_why)
+                *ret_why = m;
+        else
+                free(m);
+        return -EINVAL;
 }
 
 static int parse_bool(const char *v) {
@@ -72,14 +99,33 @@ static int parse_level(const char *v) {
         return -EINVAL;
 }
 
-static int set_key(Config *c, const char *k, const char *v) {
+static const struct {
+        const char *key, *what; /* what: the value expected, for the "empty value" message */
+} path_keys[] = {
+        { "db", "the database file, e.g. /var/lib/lockdepd/lockdep.db" },
+        { "kmsg-path", "a file of /dev/kmsg records" },
+        { "journal-dir", "a directory of journal files" },
+        { "follow", "a console log file" },
+        { "listen", "ADDRESS:PORT such as " NETADDR_EXAMPLES },
+};
+
+int config_set(Config *c, const char *k, const char *v, char **ret_why) {
+        const char *w;
         int b;
+
+        for (size_t i = 0; i < ELEMENTSOF(path_keys); i++)
+                if (!strcmp(k, path_keys[i].key) && !*v)
+                        return why(ret_why, "%s has an empty value; expected %s", k, path_keys[i].what);
         if (!strcmp(k, "db"))
                 return set_str(&c->db, v);
         if (!strcmp(k, "kmsg-path"))
                 return set_str(&c->kmsg_path, v);
-        if (!strcmp(k, "listen"))
+        if (!strcmp(k, "listen")) {
+                if (netaddr_check(v, &w) < 0)
+                        return why(ret_why, "listen = %s: %s; expected ADDRESS:PORT with a port from 0 to 65535, "
+                                   "such as " NETADDR_EXAMPLES, v, w);
                 return set_str(&c->listen, v);
+        }
         if (!strcmp(k, "journal-dir"))
                 return push(&c->journal_dirs, &c->n_journal_dirs, v);
         if (!strcmp(k, "follow"))
@@ -87,28 +133,30 @@ static int set_key(Config *c, const char *k, const char *v) {
         if (!strcmp(k, "log-level")) {
                 int l = parse_level(v);
                 if (l < 0)
-                        return l;
+                        return why(ret_why, "log-level = %s: unknown level; expected " LEVELS, v);
                 c->log_level = l;
                 return 0;
         }
         if (!strcmp(k, "kmsg") || !strcmp(k, "journal") || !strcmp(k, "web")) {
                 if ((b = parse_bool(v)) < 0)
-                        return b;
+                        return why(ret_why, "%s = %s: not a boolean; expected yes or no (or true/false, on/off, 1/0)",
+                                   k, v);
                 *(k[0] == 'k' ? &c->kmsg : k[0] == 'j' ? &c->journal : &c->web) = b;
                 return 0;
         }
-        return -EINVAL;
+        return why(ret_why, "unknown key '%s'; known keys: " KNOWN_KEYS, k);
 }
 
-int config_parse_text(Config *c, const char *text, unsigned *ret_line) {
+int config_parse_text(Config *c, const char *text, char **ret_why) {
         unsigned line = 0;
         for (const char *s = text; *s;) {
                 const char *nl = strchr(s, '\n');
                 size_t n = nl ? (size_t) (nl - s) : strlen(s);
                 char buf[4096], *k, *v, *eq;
+                _cleanup_free_ char *w = NULL;
                 line++;
                 if (n >= sizeof(buf))
-                        goto bad;
+                        return why(ret_why, "%u: line longer than %zu bytes", line, sizeof(buf) - 1);
                 memcpy(buf, s, n);
                 buf[n] = 0;
                 s = nl ? nl + 1 : s + n;
@@ -116,8 +164,11 @@ int config_parse_text(Config *c, const char *text, unsigned *ret_line) {
                 if (!*k || *k == '#' || *k == ';')
                         continue;
                 eq = strchr(k, '=');
-                if (!eq)
-                        goto bad;
+                if (!eq) {
+                        k[strcspn(k, "\r")] = 0;
+                        return why(ret_why, "%u: '%.80s' is not a 'key = value' line; known keys: " KNOWN_KEYS,
+                                   line, k);
+                }
                 v = eq + 1 + strspn(eq + 1, " \t");
                 while (eq > k && (eq[-1] == ' ' || eq[-1] == '\t'))
                         eq--;
@@ -125,20 +176,16 @@ int config_parse_text(Config *c, const char *text, unsigned *ret_line) {
                 char *e = v + strlen(v);
                 while (e > v && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
                         *--e = 0;
-                int r = set_key(c, k, v);
-                if (r == -ENOMEM)
-                        return r;
+                int r = config_set(c, k, v, &w);
+                if (r == -EINVAL)
+                        return why(ret_why, "%u: %s", line, w);
                 if (r < 0)
-                        goto bad;
+                        return r;
         }
         return 0;
-bad:
-        if (ret_line)
-                *ret_line = line;
-        return -EINVAL;
 }
 
-int config_load_file(Config *c, const char *path, bool must_exist, unsigned *ret_line) {
+int config_load_file(Config *c, const char *path, bool must_exist, char **ret_why) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         StrBuf b = {};
         char tmp[4096];
@@ -162,9 +209,59 @@ int config_load_file(Config *c, const char *path, bool must_exist, unsigned *ret
         }
         if (b.s && memchr(b.s, 0, b.len)) {
                 strbuf_done(&b);
-                return -EINVAL;
+                return why(ret_why, "contains a NUL byte: not a text file");
         }
-        int r = config_parse_text(c, b.s ? b.s : "", ret_line);
+        int r = config_parse_text(c, b.s ? b.s : "", ret_why);
         strbuf_done(&b);
         return r;
+}
+
+/* A path that must exist: a directory (want_dir) or a readable file. 0 or -errno after logging. */
+static int check_existing(const char *key, const char *path, bool want_dir) {
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return log_error_errno(errno, "%s = %s: %m; %s", key, path,
+                                       errno == ENOENT ? (want_dir ? "create the directory or remove the setting"
+                                                                   : "create the file or remove the setting")
+                                                       : "fix the path or its permissions");
+        if (want_dir && !S_ISDIR(st.st_mode))
+                return log_error_errno(ENOTDIR, "%s = %s: not a directory; name the directory that holds the "
+                                       "journal files", key, path);
+        if (!want_dir && S_ISDIR(st.st_mode))
+                return log_error_errno(EISDIR, "%s = %s: is a directory; name a file", key, path);
+        if (access(path, want_dir ? R_OK | X_OK : R_OK) < 0)
+                return log_error_errno(errno, "%s = %s: %m for uid %u; grant read access (for the service, "
+                                       "a drop-in with SupplementaryGroups= or ReadOnlyPaths=)", key, path,
+                                       (unsigned) geteuid());
+        return 0;
+}
+
+int config_check(const Config *c, bool web_only) {
+        _cleanup_free_ char *msg = NULL;
+        const char *w;
+        int r = 0, q;
+
+        if (c->db && store_path_problem(c->db, web_only, &msg) < 0)
+                r = log_error_errno(EINVAL, "db = %s: %s", c->db, msg);
+        if (!web_only) {
+                if (c->kmsg && c->kmsg_path && (q = check_existing("kmsg-path", c->kmsg_path, false)) < 0)
+                        r = q;
+                for (size_t i = 0; i < c->n_journal_dirs; i++)
+                        if ((q = check_existing("journal-dir", c->journal_dirs[i], true)) < 0)
+                                r = q;
+                for (size_t i = 0; i < c->n_follow; i++) {
+                        /* need not exist yet (nor its directory): lockdepd waits for it */
+                        struct stat st;
+                        if (stat(c->follow[i], &st) == 0 && S_ISDIR(st.st_mode))
+                                r = log_error_errno(EISDIR, "follow = %s: is a directory; name the console log "
+                                                    "file", c->follow[i]);
+                }
+        }
+        if ((c->web || web_only) && c->listen) {
+                struct sockaddr_storage sa;
+                if (netaddr_resolve(c->listen, &sa, &w) < 0)
+                        r = log_error_errno(EINVAL, "listen = %s: %s; use an IP address or a name that resolves, "
+                                            "such as " NETADDR_EXAMPLES, c->listen, w);
+        }
+        return r < 0 ? -EINVAL : 0;
 }

@@ -87,9 +87,17 @@ struct Daemon {
 /* conf.c */
 void config_init(Config *c);
 void config_done(Config *c);
-/* key=value lines; returns 0, or -EINVAL with *ret_line set */
-int config_parse_text(Config *c, const char *text, unsigned *ret_line);
-int config_load_file(Config *c, const char *path, bool must_exist, unsigned *ret_line);
+/* One setting (a config line's or a flag's): 0, -ENOMEM, or -EINVAL with *ret_why (malloc'd,
+ * the caller frees; NULL = not wanted) naming the key, the value and what is allowed. */
+int config_set(Config *c, const char *key, const char *value, char **ret_why);
+/* "key = value" lines: 0, -ENOMEM, or -EINVAL with *ret_why = "LINE: ..." */
+int config_parse_text(Config *c, const char *text, char **ret_why);
+/* A missing file is 0 unless must_exist; -errno when it cannot be read, -EINVAL with *ret_why. */
+int config_load_file(Config *c, const char *path, bool must_exist, char **ret_why);
+/* The checks that need the file system or the resolver: the database's directory, paths that
+ * must exist (kmsg-path, journal-dir), the listen address. Logs one line per problem naming key,
+ * value and fix; -EINVAL if there was any. web_only: only db (read-only) and listen. */
+int config_check(const Config *c, bool web_only);
 
 /* source.c: runs a source's batches with commit/rewind/retry and the idle timer */
 int source_kick(Source *s);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lockdep-build.h"
 #include "lockdepd.h"
 #include "log.h"
 #include "macro.h"
@@ -52,9 +53,39 @@ typedef struct Args {
         Config flags;      /* what the command line set, applied over the file */
         bool set_kmsg, set_journal, set_web, set_log_level;
         bool web_only;
+        const char *kmsg_flag, *no_kmsg_flag, *listen_flag; /* for the conflict checks */
 } Args;
 
+/* Flags that contradict each other are refused rather than one silently winning. */
+static int check_conflicts(const Args *a) {
+        const char *source = a->flags.kmsg_path ? "--kmsg" : a->flags.n_journal_dirs ? "--journal-dir" :
+                             a->flags.n_follow ? "--follow" : a->set_journal ? "--no-journal" :
+                             a->no_kmsg_flag ? "--no-kmsg" : NULL;
+        if (a->web_only && a->set_web && !a->flags.web) {
+                fprintf(stderr, "lockdepd: --web-only and --no-web contradict each other: --web-only serves only "
+                                "the dashboard; drop one of them\n");
+                return -EINVAL;
+        }
+        if (a->web_only && source) {
+                fprintf(stderr, "lockdepd: --web-only reads no kernel source, so %s has no effect; drop one of "
+                                "them (run a second lockdepd for the sources)\n", source);
+                return -EINVAL;
+        }
+        if (a->kmsg_flag && a->no_kmsg_flag) {
+                fprintf(stderr, "lockdepd: --kmsg %s and --no-kmsg contradict each other; drop one of them\n",
+                        a->kmsg_flag);
+                return -EINVAL;
+        }
+        if (a->listen_flag && a->set_web && !a->flags.web) {
+                fprintf(stderr, "lockdepd: --listen %s and --no-web contradict each other; drop one of them\n",
+                        a->listen_flag);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static int parse_argv(int argc, char **argv, Args *a) {
+        int r;
         enum {
                 ARG_VERSION = 0x100, ARG_DB, ARG_CONFIG, ARG_CHECK, ARG_KMSG, ARG_NO_KMSG, ARG_NO_JOURNAL,
                 ARG_JOURNAL_DIR, ARG_FOLLOW, ARG_NO_WEB, ARG_LISTEN, ARG_LOG_LEVEL,
@@ -77,7 +108,6 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 {},
         };
-        StrBuf line = {};
         int c;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
@@ -87,7 +117,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
                         help();
                         return 0;
                 case ARG_VERSION:
-                        printf("lockdepd %s\n", PACKAGE_VERSION);
+                        printf("lockdepd %s\n%s\n", PACKAGE_VERSION, LOCKDEP_FEATURES);
                         return 0;
                 case ARG_CONFIG:
                         a->config = optarg;
@@ -98,6 +128,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 case ARG_NO_KMSG:
                         a->flags.kmsg = false;
                         a->set_kmsg = true;
+                        a->no_kmsg_flag = "--no-kmsg";
                         continue;
                 case ARG_NO_JOURNAL:
                         a->flags.journal = false;
@@ -117,6 +148,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
                         key = "kmsg-path";
                         a->flags.kmsg = true;
                         a->set_kmsg = true;
+                        a->kmsg_flag = optarg;
                         break;
                 case ARG_JOURNAL_DIR:
                         key = "journal-dir";
@@ -126,6 +158,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
                         break;
                 case ARG_LISTEN:
                         key = "listen";
+                        a->listen_flag = optarg;
                         break;
                 case ARG_LOG_LEVEL:
                         key = "log-level";
@@ -134,26 +167,24 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 default:
                         return -EINVAL;
                 }
-                /* flags share the config file's parser */
-                strbuf_truncate(&line, 0);
-                if (strbuf_printf(&line, "%s=%s", key, optarg) < 0)
-                        return -ENOMEM;
-                unsigned bad;
+                /* flags share the config file's rules and messages */
+                _cleanup_free_ char *why = NULL;
                 bool saved_kmsg = a->flags.kmsg;
-                if (config_parse_text(&a->flags, line.s, &bad) < 0) {
-                        fprintf(stderr, "lockdepd: invalid value for --%s: %s\n",
-                                !strcmp(key, "kmsg-path") ? "kmsg" : key, optarg);
-                        strbuf_done(&line);
-                        return -EINVAL;
+                r = config_set(&a->flags, key, optarg, &why);
+                if (r == -EINVAL) {
+                        fprintf(stderr, "lockdepd: --%s: %s\n", !strcmp(key, "kmsg-path") ? "kmsg" : key, why);
+                        return r;
                 }
+                if (r < 0)
+                        return r;
                 a->flags.kmsg = saved_kmsg;
         }
-        strbuf_done(&line);
         if (optind < argc) {
                 fprintf(stderr, "lockdepd: unexpected argument '%s'\n", argv[optind]);
                 return -EINVAL;
         }
-        return 1;
+        r = check_conflicts(a);
+        return r < 0 ? r : 1;
 }
 
 static int merge_flags(Config *c, Args *a) {
@@ -189,6 +220,27 @@ static int merge_flags(Config *c, Args *a) {
         return 0;
 }
 
+/* What to do when a source cannot be opened. */
+static const char *source_hint(const SourceOps *ops, int r) {
+        bool kmsg = ops == &source_kmsg_ops, journal = ops == &source_journal_ops;
+        switch (-r) {
+        case ENOENT:
+                return kmsg ? "check --kmsg (kmsg-path =), or --no-kmsg" :
+                       journal ? "check --journal-dir (journal-dir =)" : "check the path";
+        case EACCES:
+        case EPERM:
+                return kmsg ? "/dev/kmsg needs CAP_SYSLOG when kernel.dmesg_restrict=1: run as root or as "
+                              "lockdepd.service, or pass --no-kmsg" :
+                       journal ? "journal files need the group systemd-journal (systemd-journal-remote for "
+                                 "journal-remote output): add it, e.g. SupplementaryGroups= in a drop-in" :
+                                 "grant read access to the file and its directory";
+        case ENOTDIR:
+                return "a component of the path is not a directory";
+        default:
+                return "see the error above";
+        }
+}
+
 static int add_source(Daemon *d, const SourceOps *ops, const char *name, const char *path, bool optional) {
         Source *s = source_new(d, ops, name, path);
         if (!s)
@@ -203,12 +255,14 @@ static int add_source(Daemon *d, const SourceOps *ops, const char *name, const c
         int r = ops->start(s);
         if (r < 0 && r != -ENOSPC && r != -EBUSY) {
                 if (optional) {
-                        log_notice("%s: not used: %s", name, strerror(-r));
+                        log_notice("%s: not used: %s%s%s: %s", name, path ? "cannot open " : "", path ?: "",
+                                   path ? "" : "cannot open the journal", source_hint(ops, r));
                         source_free(s);
                         d->n_sources--;
                         return 0;
                 }
-                return log_error_errno(r, "%s: cannot start: %m", name);
+                return log_error_errno(r, "%s: cannot open %s: %m; %s", name, path ?: "the journal",
+                                       source_hint(ops, r));
         }
         log_info("%s: reading%s%s", name, path ? " " : "", path ? path : "");
         return 0;
@@ -313,7 +367,7 @@ static int run_web_only(Daemon *d) {
 static int run(int argc, char **argv) {
         Args a = {};
         Daemon d = {};
-        unsigned bad = 0;
+        _cleanup_free_ char *why = NULL;
         int r;
 #if HAVE_WEB
         WebServer *web = NULL;
@@ -324,19 +378,24 @@ static int run(int argc, char **argv) {
         r = parse_argv(argc, argv, &a);
         if (r <= 0)
                 goto out;
-        r = config_load_file(&d.cfg, a.config ? a.config : DEFAULT_CONFIG, a.config != NULL, &bad);
+        const char *config = a.config ?: DEFAULT_CONFIG;
+        r = config_load_file(&d.cfg, config, a.config != NULL, &why);
         if (r == -EINVAL) {
-                log_error("%s:%u: invalid line (expected KEY = VALUE with a known key)",
-                          a.config ? a.config : DEFAULT_CONFIG, bad);
+                log_error("%s:%s", config, why);
                 goto out;
         }
         if (r < 0) {
-                log_error_errno(r, "Cannot read %s: %m", a.config ? a.config : DEFAULT_CONFIG);
+                log_error_errno(r, "Cannot read the configuration file %s: %m; %s", config,
+                                r == -ENOENT ? "check --config" : "fix its permissions or check --config");
+                if (r != -ENOMEM)
+                        r = -EINVAL;
                 goto out;
         }
         r = merge_flags(&d.cfg, &a);
         if (r < 0)
                 goto out;
+        /* before the default database is filled in: its directory is the service's to create */
+        int check = config_check(&d.cfg, a.web_only);
         if (!d.cfg.db) {
                 const char *sd = getenv("STATE_DIRECTORY");
                 StrBuf b = {};
@@ -346,11 +405,14 @@ static int run(int argc, char **argv) {
                         d.cfg.db = strdup(LOCKDEP_DEFAULT_DB);
         }
         log_set_max_level(d.cfg.log_level);
+        r = check;
         if (a.check_config) {
-                printf("configuration OK\n");
-                r = 0;
+                if (r >= 0)
+                        printf("configuration OK\n");
                 goto out;
         }
+        if (r < 0)
+                goto out;
 
         if (a.web_only) {
                 r = run_web_only(&d);
@@ -425,8 +487,12 @@ static int run(int argc, char **argv) {
 #if HAVE_WEB
                 WebConfig wc = { .listen = d.cfg.listen, .db = d.cfg.db, .aliases = d.aliases,
                                  .health = daemon_health_json, .health_userdata = &d };
-                if (web_start(&wc, &web) < 0)
-                        log_warning("Continuing without the web dashboard.");
+                r = web_start(&wc, &web);
+                if (r < 0) {
+                        log_error("The web dashboard did not start (see above); fix listen = or set web = no "
+                                  "(--no-web) to run without it.");
+                        goto out;
+                }
 #else
                 log_debug("The web dashboard is not part of this build; --no-web is implied.");
 #endif

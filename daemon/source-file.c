@@ -33,6 +33,7 @@ typedef struct FileSource {
         char source[4200];
         char host[256];
         sd_event_source *watch;
+        bool watching_ancestor; /* the file's directory does not exist yet: watching the nearest one */
         char *buf;
 } FileSource;
 
@@ -154,11 +155,50 @@ static int file_rewind(Source *s) {
         return file_open_at_cursor(s);
 }
 
+static int on_inotify(sd_event_source *es, const struct inotify_event *ev, void *userdata);
+
+/* Watches the file's directory, or while that does not exist, the nearest existing ancestor for
+ * the next component to appear (then again one level down), as lockdepd(8) promises. */
+static int file_watch(Source *s) {
+        FileSource *f = s->priv;
+        _cleanup_free_ char *dir = strdup(s->path);
+        if (!dir)
+                return -ENOMEM;
+        char *d = dirname(dir);
+        bool ancestor = false;
+        f->watch = sd_event_source_disable_unref(f->watch);
+        for (;;) {
+                int r = sd_event_add_inotify(s->d->event, &f->watch, d,
+                                             ancestor ? IN_CREATE | IN_MOVED_TO | IN_ONLYDIR :
+                                             IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB,
+                                             on_inotify, s);
+                if (r >= 0)
+                        break;
+                if (r != -ENOENT || !strcmp(d, "/") || !strcmp(d, "."))
+                        return r;
+                if (!ancestor && !f->watching_ancestor)
+                        log_notice("%s: directory %s does not exist yet; waiting for it", s->name, d);
+                ancestor = true;
+                d = dirname(d);
+        }
+        f->watching_ancestor = ancestor;
+        return 0;
+}
+
 static int on_inotify(sd_event_source *es, const struct inotify_event *ev, void *userdata) {
         Source *s = userdata;
+        FileSource *f = s->priv;
         _cleanup_free_ char *copy = strdup(s->path);
         if (!copy)
                 return 0;
+        if (f->watching_ancestor) {
+                /* a directory on the way appeared: watch one level closer (this source is freed here) */
+                if (file_watch(s) < 0)
+                        log_warning("%s: cannot watch for the directory of %s", s->name, s->path);
+                else if (!f->watching_ancestor && !s->failing)
+                        (void) source_kick(s);
+                return 0;
+        }
         if (ev->len > 0 && strcmp(ev->name, basename(copy)) != 0)
                 return 0;
         if (!s->failing)
@@ -195,8 +235,7 @@ static int file_start(Source *s) {
                 .on_new_group = daemon_new_group,
                 .userdata = s->d,
         };
-        r = sd_event_add_inotify(s->d->event, &f->watch, dirname(dir),
-                                 IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB, on_inotify, s);
+        r = file_watch(s);
         if (r < 0)
                 return r;
         r = file_open_at_cursor(s);

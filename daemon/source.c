@@ -247,9 +247,10 @@ static void announce(const Notice *n) {
                                 "LOCKDEP_KEY=%s", n->key, NULL);
         else {
                 char t[256], k[512];
-                log_notice("New lockdep report group %lld: %s [%s] MESSAGE_ID=" NEW_GROUP_MESSAGE_ID,
-                           (long long) n->group, printable(n->func_title, t, sizeof(t)),
-                           printable(n->key, k, sizeof(k)));
+                /* the ID lets a log file be grepped like the journal; a person needs no hex */
+                log_notice("New lockdep report group %lld: %s [%s]%s", (long long) n->group,
+                           printable(n->func_title, t, sizeof(t)), printable(n->key, k, sizeof(k)),
+                           log_on_terminal() ? "" : " MESSAGE_ID=" NEW_GROUP_MESSAGE_ID);
         }
 }
 

@@ -137,9 +137,8 @@ int store_open(const char *path, unsigned flags, Store **ret) {
         s->read_only = ro;
         if (ro && stat(path, &st) < 0) {
                 r = -errno;
-                *ret = TAKE_PTR(s);
-                (void) fail_msg(*ret, r, "database does not exist");
-                return r;
+                (void) fail_msg(s, r, "database does not exist");
+                goto fail;
         }
         rc = sqlite3_open_v2(path, &s->db,
                              ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
@@ -230,6 +229,17 @@ int store_open(const char *path, unsigned flags, Store **ret) {
         *ret = TAKE_PTR(s);
         return 0;
 fail:
+        /* "unable to open database file" and "disk I/O error" name no fix; the file system does */
+        if (r == -ENOENT || r == -EIO || r == -EROFS || r == -EACCES || r == -EPERM || r == -EISDIR ||
+            r == -ENOTDIR) {
+                char *m = NULL;
+                int q = store_path_problem(path, ro, &m);
+                if (q < 0 && m) {
+                        free(s->error);
+                        s->error = m;
+                        r = q;
+                }
+        }
         /* keep the store object for its error message; the caller closes it */
         *ret = TAKE_PTR(s);
         return r;

@@ -44,6 +44,11 @@ int store_health(Store *s);
 /* The message of the last failed call, or "". Owned by the store. */
 const char *store_error(const Store *s);
 int store_schema_version(void);
+/* Why PATH cannot be opened as a database (read_only: for reading only), judged from the file
+ * system: 0 when nothing is visibly wrong, else -errno with *ret_msg (malloc'd, the caller frees)
+ * naming the path, the error and the fix. store_open() puts the same text into store_error()
+ * when opening fails for such a reason. */
+int store_path_problem(const char *path, bool read_only, char **ret_msg);
 
 /* Changes whenever another connection commits to the database (PRAGMA data_version): readers
  * can cache query results while it stays the same. */

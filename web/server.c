@@ -39,6 +39,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "netaddr.h"
 #include "query.h"
 #include "web-internal.h"
 
@@ -333,48 +334,6 @@ static MHD_Result_ on_request(void *cls, struct MHD_Connection *c, const char *u
         return routes_dispatch(r);
 }
 
-/* "127.0.0.1:9465", "[::1]:9465", ":9465" (any IPv4 address) */
-static int parse_listen(const char *s, struct sockaddr_storage *ret, bool *ret_v6) {
-        char host[INET6_ADDRSTRLEN + 1];
-        const char *port;
-        if (s[0] == '[') {
-                const char *e = strchr(s, ']');
-                if (!e || e[1] != ':' || (size_t) (e - s - 1) >= sizeof(host))
-                        return -EINVAL;
-                memcpy(host, s + 1, (size_t) (e - s - 1));
-                host[e - s - 1] = 0;
-                port = e + 2;
-        } else {
-                const char *e = strrchr(s, ':');
-                if (!e || (size_t) (e - s) >= sizeof(host))
-                        return -EINVAL;
-                memcpy(host, s, (size_t) (e - s));
-                host[e - s] = 0;
-                port = e + 1;
-        }
-        char *end;
-        errno = 0;
-        unsigned long p = strtoul(port, &end, 10);
-        if (!*port || *end || p > 65535 || errno)
-                return -EINVAL;
-        memset(ret, 0, sizeof(*ret));
-        struct sockaddr_in *a4 = (struct sockaddr_in *) ret;
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *) ret;
-        if (!host[0] || inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-                a4->sin_family = AF_INET;
-                a4->sin_port = htons((uint16_t) p);
-                *ret_v6 = false;
-                return 0;
-        }
-        if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-                a6->sin6_family = AF_INET6;
-                a6->sin6_port = htons((uint16_t) p);
-                *ret_v6 = true;
-                return 0;
-        }
-        return -EINVAL;
-}
-
 static bool token_valid(const char *t) {
         if (strlen(t) != WEB_TOKEN_LEN)
                 return false;
@@ -446,9 +405,12 @@ int web_start(const WebConfig *c, WebServer **ret) {
         int r;
 
         assert(c && c->db && ret);
-        const char *listen = c->listen ?: WEB_DEFAULT_LISTEN;
-        if (parse_listen(listen, &sa, &v6) < 0)
-                return log_error_errno(EINVAL, "web: invalid listen address '%s' (expected ADDR:PORT)", listen);
+        const char *listen = c->listen ?: WEB_DEFAULT_LISTEN, *why;
+        r = netaddr_resolve(listen, &sa, &why);
+        if (r < 0)
+                return log_error_errno(r, "web: invalid listen address '%s': %s (expected ADDRESS:PORT such as "
+                                       NETADDR_EXAMPLES ")", listen, why);
+        v6 = sa.ss_family == AF_INET6;
 
         WebServer *w = calloc(1, sizeof(WebServer));
         if (!w || !(w->db = strdup(c->db))) {
