@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lockdep-build.h"
 #include "lockdepctl.h"
 #include "macro.h"
 #include "store.h"
@@ -118,7 +119,7 @@ int main(int argc, char **argv) {
                 return 0;
         }
         if (strcmp(argv[1], "--version") == 0) {
-                printf("lockdepctl %s\n", PACKAGE_VERSION);
+                printf("lockdepctl %s\n%s\n", PACKAGE_VERSION, LOCKDEP_FEATURES);
                 return 0;
         }
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)

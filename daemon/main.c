@@ -487,12 +487,9 @@ static int run(int argc, char **argv) {
 #if HAVE_WEB
                 WebConfig wc = { .listen = d.cfg.listen, .db = d.cfg.db, .aliases = d.aliases,
                                  .health = daemon_health_json, .health_userdata = &d };
-                r = web_start(&wc, &web);
-                if (r < 0) {
-                        log_error("The web dashboard did not start (see above); fix listen = or set web = no "
-                                  "(--no-web) to run without it.");
+                r = web_start(&wc, &web); /* a dashboard that was asked for and cannot run is fatal */
+                if (r < 0)
                         goto out;
-                }
 #else
                 log_debug("The web dashboard is not part of this build; --no-web is implied.");
 #endif

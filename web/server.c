@@ -408,8 +408,8 @@ int web_start(const WebConfig *c, WebServer **ret) {
         const char *listen = c->listen ?: WEB_DEFAULT_LISTEN, *why;
         r = netaddr_resolve(listen, &sa, &why);
         if (r < 0)
-                return log_error_errno(r, "web: invalid listen address '%s': %s (expected ADDRESS:PORT such as "
-                                       NETADDR_EXAMPLES ")", listen, why);
+                return log_error_errno(r, "web: listen = %s: %s; expected ADDRESS:PORT such as "
+                                       NETADDR_EXAMPLES, listen, why);
         v6 = sa.ss_family == AF_INET6;
 
         WebServer *w = calloc(1, sizeof(WebServer));
@@ -463,7 +463,8 @@ int web_start(const WebConfig *c, WebServer **ret) {
         if (!w->mhd) {
                 int e = errno ?: EADDRINUSE;
                 web_stop(w);
-                return log_error_errno(e, "web: cannot listen on %s: %m", listen);
+                return log_error_errno(e, "web: cannot listen on %s: %m; choose another address (listen =, "
+                                       "--listen) or run without the dashboard (web = no, --no-web)", listen);
         }
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_BIND_PORT);
         w->port = info ? info->port : ntohs(((struct sockaddr_in *) &sa)->sin_port);

@@ -54,6 +54,8 @@ def daemon_options(root):
 def check_config(c, lockdepd, tmp):
     db = os.path.join(tmp, "never-created.db")
     good = os.path.join(tmp, "good.conf")
+    for j in ("j1", "j2"):  # journal-dir must exist
+        os.mkdir(os.path.join(tmp, j))
     with open(good, "w") as f:
         f.write(f"# lockdepd.conf for the test\n\n; another comment\ndb = {db}\nkmsg=no\nkmsg-path = /dev/null\n"
                 f"journal = false\n  journal-dir = {tmp}/j1\njournal-dir={tmp}/j2\nfollow = {tmp}/vm1.log\n"
