@@ -21,6 +21,7 @@
 #include "lockdepctl.h"
 #include "macro.h"
 #include "store.h"
+#include "time-spec.h"
 
 #define CHUNK (1024 * 1024)
 #define IMPORT_BATCH 1000
@@ -206,11 +207,11 @@ int verb_import(int argc, char **argv) {
                 ImportIngest ii = {
                         .in = {
                                 .store = s,
-                                .origin = { .hostname = host, .boot_id = boot, .source = source, .realtime = now_usec() },
+                                .origin = { .hostname = host, .boot_id = boot, .source = source, .realtime = time_now() },
                         },
                         .host = host,
                         .host_given = host_given,
-                        .now = now_usec(),
+                        .now = time_now(),
                 };
                 if (import_fd(s, fd, is_stdin ? "<stdin>" : path, &ii, aliases) != 0)
                         ret = 1;

@@ -13,6 +13,7 @@
 #include "macro.h"
 #include "store.h"
 #include "table.h"
+#include "time-spec.h"
 
 typedef struct SuppressCtx {
         bool json;
@@ -121,7 +122,7 @@ int verb_suppress(int argc, char **argv) {
                         break;
                 }
                 case ARG_EXPIRES:
-                        if (parse_time(optarg, &expires) < 0) {
+                        if (time_parse(optarg, TIME_UNTIL, time_now(), &expires) < 0) {
                                 fprintf(stderr, "lockdepctl suppress: cannot parse time '%s'\n",
                                         optarg);
                                 return EXIT_USAGE;

@@ -50,8 +50,8 @@ int verb_push(int argc, char **argv);
 int verb_hosts(int argc, char **argv);
 int verb_kernels(int argc, char **argv);
 
-/* Loads the alias tables (built-in or installed, then the user's FILE or default); prints the
- * error itself. */
+/* Loads the alias tables as every reader does (aliases_load() of store/ingest.h), FILE (from
+ * --aliases, or NULL) last; prints the error itself. */
 struct LockdepAliases;
 int load_aliases(const char *user_file, struct LockdepAliases **ret);
 
@@ -133,13 +133,6 @@ const char *ansi_normal(void);
  * --no-pager was not given; the pager is waited for at exit. */
 void pager_open(void);
 
-/* ---- time ------------------------------------------------------------------------------------ */
-
-/* YYYY-MM-DD, YYYY-MM-DD[T ]HH:MM[:SS][Z] (UTC), @SECONDS, now, today, yesterday, or relative to
- * now: -7d, +2h, -1w2d (units s m h d w). usec since the epoch; -EINVAL. */
-int parse_time(const char *s, uint64_t *ret);
-uint64_t now_usec(void);
-
 /* ---- reading the JSON objects the store emits ------------------------------------------------ */
 
 /* Values are pointers into the JSON text. json_get(): the value of key in object obj, NULL if
@@ -197,7 +190,7 @@ enum {
         "     --kernel RELEASE  Only this kernel release, or a prefix ending in '*'\n"         \
         "     --lock CLASS      Only cycles/chains the lock class takes part in\n"             \
         "     --since TIME      Seen at or after TIME (YYYY-MM-DD, ISO time, -7d, -2h, ...)\n" \
-        "     --until TIME      Seen before TIME\n"                                            \
+        "     --until TIME      Seen at or before TIME (a date includes the whole day)\n"       \
         "     --sort FIELD      last_seen (default), first_seen, reports, hosts or id\n"       \
         "     --limit N         Show at most N\n"
 

@@ -12,6 +12,7 @@
 
 #include "lockdep.h"
 #include "lockdepctl.h"
+#include "time-spec.h"
 
 static int log_input_sink(const void *buf, size_t n, void *userdata) {
         LogInput *in = userdata;
@@ -34,7 +35,7 @@ uint64_t log_input_reference(int fd) {
         }
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
                 return (uint64_t) st.st_mtim.tv_sec * 1000000 + (uint64_t) st.st_mtim.tv_nsec / 1000;
-        return now_usec();
+        return time_now();
 }
 
 int log_input_read(LogInput *in, int fd) {

@@ -8,73 +8,21 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ingest.h"
 #include "json.h"
 #include "lockdep.h"
 #include "lockdepctl.h"
 #include "macro.h"
 #include "store.h"
 #include "strbuf.h"
-
-static int load_aliases_file(LockdepAliases *a, const char *path, bool must_exist) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        StrBuf b = {};
-        char tmp[4096];
-        unsigned bad = 0;
-
-        if (fd < 0) {
-                if (errno == ENOENT && !must_exist)
-                        return 0;
-                fprintf(stderr, "lockdepctl: cannot open alias table %s: %s\n", path,
-                        strerror(errno));
-                return -errno;
-        }
-        for (;;) {
-                ssize_t n = read(fd, tmp, sizeof(tmp));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 || b.len > 16 * 1024 * 1024) {
-                        fprintf(stderr, "lockdepctl: cannot read alias table %s\n", path);
-                        strbuf_done(&b);
-                        return -EIO;
-                }
-                if (n == 0)
-                        break;
-                if (strbuf_append(&b, tmp, n) < 0) {
-                        strbuf_done(&b);
-                        return -ENOMEM;
-                }
-        }
-        int r = lockdep_aliases_add_text(a, b.s ? b.s : "", b.len, &bad);
-        strbuf_done(&b);
-        if (r == -EINVAL)
-                fprintf(stderr, "lockdepctl: %s:%u: expected 'PRINTED = CANONICAL'\n", path, bad);
-        return r;
-}
+#include "time-spec.h"
 
 int load_aliases(const char *user_file, LockdepAliases **ret) {
-        LockdepAliases *a = NULL;
-        int r;
-
-        /* built-in table, or the installed copy when an administrator ships one; then user rules */
-        if (access(LOCKDEP_DATADIR "/aliases.conf", R_OK) == 0) {
-                r = lockdep_aliases_new_empty(&a);
-                if (r >= 0)
-                        r = load_aliases_file(a, LOCKDEP_DATADIR "/aliases.conf", true);
-        } else
-                r = lockdep_aliases_new(&a);
-        if (r >= 0)
-                r = load_aliases_file(
-                        a,
-                        user_file ? user_file : LOCKDEP_SYSCONFDIR "/lockdep-analyzer/aliases.conf",
-                        user_file != NULL);
-        if (r < 0) {
-                if (r == -ENOMEM)
-                        fprintf(stderr, "lockdepctl: out of memory\n");
-                lockdep_aliases_free(a);
-                return r;
-        }
-        *ret = a;
-        return 0;
+        _cleanup_free_ char *error = NULL;
+        int r = aliases_load(user_file, ret, &error);
+        if (r < 0)
+                fprintf(stderr, "lockdepctl: %s\n", error ? error : strerror(-r));
+        return r;
 }
 
 /* ---- database helpers ------------------------------------------------------------------------ */
@@ -231,96 +179,6 @@ const char *ansi_grey(void) {
 
 const char *ansi_normal(void) {
         return arg.colors ? "\033[0m" : "";
-}
-
-/* ---- time ------------------------------------------------------------------------------------ */
-
-uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static int parse_relative(const char *s, int64_t *ret) {
-        static const struct {
-                char unit;
-                int64_t sec;
-        } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 } };
-        int64_t total = 0;
-
-        if (!*s)
-                return -EINVAL;
-        while (*s) {
-                char *e;
-                errno = 0;
-                long long v = strtoll(s, &e, 10);
-                if (errno || e == s || v < 0 || v > 100000000)
-                        return -EINVAL;
-                size_t i;
-                for (i = 0; i < ELEMENTSOF(units); i++)
-                        if (*e == units[i].unit)
-                                break;
-                if (i == ELEMENTSOF(units))
-                        return -EINVAL;
-                total += v * units[i].sec;
-                s = e + 1;
-        }
-        *ret = total;
-        return 0;
-}
-
-int parse_time(const char *s, uint64_t *ret) {
-        int64_t now = (int64_t) (now_usec() / 1000000), t;
-        struct tm tm = {};
-        int n = 0;
-
-        if (strcmp(s, "now") == 0)
-                t = now;
-        else if (strcmp(s, "today") == 0 || strcmp(s, "yesterday") == 0)
-                t = now - now % 86400 - (s[0] == 'y' ? 86400 : 0);
-        else if (s[0] == '-' || s[0] == '+') {
-                int64_t d;
-                if (parse_relative(s + 1, &d) < 0)
-                        return -EINVAL;
-                t = s[0] == '-' ? now - d : now + d;
-        } else if (s[0] == '@') {
-                char *e;
-                errno = 0;
-                t = strtoll(s + 1, &e, 10);
-                if (errno || e == s + 1 || *e || t < 0)
-                        return -EINVAL;
-        } else {
-                if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 ||
-                    n != 10)
-                        return -EINVAL;
-                const char *p = s + n;
-                if (*p == 'T' || *p == ' ') {
-                        int m = 0;
-                        if (sscanf(p + 1, "%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &m) != 2 || m != 5)
-                                return -EINVAL;
-                        p += 1 + m;
-                        if (*p == ':') {
-                                if (sscanf(p + 1, "%2d%n", &tm.tm_sec, &m) != 1 || m != 2)
-                                        return -EINVAL;
-                                p += 1 + m;
-                                if (*p == '.') /* fractions are accepted and dropped */
-                                        for (p++; *p >= '0' && *p <= '9'; p++)
-                                                ;
-                        }
-                        if (*p == 'Z')
-                                p++;
-                }
-                if (*p || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-                    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1970)
-                        return -EINVAL;
-                tm.tm_year -= 1900;
-                tm.tm_mon -= 1;
-                t = timegm(&tm);
-        }
-        if (t < 0)
-                return -EINVAL;
-        *ret = (uint64_t) t * 1000000;
-        return 0;
 }
 
 /* ---- JSON reading ---------------------------------------------------------------------------- */
@@ -511,7 +369,8 @@ int query_option(int c, const char *optarg, StoreQuery *q) {
                 break;
         case ARG_SINCE:
         case ARG_UNTIL:
-                r = parse_time(optarg, c == ARG_SINCE ? &q->since : &q->until);
+                r = time_parse(optarg, c == ARG_SINCE ? TIME_SINCE : TIME_UNTIL, time_now(),
+                               c == ARG_SINCE ? &q->since : &q->until);
                 if (r < 0)
                         fprintf(stderr,
                                 "lockdepctl: --%s: cannot parse time '%s'; use YYYY-MM-DD, an ISO "

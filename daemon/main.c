@@ -268,27 +268,12 @@ static int add_source(Daemon *d, const SourceOps *ops, const char *name, const c
         return 0;
 }
 
+/* The tables every reader of kernel logs uses (store/ingest.h); a bad table stops the start. */
 static int load_aliases(Daemon *d) {
-        int r = lockdep_aliases_new(&d->aliases);
+        _cleanup_free_ char *error = NULL;
+        int r = aliases_load(NULL, &d->aliases, &error);
         if (r < 0)
-                return r;
-        /* the user's table, as lockdepctl reads it */
-        FILE *f = fopen(LOCKDEP_SYSCONFDIR "/lockdep-analyzer/aliases.conf", "re");
-        if (!f)
-                return 0;
-        StrBuf b = {};
-        char tmp[4096];
-        size_t n;
-        while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0 && b.len < 1024 * 1024)
-                if (strbuf_append(&b, tmp, n) < 0)
-                        break;
-        fclose(f);
-        unsigned bad = 0;
-        r = lockdep_aliases_add_text(d->aliases, b.s ? b.s : "", b.len, &bad);
-        strbuf_done(&b);
-        if (r < 0)
-                log_warning("%s/lockdep-analyzer/aliases.conf:%u: ignoring the table, expected 'PRINTED = CANONICAL'",
-                            LOCKDEP_SYSCONFDIR, bad);
+                return log_error_errno(r, "%s", error ? error : "Cannot load the alias tables: %m");
         return 0;
 }
 

@@ -29,3 +29,19 @@ struct Ingest {
 /* LockdepCallback: stores reports and lockdep-off events; returns the store error to stop the
  * feed on failure. */
 int ingest_event(const LockdepEvent *ev, void *userdata);
+
+/*
+ * The alias tables, loaded the same way by lockdepd (for every source and POST /api/v1/ingest),
+ * lockdepctl import and lockdepctl reparse, in this order (later entries win):
+ *  1. LOCKDEP_DATADIR/aliases.conf when it is installed, else the table built into the parser
+ *     (the same file, embedded at build time);
+ *  2. LOCKDEP_SYSCONFDIR/lockdep-analyzer/aliases.conf, the administrator's table, if it exists;
+ *  3. extra, a table named on the command line (lockdepctl --aliases FILE), which must exist.
+ * A table that exists but cannot be read, or has a line that is not 'PRINTED = CANONICAL', is an
+ * error for every caller: a negative errno and, in *ret_error (malloc()ed, the caller frees), a
+ * message naming the file and the line. *ret is the caller's, for lockdep_aliases_free().
+ */
+int aliases_load(const char *extra, LockdepAliases **ret, char **ret_error);
+/* The same with the paths of 1. and 2. given (NULL: skipped), for tests. */
+int aliases_load_from(const char *installed, const char *admin, const char *extra, LockdepAliases **ret,
+                      char **ret_error);

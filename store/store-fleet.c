@@ -4,7 +4,7 @@
  * store-query.c, every string leaves through store_row_json() and every filter is a bound
  * parameter.
  *
- * Kernel releases are ordered by store_kernel_compare(), which the connection also knows as the
+ * Kernel releases are ordered by kernel_release_compare(), which the connection also knows as the
  * collation "kernel_version" (registered by store_open() through store_fleet_register()), so SQL
  * can sort and compare releases: "6.10.0" > "6.9.0", "6.9.0-rc3" < "6.9.0".
  */
@@ -12,118 +12,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kernel-release.h"
 #include "store-internal.h"
 
-/* ---- kernel release order ------------------------------------------------------------------- */
-
-typedef struct Span {
-        const char *p;
-        size_t n;
-} Span;
-
-static bool span_digit(const Span *s, size_t i) {
-        return i < s->n && isdigit((unsigned char) s->p[i]);
-}
-
-/* Compares the decimal numbers starting at *ia and *ib (any length: leading zeros skipped, then
- * the longer is bigger), advancing both past them. */
-static int cmp_number(const Span *a, size_t *ia, const Span *b, size_t *ib) {
-        while (*ia + 1 < a->n && a->p[*ia] == '0' && span_digit(a, *ia + 1))
-                (*ia)++;
-        while (*ib + 1 < b->n && b->p[*ib] == '0' && span_digit(b, *ib + 1))
-                (*ib)++;
-        size_t sa = *ia, sb = *ib;
-        while (span_digit(a, *ia))
-                (*ia)++;
-        while (span_digit(b, *ib))
-                (*ib)++;
-        size_t la = *ia - sa, lb = *ib - sb;
-        if (la != lb)
-                return la < lb ? -1 : 1;
-        int c = memcmp(a->p + sa, b->p + sb, la);
-        return c < 0 ? -1 : c > 0;
-}
-
-/* The dotted numeric head ("6.10.0" of "6.10.0-rc1+"): its length. */
-static size_t numeric_head(const Span *s) {
-        size_t i = 0;
-        while (span_digit(s, i)) {
-                while (span_digit(s, i))
-                        i++;
-                if (i + 1 < s->n && s->p[i] == '.' && span_digit(s, i + 1))
-                        i++;
-                else
-                        break;
-        }
-        return i;
-}
-
-/* Digit runs as numbers, everything else byte by byte ("rc10" > "rc9"). */
-static int cmp_natural(const Span *a, size_t ia, const Span *b, size_t ib) {
-        while (ia < a->n && ib < b->n) {
-                if (span_digit(a, ia) && span_digit(b, ib)) {
-                        int c = cmp_number(a, &ia, b, &ib);
-                        if (c != 0)
-                                return c;
-                        continue;
-                }
-                if (a->p[ia] != b->p[ib])
-                        return (unsigned char) a->p[ia] < (unsigned char) b->p[ib] ? -1 : 1;
-                ia++;
-                ib++;
-        }
-        return ia < a->n ? 1 : ib < b->n ? -1 : 0;
-}
-
-static bool prerelease(const Span *s, size_t i) {
-        return (s->n - i >= 3 && memcmp(s->p + i, "-rc", 3) == 0) || (i < s->n && s->p[i] == '~');
-}
-
-static int kernel_compare_span(const Span *a, const Span *b) {
-        size_t ha = numeric_head(a), hb = numeric_head(b), ia = 0, ib = 0;
-
-        /* the numbered parts, a missing part counting as 0 ("6.10" == "6.10.0" here) */
-        while (ia < ha || ib < hb) {
-                int c;
-                if (ia >= ha)
-                        c = cmp_number(&(Span) { "0", 1 }, &(size_t) { 0 }, b, &ib);
-                else if (ib >= hb)
-                        c = cmp_number(a, &ia, &(Span) { "0", 1 }, &(size_t) { 0 });
-                else
-                        c = cmp_number(a, &ia, b, &ib);
-                if (c != 0)
-                        return c;
-                if (ia < ha)
-                        ia++; /* the dot */
-                if (ib < hb)
-                        ib++;
-        }
-        ia = ha;
-        ib = hb;
-        /* then the rest: a release candidate before the release, the release before any suffix
-         * (local versions, distribution builds) */
-        bool pa = prerelease(a, ia), pb = prerelease(b, ib);
-        if (pa != pb)
-                return pa ? -1 : 1;
-        if ((ia == a->n) != (ib == b->n))
-                return ia == a->n ? -1 : 1;
-        int c = cmp_natural(a, ia, b, ib);
-        if (c != 0)
-                return c;
-        /* equal as versions but spelled differently: still a total order */
-        c = memcmp(a->p, b->p, a->n < b->n ? a->n : b->n);
-        return c != 0 ? (c < 0 ? -1 : 1) : a->n < b->n ? -1 : a->n > b->n;
-}
-
-int store_kernel_compare(const char *a, const char *b) {
-        if (!a || !b)
-                return !a && !b ? 0 : !a ? -1 : 1;
-        return kernel_compare_span(&(Span) { a, strlen(a) }, &(Span) { b, strlen(b) });
-}
+/* ---- kernel release order: common/kernel-release.c ------------------------------------------ */
 
 static int collate_kernel_version(void *userdata, int na, const void *a, int nb, const void *b) {
         (void) userdata;
-        return kernel_compare_span(&(Span) { a, (size_t) na }, &(Span) { b, (size_t) nb });
+        return kernel_release_compare_n(a, (size_t) na, b, (size_t) nb);
 }
 
 int store_fleet_register(Store *s) {

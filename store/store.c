@@ -20,6 +20,7 @@
 #include "json.h"
 #include "macro.h"
 #include "store-internal.h"
+#include "time-spec.h"
 
 extern const char schema_0001[], schema_0002[], schema_0003[];
 
@@ -800,9 +801,7 @@ int store_add_gap(Store *s, const StoreOrigin *o, int64_t missed) {
 }
 
 static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        return time_now(); /* one clock for every front end, $LOCKDEP_NOW in tests */
 }
 
 int store_set_cursor(Store *s, const char *source, const char *position) {

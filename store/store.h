@@ -161,10 +161,6 @@ int store_list_kernels(Store *s, StoreRowFunc f, void *userdata);
  * func_title,n_reports,n_hosts,status,kernel_first,kernel_last}], and "hosts" [{host,machine_id,
  * n_boots,n_reports,boots_lockdep_off}] (at most 200). -ENOENT if no boot ran it. */
 int store_kernel_json(Store *s, const char *release, char **ret);
-/* Version order of kernel releases: dotted numbers numerically ("6.10" > "6.9"), then "-rcN" before
- * the release, the release before other suffixes ("6.1.0" < "6.1.0-1-amd64"), suffixes with their
- * digit runs as numbers; NULL first. Also the SQL collation "kernel_version". <0, 0, >0. */
-int store_kernel_compare(const char *a, const char *b);
 
 /* Full-text search (FTS5 syntax, or plain words): id, group, kind, host, time, snippet. */
 int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, void *userdata);

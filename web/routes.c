@@ -15,7 +15,9 @@
 #include "log.h"
 #include "json.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "query.h"
+#include "time-spec.h"
 #include "web-internal.h"
 
 extern const char web_style_css[];
@@ -226,54 +228,11 @@ int req_param(Request *r, const char *name, char **ret) {
 }
 
 int parse_id(const char *s, int64_t *ret) {
-        if (!s || !*s || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
-                return -EINVAL;
-        int64_t v = strtoll(s, NULL, 10);
-        if (v <= 0)
-                return -EINVAL;
-        *ret = v;
-        return 0;
+        return id_from_string(s, ret);
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *ret) {
-        if (!s || !*s || strlen(s) > 9 || strspn(s, "0123456789") != strlen(s))
-                return -EINVAL;
-        unsigned long v = strtoul(s, NULL, 10);
-        if (v > max)
-                return -ERANGE;
-        *ret = (unsigned) v;
-        return 0;
-}
-
-/* YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] (UTC), or seconds since the epoch; until= with a bare date
- * means the end of that day. */
-static int parse_date(const char *s, bool until, uint64_t *ret) {
-        struct tm tm = {};
-        const char *e;
-        if (strspn(s, "0123456789") == strlen(s) && *s && strlen(s) <= 12) {
-                *ret = strtoull(s, NULL, 10) * 1000000ULL;
-                return 0;
-        }
-        if (!(e = strptime(s, "%Y-%m-%d", &tm)))
-                return -EINVAL;
-        bool date_only = !*e;
-        if (*e == 'T' || *e == ' ') {
-                const char *t = strptime(e + 1, "%H:%M:%S", &tm);
-                if (!t)
-                        t = strptime(e + 1, "%H:%M", &tm);
-                if (!t)
-                        return -EINVAL;
-                e = t;
-                if (*e == 'Z')
-                        e++;
-        }
-        if (*e || tm.tm_year < 70 || tm.tm_year > 1100)
-                return -EINVAL;
-        time_t t = timegm(&tm);
-        if (t < 0)
-                return -EINVAL;
-        *ret = ((uint64_t) t + (until && date_only ? 86400 : 0)) * 1000000ULL;
-        return 0;
+        return uint_from_string(s, max, ret);
 }
 
 static bool status_valid(const char *s) {
@@ -301,10 +260,11 @@ int req_query(Request *r, StoreQuery *q, const char **ret_why) {
         q->host = nonempty(req_arg(r, "host"));
         q->kernel = nonempty(req_arg(r, "kernel"));
         q->lock = nonempty(req_arg(r, "lock"));
-        if ((v = nonempty(req_arg(r, "since"))) && parse_date(v, false, &q->since) < 0)
-                return *ret_why = "since: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or epoch seconds", -EINVAL;
-        if ((v = nonempty(req_arg(r, "until"))) && parse_date(v, true, &q->until) < 0)
-                return *ret_why = "until: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or epoch seconds", -EINVAL;
+        uint64_t now = time_now();
+        if ((v = nonempty(req_arg(r, "since"))) && time_parse(v, TIME_SINCE, now, &q->since) < 0)
+                return *ret_why = "since: expected " TIME_WORDS_HELP, -EINVAL;
+        if ((v = nonempty(req_arg(r, "until"))) && time_parse(v, TIME_UNTIL, now, &q->until) < 0)
+                return *ret_why = "until: expected " TIME_WORDS_HELP, -EINVAL;
         if ((v = nonempty(req_arg(r, "sort")))) {
                 q->sort = store_sort_from_string(v);
                 if (q->sort < 0)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-release.h"
 #include "lockdep.h"
 #include "macro.h"
 #include "web-internal.h"
@@ -226,7 +227,7 @@ void svg_sparkline(Html *h, const JsonValue *daily, bool standalone) {
 }
 
 static int cmp_kernel(const char *a, const char *b) {
-        return strverscmp(a ?: "", b ?: "");
+        return kernel_release_compare(a, b);
 }
 
 typedef struct Node {

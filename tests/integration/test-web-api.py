@@ -97,7 +97,7 @@ for path in ["/api/v1/groups/999999", "/api/v1/reports/999999", "/api/v1/locks/n
     st_, h_, b_ = srv.request("GET", path)
     c.check(st_ == 404 and "error" in json.loads(b_), f"404 JSON for {path}")
 for q in ["limit=abc", "limit=0", "limit=-1", "limit=99999", "offset=x", "kind=bogus", "status=bogus", "sort=bogus",
-          "since=yesterday", "until=2024-13-45", "since=2024-01-01T99:00"]:
+          "until=2024-13-45", "until=2026-02-31", "since=yester", "since=2024-01-01T99:00"]:
     st_, h_, b_ = srv.request("GET", "/api/v1/groups?" + q)
     c.check(st_ == 400 and "error" in json.loads(b_), f"400 JSON for ?{q}")
 for path in ["/api/v1/groups/abc", "/api/v1/groups/-1", "/api/v1/reports/1x", "/api/v1/reports?group=x"]:

@@ -5,7 +5,6 @@
  *  - triage (status, note, merge, split) survives reparse
  *  - a foreign SQLite file, a newer schema and a non-database are refused and left untouched
  *  - group queries: filters, resolve by id and signature prefix, JSON is well-formed
- *  - kernel releases in version order (store_kernel_compare())
  */
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -227,24 +226,6 @@ TEST(refuses_foreign_databases) {
         CHECK(scalar("SELECT count(*) FROM mine") == 1);
 }
 
-/* Kernel release order (store-fleet.c; the SQL collation is checked by test-fleet-views.py). */
-TEST(kernel_version_order) {
-        static const char *const ordered[] = {
-                "4.14.0-rc1+", "4.14.0", "5.4", "6.1.0-rc7", "6.1.0-rc10", "6.1.0", "6.1.0-1-amd64",
-                "6.1.0-2-amd64", "6.1.0-10-amd64", "6.8.0", "6.9.0-rc1", "6.9.0", "6.10.0", "6.10.0+",
-                "6.10.1", "10.0.0",
-        };
-        size_t n = sizeof(ordered) / sizeof(ordered[0]);
-        for (size_t i = 0; i < n; i++)
-                for (size_t j = 0; j < n; j++) {
-                        int c = store_kernel_compare(ordered[i], ordered[j]);
-                        CHECK(i < j ? c < 0 : i > j ? c > 0 : c == 0);
-                }
-        CHECK(store_kernel_compare(NULL, "1") < 0 && store_kernel_compare(NULL, NULL) == 0);
-        CHECK(store_kernel_compare("6.10", "6.10.0") < 0 && store_kernel_compare("6.10.0", "6.10") > 0);
-        CHECK(store_kernel_compare("abc", "abd") < 0 && store_kernel_compare("", "0") < 0);
-}
-
 static void setup(void) {
         assert(mkdtemp(dir));
         snprintf(db, sizeof(db), "%s/db.sqlite", dir);
@@ -257,7 +238,6 @@ int main(int argc, char **argv) {
                 T(triage_survives_reparse),
                 T(queries),
                 T(refuses_foreign_databases),
-                T(kernel_version_order),
         };
         tap_argc = argc;
         tap_argv = argv;
