@@ -47,6 +47,8 @@ static bool has_word_at_end(const char *s, size_t n, const char *w) {
         return n >= k && memcmp(s + n - k, w, k) == 0;
 }
 
+static char *key_text(const char *s, size_t n);
+
 /* ---- stack frames --------------------------------------------------------------------------- */
 
 /* The function name of a frame line ("  ? [<ffffffff81079571>] lock_acquire+0x149/0x191 [mod]"),
@@ -267,8 +269,9 @@ static const char *name_end(const char *p, const char *e) {
 }
 
 /* "[addr] (name){usage}[-{a:b}][, at: site]" with an optional " #N: " list prefix. The 3.0 scenario
- * printer and print_lockdep_cache() forms ("(name)") parse too. Returns false if no '(' name. */
-static bool parse_lock(const LockdepParser *p, const char *s, size_t n, LockdepLock *ret) {
+ * printer and print_lockdep_cache() forms ("(name)") parse too. Returns 1 and the lock, 0 if the
+ * line is no lock line (no '(' name), -ENOMEM. */
+static int parse_lock(const LockdepParser *p, const char *s, size_t n, LockdepLock *ret) {
         const char *e = s + n, *q = skip_space(s, e);
         LockdepLock l = {};
 
@@ -276,7 +279,7 @@ static bool parse_lock(const LockdepParser *p, const char *s, size_t n, LockdepL
                 while (q < e && *q != ':')
                         q++;
                 if (q >= e)
-                        return false; /* "#N" without ':' is no list entry */
+                        return 0; /* "#N" without ':' is no list entry */
                 q = skip_space(q + 1, e);
         }
         if (STARTSWITH(q, e - q, "(____ptrval____)"))
@@ -286,20 +289,22 @@ static bool parse_lock(const LockdepParser *p, const char *s, size_t n, LockdepL
                 while (q < e && is_hex(*q))
                         q++;
                 if (q - a < 8)
-                        return false;
+                        return 0;
                 q = skip_space(q, e);
         }
         if (q >= e || *q != '(')
-                return false;
+                return 0;
         const char *ne = name_end(q, e);
         if (!ne || ne <= q + 1)
-                return false;
+                return 0;
         l.class = strndup_trim(q + 1, ne - q - 1);
         q = ne + 1;
         if (q < e && *q == '{') {
                 const char *c = memchr(q, '}', e - q);
                 if (c) {
                         l.usage = strndup(q, c - q + 1);
+                        if (!l.usage)
+                                goto oom;
                         q = c + 1;
                 }
         }
@@ -307,6 +312,8 @@ static bool parse_lock(const LockdepParser *p, const char *s, size_t n, LockdepL
                 const char *c = memchr(q, '}', e - q);
                 if (c) {
                         l.wait = strndup(q + 1, c - q);
+                        if (!l.wait)
+                                goto oom;
                         q = c + 1;
                 }
         }
@@ -324,8 +331,8 @@ static bool parse_lock(const LockdepParser *p, const char *s, size_t n, LockdepL
                 /* keep a module suffix " [xfs]", drop symbolizer file:line */
                 if (m < e && *m == '[' && e[-1] == ']' && !memmem_lit(m, e - m, "inline"))
                         t = e;
-                if (t > a)
-                        l.at = strndup_trim(a, t - a);
+                if (t > a && !(l.at = strndup_trim(a, t - a)))
+                        goto oom;
         }
         if (!l.class)
                 goto oom;
@@ -333,38 +340,36 @@ static bool parse_lock(const LockdepParser *p, const char *s, size_t n, LockdepL
         if (!l.canonical)
                 goto oom;
         *ret = l;
-        return true;
+        return 1;
 oom:
         lock_done(&l);
-        return false;
+        return -ENOMEM;
 }
 
 /* A bare class as printed in "Chain exists of" or after "but this task is not holding:". */
-static bool bare_class(const LockdepParser *p, const char *s, size_t n, LockdepLock *ret) {
+static int bare_class(const LockdepParser *p, const char *s, size_t n, LockdepLock *ret) {
         LockdepLock l = {};
         while (n > 0 && is_space(*s))
                 s++, n--;
         while (n > 0 && is_space(s[n - 1]))
                 n--;
         if (n == 0 || memchr(s, ' ', n) || memchr(s, '\t', n) || s[0] == '[')
-                return false;
+                return 0;
         size_t hex = 0;
         while (hex < n && is_hex(s[hex]))
                 hex++;
         if (hex == n && n >= 8)
-                return false; /* an address (the kernel faulted while printing the name) */
+                return 0; /* an address (the kernel faulted while printing the name) */
         l.class = strndup_trim(s, n);
-        if (!l.class || !*l.class) {
-                free(l.class);
-                return false;
-        }
+        if (!l.class)
+                return -ENOMEM;
         l.canonical = canonical_class(p->aliases, l.class, strlen(l.class));
         if (!l.canonical) {
                 free(l.class);
-                return false;
+                return -ENOMEM;
         }
         *ret = l;
-        return true;
+        return 1;
 }
 
 /* ---- growable arrays ------------------------------------------------------------------------ */
@@ -390,19 +395,28 @@ static LockdepLock *push_lock(LockdepLock **a, size_t *n) {
         return &x[(*n)++];
 }
 
-static LockdepLock *new_lock(LockdepLock **slot) {
-        if (*slot)
-                return NULL; /* keep the first one */
-        *slot = calloc(1, sizeof(LockdepLock));
-        return *slot;
+/* Stores *l in *slot unless it holds one already (the first one is kept): 0, -ENOMEM. l is
+ * consumed either way. */
+static int set_lock(LockdepLock **slot, LockdepLock *l) {
+        if (*slot) {
+                lock_done(l);
+                return 0;
+        }
+        *slot = malloc(sizeof(LockdepLock));
+        if (!*slot) {
+                lock_done(l);
+                return -ENOMEM;
+        }
+        **slot = *l;
+        return 0;
 }
 
 /* ---- task, kernel, taint -------------------------------------------------------------------- */
 
 /* "comm/pid" ending at e: comm may contain '/', so split at the last '/'. */
-static void parse_task(const char *s, const char *e, LockdepReport *r) {
+static int parse_task(const char *s, const char *e, LockdepReport *r) {
         if (r->task)
-                return;
+                return 0;
         const char *slash = NULL;
         for (const char *q = e; q > s; q--)
                 if (q[-1] == '/') {
@@ -410,7 +424,7 @@ static void parse_task(const char *s, const char *e, LockdepReport *r) {
                         break;
                 }
         if (!slash || slash == s || slash + 1 >= e)
-                return;
+                return 0;
         long pid = 0;
         const char *d = slash + 1;
         if (*d == '-')
@@ -418,59 +432,64 @@ static void parse_task(const char *s, const char *e, LockdepReport *r) {
         for (; d < e && is_digit(*d) && pid < 100000000; d++)
                 pid = pid * 10 + (*d - '0');
         if (d != e)
-                return;
+                return 0;
         r->task = strndup(s, slash - s);
+        if (!r->task)
+                return -ENOMEM;
         r->pid = slash[1] == '-' ? -(int) pid : (int) pid;
+        return 0;
 }
 
-static void set_taint(LockdepReport *r, const char *s, const char *e) {
+static int set_taint(LockdepReport *r, const char *s, const char *e) {
         char buf[64];
         size_t k = 0;
         if (r->tainted)
-                return;
+                return 0;
         for (; s < e && k + 1 < sizeof(buf); s++)
                 if (*s >= 'A' && *s <= 'Z' && *s != 'G')
                         buf[k++] = *s;
         buf[k] = 0;
-        if (k > 0)
-                r->tainted = strdup(buf);
+        if (k > 0 && !(r->tainted = strdup(buf)))
+                return -ENOMEM;
+        return 0;
 }
 
 /* "4.15.0+ #221 Not tainted" / "5.3.16-rc1+ #1 Tainted: G   E  " / "2.6.26-rc5 #3" */
-static bool parse_ident(const char *s, size_t n, LockdepReport *r) {
+static int parse_ident(const char *s, size_t n, LockdepReport *r) {
         const char *e = s + n, *t = s;
         if (n < 3 || !is_digit(s[0]))
-                return false;
+                return 0;
         while (t < e && !is_space(*t))
                 t++;
         if (!memchr(s, '.', t - s))
-                return false;
+                return 0;
         const char *rest = skip_space(t, e);
         if (rest < e && *rest != '#' && !STARTSWITH(rest, e - rest, "Not tainted") &&
             !STARTSWITH(rest, e - rest, "Tainted"))
-                return false;
-        if (!r->kernel)
-                r->kernel = strndup(s, t - s);
+                return 0;
+        if (!r->kernel && !(r->kernel = strndup(s, t - s)))
+                return -ENOMEM;
         const char *tn = memmem_lit(rest, e - rest, "Tainted: ");
-        if (tn)
-                set_taint(r, tn + 9, e);
-        return true;
+        if (tn && set_taint(r, tn + 9, e) < 0)
+                return -ENOMEM;
+        return 1;
 }
 
 /* "CPU: 0 PID: 5807 Comm: syz-executor5 Not tainted 4.15.0+ #221" (also "UID: 0", 2.6 "Pid:") */
-static void parse_cpu_line(const char *s, size_t n, LockdepReport *r) {
+static int parse_cpu_line(const char *s, size_t n, LockdepReport *r) {
         const char *e = s + n, *c = memmem_lit(s, n, "Comm: ");
         const char *pid = memmem_lit(s, n, "PID: ");
         if (!c)
-                return;
+                return 0;
         c += 6;
         const char *nt = memmem_lit(c, e - c, " Not tainted ");
         const char *ta = memmem_lit(c, e - c, " Tainted: ");
         const char *end = nt && (!ta || nt < ta) ? nt : ta;
         if (!end)
-                return;
+                return 0;
         if (!r->task && pid) {
-                r->task = strndup(c, end - c);
+                if (!(r->task = strndup(c, end - c)))
+                        return -ENOMEM;
                 r->pid = atoi(pid + 5);
         }
         const char *k;
@@ -481,14 +500,16 @@ static void parse_cpu_line(const char *s, size_t n, LockdepReport *r) {
                 k = ta + 10;
                 while (k < e && (is_space(*k) || (k + 1 < e && is_space(k[1])) || k + 1 == e))
                         k++;
-                set_taint(r, ta + 10, k);
+                if (set_taint(r, ta + 10, k) < 0)
+                        return -ENOMEM;
         }
         k = skip_space(k, e);
         const char *t = k;
         while (t < e && !is_space(*t))
                 t++;
-        if (!r->kernel && t > k && is_digit(*k))
-                r->kernel = strndup(k, t - k);
+        if (!r->kernel && t > k && is_digit(*k) && !(r->kernel = strndup(k, t - k)))
+                return -ENOMEM;
+        return 0;
 }
 
 /* ---- the body ------------------------------------------------------------------------------- */
@@ -585,8 +606,8 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
                                         STARTSWITH(t, tn, "Backtrace:"))) {
                         part = PART_BT;
                         want = WANT_NONE;
-                        if (STARTSWITH(t, tn, "CPU: "))
-                                parse_cpu_line(t, tn, r);
+                        if (STARTSWITH(t, tn, "CPU: ") && parse_cpu_line(t, tn, r) < 0)
+                                return -ENOMEM;
                         goto next;
                 }
                 if (STARTSWITH(t, tn, "the existing dependency chain")) {
@@ -618,7 +639,8 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
                         const char *te = e;
                         while (te > by && (te[-1] == ':' || te[-1] == '.' || is_space(te[-1])))
                                 te--;
-                        parse_task(by, te, r);
+                        if (parse_task(by, te, r) < 0)
+                                return -ENOMEM;
                         part = PART_HELD;
                         goto next;
                 }
@@ -639,7 +661,10 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
                                 cur = &x[r->n_chain];
                                 *cur = (LockdepChainEntry) { .n = (unsigned) atoi(t + 4) };
                                 const char *o = memchr(t, '(', tn);
-                                if (!o || !parse_lock(p, o, e - o, &cur->lock)) {
+                                q = o ? parse_lock(p, o, e - o, &cur->lock) : 0;
+                                if (q < 0)
+                                        return q;
+                                if (q == 0) {
                                         cur = NULL;
                                         goto next;
                                 }
@@ -654,7 +679,8 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
                 case PART_HELD:
                         if (is_held_entry_text(t, tn)) {
                                 LockdepLock tmp;
-                                if (r->n_held < 64 && parse_lock(p, t, tn, &tmp)) {
+                                q = r->n_held < 64 ? parse_lock(p, t, tn, &tmp) : 0;
+                                if (q > 0) {
                                         LockdepLock *l = push_lock(&r->held, &r->n_held);
                                         if (!l) {
                                                 lock_done(&tmp);
@@ -666,7 +692,7 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
                         break;
                 case PART_BT:
                         if (STARTSWITH(t, tn, "CPU: ") || STARTSWITH(t, tn, "Pid: "))
-                                parse_cpu_line(t, tn, r);
+                                q = parse_cpu_line(t, tn, r);
                         else
                                 q = add_frame(&r->backtrace, &r->n_backtrace, s, n);
                         break;
@@ -680,26 +706,24 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
                         }
                         if (want == WANT_ACQUIRING || want == WANT_HOLDING) {
                                 LockdepLock tmp;
-                                if (parse_lock(p, t, tn, &tmp)) {
-                                        LockdepLock **slot = want == WANT_ACQUIRING ? &r->acquiring : &r->holding;
-                                        LockdepLock *l = new_lock(slot);
-                                        if (l)
-                                                *l = tmp;
-                                        else
-                                                lock_done(&tmp);
+                                int k = parse_lock(p, t, tn, &tmp);
+                                if (k < 0)
+                                        return k;
+                                if (k > 0) {
+                                        k = set_lock(want == WANT_ACQUIRING ? &r->acquiring : &r->holding, &tmp);
+                                        if (k < 0)
+                                                return k;
                                         want = WANT_NONE;
                                         goto next;
                                 }
                         }
                         if (want == WANT_HOLDING_BARE && tn > 0) {
                                 LockdepLock tmp;
-                                if (bare_class(p, t, tn, &tmp)) {
-                                        LockdepLock *l = new_lock(&r->holding);
-                                        if (l)
-                                                *l = tmp;
-                                        else
-                                                lock_done(&tmp);
-                                }
+                                int k = bare_class(p, t, tn, &tmp);
+                                if (k > 0)
+                                        k = set_lock(&r->holding, &tmp);
+                                if (k < 0)
+                                        return k;
                                 want = WANT_NONE;
                                 goto next;
                         }
@@ -717,6 +741,8 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
                                         while (ae < e && !is_space(*ae))
                                                 ae++;
                                         r->acquiring->at = strndup(a, ae - a);
+                                        if (!r->acquiring->at)
+                                                return -ENOMEM;
                                         want = WANT_NONE;
                                         goto next;
                                 }
@@ -731,17 +757,24 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
                                         char buf[512];
                                         int k = snprintf(buf, sizeof(buf), "%.*s: %.*s", (int) MIN((size_t) (c - t), (size_t) 200), t,
                                                          (int) MIN((size_t) (e - skip_space(m, e)), (size_t) 300), skip_space(m, e));
-                                        r->message = strndup(buf, MIN((size_t) k, sizeof(buf) - 1));
+                                        r->message = key_text(buf, MIN((size_t) k, sizeof(buf) - 1));
+                                        if (!r->message)
+                                                return -ENOMEM;
                                         want = WANT_NONE;
                                         goto next;
                                 }
                         }
-                        if (!r->kernel && idx <= 3 && parse_ident(t, tn, r))
-                                goto next;
+                        if (!r->kernel && idx <= 3) {
+                                int k = parse_ident(t, tn, r);
+                                if (k < 0)
+                                        return k;
+                                if (k > 0)
+                                        goto next;
+                        }
 
                         const char *te = task_end(t, tn);
-                        if (te)
-                                parse_task(t, te, r);
+                        if (te && parse_task(t, te, r) < 0)
+                                return -ENOMEM;
 
                         if (memmem_lit(t, tn, " is trying to acquire lock:") || memmem_lit(t, tn, " is trying to acquire:") ||
                             memmem_lit(t, tn, " is trying to lock:") || memmem_lit(t, tn, " takes:") ||
@@ -765,13 +798,11 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
                                         }
                                 if (o && c && c > o + 1) {
                                         LockdepLock tmp;
-                                        if (bare_class(p, o + 1, c - o - 1, &tmp)) {
-                                                LockdepLock *l = new_lock(&r->acquiring);
-                                                if (l)
-                                                        *l = tmp;
-                                                else
-                                                        lock_done(&tmp);
-                                        }
+                                        int k = bare_class(p, o + 1, c - o - 1, &tmp);
+                                        if (k > 0)
+                                                k = set_lock(&r->acquiring, &tmp);
+                                        if (k < 0)
+                                                return k;
                                 }
                                 want = WANT_AT;
                         } else if (STARTSWITH(t, tn, "inconsistent {")) {
@@ -781,9 +812,12 @@ static int parse_body(LockdepParser *p, const char *text, size_t len, LockdepRep
                                 if (ae && be && !r->usage_from) {
                                         r->usage_from = strndup(a, ae - a);
                                         r->usage_to = strndup(b + 4, be - b - 4);
+                                        if (!r->usage_from || !r->usage_to)
+                                                return -ENOMEM;
                                 }
                         } else if (STARTSWITH(t, tn, "context-{") && !r->usage_from) {
-                                r->usage_from = strndup_trim(t, tn);
+                                if (!(r->usage_from = strndup_trim(t, tn)))
+                                        return -ENOMEM;
                         }
                         break;
                 }
@@ -807,29 +841,29 @@ static char *first_nonlocking(char *const *fns, size_t n) {
         return NULL;
 }
 
-/* The function of an "at:" site, without offset; NULL if it is a locking primitive. */
-static char *site_function(const char *at) {
-        const char *fn;
-        size_t len;
+/* The function of an "at:" site, without offset, or NULL if it is a locking primitive. */
+static bool site_function(const char *at, const char **ret, size_t *ret_len) {
         bool u;
-        if (!at || !frame_function(at, strlen(at), &fn, &len, &u) || lockdep_is_locking_function(fn, len))
-                return NULL;
-        return strndup(fn, len);
+        return at && frame_function(at, strlen(at), ret, ret_len, &u) && !lockdep_is_locking_function(*ret, *ret_len);
 }
 
 /* The function a report is "in": the acquire site if it is not a locking primitive, else the first
  * backtrace frame outside lockdep and the locking code. */
-char *report_function(const LockdepReport *r) {
+int report_function(const LockdepReport *r, char **ret) {
         const LockdepLock *l = r->acquiring;
+        const char *f;
+        size_t fl;
         if (!l && r->n_held > 0 && (r->kind == LOCKDEP_HELD_AT_EXIT || r->kind == LOCKDEP_RETURN_TO_USER))
                 l = &r->held[0];
-        char *f = l ? site_function(l->at) : NULL;
-        if (f)
-                return f;
+        if (l && site_function(l->at, &f, &fl)) {
+                *ret = strndup(f, fl);
+                return *ret ? 0 : -ENOMEM;
+        }
         const char *b = first_nonlocking(r->backtrace, r->n_backtrace);
         if (!b && r->n_chain > 0)
                 b = first_nonlocking(r->chain[r->n_chain - 1].stack, r->chain[r->n_chain - 1].n_stack);
-        return b ? strdup(b) : NULL;
+        *ret = b ? strdup(b) : NULL;
+        return b && !*ret ? -ENOMEM : 0;
 }
 
 static int set_cycle(LockdepReport *r) {
@@ -1032,8 +1066,8 @@ int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepR
         if (r.kind == LOCKDEP_HELD_AT_EXIT && !r.task) {
                 const char *w = strstr(r.title, "WARNING: ");
                 const char *h = strstr(r.title, " still has locks held!");
-                if (w && h && h > w + 9)
-                        parse_task(w + 9, h, &r);
+                if (w && h && h > w + 9 && parse_task(w + 9, h, &r) < 0)
+                        goto oom;
         }
         if (r.kind == LOCKDEP_SAFE_UNSAFE && !r.usage_from) {
                 const char *a = strstr(r.title, ": "), *arrow = strstr(r.title, " -> ");
@@ -1041,20 +1075,23 @@ int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepR
                 if (a && arrow && b && arrow > a + 2) {
                         r.usage_from = strndup(a + 2, arrow - a - 2);
                         r.usage_to = strndup(arrow + 4, b - arrow - 4);
+                        if (!r.usage_from || !r.usage_to)
+                                goto oom;
                 }
         }
         if (r.kind == LOCKDEP_IRQ_INVERSION && !r.usage_from) {
                 const char *m = memmem_lit(t, len, "another, ");
                 const char *e = m ? memmem_lit(m, len - (m - t), " lock in the past") : NULL;
-                if (e)
-                        r.usage_from = strndup(m + 9, e - m - 9);
+                if (e && !(r.usage_from = strndup(m + 9, e - m - 9)))
+                        goto oom;
         }
         if ((r.kind == LOCKDEP_CAPACITY || r.kind == LOCKDEP_NON_STATIC_KEY ||
              r.kind == LOCKDEP_CHAIN_KEY_COLLISION) && !r.message) {
                 const char *m = r.title;
                 if (STARTSWITH(m, strlen(m), "[ "))
                         m += 2;
-                r.message = strdup(m);
+                if (!(r.message = key_text(m, strlen(m))))
+                        goto oom;
         }
         if (r.kind == LOCKDEP_INTERNAL && !r.message) {
                 bool used = false;

@@ -209,7 +209,8 @@ void report_done(LockdepReport *r);
 bool is_frame_line(const char *s, size_t n);
 bool is_backtrace_line(const char *s, size_t n);
 bool is_held_entry_text(const char *s, size_t n);
-char *report_function(const LockdepReport *r);
+/* The function a report is "in" (malloc()ed, NULL if none): 0 or -ENOMEM. */
+int report_function(const LockdepReport *r, char **ret);
 
 /* normalize.c */
 char *canonical_class(const LockdepAliases *a, const char *name, size_t n);

@@ -210,10 +210,12 @@ static int key_filesystems(const LockdepReport *r, StrBuf *b) {
 }
 
 int report_sign(LockdepParser *p, LockdepReport *r) {
-        _cleanup_free_ char *fn = report_function(r);
+        _cleanup_free_ char *fn = NULL;
         StrBuf b = {};
         const char *stem = title_stem(r->kind);
-        int q;
+        int q = report_function(r, &fn);
+        if (q < 0)
+                return q;
 
         q = build_key(r, fn, &b);
         if (q >= 0)
