@@ -3,7 +3,7 @@
 #
 # Sparse-log benchmark: `lockdepctl parse --json` vs `grep -c` on 1 GB of synthetic console log
 # (~98 lockdep reports), warm page cache, same run. Prints bytes, grep GB/s, parse GB/s, their
-# ratio (target >= 0.5), peak RSS (target < 64 MiB) and reports found vs the truth sidecar, plus a
+# ratio (target >= 0.65, issue 10), peak RSS (target < 64 MiB) and reports found vs the truth sidecar, plus a
 # row for bench/RESULTS.md.
 #
 #   bench/parse.sh [LOCKDEPCTL]        (default: build/cli/lockdepctl; BENCH_RUNS=3)
