@@ -228,18 +228,6 @@ char *lockdep_canonical_class(const LockdepAliases *a, const char *name) {
 extern const char lockdep_fs_classes_default[];
 extern const size_t lockdep_fs_classes_default_len;
 
-static int strv_push(char ***v, size_t *n, const char *s, size_t len) {
-        char **x = realloc(*v, (*n + 1) * sizeof(char *));
-        if (!x)
-                return -ENOMEM;
-        *v = x;
-        x[*n] = strndup(s, len);
-        if (!x[*n])
-                return -ENOMEM;
-        (*n)++;
-        return 0;
-}
-
 void fs_table_done(FsTable *t) {
         for (size_t i = 0; i < t->n_classes; i++)
                 free(t->classes[i]);
@@ -256,9 +244,9 @@ int fs_table_load(FsTable *t) {
                 const char *nl = memchr(s, '\n', (size_t) (end - s)), *e = nl ? nl : end;
                 int r = 0;
                 if (e - s > 6 && memcmp(s, "class ", 6) == 0)
-                        r = strv_push(&t->classes, &t->n_classes, s + 6, (size_t) (e - s - 6));
+                        r = push_str(&t->classes, &t->n_classes, s + 6, (size_t) (e - s - 6));
                 else if (e - s > 3 && memcmp(s, "fs ", 3) == 0)
-                        r = strv_push(&t->names, &t->n_names, s + 3, (size_t) (e - s - 3));
+                        r = push_str(&t->names, &t->n_names, s + 3, (size_t) (e - s - 3));
                 if (r < 0) {
                         fs_table_done(t);
                         return r;

@@ -374,7 +374,7 @@ static int bare_class(const LockdepParser *p, const char *s, size_t n, LockdepLo
 
 /* ---- growable arrays ------------------------------------------------------------------------ */
 
-static int push_str(char ***a, size_t *n, const char *s, size_t len) {
+int push_str(char ***a, size_t *n, const char *s, size_t len) {
         char **x = realloc(*a, (*n + 1) * sizeof(char *));
         if (!x)
                 return -ENOMEM;

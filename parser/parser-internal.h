@@ -223,6 +223,8 @@ int report_set_filesystems(const FsTable *t, LockdepReport *r);
 int report_sign(LockdepParser *p, LockdepReport *r);
 
 /* strings */
+/* Appends a copy of s[0..len) to the array *a of *n strings: 0 or -ENOMEM. */
+int push_str(char ***a, size_t *n, const char *s, size_t len);
 char *strndup_trim(const char *s, size_t n);
 static inline bool startswith_n(const char *s, size_t n, const char *prefix, size_t pn) {
         return n >= pn && __builtin_memcmp(s, prefix, pn) == 0;
