@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * --follow FILE: a console log that grows (serial capture of a test VM). The cursor is
- * "DEV:INODE:OFFSET" of the first byte still needed (the start of a report that is not complete
- * yet). A new inode at the path (rotation) is read from its start once the old one is drained; a
- * file that shrank (truncation) is read again from 0. The directory is watched with inotify, so an
- * idle daemon does not wake up.
+ * "DEV:INODE:OFFSET:HASH": OFFSET the first byte still needed (the start of a report that is not
+ * complete yet), HASH a hash of the CHECK_BYTES before it. A new inode at the path (rotation) is
+ * read from its start once the old one is drained; a file that shrank (truncation) is read again
+ * from 0.
+ *
+ * The same inode may hold other content at the same offsets: QEMU's -serial file: truncates the log
+ * (O_TRUNC) at every VM start and writes the new boot into it, which may already be longer than the
+ * offset by the time lockdepd looks (it was down, or its database busy). So a position proves that
+ * it still points into the content it was taken in: at open, the bytes before OFFSET must hash as
+ * the cursor says; while following, the TAIL_BYTES before the read offset must still be what was
+ * read there. Otherwise the file is read again from its start (reports already stored are
+ * recognised by their dedup key). A cursor of an earlier version, without a hash, cannot prove
+ * anything: the file is read from its start too.
+ *
+ * The directory is watched with inotify, so an idle daemon does not wake up.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +32,8 @@
 #include "macro.h"
 
 #define FILE_CHUNK (1024 * 1024)
+#define CHECK_BYTES (16 * 1024) /* hashed before the cursor's offset */
+#define TAIL_BYTES 256          /* compared before each read */
 
 typedef struct FileSource {
         int fd;
@@ -35,7 +48,62 @@ typedef struct FileSource {
         sd_event_source *watch;
         bool watching_ancestor; /* the file's directory does not exist yet: watching the nearest one */
         char *buf;
+        unsigned char tail[TAIL_BYTES]; /* the bytes before offset, as read */
+        size_t tail_len;
+        uint64_t hash_pos, hash;  /* the last cursor hash computed, by offset */
 } FileSource;
+
+/* FNV-1a over the CHECK_BYTES before pos; -EIO when they cannot all be read. */
+static int hash_before(FileSource *f, uint64_t pos, uint64_t *ret) {
+        uint64_t start = pos > CHECK_BYTES ? pos - CHECK_BYTES : 0, h = 0xcbf29ce484222325ULL;
+        size_t n = (size_t) (pos - start);
+        if (f->hash_pos == pos && pos > 0) {
+                *ret = f->hash;
+                return 0;
+        }
+        _cleanup_free_ unsigned char *b = malloc(n ?: 1);
+        if (!b)
+                return -ENOMEM;
+        if (n > 0 && pread(f->fd, b, n, (off_t) start) != (ssize_t) n)
+                return -EIO;
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ b[i]) * 0x100000001b3ULL;
+        f->hash_pos = pos;
+        f->hash = h;
+        *ret = h;
+        return 0;
+}
+
+/* Keeps the last TAIL_BYTES before f->offset (after a read of data[0..n), or reading them). */
+static void tail_update(FileSource *f, const char *data, size_t n) {
+        if (n >= TAIL_BYTES) {
+                memcpy(f->tail, data + n - TAIL_BYTES, TAIL_BYTES);
+                f->tail_len = TAIL_BYTES;
+                return;
+        }
+        size_t keep = MIN(f->tail_len, TAIL_BYTES - n);
+        memmove(f->tail, f->tail + f->tail_len - keep, keep);
+        memcpy(f->tail + keep, data, n);
+        f->tail_len = keep + n;
+}
+
+static int tail_load(FileSource *f) {
+        size_t n = (size_t) MIN(f->offset, (uint64_t) TAIL_BYTES);
+        f->tail_len = 0;
+        if (n > 0 && pread(f->fd, f->tail, n, (off_t) (f->offset - n)) != (ssize_t) n)
+                return -EIO;
+        f->tail_len = n;
+        return 0;
+}
+
+/* Are the bytes before the read offset still those that were read there? */
+static bool tail_intact(FileSource *f) {
+        unsigned char now[TAIL_BYTES];
+        if (f->tail_len == 0)
+                return true;
+        return pread(f->fd, now, f->tail_len, (off_t) (f->offset - f->tail_len)) == (ssize_t) f->tail_len &&
+               memcmp(now, f->tail, f->tail_len) == 0;
+}
 
 static void file_close(FileSource *f) {
         if (f->fd >= 0)
@@ -60,30 +128,63 @@ static int file_open_at_cursor(Source *s) {
         f->dev = st.st_dev;
         f->ino = st.st_ino;
         f->base = 0;
+        f->hash_pos = 0;
         r = store_get_cursor(s->d->store, s->name, &cur);
         if (r < 0)
                 return r;
         if (r > 0) {
-                unsigned long long dev, ino, off;
-                if (sscanf(cur, "%llu:%llu:%llu", &dev, &ino, &off) == 3 && dev == (unsigned long long) st.st_dev &&
-                    ino == (unsigned long long) st.st_ino && off <= (unsigned long long) st.st_size)
-                        f->base = off;
+                unsigned long long dev, ino, off, hash;
+                int n = sscanf(cur, "%llu:%llu:%llu:%16llx", &dev, &ino, &off, &hash);
+                uint64_t now;
+                if (n >= 3 && dev == (unsigned long long) st.st_dev && ino == (unsigned long long) st.st_ino &&
+                    off <= (unsigned long long) st.st_size && off > 0) {
+                        if (n == 4 && hash_before(f, off, &now) >= 0 && now == hash)
+                                f->base = off;
+                        else
+                                log_info("%s: %s; reading it again from the start", s->name,
+                                         n == 4 ? "the content before the saved position changed (rewritten in place)"
+                                                : "the saved position has no content check (earlier version)");
+                }
         }
         if (lseek(f->fd, (off_t) f->base, SEEK_SET) < 0)
                 return -errno;
         f->offset = f->base;
+        r = tail_load(f);
+        if (r < 0)
+                return r;
         LockdepOptions o = { .callback = ingest_event, .userdata = &f->in, .aliases = s->d->aliases };
         return lockdep_parser_new(&o, &f->parser);
 }
 
 static int file_set_cursor(Source *s) {
         FileSource *f = s->priv;
-        char pos[96];
-        uint64_t rel;
+        char pos[128];
+        uint64_t rel, hash;
         (void) lockdep_parser_resume_pos(f->parser, &rel);
-        snprintf(pos, sizeof(pos), "%llu:%llu:%llu", (unsigned long long) f->dev, (unsigned long long) f->ino,
-                 (unsigned long long) (f->base + rel));
+        int r = hash_before(f, f->base + rel, &hash);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) /* shorter than that now: a position without a check, read from the start */
+                snprintf(pos, sizeof(pos), "%llu:%llu:%llu", (unsigned long long) f->dev,
+                         (unsigned long long) f->ino, (unsigned long long) (f->base + rel));
+        else
+                snprintf(pos, sizeof(pos), "%llu:%llu:%llu:%016llx", (unsigned long long) f->dev,
+                         (unsigned long long) f->ino, (unsigned long long) (f->base + rel),
+                         (unsigned long long) hash);
         return store_set_cursor(s->d->store, s->name, pos);
+}
+
+/* The file changed under us: its open report ends here, the new content is read from 0. */
+static int file_restart(Source *s, const char *why) {
+        FileSource *f = s->priv;
+        log_info("%s: %s", s->name, why);
+        int r = lockdep_parser_finish(f->parser);
+        if (r < 0)
+                return r;
+        r = store_set_cursor(s->d->store, s->name, "0:0:0");
+        if (r >= 0)
+                r = file_open_at_cursor(s);
+        return r;
 }
 
 static int file_process(Source *s, bool *ret_more) {
@@ -99,6 +200,14 @@ static int file_process(Source *s, bool *ret_more) {
                         return r;
         }
         f->in.origin.realtime = now_realtime();
+        if (!tail_intact(f)) {
+                /* truncated and written again since the last read, maybe beyond our offset already */
+                r = file_restart(s, "file was rewritten in place, reading it again from the start");
+                if (r < 0)
+                        return r;
+                *ret_more = true;
+                goto done;
+        }
         ssize_t n = read(f->fd, f->buf, FILE_CHUNK);
         if (n < 0)
                 return errno == EAGAIN || errno == EINTR ? 0 : -errno;
@@ -107,31 +216,21 @@ static int file_process(Source *s, bool *ret_more) {
                 if (r < 0)
                         return r;
                 f->offset += (uint64_t) n;
+                tail_update(f, f->buf, (size_t) n);
                 *ret_more = n == FILE_CHUNK;
         } else if (stat(s->path, &st) == 0 && (st.st_ino != f->ino || st.st_dev != f->dev)) {
                 /* rotated: the old file is drained; its open report ends here */
-                r = lockdep_parser_finish(f->parser);
-                if (r < 0)
-                        return r;
-                log_info("%s: file was replaced, following the new one", s->name);
-                r = store_set_cursor(s->d->store, s->name, "0:0:0");
-                if (r >= 0)
-                        r = file_open_at_cursor(s);
+                r = file_restart(s, "file was replaced, following the new one");
                 if (r < 0)
                         return r;
                 *ret_more = true;
         } else if (fstat(f->fd, &st) == 0 && (uint64_t) st.st_size < f->offset) {
-                log_info("%s: file was truncated, reading it again from the start", s->name);
-                r = lockdep_parser_finish(f->parser);
-                if (r < 0)
-                        return r;
-                r = store_set_cursor(s->d->store, s->name, "0:0:0");
-                if (r >= 0)
-                        r = file_open_at_cursor(s);
+                r = file_restart(s, "file was truncated, reading it again from the start");
                 if (r < 0)
                         return r;
                 *ret_more = true;
         }
+done:
         s->d->n_reports += f->in.n_stored - before;
         r = file_set_cursor(s);
         if (r >= 0 && !*ret_more)

@@ -3,9 +3,17 @@
  * /dev/kmsg (or a file of records in its format, --kmsg PATH). One read() = one record:
  * "PRI,SEQ,USEC,FLAGS[,caller=T1];text" with \xNN escapes, then " KEY=value" dictionary lines.
  * Only facility 0 counts: what user space writes to /dev/kmsg carries another facility and can
- * not fake a report. The cursor is "BOOT_ID:SEQ" of the first record still needed; records of the
- * same boot below it are skipped after a restart. EPIPE (we were overrun) and holes in the
- * sequence are recorded as gaps.
+ * not fake a report.
+ *
+ * The cursor is "BOOT_ID:RESUME:NEXT": RESUME the first record still needed (the start of a
+ * report not stored yet), NEXT the one after the last record read. Records of the same boot below
+ * RESUME are skipped after a restart. Lost records are recorded as gaps, with their number:
+ *  - at the first record after a (re)start, every needed record the ring no longer holds: the
+ *    ring starting at 500 with a cursor at 101 is a gap of 399;
+ *  - later, a hole in the sequence numbers beyond NEXT (holes below NEXT were recorded by the run
+ *    that read them first). EPIPE (the reader was overrun) is such a hole: the next read returns
+ *    the oldest record still there, and the jump in sequence numbers says how many were lost.
+ * A cursor of another boot (or none) says nothing about this boot's records.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kmsg-record.h"
 #include "lockdepd.h"
 #include "log.h"
 #include "macro.h"
@@ -25,8 +34,10 @@
 typedef struct KmsgSource {
         int fd;
         bool is_file;          /* a regular file of records, one per line */
-        uint64_t skip_below;   /* records of this boot already done with */
+        uint64_t skip_below;   /* records of this boot already done with (RESUME) */
         uint64_t next_seq;     /* expected next sequence number, 0 = unknown */
+        uint64_t seen_below;   /* NEXT of the committed cursor: holes below it are recorded */
+        bool first;            /* no record read since kmsg_open() */
         LockdepParser *parser;
         Ingest in;
         sd_event_source *io;
@@ -46,6 +57,8 @@ static int kmsg_open(Source *s) {
         k->buf_len = 0;
         k->next_seq = 0;
         k->skip_below = 0;
+        k->seen_below = 0;
+        k->first = true;
         if (k->fd < 0) {
                 k->fd = open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
                 if (k->fd < 0)
@@ -58,11 +71,13 @@ static int kmsg_open(Source *s) {
         r = store_get_cursor(s->d->store, s->name, &cur);
         if (r < 0)
                 return r;
-        if (r > 0) {
-                char *colon = strrchr(cur, ':');
-                if (colon && (size_t) (colon - cur) == strlen(s->d->boot_id) &&
-                    strncmp(cur, s->d->boot_id, colon - cur) == 0)
-                        k->skip_below = strtoull(colon + 1, NULL, 10);
+        size_t bl = strlen(s->d->boot_id);
+        if (r > 0 && bl > 0 && strncmp(cur, s->d->boot_id, bl) == 0 && cur[bl] == ':') {
+                /* "BOOT:RESUME:NEXT", or "BOOT:RESUME" of earlier versions */
+                char *e;
+                k->skip_below = strtoull(cur + bl + 1, &e, 10);
+                k->seen_below = *e == ':' ? strtoull(e + 1, NULL, 10) : k->skip_below;
+                k->next_seq = k->skip_below;
         }
         LockdepOptions o = { .callback = ingest_event, .userdata = &k->in, .aliases = s->d->aliases };
         return lockdep_parser_new(&o, &k->parser);
@@ -102,66 +117,54 @@ static int kmsg_next(KmsgSource *k, size_t *ret_len) {
         }
 }
 
-static int hexval(char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 static int kmsg_set_cursor(Source *s) {
         KmsgSource *k = s->priv;
-        char pos[96];
-        uint64_t seq;
+        char pos[128];
+        uint64_t seq, next = MAX(k->next_seq, k->seen_below);
         if (lockdep_parser_resume_pos(k->parser, &seq) == 0)
                 seq = k->next_seq ? k->next_seq : k->skip_below;
-        snprintf(pos, sizeof(pos), "%s:%llu", s->d->boot_id, (unsigned long long) seq);
+        snprintf(pos, sizeof(pos), "%s:%llu:%llu", s->d->boot_id, (unsigned long long) seq,
+                 (unsigned long long) MAX(next, seq));
         return store_set_cursor(s->d->store, s->name, pos);
+}
+
+static int kmsg_gap(Source *s, uint64_t missed, uint64_t before_seq) {
+        KmsgSource *k = s->priv;
+        log_warning("%s: %llu kernel messages were lost before sequence %llu", s->name,
+                    (unsigned long long) missed, (unsigned long long) before_seq);
+        StoreOrigin o = k->in.origin;
+        return store_add_gap(s->d->store, &o, (int64_t) missed);
 }
 
 static int kmsg_record(Source *s, size_t len) {
         KmsgSource *k = s->priv;
-        char *rec = k->rec, *semi;
-        unsigned long long pri, seq, usec;
-        char caller_kind = 0;
-        unsigned caller_id = 0;
+        KmsgRecord rec;
         int r;
 
-        rec[len] = 0;
-        semi = memchr(rec, ';', len);
-        if (!semi || sscanf(rec, "%llu,%llu,%llu", &pri, &seq, &usec) != 3)
+        if (kmsg_record_parse(k->rec, len, k->text, &rec) < 0)
                 return 0; /* not a record */
-        char *c = memmem(rec, semi - rec, ",caller=", 8);
-        if (c && (c[8] == 'T' || c[8] == 'C')) {
-                caller_kind = c[8];
-                caller_id = (unsigned) strtoul(c + 9, NULL, 10);
+        uint64_t seq = rec.seq;
+        if (k->next_seq && seq > k->next_seq) {
+                /* after a restart: what is needed and gone; later: a hole not recorded before */
+                uint64_t from = k->first ? k->next_seq : MAX(k->next_seq, k->seen_below);
+                if (seq > from) {
+                        r = kmsg_gap(s, seq - from, seq);
+                        if (r < 0)
+                                return r;
+                }
         }
-        if (k->next_seq && seq > k->next_seq && seq > k->skip_below) { /* not counted again after a restart */
-                log_warning("%s: %llu kernel messages were lost before sequence %llu", s->name,
-                            (unsigned long long) (seq - k->next_seq), seq);
-                StoreOrigin o = k->in.origin;
-                r = store_add_gap(s->d->store, &o, (int64_t) (seq - k->next_seq));
-                if (r < 0)
-                        return r;
-        }
+        k->first = false;
         k->next_seq = seq + 1;
-        if (seq < k->skip_below || (pri >> 3) != 0)
+        if (seq < k->skip_below || rec.facility != 0)
                 return 0; /* done before the restart, or written by user space */
 
-        /* undo \xNN, stop at the dictionary */
-        size_t n = 0;
-        for (char *p = semi + 1; p < rec + len && *p != '\n'; p++) {
-                if (p[0] == '\\' && p + 3 < rec + len && p[1] == 'x' && hexval(p[2]) >= 0 && hexval(p[3]) >= 0) {
-                        k->text[n++] = (char) (hexval(p[2]) << 4 | hexval(p[3]));
-                        p += 3;
-                } else
-                        k->text[n++] = *p;
-        }
-        k->text[n] = 0;
         LockdepRecord lr = {
-                .text = k->text,
-                .len = n,
+                .text = rec.text,
+                .len = rec.len,
                 .has_ts = true,
-                .ts_usec = usec,
-                .caller_kind = caller_kind,
-                .caller_id = caller_id,
+                .ts_usec = rec.usec,
+                .caller_kind = rec.caller_kind,
+                .caller_id = rec.caller_id,
                 .pos = seq,
         };
         return lockdep_parser_feed_record(k->parser, &lr);
@@ -183,12 +186,8 @@ static int kmsg_process(Source *s, bool *ret_more) {
                 size_t len = 0;
                 r = kmsg_next(k, &len);
                 if (r == -EPIPE) {
-                        log_warning("%s: reader was overrun, kernel messages were lost", s->name);
-                        StoreOrigin o = k->in.origin;
-                        r = store_add_gap(s->d->store, &o, -1);
-                        k->next_seq = 0;
-                        if (r < 0)
-                                return r;
+                        /* the next record is the oldest one left: its sequence number tells the loss */
+                        log_debug("%s: reader was overrun", s->name);
                         continue;
                 }
                 if (r < 0)

@@ -72,6 +72,9 @@ int store_run_rows(Store *s, sqlite3_stmt *st, StoreRowFunc f, void *userdata) {
 
 /* ---- reparse -------------------------------------------------------------------------------- */
 
+/* What the first parse knew from the input around the report and the raw text no longer holds:
+ * its kernel timestamp (console prefixes are stripped from raw), where it was in its input
+ * (first_line, last_line, first_pos). A reparse re-derives everything else from the text. */
 typedef struct Capture {
         Store *s;
         int64_t id;
@@ -79,6 +82,10 @@ typedef struct Capture {
         bool done;
         bool changed;
         int64_t old_grp;
+        bool has_ts;
+        uint64_t ts_usec;
+        unsigned first_line, last_line;
+        uint64_t first_pos;
 } Capture;
 
 static int reparse_one(const LockdepEvent *ev, void *userdata) {
@@ -91,6 +98,15 @@ static int reparse_one(const LockdepEvent *ev, void *userdata) {
         if (ev->type != LOCKDEP_EVENT_REPORT || c->done)
                 return 0;
         c->done = true;
+        LockdepReport kept = *r;
+        kept.has_ts = c->has_ts;
+        kept.ts_usec = c->ts_usec;
+        kept.first_pos = c->first_pos;
+        if (c->first_line > 0 && c->first_line <= c->last_line) {
+                kept.first_line = c->first_line;
+                kept.last_line = c->last_line;
+        }
+        r = &kept;
         q = lockdep_report_to_json(r, &js);
         if (q < 0)
                 return q;
@@ -128,7 +144,10 @@ int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports
                        "DELETE FROM group_classes;");
         if (q < 0)
                 goto fail;
-        rc = sqlite3_prepare_v2(s->db, "SELECT id, raw, time, grp FROM reports ORDER BY id", -1, &st, NULL);
+        rc = sqlite3_prepare_v2(s->db,
+                                "SELECT id, raw, time, grp, usec, json_extract(parsed, '$.first_line'),"
+                                " json_extract(parsed, '$.last_line'), position FROM reports ORDER BY id",
+                                -1, &st, NULL);
         if (rc != SQLITE_OK) {
                 q = store_fail(s, rc);
                 goto fail;
@@ -139,6 +158,11 @@ int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports
                         .id = sqlite3_column_int64(st, 0),
                         .time = (uint64_t) sqlite3_column_int64(st, 2),
                         .old_grp = sqlite3_column_int64(st, 3),
+                        .has_ts = sqlite3_column_type(st, 4) != SQLITE_NULL,
+                        .ts_usec = (uint64_t) sqlite3_column_int64(st, 4),
+                        .first_line = (unsigned) sqlite3_column_int64(st, 5),
+                        .last_line = (unsigned) sqlite3_column_int64(st, 6),
+                        .first_pos = strtoull((const char *) sqlite3_column_text(st, 7) ?: "0", NULL, 10),
                 };
                 LockdepOptions o = { .callback = reparse_one, .userdata = &c, .aliases = aliases };
                 LockdepParser *p;

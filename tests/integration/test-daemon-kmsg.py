@@ -70,7 +70,8 @@ def part_a(c, lockdepd, ctlexe, tmp):
     cursor = lambda: dh.db_query(db, "SELECT position FROM cursors WHERE source = 'kmsg'")
     dh.wait_until(lambda: dh.n_reports_or_none(ctlexe, db), 15, 0.2)
     dh.wait_until(lambda: cursor() and cursor()[0][0].endswith(f":{last_seq + 1}"), 5, 0.2)
-    c.eq([p for (p,) in cursor()], [f"{dh.boot_id()}:{last_seq + 1}"], "kmsg cursor (BOOT_ID:next sequence)")
+    c.eq([p for (p,) in cursor()], [f"{dh.boot_id()}:{last_seq + 1}:{last_seq + 1}"],
+         "kmsg cursor (BOOT_ID:first needed:next sequence)")
     reps = dh.reports(ctlexe, db)
     rows = dh.db_query(db, "SELECT r.kind, g.signature, r.usec, r.source, b.boot_id, h.machine_id "
                            "FROM reports r JOIN groups g ON g.id = r.grp JOIN boots b ON b.id = r.boot "
