@@ -5,6 +5,9 @@
  * Parses saved logs into the database. Commits every IMPORT_BATCH reports or IMPORT_BYTES of input,
  * so an interrupted import keeps what it committed; running it again skips the reports already
  * stored (same boot and dedup key), so importing a file twice never duplicates anything.
+ *
+ * The summary counts committed reports only: a batch that was rolled back (disk full, database
+ * locked) stored nothing, whatever its reports did inside the transaction.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,7 +51,22 @@ typedef struct ImportBatch {
         uint64_t last;    /* in->bytes at the last call */
         unsigned batch_start;
         bool tty;
+        Ingest committed;  /* the counters of in as of the last commit */
 } ImportBatch;
+
+static int import_commit(ImportBatch *b) {
+        int r = store_commit(b->store);
+        if (r >= 0)
+                b->committed = *b->in;
+        return r;
+}
+
+/* After a rollback: what the batch seemed to do did not happen. */
+static void import_rolled_back(ImportBatch *b) {
+        b->in->n_stored = b->committed.n_stored;
+        b->in->n_duplicate = b->committed.n_duplicate;
+        b->in->n_new_groups = b->committed.n_new_groups;
+}
 
 /* After each piece of input: commit every IMPORT_BATCH reports or IMPORT_BYTES of text. */
 static int import_after_feed(void *userdata) {
@@ -59,7 +77,7 @@ static int import_after_feed(void *userdata) {
         b->last = b->input->bytes;
         if (b->in->n_stored - b->batch_start < IMPORT_BATCH && b->since < IMPORT_BYTES)
                 return 0;
-        int r = store_commit(b->store);
+        int r = import_commit(b);
         if (r >= 0)
                 r = store_begin(b->store);
         b->batch_start = b->in->n_stored;
@@ -103,7 +121,8 @@ static int import_fd(Store *s, int fd, const char *path, ImportIngest *ii, const
                 return 1;
         }
         LogInput input = { .parser = p };
-        ImportBatch b = { .store = s, .in = in, .input = &input, .path = path, .tty = isatty(STDERR_FILENO) };
+        ImportBatch b = { .store = s, .in = in, .input = &input, .path = path, .tty = isatty(STDERR_FILENO),
+                          .committed = *in };
         input.after_feed = import_after_feed;
         input.userdata = &b;
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
@@ -113,16 +132,20 @@ static int import_fd(Store *s, int fd, const char *path, ImportIngest *ii, const
                 r = log_input_read(&input, fd);
         /* what was read before corrupt or truncated compressed data is kept */
         if (r >= 0 || r == -EBADMSG || r == -EPIPE)
-                r = store_commit(s);
+                r = import_commit(&b);
         else
                 store_rollback(s);
+        if (r < 0)
+                import_rolled_back(&b);
         if (input.format != DECOMPRESS_NONE)
                 b.total = 0;
         if (b.tty && input.bytes > CHUNK)
                 progress(path, input.bytes, b.total, in, true);
         int ret;
         if (r < 0 && input.read_error != -EBADMSG && input.read_error != -EPIPE) {
-                fprintf(stderr, "lockdepctl import: %s: %s\n", path, store_error(s)[0] ? store_error(s) : strerror(-r));
+                fprintf(stderr, "lockdepctl import: %s: %s; its reports after the last commit were not "
+                        "stored (import it again: what is stored already is skipped)\n", path,
+                        store_error(s)[0] ? store_error(s) : strerror(-r));
                 ret = 1;
         } else
                 ret = log_input_done(&input, "import", path, in->n_stored + in->n_duplicate);
@@ -226,7 +249,8 @@ int verb_import(int argc, char **argv) {
                 fprintf(stderr, "lockdepctl import: updating the search index: %s\n", store_error(s));
                 ret = 1;
         }
-        printf("%u reports stored (%u new groups), %u already in the database\n", stored, groups, dup);
+        printf("%u report%s stored (%u new group%s), %u already in the database\n", stored, stored == 1 ? "" : "s",
+               groups, groups == 1 ? "" : "s", dup);
         store_close(s);
         lockdep_aliases_free(aliases);
         return ret;

@@ -13,6 +13,9 @@ Covers (each part a meson test):
                is stored, once
   follow-busy  item 2: the same while lockdepd runs but cannot store (another process holds the
                database's write lock): after the lock is gone, every report of both boots is stored
+  import-full  item 9: `lockdepctl import` on a full disk (LOCKDEP_STORE_FAULT_PAGES) says how many
+               reports it really stored (the count in the database), exits 1 and says that the rest
+               was not stored; singular and plural are right ("1 report stored (1 new group)")
   reparse      item 13: `lockdepctl export` is byte for byte the same before and after `lockdepctl
                reparse` for logs read as console text (kernel timestamps, line numbers) and as kmsg
                records, and a second reparse changes nothing either
@@ -24,8 +27,10 @@ import collections
 import json
 import importlib.util
 import os
+import re
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -184,7 +189,44 @@ def part_reparse(c, lockdepd, ctl, tmp):
                 f"{repr([(a, b) for a, b in zip(p0, p1) if a != b][:1])[:600]}")
 
 
+# ---- import-full (item 9) -----------------------------------------------------------------------
+
+def part_import_full(c, lockdepd, ctl, tmp):
+    db = os.path.join(tmp, "full.db")
+    r = dh.ctl(ctl, db, "import", "/dev/null")
+    c.check(r.returncode == 0, f"empty import: {r.stderr!r}")
+    log = os.path.join(tmp, "many.log")
+    with open(log, "w") as f:
+        f.write(dh.many_reports_log(50))  # 200 reports
+    fault = os.path.join(tmp, "fault-pages")
+    with open(fault, "w") as f:
+        f.write(f"{dh.db_query(db, 'PRAGMA page_count')[0][0] + 150}\n")
+    r = subprocess.run([ctl, "--db", db, "import", log], capture_output=True, timeout=120,
+                       env=dh.clean_env({"LOCKDEP_STORE_FAULT_PAGES": fault}))
+    out, err = r.stdout.decode(), r.stderr.decode()
+    n = n_reports(db)
+    m = re.match(r"(\d+) reports? stored \((\d+) new groups?\), (\d+) already in the database$", out.strip())
+    c.eq(r.returncode, 1, f"exit status on a full disk ({err[-300:]!r})")
+    c.check(m and int(m.group(1)) == n and n < 200, f"the summary says what is in the database ({n}): {out!r}")
+    c.check(m and int(m.group(2)) == dh.db_query(db, "SELECT count(*) FROM groups")[0][0],
+            f"new groups in the summary: {out!r}")
+    c.check("full" in err and "not stored" in err, f"the error says what was not stored: {err!r}")
+    with open(fault, "w") as f:
+        f.write("0\n")
+    one = os.path.join(tmp, "one.log")
+    with open(one, "w") as f:
+        f.write(dh.many_reports_log(1, base_usec=990000000).split("usb 1-1")[0])
+    r = dh.ctl(ctl, db, "import", one)
+    c.eq(r.stdout.decode().strip(), "1 report stored (1 new group), 0 already in the database", "singular")
+    r = dh.ctl(ctl, db, "import", log)
+    out = r.stdout.decode().strip()
+    m = re.match(r"(\d+) reports? stored \(\d+ new groups?\), (\d+) already in the database$", out)
+    c.check(r.returncode == 0 and m and (int(m.group(1)), int(m.group(2))) == (200 - n, n),
+            f"importing it again once space is back ({n} were stored): {out!r}")
+
+
 PARTS = {"kmsg-gap": part_kmsg_gap,
+         "import-full": part_import_full,
          "follow-down": lambda c, a, b, t: part_follow(c, a, b, t, False),
          "follow-busy": lambda c, a, b, t: part_follow(c, a, b, t, True),
          "reparse": part_reparse}
