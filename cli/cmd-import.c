@@ -153,6 +153,28 @@ static int import_fd(Store *s, int fd, const char *path, ImportIngest *ii, const
         return ret;
 }
 
+static void rebuild_progress(unsigned done, unsigned total, void *userdata) {
+        if (isatty(STDERR_FILENO))
+                fprintf(stderr, "\rrebuilding lock classes and edges: %u of %u reports%s", done, total,
+                        done == total ? "\n" : "");
+}
+
+/* A database of an earlier build: say what the open repaired, and fill what only a parse can. */
+static int rebuild_if_needed(Store *s, const LockdepAliases *aliases) {
+        if (store_repaired(s))
+                fprintf(stderr, "lockdepctl import: the database was made by an earlier build; created what it "
+                        "lacked: %s\n", store_repaired(s));
+        if (!store_needs_rederive(s))
+                return 0;
+        fprintf(stderr, "lockdepctl import: the lock classes and edges of the stored reports are incomplete "
+                "(made by an earlier build); rebuilding them\n");
+        int r = store_rebuild_derived(s, aliases, rebuild_progress, NULL, NULL);
+        if (r < 0)
+                fprintf(stderr, "lockdepctl import: rebuilding them failed: %s; run 'lockdepctl reparse'\n",
+                        store_error(s));
+        return r;
+}
+
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] import [OPTIONS] FILE...|-\n\n"
                "Parse saved kernel logs (plain or gzip, xz, zstd compressed) and store their\n"
@@ -210,7 +232,8 @@ int verb_import(int argc, char **argv) {
         if (load_aliases(aliases_file, &aliases) < 0)
                 return 1;
         Store *s = open_db(false);
-        if (!s) {
+        if (!s || rebuild_if_needed(s, aliases) < 0) {
+                store_close(s);
                 lockdep_aliases_free(aliases);
                 return 1;
         }

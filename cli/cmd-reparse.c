@@ -2,10 +2,16 @@
 /* lockdepctl reparse: re-derive parsed data and groups from stored raw text (after an upgrade). */
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "lockdep.h"
 #include "lockdepctl.h"
 #include "store.h"
+
+static void progress(unsigned done, unsigned total, void *userdata) {
+        if (isatty(STDERR_FILENO))
+                fprintf(stderr, "\rreparse: %u of %u reports%s", done, total, done == total ? "\n" : "");
+}
 
 int verb_reparse(int argc, char **argv) {
         enum { ARG_ALIASES = 0x100 };
@@ -43,7 +49,10 @@ int verb_reparse(int argc, char **argv) {
                 lockdep_aliases_free(aliases);
                 return 1;
         }
-        int r = store_reparse(s, aliases, &n, &changed);
+        if (store_repaired(s))
+                fprintf(stderr, "lockdepctl reparse: the database was made by an earlier build; created what it "
+                        "lacked: %s\n", store_repaired(s));
+        int r = store_reparse_progress(s, aliases, progress, NULL, &n, &changed);
         if (r < 0)
                 fprintf(stderr, "lockdepctl reparse: %s\n", store_error(s));
         else

@@ -277,6 +277,32 @@ static int load_aliases(Daemon *d) {
         return 0;
 }
 
+static void rebuild_progress(unsigned done, unsigned total, void *userdata) {
+        unsigned *last = userdata;
+        unsigned pct = total ? (unsigned) ((uint64_t) done * 100 / total) : 100;
+        if (pct / 10 != *last / 10 || done == total)
+                log_info("Rebuilding lock classes and edges: %u of %u reports (%u%%)", done, total, pct);
+        *last = pct;
+}
+
+/* A database of an earlier build: say what the open repaired, and fill what only a parse can. */
+static int rebuild_if_needed(Daemon *d) {
+        if (store_repaired(d->store))
+                log_notice("The database %s was made by an earlier build; created what it lacked: %s.", d->cfg.db,
+                           store_repaired(d->store));
+        if (!store_needs_rederive(d->store))
+                return 0;
+        unsigned n = 0, last = 1000;
+        log_notice("The lock classes and edges of the reports in %s are incomplete (made by an earlier build); "
+                   "rebuilding them from the reports' text.", d->cfg.db);
+        int r = store_rebuild_derived(d->store, d->aliases, rebuild_progress, &last, &n);
+        if (r < 0)
+                return log_error_errno(r, "Cannot rebuild the lock classes and edges in %s: %s; run "
+                                       "'lockdepctl --db %s reparse'.", d->cfg.db, store_error(d->store), d->cfg.db);
+        log_info("Rebuilt the lock classes and edges of %u reports.", n);
+        return 0;
+}
+
 static bool same_directory(const char *file, const char *dir) {
         _cleanup_free_ char *copy = strdup(file);
         _cleanup_free_ char *a = NULL, *b = NULL;
@@ -411,6 +437,9 @@ static int run(int argc, char **argv) {
                 goto out;
         }
         r = load_aliases(&d);
+        if (r < 0)
+                goto out;
+        r = rebuild_if_needed(&d);
         if (r < 0)
                 goto out;
 

@@ -48,6 +48,8 @@ struct Store {
         dev_t dev;              /* of the file opened, for store_check_identity() */
         ino_t ino;
         char *error;
+        char *repaired;         /* what schema_repair() made, or NULL */
+        bool needs_rederive;
         int64_t last_report;    /* store_last_report() */
         sqlite3_stmt *stmt[_STMT_MAX];
 };

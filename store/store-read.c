@@ -86,6 +86,7 @@ typedef struct Capture {
         uint64_t ts_usec;
         unsigned first_line, last_line;
         uint64_t first_pos;
+        bool regroup;           /* false: only the derived rows, in the report's group */
 } Capture;
 
 static int reparse_one(const LockdepEvent *ev, void *userdata) {
@@ -107,6 +108,8 @@ static int reparse_one(const LockdepEvent *ev, void *userdata) {
                 kept.last_line = c->last_line;
         }
         r = &kept;
+        if (!c->regroup && c->old_grp > 0)
+                return store_report_derived(c->s, c->id, c->old_grp, r, c->time);
         q = lockdep_report_to_json(r, &js);
         if (q < 0)
                 return q;
@@ -131,12 +134,23 @@ static int reparse_one(const LockdepEvent *ev, void *userdata) {
         return store_report_derived(c->s, c->id, grp, r, c->time);
 }
 
-int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports, unsigned *ret_changed) {
+static int rederive(Store *s, const LockdepAliases *aliases, bool regroup, StoreProgress progress,
+                    void *userdata, unsigned *ret_reports, unsigned *ret_changed) {
         sqlite3_stmt *st = NULL;
-        unsigned n = 0, changed = 0;
+        unsigned n = 0, changed = 0, total = 0;
         int q, rc;
 
         q = store_begin(s);
+        if (q >= 0 && progress) {
+                int t = 0;
+                sqlite3_stmt *cnt;
+                rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM reports", -1, &cnt, NULL);
+                if (rc == SQLITE_OK && sqlite3_step(cnt) == SQLITE_ROW)
+                        t = sqlite3_column_int(cnt, 0);
+                sqlite3_finalize(cnt);
+                total = (unsigned) t;
+                progress(0, total, userdata);
+        }
         if (q < 0)
                 return q;
         q = store_exec(s,
@@ -163,6 +177,7 @@ int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports
                         .first_line = (unsigned) sqlite3_column_int64(st, 5),
                         .last_line = (unsigned) sqlite3_column_int64(st, 6),
                         .first_pos = strtoull((const char *) sqlite3_column_text(st, 7) ?: "0", NULL, 10),
+                        .regroup = regroup,
                 };
                 LockdepOptions o = { .callback = reparse_one, .userdata = &c, .aliases = aliases };
                 LockdepParser *p;
@@ -177,6 +192,8 @@ int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports
                         goto fail;
                 n++;
                 changed += c.changed;
+                if (progress && n % 500 == 0)
+                        progress(n, MAX(total, n), userdata);
         }
         sqlite3_finalize(st);
         st = NULL;
@@ -184,6 +201,8 @@ int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports
                 q = store_fail(s, rc);
                 goto fail;
         }
+        if (!regroup)
+                goto done;
         q = store_exec(s,
                        "DELETE FROM group_hosts; DELETE FROM group_kernels;"
                        "INSERT INTO group_kernels (grp, kernel, n) SELECT r.grp, b.kernel, count(*) FROM reports r"
@@ -204,9 +223,13 @@ int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports
                 q = store_replay_triage(s);
         if (q < 0)
                 goto fail;
+done:
         q = store_commit(s);
         if (q < 0)
                 return q;
+        if (progress)
+                progress(n, MAX(total, n), userdata);
+        s->needs_rederive = false;
         if (ret_reports)
                 *ret_reports = n;
         if (ret_changed)
@@ -216,4 +239,18 @@ fail:
         sqlite3_finalize(st);
         store_rollback(s);
         return q;
+}
+
+int store_reparse_progress(Store *s, const LockdepAliases *aliases, StoreProgress progress, void *userdata,
+                           unsigned *ret_reports, unsigned *ret_changed) {
+        return rederive(s, aliases, true, progress, userdata, ret_reports, ret_changed);
+}
+
+int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports, unsigned *ret_changed) {
+        return rederive(s, aliases, true, NULL, NULL, ret_reports, ret_changed);
+}
+
+int store_rebuild_derived(Store *s, const LockdepAliases *aliases, StoreProgress progress, void *userdata,
+                          unsigned *ret_reports) {
+        return rederive(s, aliases, false, progress, userdata, ret_reports, NULL);
 }

@@ -6,10 +6,19 @@
  *  - A database this program did not create (other application_id, or not SQLite at all) and one
  *    whose schema is newer than ours are refused before anything is written to them.
  *  - Migrations run each in one transaction and set PRAGMA user_version as their last statement.
+ *    They are frozen once on main (tests/fixtures/schema-frozen.txt holds their hashes): a
+ *    database made with a migration changes nothing when the migration's text would.
+ *  - Databases made while 0001 and 0002 were still being edited (before they were frozen) have
+ *    the user_version of the final text but not all of its objects. schema_repair() finds them by
+ *    their shape, against the schema the migrations make in an empty database, and creates what is
+ *    missing with the migrations' own statements (CREATE from that schema, then the INSERT and
+ *    UPDATE statements of the migrations that fill what was created). Derived tables that only a
+ *    parse can fill make store_needs_rederive() true.
  *  - A report is identified by (boot, dedup_key); inserting it again is a no-op, which is what
  *    makes re-reading a source after a crash safe.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +135,276 @@ static int migrate(Store *s, int from) {
         return 0;
 }
 
+/* ---- schema shape and repair -------------------------------------------------------------- */
+
+/* The objects (tables, indexes, triggers) the migrations make in an empty database, with the
+ * columns of each table, computed once per process. */
+typedef struct RefObject {
+        char *type, *name, *tbl, *sql;
+        char **columns;        /* tables: "name TYPE" definitions for ALTER TABLE ... ADD COLUMN */
+        char **column_names;
+        size_t n_columns;
+} RefObject;
+
+static struct {
+        RefObject *o;
+        size_t n;
+        int error;
+} reference;
+
+static pthread_once_t reference_once = PTHREAD_ONCE_INIT;
+
+/* Objects of earlier edits of 0001/0002 that the final text does not make, and what dropping them
+ * means for the rest: the trigger indexed every report as it was inserted. */
+static const struct {
+        const char *type, *name, *after_drop;
+} legacy[] = {
+        { "trigger", "reports_fts_ai", "UPDATE fts_state SET indexed_upto = (SELECT coalesce(max(id), 0) FROM reports)" },
+};
+
+static char *column_text(sqlite3_stmt *st, int i) {
+        const unsigned char *t = sqlite3_column_text(st, i);
+        return strdup(t ? (const char *) t : "");
+}
+
+static void reference_build(void) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL);
+        for (size_t v = 0; rc == SQLITE_OK && v < ELEMENTSOF(migrations); v++)
+                rc = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+                                            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                                            "ORDER BY type = 'table' DESC, rowid", -1, &st, NULL);
+        while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+                RefObject *o = realloc(reference.o, (reference.n + 1) * sizeof(RefObject));
+                if (!o) {
+                        rc = SQLITE_NOMEM;
+                        break;
+                }
+                reference.o = o;
+                o = &reference.o[reference.n++];
+                *o = (RefObject) { .type = column_text(st, 0), .name = column_text(st, 1), .tbl = column_text(st, 2),
+                                   .sql = column_text(st, 3) };
+                if (!o->type || !o->name || !o->tbl || !o->sql) {
+                        rc = SQLITE_NOMEM;
+                        break;
+                }
+        }
+        sqlite3_finalize(st);
+        for (size_t i = 0; rc == SQLITE_OK && i < reference.n; i++) {
+                RefObject *o = &reference.o[i];
+                char sql[300];
+                if (strcmp(o->type, "table") || strstr(o->sql, "VIRTUAL TABLE"))
+                        continue;
+                snprintf(sql, sizeof(sql), "SELECT name, type, \"notnull\", dflt_value FROM pragma_table_info('%s')", o->name);
+                rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+                while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+                        char **c = realloc(o->columns, (o->n_columns + 1) * sizeof(char *));
+                        char **cn = c ? realloc(o->column_names, (o->n_columns + 1) * sizeof(char *)) : NULL;
+                        if (c)
+                                o->columns = c;
+                        if (cn)
+                                o->column_names = cn;
+                        char *def = NULL;
+                        const char *dflt = (const char *) sqlite3_column_text(st, 3);
+                        if (!c || !cn || asprintf(&def, "%s %s%s%s%s", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+                                                  sqlite3_column_int(st, 2) ? " NOT NULL" : "", dflt ? " DEFAULT " : "",
+                                                  dflt ?: "") < 0) {
+                                rc = SQLITE_NOMEM;
+                                break;
+                        }
+                        o->columns[o->n_columns] = def;
+                        o->column_names[o->n_columns++] = column_text(st, 0);
+                }
+                sqlite3_finalize(st);
+        }
+        sqlite3_close(db);
+        reference.error = rc == SQLITE_OK ? 0 : rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+}
+
+static bool object_exists(Store *s, const char *type, const char *name) {
+        sqlite3_stmt *st;
+        bool found = false;
+        if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type = ?1 AND name = ?2", -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+                found = sqlite3_step(st) == SQLITE_ROW;
+        }
+        sqlite3_finalize(st);
+        return found;
+}
+
+static bool column_exists(Store *s, const char *table, const char *column) {
+        sqlite3_stmt *st;
+        bool found = false;
+        if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+                found = sqlite3_step(st) == SQLITE_ROW;
+        }
+        sqlite3_finalize(st);
+        return found;
+}
+
+/* The length of the SQL statement at p, up to and with its ';' (a trigger body's ';' inside). */
+static size_t statement_len(const char *p) {
+        for (const char *q = p; (q = strchr(q, ';')); q++) {
+                size_t n = (size_t) (q - p) + 1;
+                char *t = strndup(p, n);
+                bool complete = t && sqlite3_complete(t);
+                free(t);
+                if (complete)
+                        return n;
+        }
+        return strlen(p);
+}
+
+static const char *skip_comments(const char *p) {
+        for (;;) {
+                p += strspn(p, " \t\r\n");
+                if (p[0] != '-' || p[1] != '-')
+                        return p;
+                p += strcspn(p, "\n");
+        }
+}
+
+/* What differs from the reference, as a message ("missing table group_hosts, column groups.kernel_first,
+ * ..."), and with repair set: fixed, in the caller's transaction. Returns the number of
+ * differences, or a negative errno. */
+static int schema_compare(Store *s, bool repair, char *msg, size_t msg_size) {
+        /* tables made or changed here: the migrations' statements that fill them run afterwards */
+        const char *filled[64];
+        size_t n_filled = 0, used = 0;
+        int n = 0, r;
+
+        (void) pthread_once(&reference_once, reference_build);
+        if (reference.error < 0)
+                return reference.error;
+        msg[0] = 0;
+#define NOTE(...) do {                                                                       \
+                int _k = snprintf(msg + used, used < msg_size ? msg_size - used : 0, __VA_ARGS__); \
+                if (_k > 0)                                                                  \
+                        used = MIN(used + (size_t) _k, msg_size);                            \
+                n++;                                                                         \
+        } while (0)
+        for (size_t i = 0; i < reference.n; i++) {
+                RefObject *o = &reference.o[i];
+                if (!object_exists(s, o->type, o->name)) {
+                        NOTE("%s%s %s", n ? ", " : "", o->type, o->name);
+                        if (repair && (r = store_exec(s, o->sql)) < 0)
+                                return r;
+                        if (!strcmp(o->type, "table") && n_filled < ELEMENTSOF(filled))
+                                filled[n_filled++] = o->name;
+                        continue;
+                }
+                for (size_t k = 0; k < o->n_columns; k++) {
+                        if (column_exists(s, o->name, o->column_names[k]))
+                                continue;
+                        NOTE("%scolumn %s.%s", n ? ", " : "", o->name, o->column_names[k]);
+                        if (repair) {
+                                char *sql;
+                                if (asprintf(&sql, "ALTER TABLE %s ADD COLUMN %s", o->name, o->columns[k]) < 0)
+                                        return -ENOMEM;
+                                r = store_exec(s, sql);
+                                free(sql);
+                                if (r < 0)
+                                        return r;
+                        }
+                        if (n_filled < ELEMENTSOF(filled) && (!n_filled || filled[n_filled - 1] != o->name))
+                                filled[n_filled++] = o->name;
+                }
+        }
+        bool legacy_found[ELEMENTSOF(legacy)] = {};
+        for (size_t i = 0; i < ELEMENTSOF(legacy); i++) {
+                if (!object_exists(s, legacy[i].type, legacy[i].name))
+                        continue;
+                NOTE("%sobsolete %s %s", n ? ", " : "", legacy[i].type, legacy[i].name);
+                legacy_found[i] = true;
+                if (repair) {
+                        char sql[128];
+                        snprintf(sql, sizeof(sql), "DROP %s %s", legacy[i].type, legacy[i].name);
+                        if ((r = store_exec(s, sql)) < 0)
+                                return r;
+                }
+        }
+#undef NOTE
+        if (!repair || n == 0)
+                return n;
+
+        /* the fills, in migration order: INSERT INTO t / UPDATE t for a table t made or altered here */
+        for (size_t v = 0; v < ELEMENTSOF(migrations); v++)
+                for (const char *p = migrations[v]; *p;) {
+                        size_t len = statement_len(p);
+                        _cleanup_free_ char *sql = strndup(p, len);
+                        p += len;
+                        if (!sql)
+                                return -ENOMEM;
+                        const char *q = skip_comments(sql);
+                        bool run = false;
+                        for (size_t i = 0; !run && i < n_filled; i++) {
+                                char a[96], b[96];
+                                snprintf(a, sizeof(a), "INSERT INTO %s ", filled[i]);
+                                snprintf(b, sizeof(b), "UPDATE %s SET", filled[i]);
+                                run = !strncmp(q, a, strlen(a)) || !strncmp(q, b, strlen(b));
+                        }
+                        if (run && (r = store_exec(s, q)) < 0)
+                                return r;
+                }
+        for (size_t i = 0; i < ELEMENTSOF(legacy); i++)
+                if (legacy_found[i] && (r = store_exec(s, legacy[i].after_drop)) < 0)
+                        return r;
+        return n;
+}
+
+/* Writers: repairs a database made by an earlier edit of the migrations, in one transaction. */
+static int schema_repair(Store *s) {
+        char what[1024];
+        int r = schema_compare(s, false, what, sizeof(what));
+        if (r <= 0)
+                return r;
+        r = store_exec(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = schema_compare(s, true, what, sizeof(what));
+        if (r >= 0)
+                r = store_exec(s, "COMMIT");
+        if (r < 0) {
+                char m[1400];
+                snprintf(m, sizeof(m), "cannot repair the schema (%s): %s", what, store_error(s));
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                return fail_msg(s, r, m);
+        }
+        free(s->repaired);
+        s->repaired = strdup(what);
+        return 1;
+}
+
+/* A group with reports that name lock classes but no group_classes row: the derived tables were
+ * made (empty) after the reports, by a migration or a repair. */
+static int check_derived(Store *s) {
+        int missing = 0;
+        int r = pragma_int(s, "SELECT EXISTS (SELECT 1 FROM groups g WHERE NOT EXISTS "
+                              "(SELECT 1 FROM group_classes c WHERE c.grp = g.id) AND EXISTS "
+                              "(SELECT 1 FROM reports r WHERE r.grp = g.id AND "
+                              "(json_array_length(r.parsed, '$.classes') > 0 OR "
+                              "json_extract(r.parsed, '$.acquiring.canonical') IS NOT NULL OR "
+                              "json_extract(r.parsed, '$.holding.canonical') IS NOT NULL)))", &missing);
+        if (r < 0)
+                return r;
+        s->needs_rederive = missing;
+        return 0;
+}
+
+bool store_needs_rederive(const Store *s) {
+        return s->needs_rederive;
+}
+
+const char *store_repaired(const Store *s) {
+        return s->repaired;
+}
+
 int store_open(const char *path, unsigned flags, Store **ret) {
         _cleanup_(store_closep) Store *s = NULL;
         bool ro = flags & STORE_READ_ONLY;
@@ -206,12 +485,21 @@ int store_open(const char *path, unsigned flags, Store **ret) {
                 }
         }
         if (ro) {
+                char what[1024], m[1400];
                 if (version < store_schema_version()) {
                         r = fail_msg(s, -EPROTO, version == 0 ? "database is empty (never written by lockdepd)"
                                                               : "database schema is older; run lockdepd or lockdepctl import once to upgrade it");
                         goto fail;
                 }
-                r = store_exec(s, "PRAGMA query_only = ON");
+                r = schema_compare(s, false, what, sizeof(what));
+                if (r > 0) {
+                        snprintf(m, sizeof(m), "database was made by an earlier build and lacks %s; repair it with "
+                                 "'lockdepctl --db %s reparse'", what, path);
+                        r = fail_msg(s, -EPROTO, m);
+                        goto fail;
+                }
+                if (r >= 0)
+                        r = store_exec(s, "PRAGMA query_only = ON");
         } else {
                 r = store_exec(s, "PRAGMA journal_mode = WAL");
                 if (r >= 0)
@@ -220,6 +508,10 @@ int store_open(const char *path, unsigned flags, Store **ret) {
                         r = store_exec(s, "PRAGMA cache_size = -32768");
                 if (r >= 0)
                         r = migrate(s, version);
+                if (r >= 0)
+                        r = schema_repair(s);
+                if (r >= 0)
+                        r = check_derived(s);
         }
         if (r >= 0)
                 r = store_exec(s, "PRAGMA foreign_keys = ON");
@@ -286,6 +578,7 @@ Store *store_close(Store *s) {
         if (s->db)
                 sqlite3_close_v2(s->db);
         free(s->path);
+        free(s->repaired);
         free(s->error);
         free(s);
         return NULL;

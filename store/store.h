@@ -32,7 +32,16 @@ enum {
         STORE_CHECK = 1 << 1, /* PRAGMA quick_check at open (daemon start, import), files <= 256 MiB */
 };
 
+/* A writable open migrates the schema and repairs a database made by an earlier edit of the
+ * migrations (see store_repaired()); a read-only one refuses such a database with -EPROTO and the
+ * command that repairs it in store_error(). */
 int store_open(const char *path, unsigned flags, Store **ret);
+/* What the open repaired ("table group_hosts, column groups.kernel_first, ..."), or NULL. */
+const char *store_repaired(const Store *s);
+/* Derived tables (lock classes and edges per group) that only a parse of the reports can fill are
+ * incomplete: made after the reports by a migration or a repair. Writers then call
+ * store_rebuild_derived() before anything else. */
+bool store_needs_rederive(const Store *s);
 Store *store_close(Store *s);
 /* Is the file at the path still the one opened (device and inode)? 0; -ENOENT deleted, -ESTALE
  * replaced (rename(), a new file), with the message in store_error(). A writer that goes on after
@@ -185,5 +194,14 @@ int store_list_suppressions(Store *s, StoreRowFunc f, void *userdata);
 int store_delete_suppression(Store *s, int64_t id);
 
 /* Recomputes parsed data, groups, chains and edges from the raw text of every report, keeping
- * triage state. *ret_changed: reports whose group changed. */
+ * triage state and what only the first parse knew (kernel timestamp, place in the input).
+ * *ret_changed: reports whose group changed. One transaction. */
 int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports, unsigned *ret_changed);
+/* Called every few hundred reports with the number done and the total; may be NULL. */
+typedef void (*StoreProgress)(unsigned done, unsigned total, void *userdata);
+int store_reparse_progress(Store *s, const LockdepAliases *aliases, StoreProgress progress, void *userdata,
+                           unsigned *ret_reports, unsigned *ret_changed);
+/* Refills chains, lock classes, edges and the classes and edges of each group from the raw text,
+ * leaving every report in its group and its parsed data as they are. One transaction. */
+int store_rebuild_derived(Store *s, const LockdepAliases *aliases, StoreProgress progress, void *userdata,
+                          unsigned *ret_reports);
