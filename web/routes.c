@@ -371,7 +371,8 @@ MHD_Result_ handle_healthz(Request *r) {
         int q = web_store_get(r, false, &s);
         if (q >= 0 && (q = store_health(s)) < 0)
                 log_warning("web: health check: %s", store_error(s)[0] ? store_error(s) : strerror(-q));
-        const char *why = q >= 0 ? NULL : s && store_error(s)[0] ? store_error(s) : strerror(-q);
+        const char *why = q >= 0 ? NULL : s && store_error(s)[0] ? store_error(s)
+                                        : web_store_open_error(r) ?: strerror(-q);
         bool degraded = false;
         StrBuf b = {};
         int e = strbuf_puts(&b, "{\"status\":");

@@ -50,10 +50,12 @@
 typedef struct StorePair {
         Store *ro, *rw;
         WebCache *cache;
+        char *open_error;  /* why the last open failed */
 } StorePair;
 
 static void store_pair_free(void *p) {
         StorePair *sp = p;
+        free(sp->open_error);
         cache_free(sp->cache);
         store_close(sp->ro);
         store_close(sp->rw);
@@ -84,8 +86,10 @@ int web_store_get(Request *r, bool rw, Store **ret) {
         Store *n = NULL;
         int q = store_open(r->w->db, rw ? 0 : STORE_READ_ONLY, &n);
         if (q < 0) {
-                log_warning("web: cannot open %s%s: %s", r->w->db, rw ? " for writing" : "",
-                            n && store_error(n)[0] ? store_error(n) : strerror(-q));
+                const char *why = n && store_error(n)[0] ? store_error(n) : strerror(-q);
+                log_warning("web: cannot open %s%s: %s", r->w->db, rw ? " for writing" : "", why);
+                free(sp->open_error);
+                sp->open_error = strdup(why);
                 store_close(n);
                 atomic_fetch_add(&r->w->n_store_errors, 1);
                 return q;
@@ -112,6 +116,11 @@ Store *web_store_rw(Request *r) {
         assert(r->deferred || !r->w->wstarted); /* writes happen on the writer thread only */
         r->wrote = true;
         return get_store(r, true);
+}
+
+const char *web_store_open_error(Request *r) {
+        StorePair *sp = pthread_getspecific(r->w->stores);
+        return sp && sp->open_error ? sp->open_error : NULL;
 }
 
 /* This thread's read-only store is closed, so that the next request opens the path again. */

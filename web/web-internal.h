@@ -151,6 +151,7 @@ WebCache *web_cache(Request *r);  /* this thread's response cache; NULL if out o
 Store *web_store_rw(Request *r);  /* writable, the writer thread's; NULL after replying 503 */
 /* This thread's store without replying: 0, or the negative errno (logged). */
 int web_store_get(Request *r, bool rw, Store **ret);
+const char *web_store_open_error(Request *r); /* why this thread's last open failed, or NULL */
 void web_store_drop(Request *r);  /* closes this thread's read-only store (it is reopened) */
 bool web_token_ok(Request *r);    /* Authorization: Bearer, or a "token" form/JSON field */
 void request_free(Request *r);

@@ -28,6 +28,7 @@ Usage: test-badinput.py LOCKDEPCTL FIXTURE_DIR CASE
 
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -419,7 +420,7 @@ class Bad:
                                  f"{[(x.get('kind'), x.get('truncated')) for x in reps]}")
                 r = self.run(["--db", os.path.join(d, "cut.db"), "import", zpath])
                 self.c.eq(r.returncode, 1, f"gzip cut at {cut}: import exit status")
-                self.c.check(b"reports stored" in r.stdout and b"ends early" in r.stderr,
+                self.c.check(re.search(rb"\d+ reports? stored", r.stdout) and b"ends early" in r.stderr,
                              f"gzip cut at {cut}: import output {r.stdout!r} {r.stderr!r}")
             bad = bytearray(gzip.compress(plain))
             for i in range(len(bad) // 2, len(bad) // 2 + 40):
