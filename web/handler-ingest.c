@@ -3,6 +3,9 @@
  * POST /api/v1/ingest: a raw console log or kmsg dump in the body (any rendering the parser reads),
  * metadata in the query string or in X-Lockdep-* headers: host (required), boot_id, kernel (for
  * reports that print none), run (the report's source becomes "ingest:RUN"). docs/API.md.
+ * Content-Encoding: gzip (or x-gzip) and zstd bodies are decoded as they arrive (common/decompress.h),
+ * up to INGEST_MAX_PLAIN bytes of text; any other encoding is refused with 415 before the body is
+ * read, never parsed as if it were text.
  *
  * Invariants:
  *  - The body is never held whole: each chunk MHD reads goes to the parser on the writer thread
@@ -18,10 +21,12 @@
  *    duplicates. MHD cannot answer while a body arrives, so such errors are answered at its end.
  */
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "decompress.h"
 #include "ingest.h"
 #include "lockdep.h"
 #include "log.h"
@@ -29,10 +34,14 @@
 #include "web-internal.h"
 
 #define META_MAX 255
+#define INGEST_MAX_PLAIN (1024ULL * 1024 * 1024) /* decoded text of one compressed body */
 
 struct Upload {
         Store *store; /* the writer thread's writable store, opened by the first chunk */
         StrBuf chunk; /* the chunk handed to the writer thread */
+        Decompressor *dec; /* Content-Encoding: gzip/zstd, else NULL */
+        DecompressFormat enc;
+        bool too_large;    /* decoded beyond INGEST_MAX_PLAIN */
         LockdepParser *parser;
         Ingest in;
         char *host, *boot_id, *kernel, *run, *source;
@@ -51,6 +60,7 @@ Upload *upload_free(Upload *u) {
         if (u->in_tx)
                 store_rollback(u->store);
         lockdep_parser_free(u->parser);
+        decompressor_free(u->dec);
         strbuf_done(&u->chunk);
         free(u->host);
         free(u->boot_id);
@@ -175,6 +185,36 @@ static int upload_store(Request *r) {
         return 0;
 }
 
+/* The decoded text of a compressed body, to the parser. */
+static int decoded(const void *buf, size_t n, void *userdata) {
+        Upload *u = userdata;
+        if (decompressor_bytes_out(u->dec) > INGEST_MAX_PLAIN) {
+                u->too_large = true;
+                return -EFBIG;
+        }
+        return lockdep_parser_feed(u->parser, buf, n);
+}
+
+/* Content-Encoding: absent or identity (0), gzip/x-gzip/zstd (1 and *ret), anything else (-EINVAL). */
+static int content_encoding(Request *r, DecompressFormat *ret) {
+        const char *v = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+        if (!v)
+                return 0;
+        v += strspn(v, " \t");
+        size_t n = strcspn(v, " \t");
+        if (v[n + strspn(v + n, " \t")] != 0)
+                return -EINVAL; /* one coding only */
+        if (n == 0 || (n == 8 && !strncasecmp(v, "identity", 8)))
+                return 0;
+        if ((n == 4 && !strncasecmp(v, "gzip", 4)) || (n == 6 && !strncasecmp(v, "x-gzip", 6)))
+                *ret = DECOMPRESS_GZIP;
+        else if (n == 4 && !strncasecmp(v, "zstd", 4))
+                *ret = DECOMPRESS_ZSTD;
+        else
+                return -EINVAL;
+        return 1;
+}
+
 static bool cross_site(Request *r) {
         const char *site = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Sec-Fetch-Site");
         return site && strcmp(site, "same-origin") && strcmp(site, "none");
@@ -193,6 +233,10 @@ MHD_Result_ upload_start(Request *r) {
         if (!web_token_ok(r))
                 return reply_error(r, MHD_HTTP_UNAUTHORIZED,
                                    "A valid token is required (Authorization: Bearer TOKEN)");
+        DecompressFormat enc = DECOMPRESS_NONE;
+        if (content_encoding(r, &enc) < 0)
+                return reply_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                   "Content-Encoding: only gzip, zstd or none (identity)");
         u = calloc(1, sizeof(Upload));
         if (!u)
                 return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory");
@@ -218,6 +262,9 @@ MHD_Result_ upload_start(Request *r) {
 
         LockdepOptions o = { .callback = upload_event, .userdata = u, .aliases = r->w->aliases };
         q = lockdep_parser_new(&o, &u->parser);
+        u->enc = enc;
+        if (q >= 0 && enc != DECOMPRESS_NONE)
+                q = decompressor_new(enc, decoded, u, &u->dec);
         if (q < 0)
                 return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Cannot start the parser: %s",
                                    strerror(-q));
@@ -240,7 +287,8 @@ static void feed_job(Request *r) {
         Upload *u = r->upload;
         int q = upload_store(r);
         if (q >= 0)
-                q = upload_commit(u, lockdep_parser_feed(u->parser, u->chunk.s, u->chunk.len));
+                q = upload_commit(u, u->dec ? decompressor_feed(u->dec, u->chunk.s, u->chunk.len)
+                                            : lockdep_parser_feed(u->parser, u->chunk.s, u->chunk.len));
         u->error = MIN(q, 0);
         strbuf_truncate(&u->chunk, 0);
 }
@@ -268,8 +316,18 @@ MHD_Result_ handle_ingest(Request *r) {
         if (!u)
                 return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "No upload state");
         int q = u->error ?: upload_store(r);
+        if (q >= 0 && u->dec)
+                q = upload_commit(u, decompressor_finish(u->dec));
         if (q >= 0)
                 q = upload_commit(u, lockdep_parser_finish(u->parser));
+        /* the reports of the chunks before are committed: sending the body again adds the rest */
+        if (u->too_large)
+                return reply_error(r, HTTP_TOO_LARGE, "The decoded body is larger than %llu bytes",
+                                   (unsigned long long) INGEST_MAX_PLAIN);
+        if (u->dec && (q == -EBADMSG || q == -EPIPE))
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "The %s body %s; the reports before that are stored",
+                                   decompress_format_to_string(u->enc),
+                                   q == -EPIPE ? "ends early (cut off?)" : "is corrupt");
         if (q < 0)
                 return upload_failed(r, q);
         if (u->in.n_stored > 0) {

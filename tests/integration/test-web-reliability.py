@@ -22,6 +22,10 @@ Covers (each part a meson test):
              cannot answer a read (its reports table dropped under a --web-only server)
   identity   item 14: the database renamed over, or deleted, under a running lockdepd: it exits
              with status 1 and a message naming the file, so that systemd starts it again
+  encoding   item 12: a gzip (also x-gzip) or zstd ingest body is decoded and stores what the parser
+             finds in the plain text, a body cut off inside the stream is answered 400 with the
+             reports before the cut stored, and an encoding the server does not decode (br,
+             deflate, two codings) is refused with 415 before its body is read, storing nothing
   notices    item 7: on a full disk, lockdepd's retries do not announce the same "new group" twice:
              once space is back, each group has been announced exactly once
 
@@ -431,7 +435,51 @@ def part_notices(c, lockdepd, ctl, tmp):
     c.check(d.stop() == 0, "clean exit after SIGTERM")
 
 
-PARTS = {"query": part_query, "keepalive": part_keepalive, "slowloris": part_slowloris, "writer": part_writer,
+# ---- encoding (item 12) --------------------------------------------------------------------------
+
+def part_encoding(c, lockdepd, ctl, tmp):
+    import gzip
+    db = os.path.join(tmp, "enc.db")
+    r = dh.ctl(ctl, db, "import", "/dev/null")
+    srv = webtest.Server(lockdepd, db)
+    plain = dh.many_reports_log(3).encode()
+    want = len(dh.lt.run_parse(ctl, data=plain))
+    c.check(want == 12, f"test input: {want} reports")
+    n = lambda: dh.db_query(db, "SELECT count(*) FROM reports")[0][0]
+
+    def post(body, enc, host):
+        h = {"Authorization": f"Bearer {srv.token}"}
+        if enc:
+            h["Content-Encoding"] = enc
+        st, _, b = srv.request("POST", f"/api/v1/ingest?host={host}", body=body, headers=h, timeout=60)
+        return st, json.loads(b) if b.startswith(b"{") else b
+
+    st, x = post(gzip.compress(plain), "gzip", "gz")
+    c.check(st == 201 and x.get("stored") == want, f"gzip body: {st} {str(x)[:200]}")
+    st, x = post(gzip.compress(plain), "x-gzip", "gz")
+    c.check(st == 200 and x.get("stored") == 0 and x.get("duplicates") == want, f"x-gzip, the same again: {st} {str(x)[:200]}")
+    zstd = shutil.which("zstd")
+    if zstd:
+        z = subprocess.run([zstd, "-q", "-c"], input=plain, capture_output=True, check=True).stdout
+        st, x = post(z, "zstd", "zst")
+        c.check(st == 201 and x.get("stored") == want, f"zstd body: {st} {str(x)[:200]}")
+    gz = gzip.compress(plain)
+    before = n()
+    st, x = post(gz[:len(gz) * 2 // 3], "gzip", "cut")
+    after = n()
+    c.check(st == 400 and b"ends early" in (x if isinstance(x, bytes) else json.dumps(x).encode()),
+            f"gzip body cut off: {st} {str(x)[:200]}")
+    c.check(0 < after - before < want, f"the reports before the cut are stored: {after - before}")
+    for enc in ("br", "deflate", "gzip, br", "compress"):
+        before = n()
+        st, x = post(gzip.compress(plain), enc, "refused")
+        c.check(st == 415 and n() == before, f"Content-Encoding: {enc}: {st}, {n() - before} stored")
+    st, x = post(plain, "identity", "plain")
+    c.check(st == 201 and x.get("stored") == want, f"identity: {st}")
+    c.check(srv.stop() == 0, "clean exit after SIGTERM")
+
+
+PARTS = {"query": part_query, "encoding": part_encoding, "keepalive": part_keepalive, "slowloris": part_slowloris, "writer": part_writer,
          "health": part_health, "identity": part_identity, "notices": part_notices}
 
 
