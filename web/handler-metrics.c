@@ -40,20 +40,23 @@ MHD_Result_ handle_metrics(Request *r) {
         if (json_parse(js, &v) < 0)
                 return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the statistics");
 
+        /* Prometheus naming (docs/METRICS.md): what only grows is a counter named *_total, what can
+         * go down (merges, triage, suppressions) a gauge; times are *_timestamp_seconds. */
         Html h = {};
-        static const struct { const char *key, *name, *help; } counters[] = {
-                { "reports", "lockdep_reports", "Reports stored" },
-                { "groups", "lockdep_groups", "Report groups" },
-                { "hosts", "lockdep_hosts", "Hosts that sent reports" },
-                { "boots", "lockdep_boots", "Boots seen" },
-                { "boots_lockdep_off", "lockdep_boots_lockdep_off", "Boots in which lockdep switched itself off" },
-                { "gaps", "lockdep_source_gaps", "Times a source lost records" },
-                { "fts_pending", "lockdep_fts_pending", "Reports not yet in the full-text index" },
-                { "suppressions", "lockdep_suppressions", "Suppressions" },
+        static const struct { const char *key, *name, *type, *help; } totals[] = {
+                { "reports", "lockdep_reports_total", "counter", "Reports stored" },
+                { "boots", "lockdep_boots_total", "counter", "Boots seen" },
+                { "boots_lockdep_off", "lockdep_boots_lockdep_off_total", "counter",
+                  "Boots in which lockdep switched itself off (nothing after that point was validated)" },
+                { "gaps", "lockdep_source_gaps_total", "counter", "Times a source lost records" },
+                { "groups", "lockdep_groups", "gauge", "Report groups" },
+                { "hosts", "lockdep_hosts", "gauge", "Hosts that sent reports" },
+                { "fts_pending", "lockdep_fts_pending_reports", "gauge", "Reports not yet in the full-text index" },
+                { "suppressions", "lockdep_suppressions", "gauge", "Suppression rules" },
         };
-        for (size_t i = 0; i < ELEMENTSOF(counters); i++)
-                h_printf(&h, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", counters[i].name, counters[i].help,
-                         counters[i].name, counters[i].name, (long long) json_get_int(v, counters[i].key, 0));
+        for (size_t i = 0; i < ELEMENTSOF(totals); i++)
+                h_printf(&h, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", totals[i].name, totals[i].help, totals[i].name,
+                         totals[i].type, totals[i].name, (long long) json_get_int(v, totals[i].key, 0));
 
         h_raw(&h, "# HELP lockdep_groups_by_kind Report groups per kind\n# TYPE lockdep_groups_by_kind gauge\n");
         const JsonValue *bk = json_get(v, "by_kind");
@@ -62,35 +65,52 @@ MHD_Result_ handle_metrics(Request *r) {
                 h_label_value(&h, json_get_str(json_at(bk, i), "kind"));
                 h_printf(&h, "\"} %lld\n", (long long) json_get_int(json_at(bk, i), "n", 0));
         }
-        h_raw(&h, "# HELP lockdep_reports_by_kind Reports per kind\n# TYPE lockdep_reports_by_kind gauge\n");
+        h_raw(&h, "# HELP lockdep_reports_by_kind_total Reports stored per kind\n"
+                  "# TYPE lockdep_reports_by_kind_total counter\n");
         for (size_t i = 0; i < json_len(bk); i++) {
-                h_raw(&h, "lockdep_reports_by_kind{kind=\"");
+                h_raw(&h, "lockdep_reports_by_kind_total{kind=\"");
                 h_label_value(&h, json_get_str(json_at(bk, i), "kind"));
                 h_printf(&h, "\"} %lld\n", (long long) json_get_int(json_at(bk, i), "reports", 0));
         }
-        h_raw(&h, "# HELP lockdep_groups_by_status Report groups per triage status\n"
-                  "# TYPE lockdep_groups_by_status gauge\n");
+
+        /* Every status word, 0 included, so that an alert can compare with the value of 15 minutes
+         * ago from the first new group on; "fixed-in 6.2" counts as fixed-in. */
+        static const char *const statuses[] = { "new", "confirmed", "false-positive", "fixed-in", "duplicate-of",
+                                                "regressed" };
+        long long n_status[ELEMENTSOF(statuses)] = {};
         const JsonValue *bs = json_get(v, "by_status");
         for (size_t i = 0; i < json_len(bs); i++) {
-                h_raw(&h, "lockdep_groups_by_status{status=\"");
-                h_label_value(&h, json_get_str(json_at(bs, i), "status"));
-                h_printf(&h, "\"} %lld\n", (long long) json_get_int(json_at(bs, i), "n", 0));
+                const char *st = json_get_str(json_at(bs, i), "status") ?: "";
+                for (size_t k = 0; k < ELEMENTSOF(statuses); k++)
+                        if (!strncmp(st, statuses[k], strlen(statuses[k])) &&
+                            (!st[strlen(statuses[k])] || st[strlen(statuses[k])] == ' '))
+                                n_status[k] += json_get_int(json_at(bs, i), "n", 0);
         }
-        h_raw(&h, "# HELP lockdep_source_reports Reports stored per source\n# TYPE lockdep_source_reports gauge\n");
+        h_raw(&h, "# HELP lockdep_groups_by_status Report groups per triage status\n"
+                  "# TYPE lockdep_groups_by_status gauge\n");
+        for (size_t k = 0; k < ELEMENTSOF(statuses); k++)
+                h_printf(&h, "lockdep_groups_by_status{status=\"%s\"} %lld\n", statuses[k], n_status[k]);
+        h_printf(&h, "# HELP lockdep_groups_regressed Groups reported again on or after their fixed-in release\n"
+                     "# TYPE lockdep_groups_regressed gauge\nlockdep_groups_regressed %lld\n",
+                 n_status[ELEMENTSOF(statuses) - 1]);
+
         const JsonValue *src = json_get(v, "sources");
+        h_raw(&h, "# HELP lockdep_source_reports_total Reports stored per source\n"
+                  "# TYPE lockdep_source_reports_total counter\n");
         for (size_t i = 0; i < json_len(src); i++) {
-                h_raw(&h, "lockdep_source_reports{source=\"");
+                h_raw(&h, "lockdep_source_reports_total{source=\"");
                 h_label_value(&h, json_get_str(json_at(src, i), "source"));
                 h_printf(&h, "\"} %lld\n", (long long) json_get_int(json_at(src, i), "reports", 0));
         }
-        h_raw(&h, "# HELP lockdep_source_lag_seconds Seconds since a source's cursor last moved\n"
-                  "# TYPE lockdep_source_lag_seconds gauge\n");
-        time_t now = time(NULL);
+        h_raw(&h, "# HELP lockdep_source_updated_timestamp_seconds When a source's position last moved (Unix time)\n"
+                  "# TYPE lockdep_source_updated_timestamp_seconds gauge\n");
         for (size_t i = 0; i < json_len(src); i++) {
                 time_t t = parse_iso(json_get_str(json_at(src, i), "updated"));
-                h_raw(&h, "lockdep_source_lag_seconds{source=\"");
+                if (t <= 0)
+                        continue;
+                h_raw(&h, "lockdep_source_updated_timestamp_seconds{source=\"");
                 h_label_value(&h, json_get_str(json_at(src, i), "source"));
-                h_printf(&h, "\"} %lld\n", (long long) (t > 0 && now > t ? now - t : 0));
+                h_printf(&h, "\"} %lld\n", (long long) t);
         }
         h_printf(&h, "# HELP lockdep_web_requests_total HTTP requests answered\n# TYPE lockdep_web_requests_total counter\n"
                      "lockdep_web_requests_total %llu\n"

@@ -84,7 +84,8 @@ st = srv.json("/api/v1/stats")
 c.check(st["reports"] == sql.execute("SELECT count(*) FROM reports").fetchone()[0] and st["groups"] == n_groups, "stats")
 s2, h2, body = srv.request("GET", "/metrics")
 m = dict(line.rsplit(" ", 1) for line in body.decode().splitlines() if line and not line.startswith("#"))
-c.check(s2 == 200 and int(m["lockdep_reports"]) == st["reports"] and int(m["lockdep_groups"]) == n_groups, "/metrics")
+c.check(s2 == 200 and int(m["lockdep_reports_total"]) == st["reports"] and int(m["lockdep_groups"]) == n_groups,
+        "/metrics")
 c.check(int(m['lockdep_groups_by_kind{kind="circular"}']) ==
         sql.execute("SELECT count(*) FROM groups WHERE kind = 'circular'").fetchone()[0], "/metrics by kind")
 subprocess.run([ctl, "--db", db, "reports"], capture_output=True)  # nothing to assert: fts may be pending
