@@ -20,6 +20,9 @@ packages=(
         wrk                                   # bench/web.sh
         graphviz                              # "lockdepctl graph" output checked with dot
         bash-completion                       # completion install dir (pkg-config)
+        dpkg-dev debhelper fakeroot lintian   # the .deb build and its lintian check (suite packaging)
+        zsh                                   # zsh completion syntax check
+        prometheus                            # promtool: /metrics and alerting rules checks
 )
 
 missing=()
