@@ -23,6 +23,7 @@ packages=(
         dpkg-dev debhelper fakeroot lintian   # the .deb build and its lintian check (suite packaging)
         zsh                                   # zsh completion syntax check
         prometheus                            # promtool: /metrics and alerting rules checks
+        curl                                  # README.md's tour (test cli-readme)
 )
 
 missing=()
