@@ -59,11 +59,7 @@ def derived(db):
             q("SELECT g.signature, n_reports, n_hosts FROM groups g"))
 
 
-def n_reports(db):
-    try:
-        return dh.db_query(db, "SELECT count(*) FROM reports")[0][0]
-    except sqlite3.Error:
-        return -1
+n_reports = dh.db_count
 
 
 def compare(c, got, want, what):

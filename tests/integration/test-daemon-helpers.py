@@ -169,6 +169,14 @@ def n_reports_or_none(exe, db):
         return None
 
 
+def db_count(db, table="reports"):
+    """Rows in table, -1 while the database cannot be read (not there yet, being created)."""
+    try:
+        return db_query(db, f"SELECT count(*) FROM {table}")[0][0]
+    except sqlite3.Error:
+        return -1
+
+
 def db_query(db, sql, args=()):
     uri = "file:" + urllib.parse.quote(db) + "?mode=ro"
     con = sqlite3.connect(uri, uri=True, timeout=20)

@@ -42,11 +42,7 @@ _spec.loader.exec_module(dh)
 lt = dh.lt
 
 
-def n_reports(db):
-    try:
-        return dh.db_query(db, "SELECT count(*) FROM reports")[0][0]
-    except sqlite3.Error:
-        return -1
+n_reports = dh.db_count
 
 
 def stored(db):

@@ -32,12 +32,7 @@ IDLE, SLOW, BIG, PARAMS = 2000, 200, 200, 1000
 P99_BOUND, RSS_BOUND_KB = 0.100, 32 * 1024
 
 
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+rss_kb = webtest.rss_kb
 
 
 def main():

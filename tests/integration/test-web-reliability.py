@@ -57,12 +57,7 @@ dh = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(dh)
 
 
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+rss_kb = webtest.rss_kb
 
 
 def raw_request(port, data, timeout=10):

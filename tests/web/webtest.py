@@ -44,6 +44,15 @@ atexit.register(_cleanup)
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
 
 
+def rss_kb(pid):
+    """Resident memory of a process in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def skip(why):
     print(f"SKIP: {why}")
     sys.exit(SKIP)
