@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lockdepctl.h"
 #include "macro.h"
@@ -18,6 +19,13 @@ typedef struct HostsCtx {
         unsigned n;
         Table *table;
 } HostsCtx;
+
+/* "silent" (no journal entry for longer than lockdepd's silent-after), "ok", or "-" for a host
+ * that is not read from a journal (imported or pushed reports only). */
+static const char *journal_state(const char *js) {
+        const char *v = json_get(js, "silent");
+        return !v || *v == 'n' ? "-" : *v == 't' ? "silent" : "ok";
+}
 
 static int row(const char *js, void *userdata) {
         HostsCtx *c = userdata;
@@ -34,7 +42,9 @@ static int row(const char *js, void *userdata) {
             table_add_field(c->table, js, "kernels") < 0 ||
             table_add_field(c->table, js, "boots_lockdep_off") < 0 ||
             table_add_field(c->table, js, "kernel_last") < 0 ||
-            table_add_field(c->table, js, "last_seen") < 0)
+            table_add_field(c->table, js, "last_seen") < 0 ||
+            table_add_field(c->table, js, "last_entry") < 0 ||
+            table_add(c->table, journal_state(js)) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -122,6 +132,12 @@ static int print_host(const char *js) {
         print_fact("last kernel:", js, "kernel_last");
         print_fact("first seen:", js, "first_seen");
         print_fact("last seen:", js, "last_seen");
+        print_fact("journal read:", js, "journal_read");
+        print_fact("last entry:", js, "last_entry");
+        if (strcmp(journal_state(js), "silent") == 0)
+                printf("%s  silent:       no journal entry from this host for longer than lockdepd's silent-after:\n"
+                       "                no report from it does not mean it is clean%s\n",
+                       ansi_highlight(), ansi_normal());
         if (table_rows(off) > 0) {
                 printf("\n%sLockdep switched itself off in %lld boots:%s nothing after that point was validated.\n",
                        ansi_highlight(), (long long) json_get_int(js, "boots_lockdep_off", 0),
@@ -136,8 +152,10 @@ static int print_host(const char *js) {
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] hosts [OPTIONS] [NAME]\n\n"
                "List the hosts with their boots, reports, groups, kernels and the boots in which\n"
-               "lockdep switched itself off. With the NAME of a host (host name or machine id),\n"
-               "show its groups and boots.\n\n"
+               "lockdep switched itself off; for hosts read from a journal, the newest entry seen\n"
+               "and whether the host went silent (no entry for longer than lockdepd's\n"
+               "silent-after, default 1d): a silent host without reports is not a clean one.\n"
+               "With the NAME of a host (host name or machine id), show its groups and boots.\n\n"
                "Options:\n"
                "  -h --help       Show this help\n"
                "     --json       One JSON object per host and line (or the host object)\n");
@@ -179,7 +197,7 @@ int verb_hosts(int argc, char **argv) {
                 return show_named(&host, s, name, ctx.json);
         }
         t = ctx.table = table_new("HOST", ">BOOTS", ">REPORTS", ">GROUPS", ">KERNELS",
-                                  ">LOCKDEP OFF", "LAST KERNEL", "LAST SEEN", NULL);
+                                  ">LOCKDEP OFF", "LAST KERNEL", "LAST SEEN", "LAST ENTRY", "JOURNAL", NULL);
         if (!t)
                 return print_oom();
         pager_open();

@@ -65,11 +65,31 @@ static void sources(const char *js) {
         table_print(t, stdout, 4);
 }
 
+static void failed_files(const char *js) {
+        _cleanup_(table_freep) Table *t = table_new("SOURCE", "FILE", "ERROR", "SINCE", ">ATTEMPTS", NULL);
+        JsonIter it;
+        const char *v;
+
+        if (!t || !json_iter_init(&it, json_get(js, "journal_files_failed")))
+                return;
+        while (json_iter_next(&it, NULL, &v))
+                if (table_add_field(t, v, "source") < 0 || table_add_field(t, v, "file") < 0 ||
+                    table_add_field(t, v, "error") < 0 || table_add_field(t, v, "first_failed") < 0 ||
+                    table_add_field(t, v, "n_failures") < 0)
+                        return;
+        if (table_rows(t) == 0)
+                return;
+        printf("\n%sJournal files that cannot be read (retried; reading of their host waits):%s\n",
+               ansi_highlight(), ansi_normal());
+        table_print(t, stdout, 4);
+}
+
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] stats [OPTIONS]\n\n"
                "Show database counters: reports, groups, hosts, boots (and those in which lockdep\n"
                "switched itself off), reports per kind and groups per triage status, the read\n"
-               "position of each source, and gaps (lost kernel log records).\n\n"
+               "position of each source, gaps (lost kernel log records) and the journal files that\n"
+               "cannot be read.\n\n"
                "Options:\n"
                "  -h --help    Show this help\n"
                "     --json    Print the counters object of the web API\n");
@@ -123,8 +143,11 @@ int verb_stats(int argc, char **argv) {
         counter(js, "Boots with lockdep off", "boots_lockdep_off");
         counter(js, "Gaps", "gaps");
         counter(js, "Not yet searchable", "fts_pending");
+        counter(js, "Unreadable journal files", "journal_files_unreadable");
+        counter(js, "Journal file errors", "journal_file_errors");
         by(js, "by_kind", "By kind", "kind", "KIND");
         by(js, "by_status", "By triage status", "status", "STATUS");
         sources(js);
+        failed_files(js);
         return 0;
 }

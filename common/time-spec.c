@@ -122,6 +122,14 @@ static int parse_date(const char *s, long long *ret_start, long long *ret_len) {
         return 0;
 }
 
+int time_parse_span(const char *s, uint64_t *ret) {
+        long long d;
+        if (!s || parse_relative(s, &d) < 0)
+                return -EINVAL;
+        *ret = (uint64_t) d * USEC;
+        return 0;
+}
+
 int time_parse(const char *s, TimeBound bound, uint64_t now, uint64_t *ret) {
         long long start, len; /* seconds, except for instants */
         uint64_t instant;

@@ -35,6 +35,10 @@ typedef enum TimeBound {
 /* 0 and *ret, or -EINVAL (*ret untouched). now is time_now() for the caller's request. */
 int time_parse(const char *s, TimeBound bound, uint64_t now, uint64_t *ret);
 
+/* A length of time in the grammar of the relative words without their sign ("12h", "2d",
+ * "1d12h"; lockdepd's silent-after): 0 and *ret in microseconds, or -EINVAL. */
+int time_parse_span(const char *s, uint64_t *ret);
+
 /* The words accepted, for error messages and --help. */
 #define TIME_WORDS_HELP "YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z], @SECONDS, now, today, yesterday or -7d/+2h"
 

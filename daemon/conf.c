@@ -2,7 +2,7 @@
 /*
  * /etc/lockdepd.conf: "key = value" lines, '#' comments. Keys: db, kmsg (yes/no), kmsg-path,
  * journal (yes/no), journal-dir (repeatable), follow (repeatable), web (yes/no), listen,
- * log-level (0-7 or a name). Command line flags are applied after the file, through the same
+ * log-level (0-7 or a name), silent-after (a length of time: "12h", "2d"). Command line flags are applied after the file, through the same
  * config_set(). Every error names the key, the value and what is allowed; config_check() adds
  * the checks that need the file system or the resolver.
  */
@@ -22,9 +22,11 @@
 #include "netaddr.h"
 #include "store.h"
 #include "strbuf.h"
+#include "time-spec.h"
 
 void config_init(Config *c) {
-        *c = (Config) { .kmsg = true, .journal = true, .web = true, .log_level = LOG_INFO };
+        *c = (Config) { .kmsg = true, .journal = true, .web = true, .log_level = LOG_INFO,
+                        .silent_after = STORE_SILENT_AFTER_DEFAULT };
 }
 
 static void strv_free(char **v, size_t n) {
@@ -42,7 +44,7 @@ void config_done(Config *c) {
         *c = (Config) {};
 }
 
-#define KNOWN_KEYS "db, kmsg, kmsg-path, journal, journal-dir, follow, web, listen, log-level"
+#define KNOWN_KEYS "db, kmsg, kmsg-path, journal, journal-dir, follow, web, listen, silent-after, log-level"
 #define LEVELS "emerg, alert, crit, err, warning, notice, info, debug, or 0-7"
 
 static int why(char **ret_why, const char *fmt, ...) _printf_(2, 3);
@@ -135,6 +137,14 @@ int config_set(Config *c, const char *k, const char *v, char **ret_why) {
                 if (l < 0)
                         return why(ret_why, "log-level = %s: unknown level; expected " LEVELS, v);
                 c->log_level = l;
+                return 0;
+        }
+        if (!strcmp(k, "silent-after")) {
+                uint64_t t;
+                if (time_parse_span(v, &t) < 0 || t < 1000000)
+                        return why(ret_why, "silent-after = %s: not a length of time; expected a number with a "
+                                   "unit s, m, h, d or w, or a sum such as 1d12h", v);
+                c->silent_after = (int64_t) (t / 1000000);
                 return 0;
         }
         if (!strcmp(k, "kmsg") || !strcmp(k, "journal") || !strcmp(k, "web")) {

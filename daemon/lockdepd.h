@@ -65,6 +65,7 @@ typedef struct Config {
         bool web;
         char *listen;
         int log_level;
+        int64_t silent_after;      /* seconds without a journal entry before a host counts as silent */
 } Config;
 
 struct Daemon {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-id128.h>
 #include <unistd.h>
@@ -43,6 +44,8 @@ static void help(void) {
                "     --no-web             Do not serve the web dashboard\n"
                "     --listen ADDR:PORT   Web dashboard address (default 127.0.0.1:9465)\n"
                "     --web-only           Only serve the dashboard of --db (no kernel sources)\n"
+               "     --silent-after TIME  A host without journal entries for TIME is silent\n"
+               "                          (default 1d; 12h, 2d, ...)\n"
                "     --log-level LEVEL    emerg..debug or 0-7 (default info)\n",
                LOCKDEP_DEFAULT_DB, DEFAULT_CONFIG);
 }
@@ -51,7 +54,7 @@ typedef struct Args {
         const char *config;
         bool check_config;
         Config flags;      /* what the command line set, applied over the file */
-        bool set_kmsg, set_journal, set_web, set_log_level;
+        bool set_kmsg, set_journal, set_web, set_log_level, set_silent_after;
         bool web_only;
         const char *kmsg_flag, *no_kmsg_flag, *listen_flag; /* for the conflict checks */
 } Args;
@@ -89,7 +92,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
         enum {
                 ARG_VERSION = 0x100, ARG_DB, ARG_CONFIG, ARG_CHECK, ARG_KMSG, ARG_NO_KMSG, ARG_NO_JOURNAL,
                 ARG_JOURNAL_DIR, ARG_FOLLOW, ARG_NO_WEB, ARG_LISTEN, ARG_LOG_LEVEL,
-                ARG_WEB_ONLY,
+                ARG_WEB_ONLY, ARG_SILENT_AFTER,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -106,6 +109,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 { "web-only", no_argument, NULL, ARG_WEB_ONLY },
                 { "listen", required_argument, NULL, ARG_LISTEN },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "silent-after", required_argument, NULL, ARG_SILENT_AFTER },
                 {},
         };
         int c;
@@ -164,6 +168,10 @@ static int parse_argv(int argc, char **argv, Args *a) {
                         key = "log-level";
                         a->set_log_level = true;
                         break;
+                case ARG_SILENT_AFTER:
+                        key = "silent-after";
+                        a->set_silent_after = true;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -203,6 +211,8 @@ static int merge_flags(Config *c, Args *a) {
                 c->web = f->web;
         if (a->set_log_level)
                 c->log_level = f->log_level;
+        if (a->set_silent_after)
+                c->silent_after = f->silent_after;
         for (size_t i = 0; i < f->n_journal_dirs; i++) {
                 char **v = realloc(c->journal_dirs, (c->n_journal_dirs + 1) * sizeof(char *));
                 if (!v || !(v[c->n_journal_dirs] = strdup(f->journal_dirs[i])))
@@ -301,6 +311,35 @@ static int rebuild_if_needed(Daemon *d) {
                                        "'lockdepctl --db %s reparse'.", d->cfg.db, store_error(d->store), d->cfg.db);
         log_info("Rebuilt the lock classes and edges of %u reports.", n);
         return 0;
+}
+
+/* Journal files, the database and web clients all take descriptors; a service starts with the
+ * soft limit of 1024 (select()'s limit, which nothing here uses: libmicrohttpd runs on epoll), so
+ * take what the hard limit allows. The journal source keeps its own use bounded anyway. */
+static void raise_nofile_limit(void) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+                return;
+        rlim_t want = rl.rlim_max;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                log_debug_errno(errno, "Cannot raise RLIMIT_NOFILE to %llu: %m", (unsigned long long) want);
+        else
+                log_debug("RLIMIT_NOFILE raised to %llu", (unsigned long long) want);
+}
+
+/* The silent-after of this lockdepd, for every reader of the database (/hosts, lockdepctl hosts). */
+static int store_silent_after(Daemon *d) {
+        char v[32];
+        snprintf(v, sizeof(v), "%lld", (long long) d->cfg.silent_after);
+        int r = store_begin(d->store);
+        if (r >= 0)
+                r = store_set_setting(d->store, "silent_after", v);
+        if (r >= 0)
+                r = store_commit(d->store);
+        else
+                store_rollback(d->store);
+        return r;
 }
 
 static bool same_directory(const char *file, const char *dir) {
@@ -417,6 +456,7 @@ static int run(int argc, char **argv) {
         }
         log_set_max_level(d.cfg.log_level);
         r = check;
+        raise_nofile_limit();
         if (a.check_config) {
                 if (r >= 0)
                         printf("configuration OK\n");
@@ -442,6 +482,9 @@ static int run(int argc, char **argv) {
         r = rebuild_if_needed(&d);
         if (r < 0)
                 goto out;
+        r = store_silent_after(&d); /* a full or busy database: the next start writes it */
+        if (r < 0)
+                log_warning_errno(r, "Cannot record silent-after in %s: %s", d.cfg.db, store_error(d.store));
 
         sd_id128_t id;
         if (sd_id128_get_machine(&id) >= 0)

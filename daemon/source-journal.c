@@ -6,29 +6,66 @@
  * reaches the journal with _TRANSPORT=kernel, but with its own facility (1 = user, by default),
  * so nothing a user process logs can pose as a kernel report.
  *
- * Each machine is read through its own sd_journal (matching its _MACHINE_ID) with its own cursor
- * "<source>#<machine id>": "at:<journal cursor>" of the first entry of a report still open, or
- * "after:<journal cursor>" of the last entry read. (Not a timestamp: journal-remote writes entries
- * in arrival order, so realtime is not monotonic within a file and a time seek can overshoot.) A host whose
- * upload arrives late, as files older than what other hosts already sent, is therefore read from
- * where that host stopped, not from where the others are. Within a machine every boot gets its own
- * parser and origin. Re-reading from a cursor after a restart is harmless: stored reports are
- * recognised by their dedup key. A watch journal over everything notices new files and machines.
+ * A directory is read as streams (journal-files.h): the files one writer produced, e.g.
+ * "remote-HOST.journal" and its archives "remote-HOST@....journal". A stream is read one file at a
+ * time, in the order its writer wrote them, through an sd_journal over that one file
+ * (sd_journal_open_files_fd(): one descriptor, its own mappings). Open readers are kept in a
+ * least-recently-used list of at most open_max; an idle stream costs no descriptor and no mapping,
+ * only its name, its files' names and a few words. So descriptors, mappings and memory do not grow
+ * with the number of machines. (sd_journal_open_directory() would open every file of the
+ * directory, once per sd_journal, and skip the files it cannot open without a word.)
+ *
+ * Exactly once: each stream keeps its cursor "<source>#<stream>" in the store, written in the same
+ * transaction as the reports it led to: "at:<journal cursor>" of the first entry of a report still
+ * open, or "after:<journal cursor>" of the last entry read. (Not a timestamp: journal-remote writes
+ * entries in arrival order, so realtime is not monotonic within a file.) Whatever happens to a
+ * reader (evicted, a failed commit, a file that could not be read, a crash), it is rebuilt from that
+ * cursor, and what is read again is recognised by the reports' dedup keys. Within a stream every
+ * machine (_MACHINE_ID) and boot (_BOOT_ID) gets its own parser and origin. The local journal is one
+ * stream over sd_journal_open(), under its old key "journal#<machine id>".
+ *
+ * Changes come from one inotify watch on the directory (and its machine-id subdirectories):
+ * new files and archived ones (IN_CREATE, IN_MOVED_TO), appended entries (IN_MODIFY: journal
+ * writers ftruncate() after each entry for exactly this), deletions, permission changes. Nothing
+ * polls: with no new data lockdepd sleeps.
+ *
+ * A file that cannot be opened or read (EMFILE, ENOMEM, EACCES, damaged) stops its stream there:
+ * it is logged (rate-limited), recorded in the store (journal_files_failed: lockdepctl stats,
+ * /metrics) and retried with a growing delay (at once on IN_ATTRIB, e.g. after a chmod). The other
+ * streams go on. EMFILE and ENOMEM also close idle readers and lower open_max.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <systemd/sd-journal.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "journal-files.h"
 #include "lockdepd.h"
 #include "log.h"
 #include "macro.h"
 #include "strbuf.h"
 
-#define JOURNAL_BATCH 4096
-#define MACHINES_MAX 4096
-#define BOOTS_MAX 8
+#define JOURNAL_BATCH 4096          /* entries per transaction */
+#define BOOTS_MAX 8                 /* parsers per machine and stream */
+#define OPEN_MAX 64                 /* open readers (one descriptor each) at most */
+#define RETRY_MIN_USEC (1000ULL * 1000)
+#define RETRY_MAX_USEC (300ULL * 1000 * 1000)
+#define HEARD_STEP_USEC (60ULL * 1000 * 1000) /* a host's newest entry is recorded to the minute */
+#define WARN_BURST 10               /* warnings about files per WARN_INTERVAL */
+#define WARN_INTERVAL_USEC (60ULL * 1000 * 1000)
+#define REPEAT_WARN_USEC (3600ULL * 1000 * 1000) /* a file still failing is named again after this */
+
+typedef struct Stream Stream;
 
 typedef struct Boot {
         char boot_id[33];
@@ -41,24 +78,101 @@ typedef struct Boot {
 
 typedef struct Machine {
         char machine_id[33];
-        char cursor_key[4300];
-        sd_journal *j;
+        char hostname[256];
         Boot *boots[BOOTS_MAX];
         size_t n_boots;
-        char *last_cursor;       /* journal cursor of the last entry read */
-        uint64_t seq;            /* entries fed since the reader was opened: the records' pos */
+        uint64_t last_entry;     /* realtime of its newest entry read since the last commit */
 } Machine;
 
-typedef struct JournalSource {
-        sd_journal *watch;       /* all machines: inotify, discovery */
-        sd_event_source *io;
+/* One file of a directory. Owned by the source's file table; a stream points to its files. */
+typedef struct JFile {
+        char *name;              /* relative to the directory */
+        dev_t dev;
+        ino_t ino;
+        Stream *stream;
+        JournalHeader h;
+        int error;               /* of the last failed attempt (negative errno), 0 = none */
+        unsigned n_failures;     /* since it last worked */
+        uint64_t retry_at;       /* CLOCK_MONOTONIC usec */
+        uint64_t warned_at;
+        bool gone;               /* deleted while its stream reads it: freed after */
+        bool seen;               /* rescan() */
+} JFile;
+
+struct Stream {
+        char *key;               /* "remote-HOST", "MID/system"; "" for the local journal */
+        char *cursor_key;        /* "<source>#<key>" */
+        JFile **files;           /* reading order (after stream_sort()) */
+        size_t n_files;
+        /* the reader, while open */
+        sd_journal *j;
+        JFile *cur;              /* the file j reads (directories only) */
         Machine **machines;
         size_t n_machines;
+        char *last_cursor;       /* journal cursor of the last entry read */
+        uint64_t seq;            /* entries fed since the reader was opened: the records' pos */
+        char *committed;         /* the cursor last written to the store by us */
+        Stream *lru_prev, *lru_next;
+        /* state */
+        bool open, dirty, queued, touched, at_end, blocked;
+        bool idle_due, stale_due; /* entries were fed since the idle (stale) flush */
+        bool fresh;              /* entries were fed since the stream was last read to its end */
+        uint64_t at_end_since;   /* CLOCK_MONOTONIC usec, when the last new entry was read */
+        JFile *restart_at;       /* read again from the head of this file (it appeared late) */
+        char sole_machine[33];   /* the one machine of this stream; "" unknown, "*" several */
+        char sole_hostname[256];
+        uint64_t heard_tail;     /* tail realtime last recorded for sole_machine */
+};
+
+typedef struct Watch {
+        int wd;
+        char *prefix;            /* "" for the directory, "MID/" for a subdirectory */
+} Watch;
+
+typedef struct JournalSource {
+        /* a directory */
+        int dirfd;
+        int inotify_fd;
+        sd_event_source *inotify_io;
+        Watch *watches;
+        size_t n_watches;
+        JFile **files;           /* sorted by name */
+        size_t n_files;
+        Stream **streams;        /* sorted by key */
+        size_t n_streams;
+        Stream **queue;          /* streams with something to read, FIFO */
+        size_t q_head, q_len, q_cap;
+        Stream **touched;        /* streams read in the open batch */
+        size_t n_touched, touched_cap;
+        char **pending;          /* names that changed (inotify), reconciled before reading */
+        size_t n_pending;
+        bool rescan;
+        Stream *lru_head, *lru_tail;
+        unsigned n_open, open_max;
+        sd_event_source *retry_timer, *resume;
+        uint64_t warn_window, n_warned, n_suppressed;
+        /* the local journal */
+        Stream *local;
+        sd_event_source *local_io;
 } JournalSource;
 
-static int open_journal(Source *s, sd_journal **ret) {
-        return s->path ? sd_journal_open_directory(ret, s->path, 0) : sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
+static uint64_t now_mono(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
+
+static char *strjoin2(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b);
+        char *r = malloc(la + lb + 1);
+        if (r) {
+                memcpy(r, a, la);
+                memcpy(r + la, b, lb + 1);
+        }
+        return r;
+}
+
+/* ---- machines, boots, parsers ---------------------------------------------------------------- */
 
 static void boot_free(Boot *b) {
         lockdep_parser_free(b->parser);
@@ -66,44 +180,34 @@ static void boot_free(Boot *b) {
         free(b);
 }
 
-static void boots_free(Machine *m) {
+static void machine_free(Machine *m) {
         for (size_t i = 0; i < m->n_boots; i++)
                 boot_free(m->boots[i]);
-        m->n_boots = 0;
-}
-
-static void machine_free(Machine *m) {
-        if (!m)
-                return;
-        boots_free(m);
-        sd_journal_close(m->j);
-        free(m->last_cursor);
         free(m);
 }
 
-/* A kernel record: SYSLOG_FACILITY absent (older journald, hand-made files) or 0 (LOG_KERN). */
-static bool kernel_facility(sd_journal *j) {
-        const void *d;
-        size_t l;
-        int r = sd_journal_get_data(j, "SYSLOG_FACILITY", &d, &l);
-        if (r < 0)
-                return r == -ENOENT;
-        return l == STRLEN("SYSLOG_FACILITY=0") && ((const char *) d)[l - 1] == '0';
+static void stream_drop_parsers(Stream *st) {
+        for (size_t i = 0; i < st->n_machines; i++)
+                machine_free(st->machines[i]);
+        free(st->machines);
+        st->machines = NULL;
+        st->n_machines = 0;
 }
 
-static int field(sd_journal *j, const char *name, char *buf, size_t n) {
-        const void *d;
-        size_t l, k = strlen(name);
-        int r = sd_journal_get_data(j, name, &d, &l);
-        if (r < 0)
-                return r;
-        if (l <= k + 1)
-                return -ENODATA;
-        l -= k + 1;
-        l = MIN(l, n - 1);
-        memcpy(buf, (const char *) d + k + 1, l);
-        buf[l] = 0;
-        return (int) l;
+static Machine *machine_get(Stream *st, const char *id) {
+        for (size_t i = 0; i < st->n_machines; i++)
+                if (!strcmp(st->machines[i]->machine_id, id))
+                        return st->machines[i];
+        Machine **v = realloc(st->machines, (st->n_machines + 1) * sizeof(Machine *));
+        if (!v)
+                return NULL;
+        st->machines = v;
+        Machine *m = calloc(1, sizeof(*m));
+        if (!m)
+                return NULL;
+        snprintf(m->machine_id, sizeof(m->machine_id), "%s", id);
+        st->machines[st->n_machines++] = m;
+        return m;
 }
 
 /* The parser of one boot of a machine; the oldest boot makes room when there are too many. */
@@ -144,285 +248,1413 @@ static Boot *boot_get(Source *s, Machine *m, const char *boot_id, const char *ho
         return b;
 }
 
-/* (Re)opens the machine's journal at its committed cursor, with fresh parsers. */
-static int machine_seek(Source *s, Machine *m) {
-        _cleanup_free_ char *cur = NULL;
-        char match[64];
-        int r;
-
-        boots_free(m);
-        sd_journal_close(m->j);
-        m->j = NULL;
-        m->seq = 0;
-        r = open_journal(s, &m->j);
-        if (r < 0)
-                return r;
-        snprintf(match, sizeof(match), "_MACHINE_ID=%s", m->machine_id);
-        r = sd_journal_add_match(m->j, "_TRANSPORT=kernel", 0);
-        if (r >= 0 && m->machine_id[0])
-                r = sd_journal_add_match(m->j, match, 0);
-        if (r < 0)
-                return r;
-        r = store_get_cursor(s->d->store, m->cursor_key, &cur);
-        if (r < 0)
-                return r;
-        free(m->last_cursor);
-        m->last_cursor = NULL;
-        if (r == 0)
-                return sd_journal_seek_head(m->j);
-        bool after = strncmp(cur, "after:", 6) == 0;
-        const char *c = after ? cur + 6 : strncmp(cur, "at:", 3) == 0 ? cur + 3 : NULL;
-        if (!c) /* an old realtime position */
-                return sd_journal_seek_realtime_usec(m->j, strtoull(cur, NULL, 10));
-        r = sd_journal_seek_cursor(m->j, c);
-        if (r < 0 || !after)
-                return r;
-        /* step over the entry read last, if it is still there */
-        r = sd_journal_next(m->j);
-        if (r > 0 && sd_journal_test_cursor(m->j, c) <= 0)
-                r = sd_journal_previous(m->j); /* it is gone: do not skip its successor */
-        if (r >= 0) {
-                m->last_cursor = strdup(c);
-                if (!m->last_cursor)
-                        return -ENOMEM;
-        }
-        return r < 0 ? r : 0;
-}
-
-static int machine_add(Source *s, const char *id) {
-        JournalSource *js = s->priv;
-        for (size_t i = 0; i < js->n_machines; i++)
-                if (!strcmp(js->machines[i]->machine_id, id))
-                        return 0;
-        if (js->n_machines >= MACHINES_MAX)
-                return log_warning_errno(E2BIG, "%s: more than %d machines, ignoring %s", s->name, MACHINES_MAX, id);
-        Machine **v = realloc(js->machines, (js->n_machines + 1) * sizeof(Machine *));
-        if (!v)
-                return -ENOMEM;
-        js->machines = v;
-        Machine *m = calloc(1, sizeof(*m));
-        if (!m)
-                return -ENOMEM;
-        snprintf(m->machine_id, sizeof(m->machine_id), "%s", id);
-        snprintf(m->cursor_key, sizeof(m->cursor_key), "%s#%s", s->name, id);
-        js->machines[js->n_machines++] = m;
-        int r = machine_seek(s, m);
-        if (r < 0)
-                return log_warning_errno(r, "%s: cannot open the journal of machine %s: %m", s->name, id);
-        log_debug("%s: reading machine %s", s->name, id);
-        return 0;
-}
-
-/* Finds machines that appeared in the watched journal (new hosts, new files). */
-static int discover(Source *s) {
-        JournalSource *js = s->priv;
-        const void *d;
-        size_t l;
-        int r = sd_journal_query_unique(js->watch, "_MACHINE_ID");
-        if (r < 0)
-                return r;
-        SD_JOURNAL_FOREACH_UNIQUE(js->watch, d, l) {
-                const size_t k = STRLEN("_MACHINE_ID=");
-                char id[33];
-                if (l <= k || l - k >= sizeof(id))
-                        continue;
-                memcpy(id, (const char *) d + k, l - k);
-                id[l - k] = 0;
-                r = machine_add(s, id);
-                if (r == -ENOMEM)
-                        return r;
-        }
-        return 0;
-}
-
-static char *strjoin2(const char *a, const char *b) {
-        size_t la = strlen(a), lb = strlen(b);
-        char *r = malloc(la + lb + 1);
-        if (r) {
-                memcpy(r, a, la);
-                memcpy(r + la, b, lb + 1);
-        }
-        return r;
-}
-
-static int machine_set_cursor(Source *s, Machine *m) {
-        const Boot *oldest = NULL;
-        _cleanup_free_ char *pos = NULL;
-        uint64_t p, best = UINT64_MAX;
-
-        for (size_t i = 0; i < m->n_boots; i++) {
-                const Boot *b = m->boots[i];
-                if (lockdep_parser_resume_pos(b->parser, &p) > 0 && b->open_cursor && b->open_pos == p && p < best) {
-                        best = p;
-                        oldest = b;
-                }
-        }
-        if (oldest)
-                pos = strjoin2("at:", oldest->open_cursor);
-        else if (m->last_cursor)
-                pos = strjoin2("after:", m->last_cursor);
-        else
-                return 0; /* nothing read yet: keep what is stored */
-        return pos ? store_set_cursor(s->d->store, m->cursor_key, pos) : -ENOMEM;
-}
-
-static unsigned stored(const Machine *m) {
+static unsigned stream_stored(const Stream *st) {
         unsigned n = 0;
-        for (size_t i = 0; i < m->n_boots; i++)
-                n += m->boots[i]->in.n_stored;
+        for (size_t i = 0; i < st->n_machines; i++)
+                for (size_t k = 0; k < st->machines[i]->n_boots; k++)
+                        n += st->machines[i]->boots[k]->in.n_stored;
         return n;
 }
 
-static int machine_process(Source *s, Machine *m, bool *ret_more) {
-        char boot[64], host[256], mono[32];
-        unsigned before = stored(m);
-        int r;
+/* ---- entries --------------------------------------------------------------------------------- */
 
-        for (unsigned i = 0; i < JOURNAL_BATCH; i++) {
-                r = sd_journal_next(m->j);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        break;
-                uint64_t rt = 0;
-                const void *d;
-                size_t l;
-                (void) sd_journal_get_realtime_usec(m->j, &rt);
-                if (field(m->j, "_BOOT_ID", boot, sizeof(boot)) < 0)
-                        boot[0] = 0;
-                if (field(m->j, "_HOSTNAME", host, sizeof(host)) < 0)
-                        host[0] = 0;
-                Boot *b = boot_get(s, m, boot, host);
-                if (!b)
-                        return -ENOMEM;
-                char *cursor = NULL;
-                r = sd_journal_get_cursor(m->j, &cursor);
-                if (r < 0)
-                        return r;
-                free(m->last_cursor);
-                m->last_cursor = cursor;
-                if (!kernel_facility(m->j))
-                        continue; /* user space writing to /dev/kmsg */
-                if (sd_journal_get_data(m->j, "MESSAGE", &d, &l) < 0)
-                        continue; /* no text (or binary over the size limit): nothing to parse */
-                LockdepRecord rec = { .text = (const char *) d + 8, .len = l - 8, .pos = ++m->seq };
-                if (field(m->j, "_SOURCE_MONOTONIC_TIMESTAMP", mono, sizeof(mono)) > 0) {
-                        rec.has_ts = true;
-                        rec.ts_usec = strtoull(mono, NULL, 10);
-                }
-                b->in.origin.realtime = rt;
-                r = lockdep_parser_feed_record(b->parser, &rec);
-                if (r < 0)
-                        return r;
-                uint64_t open;
-                if (lockdep_parser_resume_pos(b->parser, &open) > 0 && open == rec.pos) {
-                        /* a report starts at this entry: where to come back to after a crash */
-                        free(b->open_cursor);
-                        b->open_cursor = strdup(cursor);
-                        b->open_pos = rec.pos;
-                        if (!b->open_cursor)
-                                return -ENOMEM;
-                }
-                if (i + 1 == JOURNAL_BATCH)
-                        *ret_more = true;
-        }
-        s->d->n_reports += stored(m) - before;
-        return machine_set_cursor(s, m);
+/* A kernel record: SYSLOG_FACILITY absent (older journald, hand-made files) or 0 (LOG_KERN). */
+static bool kernel_facility(sd_journal *j) {
+        const void *d;
+        size_t l;
+        int r = sd_journal_get_data(j, "SYSLOG_FACILITY", &d, &l);
+        if (r < 0)
+                return r == -ENOENT;
+        return l == STRLEN("SYSLOG_FACILITY=0") && ((const char *) d)[l - 1] == '0';
 }
 
-static int journal_process(Source *s, bool *ret_more) {
-        JournalSource *js = s->priv;
-        *ret_more = false;
-        for (size_t i = 0; i < js->n_machines; i++) {
-                if (!js->machines[i]->j)
-                        continue;
-                int r = machine_process(s, js->machines[i], ret_more);
-                if (r < 0)
-                        return r;
+static int field(sd_journal *j, const char *name, char *buf, size_t n) {
+        const void *d;
+        size_t l, k = strlen(name);
+        int r = sd_journal_get_data(j, name, &d, &l);
+        if (r < 0)
+                return r;
+        if (l <= k + 1)
+                return -ENODATA;
+        l -= k + 1;
+        l = MIN(l, n - 1);
+        memcpy(buf, (const char *) d + k + 1, l);
+        buf[l] = 0;
+        return (int) l;
+}
+
+static void note_machine(Stream *st, const char *id, const char *host) {
+        if (!st->sole_machine[0]) {
+                snprintf(st->sole_machine, sizeof(st->sole_machine), "%s", id);
+                snprintf(st->sole_hostname, sizeof(st->sole_hostname), "%s", host);
+        } else if (strcmp(st->sole_machine, id) != 0)
+                strcpy(st->sole_machine, "*");
+        else if (host[0])
+                snprintf(st->sole_hostname, sizeof(st->sole_hostname), "%s", host);
+}
+
+/* Feeds the entry j is at, whose cursor is passed (and taken). Errors are the parser's and the
+ * store's. */
+static int feed_entry(Source *s, Stream *st, char *cursor) {
+        char mid[64], boot[64], host[256], mono[32];
+        uint64_t rt = 0;
+        const void *d;
+        size_t l;
+        int r;
+
+        free(st->last_cursor);
+        st->last_cursor = cursor;
+        if (!kernel_facility(st->j))
+                return 0; /* user space writing to /dev/kmsg */
+        (void) sd_journal_get_realtime_usec(st->j, &rt);
+        if (field(st->j, "_MACHINE_ID", mid, sizeof(mid)) < 0 || strlen(mid) != 32)
+                mid[0] = 0;
+        if (field(st->j, "_BOOT_ID", boot, sizeof(boot)) < 0)
+                boot[0] = 0;
+        if (field(st->j, "_HOSTNAME", host, sizeof(host)) < 0)
+                host[0] = 0;
+        Machine *m = machine_get(st, mid);
+        if (!m)
+                return -ENOMEM;
+        note_machine(st, mid, host);
+        if (host[0])
+                snprintf(m->hostname, sizeof(m->hostname), "%s", host);
+        m->last_entry = MAX(m->last_entry, rt);
+        Boot *b = boot_get(s, m, boot, host);
+        if (!b)
+                return -ENOMEM;
+        if (sd_journal_get_data(st->j, "MESSAGE", &d, &l) < 0)
+                return 0; /* no text (or binary over the size limit): nothing to parse */
+        LockdepRecord rec = { .text = (const char *) d + 8, .len = l - 8, .pos = ++st->seq };
+        if (field(st->j, "_SOURCE_MONOTONIC_TIMESTAMP", mono, sizeof(mono)) > 0) {
+                rec.has_ts = true;
+                rec.ts_usec = strtoull(mono, NULL, 10);
         }
-        if (!*ret_more)
-                (void) source_arm_idle(s);
+        b->in.origin.realtime = rt;
+        r = lockdep_parser_feed_record(b->parser, &rec);
+        if (r < 0)
+                return r;
+        uint64_t open;
+        if (lockdep_parser_resume_pos(b->parser, &open) > 0 && open == rec.pos) {
+                /* a report starts at this entry: where to come back to after a crash */
+                free(b->open_cursor);
+                b->open_cursor = strdup(cursor);
+                b->open_pos = rec.pos;
+                if (!b->open_cursor)
+                        return -ENOMEM;
+        }
         return 0;
 }
 
-static int journal_flush_idle(Source *s, bool stale) {
+/* ---- cursors and host bookkeeping ------------------------------------------------------------ */
+
+/* Writes the stream's position (when it moved) and what it learnt about its hosts. */
+static int stream_commit(Source *s, Stream *st) {
+        const Boot *oldest = NULL;
+        _cleanup_free_ char *pos = NULL;
+        uint64_t p, best = UINT64_MAX, now = now_realtime();
+        int r;
+
+        for (size_t i = 0; i < st->n_machines; i++)
+                for (size_t k = 0; k < st->machines[i]->n_boots; k++) {
+                        const Boot *b = st->machines[i]->boots[k];
+                        if (lockdep_parser_resume_pos(b->parser, &p) > 0 && b->open_cursor && b->open_pos == p &&
+                            p < best) {
+                                best = p;
+                                oldest = b;
+                        }
+                }
+        if (oldest)
+                pos = strjoin2("at:", oldest->open_cursor);
+        else if (st->last_cursor)
+                pos = strjoin2("after:", st->last_cursor);
+        if ((oldest || st->last_cursor) && !pos)
+                return -ENOMEM;
+        if (pos && (!st->committed || strcmp(pos, st->committed) != 0)) {
+                r = store_set_cursor(s->d->store, st->cursor_key, pos);
+                if (r < 0)
+                        return r;
+                free(st->committed);
+                st->committed = TAKE_PTR(pos);
+        }
+
+        /* the hosts heard from: their newest kernel entries, and for a stream of one machine the
+         * newest entry of any kind (the file header's tail), so that a host whose kernel is quiet
+         * is not taken for a silent one */
+        for (size_t i = 0; i < st->n_machines; i++) {
+                Machine *m = st->machines[i];
+                if (!m->last_entry || !m->machine_id[0])
+                        continue;
+                StoreOrigin o = { .machine_id = m->machine_id, .hostname = m->hostname[0] ? m->hostname : NULL };
+                r = store_host_heard(s->d->store, &o, m->last_entry, now);
+                if (r < 0)
+                        return r;
+                m->last_entry = 0;
+        }
+        if (st->cur && st->sole_machine[0] && st->sole_machine[0] != '*' && st->cur->h.known &&
+            !st->cur->h.from_name && st->cur->h.tail_realtime >= st->heard_tail + HEARD_STEP_USEC) {
+                StoreOrigin o = { .machine_id = st->sole_machine,
+                                  .hostname = st->sole_hostname[0] ? st->sole_hostname : NULL };
+                r = store_host_heard(s->d->store, &o, st->cur->h.tail_realtime, now);
+                if (r < 0)
+                        return r;
+                st->heard_tail = st->cur->h.tail_realtime;
+        }
+        return 0;
+}
+
+static int touch(JournalSource *js, Stream *st) {
+        if (st->touched)
+                return 0;
+        if (js->n_touched == js->touched_cap) {
+                size_t cap = MAX(js->touched_cap * 2, (size_t) 64);
+                Stream **v = realloc(js->touched, cap * sizeof(Stream *));
+                if (!v)
+                        return -ENOMEM;
+                js->touched = v;
+                js->touched_cap = cap;
+        }
+        js->touched[js->n_touched++] = st;
+        st->touched = true;
+        return 0;
+}
+
+/* ---- files of a directory -------------------------------------------------------------------- */
+
+static int cmp_file_name(const void *a, const void *b) {
+        return strcmp((*(JFile *const *) a)->name, (*(JFile *const *) b)->name);
+}
+
+static int cmp_stream_key(const void *a, const void *b) {
+        return strcmp((*(Stream *const *) a)->key, (*(Stream *const *) b)->key);
+}
+
+static JFile *file_find(JournalSource *js, const char *name) {
+        JFile key = { .name = (char *) name }, *kp = &key;
+        if (js->n_files == 0)
+                return NULL;
+        JFile **f = bsearch(&kp, js->files, js->n_files, sizeof(JFile *), cmp_file_name);
+        return f ? *f : NULL;
+}
+
+static Stream *stream_find(JournalSource *js, const char *k) {
+        Stream key = { .key = (char *) k }, *kp = &key;
+        if (js->n_streams == 0)
+                return NULL;
+        Stream **f = bsearch(&kp, js->streams, js->n_streams, sizeof(Stream *), cmp_stream_key);
+        return f ? *f : NULL;
+}
+
+/* Inserts p into the sorted array *v of *n pointers. */
+static int sorted_insert(void ***v, size_t *n, void *p, int (*cmp)(const void *, const void *)) {
+        void **x = realloc(*v, (*n + 1) * sizeof(void *));
+        if (!x)
+                return -ENOMEM;
+        *v = x;
+        size_t lo = 0, hi = *n;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (cmp(&x[mid], &p) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        memmove(x + lo + 1, x + lo, (*n - lo) * sizeof(void *));
+        x[lo] = p;
+        (*n)++;
+        return 0;
+}
+
+static void sorted_remove(void **v, size_t *n, void *p) {
+        for (size_t i = 0; i < *n; i++)
+                if (v[i] == p) {
+                        memmove(v + i, v + i + 1, (*n - i - 1) * sizeof(void *));
+                        (*n)--;
+                        return;
+                }
+}
+
+static int enqueue(JournalSource *js, Stream *st) {
+        st->dirty = true;
+        if (st->queued || st->blocked)
+                return 0;
+        if (js->q_len == js->q_cap) {
+                size_t cap = MAX(js->q_cap * 2, (size_t) 64);
+                Stream **v = malloc(cap * sizeof(Stream *));
+                if (!v)
+                        return -ENOMEM;
+                for (size_t i = 0; i < js->q_len; i++)
+                        v[i] = js->queue[(js->q_head + i) % js->q_cap];
+                free(js->queue);
+                js->queue = v;
+                js->q_cap = cap;
+                js->q_head = 0;
+        }
+        js->queue[(js->q_head + js->q_len++) % js->q_cap] = st;
+        st->queued = true;
+        return 0;
+}
+
+static Stream *queue_peek(JournalSource *js) {
+        return js->q_len ? js->queue[js->q_head] : NULL;
+}
+
+static void queue_pop(JournalSource *js) {
+        Stream *st = js->queue[js->q_head];
+        st->queued = false;
+        js->q_head = (js->q_head + 1) % js->q_cap;
+        js->q_len--;
+}
+
+static Stream *stream_new(Source *s, const char *key) {
+        Stream *st = calloc(1, sizeof(*st));
+        if (!st)
+                return NULL;
+        st->key = strdup(key);
+        st->cursor_key = malloc(strlen(s->name) + 1 + strlen(key) + 1);
+        if (!st->key || !st->cursor_key) {
+                free(st->key);
+                free(st->cursor_key);
+                free(st);
+                return NULL;
+        }
+        sprintf(st->cursor_key, "%s#%s", s->name, key);
+        return st;
+}
+
+static void lru_unlink(JournalSource *js, Stream *st) {
+        if (st->lru_prev)
+                st->lru_prev->lru_next = st->lru_next;
+        else
+                js->lru_head = st->lru_next;
+        if (st->lru_next)
+                st->lru_next->lru_prev = st->lru_prev;
+        else
+                js->lru_tail = st->lru_prev;
+        st->lru_prev = st->lru_next = NULL;
+}
+
+static void lru_front(JournalSource *js, Stream *st) {
+        if (js->lru_head == st)
+                return;
+        if (st->lru_prev || st->lru_next || js->lru_tail == st)
+                lru_unlink(js, st);
+        st->lru_next = js->lru_head;
+        if (js->lru_head)
+                js->lru_head->lru_prev = st;
+        js->lru_head = st;
+        if (!js->lru_tail)
+                js->lru_tail = st;
+}
+
+/* Closes the reader and forgets everything that is not in the store (parsers included): the next
+ * open starts from the committed cursor. */
+static void stream_close(JournalSource *js, Stream *st) {
+        if (st->open && js && st != js->local) {
+                lru_unlink(js, st);
+                js->n_open--;
+        }
+        sd_journal_close(st->j);
+        st->j = NULL;
+        st->cur = NULL;
+        st->open = false;
+        st->at_end = false;
+        st->seq = 0;
+        free(st->last_cursor);
+        st->last_cursor = NULL;
+        stream_drop_parsers(st);
+}
+
+static void stream_free(Stream *st) {
+        if (!st)
+                return;
+        stream_close(NULL, st);
+        free(st->files);
+        free(st->key);
+        free(st->cursor_key);
+        free(st->committed);
+        free(st);
+}
+
+static void file_free(JFile *f) {
+        if (f) {
+                free(f->name);
+                free(f);
+        }
+}
+
+/* The files of a stream in reading order, with fresh headers. A file whose header cannot be read
+ * sorts by its archive name when it has one, else last; its error shows when it is opened. */
+static void stream_sort(JournalSource *js, Stream *st) {
+        for (size_t i = 0; i < st->n_files; i++) {
+                JFile *f = st->files[i];
+                int fd = openat(js->dirfd, f->name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                JournalHeader h = {};
+                if (fd < 0 || journal_header_read(fd, &h) < 0)
+                        (void) journal_header_from_name(f->name, &h);
+                if (fd >= 0)
+                        close(fd);
+                f->h = h;
+        }
+        for (size_t i = 1; i < st->n_files; i++) /* insertion sort: few files, stable */
+                for (size_t k = i; k > 0 && journal_header_compare(&st->files[k - 1]->h, &st->files[k]->h) > 0; k--) {
+                        JFile *t = st->files[k];
+                        st->files[k] = st->files[k - 1];
+                        st->files[k - 1] = t;
+                }
+        /* an archive known only by its name ends where the next one of its writer begins */
+        for (size_t i = 0; i + 1 < st->n_files; i++) {
+                JournalHeader *h = &st->files[i]->h, *n = &st->files[i + 1]->h;
+                if (h->from_name && n->known && !memcmp(h->seqnum_id, n->seqnum_id, 16) && n->head_seqnum > 0) {
+                        h->tail_seqnum = n->head_seqnum - 1;
+                        h->tail_realtime = n->head_realtime;
+                }
+        }
+}
+
+/* ---- failures -------------------------------------------------------------------------------- */
+
+static bool warn_allowed(JournalSource *js) {
+        uint64_t now = now_mono();
+        if (now - js->warn_window >= WARN_INTERVAL_USEC) {
+                if (js->n_suppressed > 0)
+                        log_warning("%llu more messages about journal files that cannot be read were suppressed "
+                                    "(lockdepctl stats lists the files)", (unsigned long long) js->n_suppressed);
+                js->warn_window = now;
+                js->n_warned = js->n_suppressed = 0;
+        }
+        if (js->n_warned < WARN_BURST) {
+                js->n_warned++;
+                return true;
+        }
+        js->n_suppressed++;
+        return false;
+}
+
+static void arm_retry(Source *s);
+
+/* The stream stops at file f, which failed with r: what was read before it is committed, the
+ * failure recorded and logged, the file retried later. Returns < 0 only for store errors. */
+static int file_failed(Source *s, Stream *st, JFile *f, int r, const char *what) {
         JournalSource *js = s->priv;
-        for (size_t i = 0; i < js->n_machines; i++) {
-                Machine *m = js->machines[i];
-                unsigned before = stored(m);
-                for (size_t k = 0; k < m->n_boots; k++) {
-                        LockdepParser *p = m->boots[k]->parser;
+        uint64_t now = now_mono();
+        char msg[512];
+
+        if (st->j) {
+                int q = stream_commit(s, st);
+                if (q < 0)
+                        return q;
+        }
+        snprintf(msg, sizeof(msg), "cannot %s it: %s", what, strerror(-r));
+        bool changed = f->error != r;
+        f->error = r;
+        f->n_failures++;
+        uint64_t delay = RETRY_MIN_USEC << MIN(f->n_failures - 1, 20u);
+        f->retry_at = now + MIN(delay, RETRY_MAX_USEC);
+        if ((changed || now - f->warned_at >= REPEAT_WARN_USEC) && warn_allowed(js)) {
+                f->warned_at = now;
+                log_warning_errno(r, "%s: cannot %s journal file %s (attempt %u): %m; the rest of its stream "
+                                  "waits for it, retrying in %llus%s",
+                                  s->name, what, f->name, f->n_failures,
+                                  (unsigned long long) ((f->retry_at - now + 999999) / 1000000),
+                                  r == -EACCES || r == -EPERM ? " (lockdepd needs read access to it)"
+                                  : r == -EBADMSG || r == -EPROTONOSUPPORT || r == -ENODATA
+                                          ? " (damaged or not a journal file: move it away to go on without it)"
+                                          : "");
+        }
+        stream_close(js, st);
+        st->blocked = true;
+        arm_retry(s);
+        return store_journal_file_status(s->d->store, s->name, f->name, r, msg, now_realtime());
+}
+
+/* f was opened: a failure recorded for it (by this run or an earlier one) is over. */
+static int file_ok(Source *s, JFile *f) {
+        if (f->n_failures > 0)
+                log_notice("%s: journal file %s is readable again after %u failed attempts", s->name, f->name,
+                           f->n_failures);
+        f->error = 0;
+        f->n_failures = 0;
+        return store_journal_file_status(s->d->store, s->name, f->name, 0, NULL, now_realtime());
+}
+
+static int on_retry_timer(sd_event_source *es, uint64_t usec, void *userdata) {
+        Source *s = userdata;
+        JournalSource *js = s->priv;
+        uint64_t now = now_mono();
+        bool any = false;
+        for (size_t i = 0; i < js->n_streams; i++) {
+                Stream *st = js->streams[i];
+                bool due = true;
+                if (!st->blocked)
+                        continue;
+                for (size_t k = 0; k < st->n_files; k++)
+                        if (st->files[k]->error && st->files[k]->retry_at > now)
+                                due = false;
+                if (due) {
+                        st->blocked = false;
+                        (void) enqueue(js, st);
+                        any = true;
+                }
+        }
+        arm_retry(s);
+        if (any && !s->failing)
+                (void) source_kick(s);
+        return 0;
+}
+
+static void arm_retry(Source *s) {
+        JournalSource *js = s->priv;
+        uint64_t next = UINT64_MAX;
+        for (size_t i = 0; i < js->n_streams; i++)
+                if (js->streams[i]->blocked)
+                        for (size_t k = 0; k < js->streams[i]->n_files; k++)
+                                if (js->streams[i]->files[k]->error)
+                                        next = MIN(next, js->streams[i]->files[k]->retry_at);
+        if (next == UINT64_MAX) {
+                if (js->retry_timer)
+                        (void) sd_event_source_set_enabled(js->retry_timer, SD_EVENT_OFF);
+                return;
+        }
+        if (!js->retry_timer) {
+                if (sd_event_add_time(s->d->event, &js->retry_timer, CLOCK_MONOTONIC, next, 100 * 1000,
+                                      on_retry_timer, s) < 0)
+                        return;
+        } else
+                (void) sd_event_source_set_time(js->retry_timer, next);
+        (void) sd_event_source_set_enabled(js->retry_timer, SD_EVENT_ONESHOT);
+}
+
+/* ---- readers --------------------------------------------------------------------------------- */
+
+/* The parsers of a stream read to its end: the reports whose end was seen (idle), or after
+ * STALE_USEC of silence also the others, truncated (stale; the rest, if it comes, replaces them). */
+static int flush_stream(Source *s, Stream *st, bool stale) {
+        unsigned before = stream_stored(st);
+        for (size_t i = 0; i < st->n_machines; i++)
+                for (size_t k = 0; k < st->machines[i]->n_boots; k++) {
+                        LockdepParser *p = st->machines[i]->boots[k]->parser;
                         int r = stale ? lockdep_parser_flush_stale(p) : lockdep_parser_flush_idle(p);
                         if (r < 0)
                                 return r;
                 }
-                s->d->n_reports += stored(m) - before;
-                int r = machine_set_cursor(s, m);
-                if (r < 0)
-                        return r;
-        }
+        s->d->n_reports += stream_stored(st) - before;
+        if (stale)
+                st->stale_due = false;
+        else
+                st->idle_due = false;
         return 0;
 }
 
-static int journal_rewind(Source *s) {
+/* Closes the least recently used readers (but except) until at most keep are open. A stream that
+ * was read to its end first stores what its parsers hold, as the two idle flushes would, early
+ * (a report cut short is replaced if its rest comes); its cursor is written, at the start of a
+ * report still open. Returns < 0 for store errors. */
+static int evict_lru(Source *s, unsigned keep, Stream *except) {
         JournalSource *js = s->priv;
-        for (size_t i = 0; i < js->n_machines; i++) {
-                int r = machine_seek(s, js->machines[i]);
+        Stream *st = js->lru_tail;
+        while (js->n_open > keep && st) {
+                Stream *prev = st->lru_prev;
+                if (st != except) {
+                        int r = st->at_end && st->idle_due ? flush_stream(s, st, false) : 0;
+                        if (r >= 0 && st->at_end && st->stale_due)
+                                r = flush_stream(s, st, true);
+                        if (r >= 0)
+                                r = stream_commit(s, st);
+                        if (r < 0)
+                                return r;
+                        bool more = !st->at_end;
+                        stream_close(js, st);
+                        if (more)
+                                (void) enqueue(js, st);
+                }
+                st = prev;
+        }
+        return 0;
+}
+
+/* Opens file f of stream st, positioned at its head. *ret_error: 0, -EAGAIN for a file its writer
+ * has not written anything to yet, or the errno of a file that failed (the reader of st is then
+ * unchanged). Returns < 0 only for store errors. */
+static int reader_open(Source *s, Stream *st, JFile *f, int *ret_error) {
+        JournalSource *js = s->priv;
+        sd_journal *j = NULL;
+        int r;
+
+        for (int attempt = 0;; attempt++) {
+                int fd = openat(js->dirfd, f->name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                r = fd < 0 ? -errno : 0;
+                if (fd >= 0) {
+                        struct stat sb;
+                        if (fstat(fd, &sb) < 0)
+                                r = -errno;
+                        else if (!S_ISREG(sb.st_mode))
+                                r = -EBADMSG;
+                        else if (sb.st_size == 0)
+                                r = -EAGAIN; /* just created: its header comes with the next write */
+                        else
+                                r = sd_journal_open_files_fd(&j, &fd, 1, 0);
+                        if (r < 0)
+                                close(fd); /* on success the journal owns it */
+                }
+                if ((r != -EMFILE && r != -ENFILE && r != -ENOMEM) || attempt > 0)
+                        break;
+                /* short of descriptors or address space: fewer readers, and once more */
+                unsigned open_max = MAX(js->n_open / 2, 1u);
+                if (open_max < js->open_max)
+                        log_notice("%s: %s while opening %s: keeping at most %u journal files open", s->name,
+                                   strerror(-r), f->name, open_max);
+                js->open_max = MIN(js->open_max, open_max);
+                int q = evict_lru(s, 0, st);
+                if (q < 0)
+                        return q;
+        }
+        if (r >= 0)
+                r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0);
+        if (r >= 0)
+                r = sd_journal_seek_head(j);
+        if (r < 0) {
+                sd_journal_close(j);
+                *ret_error = r;
+                return 0;
+        }
+        sd_journal_close(st->j);
+        st->j = j;
+        st->cur = f;
+        st->at_end = false;
+        *ret_error = 0;
+        return 0;
+}
+
+/* Moves j to the committed cursor cur ("at:C", "after:C"; old ones: a realtime). */
+static int seek_committed(Stream *st, const char *cur) {
+        if (!cur)
+                return sd_journal_seek_head(st->j);
+        bool after = strncmp(cur, "after:", 6) == 0;
+        const char *c = after ? cur + 6 : strncmp(cur, "at:", 3) == 0 ? cur + 3 : NULL;
+        if (!c)
+                return sd_journal_seek_realtime_usec(st->j, strtoull(cur, NULL, 10));
+        int r = sd_journal_seek_cursor(st->j, c);
+        if (r < 0 || !after)
+                return r;
+        /* step over the entry read last, if it is still there */
+        r = sd_journal_next(st->j);
+        if (r > 0 && sd_journal_test_cursor(st->j, c) <= 0)
+                r = sd_journal_previous(st->j); /* it is gone: do not skip its successor */
+        else if (r > 0) {
+                /* whose it is: the stream's machine, before anything new is read */
+                char mid[64], host[256];
+                if (field(st->j, "_MACHINE_ID", mid, sizeof(mid)) == 32) {
+                        if (field(st->j, "_HOSTNAME", host, sizeof(host)) < 0)
+                                host[0] = 0;
+                        note_machine(st, mid, host);
+                }
+        }
+        if (r < 0)
+                return r;
+        st->last_cursor = strdup(c);
+        return st->last_cursor ? 0 : -ENOMEM;
+}
+
+/* Frees the files of st that were deleted while it read them. */
+static void stream_purge_gone(Stream *st) {
+        size_t k = 0;
+        for (size_t i = 0; i < st->n_files; i++)
+                if (st->files[i]->gone && st->files[i] != st->cur)
+                        file_free(st->files[i]);
+                else
+                        st->files[k++] = st->files[i];
+        st->n_files = k;
+}
+
+/* Opens a directory stream at its committed cursor: the file that holds it, or the first file
+ * after it when that one is gone. Leaves the stream closed when there is nothing to read (no file
+ * after the cursor yet) or its file fails (then blocked). < 0: a store error. */
+static int stream_open(Source *s, Stream *st) {
+        JournalSource *js = s->priv;
+        _cleanup_free_ char *cur = NULL;
+        JournalPoint p;
+        JFile *f = NULL;
+        bool inside = false;
+        int r;
+
+        r = store_get_cursor(s->d->store, st->cursor_key, &cur);
+        if (r < 0)
+                return r;
+        free(st->committed);
+        st->committed = NULL;
+        if (r > 0 && !(st->committed = strdup(cur)))
+                return -ENOMEM;
+        stream_purge_gone(st);
+        stream_sort(js, st);
+        const char *c = cur ? strchr(cur, ':') : NULL;
+        if (st->restart_at) {
+                f = st->restart_at; /* a file that appeared behind our position: read from it again */
+                st->restart_at = NULL;
+        } else if (!cur || journal_point_from_cursor(c ? c + 1 : cur, &p) < 0)
+                f = st->n_files ? st->files[0] : NULL;
+        else
+                for (size_t i = 0; i < st->n_files && !f; i++) {
+                        int k = journal_point_compare(&p, &st->files[i]->h);
+                        if (k <= 0) {
+                                f = st->files[i];
+                                inside = k == 0;
+                        }
+                }
+        if (!f) {
+                st->at_end = true; /* everything there was has been read */
+                return 0;
+        }
+        if (f->error && f->retry_at > now_mono()) {
+                st->blocked = true;
+                arm_retry(s);
+                return 0;
+        }
+        if (js->n_open >= js->open_max) {
+                r = evict_lru(s, js->open_max - 1, NULL);
+                if (r < 0)
+                        return r;
+        }
+        int e;
+        r = reader_open(s, st, f, &e);
+        if (r < 0)
+                return r;
+        if (e == -EAGAIN) {
+                st->at_end = true; /* nothing written yet */
+                return 0;
+        }
+        if (e < 0)
+                return file_failed(s, st, f, e, "open");
+        st->open = true;
+        js->n_open++;
+        lru_front(js, st);
+        if (inside) {
+                r = seek_committed(st, cur);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return file_failed(s, st, f, r, "seek in");
+        }
+        return file_ok(s, f);
+}
+
+/* The newest entry of any kind in the file being read, for the host's bookkeeping. */
+static void refresh_tail(JournalSource *js, JFile *f) {
+        int fd = openat(js->dirfd, f->name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        JournalHeader h;
+        if (fd < 0)
+                return;
+        if (journal_header_read(fd, &h) >= 0)
+                f->h = h;
+        close(fd);
+}
+
+/* The file after the current one. */
+static JFile *next_file(const Stream *st) {
+        for (size_t i = 0; i + 1 < st->n_files; i++)
+                if (st->files[i] == st->cur)
+                        return st->files[i + 1];
+        return NULL;
+}
+
+/* Reads up to *budget entries of the stream. Returns < 0 only for store errors (and ENOMEM);
+ * a file that fails blocks its stream. */
+static int stream_read(Source *s, Stream *st, unsigned *budget) {
+        JournalSource *js = s->priv;
+        bool local = st == js->local;
+        unsigned before;
+        int r;
+
+        r = touch(js, st);
+        if (r < 0)
+                return r;
+        if (!st->j) {
+                r = stream_open(s, st);
+                if (r < 0 || !st->j)
+                        return r;
+        } else if (!local)
+                lru_front(js, st);
+        before = stream_stored(st);
+        st->at_end = false;
+        while (*budget > 0) {
+                r = sd_journal_next(st->j);
+                if (r < 0) {
+                        if (local)
+                                return r;
+                        s->d->n_reports += stream_stored(st) - before;
+                        return file_failed(s, st, st->cur, r, "read");
+                }
+                if (r == 0) {
+                        if (local) {
+                                st->at_end = true;
+                                break;
+                        }
+                        /* sd-journal drops a file it cannot iterate through, saying so only in its
+                         * debug log: a reader whose file is gone has no disk usage left */
+                        uint64_t bytes = 0;
+                        if (sd_journal_get_usage(st->j, &bytes) >= 0 && bytes == 0) {
+                                s->d->n_reports += stream_stored(st) - before;
+                                return file_failed(s, st, st->cur, -EBADMSG, "read to its end");
+                        }
+                        JFile *n = next_file(st);
+                        if (!n) {
+                                st->at_end = true;
+                                refresh_tail(js, st->cur);
+                                break;
+                        }
+                        if (n->error && n->retry_at > now_mono()) {
+                                s->d->n_reports += stream_stored(st) - before;
+                                r = stream_commit(s, st);
+                                if (r < 0)
+                                        return r;
+                                stream_close(js, st);
+                                st->blocked = true;
+                                arm_retry(s);
+                                return 0;
+                        }
+                        int e;
+                        r = reader_open(s, st, n, &e);
+                        if (r < 0)
+                                return r;
+                        if (e == -EAGAIN) { /* its writer has not written to it yet */
+                                st->at_end = true;
+                                break;
+                        }
+                        if (e < 0) {
+                                s->d->n_reports += stream_stored(st) - before;
+                                return file_failed(s, st, n, e, "open");
+                        }
+                        stream_purge_gone(st);
+                        r = file_ok(s, n);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                char *cursor;
+                r = sd_journal_get_cursor(st->j, &cursor);
+                if (r < 0) {
+                        if (local)
+                                return r;
+                        s->d->n_reports += stream_stored(st) - before;
+                        return file_failed(s, st, st->cur, r, "read");
+                }
+                r = feed_entry(s, st, cursor);
+                if (r < 0)
+                        return r;
+                st->idle_due = st->stale_due = st->fresh = true;
+                (*budget)--;
+        }
+        s->d->n_reports += stream_stored(st) - before;
+        if (st->at_end && st->fresh) { /* quiet from now on */
+                st->at_end_since = now_mono();
+                st->fresh = false;
+        }
+        return 0;
+}
+
+/* A stream quiet for long enough gets the idle (or the stale) flush. */
+static int flush_due(Source *s, Stream *st, bool stale, uint64_t quiet, uint64_t now) {
+        if (!st->at_end || !(stale ? st->stale_due : st->idle_due) || now - st->at_end_since < quiet)
+                return 0;
+        int r = flush_stream(s, st, stale);
+        return r < 0 ? r : stream_commit(s, st);
+}
+
+/* The idle flushes of the streams that were read to their end IDLE_USEC (STALE_USEC) ago or more:
+ * while other streams keep lockdepd busy, the idle timer does not fire. With quiet = 0, of all
+ * streams (the timer fired: the source as a whole was quiet for that long). */
+static int flush_quiet(Source *s, bool stale, uint64_t quiet) {
+        JournalSource *js = s->priv;
+        uint64_t now = now_mono();
+        if (js->local)
+                return flush_due(s, js->local, stale, quiet, now);
+        for (Stream *st = js->lru_head; st; st = st->lru_next) {
+                int r = flush_due(s, st, stale, quiet, now);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
+/* ---- the directory: files and streams -------------------------------------------------------- */
+
+/* A new file: into the table and its stream (created when new). A file that sorts before what an
+ * open stream has read (an upload of old files) makes the stream read again from it. */
+static int file_add(Source *s, const char *name, const struct stat *sb) {
+        JournalSource *js = s->priv;
+        size_t kl = journal_file_stream_key(name);
+        _cleanup_free_ char *key = kl ? strndup(name, kl) : NULL;
+        if (!kl)
+                return 0;
+        if (!key)
+                return -ENOMEM;
+        Stream *st = stream_find(js, key);
+        if (!st) {
+                st = stream_new(s, key);
+                if (!st)
+                        return -ENOMEM;
+                if (sorted_insert((void ***) &js->streams, &js->n_streams, st, cmp_stream_key) < 0) {
+                        stream_free(st);
+                        return -ENOMEM;
+                }
+        }
+        JFile *f = calloc(1, sizeof(*f));
+        if (!f || !(f->name = strdup(name))) {
+                free(f);
+                return -ENOMEM;
+        }
+        f->dev = sb->st_dev;
+        f->ino = sb->st_ino;
+        f->stream = st;
+        JFile **v = realloc(st->files, (st->n_files + 1) * sizeof(JFile *));
+        if (!v || sorted_insert((void ***) &js->files, &js->n_files, f, cmp_file_name) < 0) {
+                if (v)
+                        st->files = v;
+                file_free(f);
+                return -ENOMEM;
+        }
+        st->files = v;
+        st->files[st->n_files++] = f;
+        if (st->j && st->cur) {
+                stream_sort(js, st);
+                if (journal_header_compare(&f->h, &st->cur->h) < 0 && f->h.n_entries > 0) {
+                        log_notice("%s: journal file %s is older than what was read of %s already: reading "
+                                   "%s again from there", s->name, name, st->key, st->key);
+                        stream_close(js, st);
+                        st->restart_at = f;
+                }
+        }
+        return enqueue(js, st);
+}
+
+static void file_remove(Source *s, JFile *f) {
+        JournalSource *js = s->priv;
+        Stream *st = f->stream;
+        sorted_remove((void **) js->files, &js->n_files, f);
+        if (f->error) { /* not failing any more: it is gone */
+                log_notice("%s: journal file %s that could not be read was replaced or removed", s->name, f->name);
+                (void) store_journal_file_status(s->d->store, s->name, f->name, 0, NULL, now_realtime());
+        }
+        if (st->restart_at == f)
+                st->restart_at = NULL;
+        if (st->cur == f) {
+                f->gone = true; /* its reader reads it to its end */
+                return;
+        }
+        sorted_remove((void **) st->files, &st->n_files, f);
+        file_free(f);
+}
+
+static int pending_add(JournalSource *js, const char *name) {
+        for (size_t i = js->n_pending; i > 0 && i + 64 > js->n_pending; i--)
+                if (!strcmp(js->pending[i - 1], name))
+                        return 0;
+        char **v = realloc(js->pending, (js->n_pending + 1) * sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        js->pending = v;
+        if (!(v[js->n_pending] = strdup(name)))
+                return -ENOMEM;
+        js->n_pending++;
+        return 0;
+}
+
+/* A name that exists now: known (appended to), renamed (an archive), or new. */
+static int reconcile_present(Source *s, const char *name, const struct stat *sb) {
+        JournalSource *js = s->priv;
+        JFile *f = file_find(js, name);
+        if (f && f->dev == sb->st_dev && f->ino == sb->st_ino)
+                return enqueue(js, f->stream);
+        if (f) /* replaced by another file of the same name */
+                file_remove(s, f);
+        size_t kl = journal_file_stream_key(name);
+        if (!kl)
+                return 0;
+        _cleanup_free_ char *key = strndup(name, kl);
+        if (!key)
+                return -ENOMEM;
+        Stream *st = stream_find(js, key);
+        for (size_t i = 0; st && i < st->n_files; i++) {
+                JFile *g = st->files[i];
+                if (g->dev == sb->st_dev && g->ino == sb->st_ino && !g->gone) {
+                        /* rotation: the same file under its archive name */
+                        char *n = strdup(name);
+                        if (!n)
+                                return -ENOMEM;
+                        sorted_remove((void **) js->files, &js->n_files, g);
+                        free(g->name);
+                        g->name = n;
+                        if (sorted_insert((void ***) &js->files, &js->n_files, g, cmp_file_name) < 0)
+                                return -ENOMEM;
+                        return enqueue(js, st);
+                }
+        }
+        return file_add(s, name, sb);
+}
+
+static bool is_machine_dir(const char *n) {
+        size_t l = strcspn(n, ".");
+        if (l != 32)
+                return false;
+        for (size_t i = 0; i < 32; i++)
+                if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+static int watch_add(Source *s, const char *prefix, const char *path) {
+        JournalSource *js = s->priv;
+        int wd = inotify_add_watch(js->inotify_fd, path,
+                                   IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_MODIFY | IN_ATTRIB |
+                                           IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK);
+        if (wd < 0)
+                return -errno;
+        for (size_t i = 0; i < js->n_watches; i++)
+                if (js->watches[i].wd == wd)
+                        return 0;
+        Watch *v = realloc(js->watches, (js->n_watches + 1) * sizeof(Watch));
+        if (!v)
+                return -ENOMEM;
+        js->watches = v;
+        v[js->n_watches].wd = wd;
+        if (!(v[js->n_watches].prefix = strdup(prefix)))
+                return -ENOMEM;
+        js->n_watches++;
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Lists the journal files of the directory and its machine-id subdirectories (as
+ * sd_journal_open_directory() would) into *names. */
+static int list_dir(Source *s, const char *prefix, char ***names, size_t *n) {
+        JournalSource *js = s->priv;
+        int fd = openat(js->dirfd, prefix[0] ? prefix : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return -errno;
+        }
+        struct dirent *de;
+        int r = 0;
+        errno = 0;
+        while (r >= 0 && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                StrBuf b = {};
+                if (strbuf_printf(&b, "%s%s", prefix, de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (!prefix[0] && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) && is_machine_dir(de->d_name)) {
+                        struct stat sb;
+                        if (fstatat(js->dirfd, b.s, &sb, 0) == 0 && S_ISDIR(sb.st_mode)) {
+                                StrBuf sub = {};
+                                if (strbuf_printf(&sub, "%s/", b.s) < 0)
+                                        r = -ENOMEM;
+                                else {
+                                        StrBuf full = {};
+                                        if (strbuf_printf(&full, "%s/%s", s->path, b.s) >= 0)
+                                                (void) watch_add(s, sub.s, full.s);
+                                        strbuf_done(&full);
+                                        r = list_dir(s, sub.s, names, n);
+                                }
+                                strbuf_done(&sub);
+                        }
+                        strbuf_done(&b);
+                        continue;
+                }
+                if (!journal_file_stream_key(b.s)) {
+                        strbuf_done(&b);
+                        continue;
+                }
+                char **v = realloc(*names, (*n + 1) * sizeof(char *));
+                if (!v) {
+                        strbuf_done(&b);
+                        r = -ENOMEM;
+                        break;
+                }
+                *names = v;
+                v[(*n)++] = strbuf_steal(&b);
+        }
+        closedir(d);
+        return r;
+}
+
+/* Everything in the directory, compared with what is known (at start, and when inotify lost
+ * events): new files added, changed ones queued, vanished ones removed. */
+static int rescan(Source *s) {
+        JournalSource *js = s->priv;
+        char **names = NULL;
+        size_t n = 0;
+        int r = list_dir(s, "", &names, &n);
+        if (r >= 0) {
+                if (n > 0) /* sorted, so the tables grow at their end */
+                        qsort(names, n, sizeof(char *), cmp_str);
+                for (size_t i = 0; i < js->n_files; i++)
+                        js->files[i]->seen = false;
+                for (size_t i = 0; r >= 0 && i < n; i++) {
+                        struct stat sb;
+                        if (fstatat(js->dirfd, names[i], &sb, 0) < 0 || !S_ISREG(sb.st_mode))
+                                continue;
+                        r = reconcile_present(s, names[i], &sb);
+                        JFile *f = r >= 0 ? file_find(js, names[i]) : NULL;
+                        if (f)
+                                f->seen = true;
+                }
+                for (size_t i = js->n_files; r >= 0 && i > 0; i--)
+                        if (!js->files[i - 1]->seen)
+                                file_remove(s, js->files[i - 1]);
+                /* and every stream once: at start, and after lost events, anything may have changed */
+                for (size_t i = 0; r >= 0 && i < js->n_streams; i++)
+                        r = enqueue(js, js->streams[i]);
+        }
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        return r;
+}
+
+/* Applies what inotify said. Inside the batch's transaction (removing a file clears its failure). */
+static int reconcile(Source *s) {
+        JournalSource *js = s->priv;
+        int r = 0;
+
+        if (js->rescan) {
+                js->rescan = false;
+                r = rescan(s);
+        }
+        /* present names first, so a rename (rotation) is seen before its old name goes */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; r >= 0 && i < js->n_pending; i++) {
+                        struct stat sb;
+                        bool present = fstatat(js->dirfd, js->pending[i], &sb, 0) == 0 && S_ISREG(sb.st_mode);
+                        if (pass == 0 && present)
+                                r = reconcile_present(s, js->pending[i], &sb);
+                        else if (pass == 1 && !present) {
+                                JFile *f = file_find(js, js->pending[i]);
+                                if (f) {
+                                        Stream *st = f->stream;
+                                        file_remove(s, f);
+                                        r = enqueue(js, st);
+                                }
+                        }
+                }
+        for (size_t i = 0; i < js->n_pending; i++)
+                free(js->pending[i]);
+        js->n_pending = 0;
+        return r;
+}
+
+static void kick_later(Source *s);
+
+static int on_inotify(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         Source *s = userdata;
         JournalSource *js = s->priv;
-        int r = sd_journal_process(js->watch);
+        union {
+                struct inotify_event ev;
+                uint8_t raw[64 * 1024];
+        } buf;
+        bool changed = false;
+
+        for (;;) {
+                ssize_t n = read(fd, &buf, sizeof(buf));
+                if (n < 0) {
+                        if (errno != EAGAIN && errno != EINTR)
+                                log_warning_errno(errno, "%s: reading inotify events: %m", s->name);
+                        break;
+                }
+                for (uint8_t *p = buf.raw; p < buf.raw + n;) {
+                        const struct inotify_event *e = (const struct inotify_event *) p;
+                        p += sizeof(*e) + e->len;
+                        changed = true;
+                        if (e->mask & IN_Q_OVERFLOW) {
+                                js->rescan = true;
+                                continue;
+                        }
+                        const char *prefix = NULL;
+                        for (size_t i = 0; i < js->n_watches; i++)
+                                if (js->watches[i].wd == e->wd)
+                                        prefix = js->watches[i].prefix;
+                        if (!prefix)
+                                continue;
+                        if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+                                if (!prefix[0] && !(e->mask & IN_IGNORED))
+                                        log_warning("%s: the journal directory was removed or moved away; "
+                                                    "new files will not be seen", s->name);
+                                js->rescan = true;
+                                continue;
+                        }
+                        if (e->len == 0)
+                                continue;
+                        if (e->mask & IN_ISDIR) {
+                                if (!prefix[0] && is_machine_dir(e->name))
+                                        js->rescan = true; /* a new machine-id subdirectory */
+                                continue;
+                        }
+                        StrBuf name = {};
+                        if (strbuf_printf(&name, "%s%s", prefix, e->name) < 0) {
+                                js->rescan = true;
+                                continue;
+                        }
+                        if (journal_file_stream_key(name.s)) {
+                                JFile *f = file_find(js, name.s);
+                                if (f && f->error) {
+                                        /* its permissions or its content changed: try again soon */
+                                        uint64_t soon = now_mono() + (e->mask & IN_ATTRIB ? 0 : RETRY_MIN_USEC);
+                                        if (soon < f->retry_at) {
+                                                f->retry_at = soon;
+                                                arm_retry(s);
+                                        }
+                                }
+                                if (f && !(e->mask & ~(IN_MODIFY | IN_ATTRIB)))
+                                        (void) enqueue(js, f->stream);
+                                else if (pending_add(js, name.s) < 0)
+                                        js->rescan = true;
+                        }
+                        strbuf_done(&name);
+                }
+        }
+        if (changed)
+                kick_later(s);
+        return 0;
+}
+
+/* ---- the local journal ----------------------------------------------------------------------- */
+
+static int local_seek(Source *s, Stream *st) {
+        _cleanup_free_ char *cur = NULL;
+        stream_drop_parsers(st);
+        free(st->last_cursor);
+        st->last_cursor = NULL;
+        st->seq = 0;
+        int r = store_get_cursor(s->d->store, st->cursor_key, &cur);
+        if (r < 0)
+                return r;
+        free(st->committed);
+        st->committed = NULL;
+        if (r > 0 && !(st->committed = strdup(cur)))
+                return -ENOMEM;
+        return seek_committed(st, cur);
+}
+
+static int on_local_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
+        Source *s = userdata;
+        JournalSource *js = s->priv;
+        int r = sd_journal_process(js->local->j);
         if (r == SD_JOURNAL_NOP)
                 return 0;
-        log_debug("%s: journal changed (%s)", s->name, r == SD_JOURNAL_INVALIDATE ? "files" : "entries");
-        (void) discover(s); /* a new file may bring a new machine */
-        if (r == SD_JOURNAL_INVALIDATE && !s->failing)
-                (void) journal_rewind(s); /* reopen the others so they see their new files */
+        (void) enqueue(js, js->local);
+        kick_later(s);
+        return 0;
+}
+
+/* ---- the source ------------------------------------------------------------------------------ */
+
+static int on_resume(sd_event_source *es, void *userdata) {
+        Source *s = userdata;
         if (!s->failing)
                 (void) source_kick(s);
         return 0;
 }
 
-static int journal_start(Source *s) {
-        JournalSource *js = calloc(1, sizeof(*js));
+/* Another batch after the event loop had its turn (signals, the watchdog, inotify): a catch-up
+ * over thousands of streams does not hold the daemon. */
+static void kick_later(Source *s) {
+        JournalSource *js = s->priv;
+        if (s->failing)
+                return;
+        if (!js->resume) {
+                if (sd_event_add_defer(s->d->event, &js->resume, on_resume, s) < 0)
+                        return;
+                (void) sd_event_source_set_priority(js->resume, SD_EVENT_PRIORITY_IDLE);
+        }
+        (void) sd_event_source_set_enabled(js->resume, SD_EVENT_ONESHOT);
+}
+
+static int journal_process(Source *s, bool *ret_more) {
+        JournalSource *js = s->priv;
+        unsigned budget = JOURNAL_BATCH;
+        int r = 0;
+
+        *ret_more = false;
+        if (!js->local)
+                r = reconcile(s);
+        Stream *st;
+        while (r >= 0 && budget > 0 && (st = queue_peek(js))) {
+                st->dirty = false;
+                r = stream_read(s, st, &budget);
+                if (r >= 0 && !st->dirty && (st->at_end || st->blocked || !st->j))
+                        queue_pop(js);
+                else if (r >= 0 && st->dirty && (st->at_end || st->blocked || !st->j)) {
+                        queue_pop(js); /* new data arrived meanwhile: to the end of the queue */
+                        r = enqueue(js, st);
+                }
+        }
+        if (r >= 0)
+                r = flush_quiet(s, false, IDLE_USEC);
+        if (r >= 0)
+                r = flush_quiet(s, true, STALE_USEC);
+        for (size_t i = 0; r >= 0 && i < js->n_touched; i++)
+                if (js->touched[i]->j)
+                        r = stream_commit(s, js->touched[i]);
+        for (size_t i = 0; i < js->n_touched; i++)
+                js->touched[i]->touched = false;
+        js->n_touched = 0;
+        if (r < 0)
+                return r;
+        if (js->q_len > 0)
+                kick_later(s);
+        else
+                (void) source_arm_idle(s);
+        return 0;
+}
+
+/* The source went quiet (IDLE_USEC, then STALE_USEC more): the streams read to their end. */
+static int journal_flush_idle(Source *s, bool stale) {
+        return flush_quiet(s, stale, 0);
+}
+
+/* After a failed commit: every reader is rebuilt from the committed cursors. */
+static int journal_rewind(Source *s) {
+        JournalSource *js = s->priv;
+        for (size_t i = 0; i < js->n_touched; i++)
+                js->touched[i]->touched = false;
+        js->n_touched = 0;
+        if (js->local) {
+                int r = local_seek(s, js->local);
+                return r < 0 ? r : enqueue(js, js->local);
+        }
+        while (js->lru_head) {
+                Stream *st = js->lru_head;
+                stream_close(js, st);
+                (void) enqueue(js, st);
+        }
+        for (size_t i = 0; i < js->n_streams; i++) {
+                free(js->streams[i]->committed);
+                js->streams[i]->committed = NULL;
+                js->streams[i]->heard_tail = 0;
+        }
+        return 0;
+}
+
+/* How many journal files may be open at once: OPEN_MAX, or what a small descriptor limit leaves
+ * (the web server takes up to three quarters of it; the database a few). */
+static unsigned open_max_for_limit(void) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return OPEN_MAX;
+        long room = ((long) MIN(rl.rlim_cur, (rlim_t) 1 << 20) / 4 - 24) / 2;
+        return (unsigned) MAX(1L, MIN(room, (long) OPEN_MAX));
+}
+
+static int start_local(Source *s) {
+        JournalSource *js = s->priv;
+        char key[64];
         int r;
 
-        if (!js)
+        snprintf(key, sizeof(key), "%s", s->d->machine_id);
+        js->local = stream_new(s, key);
+        if (!js->local)
                 return -ENOMEM;
-        s->priv = js;
-        r = open_journal(s, &js->watch);
+        r = sd_journal_open(&js->local->j, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0)
                 return r;
-        r = sd_journal_add_match(js->watch, "_TRANSPORT=kernel", 0);
+        js->local->open = true;
+        r = sd_journal_add_match(js->local->j, "_TRANSPORT=kernel", 0);
         if (r < 0)
                 return r;
-        int fd = sd_journal_get_fd(js->watch);
+        r = local_seek(s, js->local);
+        if (r < 0)
+                return r;
+        int fd = sd_journal_get_fd(js->local->j);
         if (fd >= 0) {
-                r = sd_event_add_io(s->d->event, &js->io, fd, (uint32_t) sd_journal_get_events(js->watch), on_io, s);
+                r = sd_event_add_io(s->d->event, &js->local_io, fd, (uint32_t) sd_journal_get_events(js->local->j),
+                                    on_local_io, s);
                 if (r < 0)
                         return r;
         }
-        r = discover(s);
+        r = enqueue(js, js->local);
+        return r < 0 ? r : source_kick(s);
+}
+
+static int start_dir(Source *s) {
+        JournalSource *js = s->priv;
+        int r;
+
+        js->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (js->dirfd < 0)
+                return -errno;
+        js->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (js->inotify_fd < 0)
+                return -errno;
+        r = watch_add(s, "", s->path);
         if (r < 0)
                 return r;
+        r = sd_event_add_io(s->d->event, &js->inotify_io, js->inotify_fd, EPOLLIN, on_inotify, s);
+        if (r < 0)
+                return r;
+        js->open_max = open_max_for_limit();
+        /* failures recorded by an earlier run are found again as the files are retried */
+        r = store_begin(s->d->store);
+        if (r >= 0)
+                r = store_journal_file_status(s->d->store, s->name, NULL, 0, NULL, now_realtime());
+        if (r >= 0)
+                r = store_commit(s->d->store);
+        else
+                store_rollback(s->d->store);
+        if (r < 0)
+                log_debug("%s: cannot clear old journal file failures: %s", s->name, store_error(s->d->store));
+        js->rescan = true;
+        log_debug("%s: up to %u journal files open at once", s->name, js->open_max);
         return source_kick(s);
+}
+
+static int journal_start(Source *s) {
+        JournalSource *js = calloc(1, sizeof(*js));
+        if (!js)
+                return -ENOMEM;
+        js->dirfd = js->inotify_fd = -EBADF;
+        s->priv = js;
+        return s->path ? start_dir(s) : start_local(s);
 }
 
 static void journal_stop(Source *s) {
         JournalSource *js = s->priv;
         if (!js)
                 return;
-        sd_event_source_disable_unref(js->io);
-        for (size_t i = 0; i < js->n_machines; i++)
-                machine_free(js->machines[i]);
-        free(js->machines);
-        sd_journal_close(js->watch);
+        sd_event_source_disable_unref(js->inotify_io);
+        sd_event_source_disable_unref(js->local_io);
+        sd_event_source_disable_unref(js->retry_timer);
+        sd_event_source_disable_unref(js->resume);
+        for (size_t i = 0; i < js->n_streams; i++) {
+                Stream *st = js->streams[i];
+                for (size_t k = 0; k < st->n_files; k++)
+                        if (st->files[k]->gone)
+                                file_free(st->files[k]);
+                stream_free(st);
+        }
+        for (size_t i = 0; i < js->n_files; i++)
+                file_free(js->files[i]);
+        stream_free(js->local);
+        for (size_t i = 0; i < js->n_watches; i++)
+                free(js->watches[i].prefix);
+        for (size_t i = 0; i < js->n_pending; i++)
+                free(js->pending[i]);
+        free(js->watches);
+        free(js->pending);
+        free(js->files);
+        free(js->streams);
+        free(js->queue);
+        free(js->touched);
+        if (js->inotify_fd >= 0)
+                close(js->inotify_fd);
+        if (js->dirfd >= 0)
+                close(js->dirfd);
         free(js);
         s->priv = NULL;
 }

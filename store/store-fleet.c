@@ -35,7 +35,13 @@ static int prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
         return rc == SQLITE_OK ? 0 : store_fail(s, rc);
 }
 
-/* One row per host; ?1 = a host id to restrict to, 0 = all. Boots are counted from boots,
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#define SILENT_AFTER_DEFAULT STRINGIFY(STORE_SILENT_AFTER_DEFAULT)
+
+/* One row per host; ?1 = a host id to restrict to, 0 = all. A host read from a journal is
+ * "silent" when its newest entry is older than the silent_after setting (lockdepd's
+ * silent-after); for other hosts (import, ingest) silent is null: nothing is known. Boots are counted from boots,
  * reports from the reports of those boots, groups from group_hosts; first/last kernel are those
  * of the host's oldest and newest boot. */
 #define HOST_SELECT                                                                                \
@@ -58,7 +64,14 @@ static int prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
         " (SELECT b.kernel FROM boots b WHERE b.host = h.id AND b.kernel IS NOT NULL"              \
         "  ORDER BY b.first_seen DESC, b.id DESC LIMIT 1) AS kernel_last,"                         \
         " " ISO("bs.first_boot") " AS first_seen,"                                                 \
-        " " ISO("max(coalesce(bs.last_boot, 0), coalesce(rs.last_report, 0))") " AS last_seen "   \
+        " " ISO("nullif(max(coalesce(bs.last_boot, 0), coalesce(rs.last_report, 0)), 0)")          \
+        " AS last_seen,"                                                                           \
+        " " ISO("h.journal_read") " AS journal_read,"                                              \
+        " " ISO("h.journal_last_entry") " AS last_entry,"                                          \
+        " CASE WHEN h.journal_last_entry IS NULL THEN NULL ELSE h.journal_last_entry <"            \
+        "  (CAST(strftime('%s', 'now') AS INTEGER) - coalesce((SELECT CAST(value AS INTEGER)"      \
+        "  FROM settings WHERE key = 'silent_after'), " SILENT_AFTER_DEFAULT ")) * 1000000"         \
+        "  END AS silent "                                                                         \
         "FROM hosts h LEFT JOIN bs ON bs.host = h.id LEFT JOIN rs ON rs.host = h.id"               \
         " LEFT JOIN gs ON gs.host = h.id "                                                         \
         "WHERE ?1 = 0 OR h.id = ?1 "

@@ -38,6 +38,10 @@ typedef enum StmtId {
         STMT_FTS_FILL,
         STMT_FTS_SET,
         STMT_REPORT_FIND,
+        STMT_HOST_HEARD,
+        STMT_JFILE_OK,
+        STMT_JFILE_FAILED,
+        STMT_SETTING_SET,
         _STMT_MAX,
 } StmtId;
 

@@ -406,16 +406,30 @@ int store_stats_json(Store *s, char **ret) {
                             "(SELECT count(*) FROM boots WHERE lockdep_off_at IS NOT NULL) AS boots_lockdep_off, "
                             "(SELECT count(*) FROM gaps) AS gaps, "
                             "(SELECT coalesce(max(id), 0) FROM reports) - (SELECT indexed_upto FROM fts_state) AS fts_pending, "
-                            "(SELECT count(*) FROM suppressions) AS suppressions WHERE ?1 = ?1",
+                            "(SELECT count(*) FROM suppressions) AS suppressions, "
+                            "(SELECT count(*) FROM journal_files_failed WHERE ok_since IS NULL) AS journal_files_unreadable, "
+                            "(SELECT coalesce(sum(n_failures), 0) FROM journal_files_failed) AS journal_file_errors "
+                            "WHERE ?1 = ?1",
                             0, NULL);
         if (r >= 0)
                 r = append_array(s, &b, "by_kind", "SELECT kind, count(*) AS n, sum(n_reports) AS reports FROM groups GROUP BY kind ORDER BY kind", 0, NULL);
         if (r >= 0)
                 r = append_array(s, &b, "by_status", "SELECT status, count(*) AS n FROM groups GROUP BY status ORDER BY status", 0, NULL);
+        /* a journal keeps one cursor per stream ("journal:DIR#remote-HOST"): one row per source,
+         * the number of streams instead of a position when there are several */
         if (r >= 0)
                 r = append_array(s, &b, "sources",
-                                 "SELECT c.source, c.position, " ISO("c.updated") " AS updated, (SELECT count(*) FROM reports r "
-                                 "WHERE r.source = c.source OR r.source = 'file:' || substr(c.source, 6)) AS reports FROM cursors c ORDER BY c.source",
+                                 "SELECT c.source, CASE WHEN c.n = 1 THEN c.position ELSE c.n || ' streams' END AS position, "
+                                 ISO("c.updated") " AS updated, (SELECT count(*) FROM reports r "
+                                 "WHERE r.source = c.source OR r.source = 'file:' || substr(c.source, 6)) AS reports "
+                                 "FROM (SELECT substr(source, 1, instr(source || '#', '#') - 1) AS source, count(*) AS n, "
+                                 "max(position) AS position, max(updated) AS updated FROM cursors GROUP BY 1) c ORDER BY c.source",
+                                 0, NULL);
+        if (r >= 0)
+                r = append_array(s, &b, "journal_files_failed",
+                                 "SELECT source, file, error, errno, " ISO("first_failed") " AS first_failed, "
+                                 ISO("last_failed") " AS last_failed, n_failures FROM journal_files_failed "
+                                 "WHERE ok_since IS NULL ORDER BY source, file LIMIT 100",
                                  0, NULL);
         return close_object(&b, ret, r);
 }

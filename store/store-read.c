@@ -11,7 +11,7 @@
 #include "store-internal.h"
 
 static bool is_bool_column(const char *name) {
-        return strcmp(name, "truncated") == 0;
+        return strcmp(name, "truncated") == 0 || strcmp(name, "silent") == 0;
 }
 
 /* The current row of st as a JSON object keyed by column names. */

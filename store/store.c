@@ -31,9 +31,9 @@
 #include "store-internal.h"
 #include "time-spec.h"
 
-extern const char schema_0001[], schema_0002[], schema_0003[];
+extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[];
 
-static const char *const migrations[] = { schema_0001, schema_0002, schema_0003 };
+static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004 };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 
@@ -667,12 +667,17 @@ static int step_id(Store *s, sqlite3_stmt *st, int64_t *ret) {
                 _st;                                                \
         })
 
+/* A host is its machine id, or "name:<hostname>" when none is known. */
+static void host_key(const StoreOrigin *o, char key[static 300]) {
+        if (o->machine_id && *o->machine_id)
+                snprintf(key, 300, "%s", o->machine_id);
+        else
+                snprintf(key, 300, "name:%s", o->hostname && *o->hostname ? o->hostname : "localhost");
+}
+
 static int host_id(Store *s, const StoreOrigin *o, int64_t *ret) {
         char key[300];
-        if (o->machine_id && *o->machine_id)
-                snprintf(key, sizeof(key), "%s", o->machine_id);
-        else
-                snprintf(key, sizeof(key), "name:%s", o->hostname && *o->hostname ? o->hostname : "localhost");
+        host_key(o, key);
         sqlite3_stmt *st = STMT(s, STMT_HOST_INSERT,
                                 "INSERT INTO hosts (key, machine_id, hostname) VALUES (?1, ?2, ?3) "
                                 "ON CONFLICT (key) DO UPDATE SET hostname = coalesce(excluded.hostname, hostname)");
@@ -1090,6 +1095,58 @@ int store_add_gap(Store *s, const StoreOrigin *o, int64_t missed) {
         sqlite3_bind_int64(st, 2, boot);
         sqlite3_bind_int64(st, 3, (sqlite3_int64) o->realtime);
         sqlite3_bind_int64(st, 4, missed);
+        return step_id(s, st, NULL);
+}
+
+int store_host_heard(Store *s, const StoreOrigin *o, uint64_t last_entry, uint64_t read_at) {
+        char key[300];
+        host_key(o, key);
+        sqlite3_stmt *st = STMT(s, STMT_HOST_HEARD,
+                                "INSERT INTO hosts (key, machine_id, hostname, journal_read, journal_last_entry) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET "
+                                "hostname = coalesce(excluded.hostname, hostname), "
+                                "journal_read = max(coalesce(journal_read, 0), excluded.journal_read), "
+                                "journal_last_entry = max(coalesce(journal_last_entry, 0), "
+                                "coalesce(excluded.journal_last_entry, 0))");
+        bind_text(st, 1, key);
+        bind_text(st, 2, o->machine_id && *o->machine_id ? o->machine_id : NULL);
+        bind_text(st, 3, o->hostname && *o->hostname ? o->hostname : NULL);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64) read_at);
+        if (last_entry > 0)
+                sqlite3_bind_int64(st, 5, (sqlite3_int64) last_entry);
+        return step_id(s, st, NULL);
+}
+
+int store_journal_file_status(Store *s, const char *source, const char *file, int err, const char *message,
+                              uint64_t now) {
+        sqlite3_stmt *st;
+        if (err == 0) {
+                st = STMT(s, STMT_JFILE_OK,
+                          "UPDATE journal_files_failed SET ok_since = ?3 "
+                          "WHERE source = ?1 AND (?2 IS NULL OR file = ?2) AND ok_since IS NULL");
+        } else {
+                st = STMT(s, STMT_JFILE_FAILED,
+                          "INSERT INTO journal_files_failed (source, file, errno, error, first_failed, "
+                          "last_failed, n_failures) VALUES (?1, ?2, ?4, ?5, ?3, ?3, 1) "
+                          "ON CONFLICT (source, file) DO UPDATE SET errno = excluded.errno, "
+                          "error = excluded.error, last_failed = excluded.last_failed, "
+                          "first_failed = CASE WHEN ok_since IS NULL THEN first_failed ELSE excluded.first_failed END, "
+                          "n_failures = n_failures + 1, ok_since = NULL");
+                sqlite3_bind_int(st, 4, err < 0 ? -err : err);
+                bind_text(st, 5, message);
+        }
+        bind_text(st, 1, source);
+        bind_text(st, 2, file);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64) now);
+        return step_id(s, st, NULL);
+}
+
+int store_set_setting(Store *s, const char *key, const char *value) {
+        sqlite3_stmt *st = STMT(s, STMT_SETTING_SET,
+                                "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+        bind_text(st, 1, key);
+        bind_text(st, 2, value);
         return step_id(s, st, NULL);
 }
 

@@ -89,6 +89,20 @@ int store_set_cursor(Store *s, const char *source, const char *position);
 /* 1 and a malloc()ed *ret if found, 0 if not. */
 int store_get_cursor(Store *s, const char *source, char **ret);
 
+/* Journal bookkeeping of a host, creating its row when it is new (a host heard from without a
+ * report is a clean one): when lockdepd read it (realtime usec) and its newest entry (the host's
+ * realtime usec; 0 = not known). Both only move forward. */
+int store_host_heard(Store *s, const StoreOrigin *o, uint64_t last_entry, uint64_t read_at);
+/* A journal file of source that cannot be opened or read (err: negative errno, message: what
+ * failed), or with err = 0, that was read again (file NULL: every file of source). Counted in
+ * store_stats_json(). */
+int store_journal_file_status(Store *s, const char *source, const char *file, int err, const char *message,
+                              uint64_t now);
+/* Settings lockdepd and lockdepctl share (inside or outside a transaction). Keys:
+ * "silent_after": seconds without a journal entry after which a host is reported silent. */
+#define STORE_SILENT_AFTER_DEFAULT (24 * 3600)
+int store_set_setting(Store *s, const char *key, const char *value);
+
 /* Adds up to max reports (0 = all) not yet in the full-text index, in its own transaction.
  * Returns how many were indexed. */
 int store_index_text(Store *s, unsigned max);
@@ -152,8 +166,10 @@ int store_lock_json(Store *s, const char *name, char **ret);
 int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, void *userdata);
 /* Fleet views (store-fleet.c). Hosts: id, host (hostname or machine id), machine_id, hostname,
  * n_boots, n_reports, n_groups, kernels (distinct releases), boots_lockdep_off (boots where lockdep
- * switched itself off), kernel_first/kernel_last (of the oldest/newest boot), first_seen, last_seen;
- * ordered by host. */
+ * switched itself off), kernel_first/kernel_last (of the oldest/newest boot), first_seen, last_seen
+ * (null without boots), journal_read (when lockdepd last read entries of it from a journal),
+ * last_entry (its newest journal entry, the host's clock) and silent (last_entry older than the
+ * silent_after setting; null for hosts not read from a journal); ordered by host. */
 int store_list_hosts(Store *s, StoreRowFunc f, void *userdata);
 /* One host (machine id, host name or key) as a JSON object: the list fields plus "boots"
  * [{boot_id,kernel,first_seen,lockdep_off_at (kernel usec),lockdep_off_reason,n_reports}] newest
@@ -174,7 +190,10 @@ int store_kernel_json(Store *s, const char *release, char **ret);
 /* Full-text search (FTS5 syntax, or plain words): id, group, kind, host, time, snippet. */
 int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, void *userdata);
 /* Counters: reports, groups, hosts, boots, boots_lockdep_off, by_kind {kind:n}, by_status {status:n},
- * sources [{source,position,updated}], gaps, fts_pending. */
+ * sources [{source,position,updated}] (one row per source: a journal's streams counted, not listed),
+ * gaps, fts_pending, journal_files_unreadable (journal files failing now), journal_file_errors
+ * (failed attempts to read a journal file, ever), journal_files_failed [{source,file,error,errno,
+ * first_failed,last_failed,n_failures}] (failing now, at most 100). */
 int store_stats_json(Store *s, char **ret);
 
 /* Triage (each change is logged in triage_log with the group's signature, so it survives reparse).

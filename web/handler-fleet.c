@@ -52,6 +52,13 @@ static void h_cell_kernel(Html *h, const char *kernel) {
         h_raw(h, "</td>");
 }
 
+/* A host read from a journal: silent (nothing from it for longer than lockdepd's silent-after:
+ * no report does not mean clean) or not; null for hosts that are not. */
+static const char *journal_state(const JsonValue *x) {
+        const JsonValue *v = json_get(x, "silent");
+        return !v || v->type != JSON_BOOL ? NULL : v->num != 0 ? "silent" : "ok";
+}
+
 /* Groups [{id,kind,func_title,<count_key>,status,kernel_first,kernel_last}]. */
 static void h_groups(Html *h, const char *id, const JsonValue *groups, const char *count_key,
                      const char *count_label) {
@@ -146,6 +153,7 @@ MHD_Result_ handle_hosts(Request *r) {
         h_raw(&h, "<table id=\"hosts\" class=\"sortable\"><thead><tr><th>Host</th><th>Boots</th>"
                   "<th>Reports</th><th>Groups</th><th>Kernels</th><th>Lockdep off</th>"
                   "<th>First kernel</th><th>Last kernel</th><th>Last seen</th>"
+                  "<th>Journal read</th><th>Last entry</th><th>Journal</th>"
                   "</tr></thead><tbody>");
         for (size_t i = 0; i < json_len(list); i++) {
                 const JsonValue *x = json_at(list, i);
@@ -160,7 +168,12 @@ MHD_Result_ handle_hosts(Request *r) {
                 h_cell_kernel(&h, json_get_str(x, "kernel_first"));
                 h_cell_kernel(&h, json_get_str(x, "kernel_last"));
                 h_cell_text(&h, json_get_str(x, "last_seen"));
-                h_raw(&h, "</tr>");
+                h_cell_text(&h, json_get_str(x, "journal_read"));
+                h_cell_text(&h, json_get_str(x, "last_entry"));
+                const char *st = journal_state(x);
+                h_raw(&h, st && !strcmp(st, "silent") ? "<td class=\"warning\">" : "<td>");
+                h_text(&h, st ?: "");
+                h_raw(&h, "</td></tr>");
         }
         h_raw(&h, "</tbody></table>");
         h_end(&h);
@@ -203,7 +216,17 @@ MHD_Result_ handle_host(Request *r) {
         h_text(&h, json_get_str(v, "first_seen"));
         h_raw(&h, "</dd><dt>Last seen</dt><dd>");
         h_text(&h, json_get_str(v, "last_seen"));
-        h_raw(&h, "</dd></dl>\n<p><a href=\"/?host=");
+        h_raw(&h, "</dd><dt>Journal read</dt><dd>");
+        h_text(&h, json_get_str(v, "journal_read") ?: "never (not read from a journal)");
+        h_raw(&h, "</dd><dt>Last journal entry</dt><dd>");
+        h_text(&h, json_get_str(v, "last_entry") ?: "unknown");
+        h_raw(&h, "</dd></dl>\n");
+        const char *st = journal_state(v);
+        if (st && !strcmp(st, "silent"))
+                h_raw(&h, "<p class=\"warning\" id=\"silent\">Silent: no journal entry from this host "
+                          "for longer than lockdepd's silent-after. No report from it does not mean it "
+                          "is clean.</p>\n");
+        h_raw(&h, "<p><a href=\"/?host=");
         h_url(&h, host);
         h_raw(&h, "\">Groups list filtered by this host</a> &middot; <a href=\"/api/v1/hosts/");
         h_url(&h, name);

@@ -53,6 +53,10 @@ MHD_Result_ handle_metrics(Request *r) {
                 { "hosts", "lockdep_hosts", "gauge", "Hosts that sent reports" },
                 { "fts_pending", "lockdep_fts_pending_reports", "gauge", "Reports not yet in the full-text index" },
                 { "suppressions", "lockdep_suppressions", "gauge", "Suppression rules" },
+                { "journal_file_errors", "lockdep_journal_file_errors_total", "counter",
+                  "Failed attempts to open or read a journal file (retried)" },
+                { "journal_files_unreadable", "lockdep_journal_files_unreadable", "gauge",
+                  "Journal files that cannot be opened or read now: their streams wait" },
         };
         for (size_t i = 0; i < ELEMENTSOF(totals); i++)
                 h_printf(&h, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", totals[i].name, totals[i].help, totals[i].name,

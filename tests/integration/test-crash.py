@@ -305,7 +305,8 @@ def part_migration(c, lockdepd, ctl, tmp):
     for sql in ["DROP TABLE group_kernels", "ALTER TABLE groups DROP COLUMN kernel_first",
                 "ALTER TABLE groups DROP COLUMN kernel_last", "DROP TABLE group_classes", "DROP TABLE edge_groups",
                 "DROP TABLE group_hosts", "DROP TABLE gaps", "DROP TABLE triage_log", "DROP INDEX boots_host",
-                "PRAGMA user_version = 1", "PRAGMA wal_checkpoint(TRUNCATE)"]:
+                "DROP TABLE journal_files_failed", "DROP TABLE settings", "ALTER TABLE hosts DROP COLUMN journal_read",
+                "ALTER TABLE hosts DROP COLUMN journal_last_entry", "PRAGMA user_version = 1", "PRAGMA wal_checkpoint(TRUNCATE)"]:
         con.execute(sql)
     con.close()
     before = identity(old)

@@ -59,7 +59,7 @@ def check_config(c, lockdepd, tmp):
     with open(good, "w") as f:
         f.write(f"# lockdepd.conf for the test\n\n; another comment\ndb = {db}\nkmsg=no\nkmsg-path = /dev/null\n"
                 f"journal = false\n  journal-dir = {tmp}/j1\njournal-dir={tmp}/j2\nfollow = {tmp}/vm1.log\n"
-                "web = off\nlisten = 127.0.0.1:19465\nlog-level = debug\t\n")
+                "web = off\nlisten = 127.0.0.1:19465\nsilent-after = 1d12h\nlog-level = debug\t\n")
     r = run([lockdepd, "--config", good, "--check-config"])
     if c.check(r is not None, "--check-config did not exit"):
         c.check(r[0] == 0 and "configuration OK" in r[1], f"--check-config of a good file: {r}")
@@ -69,6 +69,8 @@ def check_config(c, lockdepd, tmp):
         ("unknown key", "db = /tmp/x.db\n\nbogus-key = 1\n", 3),
         ("bad boolean", "kmsg = maybe\n", 1),
         ("bad log level", "# c\nlog-level = loud\n", 2),
+        ("bad silent-after", "web = no\nsilent-after = 12\n", 2),
+        ("zero silent-after", "silent-after = 0h\n", 1),
         ("no '='", "db = /tmp/x.db\nweb = no\n# c\nfollow /var/log/vm1.log\n", 4),
     ]
     for what, text, line in bad_cases:

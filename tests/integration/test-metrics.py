@@ -12,7 +12,8 @@ Covers:
 - the rules file: "promtool check rules" passes; every lockdep_* metric an expression uses is
   exported; "promtool test rules" with made-up series: LockdepNewGroup fires when the untriaged
   count rises and not when it stays, LockdepGroupRegressed, LockdepSourceLostRecords and
-  LockdepSwitchedOff fire on their series and stay quiet on flat ones
+  LockdepSwitchedOff fire on their series and stay quiet on flat ones; LockdepJournalFileUnreadable
+  fires after 30 minutes of an unreadable file, not for one that is readable again after 10
 
 Usage: test-metrics.py LOCKDEPD LOCKDEPCTL SOURCE_ROOT
 """
@@ -147,6 +148,10 @@ tests:
         values: '4x30 5x30'
       - series: 'lockdep_boots_lockdep_off_total{{instance="b",job="lockdep"}}'
         values: '4x60'
+      - series: 'lockdep_journal_files_unreadable{{instance="a",job="lockdep"}}'
+        values: '0x10 2x50'
+      - series: 'lockdep_journal_files_unreadable{{instance="b",job="lockdep"}}'
+        values: '0x10 1x10 0x40'
     alert_rule_test:
       - eval_time: 25m
         alertname: LockdepNewGroup
@@ -181,6 +186,16 @@ tests:
             exp_annotations:
               summary: "A lockdep source lost kernel log records on a"
               description: 'Gaps in the last hour: 1; see "lockdepctl stats". A larger kernel log buffer (log_buf_len=) or the journal source avoids them.'
+      - eval_time: 30m
+        alertname: LockdepJournalFileUnreadable
+        exp_alerts: []
+      - eval_time: 45m
+        alertname: LockdepJournalFileUnreadable
+        exp_alerts:
+          - exp_labels: {{severity: warning, instance: a, job: lockdep}}
+            exp_annotations:
+              summary: "lockdepd cannot read 2 journal file(s) on a"
+              description: 'Reports in those files and in the later files of the same hosts are not stored until they can be read. See "lockdepctl stats" for the files and errors: fix the permissions, or move a damaged file away.'
       - eval_time: 40m
         alertname: LockdepSwitchedOff
         exp_alerts:
