@@ -2,6 +2,7 @@
 /*
  * /etc/lockdepd.conf: "key = value" lines, '#' comments. Keys: db, kmsg (yes/no), kmsg-path,
  * journal (yes/no), journal-dir (repeatable), follow (repeatable), web (yes/no), listen,
+ * web-host (repeatable: a name the dashboard answers to besides localhost and the listen address),
  * log-level (0-7 or a name), silent-after (a length of time: "12h", "2d"). Command line flags are applied after the file, through the same
  * config_set(). Every error names the key, the value and what is allowed; config_check() adds
  * the checks that need the file system or the resolver.
@@ -41,10 +42,11 @@ void config_done(Config *c) {
         free(c->listen);
         strv_free(c->journal_dirs, c->n_journal_dirs);
         strv_free(c->follow, c->n_follow);
+        strv_free(c->web_hosts, c->n_web_hosts);
         *c = (Config) {};
 }
 
-#define KNOWN_KEYS "db, kmsg, kmsg-path, journal, journal-dir, follow, web, listen, silent-after, log-level"
+#define KNOWN_KEYS "db, kmsg, kmsg-path, journal, journal-dir, follow, web, listen, web-host, silent-after, log-level"
 #define LEVELS "emerg, alert, crit, err, warning, notice, info, debug, or 0-7"
 
 static int why(char **ret_why, const char *fmt, ...) _printf_(2, 3);
@@ -109,6 +111,7 @@ static const struct {
         { "journal-dir", "a directory of journal files" },
         { "follow", "a console log file" },
         { "listen", "ADDRESS:PORT such as " NETADDR_EXAMPLES },
+        { "web-host", "a host name such as lockdep.example.org" },
 };
 
 int config_set(Config *c, const char *k, const char *v, char **ret_why) {
@@ -132,6 +135,12 @@ int config_set(Config *c, const char *k, const char *v, char **ret_why) {
                 return push(&c->journal_dirs, &c->n_journal_dirs, v);
         if (!strcmp(k, "follow"))
                 return push(&c->follow, &c->n_follow, v);
+        if (!strcmp(k, "web-host")) {
+                if (strlen(v) > 253 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(v))
+                        return why(ret_why, "web-host = %s: not a host name; expected letters, digits, '-' and '.', "
+                                   "such as lockdep.example.org", v);
+                return push(&c->web_hosts, &c->n_web_hosts, v);
+        }
         if (!strcmp(k, "log-level")) {
                 int l = parse_level(v);
                 if (l < 0)

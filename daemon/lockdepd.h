@@ -64,6 +64,8 @@ typedef struct Config {
         size_t n_follow;
         bool web;
         char *listen;
+        char **web_hosts;          /* web-host: names the dashboard answers to (Host header) */
+        size_t n_web_hosts;
         int log_level;
         int64_t silent_after;      /* seconds without a journal entry before a host counts as silent */
 } Config;

@@ -398,7 +398,8 @@ static int run_web_only(Daemon *d) {
                 store_close(s);
                 return r;
         }
-        WebConfig wc = { .listen = d->cfg.listen, .db = d->cfg.db, .aliases = d->aliases };
+        WebConfig wc = { .listen = d->cfg.listen, .db = d->cfg.db, .aliases = d->aliases,
+                         .hosts = (const char *const *) d->cfg.web_hosts, .n_hosts = d->cfg.n_web_hosts };
         r = web_start(&wc, &web);
         if (r < 0)
                 return r;
@@ -543,7 +544,8 @@ static int run(int argc, char **argv) {
         if (d.cfg.web) {
 #if HAVE_WEB
                 WebConfig wc = { .listen = d.cfg.listen, .db = d.cfg.db, .aliases = d.aliases,
-                                 .health = daemon_health_json, .health_userdata = &d };
+                                 .health = daemon_health_json, .health_userdata = &d,
+                                 .hosts = (const char *const *) d.cfg.web_hosts, .n_hosts = d.cfg.n_web_hosts };
                 r = web_start(&wc, &web); /* a dashboard that was asked for and cannot run is fatal */
                 if (r < 0)
                         goto out;

@@ -397,11 +397,6 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
 
 /* ---- writes ----------------------------------------------------------------------------------- */
 
-static bool cross_site(Request *r) {
-        const char *site = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-        return site && strcmp(site, "same-origin") && strcmp(site, "none");
-}
-
 /* A browser form (no Authorization header, form-encoded): answer with pages and redirects. */
 static bool from_form(Request *r) {
         const char *ct = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -409,15 +404,40 @@ static bool from_form(Request *r) {
                !MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 }
 
+/* Where a form's page is: /groups/ID for /api/v1/groups/ID/ACTION, else /suppressions. */
+static void form_page(Request *r, char *buf, size_t size) {
+        int64_t id;
+        char idbuf[32];
+        const char *p = r->url + strlen("/api/v1/groups/"), *slash;
+        if (!strncmp(r->url, "/api/v1/groups/", 15) && (slash = strchr(p, '/')) &&
+            (size_t) (slash - p) < sizeof(idbuf)) {
+                memcpy(idbuf, p, (size_t) (slash - p));
+                idbuf[slash - p] = 0;
+                if (parse_id(idbuf, &id) >= 0) {
+                        snprintf(buf, size, "/groups/%lld", (long long) id);
+                        return;
+                }
+        }
+        snprintf(buf, size, "%s", !strncmp(r->url, "/api/v1/suppressions", 20) ? "/suppressions" : "/");
+}
+
 int write_check(Request *r, bool *ret_form, Store **ret_store) {
         *ret_form = from_form(r);
         if (*ret_form)
                 r->api = false;
-        if (cross_site(r))
+        if (!web_origin_ok(r))
                 return reply_error(r, MHD_HTTP_FORBIDDEN, "Cross-site requests cannot change anything"), -EPERM;
-        if (!web_token_ok(r))
+        if (!web_token_ok(r)) {
+                if (*ret_form) {
+                        char back[64];
+                        form_page(r, back, sizeof(back));
+                        return reply_form_again(r, MHD_HTTP_UNAUTHORIZED, "The token was not accepted. Paste the "
+                                                "token from web-token next to the database and send again.", back),
+                               -EPERM;
+                }
                 return reply_error(r, MHD_HTTP_UNAUTHORIZED, "A valid token is required (Authorization: Bearer TOKEN)"),
                        -EPERM;
+        }
         *ret_store = web_store_rw(r);
         return *ret_store ? 0 : -EIO;
 }

@@ -215,11 +215,6 @@ static int content_encoding(Request *r, DecompressFormat *ret) {
         return 1;
 }
 
-static bool cross_site(Request *r) {
-        const char *site = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-        return site && strcmp(site, "same-origin") && strcmp(site, "none");
-}
-
 MHD_Result_ upload_start(Request *r) {
         _cleanup_(upload_freep) Upload *u = NULL;
         struct timespec ts;
@@ -227,7 +222,7 @@ MHD_Result_ upload_start(Request *r) {
 
         if (r->bad_uri)
                 return reply_error(r, MHD_HTTP_BAD_REQUEST, "Bad percent-encoding in the URL");
-        if (cross_site(r))
+        if (!web_origin_ok(r))
                 return reply_error(r, MHD_HTTP_FORBIDDEN,
                                    "Cross-site requests cannot change anything");
         if (!web_token_ok(r))

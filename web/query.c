@@ -84,6 +84,41 @@ int query_find(const char *s, size_t n, const char *name, char **ret) {
         return 0;
 }
 
+static int decode_dup(const char *s, size_t n, char **ret) {
+        size_t len;
+        char *v = malloc(n + 1);
+        if (!v)
+                return -ENOMEM;
+        if (decode(s, n, v, &len) < 0) {
+                free(v);
+                return -EINVAL;
+        }
+        *ret = v;
+        return 0;
+}
+
+int query_next(const char *s, size_t n, size_t *pos, char **ret_name, char **ret_value) {
+        while (*pos < n && s[*pos] == '&')
+                (*pos)++;
+        if (*pos >= n)
+                return 0;
+        const char *p = s + *pos, *end = s + n;
+        const char *amp = memchr(p, '&', (size_t) (end - p)), *e = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t) (e - p));
+        char *name = NULL, *value = NULL;
+        int r = decode_dup(p, (size_t) ((eq ?: e) - p), &name);
+        if (r >= 0)
+                r = eq ? decode_dup(eq + 1, (size_t) (e - eq - 1), &value) : (value = strdup("")) ? 0 : -ENOMEM;
+        if (r < 0) {
+                free(name);
+                return r;
+        }
+        *pos = (size_t) (e - s);
+        *ret_name = name;
+        *ret_value = value;
+        return 1;
+}
+
 size_t query_encode(char *buf, const char *value) {
         static const char hex[] = "0123456789ABCDEF";
         size_t k = 0;

@@ -23,6 +23,11 @@ bool query_escapes_valid(const char *s, size_t n);
  * escape or a NUL byte in the decoded name or value (which would cut it short); -ENOMEM. */
 int query_find(const char *s, size_t n, const char *name, char **ret);
 
+/* The pair at *pos of s[0..n), decoded: returns 1 with malloc()ed *ret_name and *ret_value (""
+ * for a pair without '=') and *pos moved past it, 0 at the end, -EINVAL for a bad escape or a
+ * NUL, -ENOMEM. */
+int query_next(const char *s, size_t n, size_t *pos, char **ret_name, char **ret_value);
+
 /* Appends the encoded form of value to buf (room for 3 * strlen(value) + 1 bytes): the inverse of
  * the decoding above, for tests and links. Returns the length written. */
 size_t query_encode(char *buf, const char *value);

@@ -178,6 +178,44 @@ MHD_Result_ reply_redirect(Request *r, const char *location) {
         return q;
 }
 
+MHD_Result_ reply_form_again(Request *r, unsigned status, const char *msg, const char *back) {
+        Html h = {};
+        char title[32];
+        snprintf(title, sizeof(title), "Error %u", status);
+        h_begin(&h, title);
+        h_printf(&h, "<h1>Error %u: not saved</h1><p class=\"error\" id=\"form-error\">", status);
+        h_text(&h, msg);
+        h_raw(&h, "</p><form method=\"post\" class=\"again\" action=\"");
+        h_text(&h, r->url);
+        h_raw(&h, "\">");
+        const char *body = r->body.s ?: "";
+        size_t pos = 0;
+        char *name, *value;
+        while (query_next(body, r->body.len, &pos, &name, &value) > 0) {
+                if (strcmp(name, "token")) {
+                        h_raw(&h, "<label>");
+                        h_text(&h, name);
+                        h_raw(&h, " <input type=\"text\" name=\"");
+                        h_text(&h, name);
+                        h_raw(&h, "\" value=\"");
+                        h_text(&h, value);
+                        h_raw(&h, "\"></label> ");
+                }
+                free(name);
+                free(value);
+        }
+        h_raw(&h, "<label>Token <input type=\"password\" name=\"token\" autocomplete=\"off\" required autofocus>"
+                  "</label> <button type=\"submit\">Try again</button></form><p><a href=\"");
+        h_text(&h, back);
+        h_raw(&h, "\">Back</a> (nothing was changed)</p>");
+        h_end(&h);
+        char *out;
+        size_t n;
+        if (h_steal(&h, &out, &n) < 0)
+                return MHD_NO;
+        return reply(r, status, "text/html; charset=utf-8", out, n);
+}
+
 /* ---- parameters ------------------------------------------------------------------------------- */
 
 static int json_value_string(const JsonValue *v, char **ret) {
@@ -204,22 +242,27 @@ static int json_value_string(const JsonValue *v, char **ret) {
         }
 }
 
-int req_param(Request *r, const char *name, char **ret) {
+int req_body_param(Request *r, const char *name, char **ret) {
         const char *ct = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (r->body.len > 0 && ct && strncasecmp(ct, "application/json", 16) == 0) {
                 _cleanup_(json_value_freep) JsonValue *v = NULL;
                 if (strlen(r->body.s) != r->body.len || json_parse(r->body.s, &v) < 0 || v->type != JSON_OBJECT)
                         return -EINVAL;
                 const JsonValue *m = json_get(v, name);
-                if (m)
-                        return json_value_string(m, ret);
-        } else if (r->body.len > 0) {
+                return m ? json_value_string(m, ret) : 0;
+        }
+        if (r->body.len > 0) {
                 if (strlen(r->body.s) != r->body.len)
                         return -EINVAL;
-                int q = query_find(r->body.s, r->body.len, name, ret);
-                if (q != 0)
-                        return q;
+                return query_find(r->body.s, r->body.len, name, ret);
         }
+        return 0;
+}
+
+int req_param(Request *r, const char *name, char **ret) {
+        int q = req_body_param(r, name, ret);
+        if (q != 0)
+                return q;
         const char *a = req_arg(r, name);
         if (!a)
                 return 0;

@@ -157,12 +157,18 @@ static bool token_equal(const char *expected, const char *got) {
         return d == 0 && n > 0;
 }
 
+static bool bearer_ok(Request *r) {
+        const char *auth = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        return auth && strncasecmp(auth, "Bearer ", 7) == 0 && token_equal(r->w->token, auth + 7);
+}
+
 bool web_token_ok(Request *r) {
         const char *auth = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
         if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
                 return token_equal(r->w->token, auth + 7);
+        /* a form field of a POST body only: a token in a URL ends up in histories and logs */
         _cleanup_free_ char *t = NULL;
-        if (req_param(r, "token", &t) > 0) {
+        if (r->method == METHOD_POST && req_body_param(r, "token", &t) > 0) {
                 /* pasted into a form: forgive surrounding white space */
                 char *s = t + strspn(t, " \t\r\n");
                 size_t l = strlen(s);
@@ -171,6 +177,86 @@ bool web_token_ok(Request *r) {
                 return token_equal(r->w->token, s);
         }
         return false;
+}
+
+/* The host part of a Host header value, lower case, without the port or a trailing dot; false
+ * when it does not fit. */
+static bool host_name(const char *h, char *buf, size_t size) {
+        size_t n;
+        if (h[0] == '[') {
+                const char *e = strchr(h, ']');
+                if (!e || (e[1] && e[1] != ':'))
+                        return false;
+                h++;
+                n = (size_t) (e - h);
+        } else {
+                const char *c = strchr(h, ':');
+                if (c && strchr(c + 1, ':'))
+                        return false; /* an IPv6 address needs brackets */
+                n = c ? (size_t) (c - h) : strlen(h);
+        }
+        if (n > 0 && h[n - 1] == '.')
+                n--;
+        if (n == 0 || n >= size)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                buf[i] = (char) tolower((unsigned char) h[i]);
+        buf[n] = 0;
+        return true;
+}
+
+static bool address_allowed(const WebServer *w, const char *name) {
+        struct in_addr a4;
+        struct in6_addr a6;
+        const struct sockaddr_storage *sa = &w->listen_sa;
+        if (inet_pton(AF_INET, name, &a4) == 1) {
+                if ((ntohl(a4.s_addr) >> 24) == 127)
+                        return true;
+                if (sa->ss_family != AF_INET)
+                        return false;
+                const struct in_addr *l = &((const struct sockaddr_in *) sa)->sin_addr;
+                return l->s_addr == INADDR_ANY || l->s_addr == a4.s_addr;
+        }
+        if (inet_pton(AF_INET6, name, &a6) == 1) {
+                if (IN6_IS_ADDR_LOOPBACK(&a6))
+                        return true;
+                if (sa->ss_family != AF_INET6)
+                        return false;
+                const struct in6_addr *l = &((const struct sockaddr_in6 *) sa)->sin6_addr;
+                return IN6_IS_ADDR_UNSPECIFIED(l) || IN6_ARE_ADDR_EQUAL(l, &a6);
+        }
+        return false;
+}
+
+bool web_host_ok(Request *r) {
+        const char *h = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+        char name[256];
+        if (!h)
+                return true; /* HTTP/1.0 without one: not a browser */
+        if (!host_name(h, name, sizeof(name)))
+                return false;
+        if (!strcmp(name, "localhost") || address_allowed(r->w, name))
+                return true;
+        for (size_t i = 0; i < r->w->n_hosts; i++)
+                if (!strcmp(name, r->w->hosts[i]))
+                        return true;
+        return false;
+}
+
+bool web_origin_ok(Request *r) {
+        const char *site = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+        if (site && strcmp(site, "same-origin") && strcmp(site, "none"))
+                return false;
+        /* a browser's own word (no page can set it); such a browser sends "Origin: null" for a
+         * form of a page with Referrer-Policy: no-referrer, as ours are */
+        if (site)
+                return true;
+        const char *origin = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Origin");
+        if (!origin)
+                return true; /* not a browser, or one that says neither: the token decides */
+        const char *host = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+        size_t skip = !strncasecmp(origin, "http://", 7) ? 7 : !strncasecmp(origin, "https://", 8) ? 8 : 0;
+        return host && skip > 0 && strcasecmp(origin + skip, host) == 0;
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
@@ -302,6 +388,14 @@ static MHD_Result_ on_request(void *cls, struct MHD_Connection *c, const char *u
                 r->url = url;
                 r->method = parse_method(method);
                 r->api = strncmp(url, "/api/", 5) == 0;
+                /* DNS rebinding: a page of another name must not read the dashboard; a valid
+                 * bearer token is no ambient authority of a browser, so such a client may use any */
+                if (!web_host_ok(r) && !bearer_ok(r))
+                        return reply_error(r, 421, "This server does not answer to that Host name; add it to "
+                                           "lockdepd.conf (web-host =) if it is one of its names");
+                if (req_arg(r, "token"))
+                        return reply_error(r, MHD_HTTP_BAD_REQUEST, "A token in the URL is refused (URLs end up in "
+                                           "logs and histories): send Authorization: Bearer TOKEN or a form field");
                 bool ingest = r->method == METHOD_POST && !strcmp(url, "/api/v1/ingest");
                 unsigned max = ingest ? WEB_MAX_INGEST : WEB_MAX_BODY;
                 const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -434,11 +528,24 @@ int web_start(const WebConfig *c, WebServer **ret) {
         w->aliases = c->aliases;
         w->health = c->health;
         w->health_userdata = c->health_userdata;
+        memcpy(&w->listen_sa, &sa, sizeof(sa));
         r = pthread_key_create(&w->stores, store_pair_free);
         if (r != 0) {
                 free(w->db);
                 free(w);
                 return log_error_errno(r, "web: pthread_key_create: %m");
+        }
+
+        if (c->n_hosts > 0 && !(w->hosts = calloc(c->n_hosts, sizeof(char *)))) {
+                web_stop(w);
+                return log_error_errno(ENOMEM, "Out of memory");
+        }
+        for (size_t i = 0; i < c->n_hosts; i++) {
+                char name[256];
+                if (!host_name(c->hosts[i], name, sizeof(name)))
+                        log_warning("web: web-host = %s is not a host name; ignored", c->hosts[i]);
+                else if ((w->hosts[w->n_hosts] = strdup(name)))
+                        w->n_hosts++;
         }
 
         _cleanup_free_ char *dbcopy = strdup(c->db), *token_path = NULL;
@@ -505,6 +612,9 @@ WebServer *web_stop(WebServer *w) {
         conns_stop(w);
         pthread_key_delete(w->stores);
         explicit_bzero(w->token, sizeof(w->token));
+        for (size_t i = 0; i < w->n_hosts; i++)
+                free(w->hosts[i]);
+        free(w->hosts);
         free(w->db);
         free(w);
         return NULL;

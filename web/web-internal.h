@@ -10,6 +10,7 @@
  */
 
 #include <microhttpd.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -83,6 +84,9 @@ struct WebServer {
         void *health_userdata;
         pthread_key_t stores;      /* per-thread StorePair */
         uint16_t port;
+        char **hosts;              /* WebConfig.hosts, lower case */
+        size_t n_hosts;
+        struct sockaddr_storage listen_sa;
         bool bench;                /* LOCKDEP_WEB_BENCH=1: /bench/fixed */
         atomic_uint_fast64_t n_requests, n_errors, n_store_errors, n_cache_hits;
         atomic_uint_fast64_t write_generation; /* bumped after each write through this server */
@@ -153,7 +157,13 @@ Store *web_store_rw(Request *r);  /* writable, the writer thread's; NULL after r
 int web_store_get(Request *r, bool rw, Store **ret);
 const char *web_store_open_error(Request *r); /* why this thread's last open failed, or NULL */
 void web_store_drop(Request *r);  /* closes this thread's read-only store (it is reopened) */
-bool web_token_ok(Request *r);    /* Authorization: Bearer, or a "token" form/JSON field */
+/* Authorization: Bearer, or the "token" field of a POST's form/JSON body (never the URL's). */
+bool web_token_ok(Request *r);
+/* Is the Host header (port aside) localhost, a loopback address, the listen address (any IP
+ * address when that is a wildcard) or a configured name? A request without one (HTTP/1.0) is. */
+bool web_host_ok(Request *r);
+/* A write's origin: false when Sec-Fetch-Site says cross-site or Origin is not this Host's. */
+bool web_origin_ok(Request *r);
 void request_free(Request *r);
 
 /* conns.c, see there */
@@ -198,11 +208,16 @@ MHD_Result_ reply_store_error(Request *r, Store *s, int err);
 bool reply_object(Request *r, Store *s, int err, char *js, const char *missing, const char *unreadable,
                   JsonValue **ret_v, MHD_Result_ *ret_q);
 MHD_Result_ reply_redirect(Request *r, const char *location);
+/* A browser form's write refused (a wrong token): an HTML page with the same form again, every
+ * field but the token filled in as it was posted, msg above it; back: the page it came from. */
+MHD_Result_ reply_form_again(Request *r, unsigned status, const char *msg, const char *back);
 
 /* Request arguments (server.c): the decoded query string value, owned by r; NULL if absent. */
 const char *req_arg(Request *r, const char *name);
 /* Query string, or for POST the form or JSON body: name -> value (caller frees), NULL if absent. */
 int req_param(Request *r, const char *name, char **ret);
+/* The same from the body only: 0 when it has no such field. */
+int req_body_param(Request *r, const char *name, char **ret);
 /* Parses a decimal id > 0 (no sign, no junk). */
 int parse_id(const char *s, int64_t *ret);
 /* kind/status/host/kernel/lock/since/until/sort/limit/offset -> q, pointing into r's strings.

@@ -11,6 +11,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct LockdepAliases;
@@ -29,6 +30,11 @@ typedef struct WebConfig {
          * them fails; called from the web server's threads. NULL: no sources (--web-only). */
         int (*health)(struct StrBuf *b, bool *ret_degraded, void *userdata);
         void *health_userdata;
+        /* Host names the server answers to besides localhost and the listen address (DNS
+         * rebinding: a request for any other name is refused with 421). Borrowed until web_start()
+         * returns; names are copied. */
+        const char *const *hosts;
+        size_t n_hosts;
 } WebConfig;
 
 typedef struct WebServer WebServer;

@@ -253,13 +253,13 @@ def raw(head, chunks=()):
 
 
 auth = f"Authorization: Bearer {srv.token}\r\n".encode()
-st = raw(b"POST /api/v1/ingest?host=big HTTP/1.1\r\nHost: x\r\n" + auth + b"Content-Length: %d\r\n\r\n" % (17 << 20))
+st = raw(b"POST /api/v1/ingest?host=big HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + b"Content-Length: %d\r\n\r\n" % (17 << 20))
 c.check(st == 413, f"Content-Length over 16 MiB: {st}")
 filler = (b"[    1.000000] nothing to see here " * 30 + b"\n") * 1000  # ~1 MiB
-st = raw(b"POST /api/v1/ingest?host=big HTTP/1.1\r\nHost: x\r\n" + auth + b"Transfer-Encoding: chunked\r\n"
+st = raw(b"POST /api/v1/ingest?host=big HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + b"Transfer-Encoding: chunked\r\n"
          b"Connection: close\r\n\r\n", [filler] * 17)
 c.check(st == 413, f"chunked body over 16 MiB: {st}")
-st = raw(b"POST /api/v1/ingest?host=big-ok HTTP/1.1\r\nHost: x\r\n" + auth + b"Transfer-Encoding: chunked\r\n"
+st = raw(b"POST /api/v1/ingest?host=big-ok HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + b"Transfer-Encoding: chunked\r\n"
          b"Connection: close\r\n\r\n", [filler] * 3 + [log])
 c.check(st == 201, f"chunked body under the limit: {st}")
 c.check(n_reports() == before + got[0][1]["stored"], "nothing stored by the refused requests")

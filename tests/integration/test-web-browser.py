@@ -131,6 +131,10 @@ try:
 
     triage("not-the-token")
     c.check("401" in browser.find_element(By.TAG_NAME, "h1").text, "triage with a wrong token is refused")
+    kept = browser.find_elements(By.CSS_SELECTOR, "form.again input[name=status]")
+    c.check(len(kept) == 1 and kept[0].get_attribute("value") == "confirmed" and
+            browser.find_element(By.CSS_SELECTOR, "form.again input[name=token]").get_attribute("value") == "",
+            "the refused form comes back with its input kept, the token field empty")
     shot("triage-refused")
     browser.get(f"{srv.base}/groups/{target['id']}")
     c.check(browser.find_element(By.ID, "status").text == "new", "status unchanged without the token")

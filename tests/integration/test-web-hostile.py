@@ -51,7 +51,7 @@ def raw(data, timeout=10, src="127.0.0.1"):
 
 
 def get(path, extra=b""):
-    return raw(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + extra + b"\r\n")
+    return raw(b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra + b"\r\n")
 
 
 def alive(what):
@@ -65,20 +65,20 @@ c.check(st in (None, 413, 431, 400), f"100 KB header -> {st}")
 st, _ = get(b"/", b"".join(b"X-H%d: v\r\n" % i for i in range(5000)))
 c.check(st in (None, 413, 431, 400), f"5000 headers -> {st}")
 alive("huge headers")
-st, _ = raw(b"POST /api/v1/suppressions HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\nConnection: close\r\n\r\n"
+st, _ = raw(b"POST /api/v1/suppressions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10000000\r\nConnection: close\r\n\r\n"
             + b"a" * 1000)
 c.check(st == 413, f"announced 10 MB body -> {st}")
 chunked = b"".join(b"%x\r\n%s\r\n" % (8192, b"b" * 8192) for _ in range(12)) + b"0\r\n\r\n"
-st, _ = raw(b"POST /api/v1/suppressions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+st, _ = raw(b"POST /api/v1/suppressions HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
             + chunked)
 c.check(st == 413, f"96 KB chunked body -> {st}")
 alive("big bodies")
 
 # ---- methods ----
 for m in [b"PUT", b"PATCH", b"OPTIONS", b"TRACE", b"CONNECT", b"FOO", b"BREW"]:
-    st, _ = raw(m + b" / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    st, _ = raw(m + b" / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     c.check(st in (405, 400, 501), f"{m.decode()} -> {st}")
-st, _ = raw(b"G\x01T / HTTP/1.1\r\nHost: x\r\n\r\n")
+st, _ = raw(b"G\x01T / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 c.check(st in (None, 400, 405), f"control byte in the method -> {st}")
 st, _ = raw(b"GET /\r\n\r\n")
 c.check(st in (None, 400, 505), f"no HTTP version -> {st}")
@@ -110,7 +110,7 @@ for i in range(1000):
     s = socket.socket()
     s.bind((f"127.0.0.{2 + i // 50}", 0))
     s.connect(("127.0.0.1", srv.port))
-    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # never finished
+    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished
     idle.append(s)
 t0 = time.time()
 st, _ = get(b"/api/v1/groups?limit=1")

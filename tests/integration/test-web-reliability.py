@@ -138,7 +138,7 @@ def part_query(c, lockdepd, ctl, tmp):
     before = rss_kb(srv.p.pid)
     slow = 0
     for i in range(3000):
-        data, dt = raw_request(srv.port, b"GET /healthz?" + junk(250 + i % 50) + b" HTTP/1.1\r\nHost: x\r\n"
+        data, dt = raw_request(srv.port, b"GET /healthz?" + junk(250 + i % 50) + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                b"Connection: close\r\n\r\n", timeout=5)
         if not data.startswith(b"HTTP/1.1 200") or dt > 3:
             slow += 1
@@ -175,8 +175,8 @@ def part_keepalive(c, lockdepd, ctl, tmp):
     c.check(statuses == [200, 200, 200, 200, 200], f"statuses on one connection: {statuses}")
     c.check(len(ports) == 1 and None not in ports, f"one TCP connection for all of them ({ports})")
     conn.close()
-    data, _ = raw_request(srv.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 9 +
-                          b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout=10)
+    data, _ = raw_request(srv.port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 9 +
+                          b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", timeout=10)
     c.check(data.count(b"HTTP/1.1 200 OK") == 10, f"10 pipelined requests: {data.count(b'HTTP/1.1 200 OK')} answers")
     c.check(srv.stop() == 0, "clean exit after SIGTERM")
 
