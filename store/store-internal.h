@@ -22,7 +22,6 @@ typedef enum StmtId {
         STMT_RECOUNT_KINS,
         STMT_GROUP_DELETE_EMPTY,
         STMT_REPORT_INSERT,
-        STMT_LINK,
         STMT_CLASS,
         STMT_EDGE,
         STMT_EDGE_GROUP,
@@ -42,6 +41,8 @@ typedef enum StmtId {
         STMT_JFILE_OK,
         STMT_JFILE_FAILED,
         STMT_SETTING_SET,
+        STMT_GROUP_HOST_N,
+        STMT_EDGE_GET,
         _STMT_MAX,
 } StmtId;
 
@@ -56,6 +57,7 @@ struct Store {
         bool needs_rederive;
         int64_t last_report;    /* store_last_report() */
         sqlite3_stmt *stmt[_STMT_MAX];
+        struct z_stream_s *deflater; /* store-pack.c */
 };
 
 static inline void store_closep(Store **s) {
@@ -74,6 +76,9 @@ int store_group_recount(Store *s, int64_t grp);
 int store_step(Store *s, sqlite3_stmt *st, int64_t *ret);
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 uint64_t store_now(void);
+int store_pack_json(Store *s, const char *js, void **ret, size_t *ret_size);
+void store_pack_free(Store *s);
+int store_pack_register(Store *s);
 #include "strbuf.h"
 /* The current row as a JSON object keyed by column names; a column named "@x" holds JSON already
  * (only for numbers built in SQL or our own parse output) and is embedded as "x". */

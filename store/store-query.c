@@ -114,7 +114,7 @@ int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *user
         /* two spellings so that a group filter can use the reports_grp index */
         static const char head[] =
                 "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, b.boot_id, "
-                "coalesce(json_extract(r.parsed, '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
+                "coalesce(json_extract(lockdep_parsed(r.parsed), '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
                 "r.source, r.truncated FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host "
                 "WHERE ";
         static const char filters[] =
@@ -254,7 +254,7 @@ int store_group_json(Store *s, int64_t id, char **ret) {
                             "SELECT " GROUP_COLUMNS ", g.sig_version, "
                             "coalesce((SELECT r.id FROM reports r WHERE r.grp = g.id AND r.truncated = 0 ORDER BY r.time DESC, r.id DESC LIMIT 1),"
                             " (SELECT r.id FROM reports r WHERE r.grp = g.id ORDER BY r.time DESC, r.id DESC LIMIT 1)) AS representative, "
-                            "(SELECT r.parsed FROM reports r WHERE r.id = coalesce((SELECT r2.id FROM reports r2 WHERE r2.grp = g.id AND r2.truncated = 0 "
+                            "(SELECT lockdep_parsed(r.parsed) FROM reports r WHERE r.id = coalesce((SELECT r2.id FROM reports r2 WHERE r2.grp = g.id AND r2.truncated = 0 "
                             " ORDER BY r2.time DESC, r2.id DESC LIMIT 1), (SELECT r2.id FROM reports r2 WHERE r2.grp = g.id ORDER BY r2.time DESC, r2.id DESC LIMIT 1))) AS \"@parsed\", "
                             "EXISTS (SELECT 1 FROM suppressions su WHERE (su.expires IS NULL OR su.expires > CAST(strftime('%s','now') AS INTEGER) * 1000000) "
                             " AND (su.class IN (SELECT canonical FROM group_classes WHERE grp = g.id) OR EXISTS (SELECT 1 FROM edge_groups eg "
@@ -298,8 +298,8 @@ int store_report_json(Store *s, int64_t id, char **ret) {
         StrBuf b = {};
         int r = open_object(s, &b,
                             "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, b.boot_id, "
-                            "coalesce(json_extract(r.parsed, '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
-                            "r.source, r.truncated, r.usec, r.raw, r.parsed AS \"@parsed\" FROM reports r JOIN boots b ON b.id = r.boot "
+                            "coalesce(json_extract(lockdep_parsed(r.parsed), '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
+                            "r.source, r.truncated, r.usec, r.raw, lockdep_parsed(r.parsed) AS \"@parsed\" FROM reports r JOIN boots b ON b.id = r.boot "
                             "JOIN hosts h ON h.id = b.host WHERE r.id = ?1",
                             id, NULL);
         return close_object(&b, ret, r);

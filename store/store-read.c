@@ -93,6 +93,8 @@ static int reparse_one(const LockdepEvent *ev, void *userdata) {
         Capture *c = userdata;
         const LockdepReport *r = ev->report;
         _cleanup_free_ char *js = NULL;
+        _cleanup_free_ void *packed = NULL;
+        size_t packed_size = 0;
         int64_t grp;
         int q;
 
@@ -113,6 +115,9 @@ static int reparse_one(const LockdepEvent *ev, void *userdata) {
         q = lockdep_report_to_json(r, &js);
         if (q < 0)
                 return q;
+        q = store_pack_json(c->s, js, &packed, &packed_size);
+        if (q < 0)
+                return q;
         q = store_group_upsert(c->s, r, c->time, &grp, NULL);
         if (q < 0)
                 return q;
@@ -125,7 +130,7 @@ static int reparse_one(const LockdepEvent *ev, void *userdata) {
         sqlite3_bind_int64(st, 2, grp);
         sqlite3_bind_text(st, 3, lockdep_kind_to_string(r->kind), -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 4, r->truncated);
-        sqlite3_bind_text(st, 5, js, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 5, packed, (int) packed_size, SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE)
@@ -154,13 +159,13 @@ static int rederive(Store *s, const LockdepAliases *aliases, bool regroup, Store
         if (q < 0)
                 return q;
         q = store_exec(s,
-                       "DELETE FROM chain_links; DELETE FROM edge_groups; DELETE FROM lock_edges; DELETE FROM lock_classes;"
+                       "DELETE FROM edge_groups; DELETE FROM lock_edges; DELETE FROM lock_classes;"
                        "DELETE FROM group_classes;");
         if (q < 0)
                 goto fail;
         rc = sqlite3_prepare_v2(s->db,
-                                "SELECT id, raw, time, grp, usec, json_extract(parsed, '$.first_line'),"
-                                " json_extract(parsed, '$.last_line'), position FROM reports ORDER BY id",
+                                "SELECT id, raw, time, grp, usec, json_extract(lockdep_parsed(parsed), '$.first_line'),"
+                                " json_extract(lockdep_parsed(parsed), '$.last_line'), position FROM reports ORDER BY id",
                                 -1, &st, NULL);
         if (rc != SQLITE_OK) {
                 q = store_fail(s, rc);

@@ -31,9 +31,9 @@
 #include "store-internal.h"
 #include "time-spec.h"
 
-extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[];
+extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[];
 
-static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004 };
+static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004, schema_0005 };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 
@@ -388,9 +388,9 @@ static int check_derived(Store *s) {
         int r = pragma_int(s, "SELECT EXISTS (SELECT 1 FROM groups g WHERE NOT EXISTS "
                               "(SELECT 1 FROM group_classes c WHERE c.grp = g.id) AND EXISTS "
                               "(SELECT 1 FROM reports r WHERE r.grp = g.id AND "
-                              "(json_array_length(r.parsed, '$.classes') > 0 OR "
-                              "json_extract(r.parsed, '$.acquiring.canonical') IS NOT NULL OR "
-                              "json_extract(r.parsed, '$.holding.canonical') IS NOT NULL)))", &missing);
+                              "(json_array_length(lockdep_parsed(r.parsed), '$.classes') > 0 OR "
+                              "json_extract(lockdep_parsed(r.parsed), '$.acquiring.canonical') IS NOT NULL OR "
+                              "json_extract(lockdep_parsed(r.parsed), '$.holding.canonical') IS NOT NULL)))", &missing);
         if (r < 0)
                 return r;
         s->needs_rederive = missing;
@@ -438,6 +438,11 @@ int store_open(const char *path, unsigned flags, Store **ret) {
         }
         sqlite3_extended_result_codes(s->db, 1);
         sqlite3_busy_timeout(s->db, 5000);
+
+        /* reports.parsed is read through lockdep_parsed() (store-pack.c), migrations included */
+        r = store_pack_register(s);
+        if (r < 0)
+                goto fail;
 
         /* look before writing anything: is it ours, and not from the future? */
         r = pragma_int(s, "PRAGMA application_id", &appid);
@@ -577,6 +582,7 @@ Store *store_close(Store *s) {
                 sqlite3_finalize(s->stmt[i]);
         if (s->db)
                 sqlite3_close_v2(s->db);
+        store_pack_free(s);
         free(s->path);
         free(s->repaired);
         free(s->error);
@@ -762,9 +768,12 @@ static int find_report(Store *s, int64_t boot, const char *key, int64_t *ret) {
         memcpy(end, key, bl);
         end[bl - 1] = '.'; /* the character after '-': the end of the "i2-<hash>-*" range */
         end[bl] = 0;
+        /* one range of the (boot, dedup_key) index: the keys of this identity; an OR of
+         * equalities and a range scanned every report of the boot (a saved log's pseudo boot can
+         * hold thousands) */
         sqlite3_stmt *st = store_stmt(s, STMT_REPORT_FIND,
-                                      "SELECT id FROM reports WHERE boot = ?1 AND (dedup_key = ?2 OR dedup_key = ?3 OR"
-                                      " (?4 AND dedup_key > ?3 AND dedup_key < ?5)) LIMIT 1");
+                                      "SELECT id FROM reports WHERE boot = ?1 AND dedup_key >= ?3 AND dedup_key < ?5"
+                                      " AND (dedup_key = ?2 OR dedup_key = ?3 OR ?4) LIMIT 1");
         if (!st)
                 return store_fail(s, sqlite3_errcode(s->db));
         sqlite3_bind_int64(st, 1, boot);
@@ -779,11 +788,11 @@ static int find_report(Store *s, int64_t boot, const char *key, int64_t *ret) {
  * truncated one, a longer truncated one, one that parsed for a degraded one. In place (the row
  * keeps its id and first time, so the full-text index stays consistent); its edges, chain links
  * and group counts are re-derived. Returns 1 if replaced, 0 if the stored copy is as good. */
-static int replace_report(Store *s, int64_t id, const LockdepReport *r, const char *js, const char *key,
-                          int64_t grp, int64_t host) {
+static int replace_report(Store *s, int64_t id, const LockdepReport *r, const void *packed, size_t packed_size,
+                          const char *key, int64_t grp, int64_t host) {
         sqlite3_stmt *st;
         int rc = sqlite3_prepare_v2(s->db,
-                                    "SELECT truncated, length(CAST(raw AS BLOB)), coalesce(json_extract(parsed, '$.degraded'), 0), grp, time "
+                                    "SELECT truncated, length(CAST(raw AS BLOB)), coalesce(json_extract(lockdep_parsed(parsed), '$.degraded'), 0), grp, time "
                                     "FROM reports WHERE id = ?1", -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return store_fail(s, rc);
@@ -804,16 +813,16 @@ static int replace_report(Store *s, int64_t id, const LockdepReport *r, const ch
          * them: the cycle of circular/recursive reports, holding -> acquiring of safe_unsafe) */
         int q = store_exec_bind_id(s,
                 "UPDATE lock_edges SET n = n - 1 WHERE id IN ("
-                " SELECT e.id FROM reports p, json_each(p.parsed, '$.classes') a, json_each(p.parsed, '$.classes') b,"
-                " lock_edges e WHERE p.id = ?1 AND json_extract(p.parsed, '$.kind') IN ('circular', 'recursive')"
-                " AND b.key = (a.key + 1) % json_array_length(p.parsed, '$.classes')"
-                " AND (json_extract(p.parsed, '$.kind') = 'circular' OR a.key = 0)"
+                " WITH p AS (SELECT lockdep_parsed(parsed) AS j FROM reports WHERE id = ?1)"
+                " SELECT e.id FROM p, json_each(p.j, '$.classes') a, json_each(p.j, '$.classes') b,"
+                " lock_edges e WHERE json_extract(p.j, '$.kind') IN ('circular', 'recursive')"
+                " AND b.key = (a.key + 1) % json_array_length(p.j, '$.classes')"
+                " AND (json_extract(p.j, '$.kind') = 'circular' OR a.key = 0)"
                 " AND e.from_class = b.value AND e.to_class = a.value"
-                " UNION ALL SELECT e.id FROM reports p, lock_edges e WHERE p.id = ?1"
-                " AND json_extract(p.parsed, '$.kind') = 'safe_unsafe'"
-                " AND e.from_class = json_extract(p.parsed, '$.holding.canonical')"
-                " AND e.to_class = json_extract(p.parsed, '$.acquiring.canonical'));"
-                "DELETE FROM chain_links WHERE report = ?1", id);
+                " UNION ALL SELECT e.id FROM p, lock_edges e"
+                " WHERE json_extract(p.j, '$.kind') = 'safe_unsafe'"
+                " AND e.from_class = json_extract(p.j, '$.holding.canonical')"
+                " AND e.to_class = json_extract(p.j, '$.acquiring.canonical'))", id);
         if (q < 0)
                 return q;
         rc = sqlite3_prepare_v2(s->db,
@@ -827,7 +836,7 @@ static int replace_report(Store *s, int64_t id, const LockdepReport *r, const ch
         bind_text(st, 3, lockdep_kind_to_string(r->kind));
         sqlite3_bind_int(st, 4, r->truncated);
         sqlite3_bind_text(st, 5, r->text, (int) r->text_len, SQLITE_TRANSIENT);
-        bind_text(st, 6, js);
+        sqlite3_bind_blob(st, 6, packed, (int) packed_size, SQLITE_STATIC);
         bind_text(st, 7, key);
         if (r->has_ts)
                 sqlite3_bind_int64(st, 8, (sqlite3_int64) r->ts_usec);
@@ -871,13 +880,21 @@ int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *re
 
 /* One more report in a group: counts and times move incrementally, n_hosts through group_hosts. */
 int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t, const char *kernel) {
+        /* no RETURNING here or in add_edge(): SQLite runs it as a temporary trigger with its own
+         * statement journal, 50 us a statement, most of an insert into a large database */
         sqlite3_stmt *st = STMT(s, STMT_GROUP_HOST,
                                 "INSERT INTO group_hosts (grp, host, n) VALUES (?1, ?2, 1) "
-                                "ON CONFLICT (grp, host) DO UPDATE SET n = n + 1 RETURNING n");
+                                "ON CONFLICT (grp, host) DO UPDATE SET n = n + 1");
         int64_t n = 0;
         sqlite3_bind_int64(st, 1, grp);
         sqlite3_bind_int64(st, 2, host);
-        int q = step_id(s, st, &n);
+        int q = step_id(s, st, NULL);
+        if (q < 0)
+                return q;
+        st = STMT(s, STMT_GROUP_HOST_N, "SELECT n FROM group_hosts WHERE grp = ?1 AND host = ?2");
+        sqlite3_bind_int64(st, 1, grp);
+        sqlite3_bind_int64(st, 2, host);
+        q = step_id(s, st, &n);
         if (q < 0)
                 return q;
         if (kernel) {
@@ -910,13 +927,18 @@ static int add_edge(Store *s, int64_t grp, const char *from, const char *to, uin
                                 "VALUES (?1, ?2, ?3, ?3, ?4, 1) ON CONFLICT (from_class, to_class) DO UPDATE SET "
                                 "n = n + 1, first_seen = min(first_seen, excluded.first_seen), "
                                 "last_seen = max(last_seen, excluded.last_seen), "
-                                "first_kernel = CASE WHEN excluded.first_seen < first_seen THEN excluded.first_kernel ELSE first_kernel END "
-                                "RETURNING id");
+                                "first_kernel = CASE WHEN excluded.first_seen < first_seen THEN excluded.first_kernel ELSE first_kernel END");
         bind_text(st, 1, from);
         bind_text(st, 2, to);
         sqlite3_bind_int64(st, 3, (sqlite3_int64) t);
         bind_text(st, 4, kernel);
-        int q = step_id(s, st, &edge);
+        int q = step_id(s, st, NULL);
+        if (q < 0)
+                return q;
+        st = STMT(s, STMT_EDGE_GET, "SELECT id FROM lock_edges WHERE from_class = ?1 AND to_class = ?2");
+        bind_text(st, 1, from);
+        bind_text(st, 2, to);
+        q = step_id(s, st, &edge);
         if (q < 0)
                 return q;
         st = STMT(s, STMT_EDGE_GROUP, "INSERT OR IGNORE INTO edge_groups (edge, grp) VALUES (?1, ?2)");
@@ -940,37 +962,14 @@ static int add_class(Store *s, int64_t grp, const LockdepLock *l) {
         return step_id(s, st, NULL);
 }
 
-/* Chain links, classes and lock-order edges of one report (DESIGN.md section 6). */
+/* The classes and lock-order edges of one report (DESIGN.md section 6). Its chain (classes and
+ * stacks) is kept in reports.parsed only: the chain_links table that repeated it was never read
+ * (dropped by schema 0006). */
 int store_report_derived(Store *s, int64_t report, int64_t grp, const LockdepReport *r, uint64_t t) {
         int q = 0;
-        for (size_t i = 0; q >= 0 && i < r->n_chain; i++) {
-                const LockdepChainEntry *c = &r->chain[i];
-                StrBuf js = {};
-                q = strbuf_appendc(&js, '[');
-                for (size_t k = 0; q >= 0 && k < c->n_stack; k++)
-                        q = (k ? strbuf_appendc(&js, ',') : 0) < 0 ? -ENOMEM : json_append_str(&js, c->stack[k]);
-                if (q >= 0)
-                        q = strbuf_appendc(&js, ']');
-                if (q < 0) {
-                        strbuf_done(&js);
-                        return -ENOMEM;
-                }
-                sqlite3_stmt *st = store_stmt(s, STMT_LINK,
-                                              "INSERT OR REPLACE INTO chain_links (report, position, class, canonical, stack) VALUES (?1, ?2, ?3, ?4, ?5)");
-                if (!st) {
-                        strbuf_done(&js);
-                        return store_fail(s, sqlite3_errcode(s->db));
-                }
-                sqlite3_bind_int64(st, 1, report);
-                sqlite3_bind_int(st, 2, (int) i);
-                bind_text(st, 3, c->lock.class);
-                bind_text(st, 4, c->lock.canonical);
-                bind_text(st, 5, js.s);
-                q = step_id(s, st, NULL);
-                strbuf_done(&js);
-                if (q >= 0)
-                        q = add_class(s, grp, &c->lock);
-        }
+        (void) report;
+        for (size_t i = 0; q >= 0 && i < r->n_chain; i++)
+                q = add_class(s, grp, &r->chain[i].lock);
         if (q >= 0)
                 q = add_class(s, grp, r->acquiring);
         if (q >= 0)
@@ -995,6 +994,8 @@ int store_report_derived(Store *s, int64_t report, int64_t grp, const LockdepRep
 int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int64_t *ret_group,
                      bool *ret_new_group) {
         _cleanup_free_ char *js = NULL;
+        _cleanup_free_ void *packed = NULL;
+        size_t packed_size = 0;
         char key[64], pos[32];
         int64_t boot, host, grp, id;
         bool new_group = false;
@@ -1002,6 +1003,9 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
 
         s->last_report = 0;
         q = lockdep_report_to_json(r, &js);
+        if (q < 0)
+                return q;
+        q = store_pack_json(s, js, &packed, &packed_size);
         if (q < 0)
                 return q;
         q = boot_id(s, o, r->kernel, &boot, &host);
@@ -1020,7 +1024,7 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         if (found > 0) {
                 /* stored before (report identity, see store_dedup_key()): keep the better copy */
                 s->last_report = found;
-                q = replace_report(s, found, r, js, key, grp, host);
+                q = replace_report(s, found, r, packed, packed_size, key, grp, host);
                 if (q >= 0 && new_group) { /* created for a duplicate: undo (unless it took it) */
                         sqlite3_stmt *d = STMT(s, STMT_GROUP_DELETE_EMPTY, "DELETE FROM groups WHERE id = ?1 AND n_reports = 0");
                         sqlite3_bind_int64(d, 1, grp);
@@ -1049,7 +1053,7 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         sqlite3_bind_int(st, 8, r->truncated);
         bind_text(st, 9, key);
         sqlite3_bind_text(st, 10, r->text, (int) r->text_len, SQLITE_TRANSIENT);
-        bind_text(st, 11, js);
+        sqlite3_bind_blob(st, 11, packed, (int) packed_size, SQLITE_STATIC);
         q = step_id(s, st, NULL);
         if (q < 0)
                 return q;

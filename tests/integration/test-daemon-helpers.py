@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -178,9 +179,21 @@ def db_count(db, table="reports"):
         return -1
 
 
+def lockdep_parsed(v):
+    """reports.parsed as text: a zlib stream in a BLOB (schema 0005, store/store-pack.c), or TEXT
+    in rows written before."""
+    return zlib.decompress(v).decode() if isinstance(v, bytes) else v
+
+
+def register_functions(con):
+    """The SQL functions store_open() registers that tests' queries use: lockdep_parsed()."""
+    con.create_function("lockdep_parsed", 1, lockdep_parsed, deterministic=True)
+    return con
+
+
 def db_query(db, sql, args=()):
     uri = "file:" + urllib.parse.quote(db) + "?mode=ro"
-    con = sqlite3.connect(uri, uri=True, timeout=20)
+    con = register_functions(sqlite3.connect(uri, uri=True, timeout=20))
     try:
         return con.execute(sql, args).fetchall()
     finally:

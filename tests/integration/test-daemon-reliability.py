@@ -166,7 +166,7 @@ def part_reparse(c, lockdepd, ctl, tmp):
     time.sleep(0.5)
     c.eq(d.stop(), 0, "lockdepd: exit status after SIGTERM")
     before = export(ctl, db)
-    parsed = lambda: dh.db_query(db, "SELECT id, grp, kind, truncated, usec, parsed FROM reports ORDER BY id")
+    parsed = lambda: dh.db_query(db, "SELECT id, grp, kind, truncated, usec, lockdep_parsed(parsed) FROM reports ORDER BY id")
     p0 = parsed()
     c.check(len(p0) == 9 and all('"ts":' in p for *_, p in p0), "every stored report has its kernel timestamp")
     lines = sorted(json.loads(p)["first_line"] for *_, p in p0)

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
 import webtest as wt  # noqa: E402
@@ -42,6 +43,7 @@ srv = wt.Server(lockdepd, db)
 url = f"http://127.0.0.1:{srv.port}"
 token_file = os.path.join(tmp, "web-token")
 sql = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+sql.create_function("lockdep_parsed", 1, lambda v: zlib.decompress(v).decode() if isinstance(v, bytes) else v)
 
 
 def n_reports():
@@ -87,7 +89,7 @@ r = push("--host", "ci-2", "--boot-id", "boot-35", "--kernel", "9.9.9-ingest", "
 x = json.loads(r.stdout) if r.returncode == 0 else {}
 c.check(x.get("stored") == 2, f"stdin push: {r.stdout!r} {r.stderr!r}")
 kernels = sorted(k or "" for (k,) in sql.execute(
-    "SELECT json_extract(parsed, '$.kernel') FROM reports WHERE id IN (%s)" % ",".join(map(str, x.get("reports", [0])))))
+    "SELECT json_extract(lockdep_parsed(parsed), '$.kernel') FROM reports WHERE id IN (%s)" % ",".join(map(str, x.get("reports", [0])))))
 c.check(kernels and "9.9.9-ingest" in kernels and all(kernels), f"--kernel fills the release a report lacks: {kernels}")
 c.check(sql.execute("SELECT count(*) FROM boots WHERE boot_id = 'boot-35'").fetchone()[0] == 1, "--boot-id kept")
 

@@ -62,6 +62,8 @@ INSERT INTO aliases (printed, canonical) VALUES ('&x->old', '&x->new');
 """
 V1_TABLES = ("hosts", "boots", "groups", "reports", "chain_links", "lock_classes", "lock_edges", "cursors",
              "aliases")
+# dropped by 0005 (never read: the chain is in reports.parsed); its rows do not survive the upgrade
+V1_KEPT = tuple(t for t in V1_TABLES if t != "chain_links")
 
 
 def strip_comments(sql):
@@ -183,7 +185,8 @@ def main():
             c.eq(dh.db_query(db, "PRAGMA application_id")[0][0], APP_ID, f"{name}: application_id")
             c.eq(dh.db_query(db, "PRAGMA integrity_check"), [("ok",)], f"{name}: integrity_check")
             c.eq(dh.db_query(db, "PRAGMA foreign_key_check"), [], f"{name}: foreign_key_check")
-        c.eq(table_rows(old, V1_TABLES, v1_columns), before, "version 1 rows after the migration")
+        kept = {t: before[t] for t in V1_KEPT}
+        c.eq(table_rows(old, V1_KEPT, v1_columns), kept, "version 1 rows after the migration")
         try:
             reps = dh.reports(ctlexe, old)
             grps = dh.groups(ctlexe, old)
@@ -200,7 +203,7 @@ def main():
         r = dh.ctl(ctlexe, old, "import", empty)
         c.eq(r.returncode, 0, "second upgrade run: exit status")
         c.eq(dump(old), d_old, "schema after a second upgrade run")
-        c.eq(table_rows(old, V1_TABLES, v1_columns), before, "rows after a second upgrade run")
+        c.eq(table_rows(old, V1_KEPT, v1_columns), kept, "rows after a second upgrade run")
 
         try:
             with open(golden, encoding="utf-8") as f:

@@ -85,7 +85,7 @@ def derived(db):
         "group_hosts": q("SELECT grp, host, n FROM group_hosts"),
         "group_kernels": q("SELECT grp, kernel, n FROM group_kernels"),
         "groups": q("SELECT id, signature, n_reports, n_hosts, kernel_first, kernel_last FROM groups"),
-        "reports": q("SELECT id, grp, parsed FROM reports"),
+        "reports": q("SELECT id, grp, lockdep_parsed(parsed) FROM reports"),
         "fts": q("SELECT rowid FROM reports_fts WHERE reports_fts MATCH 'lock'"),
     }
 

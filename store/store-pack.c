@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * reports.parsed on disk: the parse --json object of a report, deflated (a zlib stream, RFC 1950)
+ * in a BLOB. Rows written before schema 0006 hold it as TEXT. SQL reads it through
+ * lockdep_parsed(parsed), registered on every connection by store_open(): TEXT is returned as it
+ * is, a BLOB inflated, NULL stays NULL; anything else is an error, never a wrong answer.
+ *
+ * Why: the JSON repeats the report's names and stacks (3 KB beside 4 KB of raw text); deflated it
+ * is about 0.9 KB. The raw text stays TEXT: full-text search and snippets read it.
+ *
+ * Outside this program: python3 -c 'import zlib; print(zlib.decompress(blob).decode())'.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "store-internal.h"
+
+#define PACK_LEVEL 1
+
+/* The deflater of a writable store: made on first use, reset between reports. */
+static int packer(Store *s, z_stream **ret) {
+        if (!s->deflater) {
+                z_stream *z = calloc(1, sizeof(*z));
+                if (!z)
+                        return -ENOMEM;
+                if (deflateInit(z, PACK_LEVEL) != Z_OK) {
+                        free(z);
+                        return -ENOMEM;
+                }
+                s->deflater = z;
+        } else if (deflateReset(s->deflater) != Z_OK)
+                return -EIO;
+        *ret = s->deflater;
+        return 0;
+}
+
+int store_pack_json(Store *s, const char *js, void **ret, size_t *ret_size) {
+        z_stream *z;
+        size_t len = strlen(js);
+        int r = packer(s, &z);
+        if (r < 0)
+                return r;
+        uLong bound = deflateBound(z, (uLong) len);
+        unsigned char *out = malloc(bound);
+        if (!out)
+                return -ENOMEM;
+        z->next_in = (Bytef *) js;
+        z->avail_in = (uInt) len;
+        z->next_out = out;
+        z->avail_out = (uInt) bound;
+        if (deflate(z, Z_FINISH) != Z_STREAM_END) {
+                free(out);
+                return -EIO;
+        }
+        *ret_size = z->total_out;
+        *ret = out;
+        return 0;
+}
+
+void store_pack_free(Store *s) {
+        if (!s->deflater)
+                return;
+        deflateEnd(s->deflater);
+        free(s->deflater);
+        s->deflater = NULL;
+}
+
+/* Inflates a whole zlib stream; the text is NUL-terminated. */
+static int unpack(const void *in, size_t size, char **ret, size_t *ret_len) {
+        z_stream z = { .next_in = (Bytef *) in, .avail_in = (uInt) size };
+        size_t cap = size * 4 + 64, used = 0;
+        char *out = NULL;
+        int zr;
+
+        if (inflateInit(&z) != Z_OK)
+                return -ENOMEM;
+        do {
+                char *n = realloc(out, cap + 1);
+                if (!n) {
+                        free(out);
+                        inflateEnd(&z);
+                        return -ENOMEM;
+                }
+                out = n;
+                z.next_out = (Bytef *) out + used;
+                z.avail_out = (uInt) (cap - used);
+                zr = inflate(&z, Z_FINISH);
+                used = cap - z.avail_out;
+                cap *= 2;
+        } while (zr == Z_BUF_ERROR && z.avail_in > 0);
+        inflateEnd(&z);
+        if (zr != Z_STREAM_END) {
+                free(out);
+                return -EBADMSG;
+        }
+        out[used] = 0;
+        *ret = out;
+        *ret_len = used;
+        return 0;
+}
+
+static void fn_lockdep_parsed(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+        (void) argc;
+        switch (sqlite3_value_type(argv[0])) {
+        case SQLITE_NULL:
+                return;
+        case SQLITE_TEXT:
+                sqlite3_result_value(ctx, argv[0]);
+                return;
+        case SQLITE_BLOB: {
+                char *text;
+                size_t len;
+                int r = unpack(sqlite3_value_blob(argv[0]), (size_t) sqlite3_value_bytes(argv[0]), &text, &len);
+                if (r == -ENOMEM)
+                        sqlite3_result_error_nomem(ctx);
+                else if (r < 0)
+                        sqlite3_result_error(ctx, "lockdep_parsed: damaged compressed report", -1);
+                else
+                        sqlite3_result_text64(ctx, text, len, free, SQLITE_UTF8);
+                return;
+        }
+        default:
+                sqlite3_result_error(ctx, "lockdep_parsed: not a parsed report", -1);
+        }
+}
+
+int store_pack_register(Store *s) {
+        int rc = sqlite3_create_function_v2(s->db, "lockdep_parsed", 1,
+                                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                            fn_lockdep_parsed, NULL, NULL, NULL);
+        return rc == SQLITE_OK ? 0 : store_fail(s, rc);
+}
