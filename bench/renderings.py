@@ -8,12 +8,14 @@ Generates one console log with ../shared/bench/gen_corpus.py (--styles console=1
 writes it again in each rendering: console (as generated), kmsg (/dev/kmsg records with \\xNN
 escapes), syslog (RFC 3164 prefix before the console line), journalctl (-o short-precise: wall
 clock, host, no kernel timestamp), dmesg -T ([Tue Jan 14 03:08:12 2025]), indented mail (4
-blanks, a code block in a mail) and gzip (gzip -6 of the console log). For each: the best of
+blanks, a code block in a mail), gzip (gzip -6 of the console log, Python's zlib), xz (`xz -6
+-T1`: one block, as xz writes by default) and zstd (`zstd -3`). For each: the best of
 BENCH_RUNS wall-clock runs of `grep -c 'possible circular locking dependency' FILE` and of
-`lockdepctl parse --json FILE > /dev/null` (for gzip, grep reads the console file: the same
-text), MB/s of the log's text (10^6 bytes of the uncompressed log per second), the ratio to
+`lockdepctl parse --json FILE > /dev/null` (for the compressed ones, grep reads the console
+file: the same text), MB/s of the log's text (10^6 bytes of the uncompressed log per second), the ratio to
 grep, the ratio to the console rate, peak RSS, and reports found against the truth sidecar.
 Prints a bench/RESULTS.md table. Files go to bench-data/ (not committed).
+BENCH_STYLES=gzip,xz runs only the named rows (console is always run: the reference).
 """
 
 import gzip
@@ -124,10 +126,20 @@ def main():
                     break
                 out.write(b)
         os.rename(gz + ".tmp", gz)
+    for style, argv in (("xz", ["xz", "-6", "-T1", "-c"]), ("zstd", ["zstd", "-3", "-q", "-c"])):
+        path = f"{base}.{'xz' if style == 'xz' else 'zst'}"
+        files[style] = path
+        if not os.path.exists(path):
+            with open(base, "rb") as f, open(path + ".tmp", "wb") as out:
+                subprocess.run(argv, stdin=f, stdout=out, check=True)
+            os.rename(path + ".tmp", path)
+    only = os.environ.get("BENCH_STYLES")
+    if only:
+        files = {k: v for k, v in files.items() if k == "console" or k in only.split(",")}
     rows, console_rate = [], None
     with tempfile.TemporaryFile() as grep_out:
         for style, path in files.items():
-            text = base if style == "gzip" else path
+            text = base if style in ("gzip", "xz", "zstd") else path
             for _ in range(2):  # warm the page cache
                 with open(path, "rb") as f:
                     while f.read(1 << 24):

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * gzip (zlib inflate with gzip header detection), xz (liblzma stream decoder) and zstd
- * (ZSTD_decompressStream) behind one push interface. Each backend consumes all the input it is
- * given, flushing its fixed output buffer into the sink whenever it fills.
+ * gzip (ISA-L's igzip streaming inflate when built with it, else zlib's inflate with gzip header
+ * detection), xz (liblzma stream decoder) and zstd (ZSTD_decompressStream) behind one push
+ * interface. Each backend consumes all the input it is given, flushing its fixed output buffer
+ * into the sink whenever it fills.
  */
 #include <errno.h>
+#if HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
 #include <lzma.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +25,7 @@
 
 struct Decompressor {
         DecompressFormat format;
+        bool isal; /* gzip through ISA-L (else zlib) */
         DecompressSink sink;
         void *userdata;
         uint64_t bytes_out;
@@ -30,6 +36,9 @@ struct Decompressor {
                 z_stream z;
                 lzma_stream x;
                 ZSTD_DStream *zs;
+#if HAVE_ISAL
+                struct inflate_state *isal_state; /* 200 KiB or so: allocated */
+#endif
         };
 };
 
@@ -78,7 +87,16 @@ static int emit(Decompressor *d, size_t n) {
         return d->sink(d->out, n, d->userdata);
 }
 
+bool decompress_have_isal(void) {
+        return HAVE_ISAL;
+}
+
 int decompressor_new(DecompressFormat f, DecompressSink sink, void *userdata, Decompressor **ret) {
+        return decompressor_new_full(f, 0, sink, userdata, ret);
+}
+
+int decompressor_new_full(DecompressFormat f, DecompressFlags flags, DecompressSink sink, void *userdata,
+                          Decompressor **ret) {
         Decompressor *d;
 
         if (f < 0 || f >= _DECOMPRESS_FORMAT_MAX || !sink || !ret)
@@ -98,6 +116,17 @@ int decompressor_new(DecompressFormat f, DecompressSink sink, void *userdata, De
         }
         switch (f) {
         case DECOMPRESS_GZIP:
+#if HAVE_ISAL
+                if (!(flags & DECOMPRESS_ZLIB)) {
+                        d->isal = true;
+                        d->isal_state = malloc(sizeof(struct inflate_state));
+                        if (!d->isal_state)
+                                goto oom;
+                        isal_inflate_init(d->isal_state);
+                        d->isal_state->crc_flag = ISAL_GZIP; /* header parsed, CRC-32 and size verified */
+                        break;
+                }
+#endif
                 /* 15 + 16: gzip header and trailer only (no raw zlib streams) */
                 if (inflateInit2(&d->z, 15 + 16) != Z_OK)
                         goto oom;
@@ -129,6 +158,12 @@ Decompressor *decompressor_free(Decompressor *d) {
                 return NULL;
         switch (d->format) {
         case DECOMPRESS_GZIP:
+#if HAVE_ISAL
+                if (d->isal) {
+                        free(d->isal_state);
+                        break;
+                }
+#endif
                 inflateEnd(&d->z);
                 break;
         case DECOMPRESS_XZ:
@@ -181,6 +216,56 @@ static int feed_gzip(Decompressor *d, const unsigned char *in, size_t n) {
         }
         return 0;
 }
+
+#if HAVE_ISAL
+static int feed_isal(Decompressor *d, const unsigned char *in, size_t n) {
+        struct inflate_state *st = d->isal_state;
+
+        while (n > 0) {
+                /* avail_in is 32 bits: at most 1 GiB at a time */
+                uint32_t take = (uint32_t) MIN(n, (size_t) 1 << 30);
+                st->next_in = (uint8_t *) in;
+                st->avail_in = take;
+                for (;;) {
+                        st->next_out = d->out;
+                        st->avail_out = OUT_SIZE;
+                        if (st->avail_in > 0)
+                                d->in_stream = true;
+                        uint32_t avail_before = st->avail_in;
+                        int ir = isal_inflate(st);
+                        if (ir != ISAL_DECOMP_OK && ir != ISAL_END_INPUT && ir != ISAL_OUT_OVERFLOW)
+                                return -EBADMSG; /* bad block, symbol, distance, header or checksum */
+                        int r = emit(d, OUT_SIZE - st->avail_out);
+                        if (r < 0)
+                                return r;
+                        if (st->block_state == ISAL_BLOCK_FINISH) {
+                                /* member complete (trailer verified); another may follow */
+                                uint8_t *next = st->next_in;
+                                uint32_t avail = st->avail_in;
+                                d->in_stream = false;
+                                d->any_stream = true;
+                                isal_inflate_reset(st);
+                                st->crc_flag = ISAL_GZIP;
+                                st->next_in = next;
+                                st->avail_in = avail;
+                                if (avail == 0)
+                                        break;
+                                continue;
+                        }
+                        /* output room left over: all input is inside the decoder */
+                        if (st->avail_in == 0 && st->avail_out > 0)
+                                break;
+                        /* neither input taken nor output made: never loop (igzip takes all it
+                         * is given into its own buffer, so this does not happen on valid data) */
+                        if (st->avail_in == avail_before && st->avail_out == OUT_SIZE)
+                                return -EBADMSG;
+                }
+                in += take;
+                n -= take;
+        }
+        return 0;
+}
+#endif
 
 static int feed_xz(Decompressor *d, const unsigned char *in, size_t n, bool finish) {
         lzma_stream *x = &d->x;
@@ -246,6 +331,10 @@ int decompressor_feed(Decompressor *d, const void *buf, size_t n) {
                 d->bytes_out += n;
                 return d->sink(buf, n, d->userdata);
         case DECOMPRESS_GZIP:
+#if HAVE_ISAL
+                if (d->isal)
+                        return feed_isal(d, buf, n);
+#endif
                 return feed_gzip(d, buf, n);
         case DECOMPRESS_XZ:
                 return feed_xz(d, buf, n, false);
@@ -288,6 +377,160 @@ static ssize_t read_full(int fd, unsigned char *buf, size_t n) {
         return (ssize_t) got;
 }
 
+/* The serial loop: read, decode, hand over, in the caller's thread. buf holds the n bytes read
+ * already (the magic). */
+static int decode_fd_serial(int fd, Decompressor *d, unsigned char *buf, ssize_t n) {
+        int r;
+        for (;;) {
+                if (n > 0) {
+                        r = decompressor_feed(d, buf, (size_t) n);
+                        if (r < 0)
+                                return r;
+                }
+                n = read(fd, buf, READ_SIZE);
+                if (n < 0 && errno == EINTR) {
+                        n = 0;
+                        continue;
+                }
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return decompressor_finish(d);
+        }
+}
+
+/* ---- two threads: decoding pipelined with the consumer ---------------------------------------
+ *
+ * Inflating gzip (or xz, zstd) and parsing the text each take one core; in one thread their times
+ * add up. For compressed input a second thread reads and decodes into a ring of plain-text slots
+ * while the caller's thread hands full slots to the sink, so the sink is still called in the
+ * caller's thread, in order, with every byte once. Memory: PIPE_SLOTS * PIPE_SLOT bytes. A sink
+ * error stops the decoder at its next slot; the decoder's result (0, -EPIPE, -EBADMSG, -errno) is
+ * returned after the last slot it filled was consumed. */
+
+#define PIPE_SLOTS 4
+#define PIPE_SLOT  (1024 * 1024)
+
+typedef struct Pipe {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        unsigned char *slot[PIPE_SLOTS];
+        size_t len[PIPE_SLOTS];
+        unsigned head, tail; /* slots filled: tail .. head-1 (mod PIPE_SLOTS), counted up */
+        bool done;           /* the decoder finished; result is valid */
+        bool stop;           /* the consumer failed: the decoder should stop */
+        int result;
+        /* decoder side */
+        int fd;
+        Decompressor *d;
+        unsigned char *buf;
+        ssize_t first;
+        size_t fill;         /* bytes in slot[head % PIPE_SLOTS] not yet published */
+} Pipe;
+
+/* Decoder thread: publish the slot being filled; wait for a free one. */
+static int pipe_publish(Pipe *p) {
+        pthread_mutex_lock(&p->lock);
+        p->len[p->head % PIPE_SLOTS] = p->fill;
+        p->head++;
+        p->fill = 0;
+        pthread_cond_broadcast(&p->cond);
+        while (!p->stop && p->head - p->tail == PIPE_SLOTS)
+                pthread_cond_wait(&p->cond, &p->lock);
+        bool stop = p->stop;
+        pthread_mutex_unlock(&p->lock);
+        return stop ? -ECANCELED : 0;
+}
+
+/* The Decompressor's sink in the decoder thread: copies into the slot being filled. */
+static int pipe_sink(const void *buf, size_t n, void *userdata) {
+        Pipe *p = userdata;
+        const unsigned char *b = buf;
+        while (n > 0) {
+                size_t k = MIN(n, PIPE_SLOT - p->fill);
+                memcpy(p->slot[p->head % PIPE_SLOTS] + p->fill, b, k);
+                p->fill += k;
+                b += k;
+                n -= k;
+                if (p->fill == PIPE_SLOT) {
+                        int r = pipe_publish(p);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static void *pipe_decoder(void *userdata) {
+        Pipe *p = userdata;
+        int r = decode_fd_serial(p->fd, p->d, p->buf, p->first);
+        if (r != -ECANCELED && p->fill > 0)
+                (void) pipe_publish(p); /* the last piece, also before an error */
+        pthread_mutex_lock(&p->lock);
+        p->result = r;
+        p->done = true;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+        return NULL;
+}
+
+static int decode_fd_pipelined(int fd, DecompressFormat f, unsigned char *buf, ssize_t n, DecompressSink sink,
+                               void *userdata, bool *ret_started) {
+        Pipe p = { .fd = fd, .buf = buf, .first = n };
+        pthread_t thread;
+        int r = 0;
+
+        *ret_started = false;
+        for (size_t i = 0; i < PIPE_SLOTS; i++) {
+                p.slot[i] = malloc(PIPE_SLOT);
+                if (!p.slot[i]) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+        }
+        r = decompressor_new(f, pipe_sink, &p, &p.d);
+        if (r < 0)
+                goto out;
+        pthread_mutex_init(&p.lock, NULL);
+        pthread_cond_init(&p.cond, NULL);
+        if (pthread_create(&thread, NULL, pipe_decoder, &p) != 0) {
+                r = 0; /* not started: the caller decodes in its own thread */
+                goto destroy;
+        }
+        *ret_started = true;
+        pthread_mutex_lock(&p.lock);
+        for (;;) {
+                while (p.tail == p.head && !p.done)
+                        pthread_cond_wait(&p.cond, &p.lock);
+                if (p.tail == p.head)
+                        break; /* done and every slot consumed */
+                unsigned char *b = p.slot[p.tail % PIPE_SLOTS];
+                size_t len = p.len[p.tail % PIPE_SLOTS];
+                pthread_mutex_unlock(&p.lock);
+                r = sink(b, len, userdata); /* the slot is not reused before tail moves on */
+                pthread_mutex_lock(&p.lock);
+                p.tail++;
+                if (r < 0) {
+                        p.stop = true;
+                        pthread_cond_broadcast(&p.cond);
+                        break;
+                }
+                pthread_cond_broadcast(&p.cond);
+        }
+        pthread_mutex_unlock(&p.lock);
+        pthread_join(thread, NULL);
+        if (r >= 0)
+                r = p.result;
+destroy:
+        pthread_cond_destroy(&p.cond);
+        pthread_mutex_destroy(&p.lock);
+        decompressor_free(p.d);
+out:
+        for (size_t i = 0; i < PIPE_SLOTS; i++)
+                free(p.slot[i]);
+        return r;
+}
+
 int decompress_fd(int fd, DecompressSink sink, void *userdata, DecompressFormat *ret_format) {
         _cleanup_free_ unsigned char *buf = malloc(READ_SIZE);
         Decompressor *d = NULL;
@@ -303,29 +546,16 @@ int decompress_fd(int fd, DecompressSink sink, void *userdata, DecompressFormat 
         DecompressFormat f = decompress_detect(buf, (size_t) n);
         if (ret_format)
                 *ret_format = f;
+        if (f != DECOMPRESS_NONE) {
+                bool started;
+                r = decode_fd_pipelined(fd, f, buf, n, sink, userdata, &started);
+                if (started || r < 0)
+                        return r;
+        }
         r = decompressor_new(f, sink, userdata, &d);
         if (r < 0)
                 return r;
-        for (;;) {
-                if (n > 0) {
-                        r = decompressor_feed(d, buf, (size_t) n);
-                        if (r < 0)
-                                break;
-                }
-                n = read(fd, buf, READ_SIZE);
-                if (n < 0 && errno == EINTR) {
-                        n = 0;
-                        continue;
-                }
-                if (n < 0) {
-                        r = -errno;
-                        break;
-                }
-                if (n == 0) {
-                        r = decompressor_finish(d);
-                        break;
-                }
-        }
+        r = decode_fd_serial(fd, d, buf, n);
         decompressor_free(d);
         return r;
 }

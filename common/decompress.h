@@ -11,7 +11,10 @@
  * sizes. Concatenated members/streams/frames (`cat a.gz b.gz`) are decoded one after the other, as
  * gzip -d, xz -d and zstd -d do.
  *
- * Libraries (Debian: zlib1g-dev, liblzma-dev, libzstd-dev): zlib, liblzma, libzstd.
+ * Libraries (Debian: zlib1g-dev, liblzma-dev, libzstd-dev, libisal-dev): zlib, liblzma, libzstd;
+ * gzip goes through ISA-L's igzip inflate (several times faster than zlib's) when the build found
+ * libisal ("+isal" in --version), through zlib otherwise. Both give the same bytes and the same
+ * errors (tests/unit/test-decompress.c decodes with each).
  *
  * Errors: -ENOMEM; -EBADMSG corrupt compressed data (also trailing garbage after a complete
  * stream); -EPIPE the input ended inside a stream (truncated file); the negative value a sink
@@ -44,6 +47,14 @@ typedef int (*DecompressSink)(const void *buf, size_t n, void *userdata);
 typedef struct Decompressor Decompressor;
 
 int decompressor_new(DecompressFormat f, DecompressSink sink, void *userdata, Decompressor **ret);
+
+typedef enum DecompressFlags {
+        DECOMPRESS_ZLIB = 1 << 0, /* gzip through zlib even when ISA-L is built in (tests) */
+} DecompressFlags;
+int decompressor_new_full(DecompressFormat f, DecompressFlags flags, DecompressSink sink, void *userdata,
+                          Decompressor **ret);
+/* Was the build linked with ISA-L (gzip through igzip)? */
+bool decompress_have_isal(void);
 Decompressor *decompressor_free(Decompressor *d);
 /* Compressed input in pieces of any size. */
 int decompressor_feed(Decompressor *d, const void *buf, size_t n);
@@ -54,7 +65,8 @@ uint64_t decompressor_bytes_out(const Decompressor *d);
 
 /* Reads fd to its end, detects the format from its first bytes and hands the plain bytes to
  * sink. *ret_format (may be NULL) is set as soon as it is known, also on failure. Read errors are
- * -errno. */
+ * -errno. Compressed input is read and decoded in a second thread, pipelined with the sink, which
+ * is still called in the caller's thread, in order (4 MiB of buffers). */
 int decompress_fd(int fd, DecompressSink sink, void *userdata, DecompressFormat *ret_format);
 
 /* Is the input binary data rather than text (a log in any encoding)? Fed with the first plain

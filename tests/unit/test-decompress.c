@@ -4,7 +4,10 @@
  * libraries' own encoders decode to the original bytes whatever the input piece size (1 byte to
  * all at once), also for output much larger than the decoder's buffer and for concatenated
  * members/streams/frames; a truncated stream is -EPIPE, corrupt data -EBADMSG; a sink's error
- * stops the feed with that value; decompress_fd() on a pipe; the binary-data heuristic.
+ * stops the feed with that value; decompress_fd() on a pipe; the binary-data heuristic. gzip is
+ * decoded by both backends when ISA-L is built in (igzip and zlib, DECOMPRESS_ZLIB), which must
+ * agree byte for byte and error for error: multi-member files, truncation at every kind of place,
+ * corrupt blocks, a wrong CRC-32 or length in the trailer.
  */
 
 #include <errno.h>
@@ -102,9 +105,10 @@ static const struct {
 };
 
 /* Decodes c[0..n) in pieces of size step; returns the decoder's result, output in *o. */
-static int decode(DecompressFormat f, const unsigned char *c, size_t n, size_t step, Out *o) {
+static int decode_flags(DecompressFormat f, DecompressFlags flags, const unsigned char *c, size_t n, size_t step,
+                        Out *o) {
         Decompressor *d = NULL;
-        int r = decompressor_new(f, sink, o, &d);
+        int r = decompressor_new_full(f, flags, sink, o, &d);
         assert(r >= 0);
         for (size_t i = 0; r >= 0 && i < n; i += step)
                 r = decompressor_feed(d, c + i, MIN(step, n - i));
@@ -114,6 +118,10 @@ static int decode(DecompressFormat f, const unsigned char *c, size_t n, size_t s
                 assert(decompressor_bytes_out(d) == o->len);
         decompressor_free(d);
         return r;
+}
+
+static int decode(DecompressFormat f, const unsigned char *c, size_t n, size_t step, Out *o) {
+        return decode_flags(f, 0, c, n, step, o);
 }
 
 TEST(detect) {
@@ -255,6 +263,43 @@ TEST(fd) {
         close(p[0]);
         waitpid(pid, NULL, 0);
         free(o.p);
+        /* decoded in a second thread: a sink error stops it (sink called in this thread, in order,
+         * never again after the error), truncation and corruption reach the caller after the text
+         * before them */
+        size_t big = 9 * 1024 * 1024 + 5; /* more than the ring of slots */
+        unsigned char *bt = make_text(big), *bc;
+        size_t bcn = compress_gzip(bt, big, &bc);
+        for (int mode = 0; mode < 4; mode++) {
+                char path[] = "/tmp/test-decompress-XXXXXX";
+                int fd = mkstemp(path);
+                assert(fd >= 0);
+                unlink(path);
+                size_t len = mode == 2 ? bcn / 2 : bcn;
+                unsigned char *data = malloc(bcn);
+                memcpy(data, bc, bcn);
+                if (mode == 3)
+                        data[bcn / 2] ^= 0xff, data[bcn / 2 + 1] ^= 0xff, data[bcn / 2 + 2] ^= 0xff;
+                assert(write(fd, data, len) == (ssize_t) len);
+                assert(lseek(fd, 0, SEEK_SET) == 0);
+                o = (Out) { .fail_after = mode == 1 ? 3 : 0 };
+                int r = decompress_fd(fd, sink, &o, &f);
+                if (mode == 0)
+                        CHECK(r == 0 && o.len == big && memcmp(o.p, bt, big) == 0);
+                else if (mode == 1)
+                        CHECK(r == -ECANCELED && o.calls == 3 && memcmp(o.p, bt, o.len) == 0);
+                else if (mode == 2)
+                        CHECK(r == -EPIPE && o.len < big && memcmp(o.p, bt, o.len) == 0);
+                else /* what was decoded before the damage is the text; after it, not */
+                        CHECK(r == -EBADMSG && o.len < big && o.len > big / 3 && memcmp(o.p, bt, big / 3) == 0);
+                if (mode == 2)
+                        CHECK(o.len > big / 3); /* the text before the cut arrived */
+                printf("# fd mode %d: r=%d len=%zu of %zu\n", mode, r, o.len, big);
+                close(fd);
+                free(data);
+                free(o.p);
+        }
+        free(bc);
+        free(bt);
         /* plain text passes through, even shorter than the magic */
         assert(pipe(p) == 0);
         CHECK(write(p[1], "ab\n", 3) == 3);
@@ -304,5 +349,91 @@ TEST(looks_binary) {
         free(t);
 }
 
-TAP_MAIN(T(detect), T(round_trip_every_piece_size), T(concatenated), T(truncated_and_corrupt),
+/* gzip -1 .. -9 members of different texts, concatenated, plus a member of an empty text. */
+static size_t gzip_members(unsigned char **ret, unsigned char **ret_text, size_t *ret_text_len) {
+        size_t sizes[] = { 1, 0, 70000, 1500000, 33, 400000 };
+        size_t cn = 0, tn = 0;
+        unsigned char *cat = NULL, *text = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+                unsigned char *t = make_text(sizes[i] + 1), *c;
+                z_stream z = {};
+                size_t cap = compressBound(sizes[i]) + 64;
+                c = malloc(cap);
+                assert(c && deflateInit2(&z, 1 + (int) i, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+                z.next_in = t + 1; /* a different start in each member */
+                z.avail_in = sizes[i];
+                z.next_out = c;
+                z.avail_out = cap;
+                assert(deflate(&z, Z_FINISH) == Z_STREAM_END);
+                cat = realloc(cat, cn + z.total_out);
+                text = realloc(text, tn + sizes[i] + 1);
+                assert(cat && text);
+                memcpy(cat + cn, c, z.total_out);
+                memcpy(text + tn, t + 1, sizes[i]);
+                cn += z.total_out;
+                tn += sizes[i];
+                deflateEnd(&z);
+                free(c);
+                free(t);
+        }
+        *ret = cat;
+        *ret_text = text;
+        *ret_text_len = tn;
+        return cn;
+}
+
+TEST(gzip_backends_agree) {
+        unsigned char *c, *t;
+        size_t tn, cn = gzip_members(&c, &t, &tn);
+        DecompressFlags backends[] = { 0, DECOMPRESS_ZLIB };
+
+        printf("# ISA-L %s\n", decompress_have_isal() ? "built in: igzip and zlib compared" : "not built in: zlib twice");
+        /* multi-member: the whole text, in every piece size, from each backend */
+        size_t steps[] = { 1, 5, 4093, 1 << 20, cn };
+        for (size_t b = 0; b < ELEMENTSOF(backends); b++)
+                for (size_t s = 0; s < ELEMENTSOF(steps); s++) {
+                        Out o = {};
+                        int r = decode_flags(DECOMPRESS_GZIP, backends[b], c, cn, steps[s], &o);
+                        CHECK(r == 0 && o.len == tn && memcmp(o.p, t, tn) == 0);
+                        if (r != 0 || o.len != tn)
+                                printf("# backend %zu step %zu: r=%d len=%zu of %zu\n", b, steps[s], r, o.len, tn);
+                        free(o.p);
+                }
+        /* cut at 200 places (member boundaries and headers among them): the same error and a
+         * prefix of the text from both; only a cut at a member boundary is a complete file */
+        for (size_t i = 1; i <= 200; i++) {
+                size_t cut = i == 200 ? cn - 1 : cn * i / 200;
+                Out o[2] = {};
+                int r[2];
+                for (size_t b = 0; b < 2; b++) {
+                        r[b] = decode_flags(DECOMPRESS_GZIP, backends[b], c, cut, 4096, &o[b]);
+                        CHECK(o[b].len <= tn && memcmp(o[b].p ? o[b].p : t, t, o[b].len) == 0);
+                }
+                CHECK(r[0] == r[1]);
+                CHECK(r[0] == -EPIPE || r[0] == -EBADMSG || (r[0] == 0 && o[0].len == o[1].len));
+                if (r[0] != r[1])
+                        printf("# cut at %zu of %zu: igzip %d, zlib %d\n", cut, cn, r[0], r[1]);
+                free(o[0].p);
+                free(o[1].p);
+        }
+        /* the last member's trailer: a wrong CRC-32, a wrong length */
+        for (size_t k = 0; k < 2; k++) {
+                unsigned char *bad = malloc(cn);
+                memcpy(bad, c, cn);
+                bad[cn - 8 + 4 * k] ^= 0x01;
+                for (size_t b = 0; b < 2; b++) {
+                        Out o = {};
+                        int r = decode_flags(DECOMPRESS_GZIP, backends[b], bad, cn, 65536, &o);
+                        CHECK(r == -EBADMSG);
+                        if (r != -EBADMSG)
+                                printf("# trailer %s, backend %zu: r=%d\n", k ? "length" : "crc", b, r);
+                        free(o.p);
+                }
+                free(bad);
+        }
+        free(c);
+        free(t);
+}
+
+TAP_MAIN(T(detect), T(gzip_backends_agree), T(round_trip_every_piece_size), T(concatenated), T(truncated_and_corrupt),
          T(sink_error_stops), T(fd), T(looks_binary))
