@@ -22,7 +22,7 @@ int verb_reparse(int argc, char **argv) {
         };
         const char *aliases_file = NULL;
         LockdepAliases *aliases = NULL;
-        unsigned n = 0, changed = 0;
+        unsigned n = 0, changed = 0, merged = 0;
         int c;
 
         optind = 0;
@@ -52,11 +52,15 @@ int verb_reparse(int argc, char **argv) {
         if (store_repaired(s))
                 fprintf(stderr, "lockdepctl reparse: the database was made by an earlier build; created what it "
                         "lacked: %s\n", store_repaired(s));
-        int r = store_reparse_progress(s, aliases, progress, NULL, &n, &changed);
+        int r = store_reparse_progress(s, aliases, progress, NULL, &n, &changed, &merged);
         if (r < 0)
                 fprintf(stderr, "lockdepctl reparse: %s\n", store_error(s));
-        else
-                printf("%u reports reparsed, %u moved to another group\n", n, changed);
+        else {
+                printf("%u report%s reparsed, %u moved to another group", n, n == 1 ? "" : "s", changed);
+                if (merged > 0)
+                        printf(", %u duplicate%s merged (the better copy kept)", merged, merged == 1 ? "" : "s");
+                putchar('\n');
+        }
         store_close(s);
         lockdep_aliases_free(aliases);
         return r < 0 ? 1 : 0;

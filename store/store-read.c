@@ -139,12 +139,194 @@ static int reparse_one(const LockdepEvent *ev, void *userdata) {
         return store_report_derived(c->s, c->id, grp, r, c->time);
 }
 
-static int rederive(Store *s, const LockdepAliases *aliases, bool regroup, StoreProgress progress,
-                    void *userdata, unsigned *ret_reports, unsigned *ret_changed) {
-        sqlite3_stmt *st = NULL;
-        unsigned n = 0, changed = 0, total = 0;
+/* ---- reparse, pass 1: report identities ------------------------------------------------------
+ *
+ * A database written by an earlier build holds dedup keys of an older scheme ("ts-hash") or keys of
+ * an identity an older parser computed from differently stripped text. Left alone, the next import
+ * of the same report (in another rendering, or the complete copy of a cut one) would not find it
+ * and store it again, and two copies already stored under different keys would stay two. So a
+ * reparse recomputes every key as store_add_report() would now (store_dedup_key() of the text the
+ * parser reads today) and, where two rows of one boot turn out to be one report, keeps the better
+ * copy as replace_report() would (complete over cut, longer cut over shorter, parsed over degraded)
+ * with the earlier first-seen time, and deletes the other. Runs before the derived rows are rebuilt,
+ * inside the reparse's transaction. */
+
+typedef struct Ident {
+        bool done, has_ts, truncated, degraded;
+        uint64_t ts_usec;
+        size_t text_len;
+        char key[64];
+} Ident;
+
+static int ident_one(const LockdepEvent *ev, void *userdata) {
+        Ident *k = userdata;
+        if (ev->type != LOCKDEP_EVENT_REPORT || k->done)
+                return 0;
+        k->done = true;
+        LockdepReport r = *ev->report;
+        r.has_ts = k->has_ts; /* the kernel timestamp is not in the stored text: the column keeps it */
+        r.ts_usec = k->ts_usec;
+        store_dedup_key(&r, k->key);
+        k->truncated = r.truncated;
+        k->degraded = r.degraded;
+        k->text_len = r.text_len;
+        return 0;
+}
+
+/* Another row of boot with the identity of key ("i2-<hash>-[ts]", see find_report() in store.c). */
+static int find_other(Store *s, int64_t boot, int64_t self, const char *key, int64_t *ret_id, bool *ret_trunc,
+                      bool *ret_degraded, int64_t *ret_len, int64_t *ret_time) {
+        char base[64], end[64];
+        size_t bl = strchr(key + 3, '-') - key + 1;
+        memcpy(base, key, bl);
+        base[bl] = 0;
+        memcpy(end, key, bl);
+        end[bl - 1] = '.';
+        end[bl] = 0;
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db,
+                                    "SELECT id, truncated, coalesce(json_extract(parsed, '$.degraded'), 0),"
+                                    " length(CAST(raw AS BLOB)), time FROM reports WHERE boot = ?1 AND id != ?2"
+                                    " AND (dedup_key = ?3 OR dedup_key = ?4 OR (?5 AND dedup_key > ?4 AND dedup_key < ?6))"
+                                    " ORDER BY id LIMIT 1",
+                                    -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(s, rc);
+        sqlite3_bind_int64(st, 1, boot);
+        sqlite3_bind_int64(st, 2, self);
+        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, base, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5, key[bl] == 0);
+        sqlite3_bind_text(st, 6, end, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        *ret_id = 0;
+        if (rc == SQLITE_ROW) {
+                *ret_id = sqlite3_column_int64(st, 0);
+                *ret_trunc = sqlite3_column_int(st, 1);
+                *ret_degraded = sqlite3_column_int(st, 2);
+                *ret_len = sqlite3_column_int64(st, 3);
+                *ret_time = sqlite3_column_int64(st, 4);
+        }
+        sqlite3_finalize(st);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, rc);
+}
+
+static int rekey_one(Store *s, const LockdepAliases *aliases, int64_t id, unsigned *merged) {
+        sqlite3_stmt *st;
+        Ident k = {};
+        int64_t boot, time;
         int q, rc;
 
+        rc = sqlite3_prepare_v2(s->db, "SELECT boot, raw, usec, time FROM reports WHERE id = ?1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(s, rc);
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) { /* deleted as the worse copy of an earlier row */
+                sqlite3_finalize(st);
+                return rc == SQLITE_DONE ? 0 : store_fail(s, rc);
+        }
+        boot = sqlite3_column_int64(st, 0);
+        k.has_ts = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        k.ts_usec = (uint64_t) sqlite3_column_int64(st, 2);
+        time = sqlite3_column_int64(st, 3);
+        LockdepOptions o = { .callback = ident_one, .userdata = &k, .aliases = aliases };
+        LockdepParser *p;
+        q = lockdep_parser_new(&o, &p);
+        if (q >= 0) {
+                q = lockdep_parser_feed(p, sqlite3_column_text(st, 1), (size_t) sqlite3_column_bytes(st, 1));
+                if (q >= 0)
+                        q = lockdep_parser_finish(p);
+                lockdep_parser_free(p);
+        }
+        sqlite3_finalize(st);
+        if (q < 0 || !k.done) /* no report in the text any more: its key stays */
+                return q;
+        for (;;) {
+                int64_t other, olen, otime;
+                bool otrunc = false, odeg = false;
+                q = find_other(s, boot, id, k.key, &other, &otrunc, &odeg, &olen, &otime);
+                if (q < 0)
+                        return q;
+                if (other == 0)
+                        break;
+                /* the rule of replace_report(): is this copy better than the other one? */
+                bool better = (otrunc && (!k.truncated || (int64_t) k.text_len > olen)) ||
+                              (odeg && !k.degraded && !k.truncated);
+                int64_t keep = better ? id : other, drop = better ? other : id;
+                q = store_exec_bind_id(s, "DELETE FROM reports WHERE id = ?1", drop);
+                if (q >= 0) {
+                        rc = sqlite3_prepare_v2(s->db, "UPDATE reports SET time = min(time, ?2) WHERE id = ?1", -1, &st,
+                                                NULL);
+                        if (rc != SQLITE_OK)
+                                return store_fail(s, rc);
+                        sqlite3_bind_int64(st, 1, keep);
+                        sqlite3_bind_int64(st, 2, MIN(time, otime));
+                        rc = sqlite3_step(st);
+                        sqlite3_finalize(st);
+                        if (rc != SQLITE_DONE)
+                                return store_fail(s, rc);
+                }
+                if (q < 0)
+                        return q;
+                (*merged)++;
+                if (!better)
+                        return 0; /* this row is gone; the other keeps its key */
+                time = MIN(time, otime);
+        }
+        rc = sqlite3_prepare_v2(s->db, "UPDATE reports SET dedup_key = ?2 WHERE id = ?1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(s, rc);
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, k.key, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? 0 : store_fail(s, rc);
+}
+
+static int rekey(Store *s, const LockdepAliases *aliases, unsigned *ret_merged) {
+        _cleanup_free_ int64_t *ids = NULL;
+        size_t n = 0, cap = 0;
+        sqlite3_stmt *st;
+        int q = 0, rc;
+
+        *ret_merged = 0;
+        rc = sqlite3_prepare_v2(s->db, "SELECT id FROM reports ORDER BY id", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(s, rc);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (n == cap) {
+                        cap = cap ? cap * 2 : 1024;
+                        int64_t *m = realloc(ids, cap * sizeof(*ids));
+                        if (!m) {
+                                sqlite3_finalize(st);
+                                return -ENOMEM;
+                        }
+                        ids = m;
+                }
+                ids[n++] = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return store_fail(s, rc);
+        for (size_t i = 0; i < n && q >= 0; i++)
+                q = rekey_one(s, aliases, ids[i], ret_merged);
+        return q;
+}
+
+static int rederive(Store *s, const LockdepAliases *aliases, bool regroup, StoreProgress progress,
+                    void *userdata, unsigned *ret_reports, unsigned *ret_changed, unsigned *ret_merged) {
+        sqlite3_stmt *st = NULL;
+        unsigned n = 0, changed = 0, total = 0, merged = 0;
+        int q, rc;
+
+        /* a duplicate found by rekey() is deleted: its text must be in the full-text index first,
+         * or the delete trigger would take out words it never put in */
+        if (regroup) {
+                q = store_index_text(s, 0);
+                if (q < 0)
+                        return q;
+        }
         q = store_begin(s);
         if (q >= 0 && progress) {
                 int t = 0;
@@ -161,6 +343,8 @@ static int rederive(Store *s, const LockdepAliases *aliases, bool regroup, Store
         q = store_exec(s,
                        "DELETE FROM edge_groups; DELETE FROM lock_edges; DELETE FROM lock_classes;"
                        "DELETE FROM group_classes;");
+        if (q >= 0 && regroup)
+                q = rekey(s, aliases, &merged);
         if (q < 0)
                 goto fail;
         rc = sqlite3_prepare_v2(s->db,
@@ -239,6 +423,8 @@ done:
                 *ret_reports = n;
         if (ret_changed)
                 *ret_changed = changed;
+        if (ret_merged)
+                *ret_merged = merged;
         return 0;
 fail:
         sqlite3_finalize(st);
@@ -247,15 +433,15 @@ fail:
 }
 
 int store_reparse_progress(Store *s, const LockdepAliases *aliases, StoreProgress progress, void *userdata,
-                           unsigned *ret_reports, unsigned *ret_changed) {
-        return rederive(s, aliases, true, progress, userdata, ret_reports, ret_changed);
+                           unsigned *ret_reports, unsigned *ret_changed, unsigned *ret_merged) {
+        return rederive(s, aliases, true, progress, userdata, ret_reports, ret_changed, ret_merged);
 }
 
 int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports, unsigned *ret_changed) {
-        return rederive(s, aliases, true, NULL, NULL, ret_reports, ret_changed);
+        return rederive(s, aliases, true, NULL, NULL, ret_reports, ret_changed, NULL);
 }
 
 int store_rebuild_derived(Store *s, const LockdepAliases *aliases, StoreProgress progress, void *userdata,
                           unsigned *ret_reports) {
-        return rederive(s, aliases, false, progress, userdata, ret_reports, NULL);
+        return rederive(s, aliases, false, progress, userdata, ret_reports, NULL, NULL);
 }

@@ -214,12 +214,14 @@ int store_delete_suppression(Store *s, int64_t id);
 
 /* Recomputes parsed data, groups, chains and edges from the raw text of every report, keeping
  * triage state and what only the first parse knew (kernel timestamp, place in the input).
- * *ret_changed: reports whose group changed. One transaction. */
+ * Every report's dedup key is recomputed as an import would compute it now; two rows of one boot
+ * that turn out to be one report become one (the better copy, the earlier time): *ret_merged
+ * counts the rows deleted so. *ret_changed: reports whose group changed. One transaction. */
 int store_reparse(Store *s, const LockdepAliases *aliases, unsigned *ret_reports, unsigned *ret_changed);
 /* Called every few hundred reports with the number done and the total; may be NULL. */
 typedef void (*StoreProgress)(unsigned done, unsigned total, void *userdata);
 int store_reparse_progress(Store *s, const LockdepAliases *aliases, StoreProgress progress, void *userdata,
-                           unsigned *ret_reports, unsigned *ret_changed);
+                           unsigned *ret_reports, unsigned *ret_changed, unsigned *ret_merged);
 /* Refills chains, lock classes, edges and the classes and edges of each group from the raw text,
  * leaving every report in its group and its parsed data as they are. One transaction. */
 int store_rebuild_derived(Store *s, const LockdepAliases *aliases, StoreProgress progress, void *userdata,

@@ -12,6 +12,12 @@ Covers:
             -o short-precise text (none), in both orders: stored once; two occurrences with
             different kernel timestamps stay two. From journal text the report takes the host and
             wall-clock time of its lines; --host overrides the host.
+  reparse   a database of an earlier build (dedup keys of the old "ts-hash" scheme): the same report
+            imported again in another rendering, and the complete copy of a report first stored
+            cut short, are stored twice; `lockdepctl reparse` recomputes the keys and keeps one
+            copy of each (the complete one, with the earlier time), says how many it merged,
+            leaves two occurrences with different timestamps two, keeps the full-text index
+            consistent, and later imports of either rendering store nothing new.
   pause     lockdepd --follow: a report written up to the middle of its backtrace, then 1.5 s of
             silence (more than the 250 ms idle flush), then the rest: the stored report is the
             complete one (truncated false, all its lines), not the part before the pause.
@@ -125,6 +131,76 @@ class T:
         self.imp(db, journal, "--host", "override")
         rows = q(db, "SELECT h.hostname, r.time FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host")
         self.c.eq(rows, [("override", want_time)], "journal text with --host: host and time")
+
+    def old_keys(self, db):
+        """What an earlier build left: every key in the old scheme."""
+        con = sqlite3.connect(db)
+        con.execute("UPDATE reports SET dedup_key = 'ts-' || coalesce(usec, 0) || '-' || (id * 7919)")
+        con.commit()
+        con.close()
+
+    def reparse(self, db):
+        r = subprocess.run([self.ctl, "--db", db, "reparse"], capture_output=True, timeout=120)
+        self.c.check(r.returncode == 0, f"reparse: exit {r.returncode} {r.stderr[:300]!r}")
+        return r.stdout.decode()
+
+    def case_reparse(self, tmp):
+        console = os.path.join(tmp, "console.log")
+        journal = os.path.join(tmp, "journal.txt")
+        with open(console, "wb") as f:
+            f.write(self.report)
+        with open(journal, "wb") as f:
+            f.write(self.journal_text())
+        os.utime(journal, (1767225600 + 86400 * 60, 1767225600 + 86400 * 60))
+        db = os.path.join(tmp, "renderings.db")
+        self.imp(db, console, "--host", "vm1")
+        self.old_keys(db)
+        self.imp(db, journal, "--host", "vm1")
+        self.c.eq(q(db, "SELECT count(*) FROM reports")[0][0], 2, "old keys: the journal copy is stored again")
+        out = self.reparse(db)
+        self.c.check("1 duplicate merged" in out, f"reparse says what it merged: {out!r}")
+        self.c.eq(q(db, "SELECT count(*) FROM reports")[0][0], 1, "after reparse: reports")
+        self.c.eq(q(db, "SELECT n_reports FROM groups"), [(1,)], "after reparse: the group counts one report")
+        self.c.check(all(k.startswith("i2-") for (k,) in q(db, "SELECT dedup_key FROM reports")),
+                     "after reparse: keys of the current scheme")
+        self.c.eq(q(db, "INSERT INTO reports_fts (reports_fts) VALUES ('integrity-check')"), [],
+                  "full-text index consistent after the merge")
+        for p in (console, journal):
+            self.imp(db, p, "--host", "vm1")
+        self.c.eq(q(db, "SELECT count(*) FROM reports")[0][0], 1, "after reparse: imports of both renderings")
+        out = self.reparse(db)
+        self.c.check("merged" not in out, f"second reparse merges nothing: {out!r}")
+
+        # a cut copy (earlier) and the complete one (later), stored twice by an earlier build
+        chain = next(i for i, l in enumerate(self.lines) if b"-> #0" in l)
+        part = os.path.join(tmp, "part.log")
+        with open(part, "wb") as f:
+            f.write(b"".join(l + b"\n" for l in self.lines[:chain + 2]))
+        os.utime(part, (1767225600, 1767225600))
+        os.utime(console, (1767225600 + 3600, 1767225600 + 3600))
+        db = os.path.join(tmp, "partial.db")
+        self.imp(db, part, "--host", "vm1")
+        self.old_keys(db)
+        self.imp(db, console, "--host", "vm1")
+        before = q(db, "SELECT truncated, time FROM reports ORDER BY id")
+        self.c.eq([t for t, _ in before], [1, 0], "old keys: the cut copy and the complete copy are stored")
+        self.reparse(db)
+        rows = q(db, "SELECT truncated, time FROM reports")
+        self.c.eq(rows, [(0, min(tm for _, tm in before))], "after reparse: the complete copy, with the earlier time")
+        self.c.eq(q(db, "SELECT sum(n_reports), count(*) FROM groups"), [(1, 1)],
+                  "after reparse: one group of one (the cut copy's group is gone)")
+
+        # two occurrences (other kernel timestamps) are two, old keys or not
+        other = os.path.join(tmp, "other.log")
+        with open(other, "wb") as f:
+            f.write(self.report.replace(b"[  127.", b"[  927."))
+        db = os.path.join(tmp, "occ.db")
+        self.imp(db, console, "--host", "vm1")
+        self.imp(db, other, "--host", "vm1")
+        self.old_keys(db)
+        out = self.reparse(db)
+        self.c.eq(q(db, "SELECT count(*) FROM reports")[0][0], 2, "two occurrences after reparse")
+        self.c.check("merged" not in out, f"two occurrences: nothing merged: {out!r}")
 
     def case_pause(self, tmp):
         cdir = os.path.join(tmp, "console")
