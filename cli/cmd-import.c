@@ -65,6 +65,7 @@ static int import_commit(ImportBatch *b) {
 static void import_rolled_back(ImportBatch *b) {
         b->in->n_stored = b->committed.n_stored;
         b->in->n_duplicate = b->committed.n_duplicate;
+        b->in->n_replaced = b->committed.n_replaced;
         b->in->n_new_groups = b->committed.n_new_groups;
 }
 
@@ -199,7 +200,7 @@ int verb_import(int argc, char **argv) {
         const char *host = NULL, *boot = NULL, *aliases_file = NULL;
         char hostname[256] = "";
         LockdepAliases *aliases = NULL;
-        unsigned stored = 0, dup = 0, groups = 0;
+        unsigned stored = 0, dup = 0, replaced = 0, groups = 0;
         int c, ret = 0;
 
         optind = 0;
@@ -265,6 +266,7 @@ int verb_import(int argc, char **argv) {
                         close(fd);
                 stored += ii.in.n_stored;
                 dup += ii.in.n_duplicate;
+                replaced += ii.in.n_replaced;
                 groups += ii.in.n_new_groups;
         }
         int q = store_index_text(s, 0);
@@ -272,8 +274,12 @@ int verb_import(int argc, char **argv) {
                 fprintf(stderr, "lockdepctl import: updating the search index: %s\n", store_error(s));
                 ret = 1;
         }
-        printf("%u report%s stored (%u new group%s), %u already in the database\n", stored, stored == 1 ? "" : "s",
-               groups, groups == 1 ? "" : "s", dup);
+        printf("%u report%s stored (%u new group%s)", stored, stored == 1 ? "" : "s", groups, groups == 1 ? "" : "s");
+        if (replaced > 0)
+                printf(", %u report%s replaced by a more complete copy", replaced, replaced == 1 ? "" : "s");
+        if (replaced == 0 || dup > replaced)
+                printf(", %u already in the database", dup - replaced);
+        putchar('\n');
         store_close(s);
         lockdep_aliases_free(aliases);
         return ret;

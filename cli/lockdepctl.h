@@ -94,6 +94,8 @@ typedef struct LogInput {
         void *userdata;
         DecompressFormat format;
         BinarySniff sniff;
+        char head[16384];      /* the first plain bytes: does it look like a kernel log? */
+        size_t head_len;
         uint64_t bytes;        /* plain bytes fed */
         int read_error;        /* decompress_fd() */
         int parser_error;      /* lockdep_parser_finish() */

@@ -12,11 +12,17 @@
 
 #include "lockdep.h"
 #include "lockdepctl.h"
+#include "macro.h"
 #include "time-spec.h"
 
 static int log_input_sink(const void *buf, size_t n, void *userdata) {
         LogInput *in = userdata;
         binary_sniff_feed(&in->sniff, buf, n);
+        if (in->head_len < sizeof(in->head)) {
+                size_t k = MIN(n, sizeof(in->head) - in->head_len);
+                memcpy(in->head + in->head_len, buf, k);
+                in->head_len += k;
+        }
         in->bytes += n;
         int r = lockdep_parser_feed(in->parser, buf, n);
         if (r >= 0 && in->after_feed)
@@ -46,6 +52,21 @@ int log_input_read(LogInput *in, int fd) {
                                            ? lockdep_parser_finish(in->parser)
                                            : 0;
         return in->read_error < 0 ? in->read_error : r;
+}
+
+/* Is any complete line of the first bytes a kernel log line (lockdep_line_looks_kernel())? */
+static bool looks_kernel(const LogInput *in) {
+        const char *p = in->head, *end = in->head + in->head_len;
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                if (!nl && in->bytes > in->head_len)
+                        break; /* a line cut by the sample's end */
+                const char *e = nl ? nl : end;
+                if (lockdep_line_looks_kernel(p, (size_t) (e - p)))
+                        return true;
+                p = e + 1;
+        }
+        return false;
 }
 
 int log_input_done(const LogInput *in, const char *verb, const char *name, unsigned n_reports) {
@@ -86,6 +107,11 @@ int log_input_done(const LogInput *in, const char *verb, const char *name, unsig
                         in->format == DECOMPRESS_NONE ? "" : " decompression)");
                 return 1;
         }
-        fprintf(stderr, "lockdepctl %s: no lockdep report in %s (%u lines read)\n", verb, name, lines);
+        if (looks_kernel(in))
+                fprintf(stderr, "lockdepctl %s: no lockdep report in %s (%u lines read)\n", verb, name, lines);
+        else
+                fprintf(stderr, "lockdepctl %s: %s does not look like a kernel log (%u line%s, none with a kernel "
+                                "timestamp, level or \"kernel:\" tag); no lockdep report in it\n",
+                        verb, name, lines, lines == 1 ? "" : "s");
         return 0;
 }

@@ -226,6 +226,13 @@ int lockdep_parser_finish(LockdepParser *p);
 /* Lines (byte feeds; an unterminated last line counts once finish() ran) or records fed so far. */
 unsigned lockdep_parser_lines(const LockdepParser *p);
 
+/* Does this physical line (no '\n') look like a line of a kernel log in any rendering the parser
+ * reads: a kernel timestamp, a wall-clock prefix (dmesg -T, syslog, journalctl), a <N> or kmsg
+ * level, a "host kernel:" tag, or one of the messages
+ * every boot prints (Linux version, Command line, Call Trace, ...)? For the note a front end gives
+ * when it found no report: "no lockdep report in FILE" only makes sense for a kernel log. */
+bool lockdep_line_looks_kernel(const char *s, size_t n);
+
 /* The DESIGN.md section 5 JSON object of a report, one line, no trailing newline. Returns the
  * length or -ENOMEM; *ret is malloc()ed. */
 int lockdep_report_to_json(const LockdepReport *r, char **ret);

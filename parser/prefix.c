@@ -509,6 +509,24 @@ static bool prefix_starts(const char *s, size_t n) {
         return parse_date(s, n, &w, &z) > 0 || parse_dmesg_x(s, n, &l) > 0 || STARTSWITH(s, n, "kern.");
 }
 
+bool lockdep_line_looks_kernel(const char *s, size_t n) {
+        static const char *const words[] = {
+                "Linux version ", "Command line: ", "Kernel command line: ", "Call Trace:", "BIOS-e820: ",
+                "Hardware name: ", "lockdep",
+        };
+        LinePrefix pf;
+
+        if (n > 0 && s[n - 1] == '\r')
+                n--;
+        prefix_parse(s, n, &pf);
+        if (pf.has_ts || pf.level >= 0 || pf.host || pf.wall.set) /* wall: dmesg -T, syslog, journal */
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (memmem(s, n, words[i], strlen(words[i])))
+                        return true;
+        return false;
+}
+
 void prefix_parse(const char *s, size_t n, LinePrefix *ret) {
         LinePrefix pf = { .level = -1 };
         size_t off = 0;

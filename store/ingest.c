@@ -17,6 +17,7 @@ int ingest_event(const LockdepEvent *ev, void *userdata) {
                         break;
                 if (r == 0) {
                         i->n_duplicate++;
+                        i->n_replaced += store_last_replaced(i->store);
                         return 0;
                 }
                 i->n_stored++;

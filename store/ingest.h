@@ -21,7 +21,8 @@ struct Ingest {
         IngestNewGroupFunc on_new_group;
         void *userdata;
         unsigned n_stored;      /* reports stored by this ingest (not counting duplicates) */
-        unsigned n_duplicate;
+        unsigned n_duplicate;   /* stored before, of which n_replaced by a better copy */
+        unsigned n_replaced;
         unsigned n_new_groups;
         int error;              /* first store error since ingest_reset_error() */
 };

@@ -56,6 +56,7 @@ struct Store {
         char *repaired;         /* what schema_repair() made, or NULL */
         bool needs_rederive;
         int64_t last_report;    /* store_last_report() */
+        bool last_replaced;     /* store_last_replaced() */
         sqlite3_stmt *stmt[_STMT_MAX];
         struct z_stream_s *deflater; /* store-pack.c */
 };

@@ -185,7 +185,7 @@ static int find_other(Store *s, int64_t boot, int64_t self, const char *key, int
         end[bl] = 0;
         sqlite3_stmt *st;
         int rc = sqlite3_prepare_v2(s->db,
-                                    "SELECT id, truncated, coalesce(json_extract(parsed, '$.degraded'), 0),"
+                                    "SELECT id, truncated, coalesce(json_extract(lockdep_parsed(parsed), '$.degraded'), 0),"
                                     " length(CAST(raw AS BLOB)), time FROM reports WHERE boot = ?1 AND id != ?2"
                                     " AND (dedup_key = ?3 OR dedup_key = ?4 OR (?5 AND dedup_key > ?4 AND dedup_key < ?6))"
                                     " ORDER BY id LIMIT 1",

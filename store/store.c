@@ -1002,6 +1002,7 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         int q;
 
         s->last_report = 0;
+        s->last_replaced = false;
         q = lockdep_report_to_json(r, &js);
         if (q < 0)
                 return q;
@@ -1025,6 +1026,7 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
                 /* stored before (report identity, see store_dedup_key()): keep the better copy */
                 s->last_report = found;
                 q = replace_report(s, found, r, packed, packed_size, key, grp, host);
+                s->last_replaced = q > 0;
                 if (q >= 0 && new_group) { /* created for a duplicate: undo (unless it took it) */
                         sqlite3_stmt *d = STMT(s, STMT_GROUP_DELETE_EMPTY, "DELETE FROM groups WHERE id = ?1 AND n_reports = 0");
                         sqlite3_bind_int64(d, 1, grp);
@@ -1073,6 +1075,10 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
 
 int64_t store_last_report(const Store *s) {
         return s->last_report;
+}
+
+bool store_last_replaced(const Store *s) {
+        return s->last_replaced;
 }
 
 int store_set_lockdep_off(Store *s, const StoreOrigin *o, uint64_t usec, const char *reason) {

@@ -83,6 +83,9 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
 /* The id of the report the last store_add_report() call stored, or found stored before; 0 after a
  * failed call. */
 int64_t store_last_report(const Store *s);
+/* Did the last store_add_report() call (which returned 0: stored before) replace the stored copy
+ * by its better one (complete for cut, longer, parsed for degraded)? */
+bool store_last_replaced(const Store *s);
 int store_set_lockdep_off(Store *s, const StoreOrigin *o, uint64_t usec, const char *reason);
 int store_add_gap(Store *s, const StoreOrigin *o, int64_t missed);
 int store_set_cursor(Store *s, const char *source, const char *position);

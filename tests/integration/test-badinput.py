@@ -346,6 +346,17 @@ class Bad:
         r = self.run(["parse", "--json", "-"], b"just some log line\n[    1.000000] second line\n")
         self.c.eq((r.returncode, r.stdout), (0, b""), "no report on stdin: exit status and output")
         self.c.eq(r.stderr, b"lockdepctl parse: no lockdep report in <stdin> (2 lines read)\n", "no report: note")
+        # text that is no kernel log at all gets another note (still exit 0: it is text)
+        for text in (b"hello\nworld\n", b"id,name\n1,foo\n2,bar\n"):
+            r = self.run(["parse", "--json", "-"], text)
+            self.c.eq((r.returncode, r.stdout), (0, b""), f"not a kernel log {text!r}: exit status and output")
+            self.c.check(b"<stdin> does not look like a kernel log" in r.stderr and b"no lockdep report in <stdin> (" not in r.stderr,
+                         f"not a kernel log {text!r}: note {r.stderr!r}")
+        # each kind of kernel line is recognised: the kernel-log note
+        for line in (b"<4>some message", b"4,123,456789,-;some message", b"Feb 03 10:11:12 host kernel: x",
+                     b"Linux version 6.1.0 (gcc)", b"[Tue Jan 14 03:08:12 2025] hello"):
+            r = self.run(["parse", "--json", "-"], b"first\n" + line + b"\n")
+            self.c.check(b"no lockdep report in <stdin> (2 lines read)" in r.stderr, f"kernel line {line!r}: note {r.stderr!r}")
         with tempfile.TemporaryDirectory(prefix="lockdep-cli-") as d:
             empty = os.path.join(d, "empty.log")
             open(empty, "wb").close()
