@@ -187,7 +187,7 @@ static int find_other(Store *s, int64_t boot, int64_t self, const char *key, int
         int rc = sqlite3_prepare_v2(s->db,
                                     "SELECT id, truncated, coalesce(json_extract(lockdep_parsed(parsed), '$.degraded'), 0),"
                                     " length(CAST(raw AS BLOB)), time FROM reports WHERE boot = ?1 AND id != ?2"
-                                    " AND (dedup_key = ?3 OR dedup_key = ?4 OR (?5 AND dedup_key > ?4 AND dedup_key < ?6))"
+                                    " AND dedup_key >= ?4 AND dedup_key < ?6 AND (dedup_key = ?3 OR dedup_key = ?4 OR ?5)"
                                     " ORDER BY id LIMIT 1",
                                     -1, &st, NULL);
         if (rc != SQLITE_OK)
