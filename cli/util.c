@@ -16,6 +16,7 @@
 #include "store.h"
 #include "strbuf.h"
 #include "time-spec.h"
+#include "visible.h"
 
 int load_aliases(const char *user_file, LockdepAliases **ret) {
         _cleanup_free_ char *error = NULL;
@@ -98,33 +99,11 @@ int resolve_group(Store *s, const char *spec, int64_t *ret) {
 
 /* ---- safe output ----------------------------------------------------------------------------- */
 
-/* Appends s escaped: C0 controls, DEL, C1 controls (U+0080..U+009F: 8-bit CSI and friends) and
- * bytes that are not UTF-8 become \xNN; text keeps newlines and tabs. */
+/* Appends s escaped (common/visible.h, the rule the web pages follow too): C0 controls, DEL, C1
+ * controls (U+0080..U+009F: 8-bit CSI and friends) and bytes that are not UTF-8 become \xNN, bidi
+ * controls and other invisible format characters \uXXXX; text keeps newlines and tabs. */
 static int escape_append(StrBuf *b, const char *s, bool text) {
-        const unsigned char *p = (const unsigned char *) s;
-        size_t n = strlen(s);
-
-        for (size_t i = 0; i < n;) {
-                size_t k = utf8_valid_len(p + i, n - i);
-                bool bad = k == 0 ||
-                           (k == 1 && (p[i] < 0x20 || p[i] == 0x7f) &&
-                            !(text && (p[i] == '\n' || p[i] == '\t'))) ||
-                           (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0);
-                int r;
-                if (k == 0)
-                        k = 1;
-                if (!bad)
-                        r = strbuf_append(b, s + i, k);
-                else {
-                        r = 0;
-                        for (size_t j = 0; j < k && r >= 0; j++)
-                                r = strbuf_printf(b, "\\x%02x", p[i + j]);
-                }
-                if (r < 0)
-                        return r;
-                i += k;
-        }
-        return 0;
+        return visible_append(b, s, strlen(s), text ? VISIBLE_TEXT : 0);
 }
 
 char *escape_safe(const char *s) {

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * JSON string output for untrusted text: control characters are escaped and invalid UTF-8 becomes
- * U+FFFD, so the result is valid UTF-8 JSON whatever the input bytes were.
+ * U+FFFD, so the result is valid UTF-8 JSON whatever the input bytes were. C1 controls, bidi
+ * controls and invisible format characters (common/visible.h) are written as \uXXXX escapes: the
+ * same string, readable wherever the JSON is shown.
  */
 #include <string.h>
 
 #include "json.h"
+#include "visible.h"
 
 /* Length of the valid UTF-8 sequence at s, or 0. */
 size_t utf8_valid_len(const unsigned char *s, size_t n) {
@@ -35,6 +38,18 @@ size_t utf8_valid_len(const unsigned char *s, size_t n) {
         return len;
 }
 
+/* \uXXXX of the code point at s (k bytes), a surrogate pair above U+FFFF. */
+static int append_u(StrBuf *b, const unsigned char *s, size_t k) {
+        uint32_t c = k == 2 ? (uint32_t) (s[0] & 0x1f) << 6 | (s[1] & 0x3f)
+                   : k == 3 ? (uint32_t) (s[0] & 0x0f) << 12 | (uint32_t) (s[1] & 0x3f) << 6 | (s[2] & 0x3f)
+                            : (uint32_t) (s[0] & 0x07) << 18 | (uint32_t) (s[1] & 0x3f) << 12 |
+                                      (uint32_t) (s[2] & 0x3f) << 6 | (s[3] & 0x3f);
+        if (c < 0x10000)
+                return strbuf_printf(b, "\\u%04x", (unsigned) c);
+        c -= 0x10000;
+        return strbuf_printf(b, "\\u%04x\\u%04x", (unsigned) (0xd800 + (c >> 10)), (unsigned) (0xdc00 + (c & 0x3ff)));
+}
+
 int json_append_str(StrBuf *b, const char *s) {
         static const char hex[] = "0123456789abcdef";
         if (!s)
@@ -54,7 +69,11 @@ int json_append_str(StrBuf *b, const char *s) {
                         char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
                         r = strbuf_append(b, e, 6);
                         k = 1;
-                } else if ((k = utf8_valid_len((const unsigned char *) s + i, n - i)) > 0)
+                } else if ((k = utf8_valid_len((const unsigned char *) s + i, n - i)) > 1) {
+                        bool esc;
+                        (void) visible_next((const unsigned char *) s + i, k, 0, &esc);
+                        r = esc ? append_u(b, (const unsigned char *) s + i, k) : strbuf_append(b, s + i, k);
+                } else if (k == 1)
                         r = strbuf_append(b, s + i, k);
                 else {
                         r = strbuf_puts(b, "\\ufffd");

@@ -134,7 +134,7 @@ int store_host_json(Store *s, const char *host, char **ret) {
                                        id, NULL);
         if (r >= 0)
                 r = store_append_array(s, &b, "groups",
-                                       "SELECT g.id, g.kind, g.func_title, gh.n, g.status, "
+                                       "SELECT g.id, g.kind, g.key, g.func_title, gh.n, g.status, "
                                        "g.kernel_first, g.kernel_last FROM group_hosts gh "
                                        "JOIN groups g ON g.id = gh.grp WHERE gh.host = ?1 "
                                        "ORDER BY gh.n DESC, g.id LIMIT 1000",
@@ -164,7 +164,8 @@ int store_host_json(Store *s, const char *host, char **ret) {
         "WHERE ?1 = ?1 "
 
 #define FLEET_GROUP_SELECT                                                                         \
-        "SELECT g.id, g.kind, g.func_title, g.n_reports, g.n_hosts, g.status, g.kernel_first,"     \
+        "SELECT g.id, g.kind, g.key, g.func_title, g.n_reports, g.n_hosts, g.status,"            \
+        " g.kernel_first,"                                                                         \
         " g.kernel_last FROM groups g WHERE ?1 = ?1 "
 
 /* The hosts that ran release ?2. */

@@ -332,7 +332,7 @@ int store_lock_json(Store *s, const char *name, char **ret) {
                 r = append_array(s, &b, "printed", "SELECT name FROM lock_classes WHERE canonical = ?2 ORDER BY name", 0, name);
         if (r >= 0)
                 r = append_array(s, &b, "groups",
-                                 "SELECT g.id, g.kind, g.func_title, g.n_reports, g.status FROM group_classes gc JOIN groups g ON g.id = gc.grp "
+                                 "SELECT g.id, g.kind, g.key, g.func_title, g.n_reports, g.status FROM group_classes gc JOIN groups g ON g.id = gc.grp "
                                  "WHERE gc.canonical = ?2 ORDER BY g.last_seen DESC, g.id", 0, name);
         if (r >= 0)
                 r = append_array(s, &b, "edges",

@@ -67,7 +67,7 @@ static void h_groups(Html *h, const char *id, const JsonValue *groups, const cha
                 return;
         }
         h_printf(h, "<table id=\"%s\" class=\"sortable\"><thead><tr><th>ID</th><th>Kind</th>"
-                    "<th>Title</th><th>%s</th><th>Status</th><th>First kernel</th>"
+                    "<th>Locks and title</th><th>%s</th><th>Status</th><th>First kernel</th>"
                     "<th>Last kernel</th></tr></thead><tbody>",
                  id, count_label);
         for (size_t i = 0; i < json_len(groups); i++) {
@@ -76,9 +76,9 @@ static void h_groups(Html *h, const char *id, const JsonValue *groups, const cha
                 h_printf(h, "<tr><td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td>", gid,
                          gid);
                 h_cell_text(h, json_get_str(g, "kind"));
-                h_printf(h, "<td class=\"title\"><a href=\"/groups/%lld\">", gid);
-                h_text(h, json_get_str(g, "func_title") ?: json_get_str(g, "kind"));
-                h_raw(h, "</a></td>");
+                h_raw(h, "<td class=\"title\">");
+                h_group_title(h, g);
+                h_raw(h, "</td>");
                 h_cell_num(h, g, count_key);
                 h_cell_text(h, json_get_str(g, "status"));
                 h_cell_kernel(h, json_get_str(g, "kernel_first"));

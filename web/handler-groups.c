@@ -73,9 +73,9 @@ static void group_row(Request *r, Html *h, const JsonValue *g) {
 
         h_printf(h, "<tr><td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td><td>", (long long) id, (long long) id);
         h_text(h, json_get_str(g, "kind"));
-        h_printf(h, "</td><td class=\"title\"><a href=\"/groups/%lld\">", (long long) id);
-        h_text(h, json_get_str(g, "func_title") ?: json_get_str(g, "key"));
-        h_printf(h, "</a></td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td>",
+        h_raw(h, "</td><td class=\"title\">");
+        h_group_title(h, g);
+        h_printf(h, "</td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td>",
                  (long long) json_get_int(g, "n_reports", 0), (long long) json_get_int(g, "n_hosts", 0));
         h_text(h, json_get_str(g, "first_seen"));
         h_raw(h, "</td><td>");
@@ -137,7 +137,7 @@ MHD_Result_ handle_groups(Request *r) {
                 h_printf(&h, ", showing %u&ndash;%llu", q.offset + 1, (unsigned long long) MIN(total, (uint64_t) q.offset + q.limit));
         h_raw(&h, "</p>\n<table id=\"groups\" class=\"sortable\"><thead><tr>");
         sort_header(&h, &q, STORE_SORT_ID, "ID");
-        h_raw(&h, "<th>Kind</th><th>Title</th>");
+        h_raw(&h, "<th>Kind</th><th>Locks and title</th>");
         sort_header(&h, &q, STORE_SORT_REPORTS, "Reports");
         sort_header(&h, &q, STORE_SORT_HOSTS, "Hosts");
         sort_header(&h, &q, STORE_SORT_FIRST_SEEN, "First seen");
@@ -187,14 +187,6 @@ static void h_count_table(Html *h, const char *title, const JsonValue *arr, cons
                 h_printf(h, "</td><td class=\"num\">%lld</td></tr>", (long long) json_get_int(v, "n", 0));
         }
         h_raw(h, "</tbody></table></section>\n");
-}
-
-static void h_lock_link(Html *h, const char *name) {
-        h_raw(h, "<a class=\"lock\" href=\"/locks/");
-        h_url(h, name);
-        h_raw(h, "\">");
-        h_text(h, name);
-        h_raw(h, "</a>");
 }
 
 /* "CPU0: lock(A);" lines as a two-column table */
@@ -252,7 +244,13 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
         h_begin(&h, title);
         h_printf(&h, "<h1><span class=\"gid\">#%lld</span> ", (long long) id);
         h_text(&h, title);
-        h_raw(&h, "</h1>\n<dl class=\"facts\"><dt>Kind</dt><dd>");
+        h_raw(&h, "</h1>\n");
+        if (group_key_text(g)) {
+                h_raw(&h, "<p class=\"lead-key\"><code id=\"key\">");
+                h_group_key(&h, g, group_key_text(g));
+                h_raw(&h, "</code></p>\n");
+        }
+        h_raw(&h, "<dl class=\"facts\"><dt>Kind</dt><dd>");
         h_text(&h, json_get_str(g, "kind"));
         h_raw(&h, "</dd><dt>Status</dt><dd><span class=\"status\" id=\"status\">");
         h_text(&h, json_get_str(g, "status"));
@@ -283,17 +281,13 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
         /* the cycle */
         const JsonValue *classes = json_get(parsed, "classes");
         if (json_len(classes) > 0) {
-                h_raw(&h, "<section><h2>Lock cycle</h2>");
+                h_raw(&h, "<section><h2>Lock cycle</h2><div class=\"cycle-box\"><div class=\"svg-scroll\">");
                 svg_edge_sites((JsonValue *) json_get(g, "edges"), parsed);
                 svg_cycle(&h, classes, json_get(g, "edges"));
-                h_raw(&h, "<ol class=\"classes\">");
-                for (size_t i = 0; i < json_len(classes); i++) {
-                        const JsonValue *c = json_at(classes, i);
-                        h_raw(&h, "<li>");
-                        h_lock_link(&h, c->type == JSON_STRING ? c->str : "");
-                        h_raw(&h, "</li>");
-                }
-                h_raw(&h, "</ol></section>\n");
+                h_raw(&h, "</div>");
+                h_cycle_text(&h, classes, json_get(g, "edges"), parsed);
+                h_raw(&h, "</div>");
+                h_raw(&h, "</section>\n");
         }
         h_scenario(&h, json_get(parsed, "scenario"));
 

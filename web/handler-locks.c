@@ -93,16 +93,16 @@ MHD_Result_ handle_lock(Request *r) {
         h_raw(&h, "\">Groups list filtered by this class</a> &middot; <a href=\"/api/v1/locks/");
         h_url(&h, name);
         h_raw(&h, "\">JSON</a></p><h2>Groups</h2><table id=\"lock-groups\" class=\"sortable\"><thead><tr><th>ID</th>"
-                  "<th>Kind</th><th>Title</th><th>Reports</th><th>Status</th></tr></thead><tbody>");
+                  "<th>Kind</th><th>Locks and title</th><th>Reports</th><th>Status</th></tr></thead><tbody>");
         const JsonValue *groups = json_get(v, "groups");
         for (size_t i = 0; i < json_len(groups); i++) {
                 const JsonValue *g = json_at(groups, i);
                 long long id = (long long) json_get_int(g, "id", 0);
                 h_printf(&h, "<tr><td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td><td>", id, id);
                 h_text(&h, json_get_str(g, "kind"));
-                h_printf(&h, "</td><td><a href=\"/groups/%lld\">", id);
-                h_text(&h, json_get_str(g, "func_title"));
-                h_printf(&h, "</a></td><td class=\"num\">%lld</td><td>", (long long) json_get_int(g, "n_reports", 0));
+                h_raw(&h, "</td><td class=\"title\">");
+                h_group_title(&h, g);
+                h_printf(&h, "</td><td class=\"num\">%lld</td><td>", (long long) json_get_int(g, "n_reports", 0));
                 h_text(&h, json_get_str(g, "status"));
                 h_raw(&h, "</td></tr>");
         }

@@ -6,6 +6,7 @@
 
 #include "html.h"
 #include "json.h"
+#include "visible.h"
 
 void h_rawn(Html *h, const char *s, size_t n) {
         if (!h->err && strbuf_append(&h->b, s, n) < 0)
@@ -39,21 +40,37 @@ void h_textn(Html *h, const char *s, size_t n) {
                 h_rawn(h, (const char *) run, (size_t) (p - run));
                 if (p >= end)
                         break;
-                size_t u;
                 switch (*p) {
                 case '&': h_raw(h, "&amp;"); p++; continue;
                 case '<': h_raw(h, "&lt;"); p++; continue;
                 case '>': h_raw(h, "&gt;"); p++; continue;
                 case '"': h_raw(h, "&quot;"); p++; continue;
                 case '\'': h_raw(h, "&#39;"); p++; continue;
-                case '\n': case '\t': h_rawn(h, (const char *) p, 1); p++; continue;
                 }
-                if (*p >= 0x80 && (u = utf8_valid_len(p, (size_t) (end - p))) > 0) {
-                        h_rawn(h, (const char *) p, u);
-                        p += u;
-                } else {
-                        h_raw(h, "\xef\xbf\xbd"); /* U+FFFD for control bytes and bad UTF-8 */
+                /* controls, bad UTF-8, bidi and invisible format characters: a visible escape */
+                bool esc;
+                size_t k = visible_next(p, (size_t) (end - p), VISIBLE_TEXT, &esc);
+                if (esc) {
+                        char buf[48];
+                        h_rawn(h, buf, visible_escape_one(p, k, buf));
+                } else
+                        h_rawn(h, (const char *) p, k);
+                p += k;
+        }
+}
+
+void h_value(Html *h, const char *s) {
+        for (const unsigned char *p = (const unsigned char *) (s ?: ""), *end = p + strlen(s ?: ""); p < end && !h->err;) {
+                size_t k = utf8_valid_len(p, (size_t) (end - p));
+                if (k == 0 || (k == 1 && (*p < 0x20 || *p == 0x7f))) {
+                        h_raw(h, "\xef\xbf\xbd");
                         p++;
+                } else if (k == 1 && strchr("&<>\"'", *p)) {
+                        h_textn(h, (const char *) p, 1);
+                        p++;
+                } else {
+                        h_rawn(h, (const char *) p, k);
+                        p += k;
                 }
         }
 }

@@ -7,7 +7,8 @@
  *
  * Everything that came from a kernel log (task names, lock classes, functions, raw text) and
  * everything from the request goes through h_text() (HTML text and quoted attribute values: & < >
- * " ' are escaped, invalid UTF-8 and control characters are replaced) or h_url() (a URL component:
+ * " ' are escaped; invalid UTF-8, control characters, bidi controls and other invisible format
+ * characters are shown as visible escapes such as \x1b or \u202e, common/visible.h) or h_url() (a URL component:
  * everything but unreserved characters percent-encoded). h_raw()/h_printf() are for our own
  * markup and numbers only.
  */
@@ -28,6 +29,10 @@ void h_printf(Html *h, const char *fmt, ...) _printf_(2, 3);
 void h_text(Html *h, const char *s);
 void h_textn(Html *h, const char *s, size_t n);
 void h_url(Html *h, const char *s);
+/* A form field's value sent back to the one who typed it (a refused form): HTML-escaped and as
+ * typed, bidi and format characters included (an input field shows them isolated); controls and
+ * bad UTF-8 become U+FFFD. Never for text from a log. */
+void h_value(Html *h, const char *s);
 void h_json(Html *h, const char *s); /* a JSON string literal */
 /* The page frame: doctype, head with the stylesheet and script, navigation; title is escaped. */
 void h_begin(Html *h, const char *title);

@@ -198,7 +198,7 @@ MHD_Result_ reply_form_again(Request *r, unsigned status, const char *msg, const
                         h_raw(&h, " <input type=\"text\" name=\"");
                         h_text(&h, name);
                         h_raw(&h, "\" value=\"");
-                        h_text(&h, value);
+                        h_value(&h, value);
                         h_raw(&h, "\"></label> ");
                 }
                 free(name);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Inline SVG drawn on the server: a group's cycle (classes on a circle, arrows labelled with the
- * acquire site), the fleet-wide lock-order graph, and sparklines. No style attributes (the CSP
+ * Inline SVG drawn on the server: the fleet-wide lock-order graph and sparklines (a group's cycle
+ * is svg-cycle.c). No style attributes (the CSP
  * forbids them): classes only, styled by style.css. All names are escaped with h_text().
  */
 #include <math.h>
@@ -17,10 +17,6 @@
 #define NODE_W 200.0
 #define NODE_H 26.0
 
-static const char *str_of(const JsonValue *v) {
-        return v && v->type == JSON_STRING ? v->str : "";
-}
-
 /* Long class names are shortened on the drawing; the full name is the node's <title>. */
 static void h_label(Html *h, const char *s, size_t max) {
         size_t n = strlen(s);
@@ -34,28 +30,6 @@ static void h_label(Html *h, const char *s, size_t max) {
                 cut--;
         h_textn(h, s, cut);
         h_raw(h, "\xe2\x80\xa6");
-}
-
-static bool is_lock_internal(const char *f) {
-        return lockdep_is_locking_function(f, strlen(f)); /* the parser's one list */
-}
-
-/* Where `to` was acquired: the first non-locking frame of its chain entry, or acquiring.at. */
-static const char *acquire_site(const JsonValue *parsed, const char *to) {
-        const JsonValue *acq = json_get(parsed, "acquiring");
-        if (json_get_str(acq, "canonical") && !strcmp(json_get_str(acq, "canonical"), to) && json_get_str(acq, "at"))
-                return json_get_str(acq, "at");
-        const JsonValue *chain = json_get(parsed, "chain");
-        for (size_t i = 0; i < json_len(chain); i++) {
-                const JsonValue *c = json_at(chain, i);
-                if (!json_get_str(c, "canonical") || strcmp(json_get_str(c, "canonical"), to))
-                        continue;
-                const JsonValue *st = json_get(c, "stack");
-                for (size_t k = 0; k < json_len(st); k++)
-                        if (!is_lock_internal(str_of(json_at(st, k))))
-                                return str_of(json_at(st, k));
-        }
-        return NULL;
 }
 
 static void h_arrow_defs(Html *h) {
@@ -87,110 +61,6 @@ static void clip(double *x1, double *y1, double *x2, double *y2) {
         *y1 += dy * t;
         *x2 -= dx * t;
         *y2 -= dy * t;
-}
-
-void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges) {
-        /* deduplicate: a recursive report prints the same class twice */
-        const JsonValue *uniq[32];
-        size_t n = 0;
-        for (size_t i = 0; i < json_len(classes) && n < ELEMENTSOF(uniq); i++) {
-                bool seen = false;
-                for (size_t k = 0; k < n; k++)
-                        seen |= !strcmp(str_of(uniq[k]), str_of(json_at(classes, i)));
-                if (!seen)
-                        uniq[n++] = json_at(classes, i);
-        }
-        if (n == 0)
-                return;
-        double R = n == 1 ? 0 : MAX(110.0, 45.0 * (double) n), W = 2 * R + NODE_W + 80, H = 2 * R + 120;
-        double cx = W / 2, cy = H / 2, xs[32], ys[32];
-        for (size_t i = 0; i < n; i++) {
-                double a = -M_PI / 2 + 2 * M_PI * (double) i / (double) n;
-                xs[i] = cx + R * cos(a);
-                ys[i] = cy + R * sin(a);
-        }
-        h_printf(h, "<svg id=\"cycle\" class=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
-                    "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"lock cycle\">", W, H, W, H);
-        h_arrow_defs(h);
-
-        /* edges: the group's observed edges, else the printed order closing the circle */
-        size_t ne = json_len(edges);
-        for (size_t e = 0; e < (ne ? ne : (n > 1 ? n : 1)); e++) {
-                const char *from, *to, *at = NULL;
-                if (ne) {
-                        const JsonValue *ev = json_at(edges, e);
-                        from = json_get_str(ev, "from") ?: "";
-                        to = json_get_str(ev, "to") ?: "";
-                        at = json_get_str(ev, "at");
-                } else {
-                        from = str_of(uniq[e]);
-                        to = str_of(uniq[(e + 1) % n]);
-                }
-                int i = -1, j = -1;
-                for (size_t k = 0; k < n; k++) {
-                        if (!strcmp(str_of(uniq[k]), from))
-                                i = (int) k;
-                        if (!strcmp(str_of(uniq[k]), to))
-                                j = (int) k;
-                }
-                if (i < 0 || j < 0)
-                        continue;
-                h_raw(h, "<g class=\"edge\">");
-                if (i == j) {
-                        /* self-loop above the node */
-                        h_printf(h, "<path d=\"M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f\" marker-end=\"url(#arrow)\"/>",
-                                 xs[i] - 30, ys[i] - NODE_H / 2, xs[i] - 60, ys[i] - 70, xs[i] + 60, ys[i] - 70, xs[i] + 30,
-                                 ys[i] - NODE_H / 2 - 2);
-                        if (at) {
-                                h_printf(h, "<text class=\"site\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", xs[i], ys[i] - 58);
-                                h_label(h, at, 40);
-                                h_raw(h, "</text>");
-                        }
-                } else {
-                        /* bent to the left of its direction, so A->B and B->A stay apart */
-                        double x1 = xs[i], y1 = ys[i], x2 = xs[j], y2 = ys[j];
-                        clip(&x1, &y1, &x2, &y2);
-                        double dx = x2 - x1, dy = y2 - y1, len = MAX(sqrt(dx * dx + dy * dy), 1.0);
-                        double bend = n == 2 ? 90 : 30, qx = (x1 + x2) / 2 + dy / len * bend, qy = (y1 + y2) / 2 - dx / len * bend;
-                        h_printf(h, "<path d=\"M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f\" marker-end=\"url(#arrow)\"/>",
-                                 x1, y1, qx, qy, x2, y2);
-                        if (at) {
-                                h_printf(h, "<text class=\"site\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
-                                         (x1 + x2) / 4 + qx / 2, (y1 + y2) / 4 + qy / 2 + 4);
-                                h_label(h, at, 40);
-                                h_raw(h, "</text>");
-                        }
-                }
-                h_raw(h, "</g>");
-        }
-        for (size_t i = 0; i < n; i++)
-                h_node(h, xs[i], ys[i], str_of(uniq[i]), "node");
-        h_raw(h, "</svg>");
-}
-
-/* Fills in "at" of a group's edges from its representative report (store_group_json has no
- * acquire sites of its own). */
-void svg_edge_sites(JsonValue *edges, const JsonValue *parsed) {
-        for (size_t e = 0; e < json_len(edges); e++) {
-                JsonValue *ev = edges->items[e];
-                const char *to = json_get_str(ev, "to");
-                const char *at = to ? acquire_site(parsed, to) : NULL;
-                if (!at || json_get(ev, "at"))
-                        continue;
-                JsonValue *v = calloc(1, sizeof(JsonValue));
-                if (!v || !(v->key = strdup("at")) || !(v->str = strdup(at))) {
-                        json_value_free(v);
-                        return;
-                }
-                v->type = JSON_STRING;
-                JsonValue **items = realloc(ev->items, (ev->n_items + 1) * sizeof(JsonValue *));
-                if (!items) {
-                        json_value_free(v);
-                        return;
-                }
-                ev->items = items;
-                ev->items[ev->n_items++] = v;
-        }
 }
 
 int sparkline_day(const char *iso_day, time_t now) {

@@ -238,8 +238,19 @@ MHD_Result_ reply_rows(Request *r, const char *head, Rows *rows);
 /* Closes the array; returns the parsed tree in *ret. */
 int rows_parse(Rows *rows, JsonValue **ret);
 
-/* svg.c */
+/* group-cells.c: a group row's lock key ("A -> B -> A": the key without "kind: ", NULL if none)
+ * and the title cell's content: the key linking to the group, the function title below it. */
+const char *group_key_text(const JsonValue *g);
+void h_group_title(Html *h, const JsonValue *g);
+/* key (of group_key_text()) as text, a cycle closed by its first class again */
+void h_group_key(Html *h, const JsonValue *g, const char *key);
+
+/* svg-cycle.c: the cycle of a group as a ladder of boxes (see there) */
 void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges);
+/* The same cycle as text: each edge with its acquire site and the chain stack on demand. */
+void h_cycle_text(Html *h, const JsonValue *classes, const JsonValue *edges, const JsonValue *parsed);
+
+/* svg.c */
 /* Adds "at" (the acquire site of "to" in the parsed report) to each edge object. */
 void svg_edge_sites(JsonValue *edges, const JsonValue *parsed);
 #define SPARK_DAYS 90

@@ -153,3 +153,64 @@ class Checker:
     def done(self):
         print(f"{self.n - self.failures}/{self.n} checks passed")
         sys.exit(1 if self.failures else 0)
+
+
+def cycle_log(names, task="cyc/1", kernel="6.9.0-cycle", sites=None):
+    """A circular lockdep report whose cycle is names (2 or more classes, in the order the report's
+    chain takes them: names[-1] is held, names[0] is being acquired). Each chain entry's stack has
+    a lock wrapper (cpus_read_lock, pipe_lock, fs_reclaim_acquire) above its caller, sites[k]
+    (default site_<k>_fn), which is the acquire site the dashboard must show."""
+    n = len(names)
+    sites = sites or [f"site_{k}_fn" for k in range(n)]
+    wrappers = ["cpus_read_lock", "pipe_lock", "fs_reclaim_acquire"]
+    out = ["======================================================",
+           "WARNING: possible circular locking dependency detected",
+           f"{kernel} #1 Not tainted",
+           "------------------------------------------------------",
+           f"{task} is trying to acquire lock:",
+           f"ffff888000000000 ({names[0]}){{+.+.}}-{{3:3}}, at: {sites[0]}+0x10/0x20",
+           "",
+           "but task is already holding lock:",
+           f"ffff888000000100 ({names[-1]}){{+.+.}}-{{3:3}}, at: holder_fn+0x10/0x20",
+           "",
+           "which lock already depends on the new lock.",
+           "",
+           "",
+           "the existing dependency chain (in reverse order) is:",
+           ""]
+    # #(n-1) is the held lock, #0 the one being acquired; in between the rest of the cycle
+    order = [names[-1]] + list(reversed(names[1:-1])) + [names[0]]
+    for k, name in enumerate(order):
+        idx = names.index(name)
+        out += [f"-> #{n - 1 - k} ({name}){{+.+.}}-{{3:3}}:",
+                "       lock_acquire+0x20b/0x600",
+                "       down_write+0x3d/0x50",
+                f"       {wrappers[idx % 3]}+0x12/0x40",
+                f"       {sites[idx]}+0x4f/0x410",
+                "       do_syscall_64+0x41/0xc0",
+                "       entry_SYSCALL_64_after_hwframe+0x63/0xcd",
+                ""]
+    out += ["other info that might help us debug this:", ""]
+    if n > 2:
+        out += ["Chain exists of:", "  " + " --> ".join([names[0]] + names[1:-1][::-1] + [names[-1]]), ""]
+    out += [" Possible unsafe locking scenario:", "",
+            "       CPU0                    CPU1",
+            "       ----                    ----",
+            f"  lock({names[-1]});",
+            f"                               lock({names[-2] if n > 2 else names[0]});",
+            f"                               lock({names[-1]});",
+            f"  lock({names[0]});",
+            "",
+            " *** DEADLOCK ***",
+            "",
+            f"1 lock held by {task}:",
+            f" #0: ffff888000000100 ({names[-1]}){{+.+.}}-{{3:3}}, at: holder_fn+0x10/0x20",
+            "",
+            "stack backtrace:",
+            f"CPU: 0 PID: 1 Comm: {task.split('/')[0]} Not tainted {kernel} #1",
+            "Call Trace:",
+            " <TASK>",
+            " dump_stack_lvl+0x1b5/0x2a0",
+            " </TASK>",
+            ""]
+    return "\n".join(out)
