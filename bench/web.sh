@@ -10,6 +10,12 @@
 #      against /api/v1/groups?limit=50&n=<counter>: every URL distinct, so never from the
 #      response cache (the cost of a miss: store query and JSON)
 #   4. prints req/s, p99 latency and the ratio groups / fixed-buffer req/s
+#   5. /graph at ~2,000 lock-order edges (issue 14): a second database (GRAPH_DB, default
+#      bench-data/graph.db: web-gen.py 2,000 reports in 500 groups over 10 hosts), 20 uncached
+#      requests each of /graph, a focus and a kernel filter: median and max time to the first byte
+#      (on loopback: the server's rendering time), the page size, and the same for a fixed buffer
+#      of the page's size as the reference. Budget: < 200 ms, < 300 KB.
+#      BENCH_GRAPH_ONLY=1 runs this part only.
 set -euo pipefail
 
 build=${1:?usage: bench/web.sh BUILD_DIR [DB]}
@@ -18,6 +24,45 @@ db=${2:-$here/../bench-data/web.db}
 secs=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNS:-16}
 command -v wrk >/dev/null || { echo "wrk is not installed (tools/setup.sh)"; exit 77; }
+
+graph_bench() {
+        local gdb=${GRAPH_DB:-$here/../bench-data/graph.db} glog gpid gport gbase q
+        if [[ ! -s $gdb ]]; then
+                mkdir -p "$(dirname "$gdb")"
+                echo "generating $gdb ..."
+                /usr/bin/python3 "$here/web-gen.py" "$build/cli/lockdepctl" "$gdb" 2000 500 10
+        fi
+        glog=$(mktemp)
+        LOCKDEP_WEB_BENCH=1 "$build/daemon/lockdepd" --web-only --db "$gdb" --config /dev/null \
+                --listen 127.0.0.1:0 2>"$glog" &
+        gpid=$!
+        for _ in $(seq 100); do
+                gport=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$glog" | grep -o '[0-9]*$' || true)
+                [[ -n $gport ]] && break
+                sleep 0.1
+        done
+        gbase=http://127.0.0.1:$gport
+        echo "graph database: $(sqlite3 "$gdb" "SELECT count(*) FROM lock_edges") edges, $(sqlite3 "$gdb" \
+                "SELECT count(*) FROM groups") groups"
+        for q in "?x=1" "?lock=%26mm-%3Emmap_lock&depth=2" "?kernel=6.1.0-rc3" "?lock=rtnl_mutex&depth=3&offset=50"; do
+                local size times
+                size=$(curl -s "$gbase/graph$q" | wc -c)
+                times=$(for i in $(seq 20); do
+                        curl -s -o /dev/null -w '%{time_starttransfer}\n' "$gbase/graph$q&n=$i"; done | sort -n)
+                local ftimes
+                ftimes=$(for i in $(seq 20); do
+                        curl -s -o /dev/null -w '%{time_starttransfer}\n' "$gbase/bench/fixed?size=$size&n=$i"; done | sort -n)
+                awk -v q="$q" -v size="$size" -v f="$(sed -n 10p <<<"$ftimes")" \
+                        'NR == 10 { med = $1 } { max = $1 } END { printf "/graph%s: median %.1f ms, max %.1f ms, %d KB; fixed buffer of that size: median %.1f ms\n", q, med * 1000, max * 1000, size / 1024, f * 1000 }' <<<"$times"
+        done
+        kill "$gpid"
+        wait "$gpid" 2>/dev/null || true
+        rm -f "$glog"
+}
+if [[ ${BENCH_GRAPH_ONLY:-0} == 1 ]]; then
+        graph_bench
+        exit 0
+fi
 
 if [[ ! -s $db ]]; then
         mkdir -p "$(dirname "$db")"
@@ -74,3 +119,4 @@ echo "/ (HTML, 50 groups)      $h_rps req/s  p99 $h_p99"
 echo "/bench/fixed?size=$size  $f_rps req/s  p99 $f_p99"
 echo "/api/v1/groups?limit=50&n=<distinct> (uncached)  $u_rps req/s  p99 $u_p99"
 awk -v a="$g_rps" -v b="$f_rps" 'BEGIN { printf "ratio groups/fixed: %.3f\n", a / b }'
+graph_bench

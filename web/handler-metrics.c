@@ -143,6 +143,20 @@ MHD_Result_ handle_metrics(Request *r) {
         size_t n;
         if (h_steal(&h, &out, &n) < 0)
                 return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        /* a browser (Accept: text/html, which scrapers do not send) gets the same text in a page
+         * with the navigation: a way back to the dashboard */
+        const char *accept = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+        if (accept && strstr(accept, "text/html")) {
+                Html p = {};
+                h_begin(&p, "Metrics");
+                h_raw(&p, "<h1>Metrics</h1><p class=\"hint\">Prometheus text format (docs/METRICS.md); a scraper "
+                          "gets it as text/plain from this URL.</p><pre class=\"report\" id=\"metrics\">");
+                h_textn(&p, out, n);
+                h_raw(&p, "</pre>");
+                h_end(&p);
+                free(out);
+                return reply_html(r, MHD_HTTP_OK, &p);
+        }
         return reply(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", out, n);
 }
 

@@ -65,10 +65,41 @@ void h_report_text(Html *h, const char *raw, const JsonValue *parsed) {
                 h_done(&names[i]);
 }
 
+/* /reports/ID.txt: the text as the kernel printed it (as stored), inert: text/plain, nosniff */
+static MHD_Result_ report_txt(Request *r, Store *s, int64_t id) {
+        _cleanup_free_ char *js = NULL;
+        _cleanup_(json_value_freep) JsonValue *v = NULL;
+        int e = store_report_json(s, id, &js);
+        if (e == -ENOENT)
+                return reply_error(r, MHD_HTTP_NOT_FOUND, "No report %lld", (long long) id);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (json_parse(js, &v) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read report %lld", (long long) id);
+        const char *raw = json_get_str(v, "raw") ?: "";
+        size_t n = strlen(raw);
+        char *out = malloc(n + 2);
+        if (!out)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        memcpy(out, raw, n);
+        if (n == 0 || raw[n - 1] != '\n')
+                out[n++] = '\n';
+        out[n] = 0;
+        return reply(r, MHD_HTTP_OK, "text/plain; charset=utf-8", out, n);
+}
+
 MHD_Result_ handle_report(Request *r) {
         int64_t id;
-        if (parse_id(r->rest, &id) < 0)
+        char idbuf[32];
+        size_t l = strlen(r->rest);
+        bool txt = !r->api && l > 4 && l < sizeof(idbuf) && !strcmp(r->rest + l - 4, ".txt");
+        snprintf(idbuf, sizeof(idbuf), "%.*s", (int) (txt ? l - 4 : MIN(l, sizeof(idbuf) - 1)), r->rest);
+        if (l >= sizeof(idbuf) || parse_id(idbuf, &id) < 0)
                 return reply_error(r, MHD_HTTP_BAD_REQUEST, "Invalid report id");
+        if (txt) {
+                Store *s = web_store(r);
+                return s ? report_txt(r, s, id) : MHD_YES;
+        }
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
@@ -100,9 +131,14 @@ MHD_Result_ handle_report(Request *r) {
         h_text(&h, json_get_str(v, "kernel"));
         h_raw(&h, "</dd><dt>Time</dt><dd>");
         h_text(&h, json_get_str(v, "time"));
-        h_raw(&h, "</dd><dt>Source</dt><dd>");
+        h_raw(&h, "</dd><dt>Source</dt><dd><code id=\"source\">");
         h_text(&h, json_get_str(v, "source"));
-        h_raw(&h, "</dd></dl>");
+        h_raw(&h, "</code>");
+        int64_t first = json_get_int(parsed, "first_line", 0), last = json_get_int(parsed, "last_line", 0);
+        if (first > 0 && last >= first)
+                h_printf(&h, ", <span id=\"lines\">lines %lld&ndash;%lld</span>", (long long) first, (long long) last);
+        h_printf(&h, "</dd><dt>Text</dt><dd><a id=\"raw\" href=\"/reports/%lld.txt\">as printed</a> (plain text)</dd></dl>",
+                 (long long) id);
         if (json_get_int(v, "truncated", 0))
                 h_raw(&h, "<p class=\"warning\">This report was cut short in the log.</p>");
         h_report_text(&h, json_get_str(v, "raw"), parsed);

@@ -104,11 +104,12 @@ void h_begin(Html *h, const char *title) {
                  "<title>");
         h_text(h, title);
         h_raw(h, " - lockdep</title><link rel=\"stylesheet\" href=\"/static/style.css\">"
+                 "<link rel=\"icon\" href=\"/favicon.ico\" type=\"image/svg+xml\">"
                  "<script src=\"/static/app.js\" defer></script></head>\n<body>"
                  "<nav><a class=\"brand\" href=\"/\">lockdep</a> <a href=\"/\">Groups</a> "
                  "<a href=\"/graph\">Lock graph</a> <a href=\"/locks\">Locks</a> "
                  "<a href=\"/hosts\">Hosts</a> <a href=\"/kernels\">Kernels</a> "
-                 "<a href=\"/suppressions\">Suppressions</a> <a href=\"/metrics\">Metrics</a></nav>\n<main>");
+                 "<a href=\"/search\">Search</a> <a href=\"/suppressions\">Suppressions</a> <a href=\"/metrics\">Metrics</a></nav>\n<main>");
 }
 
 void h_end(Html *h) {

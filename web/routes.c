@@ -20,6 +20,13 @@
 #include "time-spec.h"
 #include "web-internal.h"
 
+/* /favicon.ico: a small SVG (Chromium and Firefox take one under that name with its type) */
+static const char favicon_svg[] =
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><rect width=\"16\" height=\"16\" rx=\"3\" "
+        "fill=\"#263238\"/><path d=\"M4 11V6a4 4 0 0 1 8 0v5\" fill=\"none\" stroke=\"#eceff1\" stroke-width=\"2\"/>"
+        "<rect x=\"3\" y=\"9\" width=\"10\" height=\"5\" fill=\"#d84315\"/></svg>\n";
+static const size_t favicon_svg_len = sizeof(favicon_svg) - 1;
+
 extern const char web_style_css[];
 extern const size_t web_style_css_len;
 extern const char web_app_js[];
@@ -395,6 +402,7 @@ static MHD_Result_ handle_static(Request *r) {
         } files[] = {
                 { "/static/style.css", web_style_css, &web_style_css_len, "text/css; charset=utf-8" },
                 { "/static/app.js", web_app_js, &web_app_js_len, "text/javascript; charset=utf-8" },
+                { "/favicon.ico", favicon_svg, &favicon_svg_len, "image/svg+xml" },
         };
         for (size_t i = 0; i < ELEMENTSOF(files); i++)
                 if (!strcmp(r->url, files[i].path)) {
@@ -476,6 +484,8 @@ static const struct Route {
         { "/metrics", false, READ, handle_metrics, false },   /* counters of this process */
         { "/healthz", false, READ, handle_healthz, false },   /* checks the store every time */
         { "/static/", true, READ, handle_static, false },     /* embedded, nothing to save */
+        { "/favicon.ico", false, READ, handle_static, false },
+        { "/search", false, READ, handle_search_page, true },
         { "/api/v1/groups", false, READ, handle_groups, true },
         { "/api/v1/groups/", true, READ | METHOD_POST, handle_group, true },
         { "/api/v1/reports", false, READ, handle_reports, true },

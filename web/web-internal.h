@@ -259,7 +259,40 @@ int sparkline_day(const char *iso_day, time_t now);
 /* standalone: an image/svg+xml document of its own (no page CSS) */
 void svg_sparkline_days(Html *h, const double v[SPARK_DAYS], bool standalone);
 void svg_sparkline(Html *h, const JsonValue *daily, bool standalone);
-void svg_graph(Html *h, const JsonValue *edges, const char *newest_kernel, size_t max_nodes);
+
+/* graph-layout.c: the fleet graph as a layered drawing (see there). Graph borrows the edge rows
+ * (and their strings) it was built from. */
+typedef struct GNode {
+        const char *name;
+        unsigned degree;
+        int dist;                  /* hops from the focus (graph_focus), -1 beyond */
+        int layer, row, scc;
+        double pos, x, y, w;
+        bool drawn;
+} GNode;
+typedef struct GEdge {
+        int from, to;              /* node indexes */
+        const JsonValue *v;        /* the edge row */
+        long long n;
+        bool cycle;                /* in a strongly connected component (or a self-loop) */
+        bool drawn, back;          /* drawn; against the layers */
+} GEdge;
+typedef struct Graph {
+        GNode *nodes;
+        size_t n_nodes;
+        GEdge *edges;
+        size_t n_edges, n_cycle_edges, n_classes, n_drawn_nodes, n_drawn_edges;
+        int *hash;                 /* node indexes by name, open addressing */
+        size_t hash_size;
+} Graph;
+/* The edges e of the rows with keep[e] (keep NULL: all). */
+int graph_build(Graph *g, const JsonValue *edges, const bool *keep);
+void graph_done(Graph *g);
+int graph_find(const Graph *g, const char *name);
+/* Keeps the edges between classes within depth hops of center. */
+void graph_focus(Graph *g, int center, unsigned depth);
+/* Finds the cycles, chooses what to draw and appends the SVG (nothing without edges). */
+int graph_svg(Html *h, Graph *g, size_t max_nodes, size_t max_edges, int center, const char *newest_kernel);
 
 /* handler-reports.c: the raw text escaped, then the parsed chain's class names marked */
 void h_report_text(Html *h, const char *raw, const JsonValue *parsed);
@@ -286,6 +319,7 @@ MHD_Result_ handle_lock(Request *r);          /* /locks/NAME, /api/v1/locks/NAME
 MHD_Result_ handle_graph(Request *r);         /* /graph, /api/v1/graph */
 MHD_Result_ handle_suppressions(Request *r);  /* /suppressions, /api/v1/suppressions[/ID] */
 MHD_Result_ handle_search(Request *r);        /* /api/v1/search */
+MHD_Result_ handle_search_page(Request *r);   /* /search */
 MHD_Result_ handle_metrics(Request *r);       /* /metrics */
 MHD_Result_ handle_stats(Request *r);         /* /api/v1/stats */
 MHD_Result_ handle_healthz(Request *r);       /* /healthz */

@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Evidence one click away (usage: test-web-evidence.py LOCKDEPD LOCKDEPCTL).
+
+Covers (issue 14): /reports/ID.txt is the stored raw text as printed, text/plain; charset=utf-8
+with nosniff, for every report (and 404/400 for unknown or bad ids); the report page names the
+source and the parser's line range and links the text; /search finds what /api/v1/search finds,
+narrowed by kind and host exactly; /favicon.ico is an SVG image; /metrics is Prometheus text for a
+scraper and an HTML page with the navigation for a browser.
+"""
+
+import html
+import json
+import os
+import re
+import sys
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
+import webtest as wt  # noqa: E402
+
+lockdepd, ctl = sys.argv[1:3]
+tmp, db = wt.make_db(ctl, [("xss.txt", wt.xss_log())])
+srv = wt.Server(lockdepd, db)
+c = wt.Checker()
+
+reports = srv.json("/api/v1/reports?limit=1000")["reports"]
+bad = []
+for r in reports:
+    full = srv.json(f"/api/v1/reports/{r['id']}")
+    st, h, b = srv.request("GET", f"/reports/{r['id']}.txt")
+    want = full["raw"] if full["raw"].endswith("\n") else full["raw"] + "\n"
+    if st != 200 or h.get("content-type") != "text/plain; charset=utf-8" or h.get("x-content-type-options") != "nosniff" \
+            or b.decode() != want:
+        bad.append(r["id"])
+c.check(len(reports) > 20 and not bad, f"/reports/ID.txt is the raw text of all {len(reports)} reports ({bad[:3]})")
+for path, want in [("/reports/999999.txt", 404), ("/reports/x.txt", 400), ("/reports/.txt", 400), ("/api/v1/reports/1.txt", 400)]:
+    c.check(srv.request("GET", path)[0] == want, f"{path} -> {want}")
+
+rid = next(r["id"] for r in reports if r["kind"] == "circular")
+full = srv.json(f"/api/v1/reports/{rid}")
+page = srv.request("GET", f"/reports/{rid}")[2].decode()
+p = full["parsed"]
+c.check(f'<span id="lines">lines {p["first_line"]}&ndash;{p["last_line"]}</span>' in page and p["first_line"] > 0,
+        f"report page: lines {p['first_line']}-{p['last_line']}")
+c.check(html.escape(full["source"], quote=True).replace("&#x27;", "&#39;") in page and f'href="/reports/{rid}.txt"' in page,
+        "report page: the source and a link to the text")
+
+# ---- search ----
+for q in ["ext4_evict_inode", "mutex", "onerror"]:
+    api = srv.json("/api/v1/search?limit=1000&q=" + urllib.parse.quote(q))["results"]
+    text = srv.request("GET", "/search?q=" + urllib.parse.quote(q))[2].decode()
+    ids = [int(x) for x in re.findall(r'<tr><td class="num"><a href="/reports/(\d+)">', text)]
+    c.check(ids == [x["id"] for x in api][:100] and len(ids) > 0, f"/search?q={q}: {len(ids)} results as the API ranks them")
+    n = re.search(r'<span id="n-results">(\d+)</span>', text)
+    c.check(n and int(n.group(1)) == len(api), f"/search?q={q}: the count")
+    for kind in ["circular", "recursive"]:
+        text = srv.request("GET", f"/search?q={urllib.parse.quote(q)}&kind={kind}")[2].decode()
+        ids = [int(x) for x in re.findall(r'<tr><td class="num"><a href="/reports/(\d+)">', text)]
+        c.check(ids == [x["id"] for x in api if x["kind"] == kind][:100], f"/search?q={q}&kind={kind}")
+host = srv.json("/api/v1/search?limit=1000&q=mutex")["results"][0]["host"]
+text = srv.request("GET", "/search?q=mutex&host=" + urllib.parse.quote(host))[2].decode()
+c.check(len(re.findall(r'<tr><td class="num">', text)) == sum(1 for x in srv.json("/api/v1/search?limit=1000&q=mutex")["results"]
+                                                             if x["host"] == host), "/search host filter")
+text = srv.request("GET", "/search?q=" + urllib.parse.quote("<script>window.__xss=1</script>"))[2].decode()
+c.check("<script>window" not in text, "the query is escaped on the page")
+c.check(srv.request("GET", "/search")[0] == 200 and srv.request("GET", "/search?kind=bogus&q=x")[0] == 400,
+        "/search without a query is the form; a bad kind 400")
+
+# ---- favicon, metrics ----
+st, h, b = srv.request("GET", "/favicon.ico")
+c.check(st == 200 and h.get("content-type") == "image/svg+xml" and b.startswith(b"<svg"), "/favicon.ico")
+st, h, b = srv.request("GET", "/metrics")
+c.check(st == 200 and h.get("content-type", "").startswith("text/plain") and b"lockdep_reports_total" in b, "/metrics for a scraper")
+st, h, b = srv.request("GET", "/metrics", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+c.check(st == 200 and h.get("content-type", "").startswith("text/html") and b"lockdep_reports_total" in b
+        and b'<a href="/">Groups</a>' in b, "/metrics for a browser: a page with the way back")
+c.check(srv.stop() == 0, "lockdepd exits cleanly")
+c.done()
