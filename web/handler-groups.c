@@ -169,26 +169,6 @@ MHD_Result_ handle_groups(Request *r) {
 
 /* ---- one group -------------------------------------------------------------------------------- */
 
-static void h_count_table(Html *h, const char *title, const JsonValue *arr, const char *key, const char *link) {
-        h_printf(h, "<section><h2>%s</h2><table class=\"sortable\"><thead><tr><th>%s</th><th>Reports</th></tr>"
-                    "</thead><tbody>", title, key);
-        for (size_t i = 0; i < json_len(arr); i++) {
-                const JsonValue *v = json_at(arr, i);
-                const char *name = json_get_str(v, key);
-                h_raw(h, "<tr><td>");
-                if (link && name) {
-                        h_printf(h, "<a href=\"%s", link);
-                        h_url(h, name);
-                        h_raw(h, "\">");
-                        h_text(h, name);
-                        h_raw(h, "</a>");
-                } else
-                        h_text(h, name ?: "unknown");
-                h_printf(h, "</td><td class=\"num\">%lld</td></tr>", (long long) json_get_int(v, "n", 0));
-        }
-        h_raw(h, "</tbody></table></section>\n");
-}
-
 /* "CPU0: lock(A);" lines as a two-column table */
 static void h_scenario(Html *h, const JsonValue *sc) {
         if (json_len(sc) == 0)
@@ -353,22 +333,12 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
                 h_raw(&h, json_get_int(o, "truncated", 0) ? "</td><td>yes</td></tr>" : "</td><td></td></tr>");
         }
         h_raw(&h, "</tbody></table></section>\n<div class=\"columns\">");
-        h_count_table(&h, "Kernels", json_get(g, "kernels"), "kernel", "/kernels/");
-        h_count_table(&h, "Hosts", json_get(g, "hosts"), "host", "/hosts/");
+        h_bars(&h, "by-kernel", "By kernel release", json_get(g, "kernels"), "kernel", "/kernels/");
+        h_bars(&h, "by-host", "By host", json_get(g, "hosts"), "host", "/hosts/");
         h_raw(&h, "</div>\n");
+        h_timeline(&h, occ, json_len(occ) >= 500 && json_get_int(g, "n_reports", 0) > 500);
 
-        const JsonValue *rel = json_get(g, "related");
-        if (json_len(rel) > 0) {
-                h_raw(&h, "<section><h2>Related groups</h2><ul class=\"related\">");
-                for (size_t i = 0; i < json_len(rel); i++) {
-                        const JsonValue *x = json_at(rel, i);
-                        int64_t rid = json_get_int(x, "id", 0);
-                        h_printf(&h, "<li><a href=\"/groups/%lld\">#%lld ", (long long) rid, (long long) rid);
-                        h_text(&h, json_get_str(x, "func_title") ?: json_get_str(x, "kind"));
-                        h_printf(&h, "</a> (%lld shared)</li>", (long long) json_get_int(x, "shared", 0));
-                }
-                h_raw(&h, "</ul></section>\n");
-        }
+        h_related(&h, s, g);
         const JsonValue *tl = json_get(g, "triage");
         if (json_len(tl) > 0) {
                 h_raw(&h, "<section><h2>Triage history</h2><ul>");

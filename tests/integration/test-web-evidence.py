@@ -6,7 +6,9 @@ Covers (issue 14): /reports/ID.txt is the stored raw text as printed, text/plain
 with nosniff, for every report (and 404/400 for unknown or bad ids); the report page names the
 source and the parser's line range and links the text; /search finds what /api/v1/search finds,
 narrowed by kind and host exactly; /favicon.ico is an SVG image; /metrics is Prometheus text for a
-scraper and an HTML page with the navigation for a browser.
+scraper and an HTML page with the navigation for a browser; a group's breakdowns by host and
+kernel are bars of lengths proportional to the counts, its timeline counts every occurrence on its
+day, related groups are ranked by the edges they share (counted here from /api/v1/graph?group=).
 """
 
 import html
@@ -75,5 +77,32 @@ c.check(st == 200 and h.get("content-type", "").startswith("text/plain") and b"l
 st, h, b = srv.request("GET", "/metrics", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
 c.check(st == 200 and h.get("content-type", "").startswith("text/html") and b"lockdep_reports_total" in b
         and b'<a href="/">Groups</a>' in b, "/metrics for a browser: a page with the way back")
+# ---- a group's breakdowns as bars, its timeline, related groups by shared edges ----
+gs = srv.json("/api/v1/groups?limit=1000")["groups"]
+multi = max(gs, key=lambda g: (g["n_hosts"], g["n_reports"]))
+g = srv.json(f"/api/v1/groups/{multi['id']}")
+text = srv.request("GET", f"/groups/{multi['id']}")[2].decode()
+for tid, key in [("by-host", "host"), ("by-kernel", "kernel")]:
+    m = re.search(rf'<table id="{tid}".*?</table>', text, re.S)
+    rows = re.findall(r'<tr><td>(?:<a [^>]*>)?(.*?)(?:</a>)?</td><td class="num">(\d+)</td><td><svg[^>]*>'
+                      r'<rect width="([\d.]+)"', m.group(0)) if m else []
+    want = [(x[key] or "unknown", x["n"]) for x in g[tid.split("-")[1] + "s"]]
+    c.check([(html.unescape(a), int(n)) for a, n, _ in rows] == want, f"{tid}: every {key} with its count ({len(want)})")
+    top = max((x["n"] for x in g[tid.split("-")[1] + "s"]), default=1)
+    c.check(all(abs(float(w) - max(1.0, 160 * int(n) / top)) < 0.1 for _, n, w in rows), f"{tid}: bar lengths proportional")
+occ = srv.json(f"/api/v1/reports?group={multi['id']}&limit=1000")["reports"]
+bars = [int(n) for n in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+"><title>[\d-]+: (\d+)</title>', text)]
+days = {o["time"][:10] for o in occ}
+c.check(sum(bars) == len(occ) and len(bars) == len(days), f"timeline: {len(occ)} reports on {len(days)} days")
+g = max((srv.json(f"/api/v1/groups/{x['id']}") for x in gs), key=lambda d: len(d["related"]))
+text = srv.request("GET", f"/groups/{g['id']}")[2].decode()
+rel = re.findall(r'<li><a href="/groups/(\d+)">#\d+</a> .*? <span class="hint">\((\d+) shared edges?, (\d+) shared class',
+                 text)
+mine = {(e["from"], e["to"]) for e in g["edges"]}
+got = [(int(i), int(e)) for i, e, _ in rel]
+want = [(int(i), len(mine & {(x["from"], x["to"]) for x in srv.json(f"/api/v1/graph?group={i}")["edges"]})) for i, _, _ in rel]
+c.check(got == want and len(got) == len(g["related"]) > 0 and any(e for _, e in got),
+        f"related: shared edges counted ({len(got)} groups, {sum(1 for _, e in got if e)} sharing edges)")
+c.check([e for _, e in got] == sorted((e for _, e in got), reverse=True), "related: most shared edges first")
 c.check(srv.stop() == 0, "lockdepd exits cleanly")
 c.done()

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A group's evidence on its page (issue 14): breakdowns by kernel release and host drawn as bars,
+ * a timeline of reports per day over the group's whole life (from its occurrences), and related
+ * groups ranked by the lock-order edges they share with it (then by shared classes), so that one
+ * common class such as &mm->mmap_lock does not make every group "related".
+ * Bars are SVG <rect>s with a width attribute: the CSP allows no style attributes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "macro.h"
+#include "web-internal.h"
+
+#define BAR_W 160.0
+#define TIMELINE_MAX_DAYS 730
+
+void h_bars(Html *h, const char *id, const char *title, const JsonValue *arr, const char *key, const char *link) {
+        int64_t max = 1;
+        for (size_t i = 0; i < json_len(arr); i++)
+                max = MAX(max, json_get_int(json_at(arr, i), "n", 0));
+        h_printf(h, "<section><h2>%s</h2><table id=\"%s\" class=\"bars sortable\"><thead><tr><th>%s</th><th>Reports</th>"
+                    "<th></th></tr></thead><tbody>", title, id, key);
+        for (size_t i = 0; i < json_len(arr); i++) {
+                const JsonValue *v = json_at(arr, i);
+                const char *name = json_get_str(v, key);
+                int64_t n = json_get_int(v, "n", 0);
+                h_raw(h, "<tr><td>");
+                if (link && name) {
+                        h_printf(h, "<a href=\"%s", link);
+                        h_url(h, name);
+                        h_raw(h, "\">");
+                        h_text(h, name);
+                        h_raw(h, "</a>");
+                } else
+                        h_text(h, name ?: "unknown");
+                h_printf(h, "</td><td class=\"num\">%lld</td><td><svg class=\"bar\" xmlns=\"http://www.w3.org/2000/svg\" "
+                            "width=\"%.0f\" height=\"12\" viewBox=\"0 0 %.0f 12\" role=\"img\" aria-label=\"%lld\">"
+                            "<rect width=\"%.1f\" height=\"12\"/></svg></td></tr>",
+                         (long long) n, BAR_W, BAR_W, (long long) n, MAX(1.0, BAR_W * (double) n / (double) max));
+        }
+        h_raw(h, "</tbody></table></section>\n");
+}
+
+static int64_t day_of(const char *iso) {
+        struct tm tm = {};
+        if (!iso || !strptime(iso, "%Y-%m-%d", &tm))
+                return -1;
+        return (int64_t) (timegm(&tm) / 86400);
+}
+
+void h_timeline(Html *h, const JsonValue *occ, bool cut) {
+        int64_t lo = INT64_MAX, hi = -1;
+        for (size_t i = 0; i < json_len(occ); i++) {
+                int64_t d = day_of(json_get_str(json_at(occ, i), "time"));
+                if (d >= 0) {
+                        lo = MIN(lo, d);
+                        hi = MAX(hi, d);
+                }
+        }
+        if (hi < 0)
+                return;
+        if (hi - lo >= TIMELINE_MAX_DAYS)
+                lo = hi - TIMELINE_MAX_DAYS + 1; /* the last two years */
+        size_t days = (size_t) (hi - lo + 1);
+        _cleanup_free_ unsigned *n = calloc(days, sizeof(unsigned));
+        if (!n) {
+                h->err = -ENOMEM;
+                return;
+        }
+        unsigned max = 1, busiest = 0;
+        for (size_t i = 0; i < json_len(occ); i++) {
+                int64_t d = day_of(json_get_str(json_at(occ, i), "time"));
+                if (d >= lo && d <= hi && ++n[d - lo] > max)
+                        max = n[d - lo];
+        }
+        for (size_t i = 0; i < days; i++)
+                if (n[i] > n[busiest])
+                        busiest = (unsigned) i;
+        double bw = days > 200 ? 2 : days > 60 ? 4 : 10, W = MAX(bw * (double) days, 120.0) + 2, H = 60;
+        char d0[16], d1[16], db[16];
+        time_t t0 = (time_t) lo * 86400, t1 = (time_t) hi * 86400, tb = (time_t) (lo + busiest) * 86400;
+        strftime(d0, sizeof(d0), "%Y-%m-%d", gmtime(&t0));
+        strftime(d1, sizeof(d1), "%Y-%m-%d", gmtime(&t1));
+        strftime(db, sizeof(db), "%Y-%m-%d", gmtime(&tb));
+        h_printf(h, "<section><h2>Timeline</h2><p class=\"summary\" id=\"timeline-summary\">%zu reports over %zu day%s, "
+                    "%s to %s; the busiest day %s with %u%s.</p><div class=\"svg-scroll\">",
+                 json_len(occ), days, days == 1 ? "" : "s", d0, d1, db, n[busiest],
+                 cut ? " (of the newest 500 reports)" : "");
+        h_printf(h, "<svg id=\"timeline\" class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+                    "viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"reports per day\"><line x1=\"0\" y1=\"%.0f\" "
+                    "x2=\"%.0f\" y2=\"%.0f\"/>", W, H + 14, W, H + 14, H, W, H);
+        for (size_t i = 0; i < days; i++)
+                if (n[i]) {
+                        double bh = MAX(2.0, (H - 4) * n[i] / max);
+                        time_t t = (time_t) (lo + (int64_t) i) * 86400;
+                        char ds[16];
+                        strftime(ds, sizeof(ds), "%Y-%m-%d", gmtime(&t));
+                        h_printf(h, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>%s: %u</title></rect>",
+                                 1 + bw * (double) i, H - bh, MAX(bw - 1, 1.0), bh, ds, n[i]);
+                }
+        h_printf(h, "<text x=\"1\" y=\"%.0f\">%s</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text></svg></div></section>\n",
+                 H + 12, d0, W - 1, H + 12, days > 1 ? d1 : "");
+}
+
+typedef struct Related {
+        const JsonValue *v;
+        unsigned edges, classes;
+} Related;
+
+static int by_shared(const void *a, const void *b) {
+        const Related *x = a, *y = b;
+        if (x->edges != y->edges)
+                return x->edges > y->edges ? -1 : 1;
+        if (x->classes != y->classes)
+                return x->classes > y->classes ? -1 : 1;
+        return json_get_int(x->v, "id", 0) < json_get_int(y->v, "id", 0) ? -1 : 1;
+}
+
+static unsigned shared_edges(Store *s, int64_t id, const JsonValue *mine) {
+        Rows rows = {};
+        _cleanup_(json_value_freep) JsonValue *theirs = NULL;
+        unsigned n = 0;
+        if (store_list_edges(s, id, NULL, rows_collect, &rows) < 0 || rows_parse(&rows, &theirs) < 0) {
+                strbuf_done(&rows.json);
+                return 0;
+        }
+        strbuf_done(&rows.json);
+        for (size_t i = 0; i < json_len(theirs); i++)
+                for (size_t k = 0; k < json_len(mine); k++) {
+                        const char *f = json_get_str(json_at(mine, k), "from"), *t = json_get_str(json_at(mine, k), "to");
+                        if (f && t && !strcmp(f, json_get_str(json_at(theirs, i), "from") ?: "") &&
+                            !strcmp(t, json_get_str(json_at(theirs, i), "to") ?: "")) {
+                                n++;
+                                break;
+                        }
+                }
+        return n;
+}
+
+void h_related(Html *h, Store *s, const JsonValue *g) {
+        const JsonValue *rel = json_get(g, "related"), *mine = json_get(g, "edges");
+        size_t n = json_len(rel);
+        if (n == 0)
+                return;
+        _cleanup_free_ Related *v = calloc(n, sizeof(Related));
+        if (!v) {
+                h->err = -ENOMEM;
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                v[i] = (Related) { .v = json_at(rel, i), .classes = (unsigned) json_get_int(json_at(rel, i), "shared", 0) };
+                v[i].edges = shared_edges(s, json_get_int(v[i].v, "id", 0), mine);
+        }
+        qsort(v, n, sizeof(Related), by_shared);
+        size_t with_edges = 0;
+        while (with_edges < n && v[with_edges].edges > 0)
+                with_edges++;
+        h_raw(h, "<section><h2>Related groups</h2>");
+        for (int part = 0; part < 2; part++) {
+                size_t a = part ? with_edges : 0, b = part ? n : with_edges;
+                if (a == b)
+                        continue;
+                if (part)
+                        h_printf(h, "<details><summary>%zu sharing only classes</summary>", b - a);
+                else
+                        h_raw(h, "<p class=\"hint\">Sharing lock-order edges with this group, most first.</p>");
+                h_printf(h, "<ol class=\"related\" id=\"related-%s\">", part ? "classes" : "edges");
+                for (size_t i = a; i < b; i++) {
+                        int64_t rid = json_get_int(v[i].v, "id", 0);
+                        h_printf(h, "<li><a href=\"/groups/%lld\">#%lld</a> ", (long long) rid, (long long) rid);
+                        h_text(h, json_get_str(v[i].v, "func_title") ?: json_get_str(v[i].v, "kind"));
+                        h_printf(h, " <span class=\"hint\">(%u shared edge%s, %u shared class%s)</span></li>", v[i].edges,
+                                 v[i].edges == 1 ? "" : "s", v[i].classes, v[i].classes == 1 ? "" : "es");
+                }
+                h_raw(h, part ? "</ol></details>" : "</ol>");
+        }
+        h_raw(h, "</section>\n");
+}
