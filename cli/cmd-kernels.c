@@ -2,7 +2,8 @@
 /*
  * lockdepctl kernels [REL]: the kernel releases seen, newest version first, with their hosts,
  * boots, reports and the groups new in each; with a release, the groups first seen on it
- * (regressions), the groups last seen on an older release (probably fixed) and its hosts.
+ * (regressions), the groups last seen on an older release (probably fixed) and its hosts; with
+ * --vs OTHER, the groups new, gone and still present between the two.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -106,6 +107,40 @@ static int print_kernel(const char *js) {
         return 0;
 }
 
+static const char *vs_release;
+
+static int get_vs(Store *s, const char *rel, char **ret) {
+        return store_kernel_vs_json(s, rel, vs_release, ret);
+}
+
+static int print_vs(const char *js) {
+        static const struct {
+                const char *key, *title;
+        } sections[] = {
+                { "new", "New (reported on %s, not on %s)" },
+                { "gone", "Gone (reported on %2$s, not on %1$s)" },
+                { "still", "Still present (reported on both)" },
+        };
+        _cleanup_free_ char *rel = json_get_str(js, "kernel"), *vs = json_get_str(js, "vs");
+        _cleanup_free_ char *erel = escape_safe(rel ? rel : "?"), *evs = escape_safe(vs ? vs : "?");
+        if (!erel || !evs)
+                return print_oom();
+        printf("%sKernel %s vs %s%s\n", ansi_highlight(), erel, evs, ansi_normal());
+        for (size_t i = 0; i < ELEMENTSOF(sections); i++) {
+                _cleanup_(table_freep) Table *t = table_new(">ID", "KIND", ">REPORTS", "FIRST KERNEL", "LAST KERNEL",
+                                                            "STATUS", "TITLE", NULL);
+                char title[600];
+                if (!t || add_groups(t, json_get(js, sections[i].key)) < 0)
+                        return print_oom();
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+                snprintf(title, sizeof(title), sections[i].title, erel, evs);
+#pragma GCC diagnostic pop
+                print_section(title, t);
+        }
+        return 0;
+}
+
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] kernels [OPTIONS] [RELEASE]\n\n"
                "List the kernel releases seen, newest version first, with their hosts, boots,\n"
@@ -114,13 +149,16 @@ static void help(void) {
                "fixed) and the hosts that ran it.\n\n"
                "Options:\n"
                "  -h --help       Show this help\n"
-               "     --json       One JSON object per release and line (or the release object)\n");
+               "     --json       One JSON object per release and line (or the release object)\n"
+               "     --vs OTHER   With RELEASE: the groups new in RELEASE (not reported on OTHER),\n"
+               "                  gone (reported on OTHER only) and still present (on both)\n");
 }
 
 int verb_kernels(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, ARG_JSON },
+                { "vs", required_argument, NULL, _ARG_QUERY_MAX },
                 {},
         };
         _cleanup_(table_freep) Table *t = NULL;
@@ -137,6 +175,9 @@ int verb_kernels(int argc, char **argv) {
                 case ARG_JSON:
                         ctx.json = true;
                         break;
+                case _ARG_QUERY_MAX:
+                        vs_release = optarg;
+                        break;
                 default:
                         return EXIT_USAGE;
                 }
@@ -145,9 +186,18 @@ int verb_kernels(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         const char *rel = argv[optind];
+        if (vs_release && !rel) {
+                fprintf(stderr, "lockdepctl kernels: --vs needs a RELEASE to compare\n");
+                return EXIT_USAGE;
+        }
         s = open_db(true);
         if (!s)
                 return 1;
+        if (rel && vs_release) {
+                static const NamedObject kernels = { "kernels", "no boots ran both releases: ",
+                                                     "comparing the kernel releases", get_vs, print_vs };
+                return show_named(&kernels, s, rel, ctx.json);
+        }
         if (rel) {
                 static const NamedObject kernel = { "kernels", "no boot ran kernel ", "reading the kernel release",
                                                     store_kernel_json, print_kernel };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lockdepctl reports [--group GROUP] [FILTERS]: occurrences, as a table or one JSON object a line.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -94,6 +95,10 @@ int verb_reports(int argc, char **argv) {
                 return print_oom();
         pager_open();
         r = store_list_reports(s, &q, row, &ctx);
+        if (r == -EINVAL) { /* a filter that means nothing for reports (--sort reports) */
+                fprintf(stderr, "lockdepctl reports: %s\n", store_error(s));
+                return EXIT_USAGE;
+        }
         if (r < 0)
                 return store_failed(s, r, "listing reports");
         if (ctx.n == 0 && !ctx.json) { /* an empty NDJSON stream is a valid answer */

@@ -169,6 +169,7 @@ enum {
         ARG_UNTIL,
         ARG_SORT,
         ARG_LIMIT,
+        ARG_OFFSET,
         _ARG_QUERY_MAX, /* verbs number their own options from here */
 };
 
@@ -182,19 +183,22 @@ enum {
         { "since", required_argument, NULL, ARG_SINCE },                \
         { "until", required_argument, NULL, ARG_UNTIL },                \
         { "sort", required_argument, NULL, ARG_SORT },                  \
-        { "limit", required_argument, NULL, ARG_LIMIT }
+        { "limit", required_argument, NULL, ARG_LIMIT },                \
+        { "offset", required_argument, NULL, ARG_OFFSET }
 /* clang-format on */
 
 #define QUERY_OPTIONS_HELP                                                                     \
         "     --kind KIND       Only this report kind (circular, recursive, ...)\n"            \
         "     --status STATUS   Only this triage status (new, confirmed, ...)\n"               \
         "     --host HOST       Only reports from this host name or machine id\n"              \
-        "     --kernel RELEASE  Only this kernel release, or a prefix ending in '*'\n"         \
+        "     --kernel FILTER   A release and its series (6.1: 6.1, 6.1.x, 6.1-rcN; not 6.10),\n" \
+        "                       =R exactly, >=R, >R, <=R, <R, or A..B (by version)\n"          \
         "     --lock CLASS      Only cycles/chains the lock class takes part in\n"             \
         "     --since TIME      Seen at or after TIME (YYYY-MM-DD, ISO time, -7d, -2h, ...)\n" \
         "     --until TIME      Seen at or before TIME (a date includes the whole day)\n"       \
         "     --sort FIELD      last_seen (default), first_seen, reports, hosts or id\n"       \
-        "     --limit N         Show at most N\n"
+        "     --limit N         Show at most N\n"                                             \
+        "     --offset N        Skip the first N\n"
 
 struct StoreQuery;
 /* Applies one of QUERY_OPTIONS: 1 if c is one, 0 if not, -EINVAL (message printed) for a bad value.

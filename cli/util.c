@@ -328,59 +328,25 @@ char *json_raw(const char *v) {
 /* ---- query filters --------------------------------------------------------------------------- */
 
 int query_option(int c, const char *optarg, StoreQuery *q) {
-        int r = 0;
+        static const char *const names[] = {
+                [ARG_KIND - ARG_KIND] = "kind",   [ARG_STATUS - ARG_KIND] = "status", [ARG_HOST - ARG_KIND] = "host",
+                [ARG_KERNEL - ARG_KIND] = "kernel", [ARG_LOCK - ARG_KIND] = "lock",   [ARG_SINCE - ARG_KIND] = "since",
+                [ARG_UNTIL - ARG_KIND] = "until", [ARG_SORT - ARG_KIND] = "sort",     [ARG_LIMIT - ARG_KIND] = "limit",
+                [ARG_OFFSET - ARG_KIND] = "offset",
+        };
+        const char *why = NULL;
 
-        switch (c) {
-        case ARG_KIND:
-                q->kind = optarg;
-                break;
-        case ARG_STATUS:
-                q->status = optarg;
-                break;
-        case ARG_HOST:
-                q->host = optarg;
-                break;
-        case ARG_KERNEL:
-                q->kernel = optarg;
-                break;
-        case ARG_LOCK:
-                q->lock = optarg;
-                break;
-        case ARG_SINCE:
-        case ARG_UNTIL:
-                r = time_parse(optarg, c == ARG_SINCE ? TIME_SINCE : TIME_UNTIL, time_now(),
-                               c == ARG_SINCE ? &q->since : &q->until);
-                if (r < 0)
-                        fprintf(stderr,
-                                "lockdepctl: --%s: cannot parse time '%s'; use YYYY-MM-DD, an ISO "
-                                "timestamp or a relative time like -7d\n",
-                                c == ARG_SINCE ? "since" : "until", optarg);
-                break;
-        case ARG_SORT:
-                q->sort = store_sort_from_string(optarg);
-                if (q->sort < 0) {
-                        fprintf(stderr,
-                                "lockdepctl: --sort: unknown field '%s'; use last_seen, first_seen, "
-                                "reports, hosts or id\n",
-                                optarg);
-                        r = -EINVAL;
-                }
-                break;
-        case ARG_LIMIT: {
-                char *e;
-                errno = 0;
-                unsigned long v = strtoul(optarg, &e, 10);
-                if (errno || e == optarg || *e || optarg[0] == '-' || v > UINT32_MAX) {
-                        fprintf(stderr, "lockdepctl: --limit wants a number, not '%s'\n", optarg);
-                        r = -EINVAL;
-                } else
-                        q->limit = (unsigned) v;
-                break;
-        }
-        default:
+        if (c < ARG_KIND || c >= _ARG_QUERY_MAX)
                 return 0;
+        /* the store's one reader of the filters, as the API's (store_query_set()) */
+        int r = store_query_set(q, names[c - ARG_KIND], optarg, time_now(), 0, &why);
+        if (r < 0) {
+                fprintf(stderr, "lockdepctl: --%s '", names[c - ARG_KIND]);
+                fputs_safe(optarg, stderr);
+                fprintf(stderr, "': %s\n", why ? why : strerror(-r));
+                return -EINVAL;
         }
-        return r < 0 ? r : 1;
+        return 1;
 }
 
 int show_named(const NamedObject *o, Store *s, const char *name, bool json) {

@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel-release.h"
@@ -22,9 +23,56 @@ static int collate_kernel_version(void *userdata, int na, const void *a, int nb,
         return kernel_release_compare_n(a, (size_t) na, b, (size_t) nb);
 }
 
+static void filter_free(void *p) {
+        KernelFilter *f = p;
+        kernel_filter_done(f);
+        free(f);
+}
+
+/* kernel_match(FILTER, RELEASE): does RELEASE pass the --kernel/kernel= filter FILTER? The
+ * parsed filter is kept with the statement (it is a bound parameter), so a list query parses it
+ * once. A filter that does not parse is an error: the front ends check it first. */
+static void sql_kernel_match(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+        (void) argc;
+        const char *release = (const char *) sqlite3_value_text(argv[1]);
+        KernelFilter *f = sqlite3_get_auxdata(ctx, 0);
+        if (!f) {
+                const char *spec = (const char *) sqlite3_value_text(argv[0]), *why;
+                f = calloc(1, sizeof(*f));
+                if (!f) {
+                        sqlite3_result_error_nomem(ctx);
+                        return;
+                }
+                int r = kernel_filter_parse(spec, f, &why);
+                if (r < 0) {
+                        free(f);
+                        if (r == -ENOMEM)
+                                sqlite3_result_error_nomem(ctx);
+                        else
+                                sqlite3_result_error(ctx, why, -1);
+                        return;
+                }
+                sqlite3_set_auxdata(ctx, 0, f, filter_free);
+                f = sqlite3_get_auxdata(ctx, 0);
+                if (!f) { /* SQLite could not keep it (and freed it): parse again next time */
+                        sqlite3_result_error_nomem(ctx);
+                        return;
+                }
+        }
+        sqlite3_result_int(ctx, release && kernel_filter_match(f, release));
+}
+
+int store_register_functions(sqlite3 *db) {
+        int rc = sqlite3_create_collation_v2(db, "kernel_version", SQLITE_UTF8, NULL, collate_kernel_version, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_create_function_v2(db, "kernel_match", 2,
+                                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                                sql_kernel_match, NULL, NULL, NULL);
+        return rc;
+}
+
 int store_fleet_register(Store *s) {
-        int rc = sqlite3_create_collation_v2(s->db, "kernel_version", SQLITE_UTF8, NULL,
-                                             collate_kernel_version, NULL);
+        int rc = store_register_functions(s->db);
         return rc == SQLITE_OK ? 0 : store_fail(s, rc);
 }
 
@@ -207,5 +255,31 @@ int store_kernel_json(Store *s, const char *release, char **ret) {
                                        0, release);
         if (r >= 0)
                 r = store_append_array(s, &b, "hosts", KERNEL_HOSTS, 0, release);
+        return store_close_object(&b, ret, r);
+}
+
+/* Groups reported on release ?2 (in) and (still) or not (new) on ?3; gone swaps them. */
+#define VS_SELECT(in, out, both)                                                                   \
+        FLEET_GROUP_SELECT "AND EXISTS (SELECT 1 FROM group_kernels gk WHERE gk.grp = g.id AND gk.kernel = " in ") " \
+        "AND " both " EXISTS (SELECT 1 FROM group_kernels gk WHERE gk.grp = g.id AND gk.kernel = " out ") " \
+        "ORDER BY g.n_reports DESC, g.id LIMIT 1000"
+
+int store_kernel_vs_json(Store *s, const char *release, const char *vs, char **ret) {
+        StrBuf b = {};
+        int r;
+
+        if (!release || !*release || !vs || !*vs)
+                return -ENOENT;
+        r = store_open_object3(s, &b,
+                               "SELECT ?2 AS kernel, ?3 AS vs WHERE ?1 = ?1 "
+                               "AND EXISTS (SELECT 1 FROM boots WHERE kernel = ?2) "
+                               "AND EXISTS (SELECT 1 FROM boots WHERE kernel = ?3)",
+                               0, release, vs);
+        if (r >= 0)
+                r = store_append_array3(s, &b, "new", VS_SELECT("?2", "?3", "NOT"), 0, release, vs);
+        if (r >= 0)
+                r = store_append_array3(s, &b, "gone", VS_SELECT("?3", "?2", "NOT"), 0, release, vs);
+        if (r >= 0)
+                r = store_append_array3(s, &b, "still", VS_SELECT("?2", "?3", ""), 0, release, vs);
         return store_close_object(&b, ret, r);
 }

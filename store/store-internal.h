@@ -94,7 +94,14 @@ int store_replay_triage(Store *s);
 int store_open_object(Store *s, StrBuf *b, const char *sql, int64_t id, const char *text);
 int store_append_array(Store *s, StrBuf *b, const char *key, const char *sql, int64_t id, const char *text);
 int store_close_object(StrBuf *b, char **ret, int r);
-/* store-fleet.c: registers the "kernel_version" collation on a new connection. */
+/* The same with a second text bound to ?3. */
+int store_open_object3(Store *s, StrBuf *b, const char *sql, int64_t id, const char *text, const char *text2);
+int store_append_array3(Store *s, StrBuf *b, const char *key, const char *sql, int64_t id, const char *text,
+                        const char *text2);
+/* store-fleet.c: the collation "kernel_version" (common/kernel-release.c's order) and the function
+ * kernel_match(FILTER, RELEASE) (its --kernel/kernel= filters) on a connection; store_open()
+ * registers them before the migrations run, which may use them. SQLite result code. */
+int store_register_functions(sqlite3 *db);
 int store_fleet_register(Store *s);
 
 #define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"

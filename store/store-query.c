@@ -11,7 +11,12 @@
 #include <string.h>
 
 #include "json.h"
+#include "kernel-release.h"
+#include "parse-util.h"
 #include "store-internal.h"
+#include "time-spec.h"
+
+static bool printable_text(const char *s);
 
 static const char *const sort_names[_STORE_SORT_MAX] = {
         [STORE_SORT_LAST_SEEN] = "last_seen",
@@ -22,6 +27,7 @@ static const char *const sort_names[_STORE_SORT_MAX] = {
 };
 
 static const char *const sort_sql[_STORE_SORT_MAX] = {
+        [STORE_SORT_DEFAULT] = "g.last_seen DESC, g.id",
         [STORE_SORT_LAST_SEEN] = "g.last_seen DESC, g.id",
         [STORE_SORT_FIRST_SEEN] = "g.first_seen DESC, g.id",
         [STORE_SORT_REPORTS] = "g.n_reports DESC, g.id",
@@ -34,10 +40,100 @@ const char *store_sort_to_string(StoreSort s) {
 }
 
 StoreSort store_sort_from_string(const char *s) {
-        for (int i = 0; s && i < _STORE_SORT_MAX; i++)
+        for (int i = 1; s && i < _STORE_SORT_MAX; i++)
                 if (strcmp(sort_names[i], s) == 0)
                         return (StoreSort) i;
         return _STORE_SORT_INVALID;
+}
+
+/* The report kinds, for messages; test-rules checks that it names every kind. */
+#define KINDS_HELP                                                                                  \
+        "circular, recursive, inconsistent, irq_inversion, safe_unsafe, bad_unlock_balance, "       \
+        "bad_contention, held_lock_freed, held_at_exit, return_to_user, nested_lock_not_taken, "     \
+        "invalid_wait_context, suspicious_rcu, non_static_key, chain_key_collision, capacity, internal"
+
+const char *store_kinds_help(void) {
+        return KINDS_HELP;
+}
+
+bool store_status_syntax_valid(const char *s) {
+        if (!s)
+                return false;
+        if (!strcmp(s, "new") || !strcmp(s, "confirmed") || !strcmp(s, "false-positive"))
+                return true;
+        if (!strncmp(s, "fixed-in ", 9))
+                return kernel_release_valid(s + 9);
+        if (!strncmp(s, "duplicate-of ", 13)) {
+                int64_t id;
+                return id_from_string(s + 13, &id) >= 0;
+        }
+        return false;
+}
+
+static int uint_arg(const char *v, unsigned max, unsigned *ret) {
+        return uint_from_string(v, max, ret);
+}
+
+int store_query_set(StoreQuery *q, const char *name, const char *value, uint64_t now, unsigned limit_max,
+                    const char **ret_why) {
+        static const char kind_why[] = "kind: expected one of " KINDS_HELP;
+        static const char status_why[] = "status: expected new, confirmed, false-positive, fixed-in RELEASE "
+                                         "or duplicate-of GROUP";
+        static const char since_why[] = "since: expected " TIME_WORDS_HELP;
+        static const char until_why[] = "until: expected " TIME_WORDS_HELP;
+        static const char sort_why[] = "sort: expected last_seen, first_seen, reports, hosts or id";
+        static const char limit_why[] = "limit: expected a positive number (an API page: at most 1000)";
+        static const char offset_why[] = "offset: expected a non-negative number";
+        static const char text_why[] = "expected text without control characters";
+        int r;
+
+        *ret_why = NULL;
+        if (!name || !value)
+                return -EINVAL;
+        if (!strcmp(name, "kind")) {
+                if (lockdep_kind_from_string(value) < 0)
+                        return *ret_why = kind_why, -EINVAL;
+                q->kind = value;
+        } else if (!strcmp(name, "status")) {
+                if (!store_status_syntax_valid(value))
+                        return *ret_why = status_why, -EINVAL;
+                q->status = value;
+        } else if (!strcmp(name, "kernel")) {
+                KernelFilter f;
+                r = kernel_filter_parse(value, &f, ret_why);
+                if (r < 0)
+                        return r;
+                kernel_filter_done(&f);
+                q->kernel = value;
+        } else if (!strcmp(name, "host") || !strcmp(name, "lock")) {
+                if (!*value || !printable_text(value))
+                        return *ret_why = text_why, -EINVAL;
+                if (name[0] == 'h')
+                        q->host = value;
+                else
+                        q->lock = value;
+        } else if (!strcmp(name, "since")) {
+                if (time_parse(value, TIME_SINCE, now, &q->since) < 0)
+                        return *ret_why = since_why, -EINVAL;
+        } else if (!strcmp(name, "until")) {
+                if (time_parse(value, TIME_UNTIL, now, &q->until) < 0)
+                        return *ret_why = until_why, -EINVAL;
+        } else if (!strcmp(name, "sort")) {
+                StoreSort so = store_sort_from_string(value);
+                if (so < 0)
+                        return *ret_why = sort_why, -EINVAL;
+                q->sort = so;
+        } else if (!strcmp(name, "limit")) {
+                unsigned n;
+                if (uint_arg(value, limit_max ? limit_max : UINT32_MAX, &n) < 0 || n == 0)
+                        return *ret_why = limit_why, -EINVAL;
+                q->limit = n;
+        } else if (!strcmp(name, "offset")) {
+                if (uint_arg(value, 100000000, &q->offset) < 0)
+                        return *ret_why = offset_why, -EINVAL;
+        } else
+                return -ENOENT;
+        return 0;
 }
 
 static int prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
@@ -52,13 +148,13 @@ static int prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
         ISO("g.first_seen") " AS first_seen, " ISO("g.last_seen") " AS last_seen, g.status, g.note, " \
         "g.kernel_first, g.kernel_last"
 
-/* ?1 kind ?2 status ?3 host ?4 kernel ?5 lock ?6 since ?7 until */
+/* ?1 kind ?2 status ?3 host ?4 kernel (a filter of common/kernel-release.h) ?5 lock ?6 since ?7 until */
 #define GROUP_WHERE                                                                                 \
         " WHERE (?1 IS NULL OR g.kind = ?1) AND (?2 IS NULL OR g.status = ?2)"                      \
         " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM group_hosts gh JOIN hosts h ON h.id = gh.host"   \
         "      WHERE gh.grp = g.id AND (h.hostname = ?3 OR h.machine_id = ?3)))"                    \
-        " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM reports r JOIN boots b ON b.id = r.boot"         \
-        "      WHERE r.grp = g.id AND (b.kernel = ?4 OR (instr(?4, '*') > 0 AND b.kernel GLOB ?4))))" \
+        " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM group_kernels gk"                                \
+        "      WHERE gk.grp = g.id AND kernel_match(?4, gk.kernel)))"                                \
         " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = g.id AND gc.canonical = ?5))" \
         " AND (?6 IS NULL OR g.last_seen >= ?6) AND (?7 IS NULL OR g.first_seen <= ?7)"
 
@@ -77,7 +173,7 @@ static void bind_query(sqlite3_stmt *st, const StoreQuery *q) {
 }
 
 int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
-        StoreSort sort = q && q->sort > 0 && q->sort < _STORE_SORT_MAX ? q->sort : STORE_SORT_LAST_SEEN;
+        StoreSort sort = q && q->sort > 0 && q->sort < _STORE_SORT_MAX ? q->sort : STORE_SORT_DEFAULT;
         StrBuf sql = {};
         sqlite3_stmt *st;
         int r = strbuf_puts(&sql, "SELECT " GROUP_COLUMNS " FROM groups g" GROUP_WHERE " ORDER BY ");
@@ -119,10 +215,22 @@ int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *user
                 "WHERE ";
         static const char filters[] =
                 "(?1 IS NULL OR r.kind = ?1) AND (?3 IS NULL OR h.hostname = ?3 OR h.machine_id = ?3)"
-                " AND (?4 IS NULL OR b.kernel = ?4 OR (instr(?4, '*') > 0 AND b.kernel GLOB ?4))"
+                " AND (?4 IS NULL OR kernel_match(?4, b.kernel))"
                 " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = r.grp AND gc.canonical = ?5))"
                 " AND (?6 IS NULL OR r.time >= ?6) AND (?7 IS NULL OR r.time <= ?7) AND ?2 IS NULL"
-                " ORDER BY r.id LIMIT ?8 OFFSET ?9";
+                " ORDER BY ";
+        static const char *const order[_STORE_SORT_MAX] = {
+                [STORE_SORT_DEFAULT] = "r.id",
+                [STORE_SORT_ID] = "r.id",
+                [STORE_SORT_LAST_SEEN] = "r.time DESC, r.id DESC",
+                [STORE_SORT_FIRST_SEEN] = "r.time, r.id",
+        };
+        StoreSort sort = q && q->sort >= 0 && q->sort < _STORE_SORT_MAX ? q->sort : STORE_SORT_DEFAULT;
+        if (!order[sort]) {
+                free(s->error);
+                s->error = strdup("sort: reports are sorted by last_seen, first_seen or id");
+                return -EINVAL;
+        }
         bool by_group = q && q->group > 0;
         StrBuf sql = {};
         sqlite3_stmt *st;
@@ -131,6 +239,10 @@ int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *user
                 r = strbuf_puts(&sql, by_group ? "r.grp = ?10 AND " : "?10 = 0 AND ");
         if (r >= 0)
                 r = strbuf_puts(&sql, filters);
+        if (r >= 0)
+                r = strbuf_puts(&sql, order[sort]); /* from the fixed table */
+        if (r >= 0)
+                r = strbuf_puts(&sql, " LIMIT ?8 OFFSET ?9");
         if (r >= 0)
                 r = prepare(s, sql.s, &st);
         strbuf_done(&sql);
@@ -188,7 +300,8 @@ int store_resolve_group(Store *s, const char *spec, int64_t *ret) {
 }
 
 /* Appends ,"key":[rows of sql] with ?1 bound to id (and ?2 to text when given). */
-static int append_array(Store *s, StrBuf *b, const char *key, const char *sql, int64_t id, const char *text) {
+static int append_array3(Store *s, StrBuf *b, const char *key, const char *sql, int64_t id, const char *text,
+                         const char *text2) {
         sqlite3_stmt *st;
         StrBuf row = {};
         int rc, r = prepare(s, sql, &st);
@@ -197,6 +310,8 @@ static int append_array(Store *s, StrBuf *b, const char *key, const char *sql, i
         sqlite3_bind_int64(st, 1, id);
         if (text)
                 store_bind_text(st, 2, text);
+        if (text2)
+                store_bind_text(st, 3, text2);
         r = strbuf_printf(b, ",\"%s\":[", key);
         bool first = true;
         while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -218,7 +333,7 @@ static int append_array(Store *s, StrBuf *b, const char *key, const char *sql, i
 
 /* The single row of sql (?1 = id, ?2 = text) as an object into b, without the closing brace.
  * -ENOENT when there is no row. */
-static int open_object(Store *s, StrBuf *b, const char *sql, int64_t id, const char *text) {
+static int open_object3(Store *s, StrBuf *b, const char *sql, int64_t id, const char *text, const char *text2) {
         sqlite3_stmt *st;
         int r = prepare(s, sql, &st);
         if (r < 0)
@@ -226,6 +341,8 @@ static int open_object(Store *s, StrBuf *b, const char *sql, int64_t id, const c
         sqlite3_bind_int64(st, 1, id);
         if (text)
                 store_bind_text(st, 2, text);
+        if (text2)
+                store_bind_text(st, 3, text2);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
                 r = store_row_json(st, b);
@@ -235,6 +352,14 @@ static int open_object(Store *s, StrBuf *b, const char *sql, int64_t id, const c
                 r = rc == SQLITE_DONE ? -ENOENT : store_fail(s, rc);
         sqlite3_finalize(st);
         return r;
+}
+
+static int append_array(Store *s, StrBuf *b, const char *key, const char *sql, int64_t id, const char *text) {
+        return append_array3(s, b, key, sql, id, text, NULL);
+}
+
+static int open_object(Store *s, StrBuf *b, const char *sql, int64_t id, const char *text) {
+        return open_object3(s, b, sql, id, text, NULL);
 }
 
 static int close_object(StrBuf *b, char **ret, int r) {
@@ -484,17 +609,13 @@ static int group_exists(Store *s, int64_t id) {
 }
 
 static int check_status(Store *s, const char *status) {
-        if (!status || !printable_text(status) || strlen(status) > 200)
+        if (!status || !printable_text(status) || strlen(status) > 200 || !store_status_syntax_valid(status))
                 return -EINVAL;
-        if (!strcmp(status, "new") || !strcmp(status, "confirmed") || !strcmp(status, "false-positive"))
-                return 0;
-        if (!strncmp(status, "fixed-in ", 9) && status[9] && !strchr(status + 9, ' '))
-                return 0;
-        if (!strncmp(status, "duplicate-of ", 13) && status[13] && strspn(status + 13, "0123456789") == strlen(status + 13)) {
+        if (!strncmp(status, "duplicate-of ", 13)) {
                 int r = group_exists(s, strtoll(status + 13, NULL, 10));
                 return r < 0 ? r : r ? 0 : -ENOENT;
         }
-        return -EINVAL;
+        return 0;
 }
 
 static int in_transaction(Store *s, int r) {
@@ -711,6 +832,15 @@ int store_open_object(Store *s, StrBuf *b, const char *sql, int64_t id, const ch
 
 int store_append_array(Store *s, StrBuf *b, const char *key, const char *sql, int64_t id, const char *text) {
         return append_array(s, b, key, sql, id, text);
+}
+
+int store_open_object3(Store *s, StrBuf *b, const char *sql, int64_t id, const char *text, const char *text2) {
+        return open_object3(s, b, sql, id, text, text2);
+}
+
+int store_append_array3(Store *s, StrBuf *b, const char *key, const char *sql, int64_t id, const char *text,
+                        const char *text2) {
+        return append_array3(s, b, key, sql, id, text, text2);
 }
 
 int store_close_object(StrBuf *b, char **ret, int r) {

@@ -403,10 +403,10 @@ static int rederive(Store *s, const LockdepAliases *aliases, bool regroup, Store
                        " n_hosts = (SELECT count(*) FROM group_hosts WHERE grp = groups.id),"
                        " first_seen = coalesce((SELECT min(time) FROM reports WHERE grp = groups.id), first_seen),"
                        " last_seen = coalesce((SELECT max(time) FROM reports WHERE grp = groups.id), last_seen),"
-                       " kernel_first = (SELECT b.kernel FROM reports r JOIN boots b ON b.id = r.boot"
-                       "  WHERE r.grp = groups.id AND b.kernel IS NOT NULL ORDER BY r.time, r.id LIMIT 1),"
-                       " kernel_last = (SELECT b.kernel FROM reports r JOIN boots b ON b.id = r.boot"
-                       "  WHERE r.grp = groups.id AND b.kernel IS NOT NULL ORDER BY r.time DESC, r.id DESC LIMIT 1);"
+                       " kernel_first = (SELECT kernel FROM group_kernels WHERE grp = groups.id"
+                       "  ORDER BY kernel COLLATE kernel_version LIMIT 1),"
+                       " kernel_last = (SELECT kernel FROM group_kernels WHERE grp = groups.id"
+                       "  ORDER BY kernel COLLATE kernel_version DESC LIMIT 1);"
                        "DELETE FROM groups WHERE n_reports = 0;");
         if (q >= 0) /* merges, splits, status and notes, in the order they were made */
                 q = store_replay_triage(s);

@@ -31,9 +31,10 @@
 #include "store-internal.h"
 #include "time-spec.h"
 
-extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[];
+extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[], schema_0006[];
 
-static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004, schema_0005 };
+static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004, schema_0005,
+                                          schema_0006 };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 
@@ -110,6 +111,14 @@ static int pragma_int(Store *s, const char *sql, int *ret) {
         return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, rc);
 }
 
+/* Every group's kernel range by version (schema/0006-kernel-order.sql). */
+#define KERNEL_RANGES_SQL                                                                          \
+        "UPDATE groups SET"                                                                        \
+        " kernel_first = (SELECT kernel FROM group_kernels WHERE grp = groups.id"                  \
+        "  ORDER BY kernel COLLATE kernel_version LIMIT 1),"                                       \
+        " kernel_last = (SELECT kernel FROM group_kernels WHERE grp = groups.id"                   \
+        "  ORDER BY kernel COLLATE kernel_version DESC LIMIT 1);"
+
 static int migrate(Store *s, int from) {
         for (int v = from; v < store_schema_version(); v++) {
                 char set[64];
@@ -171,6 +180,8 @@ static void reference_build(void) {
         sqlite3 *db = NULL;
         sqlite3_stmt *st = NULL;
         int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL);
+        if (rc == SQLITE_OK)
+                rc = store_register_functions(db);
         for (size_t v = 0; rc == SQLITE_OK && v < ELEMENTSOF(migrations); v++)
                 rc = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
         if (rc == SQLITE_OK)
@@ -438,6 +449,9 @@ int store_open(const char *path, unsigned flags, Store **ret) {
         }
         sqlite3_extended_result_codes(s->db, 1);
         sqlite3_busy_timeout(s->db, 5000);
+        r = store_fleet_register(s); /* before the migrations: they may order releases */
+        if (r < 0)
+                goto fail;
 
         /* reports.parsed is read through lockdep_parsed() (store-pack.c), migrations included */
         r = store_pack_register(s);
@@ -515,13 +529,16 @@ int store_open(const char *path, unsigned flags, Store **ret) {
                         r = migrate(s, version);
                 if (r >= 0)
                         r = schema_repair(s);
+                /* the data step of 0006, also after a repair (whose fills are the older steps) */
+                if (r >= 0 && ((version > 0 && version < 6) || r > 0))
+                        r = store_exec(s, "BEGIN IMMEDIATE;" KERNEL_RANGES_SQL "COMMIT;");
+                if (r < 0 && !sqlite3_get_autocommit(s->db))
+                        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                 if (r >= 0)
                         r = check_derived(s);
         }
         if (r >= 0)
                 r = store_exec(s, "PRAGMA foreign_keys = ON");
-        if (r >= 0)
-                r = store_fleet_register(s);
         if (r < 0)
                 goto fail;
         *ret = TAKE_PTR(s);
@@ -910,8 +927,10 @@ int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t, const cha
         /* the right-hand sides see the old row: first/last seen before this report */
         st = STMT(s, STMT_GROUP_BUMP,
                   "UPDATE groups SET n_reports = n_reports + 1, n_hosts = n_hosts + ?3, "
-                  "kernel_first = CASE WHEN ?4 IS NOT NULL AND (kernel_first IS NULL OR ?2 < first_seen) THEN ?4 ELSE kernel_first END, "
-                  "kernel_last = CASE WHEN ?4 IS NOT NULL AND (kernel_last IS NULL OR ?2 >= last_seen) THEN ?4 ELSE kernel_last END, "
+                  "kernel_first = CASE WHEN ?4 IS NOT NULL AND (kernel_first IS NULL OR ?4 < kernel_first COLLATE kernel_version) "
+                  "THEN ?4 ELSE kernel_first END, "
+                  "kernel_last = CASE WHEN ?4 IS NOT NULL AND (kernel_last IS NULL OR ?4 > kernel_last COLLATE kernel_version) "
+                  "THEN ?4 ELSE kernel_last END, "
                   "first_seen = min(first_seen, ?2), last_seen = max(last_seen, ?2) WHERE id = ?1");
         sqlite3_bind_int64(st, 1, grp);
         sqlite3_bind_int64(st, 2, (sqlite3_int64) t);
@@ -1284,10 +1303,9 @@ int store_group_recount(Store *s, int64_t grp) {
                   " n_hosts = (SELECT count(*) FROM group_hosts WHERE grp = ?1),"
                   " first_seen = coalesce((SELECT min(time) FROM reports WHERE grp = ?1), first_seen),"
                   " last_seen = coalesce((SELECT max(time) FROM reports WHERE grp = ?1), last_seen),"
-                  " kernel_first = (SELECT b.kernel FROM reports r JOIN boots b ON b.id = r.boot"
-                  "  WHERE r.grp = ?1 AND b.kernel IS NOT NULL ORDER BY r.time, r.id LIMIT 1),"
-                  " kernel_last = (SELECT b.kernel FROM reports r JOIN boots b ON b.id = r.boot"
-                  "  WHERE r.grp = ?1 AND b.kernel IS NOT NULL ORDER BY r.time DESC, r.id DESC LIMIT 1) WHERE id = ?1");
+                  " kernel_first = (SELECT kernel FROM group_kernels WHERE grp = ?1 ORDER BY kernel COLLATE kernel_version LIMIT 1),"
+                  " kernel_last = (SELECT kernel FROM group_kernels WHERE grp = ?1 ORDER BY kernel COLLATE kernel_version DESC LIMIT 1)"
+                  " WHERE id = ?1");
         sqlite3_bind_int64(st, 1, grp);
         return step_id(s, st, NULL);
 }

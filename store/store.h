@@ -114,7 +114,8 @@ int store_index_text(Store *s, unsigned max);
 typedef int (*StoreRowFunc)(const char *json, void *userdata);
 
 typedef enum StoreSort {
-        STORE_SORT_LAST_SEEN,  /* default: most recent first */
+        STORE_SORT_DEFAULT,    /* none given: groups by last_seen, reports by id */
+        STORE_SORT_LAST_SEEN,  /* most recent first */
         STORE_SORT_FIRST_SEEN,
         STORE_SORT_REPORTS,    /* most reports first */
         STORE_SORT_HOSTS,
@@ -132,7 +133,7 @@ typedef struct StoreQuery {
         const char *kind;
         const char *status;
         const char *host;    /* hostname or machine id */
-        const char *kernel;  /* exact release, or a prefix ending in '*' ("6.9*") */
+        const char *kernel;  /* a release filter (common/kernel-release.h): 6.1 = its series, =R, >=R, A..B */
         const char *lock;    /* canonical class taking part (chain, acquiring, holding) */
         uint64_t since, until;
         StoreSort sort;
@@ -140,12 +141,28 @@ typedef struct StoreQuery {
         unsigned offset;
 } StoreQuery;
 
+/* One filter from its name and text, the same words for lockdepctl's --NAME VALUE and the API's
+ * NAME=VALUE: kind, status (the triage vocabulary), host, lock, kernel (a filter of
+ * common/kernel-release.h: 6.1, =6.1, >=6.9, <6.2, 6.6..6.9), since and until (common/time-spec.h,
+ * relative to now), sort, limit (1..limit_max; 0 = any positive number), offset. value is borrowed:
+ * it must live as long as q. 0; -EINVAL with *ret_why (static) naming what is accepted; -ENOENT for
+ * a name that is none of these. */
+int store_query_set(StoreQuery *q, const char *name, const char *value, uint64_t now, unsigned limit_max,
+                    const char **ret_why);
+/* The triage statuses, by their form: new, confirmed, false-positive, fixed-in RELEASE,
+ * duplicate-of GROUP. */
+bool store_status_syntax_valid(const char *s);
+/* "circular, recursive, ...": every report kind, for messages. */
+const char *store_kinds_help(void);
+
 /* Groups: id, kind, key, signature, func_title, n_reports, n_hosts, first_seen, last_seen, status
- * (plus note, kernel_first, kernel_last). */
+ * (plus note, kernel_first, kernel_last: the oldest and newest release reported on, by version). */
 int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata);
 /* Number of groups matching q (limit/offset ignored), for paging. */
 int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret);
-/* Reports: id, group, kind, host, boot_id, kernel, time, source, truncated */
+/* Reports: id, group, kind, host, boot_id, kernel, time, source, truncated. Sorted by id (the
+ * default), last_seen (newest first), first_seen (oldest first); -EINVAL (message in store_error())
+ * for the other sorts, which mean nothing for one report. */
 int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata);
 
 /* "42" or a unique signature prefix (>= 4 hex digits) -> group id. -ENOENT none, -EEXIST ambiguous. */
@@ -184,11 +201,16 @@ int store_host_json(Store *s, const char *host, char **ret);
  * n_groups, new_groups (groups whose kernel_first is this release), boots_lockdep_off, first_seen,
  * last_seen. */
 int store_list_kernels(Store *s, StoreRowFunc f, void *userdata);
-/* One release: the list fields plus "regressions" (groups first seen on it: kernel_first = release),
- * "not_seen_since" (groups whose kernel_last sorts before it: probably fixed), both [{id,kind,
+/* One release: the list fields plus "regressions" (groups new in it: reported on it and on no older
+ * release by version, kernel_first = release), "not_seen_since" (groups reported only on older
+ * releases, kernel_last before it by version: probably fixed), both [{id,kind,
  * func_title,n_reports,n_hosts,status,kernel_first,kernel_last}], and "hosts" [{host,machine_id,
  * n_boots,n_reports,boots_lockdep_off}] (at most 200). -ENOENT if no boot ran it. */
 int store_kernel_json(Store *s, const char *release, char **ret);
+/* Two releases compared: {"kernel","vs","new","gone","still"}, groups (as in store_kernel_json())
+ * reported on release and not on vs, on vs and not on release, and on both; most reports first, at
+ * most 1000 each. -ENOENT unless boots ran both. */
+int store_kernel_vs_json(Store *s, const char *release, const char *vs, char **ret);
 
 /* Full-text search (FTS5 syntax, or plain words): id, group, kind, host, time, snippet. */
 int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, void *userdata);

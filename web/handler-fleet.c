@@ -298,14 +298,59 @@ MHD_Result_ handle_kernels(Request *r) {
         return reply_html(r, MHD_HTTP_OK, &h);
 }
 
+/* /kernels/REL?vs=OTHER: the groups new, gone and still present between two releases. */
+static MHD_Result_ handle_kernel_vs(Request *r, Store *s, const char *rel, const char *vs) {
+        static const struct {
+                const char *key, *title, *hint;
+        } sections[] = {
+                { "new", "New", "Reported on this release and not on the other." },
+                { "gone", "Gone", "Reported on the other release and not on this one." },
+                { "still", "Still present", "Reported on both." },
+        };
+        MHD_Result_ q;
+        char *js = NULL;
+        int e = store_kernel_vs_json(s, rel, vs, &js);
+        _cleanup_(json_value_freep) JsonValue *v = NULL;
+        if (!reply_object(r, s, e, js, "No boots ran both kernel releases", "Cannot compare the kernel releases", &v, &q))
+                return q;
+        Html h = {};
+        h_begin(&h, rel);
+        h_raw(&h, "<h1>Kernel <code>");
+        h_text(&h, rel);
+        h_raw(&h, "</code> vs <code>");
+        h_text(&h, vs);
+        h_raw(&h, "</code></h1>\n<p><a href=\"/kernels/");
+        h_url(&h, rel);
+        h_raw(&h, "\">");
+        h_text(&h, rel);
+        h_raw(&h, "</a> &middot; <a href=\"/kernels/");
+        h_url(&h, vs);
+        h_raw(&h, "\">");
+        h_text(&h, vs);
+        h_raw(&h, "</a> &middot; <a href=\"/api/v1/kernels/");
+        h_url(&h, rel);
+        h_raw(&h, "?vs=");
+        h_url(&h, vs);
+        h_raw(&h, "\">JSON</a></p>\n");
+        for (size_t i = 0; i < ELEMENTSOF(sections); i++) {
+                h_printf(&h, "<section><h2>%s</h2><p class=\"hint\">%s</p>", sections[i].title, sections[i].hint);
+                h_groups(&h, sections[i].key, json_get(v, sections[i].key), "n_reports", "Reports");
+                h_raw(&h, "</section>\n");
+        }
+        h_end(&h);
+        return reply_html(r, MHD_HTTP_OK, &h);
+}
+
 MHD_Result_ handle_kernel(Request *r) {
-        const char *rel = r->rest;
+        const char *rel = r->rest, *vs = req_arg(r, "vs");
         MHD_Result_ q;
         if (!name_ok(r, rel, "kernel release", &q))
                 return q;
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
+        if (vs && *vs)
+                return handle_kernel_vs(r, s, rel, vs);
         char *js = NULL;
         int e = store_kernel_json(s, rel, &js);
         _cleanup_(json_value_freep) JsonValue *v = NULL;
@@ -333,10 +378,10 @@ MHD_Result_ handle_kernel(Request *r) {
                   "<a href=\"/api/v1/kernels/");
         h_url(&h, rel);
         h_raw(&h, "\">JSON</a></p>\n<section><h2>New in this release</h2>"
-                  "<p class=\"hint\">Groups first seen on this release.</p>");
+                  "<p class=\"hint\">Groups reported on this release and on no older one (by version).</p>");
         h_groups(&h, "regressions", json_get(v, "regressions"), "n_reports", "Reports");
-        h_raw(&h, "</section>\n<section><h2>Not seen since</h2><p class=\"hint\">Groups last seen "
-                  "on an older release: probably fixed by this one or before it.</p>");
+        h_raw(&h, "</section>\n<section><h2>Not seen since</h2><p class=\"hint\">Groups reported "
+                  "only on older releases (by version): probably fixed by this one or before it.</p>");
         h_groups(&h, "not-seen-since", json_get(v, "not_seen_since"), "n_reports", "Reports");
         h_raw(&h, "</section>\n<section><h2>Hosts</h2>");
         const JsonValue *hosts = json_get(v, "hosts");

@@ -58,11 +58,11 @@ static void filter_form(Request *r, Html *h, const StoreQuery *q) {
 
 static void sort_header(Html *h, const StoreQuery *q, StoreSort s, const char *label) {
         StoreQuery q2 = *q;
-        q2.sort = s;
+        q2.sort = s == STORE_SORT_LAST_SEEN ? STORE_SORT_DEFAULT : s; /* the default needs no parameter */
         q2.offset = 0;
         h_raw(h, "<th><a href=\"/");
         h_query(h, &q2, "");
-        h_raw(h, q->sort == s ? "\" class=\"sorted\">" : "\">");
+        h_raw(h, (q->sort == STORE_SORT_DEFAULT ? STORE_SORT_LAST_SEEN : q->sort) == s ? "\" class=\"sorted\">" : "\">");
         h_raw(h, label);
         h_raw(h, "</a></th>");
 }

@@ -285,45 +285,21 @@ static int parse_uint(const char *s, unsigned max, unsigned *ret) {
         return uint_from_string(s, max, ret);
 }
 
-static bool status_valid(const char *s) {
-        return !strcmp(s, "new") || !strcmp(s, "confirmed") || !strcmp(s, "false-positive") ||
-               (!strncmp(s, "fixed-in ", 9) && s[9]) || (!strncmp(s, "duplicate-of ", 13) && s[13]);
-}
-
-static const char *nonempty(const char *s) {
-        return s && *s ? s : NULL;
-}
-
+/* The list filters, read by the store's one reader of them (store_query_set()), as lockdepctl's. */
 int req_query(Request *r, StoreQuery *q, const char **ret_why) {
-        const char *v;
-        *q = (StoreQuery) { .limit = WEB_PAGE_DEFAULT };
-        if ((v = nonempty(req_arg(r, "kind")))) {
-                if (lockdep_kind_from_string(v) < 0)
-                        return *ret_why = "unknown kind", -EINVAL;
-                q->kind = v;
-        }
-        if ((v = nonempty(req_arg(r, "status")))) {
-                if (!status_valid(v))
-                        return *ret_why = "unknown status (new, confirmed, false-positive, fixed-in R, duplicate-of N)", -EINVAL;
-                q->status = v;
-        }
-        q->host = nonempty(req_arg(r, "host"));
-        q->kernel = nonempty(req_arg(r, "kernel"));
-        q->lock = nonempty(req_arg(r, "lock"));
+        static const char *const names[] = { "kind", "status", "host", "kernel", "lock", "since", "until",
+                                             "sort", "limit", "offset" };
         uint64_t now = time_now();
-        if ((v = nonempty(req_arg(r, "since"))) && time_parse(v, TIME_SINCE, now, &q->since) < 0)
-                return *ret_why = "since: expected " TIME_WORDS_HELP, -EINVAL;
-        if ((v = nonempty(req_arg(r, "until"))) && time_parse(v, TIME_UNTIL, now, &q->until) < 0)
-                return *ret_why = "until: expected " TIME_WORDS_HELP, -EINVAL;
-        if ((v = nonempty(req_arg(r, "sort")))) {
-                q->sort = store_sort_from_string(v);
-                if (q->sort < 0)
-                        return *ret_why = "unknown sort (last_seen, first_seen, reports, hosts, id)", -EINVAL;
+        *q = (StoreQuery) { .limit = WEB_PAGE_DEFAULT };
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                const char *v = req_arg(r, names[i]);
+                /* an empty field of a form is no filter; an empty limit or offset is an error */
+                if (!v || (!*v && i < 8))
+                        continue;
+                int e = store_query_set(q, names[i], v, now, WEB_PAGE_MAX, ret_why);
+                if (e < 0)
+                        return e;
         }
-        if ((v = req_arg(r, "limit")) && (parse_uint(v, WEB_PAGE_MAX, &q->limit) < 0 || q->limit == 0))
-                return *ret_why = "limit: expected a number from 1 to 1000", -EINVAL;
-        if ((v = req_arg(r, "offset")) && parse_uint(v, 100000000, &q->offset) < 0)
-                return *ret_why = "offset: expected a non-negative number", -EINVAL;
         return 0;
 }
 
@@ -351,7 +327,7 @@ void h_query(Html *h, const StoreQuery *q, const char *skip) {
                 snprintf(n, sizeof(n), "%llu", (unsigned long long) (q->until / 1000000));
                 query_pair(h, &first, "until", n);
         }
-        if (q->sort != STORE_SORT_LAST_SEEN && strcmp(skip, "sort"))
+        if (q->sort != STORE_SORT_DEFAULT && strcmp(skip, "sort"))
                 query_pair(h, &first, "sort", store_sort_to_string(q->sort));
         if (q->limit != WEB_PAGE_DEFAULT && strcmp(skip, "limit")) {
                 snprintf(n, sizeof(n), "%u", q->limit);

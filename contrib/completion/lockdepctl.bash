@@ -23,7 +23,7 @@ _lockdepctl() {
         local verbs='parse import list show reports report locks graph search export triage merge
                      suppress stats reparse hosts kernels push'
         local global='--help --version --db --no-pager'
-        local query='--kind --status --host --kernel --lock --since --until --sort --limit'
+        local query='--kind --status --host --kernel --lock --since --until --sort --limit --offset'
         local -A opts=(
                 [parse]='--json --events --aliases'
                 [import]='--host --boot-id --aliases'
@@ -41,7 +41,7 @@ _lockdepctl() {
                 [stats]='--json'
                 [reparse]='--aliases'
                 [hosts]='--json'
-                [kernels]='--json'
+                [kernels]='--json --vs'
                 [push]='--url --host --boot-id --kernel --run --token-file --json'
         )
 
@@ -82,7 +82,7 @@ _lockdepctl() {
                 COMPREPLY=($(compgen -W "$(__lockdepctl_groups "${db[@]}")" -- "$cur"))
                 return
                 ;;
-        --host|--kernel|--lock|--since|--until|--limit|--boot-id|--note|--class|--edge|--expires|--delete|--url|--run)
+        --host|--kernel|--lock|--since|--until|--limit|--offset|--vs|--boot-id|--note|--class|--edge|--expires|--delete|--url|--run)
                 return
                 ;;
         esac

@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Decision views on databases built for the question (issue 13; usage: test-domain.py LOCKDEPD LOCKDEPCTL).
+
+Five golden reports with distinct signatures become five groups; each is re-released onto a chosen
+set of five kernel releases (the answer is known from that table):
+
+    release (version order)   5.15.0-91-generic  6.1-rc3  6.1.55  6.9.0  6.10.0
+    A (everywhere)                   x              x       x       x      x
+    B (one stable release)                                  x
+    C (gone after 6.1-rc3)           x              x
+    D (new in 6.9.0)                                                x      x
+    E (a gap)                                       x               x
+
+Covers:
+- every permutation (120) of the order in which the five releases arrive gives the same kernel
+  ranges (min/max by version), the same per-release "new" counts (lockdepctl kernels --json), and
+  for a sample of permutations the same new / not-seen-since lists of every release and the same
+  new / gone / still lists of `kernels X --vs Y` for every pair, equal to /api/v1/kernels/X?vs=Y
+- --kernel / kernel= filters by version on component boundaries (6.1 is 6.1-rc3 and 6.1.55, not
+  6.10.0; >=6.9; <6.2; 6.1..6.9; =6.1.55), the same ids from lockdepctl list --json and
+  /api/v1/groups, and from lockdepctl reports --json and /api/v1/reports
+- the same filter words refused by both front ends with the same message (exit 2 / HTTP 400):
+  bad kernel filters, bad kinds, bad statuses, invalid dates, reports sorted by a group-only field
+"""
+
+import importlib.util
+import itertools
+import json
+import os
+import random
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "web"))
+import webtest as wt  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("dh", os.path.join(HERE, "test-daemon-helpers.py"))
+dh = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(dh)
+
+lockdepd, ctl = sys.argv[1:3]
+GOLDEN = wt.GOLDEN
+NOW = "1764754200"  # 2025-12-03T09:30:00Z
+
+RELEASES = ["5.15.0-91-generic", "6.1-rc3", "6.1.55", "6.9.0", "6.10.0"]  # version order
+ON = {"A": {0, 1, 2, 3, 4}, "B": {2}, "C": {0, 1}, "D": {3, 4}, "E": {1, 3}}
+
+
+def run_ctl(db, *args, check=True, env=None):
+    r = subprocess.run([ctl, "--db", db, *args], capture_output=True, text=True, timeout=300,
+                       env=dh.clean_env(dict({"NO_COLOR": "1", "LOCKDEP_NOW": NOW}, **(env or {}))))
+    if check and r.returncode != 0:
+        raise RuntimeError(f"lockdepctl {' '.join(args)}: exit {r.returncode}: {r.stderr}")
+    return r
+
+
+def ndjson(text):
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def parse(path):
+    out = subprocess.run([ctl, "parse", "--json", path], capture_output=True, text=True, check=True).stdout
+    return ndjson(out)
+
+
+def pick_bases(n):
+    """n golden cases with one complete report each whose signature no other case has."""
+    parsed = {f: parse(os.path.join(GOLDEN, f)) for f in sorted(x for x in os.listdir(GOLDEN) if x.endswith(".txt"))}
+    sigs = {}
+    for reps in parsed.values():
+        for r in reps:
+            sigs[r["signature"]] = sigs.get(r["signature"], 0) + 1
+    quiet = lambda f: not re.search(r"turning off the locking|lockdep is turned off",  # noqa: E731
+                                    open(os.path.join(GOLDEN, f), errors="replace").read())
+    ok = [(f, reps[0]) for f, reps in parsed.items() if len(reps) == 1 and not reps[0].get("truncated")
+          and reps[0].get("kernel") and sigs[reps[0]["signature"]] == 1 and quiet(f)]
+    assert len(ok) >= n, f"only {len(ok)} usable golden cases"
+    return ok[:n]
+
+
+def with_release(tmp, base, old, release):
+    text = open(os.path.join(GOLDEN, base), encoding="utf-8", errors="surrogateescape").read()
+    assert old in text, f"{base}: kernel {old!r} not in the text"
+    path = os.path.join(tmp, f"{base[:-4]}@{release}.txt")
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write(text.replace(old, release))
+    return path
+
+
+c = wt.Checker()
+tmp = tempfile.mkdtemp(prefix="lockdep-domain-")
+bases = dict(zip("ABCDE", pick_bases(5)))
+sig = {g: rep["signature"] for g, (_, rep) in bases.items()}
+files = {(g, i): with_release(tmp, f, rep["kernel"], RELEASES[i]) for g, (f, rep) in bases.items() for i in ON[g]}
+
+
+def build(order, name):
+    """A database with the releases arriving in this order (indexes into RELEASES)."""
+    db = os.path.join(tmp, name + ".db")
+    paths = [files[(g, i)] for i in order for g in "ABCDE" if i in ON[g]]
+    run_ctl(db, "import", *paths)
+    return db
+
+
+def expected_kernel(i):
+    new = {g for g in ON if min(ON[g]) == i}
+    gone = {g for g in ON if max(ON[g]) < i}
+    return new, gone
+
+
+def expected_vs(i, j):
+    return ({g for g in ON if i in ON[g] and j not in ON[g]}, {g for g in ON if j in ON[g] and i not in ON[g]},
+            {g for g in ON if i in ON[g] and j in ON[g]})
+
+
+def groups_by_sig(db):
+    sql = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    rows = sql.execute("SELECT signature, id, kernel_first, kernel_last FROM groups").fetchall()
+    sql.close()
+    return {s: (i, kf, kl) for s, i, kf, kl in rows}
+
+
+def names(db_groups, ids):
+    by_id = {v[0]: s for s, v in db_groups.items()}
+    inv = {s: g for g, s in sig.items()}
+    return {inv.get(by_id.get(i), f"?{i}") for i in ids}
+
+
+# ---- every arrival order of the five releases ----
+perms = list(itertools.permutations(range(5)))
+rng = random.Random(13)
+sample = set(rng.sample(range(len(perms)), 2)) | {0, len(perms) - 1}
+range_ok = new_ok = kernel_ok = vs_ok = True
+for n, order in enumerate(perms):
+    db = build(order, f"perm{n}")
+    dbg = groups_by_sig(db)
+    for g in ON:
+        want = (RELEASES[min(ON[g])], RELEASES[max(ON[g])])
+        got = dbg[sig[g]][1:]
+        if got != want:
+            range_ok = c.check(False, f"order {order}: group {g} range {got} == {want}")
+    rows = {k["kernel"]: k for k in ndjson(run_ctl(db, "kernels", "--json").stdout)}
+    for i, rel in enumerate(RELEASES):
+        want = len(expected_kernel(i)[0])
+        if rows.get(rel, {}).get("new_groups") != want:
+            new_ok = c.check(False, f"order {order}: {rel} new_groups {rows.get(rel, {}).get('new_groups')} == {want}")
+    if list(rows) != RELEASES[::-1]:
+        new_ok = c.check(False, f"order {order}: kernels newest version first: {list(rows)}")
+    if n not in sample:
+        os.unlink(db)
+        continue
+    for i, rel in enumerate(RELEASES):
+        k = json.loads(run_ctl(db, "kernels", rel, "--json").stdout)
+        got = (names(dbg, [x["id"] for x in k["regressions"]]), names(dbg, [x["id"] for x in k["not_seen_since"]]))
+        if got != expected_kernel(i):
+            kernel_ok = c.check(False, f"order {order}: kernels {rel}: new/gone {got} == {expected_kernel(i)}")
+        for j, other in enumerate(RELEASES):
+            if i == j:
+                continue
+            v = json.loads(run_ctl(db, "kernels", rel, "--vs", other, "--json").stdout)
+            got = tuple(names(dbg, [x["id"] for x in v[key]]) for key in ("new", "gone", "still"))
+            if got != expected_vs(i, j):
+                vs_ok = c.check(False, f"order {order}: {rel} --vs {other}: {got} == {expected_vs(i, j)}")
+    os.unlink(db)
+c.check(range_ok, f"{len(perms)} arrival orders: every group's kernel range is min..max by version")
+c.check(new_ok, f"{len(perms)} arrival orders: the same new-group counts per release, newest version first")
+c.check(kernel_ok, f"{len(sample)} arrival orders: new in R = no report on an older release; "
+        "not seen since R = no report on R or newer")
+c.check(vs_ok, f"{len(sample)} arrival orders: kernels X --vs Y new/gone/still for all 20 pairs")
+
+# ---- one database, both front ends ----
+db = build((4, 2, 0, 3, 1), "main")
+dbg = groups_by_sig(db)
+srv = wt.Server(lockdepd, db, env={"LOCKDEP_NOW": NOW})
+
+for i, rel in enumerate(RELEASES):
+    for j, other in enumerate(RELEASES):
+        if i != j and (i + j) % 3 == 0:
+            cli = json.loads(run_ctl(db, "kernels", rel, "--vs", other, "--json").stdout)
+            api = srv.json(f"/api/v1/kernels/{urllib.parse.quote(rel)}?vs={urllib.parse.quote(other)}")
+            c.check(cli == api, f"kernels {rel} --vs {other} --json == /api/v1/kernels/{rel}?vs={other}")
+st, _, body = srv.request("GET", "/kernels/6.10.0?vs=6.1.55")
+c.check(st == 200 and b"Gone" in body and b"Still present" in body, "/kernels/X?vs=Y page")
+st, _, _ = srv.request("GET", "/api/v1/kernels/6.10.0?vs=7.0")
+c.check(st == 404, "vs a release no boot ran: 404")
+r = run_ctl(db, "kernels", "6.10.0", "--vs", "7.0", check=False)
+c.check(r.returncode == 1, "lockdepctl kernels X --vs unknown: exit 1")
+
+
+def kernel_groups(filt):
+    want = set()
+    for g in ON:
+        rels = [RELEASES[i] for i in ON[g]]
+        if any(filt(x) for x in rels):
+            want.add(g)
+    return want
+
+
+FILTERS = {
+    "6.1": lambda x: x in ("6.1-rc3", "6.1.55"),
+    "6.1*": lambda x: x in ("6.1-rc3", "6.1.55"),
+    "6.1.*": lambda x: x in ("6.1-rc3", "6.1.55"),
+    "6.10": lambda x: x == "6.10.0",
+    "6": lambda x: x.startswith("6."),
+    "=6.1.55": lambda x: x == "6.1.55",
+    "=6.1": lambda x: False,
+    ">=6.9": lambda x: x in ("6.9.0", "6.10.0"),
+    ">6.1": lambda x: x in ("6.9.0", "6.10.0"),
+    "<6.2": lambda x: x in ("5.15.0-91-generic", "6.1-rc3", "6.1.55"),
+    "<=6.1-rc3": lambda x: x in ("5.15.0-91-generic", "6.1-rc3"),
+    "<6.1": lambda x: x == "5.15.0-91-generic",
+    "6.1..6.9": lambda x: x in ("6.1-rc3", "6.1.55", "6.9.0"),
+    "5.15.0-91-generic": lambda x: x == "5.15.0-91-generic",
+}
+for f, pred in FILTERS.items():
+    want = kernel_groups(pred)
+    cli = [g["id"] for g in ndjson(run_ctl(db, "list", "--json", "--sort", "id", "--kernel", f).stdout)]
+    api = srv.json(f"/api/v1/groups?sort=id&kernel={urllib.parse.quote(f)}")
+    c.check(names(dbg, cli) == want and len(cli) == len(want), f"list --kernel {f!r}: groups {sorted(names(dbg, cli))} == {sorted(want)}")
+    c.check([g["id"] for g in api["groups"]] == cli and api["total"] == len(cli), f"kernel={f!r}: API == CLI")
+    rep_want = sum(1 for g in ON for i in ON[g] if pred(RELEASES[i]))
+    rcli = [x["id"] for x in ndjson(run_ctl(db, "reports", "--json", "--kernel", f).stdout)]
+    rapi = [x["id"] for x in srv.json(f"/api/v1/reports?limit=1000&kernel={urllib.parse.quote(f)}")["reports"]]
+    c.check(len(rcli) == rep_want and rcli == rapi, f"reports --kernel {f!r}: {len(rcli)} == {rep_want}, API == CLI")
+
+# the same words refused by both, with the same message
+BAD = [("kernel", "bogus"), ("kernel", ">=6.1*"), ("kernel", "6.1..6.2..6.3"), ("kind", "bogus"),
+       ("status", "fixed"), ("status", "duplicate-of x"), ("until", "2026-02-31"), ("since", "-7y"),
+       ("sort", "nonsense"), ("limit", "0"), ("offset", "-1")]
+for name, value in BAD:
+    r = run_ctl(db, "list", f"--{name}", value, check=False)
+    st, _, body = srv.request("GET", f"/api/v1/groups?{name}={urllib.parse.quote(value)}")
+    msg = json.loads(body).get("error", "") if st == 400 else ""
+    c.check(r.returncode == 2 and st == 400 and msg and msg in r.stderr,
+            f"--{name} {value!r}: exit {r.returncode}, HTTP {st}, the same message ({msg!r} in {r.stderr.strip()!r})")
+r = run_ctl(db, "reports", "--sort", "hosts", check=False)
+st, _, body = srv.request("GET", "/api/v1/reports?sort=hosts")
+c.check(r.returncode == 2 and st == 400, f"reports sorted by hosts refused: exit {r.returncode}, HTTP {st}")
+for word in ("-7d", "@1764720000", "today", "2025-12-03", "2025-12-03T09:00Z", "yesterday"):
+    for bound in ("since", "until"):
+        cli = [g["id"] for g in ndjson(run_ctl(db, "list", "--json", f"--{bound}", word).stdout)]
+        api = [g["id"] for g in srv.json(f"/api/v1/groups?{bound}={urllib.parse.quote(word)}")["groups"]]
+        c.check(cli == api, f"--{bound} {word}: CLI == API ({len(cli)} groups)")
+# every report was stored at NOW: a bare date as until includes the whole day
+n_until = srv.json("/api/v1/groups?until=2025-12-03")["total"]
+c.check(n_until == 5 and srv.json("/api/v1/groups?until=2025-12-02")["total"] == 0,
+        f"until=2025-12-03 includes that day ({n_until} groups), until=2025-12-02 does not")
+
+c.check(srv.stop() == 0, "lockdepd stops cleanly")
+shutil.rmtree(tmp, ignore_errors=True)
+c.done()
