@@ -68,14 +68,16 @@ static int print_kernel(const char *js) {
                                                        "LAST KERNEL", "STATUS", "TITLE", NULL);
         _cleanup_(table_freep) Table *gone = table_new(">ID", "KIND", ">REPORTS", "FIRST KERNEL",
                                                        "LAST KERNEL", "STATUS", "TITLE", NULL);
+        _cleanup_(table_freep) Table *regressed = table_new(">ID", "KIND", ">REPORTS", "FIRST KERNEL",
+                                                            "LAST KERNEL", "STATUS", "TITLE", NULL);
         _cleanup_(table_freep) Table *hosts =
                 table_new("HOST", ">BOOTS", ">REPORTS", ">LOCKDEP OFF", NULL);
         JsonIter it;
         const char *v;
 
-        if (!regr || !gone || !hosts)
+        if (!regr || !gone || !hosts || !regressed)
                 return print_oom();
-        if (add_groups(regr, json_get(js, "regressions")) < 0 ||
+        if (add_groups(regr, json_get(js, "regressions")) < 0 || add_groups(regressed, json_get(js, "regressed")) < 0 ||
             add_groups(gone, json_get(js, "not_seen_since")) < 0)
                 return print_oom();
         if (json_iter_init(&it, json_get(js, "hosts")))
@@ -102,6 +104,7 @@ static int print_kernel(const char *js) {
         fputs_safe(last ? last : "-", stdout);
         putchar('\n');
         print_section("New in this release (first seen on it)", regr);
+        print_section("Regressed (fixed before, reported again: first on this release)", regressed);
         print_section("Not seen since (last seen on an older release: probably fixed)", gone);
         print_section("Hosts", hosts);
         return 0;

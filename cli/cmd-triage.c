@@ -71,7 +71,7 @@ int verb_triage(int argc, char **argv) {
         if (r == -EINVAL) {
                 fprintf(stderr,
                         "lockdepctl triage: unknown status '%s'; use new, confirmed, false-positive, "
-                        "\"fixed-in RELEASE\" or \"duplicate-of GROUP\"\n",
+                        "\"fixed-in RELEASE\", \"duplicate-of GROUP\" or regressed\n",
                         status ? status : "");
                 return EXIT_USAGE;
         }

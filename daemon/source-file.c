@@ -332,6 +332,7 @@ static int file_start(Source *s) {
                 .store = s->d->store,
                 .origin = { .hostname = f->host, .source = f->source },
                 .on_new_group = daemon_new_group,
+                .on_regressed = daemon_regressed,
                 .userdata = s->d,
         };
         r = file_watch(s);

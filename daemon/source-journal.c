@@ -237,6 +237,7 @@ static Boot *boot_get(Source *s, Machine *m, const char *boot_id, const char *ho
                             .hostname = b->hostname[0] ? b->hostname : NULL,
                             .boot_id = b->boot_id[0] ? b->boot_id : NULL, .source = s->name },
                 .on_new_group = daemon_new_group,
+                .on_regressed = daemon_regressed,
                 .userdata = s->d,
         };
         LockdepOptions o = { .callback = ingest_event, .userdata = &b->in, .aliases = s->d->aliases };

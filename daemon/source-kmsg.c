@@ -244,6 +244,7 @@ static int kmsg_start(Source *s) {
                 .origin = { .machine_id = s->d->machine_id, .hostname = s->d->hostname,
                             .boot_id = s->d->boot_id, .source = "kmsg" },
                 .on_new_group = daemon_new_group,
+                .on_regressed = daemon_regressed,
                 .userdata = s->d,
         };
         r = kmsg_open(s);

@@ -27,6 +27,7 @@
 #include "macro.h"
 
 #define NEW_GROUP_MESSAGE_ID "9f1f6e3a4c0d4b5e8a7b2c1d0e9f8a7b"
+#define REGRESSED_MESSAGE_ID "7764e3b2efd742f980b8d27417e3abca"
 
 static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -36,6 +37,7 @@ typedef struct Notice {
         LockdepKind kind;
         char signature[17];
         char *func_title, *key;
+        char *kernel, *fixed; /* a regression: reported on kernel, fixed-in fixed; NULL: a new group */
 } Notice;
 
 static Notice *notice_free_all(Notice *n) {
@@ -43,6 +45,8 @@ static Notice *notice_free_all(Notice *n) {
                 Notice *next = n->next;
                 free(n->func_title);
                 free(n->key);
+                free(n->kernel);
+                free(n->fixed);
                 free(n);
                 n = next;
         }
@@ -238,7 +242,28 @@ static const char *printable(const char *s, char *buf, size_t n) {
         return buf;
 }
 
+static void announce_regressed(const Notice *n) {
+        if (getenv("JOURNAL_STREAM"))
+                sd_journal_send("MESSAGE=Lockdep report group %lld regressed: reported on %s, fixed in %s: %s",
+                                (long long) n->group, n->kernel, n->fixed, n->func_title,
+                                "MESSAGE_ID=" REGRESSED_MESSAGE_ID, "PRIORITY=4",
+                                "LOCKDEP_GROUP=%lld", (long long) n->group, "LOCKDEP_KIND=%s",
+                                lockdep_kind_to_string(n->kind), "LOCKDEP_SIGNATURE=%s", n->signature,
+                                "LOCKDEP_KERNEL=%s", n->kernel, "LOCKDEP_FIXED_IN=%s", n->fixed, NULL);
+        else {
+                char t[256], k[256], f[256];
+                log_warning("Lockdep report group %lld regressed: reported on %s, fixed in %s: %s%s", (long long) n->group,
+                            printable(n->kernel, k, sizeof(k)), printable(n->fixed, f, sizeof(f)),
+                            printable(n->func_title, t, sizeof(t)),
+                            log_on_terminal() ? "" : " MESSAGE_ID=" REGRESSED_MESSAGE_ID);
+        }
+}
+
 static void announce(const Notice *n) {
+        if (n->fixed) {
+                announce_regressed(n);
+                return;
+        }
         if (getenv("JOURNAL_STREAM"))
                 sd_journal_send("MESSAGE=New lockdep report group %lld: %s", (long long) n->group, n->func_title,
                                 "MESSAGE_ID=" NEW_GROUP_MESSAGE_ID, "PRIORITY=5",
@@ -266,6 +291,28 @@ void daemon_new_group(const LockdepReport *r, int64_t group, void *userdata) {
         memcpy(n->signature, r->signature, sizeof(n->signature));
         n->func_title = r->func_title ? strdup(r->func_title) : NULL;
         n->key = r->key ? strdup(r->key) : NULL;
+        if (!d->notices_tail)
+                d->notices_tail = &d->notices;
+        *d->notices_tail = n;
+        d->notices_tail = &n->next;
+}
+
+/* The same for a group whose fix did not hold (store_last_regressed()). */
+void daemon_regressed(const LockdepReport *r, int64_t group, const char *fixed, void *userdata) {
+        Daemon *d = userdata;
+        Notice *n = calloc(1, sizeof(Notice));
+        if (!n)
+                return;
+        n->group = group;
+        n->kind = r->kind;
+        memcpy(n->signature, r->signature, sizeof(n->signature));
+        n->func_title = r->func_title ? strdup(r->func_title) : NULL;
+        n->kernel = strdup(r->kernel ? r->kernel : "?");
+        n->fixed = strdup(fixed ? fixed : "?");
+        if (!n->kernel || !n->fixed) {
+                notice_free_all(n);
+                return;
+        }
         if (!d->notices_tail)
                 d->notices_tail = &d->notices;
         *d->notices_tail = n;

@@ -21,6 +21,12 @@ int ingest_event(const LockdepEvent *ev, void *userdata) {
                         return 0;
                 }
                 i->n_stored++;
+                const char *fixed;
+                if (store_last_regressed(i->store, &fixed) > 0) {
+                        i->n_regressed++;
+                        if (i->on_regressed)
+                                i->on_regressed(ev->report, group, fixed, i->userdata);
+                }
                 if (new_group) {
                         i->n_new_groups++;
                         if (i->on_new_group)

@@ -14,16 +14,20 @@
 
 typedef struct Ingest Ingest;
 typedef void (*IngestNewGroupFunc)(const LockdepReport *r, int64_t group, void *userdata);
+/* A report that made its group "regressed" (store_last_regressed()): fixed = the fixed-in release. */
+typedef void (*IngestRegressedFunc)(const LockdepReport *r, int64_t group, const char *fixed, void *userdata);
 
 struct Ingest {
         Store *store;
         StoreOrigin origin;     /* borrowed strings; a source may change them between records */
         IngestNewGroupFunc on_new_group;
+        IngestRegressedFunc on_regressed;
         void *userdata;
         unsigned n_stored;      /* reports stored by this ingest (not counting duplicates) */
         unsigned n_duplicate;   /* stored before, of which n_replaced by a better copy */
         unsigned n_replaced;
         unsigned n_new_groups;
+        unsigned n_regressed;   /* groups it made "regressed" */
         int error;              /* first store error since ingest_reset_error() */
 };
 

@@ -246,6 +246,11 @@ int store_kernel_json(Store *s, const char *release, char **ret) {
                                        FLEET_GROUP_SELECT "AND g.kernel_first = ?2 "
                                        "ORDER BY g.first_seen DESC, g.id",
                                        0, release);
+        if (r >= 0) /* fixed before and reported again, first on this release */
+                r = store_append_array(s, &b, "regressed",
+                                       FLEET_GROUP_SELECT "AND EXISTS (SELECT 1 FROM triage_log t WHERE t.signature = g.signature "
+                                       "AND t.action = 'regressed' AND t.value = ?2) ORDER BY g.last_seen DESC, g.id",
+                                       0, release);
         if (r >= 0) /* last seen on an older release: probably fixed in this one or before */
                 r = store_append_array(s, &b, "not_seen_since",
                                        FLEET_GROUP_SELECT "AND g.kernel_last < ?2 "

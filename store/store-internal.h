@@ -43,6 +43,9 @@ typedef enum StmtId {
         STMT_SETTING_SET,
         STMT_GROUP_HOST_N,
         STMT_EDGE_GET,
+        STMT_GROUP_REGRESSED,
+        STMT_GROUP_REGRESSED_SET,
+        STMT_GROUP_REGRESSED_LOG,
         _STMT_MAX,
 } StmtId;
 
@@ -57,6 +60,8 @@ struct Store {
         bool needs_rederive;
         int64_t last_report;    /* store_last_report() */
         bool last_replaced;     /* store_last_replaced() */
+        int64_t last_regressed; /* store_last_regressed() */
+        char last_fixed[132];
         sqlite3_stmt *stmt[_STMT_MAX];
         struct z_stream_s *deflater; /* store-pack.c */
 };

@@ -59,7 +59,7 @@ const char *store_kinds_help(void) {
 bool store_status_syntax_valid(const char *s) {
         if (!s)
                 return false;
-        if (!strcmp(s, "new") || !strcmp(s, "confirmed") || !strcmp(s, "false-positive"))
+        if (!strcmp(s, "new") || !strcmp(s, "confirmed") || !strcmp(s, "false-positive") || !strcmp(s, "regressed"))
                 return true;
         if (!strncmp(s, "fixed-in ", 9))
                 return kernel_release_valid(s + 9);
@@ -77,8 +77,8 @@ static int uint_arg(const char *v, unsigned max, unsigned *ret) {
 int store_query_set(StoreQuery *q, const char *name, const char *value, uint64_t now, unsigned limit_max,
                     const char **ret_why) {
         static const char kind_why[] = "kind: expected one of " KINDS_HELP;
-        static const char status_why[] = "status: expected new, confirmed, false-positive, fixed-in RELEASE "
-                                         "or duplicate-of GROUP";
+        static const char status_why[] = "status: expected new, confirmed, false-positive, fixed-in RELEASE, "
+                                         "duplicate-of GROUP or regressed";
         static const char since_why[] = "since: expected " TIME_WORDS_HELP;
         static const char until_why[] = "until: expected " TIME_WORDS_HELP;
         static const char sort_why[] = "sort: expected last_seen, first_seen, reports, hosts or id";

@@ -1010,6 +1010,43 @@ int store_report_derived(Store *s, int64_t report, int64_t grp, const LockdepRep
         return q;
 }
 
+/* A report of grp on kernel, a release at or after the group's fixed-in release: the fix did not
+ * hold. The status becomes "regressed", logged as the release it came back on (action
+ * "regressed") and as the status (replayed after a reparse). */
+static int group_check_regressed(Store *s, int64_t grp, const char *kernel) {
+        sqlite3_stmt *st = STMT(s, STMT_GROUP_REGRESSED,
+                                "SELECT substr(status, 10) FROM groups WHERE id = ?1 AND status GLOB 'fixed-in ?*' "
+                                "AND ?2 >= substr(status, 10) COLLATE kernel_version");
+        sqlite3_bind_int64(st, 1, grp);
+        bind_text(st, 2, kernel);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                snprintf(s->last_fixed, sizeof(s->last_fixed), "%s", (const char *) sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE)
+                return 0;
+        if (rc != SQLITE_ROW)
+                return store_fail(s, rc);
+        st = STMT(s, STMT_GROUP_REGRESSED_SET,
+                  "UPDATE groups SET status = 'regressed' WHERE id = ?1 AND ?2 = ?2");
+        sqlite3_bind_int64(st, 1, grp);
+        bind_text(st, 2, kernel);
+        int q = step_id(s, st, NULL);
+        if (q < 0)
+                return q;
+        st = STMT(s, STMT_GROUP_REGRESSED_LOG,
+                  "INSERT INTO triage_log (signature, at, action, value) "
+                  "SELECT signature, ?2, 'regressed', ?3 FROM groups WHERE id = ?1 UNION ALL "
+                  "SELECT signature, ?2, 'status', 'regressed' FROM groups WHERE id = ?1");
+        sqlite3_bind_int64(st, 1, grp);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) store_now());
+        bind_text(st, 3, kernel);
+        q = step_id(s, st, NULL);
+        if (q >= 0)
+                s->last_regressed = grp;
+        return q;
+}
+
 int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int64_t *ret_group,
                      bool *ret_new_group) {
         _cleanup_free_ char *js = NULL;
@@ -1022,6 +1059,7 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
 
         s->last_report = 0;
         s->last_replaced = false;
+        s->last_regressed = 0;
         q = lockdep_report_to_json(r, &js);
         if (q < 0)
                 return q;
@@ -1082,6 +1120,8 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         q = store_report_derived(s, id, grp, r, o->realtime);
         if (q >= 0)
                 q = store_group_count(s, grp, host, o->realtime, r->kernel);
+        if (q >= 0 && !new_group && r->kernel)
+                q = group_check_regressed(s, grp, r->kernel);
         if (q < 0)
                 return q;
         if (ret_group)
@@ -1090,6 +1130,12 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
                 *ret_new_group = new_group;
         s->last_report = id;
         return 1;
+}
+
+int64_t store_last_regressed(const Store *s, const char **ret_fixed) {
+        if (ret_fixed)
+                *ret_fixed = s->last_regressed ? s->last_fixed : NULL;
+        return s->last_regressed;
 }
 
 int64_t store_last_report(const Store *s) {

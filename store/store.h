@@ -86,6 +86,10 @@ int64_t store_last_report(const Store *s);
 /* Did the last store_add_report() call (which returned 0: stored before) replace the stored copy
  * by its better one (complete for cut, longer, parsed for degraded)? */
 bool store_last_replaced(const Store *s);
+/* The group the last store_add_report() call found regressed: the report came from a release at or
+ * after the group's "fixed-in R" (kernel_release_compare()), so its status became "regressed" (and
+ * the triage log says on which release). *ret_fixed: R (owned by the store). 0 when none. */
+int64_t store_last_regressed(const Store *s, const char **ret_fixed);
 int store_set_lockdep_off(Store *s, const StoreOrigin *o, uint64_t usec, const char *reason);
 int store_add_gap(Store *s, const StoreOrigin *o, int64_t missed);
 int store_set_cursor(Store *s, const char *source, const char *position);
@@ -150,7 +154,7 @@ typedef struct StoreQuery {
 int store_query_set(StoreQuery *q, const char *name, const char *value, uint64_t now, unsigned limit_max,
                     const char **ret_why);
 /* The triage statuses, by their form: new, confirmed, false-positive, fixed-in RELEASE,
- * duplicate-of GROUP. */
+ * duplicate-of GROUP, regressed. */
 bool store_status_syntax_valid(const char *s);
 /* "circular, recursive, ...": every report kind, for messages. */
 const char *store_kinds_help(void);
@@ -203,7 +207,8 @@ int store_host_json(Store *s, const char *host, char **ret);
 int store_list_kernels(Store *s, StoreRowFunc f, void *userdata);
 /* One release: the list fields plus "regressions" (groups new in it: reported on it and on no older
  * release by version, kernel_first = release), "not_seen_since" (groups reported only on older
- * releases, kernel_last before it by version: probably fixed), both [{id,kind,
+ * releases, kernel_last before it by version: probably fixed), "regressed" (groups whose fixed-in
+ * release did not hold: reported again, first on this release), all [{id,kind,
  * func_title,n_reports,n_hosts,status,kernel_first,kernel_last}], and "hosts" [{host,machine_id,
  * n_boots,n_reports,boots_lockdep_off}] (at most 200). -ENOENT if no boot ran it. */
 int store_kernel_json(Store *s, const char *release, char **ret);
@@ -222,7 +227,8 @@ int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, voi
 int store_stats_json(Store *s, char **ret);
 
 /* Triage (each change is logged in triage_log with the group's signature, so it survives reparse).
- * status: new, confirmed, fixed-in <release>, false-positive, duplicate-of <group>; note may be NULL
+ * status: new, confirmed, fixed-in <release>, false-positive, duplicate-of <group>, regressed (set
+ * by the store itself when a report arrives on a release at or after fixed-in); note may be NULL
  * (unchanged). -EINVAL for an unknown status. */
 int store_set_triage(Store *s, int64_t group, const char *status, const char *note);
 /* Moves every report of group from into group into; from is deleted; logged as "merge". */

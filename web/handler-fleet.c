@@ -380,6 +380,9 @@ MHD_Result_ handle_kernel(Request *r) {
         h_raw(&h, "\">JSON</a></p>\n<section><h2>New in this release</h2>"
                   "<p class=\"hint\">Groups reported on this release and on no older one (by version).</p>");
         h_groups(&h, "regressions", json_get(v, "regressions"), "n_reports", "Reports");
+        h_raw(&h, "</section>\n<section><h2>Regressed</h2><p class=\"hint\">Groups marked fixed in an earlier "
+                  "release and reported again, first on this one: the fix did not hold.</p>");
+        h_groups(&h, "regressed", json_get(v, "regressed"), "n_reports", "Reports");
         h_raw(&h, "</section>\n<section><h2>Not seen since</h2><p class=\"hint\">Groups reported "
                   "only on older releases (by version): probably fixed by this one or before it.</p>");
         h_groups(&h, "not-seen-since", json_get(v, "not_seen_since"), "n_reports", "Reports");

@@ -41,7 +41,7 @@ static void filter_form(Request *r, Html *h, const StoreQuery *q) {
         for (int k = 0; k < _LOCKDEP_KIND_MAX; k++)
                 if (lockdep_kind_to_string(k))
                         kinds[nk++] = lockdep_kind_to_string(k);
-        static const char *const statuses[] = { "new", "confirmed", "false-positive" };
+        static const char *const statuses[] = { "new", "confirmed", "false-positive", "regressed" };
         static const char *const sorts[] = { "last_seen", "first_seen", "reports", "hosts", "id" };
 
         h_raw(h, "<form class=\"filters\" method=\"get\" action=\"/\">");
@@ -86,8 +86,11 @@ static void group_row(Request *r, Html *h, const JsonValue *g) {
                 h_raw(h, " &ndash; ");
                 h_text(h, kl);
         }
-        h_raw(h, "</td><td><span class=\"status\">");
-        h_text(h, json_get_str(g, "status"));
+        const char *status = json_get_str(g, "status");
+        /* a fix that did not hold stands out: the store set it when a report came back */
+        h_raw(h, status && !strcmp(status, "regressed") ? "</td><td><span class=\"status regressed\">"
+                                                        : "</td><td><span class=\"status\">");
+        h_text(h, status);
         h_raw(h, "</span></td><td>");
         /* the sparkline is an image of its own, so the list does not wait for 50 groups' counts */
         h_printf(h, "<img class=\"spark\" src=\"/groups/%lld/spark.svg\" width=\"90\" height=\"20\" "
@@ -232,8 +235,10 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
         }
         h_raw(&h, "<dl class=\"facts\"><dt>Kind</dt><dd>");
         h_text(&h, json_get_str(g, "kind"));
-        h_raw(&h, "</dd><dt>Status</dt><dd><span class=\"status\" id=\"status\">");
-        h_text(&h, json_get_str(g, "status"));
+        const char *status = json_get_str(g, "status");
+        h_raw(&h, status && !strcmp(status, "regressed") ? "</dd><dt>Status</dt><dd><span class=\"status regressed\" id=\"status\">"
+                                                         : "</dd><dt>Status</dt><dd><span class=\"status\" id=\"status\">");
+        h_text(&h, status);
         h_raw(&h, "</span>");
         if (json_get_int(g, "suppressed", 0))
                 h_raw(&h, " <span class=\"suppressed\">suppressed</span>");

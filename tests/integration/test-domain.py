@@ -22,6 +22,10 @@ Covers:
   /api/v1/groups, and from lockdepctl reports --json and /api/v1/reports
 - the same filter words refused by both front ends with the same message (exit 2 / HTTP 400):
   bad kernel filters, bad kinds, bad statuses, invalid dates, reports sorted by a group-only field
+- a fix that did not hold: reports on older releases keep "fixed-in R"; one on R or later (lockdepd
+  reading a log, or lockdepctl import) makes the group "regressed", with lockdepd's journal message
+  and its own MESSAGE_ID, the triage history, the list filter (CLI and API), the badge on the list
+  and group page, the kernel page's "regressed", /metrics, and a reparse keeps it
 """
 
 import importlib.util
@@ -254,5 +258,61 @@ c.check(n_until == 5 and srv.json("/api/v1/groups?until=2025-12-02")["total"] ==
         f"until=2025-12-03 includes that day ({n_until} groups), until=2025-12-02 does not")
 
 c.check(srv.stop() == 0, "lockdepd stops cleanly")
+
+# ---- a fix that did not hold ----
+# group A (on every release) is fixed in 6.9; B (6.1.55 only) in 6.1.55. Reports that come back on
+# an older release keep the status; one on the fixed release or later makes the group regressed.
+fdb = os.path.join(tmp, "fixed.db")
+run_ctl(fdb, "import", files[("A", 0)], files[("A", 1)], files[("B", 2)], files[("C", 0)])
+fg = groups_by_sig(fdb)
+ga, gb, gc = fg[sig["A"]][0], fg[sig["B"]][0], fg[sig["C"]][0]
+run_ctl(fdb, "triage", str(ga), "--status", "fixed-in 6.9")
+run_ctl(fdb, "triage", str(gb), "--status", "fixed-in 6.1.55")
+run_ctl(fdb, "triage", str(gc), "--status", "fixed-in 6.10")
+
+
+def status(db, gid):
+    return json.loads(run_ctl(db, "show", str(gid), "--json").stdout)["status"]
+
+
+run_ctl(fdb, "import", files[("A", 2)])  # 6.1.55 < 6.9
+c.check(status(fdb, ga) == "fixed-in 6.9", f"a report on an older release keeps fixed-in: {status(fdb, ga)}")
+run_ctl(fdb, "import", files[("C", 1)])  # 6.1-rc3 < 6.10
+c.check(status(fdb, gc) == "fixed-in 6.10", "C: still fixed-in 6.10")
+# lockdepd reads the report on 6.10.0: the group regresses, with its own journal message
+log = os.path.join(tmp, "regress.log")
+shutil.copy(files[("A", 4)], log)
+d = dh.Daemon(lockdepd, fdb, ["--no-kmsg", "--no-journal", "--follow", log], tmp, name="regress").start()
+c.check(d.wait_log(r"regressed: reported on 6\.10\.0, fixed in 6\.9: .* MESSAGE_ID=7764e3b2efd742f980b8d27417e3abca$", 30),
+        f"lockdepd logs the regression with its MESSAGE_ID: {d.log()!r}")
+c.check(d.stop() == 0, "lockdepd stops")
+c.check(status(fdb, ga) == "regressed", f"a report on 6.10.0 after fixed-in 6.9: regressed ({status(fdb, ga)})")
+# at the fixed release itself: regressed too (lockdepctl import takes the same path)
+run_ctl(fdb, "import", with_release(tmp, bases["B"][0], bases["B"][1]["kernel"], "6.1.55-1"))
+c.check(status(fdb, gb) == "regressed", f"6.1.55-1 after fixed-in 6.1.55: regressed ({status(fdb, gb)})")
+lst = [g["id"] for g in ndjson(run_ctl(fdb, "list", "--json", "--status", "regressed", "--sort", "id").stdout)]
+c.check(lst == sorted([ga, gb]), f"list --status regressed: {lst}")
+hist = json.loads(run_ctl(fdb, "show", str(ga), "--json").stdout)["triage"]
+c.check([(t["action"], t["value"]) for t in hist][-2:] == [("regressed", "6.10.0"), ("status", "regressed")],
+        f"the history says where it came back: {hist[-2:]}")
+fsrv = wt.Server(lockdepd, fdb, env={"LOCKDEP_NOW": NOW})
+api = [g["id"] for g in fsrv.json("/api/v1/groups?status=regressed&sort=id")["groups"]]
+c.check(api == lst, f"status=regressed: API == CLI ({api})")
+k = fsrv.json("/api/v1/kernels/6.10.0")
+c.check([g["id"] for g in k["regressed"]] == [ga], f"/api/v1/kernels/6.10.0 regressed: {k['regressed']}")
+c.check(fsrv.json("/api/v1/kernels/6.1.55")["regressed"] == [], "nothing regressed on 6.1.55 (older than fixed-in 6.9)")
+st, _, body = fsrv.request("GET", "/")
+c.check(st == 200 and body.count(b'class="status regressed"') == 2, "the list marks both regressed groups")
+st, _, body = fsrv.request("GET", f"/groups/{ga}")
+c.check(st == 200 and b'class="status regressed"' in body, "the group page marks it")
+st, _, body = fsrv.request("GET", "/kernels/6.10.0")
+c.check(st == 200 and b"Regressed" in body and f"/groups/{ga}".encode() in body, "the kernel page lists it")
+st, _, body = fsrv.request("GET", "/metrics")
+c.check(st == 200 and re.search(rb"^lockdep_groups_regressed 2$", body, re.M), "/metrics: lockdep_groups_regressed 2")
+c.check(fsrv.stop() == 0, "lockdepd stops cleanly")
+r = run_ctl(fdb, "reparse")
+c.check(status(fdb, ga) == "regressed" and status(fdb, gb) == "regressed" and status(fdb, gc) == "fixed-in 6.10",
+        "reparse keeps regressed and fixed-in")
+
 shutil.rmtree(tmp, ignore_errors=True)
 c.done()
