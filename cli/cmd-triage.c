@@ -68,6 +68,10 @@ int verb_triage(int argc, char **argv) {
         if (resolve_group(s, argv[optind], &id) < 0)
                 return 1;
         r = store_set_triage(s, id, status, note);
+        if (r < 0 && store_error(s)[0] && (r == -EINVAL || r == -ENOENT)) { /* duplicate-of itself, a cycle */
+                fprintf(stderr, "lockdepctl triage: %s\n", store_error(s));
+                return r == -EINVAL ? EXIT_USAGE : 1;
+        }
         if (r == -EINVAL) {
                 fprintf(stderr,
                         "lockdepctl triage: unknown status '%s'; use new, confirmed, false-positive, "

@@ -6,6 +6,7 @@
  * table).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,20 @@ int store_resolve_group(Store *s, const char *spec, int64_t *ret) {
                 }
                 if (!hex)
                         return -ENOENT;
+        }
+        /* a whole signature names its group even when it is the prefix of others (a split's
+         * "<sig>/split-N") */
+        r = prepare(s, "SELECT id FROM groups WHERE signature = ?1", &st);
+        if (r < 0)
+                return r;
+        store_bind_text(st, 1, spec);
+        r = store_step(s, st, &id);
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        if (id > 0) {
+                *ret = id;
+                return 0;
         }
         r = prepare(s, "SELECT min(id), count(*) FROM (SELECT id FROM groups WHERE substr(signature, 1, length(?1)) = ?1 LIMIT 2)", &st);
         if (r < 0)
@@ -608,12 +623,58 @@ static int group_exists(Store *s, int64_t id) {
         return r < 0 ? r : found == id;
 }
 
-static int check_status(Store *s, const char *status) {
+static int set_error(Store *s, int r, const char *fmt, ...) _printf_(3, 4);
+static int set_error(Store *s, int r, const char *fmt, ...) {
+        va_list ap;
+        char *m = NULL;
+        va_start(ap, fmt);
+        if (vasprintf(&m, fmt, ap) < 0)
+                m = NULL;
+        va_end(ap);
+        free(s->error);
+        s->error = m;
+        return m ? r : -ENOMEM;
+}
+
+/* Would group become a duplicate of itself, through target and the groups target is a duplicate
+ * of? 1 yes, 0 no. */
+static int duplicate_cycle(Store *s, int64_t group, int64_t target) {
+        sqlite3_stmt *st;
+        int64_t found = 0;
+        int r = prepare(s,
+                        "WITH RECURSIVE chain (id, n) AS (SELECT ?2, 0 UNION "
+                        " SELECT CAST(substr(g.status, 14) AS INTEGER), c.n + 1 FROM groups g JOIN chain c ON g.id = c.id "
+                        " WHERE g.status GLOB 'duplicate-of [0-9]*' AND c.n < 100000) "
+                        "SELECT EXISTS (SELECT 1 FROM chain WHERE id = ?1)",
+                        &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, group);
+        sqlite3_bind_int64(st, 2, target);
+        r = store_step(s, st, &found);
+        sqlite3_finalize(st);
+        return r < 0 ? r : found != 0;
+}
+
+static int check_status(Store *s, int64_t group, const char *status) {
         if (!status || !printable_text(status) || strlen(status) > 200 || !store_status_syntax_valid(status))
                 return -EINVAL;
         if (!strncmp(status, "duplicate-of ", 13)) {
-                int r = group_exists(s, strtoll(status + 13, NULL, 10));
-                return r < 0 ? r : r ? 0 : -ENOENT;
+                int64_t target = strtoll(status + 13, NULL, 10);
+                int r = group_exists(s, target);
+                if (r <= 0)
+                        return r < 0 ? r : set_error(s, -ENOENT, "duplicate-of: no group %lld", (long long) target);
+                if (target == group)
+                        return set_error(s, -EINVAL, "duplicate-of: group %lld cannot be a duplicate of itself",
+                                         (long long) group);
+                r = duplicate_cycle(s, group, target);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        return set_error(s, -EINVAL,
+                                         "duplicate-of: group %lld is already (through duplicates) a duplicate of "
+                                         "group %lld; that would make a cycle",
+                                         (long long) target, (long long) group);
         }
         return 0;
 }
@@ -627,7 +688,9 @@ static int in_transaction(Store *s, int r) {
 }
 
 int store_set_triage(Store *s, int64_t group, const char *status, const char *note) {
-        int r = status ? check_status(s, status) : 0;
+        free(s->error); /* a message after -EINVAL is this call's */
+        s->error = NULL;
+        int r = status ? check_status(s, group, status) : 0;
         if (r < 0)
                 return r;
         if (note && (!printable_text(note) || strlen(note) > 4000))
@@ -721,6 +784,43 @@ static int split_into(Store *s, int64_t group, const char *ids_csv, int64_t *ret
         return r;
 }
 
+/* The reports to split off (csv, n ids) must all be the group's, and some must stay. */
+static int split_check(Store *s, int64_t group, const char *csv, size_t n) {
+        sqlite3_stmt *st;
+        int64_t foreign = 0, n_in = 0, n_group = 0;
+        int r = group_exists(s, group);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
+        r = prepare(s,
+                    "SELECT (SELECT j.value FROM json_each('[' || ?2 || ']') j WHERE NOT EXISTS "
+                    "  (SELECT 1 FROM reports r WHERE r.id = j.value AND r.grp = ?1) LIMIT 1), "
+                    " (SELECT count(DISTINCT j.value) FROM json_each('[' || ?2 || ']') j), "
+                    " (SELECT count(*) FROM reports WHERE grp = ?1)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, group);
+        store_bind_text(st, 2, csv);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                foreign = sqlite3_column_int64(st, 0);
+                n_in = sqlite3_column_int64(st, 1);
+                n_group = sqlite3_column_int64(st, 2);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW)
+                return store_fail(s, rc);
+        (void) n;
+        if (foreign > 0)
+                return set_error(s, -EINVAL, "split: report %lld is not in group %lld", (long long) foreign,
+                                 (long long) group);
+        if (n_in >= n_group)
+                return set_error(s, -EINVAL,
+                                 "split: these are all %lld reports of group %lld; nothing would be left in it",
+                                 (long long) n_group, (long long) group);
+        return 0;
+}
+
 int store_split_group(Store *s, int64_t group, const int64_t *reports, size_t n, int64_t *ret) {
         StrBuf csv = {};
         int64_t id = 0;
@@ -736,7 +836,9 @@ int store_split_group(Store *s, int64_t group, const int64_t *reports, size_t n,
         }
         r = store_begin(s);
         if (r >= 0) {
-                r = split_into(s, group, csv.s, &id);
+                r = split_check(s, group, csv.s, n);
+                if (r >= 0)
+                        r = split_into(s, group, csv.s, &id);
                 if (r >= 0)
                         r = log_triage(s, group, "split", csv.s);
                 r = in_transaction(s, r);

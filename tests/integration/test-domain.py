@@ -26,6 +26,10 @@ Covers:
   reading a log, or lockdepctl import) makes the group "regressed", with lockdepd's journal message
   and its own MESSAGE_ID, the triage history, the list filter (CLI and API), the badge on the list
   and group page, the kernel page's "regressed", /metrics, and a reparse keeps it
+- triage integrity: split refuses a report of another group and refuses to empty a group (both
+  change nothing); after a split the whole signature still names the original (exact beats
+  prefix); duplicate-of refuses itself, two groups duplicating each other, longer cycles (CLI
+  exit 2, API 400) and unknown groups (404)
 """
 
 import importlib.util
@@ -313,6 +317,51 @@ c.check(fsrv.stop() == 0, "lockdepd stops cleanly")
 r = run_ctl(fdb, "reparse")
 c.check(status(fdb, ga) == "regressed" and status(fdb, gb) == "regressed" and status(fdb, gc) == "fixed-in 6.10",
         "reparse keeps regressed and fixed-in")
+
+# ---- integrity of triage: split, duplicate-of, signatures ----
+tdb = os.path.join(tmp, "triage.db")
+run_ctl(tdb, "import", *[files[(g, i)] for g in "ABCDE" for i in sorted(ON[g])])
+tg = groups_by_sig(tdb)
+ga, gb, gd, ge = (tg[sig[g]][0] for g in "ABDE")
+tsrv = wt.Server(lockdepd, tdb, env={"LOCKDEP_NOW": NOW})
+auth = {"Authorization": f"Bearer {tsrv.token}"}
+
+
+def reports_of(gid):
+    return [x["id"] for x in tsrv.json(f"/api/v1/reports?group={gid}&limit=1000")["reports"]]
+
+
+ra, rb, rd = reports_of(ga), reports_of(gb), reports_of(gd)
+n_groups = tsrv.json("/api/v1/groups")["total"]
+st, _, body = tsrv.request("POST", f"/api/v1/groups/{ga}/split", {"reports": f"{ra[0]},{rb[0]}"}, auth)
+c.check(st == 400 and f"report {rb[0]} is not in group {ga}".encode() in body,
+        f"split with a report of another group: 400 naming it ({st} {body[:120]!r})")
+st, _, body = tsrv.request("POST", f"/api/v1/groups/{gd}/split", {"reports": ",".join(map(str, rd))}, auth)
+c.check(st == 400 and b"nothing would be left" in body, f"split of every report: 400 ({st} {body[:120]!r})")
+c.check(tsrv.json("/api/v1/groups")["total"] == n_groups and reports_of(ga) == ra and reports_of(gb) == rb,
+        "refused splits changed nothing")
+st, _, body = tsrv.request("POST", f"/api/v1/groups/{ga}/split", {"reports": f"{ra[0]},{ra[1]}"}, auth)
+split = json.loads(body)["id"] if st == 200 else None
+c.check(st == 200 and reports_of(split) == ra[:2] and reports_of(ga) == ra[2:], "a split of two of five reports")
+# the whole signature of the original still names it, although it is a prefix of the split's
+r = run_ctl(tdb, "show", sig["A"], "--json", check=False)
+c.check(r.returncode == 0 and json.loads(r.stdout)["id"] == ga, f"show SIGNATURE after a split: group {ga} ({r.stderr.strip()})")
+c.check(tsrv.json(f"/api/v1/groups/{sig['A']}")["id"] == ga, "/api/v1/groups/SIGNATURE after a split")
+r = run_ctl(tdb, "show", sig["A"][:8], check=False)
+c.check(r.returncode == 1 and "more than one group" in r.stderr, f"a short prefix of both stays ambiguous: {r.stderr.strip()}")
+
+r = run_ctl(tdb, "triage", str(gb), "--status", f"duplicate-of {gb}", check=False)
+c.check(r.returncode == 2 and "itself" in r.stderr, f"duplicate-of itself refused: {r.returncode} {r.stderr.strip()}")
+run_ctl(tdb, "triage", str(gb), "--status", f"duplicate-of {gd}")
+r = run_ctl(tdb, "triage", str(gd), "--status", f"duplicate-of {gb}", check=False)
+c.check(r.returncode == 2 and "cycle" in r.stderr, f"two groups duplicates of each other refused: {r.stderr.strip()}")
+run_ctl(tdb, "triage", str(gd), "--status", f"duplicate-of {ge}")
+st, _, body = tsrv.request("POST", f"/api/v1/groups/{ge}/triage", {"status": f"duplicate-of {gb}"}, auth)
+c.check(st == 400 and b"cycle" in body, f"a longer cycle (E -> B -> D -> E) refused by the API: {st} {body[:150]!r}")
+st, _, body = tsrv.request("POST", f"/api/v1/groups/{ge}/triage", {"status": "duplicate-of 999999"}, auth)
+c.check(st == 404, f"duplicate-of a group that does not exist: {st}")
+c.check(status(tdb, ge) == "new" and status(tdb, gd) == f"duplicate-of {ge}", "refusals changed nothing")
+c.check(tsrv.stop() == 0, "lockdepd stops cleanly")
 
 shutil.rmtree(tmp, ignore_errors=True)
 c.done()
