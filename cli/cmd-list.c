@@ -31,6 +31,14 @@ static int row(const char *js, void *userdata) {
             table_add_field(c->table, js, "last_seen") < 0 ||
             table_add_field(c->table, js, "status") < 0)
                 return -ENOMEM;
+        if (json_get_int(js, "suppressed", 0)) { /* shown with --all: say so */
+                _cleanup_free_ char *title = json_get_str(js, "func_title");
+                _cleanup_free_ char *key = json_get_str(js, "key");
+                _cleanup_free_ char *t = NULL;
+                if (asprintf(&t, "[suppressed] %s", title ? title : key ? key : "") < 0)
+                        return -ENOMEM;
+                return table_add(c->table, t);
+        }
         _cleanup_free_ char *title = json_get_str(js, "func_title");
         _cleanup_free_ char *key = json_get_str(js, "key");
         return table_add(c->table, title ? title : key);

@@ -170,6 +170,7 @@ enum {
         ARG_SORT,
         ARG_LIMIT,
         ARG_OFFSET,
+        ARG_ALL,
         _ARG_QUERY_MAX, /* verbs number their own options from here */
 };
 
@@ -184,7 +185,8 @@ enum {
         { "until", required_argument, NULL, ARG_UNTIL },                \
         { "sort", required_argument, NULL, ARG_SORT },                  \
         { "limit", required_argument, NULL, ARG_LIMIT },                \
-        { "offset", required_argument, NULL, ARG_OFFSET }
+        { "offset", required_argument, NULL, ARG_OFFSET },              \
+        { "all", no_argument, NULL, ARG_ALL }
 /* clang-format on */
 
 #define QUERY_OPTIONS_HELP                                                                     \
@@ -198,7 +200,8 @@ enum {
         "     --until TIME      Seen at or before TIME (a date includes the whole day)\n"       \
         "     --sort FIELD      last_seen (default), first_seen, reports, hosts or id\n"       \
         "     --limit N         Show at most N\n"                                             \
-        "     --offset N        Skip the first N\n"
+        "     --offset N        Skip the first N\n"                                           \
+        "     --all             Also what suppression rules hide (marked suppressed)\n"
 
 struct StoreQuery;
 /* Applies one of QUERY_OPTIONS: 1 if c is one, 0 if not, -EINVAL (message printed) for a bad value.

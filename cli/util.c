@@ -332,14 +332,14 @@ int query_option(int c, const char *optarg, StoreQuery *q) {
                 [ARG_KIND - ARG_KIND] = "kind",   [ARG_STATUS - ARG_KIND] = "status", [ARG_HOST - ARG_KIND] = "host",
                 [ARG_KERNEL - ARG_KIND] = "kernel", [ARG_LOCK - ARG_KIND] = "lock",   [ARG_SINCE - ARG_KIND] = "since",
                 [ARG_UNTIL - ARG_KIND] = "until", [ARG_SORT - ARG_KIND] = "sort",     [ARG_LIMIT - ARG_KIND] = "limit",
-                [ARG_OFFSET - ARG_KIND] = "offset",
+                [ARG_OFFSET - ARG_KIND] = "offset", [ARG_ALL - ARG_KIND] = "suppressed",
         };
         const char *why = NULL;
 
         if (c < ARG_KIND || c >= _ARG_QUERY_MAX)
                 return 0;
         /* the store's one reader of the filters, as the API's (store_query_set()) */
-        int r = store_query_set(q, names[c - ARG_KIND], optarg, time_now(), 0, &why);
+        int r = store_query_set(q, names[c - ARG_KIND], c == ARG_ALL ? "1" : optarg, time_now(), 0, &why);
         if (r < 0) {
                 fprintf(stderr, "lockdepctl: --%s '", names[c - ARG_KIND]);
                 fputs_safe(optarg, stderr);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kernel-release.h"
+#include "time-spec.h"
 #include "store-internal.h"
 
 /* ---- kernel release order: common/kernel-release.c ------------------------------------------ */
@@ -62,12 +63,22 @@ static void sql_kernel_match(sqlite3_context *ctx, int argc, sqlite3_value **arg
         sqlite3_result_int(ctx, release && kernel_filter_match(f, release));
 }
 
+/* now_usec(): time_now(), the program's one clock ($LOCKDEP_NOW in tests), for expiry. */
+static void sql_now_usec(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+        (void) argc;
+        (void) argv;
+        sqlite3_result_int64(ctx, (sqlite3_int64) time_now());
+}
+
 int store_register_functions(sqlite3 *db) {
         int rc = sqlite3_create_collation_v2(db, "kernel_version", SQLITE_UTF8, NULL, collate_kernel_version, NULL);
         if (rc == SQLITE_OK)
                 rc = sqlite3_create_function_v2(db, "kernel_match", 2,
                                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
                                                 sql_kernel_match, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_create_function_v2(db, "now_usec", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, NULL, sql_now_usec, NULL,
+                                                NULL, NULL);
         return rc;
 }
 

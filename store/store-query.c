@@ -129,6 +129,10 @@ int store_query_set(StoreQuery *q, const char *name, const char *value, uint64_t
                 if (uint_arg(value, limit_max ? limit_max : UINT32_MAX, &n) < 0 || n == 0)
                         return *ret_why = limit_why, -EINVAL;
                 q->limit = n;
+        } else if (!strcmp(name, "suppressed")) {
+                if (strcmp(value, "0") && strcmp(value, "1"))
+                        return *ret_why = "suppressed: expected 1 (also the groups suppression rules hide) or 0", -EINVAL;
+                q->suppressed = value[0] == '1';
         } else if (!strcmp(name, "offset")) {
                 if (uint_arg(value, 100000000, &q->offset) < 0)
                         return *ret_why = offset_why, -EINVAL;
@@ -144,10 +148,17 @@ static int prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
 
 /* ---- groups --------------------------------------------------------------------------------- */
 
+/* Does an active suppression rule match group grp (one of its classes, or one of its edges)? */
+#define SUPPRESSED(grp)                                                                             \
+        "EXISTS (SELECT 1 FROM suppressions su WHERE (su.expires IS NULL OR su.expires > now_usec())"  \
+        " AND (su.class IN (SELECT canonical FROM group_classes WHERE grp = " grp ") OR EXISTS"         \
+        " (SELECT 1 FROM edge_groups eg JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = " grp       \
+        " AND e.from_class = su.edge_from AND e.to_class = su.edge_to)))"
+
 #define GROUP_COLUMNS                                                                               \
         "g.id, g.kind, g.key, g.signature, g.func_title, g.n_reports, g.n_hosts, "                  \
         ISO("g.first_seen") " AS first_seen, " ISO("g.last_seen") " AS last_seen, g.status, g.note, " \
-        "g.kernel_first, g.kernel_last"
+        "g.kernel_first, g.kernel_last, " SUPPRESSED("g.id") " AS suppressed"
 
 /* ?1 kind ?2 status ?3 host ?4 kernel (a filter of common/kernel-release.h) ?5 lock ?6 since ?7 until */
 #define GROUP_WHERE                                                                                 \
@@ -157,9 +168,11 @@ static int prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
         " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM group_kernels gk"                                \
         "      WHERE gk.grp = g.id AND kernel_match(?4, gk.kernel)))"                                \
         " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = g.id AND gc.canonical = ?5))" \
-        " AND (?6 IS NULL OR g.last_seen >= ?6) AND (?7 IS NULL OR g.first_seen <= ?7)"
+        " AND (?6 IS NULL OR g.last_seen >= ?6) AND (?7 IS NULL OR g.first_seen <= ?7)"                \
+        " AND (?11 = 1 OR NOT " SUPPRESSED("g.id") ")"
 
 static void bind_query(sqlite3_stmt *st, const StoreQuery *q) {
+        sqlite3_bind_int(st, 11, q && q->suppressed);
         if (!q)
                 return;
         store_bind_text(st, 1, q->kind);
@@ -219,6 +232,7 @@ int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *user
                 " AND (?4 IS NULL OR kernel_match(?4, b.kernel))"
                 " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = r.grp AND gc.canonical = ?5))"
                 " AND (?6 IS NULL OR r.time >= ?6) AND (?7 IS NULL OR r.time <= ?7) AND ?2 IS NULL"
+                " AND (?11 = 1 OR ?10 > 0 OR NOT " SUPPRESSED("r.grp") ")"
                 " ORDER BY ";
         static const char *const order[_STORE_SORT_MAX] = {
                 [STORE_SORT_DEFAULT] = "r.id",
@@ -395,12 +409,17 @@ int store_group_json(Store *s, int64_t id, char **ret) {
                             "coalesce((SELECT r.id FROM reports r WHERE r.grp = g.id AND r.truncated = 0 ORDER BY r.time DESC, r.id DESC LIMIT 1),"
                             " (SELECT r.id FROM reports r WHERE r.grp = g.id ORDER BY r.time DESC, r.id DESC LIMIT 1)) AS representative, "
                             "(SELECT lockdep_parsed(r.parsed) FROM reports r WHERE r.id = coalesce((SELECT r2.id FROM reports r2 WHERE r2.grp = g.id AND r2.truncated = 0 "
-                            " ORDER BY r2.time DESC, r2.id DESC LIMIT 1), (SELECT r2.id FROM reports r2 WHERE r2.grp = g.id ORDER BY r2.time DESC, r2.id DESC LIMIT 1))) AS \"@parsed\", "
-                            "EXISTS (SELECT 1 FROM suppressions su WHERE (su.expires IS NULL OR su.expires > CAST(strftime('%s','now') AS INTEGER) * 1000000) "
-                            " AND (su.class IN (SELECT canonical FROM group_classes WHERE grp = g.id) OR EXISTS (SELECT 1 FROM edge_groups eg "
-                            " JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = g.id AND e.from_class = su.edge_from AND e.to_class = su.edge_to))) AS suppressed "
+                            " ORDER BY r2.time DESC, r2.id DESC LIMIT 1), (SELECT r2.id FROM reports r2 WHERE r2.grp = g.id ORDER BY r2.time DESC, r2.id DESC LIMIT 1))) AS \"@parsed\" "
                             "FROM groups g WHERE g.id = ?1",
                             id, NULL);
+        if (r >= 0) /* the rules that hide it, so the page can say which */
+                r = append_array(s, &b, "suppressed_by",
+                                 "SELECT su.id, su.class, su.edge_from, su.edge_to, CASE WHEN su.expires IS NULL THEN NULL ELSE "
+                                 ISO("su.expires") " END AS expires, su.note FROM suppressions su "
+                                 "WHERE (su.expires IS NULL OR su.expires > now_usec()) AND (su.class IN "
+                                 "(SELECT canonical FROM group_classes WHERE grp = ?1) OR EXISTS (SELECT 1 FROM edge_groups eg "
+                                 "JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = ?1 AND e.from_class = su.edge_from "
+                                 "AND e.to_class = su.edge_to)) ORDER BY su.id", id, NULL);
         if (r >= 0)
                 r = append_array(s, &b, "edges",
                                  "SELECT e.from_class AS \"from\", e.to_class AS \"to\", e.n, e.first_kernel FROM edge_groups eg "
@@ -541,7 +560,8 @@ int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, voi
 int store_stats_json(Store *s, char **ret) {
         StrBuf b = {};
         int r = open_object(s, &b,
-                            "SELECT (SELECT count(*) FROM reports) AS reports, (SELECT count(*) FROM groups) AS groups, "
+                            "SELECT (SELECT count(*) FROM reports) AS reports, (SELECT count(*) FROM groups g WHERE NOT " SUPPRESSED("g.id") ") AS groups, "
+                            "(SELECT count(*) FROM groups g WHERE " SUPPRESSED("g.id") ") AS groups_suppressed, "
                             "(SELECT count(*) FROM hosts) AS hosts, (SELECT count(*) FROM boots) AS boots, "
                             "(SELECT count(*) FROM boots WHERE lockdep_off_at IS NOT NULL) AS boots_lockdep_off, "
                             "(SELECT count(*) FROM gaps) AS gaps, "
@@ -552,9 +572,9 @@ int store_stats_json(Store *s, char **ret) {
                             "WHERE ?1 = ?1",
                             0, NULL);
         if (r >= 0)
-                r = append_array(s, &b, "by_kind", "SELECT kind, count(*) AS n, sum(n_reports) AS reports FROM groups GROUP BY kind ORDER BY kind", 0, NULL);
+                r = append_array(s, &b, "by_kind", "SELECT kind, count(*) AS n, sum(n_reports) AS reports FROM groups g WHERE NOT " SUPPRESSED("g.id") " GROUP BY kind ORDER BY kind", 0, NULL);
         if (r >= 0)
-                r = append_array(s, &b, "by_status", "SELECT status, count(*) AS n FROM groups GROUP BY status ORDER BY status", 0, NULL);
+                r = append_array(s, &b, "by_status", "SELECT status, count(*) AS n FROM groups g WHERE NOT " SUPPRESSED("g.id") " GROUP BY status ORDER BY status", 0, NULL);
         /* a journal keeps one cursor per stream ("journal:DIR#remote-HOST"): one row per source,
          * the number of streams instead of a position when there are several */
         if (r >= 0)
@@ -891,7 +911,27 @@ int store_add_suppression(Store *s, const char *cls, const char *edge_from, cons
         if (by_class == by_edge || !printable_text(cls) || !printable_text(edge_from) || !printable_text(edge_to) ||
             !printable_text(note))
                 return -EINVAL;
-        int r = prepare(s, "INSERT INTO suppressions (class, edge_from, edge_to, expires, note, created) "
+        uint64_t now = store_now();
+        if (expires && expires <= now)
+                return set_error(s, -EINVAL, "suppression: it would have expired already (expires must be in the future)");
+        int64_t known = 0;
+        int r = prepare(s, by_class ? "SELECT EXISTS (SELECT 1 FROM lock_classes WHERE canonical = ?1) WHERE ?2 IS NULL"
+                                    : "SELECT EXISTS (SELECT 1 FROM lock_edges WHERE from_class = ?1 AND to_class = ?2)",
+                        &st);
+        if (r < 0)
+                return r;
+        store_bind_text(st, 1, by_class ? cls : edge_from);
+        store_bind_text(st, 2, by_class ? NULL : edge_to);
+        r = store_step(s, st, &known);
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        if (!known)
+                return by_class ? set_error(s, -EINVAL, "suppression: no lock class '%s' in the database (a canonical name, "
+                                                       "as lockdepctl locks prints it)", cls)
+                                : set_error(s, -EINVAL, "suppression: no lock-order edge '%s' -> '%s' in the database",
+                                            edge_from, edge_to);
+        r = prepare(s, "INSERT INTO suppressions (class, edge_from, edge_to, expires, note, created) "
                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", &st);
         if (r < 0)
                 return r;
@@ -901,7 +941,7 @@ int store_add_suppression(Store *s, const char *cls, const char *edge_from, cons
         if (expires)
                 sqlite3_bind_int64(st, 4, (sqlite3_int64) expires);
         store_bind_text(st, 5, note);
-        sqlite3_bind_int64(st, 6, (sqlite3_int64) store_now());
+        sqlite3_bind_int64(st, 6, (sqlite3_int64) now);
         r = store_step(s, st, &id);
         sqlite3_finalize(st);
         if (r >= 0 && ret_id)
@@ -913,7 +953,7 @@ int store_list_suppressions(Store *s, StoreRowFunc f, void *userdata) {
         sqlite3_stmt *st;
         int r = prepare(s,
                         "SELECT id, class, edge_from, edge_to, CASE WHEN expires IS NULL THEN NULL ELSE " ISO("expires") " END AS expires, "
-                        "note, " ISO("created") " AS created, (expires IS NULL OR expires > CAST(strftime('%s','now') AS INTEGER) * 1000000) AS active "
+                        "note, " ISO("created") " AS created, (expires IS NULL OR expires > now_usec()) AS active "
                         "FROM suppressions ORDER BY id",
                         &st);
         return r < 0 ? r : store_run_rows(s, st, f, userdata);

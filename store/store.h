@@ -143,12 +143,14 @@ typedef struct StoreQuery {
         StoreSort sort;
         unsigned limit;      /* 0 = no limit */
         unsigned offset;
+        bool suppressed;     /* also what an active suppression rule hides (marked "suppressed") */
 } StoreQuery;
 
 /* One filter from its name and text, the same words for lockdepctl's --NAME VALUE and the API's
  * NAME=VALUE: kind, status (the triage vocabulary), host, lock, kernel (a filter of
  * common/kernel-release.h: 6.1, =6.1, >=6.9, <6.2, 6.6..6.9), since and until (common/time-spec.h,
- * relative to now), sort, limit (1..limit_max; 0 = any positive number), offset. value is borrowed:
+ * relative to now), sort, limit (1..limit_max; 0 = any positive number), offset, suppressed (0/1).
+ * value is borrowed:
  * it must live as long as q. 0; -EINVAL with *ret_why (static) naming what is accepted; -ENOENT for
  * a name that is none of these. */
 int store_query_set(StoreQuery *q, const char *name, const char *value, uint64_t now, unsigned limit_max,
@@ -160,7 +162,10 @@ bool store_status_syntax_valid(const char *s);
 const char *store_kinds_help(void);
 
 /* Groups: id, kind, key, signature, func_title, n_reports, n_hosts, first_seen, last_seen, status
- * (plus note, kernel_first, kernel_last: the oldest and newest release reported on, by version). */
+ * (plus note, kernel_first, kernel_last: the oldest and newest release reported on, by version,
+ * and suppressed: 1 when an active suppression rule matches one of its classes or edges; such
+ * groups, and their reports in store_list_reports() without a group, are left out unless
+ * q->suppressed). */
 int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata);
 /* Number of groups matching q (limit/offset ignored), for paging. */
 int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret);
@@ -176,7 +181,8 @@ int store_resolve_group(Store *s, const char *spec, int64_t *ret);
  * [{kernel,n}], "hosts" [{host,n}], "daily" [{day:"YYYY-MM-DD",n}] (last 90 days), "representative"
  * (report id), "related" [{id,kind,func_title,shared}] (groups sharing a class or an edge),
  * "why" {"kind","key","signature","sig_version","normalizations":[{printed,canonical}]},
- * "triage" [{at,action,value}]. *ret malloc()ed. -ENOENT if no such group. */
+ * "triage" [{at,action,value}], "suppressed" (0/1) and "suppressed_by" [{id,class,edge_from,edge_to,
+ * expires,note}] (the active rules that match it). *ret malloc()ed. -ENOENT if no such group. */
 int store_group_json(Store *s, int64_t id, char **ret);
 /* One report: the list fields plus "raw" (text), "parsed" (the parse --json object), "usec". */
 int store_report_json(Store *s, int64_t id, char **ret);
@@ -236,7 +242,8 @@ int store_merge_groups(Store *s, int64_t into, int64_t from);
 /* Moves the given reports of a group into a new group (same key, signature suffixed "/split-N");
  * returns the new group's id in *ret. Logged as "split". */
 int store_split_group(Store *s, int64_t group, const int64_t *reports, size_t n, int64_t *ret);
-/* Suppression by class or by edge, optional expiry (0 = never): id returned. */
+/* Suppression by class or by edge, optional expiry (0 = never): id returned. -EINVAL with the reason
+ * in store_error() for a class or edge the database does not know, or an expiry already past. */
 int store_add_suppression(Store *s, const char *cls, const char *edge_from, const char *edge_to,
                           uint64_t expires, const char *note, int64_t *ret_id);
 /* Suppressions: id, class, edge_from, edge_to, expires, note, created, active. */

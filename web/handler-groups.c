@@ -91,7 +91,10 @@ static void group_row(Request *r, Html *h, const JsonValue *g) {
         h_raw(h, status && !strcmp(status, "regressed") ? "</td><td><span class=\"status regressed\">"
                                                         : "</td><td><span class=\"status\">");
         h_text(h, status);
-        h_raw(h, "</span></td><td>");
+        h_raw(h, "</span>");
+        if (json_get_int(g, "suppressed", 0))
+                h_raw(h, " <span class=\"suppressed\">suppressed</span>");
+        h_raw(h, "</td><td>");
         /* the sparkline is an image of its own, so the list does not wait for 50 groups' counts */
         h_printf(h, "<img class=\"spark\" src=\"/groups/%lld/spark.svg\" width=\"90\" height=\"20\" "
                     "alt=\"reports per day\" loading=\"lazy\">", (long long) id);
@@ -240,8 +243,23 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
                                                          : "</dd><dt>Status</dt><dd><span class=\"status\" id=\"status\">");
         h_text(&h, status);
         h_raw(&h, "</span>");
-        if (json_get_int(g, "suppressed", 0))
-                h_raw(&h, " <span class=\"suppressed\">suppressed</span>");
+        const JsonValue *rules = json_get(g, "suppressed_by");
+        for (size_t i = 0; i < json_len(rules); i++) { /* the rules that hide it from the list */
+                const JsonValue *x = json_at(rules, i);
+                const char *cls = json_get_str(x, "class");
+                h_printf(&h, " <span class=\"suppressed\">suppressed by <a href=\"/suppressions\">rule %lld</a> (",
+                         (long long) json_get_int(x, "id", 0));
+                if (cls) {
+                        h_raw(&h, "class ");
+                        h_text(&h, cls);
+                } else {
+                        h_raw(&h, "edge ");
+                        h_text(&h, json_get_str(x, "edge_from"));
+                        h_raw(&h, " &rarr; ");
+                        h_text(&h, json_get_str(x, "edge_to"));
+                }
+                h_raw(&h, ")</span>");
+        }
         h_raw(&h, "</dd>");
         if (json_get_str(g, "note")) {
                 h_raw(&h, "<dt>Note</dt><dd>");

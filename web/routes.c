@@ -288,13 +288,13 @@ static int parse_uint(const char *s, unsigned max, unsigned *ret) {
 /* The list filters, read by the store's one reader of them (store_query_set()), as lockdepctl's. */
 int req_query(Request *r, StoreQuery *q, const char **ret_why) {
         static const char *const names[] = { "kind", "status", "host", "kernel", "lock", "since", "until",
-                                             "sort", "limit", "offset" };
+                                             "sort", "limit", "offset", "suppressed" };
         uint64_t now = time_now();
         *q = (StoreQuery) { .limit = WEB_PAGE_DEFAULT };
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 const char *v = req_arg(r, names[i]);
                 /* an empty field of a form is no filter; an empty limit or offset is an error */
-                if (!v || (!*v && i < 8))
+                if (!v || (!*v && (i < 8 || i == 10)))
                         continue;
                 int e = store_query_set(q, names[i], v, now, WEB_PAGE_MAX, ret_why);
                 if (e < 0)
@@ -333,6 +333,8 @@ void h_query(Html *h, const StoreQuery *q, const char *skip) {
                 snprintf(n, sizeof(n), "%u", q->limit);
                 query_pair(h, &first, "limit", n);
         }
+        if (q->suppressed && strcmp(skip, "suppressed"))
+                query_pair(h, &first, "suppressed", "1");
         if (q->offset && strcmp(skip, "offset")) {
                 snprintf(n, sizeof(n), "%u", q->offset);
                 query_pair(h, &first, "offset", n);

@@ -23,7 +23,7 @@ _lockdepctl() {
         local verbs='parse import list show reports report locks graph search export triage merge
                      suppress stats reparse hosts kernels push'
         local global='--help --version --db --no-pager'
-        local query='--kind --status --host --kernel --lock --since --until --sort --limit --offset'
+        local query='--kind --status --host --kernel --lock --since --until --sort --limit --offset --all'
         local -A opts=(
                 [parse]='--json --events --aliases'
                 [import]='--host --boot-id --aliases'

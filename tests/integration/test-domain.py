@@ -30,6 +30,9 @@ Covers:
   change nothing); after a split the whole signature still names the original (exact beats
   prefix); duplicate-of refuses itself, two groups duplicating each other, longer cycles (CLI
   exit 2, API 400) and unknown groups (404)
+- suppressions: rules for unknown classes or already expired are refused; a rule hides its group
+  from lockdepctl list, /api/v1/groups (total too), /, reports without a group and /metrics;
+  --all / suppressed=1 show it marked; the group page and JSON name the rule
 """
 
 import importlib.util
@@ -362,6 +365,58 @@ st, _, body = tsrv.request("POST", f"/api/v1/groups/{ge}/triage", {"status": "du
 c.check(st == 404, f"duplicate-of a group that does not exist: {st}")
 c.check(status(tdb, ge) == "new" and status(tdb, gd) == f"duplicate-of {ge}", "refusals changed nothing")
 c.check(tsrv.stop() == 0, "lockdepd stops cleanly")
+
+# ---- suppressions hide what they match ----
+sdb = os.path.join(tmp, "suppress.db")
+run_ctl(sdb, "import", *[files[(g, i)] for g in "ABCDE" for i in sorted(ON[g])])
+sg = groups_by_sig(sdb)
+gid = {g: sg[sig[g]][0] for g in "ABCDE"}
+single = [x["name"] for x in ndjson(run_ctl(sdb, "locks", "--json").stdout) if x["n_groups"] == 1]
+only_b = [x for x in single if [g["id"] for g in ndjson(run_ctl(sdb, "list", "--json", "--lock", x).stdout)] == [gid["B"]]]
+c.check(bool(only_b), f"test input: group B has a class no other group has ({single})")
+r = run_ctl(sdb, "suppress", "--class", "no_such_lock_class", check=False)
+c.check(r.returncode != 0 and "no lock class" in r.stderr, f"a rule for an unknown class is refused: {r.stderr.strip()}")
+r = run_ctl(sdb, "suppress", "--class", only_b[0], "--expires", "2020-01-01", check=False)
+c.check(r.returncode != 0 and "expired" in r.stderr, f"a rule expired at creation is refused: {r.stderr.strip()}")
+run_ctl(sdb, "suppress", "--class", only_b[0], "--note", "known, harmless")
+ssrv = wt.Server(lockdepd, sdb, env={"LOCKDEP_NOW": NOW})
+visible = sorted(gid[g] for g in "ACDE")
+cli = sorted(g["id"] for g in ndjson(run_ctl(sdb, "list", "--json").stdout))
+api = ssrv.json("/api/v1/groups?sort=id")
+c.check(cli == visible and [g["id"] for g in api["groups"]] == visible and api["total"] == 4,
+        f"list and /api/v1/groups hide the suppressed group: {cli}, {api['total']}")
+allc = ndjson(run_ctl(sdb, "list", "--json", "--all", "--sort", "id").stdout)
+alla = ssrv.json("/api/v1/groups?sort=id&suppressed=1")
+c.check([g["id"] for g in allc] == sorted(gid.values()) == [g["id"] for g in alla["groups"]] and alla["total"] == 5,
+        "--all / suppressed=1 show it")
+c.check([g["id"] for g in allc if g["suppressed"]] == [gid["B"]], "--all marks it suppressed")
+table = run_ctl(sdb, "list", "--all").stdout
+c.check("[suppressed]" in table and "[suppressed]" not in run_ctl(sdb, "list").stdout, "the table marks it")
+rep = [x["group"] for x in ndjson(run_ctl(sdb, "reports", "--json").stdout)]
+c.check(gid["B"] not in rep and len(rep) == sum(len(ON[g]) for g in "ACDE"), "reports hide its reports")
+c.check(len(ndjson(run_ctl(sdb, "reports", "--json", "--group", str(gid["B"])).stdout)) == 1,
+        "its own report list still shows them")
+st, _, body = ssrv.request("GET", "/metrics")
+c.check(re.search(rb"^lockdep_groups 4$", body, re.M) and re.search(rb"^lockdep_groups_suppressed 1$", body, re.M),
+        "/metrics: lockdep_groups 4, lockdep_groups_suppressed 1")
+st, _, body = ssrv.request("GET", "/")
+c.check(f"/groups/{gid['B']}\"".encode() not in body, "/ does not list it")
+st, _, body = ssrv.request("GET", "/?suppressed=1")
+c.check(f"/groups/{gid['B']}\"".encode() in body and b'class="suppressed"' in body, "/?suppressed=1 lists it, marked")
+g = ssrv.json(f"/api/v1/groups/{gid['B']}")
+c.check([x["class"] for x in g["suppressed_by"]] == [only_b[0]] and g["suppressed"] == 1, f"the group names its rule: {g['suppressed_by']}")
+st, _, body = ssrv.request("GET", f"/groups/{gid['B']}")
+c.check(b"suppressed by" in body and b"rule 1" in body, "the group page names the rule")
+c.check(ssrv.stop() == 0, "lockdepd stops cleanly")
+# a rule hides until it expires
+owner = {x: [g["id"] for g in ndjson(run_ctl(sdb, "list", "--json", "--lock", x).stdout)] for x in single}
+other = [(x, ids[0]) for x, ids in owner.items() if len(ids) == 1 and ids[0] != gid["B"]]
+c.check(bool(other), "test input: another group has a class of its own")
+run_ctl(sdb, "suppress", "--class", other[0][0], "--expires", "2025-12-04")
+now_ids = [g["id"] for g in ndjson(run_ctl(sdb, "list", "--json").stdout)]
+later = [g["id"] for g in ndjson(run_ctl(sdb, "list", "--json", env={"LOCKDEP_NOW": str(int(NOW) + 10 * 86400)}).stdout)]
+c.check(len(now_ids) == 3 and other[0][1] not in now_ids and len(later) == 4 and other[0][1] in later,
+        f"a rule expiring tomorrow hides its group today ({len(now_ids)} groups), not in ten days ({len(later)})")
 
 shutil.rmtree(tmp, ignore_errors=True)
 c.done()
