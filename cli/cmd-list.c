@@ -106,7 +106,7 @@ int verb_list(int argc, char **argv) {
         if (ctx.json)
                 return 0;
         table_print(t, stdout, 0);
-        if (q.limit && ctx.n == q.limit && store_count_groups(s, &q, &total) >= 0 && total > ctx.n)
+        if ((q.limit || q.offset) && store_count_groups(s, &q, &total) >= 0 && total > ctx.n)
                 printf("\n%u of %llu groups shown; use --limit to see more.\n", ctx.n,
                        (unsigned long long) total);
         return 0;

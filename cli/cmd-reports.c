@@ -105,7 +105,12 @@ int verb_reports(int argc, char **argv) {
                 fprintf(stderr, "No reports found.\n");
                 return 1;
         }
-        if (!ctx.json)
-                table_print(t, stdout, 0);
+        if (ctx.json)
+                return 0;
+        table_print(t, stdout, 0);
+        uint64_t total = 0; /* never a silent cap: say what the page is part of */
+        if ((q.limit || q.offset) && store_count_reports(s, &q, &total) >= 0 && total > ctx.n)
+                printf("\n%u of %llu reports shown (from %u); use --limit and --offset to see more.\n", ctx.n,
+                       (unsigned long long) total, q.offset + 1);
         return 0;
 }

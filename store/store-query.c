@@ -220,7 +220,11 @@ int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret) {
         return r;
 }
 
-int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
+/* The report list, or (count_only) the number of its rows without limit and offset. */
+static int reports_query(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata, bool count_only,
+                         uint64_t *ret_count) {
+        static const char count_head[] =
+                "SELECT count(*) FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host WHERE ";
         /* two spellings so that a group filter can use the reports_grp index */
         static const char head[] =
                 "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, b.boot_id, "
@@ -249,15 +253,15 @@ int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *user
         bool by_group = q && q->group > 0;
         StrBuf sql = {};
         sqlite3_stmt *st;
-        int r = strbuf_puts(&sql, head);
+        int r = strbuf_puts(&sql, count_only ? count_head : head);
         if (r >= 0)
                 r = strbuf_puts(&sql, by_group ? "r.grp = ?10 AND " : "?10 = 0 AND ");
         if (r >= 0)
                 r = strbuf_puts(&sql, filters);
         if (r >= 0)
-                r = strbuf_puts(&sql, order[sort]); /* from the fixed table */
+                r = strbuf_puts(&sql, count_only ? "1" : order[sort]); /* from the fixed table */
         if (r >= 0)
-                r = strbuf_puts(&sql, " LIMIT ?8 OFFSET ?9");
+                r = strbuf_puts(&sql, count_only ? "" : " LIMIT ?8 OFFSET ?9");
         if (r >= 0)
                 r = prepare(s, sql.s, &st);
         strbuf_done(&sql);
@@ -265,10 +269,28 @@ int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *user
                 return r;
         bind_query(st, q);
         sqlite3_bind_null(st, 2);
-        sqlite3_bind_int64(st, 8, q && q->limit ? (sqlite3_int64) q->limit : -1);
-        sqlite3_bind_int64(st, 9, q ? q->offset : 0);
+        if (!count_only) {
+                sqlite3_bind_int64(st, 8, q && q->limit ? (sqlite3_int64) q->limit : -1);
+                sqlite3_bind_int64(st, 9, q ? q->offset : 0);
+        }
         sqlite3_bind_int64(st, 10, q ? q->group : 0);
+        if (count_only) {
+                int64_t n = 0;
+                r = store_step(s, st, &n);
+                sqlite3_finalize(st);
+                if (r >= 0)
+                        *ret_count = (uint64_t) n;
+                return r;
+        }
         return store_run_rows(s, st, f, userdata);
+}
+
+int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
+        return reports_query(s, q, f, userdata, false, NULL);
+}
+
+int store_count_reports(Store *s, const StoreQuery *q, uint64_t *ret) {
+        return reports_query(s, q, NULL, NULL, true, ret);
 }
 
 int store_resolve_group(Store *s, const char *spec, int64_t *ret) {

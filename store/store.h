@@ -173,6 +173,8 @@ int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret);
  * default), last_seen (newest first), first_seen (oldest first); -EINVAL (message in store_error())
  * for the other sorts, which mean nothing for one report. */
 int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata);
+/* Number of reports matching q (limit/offset ignored), for paging. */
+int store_count_reports(Store *s, const StoreQuery *q, uint64_t *ret);
 
 /* "42" or a unique signature prefix (>= 4 hex digits) -> group id. -ENOENT none, -EEXIST ambiguous. */
 int store_resolve_group(Store *s, const char *spec, int64_t *ret);

@@ -11,6 +11,7 @@
 
 #include "lockdep.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "web-internal.h"
 
 /* ---- the list --------------------------------------------------------------------------------- */
@@ -220,6 +221,24 @@ static void h_triage_forms(Html *h, int64_t id, const char *status) {
                     "</label> <button type=\"submit\">Split</button></form></section>\n", (long long) id);
 }
 
+#define OCC_PAGE 500
+
+/* "Reports 501-622 of 622", with the neighbouring pages' links. */
+static void occ_pager(Html *h, int64_t id, unsigned offset, size_t shown, uint64_t total) {
+        h_printf(h, "<p class=\"pager\" id=\"occurrences-pager\"><span id=\"occurrences-shown\">%llu</span> of "
+                    "<span id=\"occurrences-total\">%llu</span> reports",
+                 (unsigned long long) shown, (unsigned long long) total);
+        if (shown > 0 && shown < total)
+                h_printf(h, " (%u&ndash;%llu)", offset + 1, (unsigned long long) offset + shown);
+        if (offset > 0)
+                h_printf(h, " &middot; <a rel=\"prev\" href=\"/groups/%lld?occ=%u#occurrences\">previous %u</a>", (long long) id,
+                         offset > OCC_PAGE ? offset - OCC_PAGE : 0, OCC_PAGE);
+        if ((uint64_t) offset + shown < total)
+                h_printf(h, " &middot; <a rel=\"next\" href=\"/groups/%lld?occ=%llu#occurrences\">next %u</a>", (long long) id,
+                         (unsigned long long) offset + shown, OCC_PAGE);
+        h_raw(h, "</p>");
+}
+
 static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue *g) {
         const JsonValue *parsed = json_get(g, "parsed");
         const char *title = json_get_str(g, "func_title") ?: json_get_str(g, "key") ?: "group";
@@ -335,12 +354,21 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
         /* occurrences */
         Rows rows = {};
         _cleanup_(json_value_freep) JsonValue *occ = NULL;
-        StoreQuery oq = { .group = id, .limit = 500 };
-        e = store_list_reports(s, &oq, rows_collect, &rows);
+        /* paged: ?occ=OFFSET, OCC_PAGE a page, and the page says which part of how many it is */
+        StoreQuery oq = { .group = id, .limit = OCC_PAGE };
+        uint64_t n_occ = 0;
+        const char *occ_arg = req_arg(r, "occ");
+        if (occ_arg && uint_from_string(occ_arg, 100000000, &oq.offset) < 0)
+                oq.offset = 0;
+        e = store_count_reports(s, &oq, &n_occ);
+        if (e >= 0)
+                e = store_list_reports(s, &oq, rows_collect, &rows);
         if (e >= 0)
                 e = rows_parse(&rows, &occ);
         strbuf_done(&rows.json);
-        h_raw(&h, "<section><h2>Occurrences</h2><table id=\"occurrences\" class=\"sortable\"><thead><tr><th>Report</th>"
+        h_raw(&h, "<section><h2>Occurrences</h2>");
+        occ_pager(&h, id, oq.offset, json_len(occ), n_occ);
+        h_raw(&h, "<table id=\"occurrences\" class=\"sortable\"><thead><tr><th>Report</th>"
                   "<th>Time</th><th>Host</th><th>Kernel</th><th>Source</th><th>Truncated</th></tr></thead><tbody>");
         for (size_t i = 0; i < json_len(occ); i++) {
                 const JsonValue *o = json_at(occ, i);

@@ -160,12 +160,16 @@ MHD_Result_ handle_reports(Request *r) {
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        int e = store_list_reports(s, &q, rows_collect, &rows);
+        uint64_t total = 0;
+        int e = store_count_reports(s, &q, &total);
+        if (e >= 0)
+                e = store_list_reports(s, &q, rows_collect, &rows);
         if (e < 0) {
                 strbuf_done(&rows.json);
                 return reply_store_error(r, s, e);
         }
-        char head[128];
-        snprintf(head, sizeof(head), "{\"offset\":%u,\"limit\":%u,\"reports\":", q.offset, q.limit);
+        char head[160];
+        snprintf(head, sizeof(head), "{\"total\":%llu,\"offset\":%u,\"limit\":%u,\"reports\":", (unsigned long long) total,
+                 q.offset, q.limit);
         return reply_rows(r, head, &rows);
 }

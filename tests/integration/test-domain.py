@@ -33,6 +33,9 @@ Covers:
 - suppressions: rules for unknown classes or already expired are refused; a rule hides its group
   from lockdepctl list, /api/v1/groups (total too), /, reports without a group and /metrics;
   --all / suppressed=1 show it marked; the group page and JSON name the rule
+- occurrences paged: a group of 1,200 reports through /api/v1/reports (total, offset, limit),
+  lockdepctl reports --limit/--offset (the table says "400 of 1200"), and the group page ("500 of
+  1200", next/previous) each give every report once
 """
 
 import importlib.util
@@ -417,6 +420,56 @@ now_ids = [g["id"] for g in ndjson(run_ctl(sdb, "list", "--json").stdout)]
 later = [g["id"] for g in ndjson(run_ctl(sdb, "list", "--json", env={"LOCKDEP_NOW": str(int(NOW) + 10 * 86400)}).stdout)]
 c.check(len(now_ids) == 3 and other[0][1] not in now_ids and len(later) == 4 and other[0][1] in later,
         f"a rule expiring tomorrow hides its group today ({len(now_ids)} groups), not in ten days ({len(later)})")
+
+# ---- 1,200 occurrences of one group, paged everywhere ----
+odb = os.path.join(tmp, "occ.db")
+log = os.path.join(tmp, "occ.log")
+
+def one_group_log(n, fixture="linux_report_466.txt", gap_usec=100000000):
+    """n copies of one report at other kernel timestamps: n distinct reports of one group."""
+    out, t = [], 5000000
+    base = dh.fixture_records(fixture)
+    for i in range(n):
+        r = dh.records_shift(base, t - base[0][0])
+        out.append(dh.console_text(r))
+        t = r[-1][0] + gap_usec
+    return "".join(out)
+
+
+with open(log, "w") as f:
+    f.write(one_group_log(1200))
+run_ctl(odb, "import", log)
+big = max(ndjson(run_ctl(odb, "list", "--json").stdout), key=lambda g: g["n_reports"])
+n_big = big["n_reports"]
+osrv = wt.Server(lockdepd, odb, env={"LOCKDEP_NOW": NOW})
+ids, off = [], 0
+while True:
+    page = osrv.json(f"/api/v1/reports?group={big['id']}&limit=1000&offset={off}")
+    ids += [x["id"] for x in page["reports"]]
+    if not page["reports"]:
+        break
+    off += len(page["reports"])
+c.check(page["total"] == n_big and len(ids) == n_big == len(set(ids)) and ids == sorted(ids),
+        f"the API pages through all {n_big} reports of a group, each once (total {page['total']})")
+cli_ids = []
+for off in range(0, n_big + 1, 400):
+    cli_ids += [x["id"] for x in ndjson(run_ctl(odb, "reports", "--json", "--group", str(big["id"]),
+                                                "--limit", "400", "--offset", str(off)).stdout)]
+c.check(cli_ids == ids, "lockdepctl reports --limit/--offset pages the same")
+r = run_ctl(odb, "reports", "--group", str(big["id"]), "--limit", "400")
+c.check(f"400 of {n_big} reports shown" in r.stdout, f"the CLI table says which part it shows: {r.stdout[-120:]!r}")
+seen, url, pages = [], f"/groups/{big['id']}", 0
+while url and pages < 10:
+    st, _, body = osrv.request("GET", url)
+    text = body.decode()
+    seen += [int(x) for x in re.findall(r'<tr><td class="num"><a href="/reports/(\d+)">', text)]
+    m = re.search(r'<span id="occurrences-shown">(\d+)</span> of <span id="occurrences-total">(\d+)</span>', text)
+    c.check(st == 200 and m and int(m.group(2)) == n_big, f"page {pages + 1}: '{m.group(0) if m else None}'")
+    nxt = re.search(r'<a rel="next" href="([^"#]+)', text)
+    url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    pages += 1
+c.check(seen == ids and pages == (n_big + 499) // 500, f"the group page shows all {n_big} in {pages} pages of 500")
+c.check(osrv.stop() == 0, "lockdepd stops cleanly")
 
 shutil.rmtree(tmp, ignore_errors=True)
 c.done()
