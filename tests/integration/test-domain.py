@@ -20,6 +20,9 @@ Covers:
 - --kernel / kernel= filters by version on component boundaries (6.1 is 6.1-rc3 and 6.1.55, not
   6.10.0; >=6.9; <6.2; 6.1..6.9; =6.1.55), the same ids from lockdepctl list --json and
   /api/v1/groups, and from lockdepctl reports --json and /api/v1/reports
+- CLI and API agree on a seeded grid of 200 group-list and 100 report-list combinations of kind,
+  status, host, kernel (prefixes, ranges, exact), lock, since/until in every accepted form, sort,
+  limit and offset: the same ids in the same order and the same totals
 - the same filter words refused by both front ends with the same message (exit 2 / HTTP 400):
   bad kernel filters, bad kinds, bad statuses, invalid dates, reports sorted by a group-only field
 - a fix that did not hold: reports on older releases keep "fixed-in R"; one on R or later (lockdepd
@@ -267,6 +270,60 @@ n_until = srv.json("/api/v1/groups?until=2025-12-03")["total"]
 c.check(n_until == 5 and srv.json("/api/v1/groups?until=2025-12-02")["total"] == 0,
         f"until=2025-12-03 includes that day ({n_until} groups), until=2025-12-02 does not")
 
+# ---- CLI and API agree on a grid of filter combinations ----
+grng = random.Random(7)
+hosts = sorted({x["host"] for x in ndjson(run_ctl(db, "reports", "--json").stdout)})
+locks = [x["name"] for x in ndjson(run_ctl(db, "locks", "--json").stdout)]
+AXES = {
+    "kind": [None, "circular", "recursive", "inconsistent", "internal"],
+    "status": [None, "new", "confirmed", "regressed", "fixed-in 6.9"],
+    "host": [None] + hosts + ["nohost"],
+    "kernel": [None, "6.1", "6.1*", ">=6.9", "<6.2", "6.1..6.9", "=6.1.55", "5.15.0-91-generic", ">6.10"],
+    "lock": [None] + locks[:6],
+    "since": [None, "-7d", "@1764720000", "today", "yesterday", "2025-12-03", "2025-12-03T09:00Z", "2025-12-03 09:29:59", "now"],
+    "until": [None, "+1d", "@1764754200", "today", "tomorrow", "2025-12-03", "2025-12-02", "2025-12-03T09:30+01:00"],
+    "sort": [None, "last_seen", "first_seen", "reports", "hosts", "id"],
+    "limit": [None, "1", "2", "3", "1000"],
+    "offset": [None, "0", "1", "2", "4"],
+}
+
+
+def combo_args(combo):
+    cli, api = [], []
+    for k, v in combo.items():
+        if v is not None:
+            cli += [f"--{k}", v]
+            api.append(f"{k}={urllib.parse.quote(v)}")
+    return cli, "&".join(api)
+
+
+grid_ok, n_grid = True, 0
+for i in range(200):
+    combo = {k: grng.choice(v) if grng.random() < 0.45 else None for k, v in AXES.items()}
+    cli_args, qs = combo_args(combo)
+    cli = [g["id"] for g in ndjson(run_ctl(db, "list", "--json", *cli_args).stdout)]
+    api = srv.json(f"/api/v1/groups?{qs}{'' if combo['limit'] else '&limit=1000'}")
+    total_api = api["total"]
+    paged = [a for j, a in enumerate(cli_args) if not (cli_args[j - (j % 2)] in ("--limit", "--offset"))]
+    total_cli = len(ndjson(run_ctl(db, "list", "--json", *paged).stdout)) if paged != cli_args else len(cli)
+    n_grid += 1
+    if cli != [g["id"] for g in api["groups"]] or total_api != total_cli:
+        grid_ok = c.check(False, f"grid {combo}: CLI {cli} (total {total_cli}) != API {[g['id'] for g in api['groups']]} ({total_api})")
+c.check(grid_ok, f"{n_grid} filter combinations: lockdepctl list --json and /api/v1/groups give the same ids, order and totals")
+grid_ok, n_grid = True, 0
+for i in range(100):
+    combo = {k: grng.choice(v) if grng.random() < 0.45 else None for k, v in AXES.items() if k != "status"}
+    if combo.get("sort") in ("reports", "hosts"):
+        combo["sort"] = None
+    cli_args, qs = combo_args(combo)
+    cli = [x["id"] for x in ndjson(run_ctl(db, "reports", "--json", *cli_args).stdout)]
+    api = srv.json(f"/api/v1/reports?{qs}{'' if combo['limit'] else '&limit=1000'}")
+    n_grid += 1
+    paged = [a for j, a in enumerate(cli_args) if not (cli_args[j - (j % 2)] in ("--limit", "--offset"))]
+    full = [x["id"] for x in ndjson(run_ctl(db, "reports", "--json", *paged).stdout)] if paged != cli_args else cli
+    if cli != [x["id"] for x in api["reports"]] or api["total"] != len(full):
+        grid_ok = c.check(False, f"grid {combo}: CLI {cli} != API {[x['id'] for x in api['reports']]} (total {api['total']} vs {len(full)})")
+c.check(grid_ok, f"{n_grid} filter combinations: lockdepctl reports --json and /api/v1/reports give the same ids, order and totals")
 c.check(srv.stop() == 0, "lockdepd stops cleanly")
 
 # ---- a fix that did not hold ----
