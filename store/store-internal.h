@@ -46,6 +46,8 @@ typedef enum StmtId {
         STMT_GROUP_REGRESSED,
         STMT_GROUP_REGRESSED_SET,
         STMT_GROUP_REGRESSED_LOG,
+        STMT_HOST_FIND,
+        STMT_BOOT_FIND,
         _STMT_MAX,
 } StmtId;
 

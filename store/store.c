@@ -698,16 +698,30 @@ static void host_key(const StoreOrigin *o, char key[static 300]) {
                 snprintf(key, 300, "name:%s", o->hostname && *o->hostname ? o->hostname : "localhost");
 }
 
+/* host_id(), boot_id() and store_group_upsert() look first and write only what is new or changed:
+ * one statement instead of two for the common case, a row that exists as it should. */
 static int host_id(Store *s, const StoreOrigin *o, int64_t *ret) {
         char key[300];
+        const char *hostname = o->hostname && *o->hostname ? o->hostname : NULL;
         host_key(o, key);
-        sqlite3_stmt *st = STMT(s, STMT_HOST_INSERT,
+        sqlite3_stmt *st = STMT(s, STMT_HOST_FIND, "SELECT id FROM hosts WHERE key = ?1 AND (?2 IS NULL OR hostname IS ?2)");
+        bind_text(st, 1, key);
+        bind_text(st, 2, hostname);
+        int64_t id = 0;
+        int r = step_id(s, st, &id);
+        if (r < 0)
+                return r;
+        if (id > 0) {
+                *ret = id;
+                return 0;
+        }
+        st = STMT(s, STMT_HOST_INSERT,
                                 "INSERT INTO hosts (key, machine_id, hostname) VALUES (?1, ?2, ?3) "
                                 "ON CONFLICT (key) DO UPDATE SET hostname = coalesce(excluded.hostname, hostname)");
         bind_text(st, 1, key);
         bind_text(st, 2, o->machine_id && *o->machine_id ? o->machine_id : NULL);
-        bind_text(st, 3, o->hostname && *o->hostname ? o->hostname : NULL);
-        int r = step_id(s, st, NULL);
+        bind_text(st, 3, hostname);
+        r = step_id(s, st, NULL);
         if (r < 0)
                 return r;
         st = STMT(s, STMT_HOST_GET, "SELECT id FROM hosts WHERE key = ?1");
@@ -727,7 +741,22 @@ static int boot_id(Store *s, const StoreOrigin *o, const char *kernel, int64_t *
                 snprintf(derived, sizeof(derived), "kernel:%s", kernel ? kernel : "unknown");
                 b = derived;
         }
-        sqlite3_stmt *st = STMT(s, STMT_BOOT_INSERT,
+        if (ret_host)
+                *ret_host = host;
+        sqlite3_stmt *st = STMT(s, STMT_BOOT_FIND, "SELECT id FROM boots WHERE host = ?1 AND boot_id = ?2 "
+                                                   "AND (kernel IS NOT NULL OR ?3 IS NULL)");
+        sqlite3_bind_int64(st, 1, host);
+        bind_text(st, 2, b);
+        bind_text(st, 3, kernel);
+        int64_t id = 0;
+        r = step_id(s, st, &id);
+        if (r < 0)
+                return r;
+        if (id > 0) {
+                *ret = id;
+                return 0;
+        }
+        st = STMT(s, STMT_BOOT_INSERT,
                                 "INSERT INTO boots (host, boot_id, kernel, first_seen) VALUES (?1, ?2, ?3, ?4) "
                                 "ON CONFLICT (host, boot_id) DO UPDATE SET kernel = coalesce(kernel, excluded.kernel)");
         sqlite3_bind_int64(st, 1, host);
@@ -875,7 +904,20 @@ static int replace_report(Store *s, int64_t id, const LockdepReport *r, const vo
 }
 
 int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *ret_id, bool *ret_new) {
-        sqlite3_stmt *st = STMT(s, STMT_GROUP_INSERT,
+        sqlite3_stmt *st = STMT(s, STMT_GROUP_GET, "SELECT id FROM groups WHERE signature = ?1 AND sig_version = ?2");
+        bind_text(st, 1, r->signature);
+        sqlite3_bind_int(st, 2, (int) r->sig_version);
+        int64_t id = 0;
+        int q = step_id(s, st, &id);
+        if (q < 0)
+                return q;
+        if (id > 0) {
+                if (ret_new)
+                        *ret_new = false;
+                *ret_id = id;
+                return 0;
+        }
+        st = STMT(s, STMT_GROUP_INSERT,
                                 "INSERT INTO groups (signature, sig_version, kind, key, func_title, first_seen, last_seen) "
                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (signature, sig_version) DO NOTHING");
         bind_text(st, 1, r->signature);
@@ -884,7 +926,7 @@ int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *re
         bind_text(st, 4, r->key);
         bind_text(st, 5, r->func_title);
         sqlite3_bind_int64(st, 6, (sqlite3_int64) t);
-        int q = step_id(s, st, NULL);
+        q = step_id(s, st, NULL);
         if (q < 0)
                 return q;
         if (ret_new)
@@ -966,6 +1008,21 @@ static int add_edge(Store *s, int64_t grp, const char *from, const char *to, uin
         return step_id(s, st, NULL);
 }
 
+static bool same_class(const LockdepLock *a, const LockdepLock *b) {
+        return a->class && b->class && !strcmp(a->class, b->class) &&
+               ((!a->canonical && !b->canonical) || (a->canonical && b->canonical && !strcmp(a->canonical, b->canonical)));
+}
+
+/* Is l one of the first n chain entries' locks? */
+static bool class_seen(const LockdepReport *r, size_t n, const LockdepLock *l) {
+        if (!l || !l->class)
+                return true; /* nothing to add */
+        for (size_t i = 0; i < n; i++)
+                if (same_class(&r->chain[i].lock, l))
+                        return true;
+        return false;
+}
+
 static int add_class(Store *s, int64_t grp, const LockdepLock *l) {
         if (!l || !l->class)
                 return 0;
@@ -987,11 +1044,14 @@ static int add_class(Store *s, int64_t grp, const LockdepLock *l) {
 int store_report_derived(Store *s, int64_t report, int64_t grp, const LockdepReport *r, uint64_t t) {
         int q = 0;
         (void) report;
+        /* each class once: the acquiring and holding locks are in the chain, chains repeat classes */
         for (size_t i = 0; q >= 0 && i < r->n_chain; i++)
-                q = add_class(s, grp, &r->chain[i].lock);
-        if (q >= 0)
+                if (!class_seen(r, i, &r->chain[i].lock))
+                        q = add_class(s, grp, &r->chain[i].lock);
+        if (q >= 0 && !class_seen(r, r->n_chain, r->acquiring))
                 q = add_class(s, grp, r->acquiring);
-        if (q >= 0)
+        if (q >= 0 && !class_seen(r, r->n_chain, r->holding) &&
+            !(r->acquiring && r->holding && same_class(r->acquiring, r->holding)))
                 q = add_class(s, grp, r->holding);
         for (size_t i = 0; q >= 0 && i < r->n_held; i++)
                 q = 0; /* held locks are context, not part of the group */
