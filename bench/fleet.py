@@ -7,31 +7,22 @@ and builds WORKDIR/fleet.db in stages (--stages, cumulative report counts, defau
 100000,300000,1000000). After each stage it measures the database at that size.
 
 Write path (what is honest about it):
-- Reports go through the parser and the store: each stage writes one console log per import call
-  (circular lockdep reports from tests/golden/cases/linux_guilty_61.txt with lock
-  class names varied per group, the way bench/web-gen.py does it, each preceded by a
-  "Linux version" banner and a few ordinary lines) and pipes it into `lockdepctl import --host
-  batchNNN -`. The reports of a stage are imported in --import-calls host batches (default 50)
-  named batchNNN, so with the default the reports carry 50 host names per stage, not 10,000
-  (group_hosts and n_hosts are smaller than a real fleet's). Writable opens used to run
-  `PRAGMA quick_check` on the whole file, which made one import per host impossible at scale;
-  it now runs only up to 256 MiB, and `--import-calls 10000` gives every host its own import.
-  Hosts and groups are skewed (a few hosts and groups produce most reports; every group
-  occurs at least once in the full run). Kernel releases change over the year (24 releases,
-  3 flavours).
-- Boots: `lockdepctl import` without --boot-id attaches a report to one pseudo boot per host and
-  kernel release ("kernel:<release>"), so the import makes one boot row per (host, kernel) with
-  reports (one import per boot would mean a million process starts). The remaining boots of the
-  year, which have no report (lockdep reports are rare, most boots have none), are inserted
-  directly with sqlite3 into `boots` (host, random 32-hex boot id, kernel, first_seen), the row the
-  store writes for a boot. lockdepd only writes a boot row when something of that boot is stored (a
-  report, "lockdep turned off", a gap), so these rows are an upper bound: the database is measured
-  with more boot rows than the daemon would keep. The hosts table is filled up to --hosts with rows
-  as lockdepd writes them (machine id key, hostname quietNNNNN), and the boots are spread over all
-  hosts.
-- Report time: `lockdepctl import` stamps reports with the time of the import, so all reports of a
-  run fall within minutes, not a year (there is no way to set the clock of an import). This does
-  not change the sizes or the queries measured here (no time filter is used).
+- Reports go through the parser and the store: each stage writes syslog text (RFC 3339 time, host
+  name, "kernel:", the kernel timestamp; as rsyslog writes a remote host's kernel messages) and
+  pipes it into `lockdepctl import -` in --import-calls calls (default 10 per stage). Every report
+  carries its own host name (hostNNNNN, 10,000 of them) and its own time, spread over the year, so
+  hosts, group_hosts/n_hosts and report times are as in a fleet. The reports are circular lockdep
+  reports made from tests/golden/cases/linux_guilty_61.txt with lock class names varied per group
+  (as bench/web-gen.py does it), each after a "Linux version" banner and a few ordinary lines.
+  Hosts and groups are skewed (a few hosts and groups produce most reports; every group occurs at
+  least once in the full run). Kernel releases change over the year (24 releases, 3 flavours).
+- Boots: syslog text carries no boot id, so the store makes one boot per host and kernel release
+  ("kernel:<release>"), the rows `lockdepctl import` writes; nothing is inserted behind the
+  store's back. (Earlier versions added 3 boots per report with sqlite3, boots without any report,
+  which lockdepd never writes: --empty-boots N still does that, for comparison.)
+
+--append N: after the last stage, N more reports (new ones, other hosts' boots) are imported in one
+call into the full database and timed alone: the ingest rate into a database of that size.
 
 Measured after each stage: import wall time and reports/s (including the process start and the
 quick_check of each import call),
@@ -41,8 +32,8 @@ and the largest group), the same two as HTTP requests to `lockdepd --web-only` (
 the response cache never answers; --no-web skips it), and `lockdepctl reparse` on a copy of the
 database (stages up to --reparse-upto).
 
-Options: --import-calls N --hosts N --groups N --reports N --boots N --stages A,B,C --reparse-upto N --runs N
-         --seed N --no-web --keep
+Options: --import-calls N --hosts N --groups N --reports N --empty-boots N --stages A,B,C --reparse-upto N
+         --runs N --seed N --append N --no-web --keep
 Prints a JSON line per stage and a Markdown table at the end.
 """
 
@@ -64,6 +55,7 @@ TEMPLATE_PATH = os.path.join(HERE, "..", "tests", "golden", "cases", "linux_guil
 SHARED = ["&mm->mmap_lock", "rtnl_mutex", "&sb->s_type->i_mutex_key#8", "sb_internal"]
 ORIG_KERNEL = "6.2.0-rc6-syzkaller-00163-g66a87fff1a87"
 FLAVOURS = ["cloud-amd64", "rt-amd64", "arm64"]
+YEAR_START = 1767225600  # 2026-01-01 00:00:00 UTC
 NOISE = ["EXT4-fs (sda1): mounted filesystem with ordered data mode",
          "usb 1-1: new high-speed USB device number 2 using xhci_hcd",
          "e1000e 0000:00:1f.6 eth0: NIC Link is Up 1000 Mbps Full Duplex"]
@@ -97,16 +89,22 @@ class Gen:
         h = int(a.hosts * rng.random() ** 2)
         return g, h
 
-    def host_log(self, items):
+    def syslog(self, items):
+        """Syslog text of reports (i, group, kernel, host): each report on its own host, at its own
+        time of the year (report i of --reports at i/reports of the year)."""
         out = []
-        for i, g, kernel in items:
-            t = 100 + i  # seconds; distinct per report across the whole run
-            out.append(f"[    0.000000] Linux version {kernel} (builder@fleet) #1 SMP PREEMPT_DYNAMIC\n")
+        year = 365 * 86400
+        for i, g, kernel, h in items:
+            when = YEAR_START + i * year / self.a.reports
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(when)) + ".%06d+00:00" % (i % 1000000)
+            pre = f"{stamp} host{h:05d} kernel: "
+            t = 100 + i % 100000  # kernel seconds since boot
+            out.append(f"{pre}[    0.000000] Linux version {kernel} (builder@fleet) #1 SMP PREEMPT_DYNAMIC\n")
             for k, n in enumerate(NOISE):
-                out.append(f"[{t - 1:6d}.{k:06d}] {n}\n")
+                out.append(f"{pre}[{t - 1:6d}.{k:06d}] {n}\n")
             for line in self.report(g, i, kernel).split("\n"):
-                out.append(f"[{t:6d}.{i % 1000000:06d}] {line}\n")
-        out.append(f"[{100 + items[-1][0] + 1:6d}.000000] {NOISE[0]}\n")
+                out.append(f"{pre}[{t:6d}.{i % 1000000:06d}] {line}\n")
+            out.append(f"{pre}[{t + 1:6d}.000000] {NOISE[0]}\n")
         return "".join(out).encode()
 
 
@@ -149,6 +147,7 @@ def db_size(db):
 
 
 def add_empty_boots(db, target, n_hosts, n_total, rng):
+    """Only with --empty-boots (not the write path): boots without reports, inserted with sqlite3."""
     """Inserts boots without reports until `boots` has target rows; returns (seconds, rows added)."""
     con = sqlite3.connect(db, timeout=60)
     have = con.execute("SELECT count(*) FROM boots").fetchone()[0]
@@ -177,6 +176,32 @@ def add_empty_boots(db, target, n_hosts, n_total, rng):
     con.commit()
     con.close()
     return time.perf_counter() - t0, need
+
+
+def con2_raw(db):
+    """Mean bytes of raw report text kept per report (what bytes/report is compared with)."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60)
+    n = con.execute("SELECT avg(length(CAST(raw AS BLOB))) FROM reports").fetchone()[0]
+    con.close()
+    return round(n or 0)
+
+
+def import_items(a, db, items, calls, label):
+    """Imports items (i, group, kernel, host) in `calls` lockdepctl import calls; returns (seconds,
+    stored)."""
+    chunk = (len(items) + calls - 1) // calls
+    t0 = time.perf_counter()
+    stored = 0
+    for k in range(0, len(items), chunk):
+        text = a.gen.syslog(items[k:k + chunk])
+        t1 = time.perf_counter()
+        r = ctl(a.build, db, "import", "-", input=text)
+        a.import_only += time.perf_counter() - t1
+        m = re.match(rb"(\d+) reports stored", r.stdout)
+        stored += int(m.group(1)) if m else 0
+        print(f"  {label}: {k + chunk}/{len(items)}, {stored} stored, {time.perf_counter() - t0:.0f} s",
+              file=sys.stderr, flush=True)
+    return stored
 
 
 class Web:
@@ -224,8 +249,9 @@ def measure(a, db, stage, import_s, n_imports, boots_s, rng):
     ids = [gid for (gid,) in con.execute("SELECT id FROM groups")]
     biggest, big_n = con.execute("SELECT id, n_reports FROM groups ORDER BY n_reports DESC LIMIT 1").fetchone()
     con.close()
+    raw = con2_raw(db)
     size = db_size(db)
-    res = {"stage": stage, **counts, "import_s": round(import_s, 1), "imports": n_imports,
+    res = {"raw_bytes_per_report": raw, "stage": stage, **counts, "import_s": round(import_s, 1), "imports": n_imports,
            "reports_per_s": round(stage["new"] / import_s) if import_s else None,
            "empty_boots_s": round(boots_s, 1), "db_bytes": size,
            "bytes_per_report": round(size / max(1, counts["reports"])),
@@ -263,12 +289,14 @@ def main():
     ap.add_argument("--hosts", type=int, default=10000)
     ap.add_argument("--groups", type=int, default=20000)
     ap.add_argument("--reports", type=int, default=1000000)
-    ap.add_argument("--boots", type=int, default=3000000)
+    ap.add_argument("--empty-boots", type=int, default=0,
+                    help="boots without reports to insert with sqlite3 at the end (not the write path)")
+    ap.add_argument("--append", type=int, default=0)
     ap.add_argument("--stages", default="100000,300000,1000000")
     ap.add_argument("--reparse-upto", type=int, default=300000)
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--import-calls", type=int, default=50)
+    ap.add_argument("--import-calls", type=int, default=10)
     ap.add_argument("--no-web", action="store_true")
     ap.add_argument("--keep", action="store_true", help="reuse WORKDIR/fleet.db and its progress file")
     a = ap.parse_args()
@@ -280,35 +308,43 @@ def main():
             if os.path.exists(p):
                 os.unlink(p)
     stages = [int(x) for x in a.stages.split(",")]
-    gen = Gen(a)
+    a.gen = Gen(a)
     rng = random.Random(a.seed + 1)
     done = 0
     results = []
     for n in stages:
         if n > a.reports:
             break
-        per_host = {}
+        items = []
         for i in range(done, n):
-            g, h = gen.pick(i)
-            per_host.setdefault(h % a.import_calls, []).append((i, g, kernel_of(i, a.reports, h)))
-        t0 = time.perf_counter()
-        stored = 0
-        for k, (h, items) in enumerate(sorted(per_host.items())):
-            r = ctl(a.build, db, "import", "--host", "batch%03d" % h, "-", input=gen.host_log(items))
-            m = re.match(rb"(\d+) reports stored", r.stdout)
-            stored += int(m.group(1)) if m else 0
-            if k % 10 == 9:
-                el = time.perf_counter() - t0
-                print(f"  stage {n}: {k + 1}/{len(per_host)} hosts, {stored} reports, {el:.0f} s",
-                      file=sys.stderr, flush=True)
-        import_s = time.perf_counter() - t0
+            g, h = a.gen.pick(i)
+            items.append((i, g, kernel_of(i, a.reports, h), h))
+        a.import_only = 0.0
+        stored = import_items(a, db, items, a.import_calls, f"stage {n}")
+        import_s = a.import_only
         if stored != n - done:
             print(f"WARNING: stage {n}: {stored} reports stored, {n - done} generated", file=sys.stderr)
-        boots_s, _ = add_empty_boots(db, a.boots * n // a.reports, a.hosts, a.reports, rng)
+        boots_s = 0.0
+        if a.empty_boots and n == stages[-1]:
+            boots_s, _ = add_empty_boots(db, a.empty_boots, a.hosts, a.reports, rng)
         stage = {"n": n, "new": n - done, "stored": stored}
         done = n
-        res = measure(a, db, stage, import_s, len(per_host), boots_s, rng)
+        res = measure(a, db, stage, import_s, a.import_calls, boots_s, rng)
         results.append(res)
+        print(json.dumps(res), flush=True)
+    if a.append:
+        # new reports into the full database, on hosts' later boots (kernel releases after the year)
+        items = []
+        for i in range(done, done + a.append):
+            g, h = a.gen.pick(i)
+            items.append((i, g, "6.5.%d-%d-%s" % (i % 3, 40 + i % 5, FLAVOURS[h % 3]), h))
+        a.import_only = 0.0
+        stored = import_items(a, db, items, 1, "append")
+        have = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("SELECT count(*) FROM reports").fetchone()[0]
+        res = {"append": a.append, "stored": stored, "into_reports": have - stored, "seconds": round(a.import_only, 2),
+               "reports_per_s": round(stored / a.import_only) if a.import_only else None,
+               "db_bytes": db_size(db), "raw_bytes_per_report": con2_raw(db)}
+        res["bytes_per_report"] = round(res["db_bytes"] / have)
         print(json.dumps(res), flush=True)
 
     print("\n| reports | groups | hosts | boots | import reports/s | DB MB | bytes/report | list p99 (cli / web) "
