@@ -5,6 +5,8 @@
  *  - triage (status, note, merge, split) survives reparse
  *  - a foreign SQLite file, a newer schema and a non-database are refused and left untouched
  *  - group queries: filters, resolve by id and signature prefix, JSON is well-formed
+ *  - reports.parsed is stored deflated and reads back as the parse's JSON; a TEXT value (rows
+ *    from before schema 0005) reads the same; a damaged one is an error, not an answer
  */
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -226,6 +228,58 @@ TEST(refuses_foreign_databases) {
         CHECK(scalar("SELECT count(*) FROM mine") == 1);
 }
 
+static int capture_json(const LockdepEvent *ev, void *userdata) {
+        char **out = userdata;
+        if (ev->type == LOCKDEP_EVENT_REPORT && !*out)
+                assert(lockdep_report_to_json(ev->report, out) >= 0);
+        return 0;
+}
+
+static void exec_sql(const char *sql) {
+        sqlite3 *d;
+        assert(sqlite3_open(db, &d) == SQLITE_OK);
+        assert(sqlite3_exec(d, sql, NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(d);
+}
+
+TEST(parsed_packed) {
+        char *want = NULL, *js = NULL, *sql = NULL;
+        LockdepOptions o = { .callback = capture_json, .userdata = &want };
+        LockdepParser *p;
+        assert(lockdep_parser_new(&o, &p) >= 0);
+        assert(lockdep_parser_feed(p, report_a, strlen(report_a)) >= 0);
+        assert(lockdep_parser_finish(p) >= 0);
+        lockdep_parser_free(p);
+        assert(want);
+
+        Store *s = fresh();
+        CHECK(add(s, "h1", report_a, 0) == 1);
+        CHECK(scalar("SELECT typeof(parsed) = 'blob' FROM reports") == 1);
+        CHECK(scalar("SELECT length(parsed) FROM reports") * 2 < (int64_t) strlen(want));
+        CHECK(store_report_json(s, 1, &js) >= 0);
+        CHECK_MSG(js && strstr(js, want), "parsed read back: %s", js);
+        free(js);
+        js = NULL;
+
+        /* a row written before 0005: the JSON as TEXT */
+        assert(asprintf(&sql, "UPDATE reports SET parsed = '%s'", want) > 0 && !strchr(want, '\''));
+        exec_sql(sql);
+        CHECK(scalar("SELECT typeof(parsed) = 'text' FROM reports") == 1);
+        CHECK(store_report_json(s, 1, &js) >= 0);
+        CHECK_MSG(js && strstr(js, want), "TEXT parsed read back: %s", js);
+        free(js);
+        js = NULL;
+
+        /* a damaged stream (a zlib header, then garbage): the read fails */
+        exec_sql("UPDATE reports SET parsed = x'789cdeadbeef'");
+        CHECK(store_report_json(s, 1, &js) < 0);
+        CHECK(strstr(store_error(s), "damaged") != NULL);
+        free(js);
+        store_close(s);
+        free(sql);
+        free(want);
+}
+
 static void setup(void) {
         assert(mkdtemp(dir));
         snprintf(db, sizeof(db), "%s/db.sqlite", dir);
@@ -238,6 +292,7 @@ int main(int argc, char **argv) {
                 T(triage_survives_reparse),
                 T(queries),
                 T(refuses_foreign_databases),
+                T(parsed_packed),
         };
         tap_argc = argc;
         tap_argv = argv;
