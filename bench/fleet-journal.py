@@ -81,12 +81,15 @@ def wrap(recs, start):
 def generate(a, cases, outdir):
     scratch = os.path.join(a.workdir, "scratch")
     for d in (outdir, scratch):
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(d)
+        if not a.resume:
+            shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d, exist_ok=True)
     now = int(time.time() * 1000000)
     rng = random.Random(a.seed)
 
     def one(h):
+        if a.resume and os.path.exists(os.path.join(outdir, "remote-%s.journal" % hostname(h))):
+            return  # written by an earlier, interrupted run (the active file is written last)
         rt = now - 2 * HOUR - 400 * 1000
         for b in range(2):
             recs = wrap(cases[(h + b) % len(cases)], 3000000 + b * 1000)
@@ -99,7 +102,7 @@ def generate(a, cases, outdir):
             dh.write_journal_sparse(os.path.join(outdir, name), data, scratch)
             rt = end
 
-    os.nice(10)
+    os.nice(a.nice)
     t0 = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
         for k, f in enumerate(ex.map(one, range(a.machines))):
@@ -179,6 +182,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--regen", action="store_true")
     ap.add_argument("--generate-only", action="store_true")
+    ap.add_argument("--resume", action="store_true", help="keep the files of an interrupted generation")
+    ap.add_argument("--nice", type=int, default=10)
     a = ap.parse_args()
     a.build = os.path.abspath(a.build)
     a.workdir = os.path.abspath(a.workdir)
