@@ -154,6 +154,40 @@ static int import_fd(Store *s, int fd, const char *path, ImportIngest *ii, const
         return ret;
 }
 
+/* A saved /proc/lockdep: with --kernel every input must be one, without it one is refused (its
+ * release is not in it). Returns the exit status, or -1 when fd is a kernel log for import_fd(). */
+static int import_snapshot(Store *s, int fd, const char *path, const char *release, const char *boot,
+                           const char *host, const LockdepAliases *aliases) {
+        char head[4096];
+        ssize_t n = 0;
+
+        if (!release && lseek(fd, 0, SEEK_CUR) < 0)
+                return -1; /* a pipe of a log: it is not read twice */
+        while (n < (ssize_t) sizeof(head)) {
+                ssize_t k = read(fd, head + n, sizeof(head) - (size_t) n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                n += k;
+        }
+        bool snapshot = lockdep_deps_detect(head, (size_t) n);
+        if (!release) {
+                if (lseek(fd, 0, SEEK_SET) < 0) {
+                        fprintf(stderr, "lockdepctl import: %s: %m\n", path);
+                        return 1;
+                }
+                if (!snapshot)
+                        return -1;
+        } else if (!snapshot) {
+                fprintf(stderr, "lockdepctl import: %s is not a /proc/lockdep snapshot (--kernel is for those; "
+                        "import kernel logs without it)\n", path);
+                return 1;
+        }
+        ImportDepsOptions o = { .release = release, .boot_id = boot, .host = host, .aliases = aliases };
+        return import_deps(s, fd, path, head, (size_t) n, &o);
+}
+
 static void rebuild_progress(unsigned done, unsigned total, void *userdata) {
         if (isatty(STDERR_FILENO))
                 fprintf(stderr, "\rrebuilding lock classes and edges: %u of %u reports%s", done, total,
@@ -184,7 +218,10 @@ static void help(void) {
                "  -h --help            Show this help\n"
                "     --host NAME       Host the logs come from (default: the host named in each\n"
                "                       report's syslog/journal lines, else this host's name)\n"
-               "     --boot-id ID      Boot the logs come from (default: one per kernel release)\n"
+               "     --boot-id ID      Boot the logs come from (default: one per kernel release;\n"
+               "                       for /proc/lockdep snapshots: one per file)\n"
+               "     --kernel RELEASE  The inputs are saved /proc/lockdep snapshots of a boot of\n"
+               "                       this kernel release (see lockdepctl latent)\n"
                "     --aliases FILE    Add the class aliases of FILE\n");
 }
 
@@ -194,13 +231,14 @@ int verb_import(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 { "host", required_argument, NULL, ARG_HOST },
                 { "boot-id", required_argument, NULL, ARG_BOOT },
+                { "kernel", required_argument, NULL, ARG_KERNEL },
                 { "aliases", required_argument, NULL, ARG_ALIASES },
                 {},
         };
-        const char *host = NULL, *boot = NULL, *aliases_file = NULL;
+        const char *host = NULL, *boot = NULL, *aliases_file = NULL, *release = NULL;
         char hostname[256] = "";
         LockdepAliases *aliases = NULL;
-        unsigned stored = 0, dup = 0, replaced = 0, groups = 0;
+        unsigned stored = 0, dup = 0, replaced = 0, groups = 0, n_snapshots = 0;
         int c, ret = 0;
 
         optind = 0;
@@ -214,6 +252,9 @@ int verb_import(int argc, char **argv) {
                         break;
                 case ARG_BOOT:
                         boot = optarg;
+                        break;
+                case ARG_KERNEL:
+                        release = optarg;
                         break;
                 case ARG_ALIASES:
                         aliases_file = optarg;
@@ -251,6 +292,16 @@ int verb_import(int argc, char **argv) {
                         continue;
                 }
                 snprintf(source, sizeof(source), "import:%s", is_stdin ? "-" : abs ? abs : path);
+                int q = import_snapshot(s, fd, is_stdin ? "<stdin>" : path, release, boot ? boot : source, host,
+                                        aliases);
+                if (q >= 0) {
+                        if (q > ret)
+                                ret = q;
+                        if (!is_stdin)
+                                close(fd);
+                        n_snapshots += q == 0;
+                        continue;
+                }
                 ImportIngest ii = {
                         .in = {
                                 .store = s,
@@ -270,6 +321,11 @@ int verb_import(int argc, char **argv) {
                 groups += ii.in.n_new_groups;
         }
         int q = store_index_text(s, 0);
+        if (release) {
+                store_close(s);
+                lockdep_aliases_free(aliases);
+                return ret;
+        }
         if (q < 0) {
                 fprintf(stderr, "lockdepctl import: updating the search index: %s\n", store_error(s));
                 ret = 1;

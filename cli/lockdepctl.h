@@ -49,6 +49,7 @@ int verb_reparse(int argc, char **argv);
 int verb_push(int argc, char **argv);
 int verb_hosts(int argc, char **argv);
 int verb_kernels(int argc, char **argv);
+int verb_latent(int argc, char **argv);
 
 /* Loads the alias tables as every reader does (aliases_load() of store/ingest.h), FILE (from
  * --aliases, or NULL) last; prints the error itself. */
@@ -110,6 +111,16 @@ int log_input_read(LogInput *in, int fd);
  * truncated compressed data, or binary data without any report; 0 (with a note) for an empty
  * input or text without a lockdep report; 0 silently when there were reports. */
 int log_input_done(const LogInput *in, const char *verb, const char *name, unsigned n_reports);
+
+/* lockdepctl import of a saved /proc/lockdep (cmd-latent.c): head holds the n_head bytes already
+ * read from fd. Returns the exit status. */
+struct LockdepAliases;
+typedef struct ImportDepsOptions {
+        const char *release, *boot_id, *host;
+        const struct LockdepAliases *aliases;
+} ImportDepsOptions;
+struct Store;
+int import_deps(struct Store *s, int fd, const char *path, const char *head, size_t n_head, const ImportDepsOptions *o);
 
 /* ---- safe output: text from the database never drives the terminal ----------------------------
  */

@@ -236,3 +236,43 @@ bool lockdep_line_looks_kernel(const char *s, size_t n);
 /* The DESIGN.md section 5 JSON object of a report, one line, no trailing newline. Returns the
  * length or -ENOMEM; *ret is malloc()ed. */
 int lockdep_report_to_json(const LockdepReport *r, char **ret);
+
+/* ---- /proc/lockdep ----------------------------------------------------------------------------
+ * The dependency graph a boot has learned, as kernel/locking/lockdep_proc.c prints it (l_show()):
+ * pure like the report parser (no I/O, bounded memory, any chunking gives the same result). */
+
+typedef struct LockdepDep {
+        const char *from, *to;                     /* as printed, with #N and /N */
+        const char *from_canonical, *to_canonical; /* normalized like report classes */
+        /* a per-filesystem class (fs-classes.conf): /proc/lockdep has no stack to tell which
+         * filesystem it is, and its "#N" depends on the order of mounts, so its identity across
+         * boots is uncertain */
+        bool from_uncertain, to_uncertain;
+} LockdepDep;
+
+typedef int (*LockdepDepCallback)(const LockdepDep *d, void *userdata);
+
+typedef struct LockdepDepOptions {
+        LockdepDepCallback callback;
+        void *userdata;
+        const LockdepAliases *aliases; /* borrowed, may be NULL (= built-in table) */
+        size_t max_line;               /* 0 = 4096; longer lines are counted bad, not used */
+} LockdepDepOptions;
+
+typedef struct LockdepDepStats {
+        unsigned lines, classes, deps;
+        unsigned bad_lines;   /* neither a class nor a dependency line (or one outside a block) */
+        bool header;          /* "all lock classes:" came first */
+        bool prove_locking;   /* FD:/BD: columns: CONFIG_PROVE_LOCKING, so dependencies are listed */
+        bool truncated;       /* the input ended inside a line or a block */
+        bool binary;          /* NUL bytes seen */
+} LockdepDepStats;
+
+typedef struct LockdepDepParser LockdepDepParser;
+
+int lockdep_deps_new(const LockdepDepOptions *o, LockdepDepParser **ret);
+LockdepDepParser *lockdep_deps_free(LockdepDepParser *p);
+int lockdep_deps_feed(LockdepDepParser *p, const void *buf, size_t n);
+int lockdep_deps_finish(LockdepDepParser *p, LockdepDepStats *ret);
+/* Does this text (the first KiB or so of a file) look like /proc/lockdep? */
+bool lockdep_deps_detect(const void *buf, size_t n);

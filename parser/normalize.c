@@ -256,7 +256,7 @@ int fs_table_load(FsTable *t) {
         return 0;
 }
 
-static bool is_fs_class(const FsTable *t, const char *canonical) {
+bool fs_table_has_class(const FsTable *t, const char *canonical) {
         size_t n = strlen(canonical);
         const char *slash = strrchr(canonical, '/');
         if (slash && slash[1] >= '0' && slash[1] <= '9')
@@ -295,7 +295,7 @@ static const char *fs_of_stack(const FsTable *t, char *const *v, size_t n) {
 }
 
 static int set_fs(LockdepLock *l, const FsTable *t, const char *own, const char *report) {
-        if (!l || !l->canonical || !is_fs_class(t, l->canonical))
+        if (!l || !l->canonical || !fs_table_has_class(t, l->canonical))
                 return 0;
         const char *f = own ? own : fs_of(t, l->at) ? fs_of(t, l->at) : report;
         if (!f)

@@ -216,6 +216,8 @@ int report_function(const LockdepReport *r, char **ret);
 char *canonical_class(const LockdepAliases *a, const char *name, size_t n);
 int fs_table_load(FsTable *t);
 void fs_table_done(FsTable *t);
+/* Is canonical (a subclass "/N" allowed) a per-filesystem class of fs-classes.conf? */
+bool fs_table_has_class(const FsTable *t, const char *canonical);
 /* Sets lock.fs of every per-filesystem class of the report; -ENOMEM. */
 int report_set_filesystems(const FsTable *t, LockdepReport *r);
 

@@ -266,3 +266,79 @@ int store_reparse_progress(Store *s, const LockdepAliases *aliases, StoreProgres
  * leaving every report in its group and its parsed data as they are. One transaction. */
 int store_rebuild_derived(Store *s, const LockdepAliases *aliases, StoreProgress progress, void *userdata,
                           unsigned *ret_reports);
+
+/* ---- fleet-wide lock dependencies (/proc/lockdep snapshots, docs/LATENT.md) ---------------- */
+
+typedef struct StoreDepOrigin {
+        const char *release;  /* the exact kernel release string: graphs of one release are united */
+        const char *boot_id;  /* snapshots of one boot add to that boot's graph */
+        const char *host;
+        uint64_t taken_usec;  /* realtime usec of the snapshot */
+        bool truncated;       /* the snapshot was cut short */
+} StoreDepOrigin;
+
+/* One dependency, canonical class names: from is held while to is taken. */
+typedef struct StoreDep {
+        const char *from, *to;
+        bool uncertain_from, uncertain_to;
+} StoreDep;
+
+/* Adds a snapshot's dependencies to its release's union, inside the caller's transaction.
+ * *ret_new: those the boot did not have before (0 when the same snapshot comes twice). */
+int store_dep_snapshot(Store *s, const StoreDepOrigin *o, const StoreDep *deps, size_t n, unsigned *ret_new);
+/* Recomputes the latent cycles of every release whose union changed, inside the caller's
+ * transaction. *ret_new: cycles found for the first time, stored with found = *ret_at. */
+int store_latent_analyze(Store *s, unsigned *ret_new, uint64_t *ret_at);
+
+typedef struct StoreLatentBoot {
+        char *boot_id, *host;
+        uint64_t first_snapshot;
+} StoreLatentBoot;
+
+typedef struct StoreLatentEdge {
+        const char *from, *to;       /* point into the cycle's classes */
+        uint64_t first_seen, last_seen;
+        unsigned n_boots, n_hosts;
+        StoreLatentBoot *seen_by;    /* the first boots that had it */
+        size_t n_seen_by;
+} StoreLatentEdge;
+
+typedef struct StoreLatentCycle {
+        int64_t id;
+        char *release;
+        char **classes;              /* smallest name first, in dependency order */
+        size_t n;
+        StoreLatentEdge *edges;      /* edges[k]: classes[k] -> classes[k + 1 mod n] */
+        bool low_confidence;
+        int64_t group;               /* lockdep's own report of the cycle, or 0 */
+        uint64_t found;
+        StoreLatentBoot *suggest;    /* boots whose workloads together exercise every edge */
+        size_t n_suggest;
+} StoreLatentCycle;
+
+typedef struct StoreLatentRelease {
+        char *release;
+        unsigned n_boots, n_hosts, n_edges, n_latent;
+        bool capped, stale;          /* analysis hit its limit; union changed since */
+        uint64_t analyzed;
+} StoreLatentRelease;
+
+typedef struct StoreLatent {
+        StoreLatentRelease *releases;
+        size_t n_releases;
+        StoreLatentCycle *v;
+        size_t n;
+} StoreLatent;
+
+typedef struct StoreLatentQuery {
+        const char *release;         /* NULL: all */
+        bool include_reported;       /* also cycles lockdep itself reported (linked to a group) */
+        uint64_t found_since;
+        int64_t id;                  /* 0: all */
+        unsigned limit;              /* 0: no limit */
+} StoreLatentQuery;
+
+int store_latent_list(Store *s, const StoreLatentQuery *q, StoreLatent *ret);
+void store_latent_free(StoreLatent *l);
+/* The one serializer of the view, for the API and lockdepctl latent --json. */
+int store_latent_json(const StoreLatent *l, char **ret);

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lockdepctl latent [--kernel RELEASE] [--all] [--json]: the cycles of the fleet's united lock
+ * dependency graph of each release that no single boot contained (docs/LATENT.md), with the
+ * evidence of each dependency and the boots whose workloads, run on one machine, would make lockdep
+ * report the cycle itself.
+ *
+ * Also the import of saved /proc/lockdep files (import_deps(), called by lockdepctl import).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lockdep.h"
+#include "lockdepctl.h"
+#include "macro.h"
+#include "store.h"
+#include "time-spec.h"
+
+/* ---- import of /proc/lockdep snapshots ------------------------------------------------------- */
+
+typedef struct DepBuf {
+        StoreDep *v;
+        size_t n, cap;
+        char **strings; /* owned names, two per dependency */
+} DepBuf;
+
+static int dep_add(const LockdepDep *d, void *userdata) {
+        DepBuf *b = userdata;
+        if (b->n == b->cap) {
+                size_t cap = b->cap ? b->cap * 2 : 1024;
+                StoreDep *v = realloc(b->v, cap * sizeof(StoreDep));
+                if (!v)
+                        return -ENOMEM;
+                b->v = v;
+                char **s = realloc(b->strings, 2 * cap * sizeof(char *));
+                if (!s)
+                        return -ENOMEM;
+                b->strings = s;
+                b->cap = cap;
+        }
+        char *f = strdup(d->from_canonical), *t = strdup(d->to_canonical);
+        b->strings[2 * b->n] = f;
+        b->strings[2 * b->n + 1] = t;
+        b->v[b->n] = (StoreDep) { .from = f, .to = t, .uncertain_from = d->from_uncertain,
+                                  .uncertain_to = d->to_uncertain };
+        b->n++;
+        return f && t ? 0 : -ENOMEM;
+}
+
+static void dep_buf_done(DepBuf *b) {
+        for (size_t i = 0; i < 2 * b->n; i++)
+                free(b->strings[i]);
+        free(b->strings);
+        free(b->v);
+}
+
+int import_deps(Store *s, int fd, const char *path, const char *head, size_t n_head, const ImportDepsOptions *o) {
+        LockdepDepParser *p = NULL;
+        LockdepDepStats st = {};
+        DepBuf b = {};
+        char buf[65536];
+        unsigned n_new = 0, n_cycles = 0;
+        uint64_t at;
+        struct stat sb;
+        int r;
+
+        if (!o->release) {
+                fprintf(stderr, "lockdepctl import: %s is a /proc/lockdep snapshot; say which kernel it comes from "
+                        "with --kernel RELEASE (uname -r of that boot)\n", path);
+                return EXIT_USAGE;
+        }
+        LockdepDepOptions po = { .callback = dep_add, .userdata = &b, .aliases = o->aliases };
+        r = lockdep_deps_new(&po, &p);
+        if (r >= 0)
+                r = lockdep_deps_feed(p, head, n_head);
+        for (ssize_t k; r >= 0 && (k = read(fd, buf, sizeof(buf))) != 0;) {
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        fprintf(stderr, "lockdepctl import: reading %s: %m\n", path);
+                        lockdep_deps_free(p);
+                        dep_buf_done(&b);
+                        return 1;
+                }
+                r = lockdep_deps_feed(p, buf, (size_t) k);
+        }
+        if (r >= 0)
+                r = lockdep_deps_finish(p, &st);
+        lockdep_deps_free(p);
+        if (r < 0) {
+                dep_buf_done(&b);
+                return print_oom();
+        }
+        if (st.binary || (!st.prove_locking && st.deps == 0)) {
+                fprintf(stderr, "lockdepctl import: %s: %s\n", path,
+                        st.binary ? "binary data in a /proc/lockdep snapshot; nothing stored"
+                                  : "no dependencies: that kernel lists lock classes only (built without "
+                                    "CONFIG_PROVE_LOCKING); nothing stored");
+                dep_buf_done(&b);
+                return 1;
+        }
+        if (st.truncated || st.bad_lines)
+                fprintf(stderr, "lockdepctl import: %s: %s%s%u line%s not understood; the dependencies read are "
+                        "stored, the boot is marked truncated\n", path, st.truncated ? "the snapshot is cut short; " : "",
+                        "", st.bad_lines, st.bad_lines == 1 ? "" : "s");
+        StoreDepOrigin origin = {
+                .release = o->release,
+                .boot_id = o->boot_id,
+                .host = o->host,
+                .taken_usec = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)
+                                      ? (uint64_t) sb.st_mtim.tv_sec * 1000000 + (uint64_t) sb.st_mtim.tv_nsec / 1000
+                                      : time_now(),
+                .truncated = st.truncated || st.bad_lines > 0,
+        };
+        r = store_begin(s);
+        if (r >= 0)
+                r = store_dep_snapshot(s, &origin, b.v, b.n, &n_new);
+        if (r >= 0)
+                r = store_latent_analyze(s, &n_cycles, &at);
+        if (r >= 0)
+                r = store_commit(s);
+        else
+                store_rollback(s);
+        dep_buf_done(&b);
+        if (r < 0)
+                return store_failed(s, r, path);
+        printf("%s: %u dependenc%s of %s (%u new for boot %s)", path, st.deps, st.deps == 1 ? "y" : "ies", o->release,
+               n_new, o->boot_id);
+        if (n_cycles > 0)
+                printf(", %u new latent cycle%s: lockdepctl latent --kernel %s", n_cycles, n_cycles == 1 ? "" : "s",
+                       o->release);
+        printf("\n");
+        return 0;
+}
+
+/* ---- lockdepctl latent ----------------------------------------------------------------------- */
+
+static void print_boot(const StoreLatentBoot *b) {
+        printf("%s", ansi_highlight());
+        fputs_safe(b->boot_id, stdout);
+        printf("%s on ", ansi_normal());
+        fputs_safe(b->host, stdout);
+}
+
+static void print_cycle(const StoreLatentCycle *c) {
+        char t[TIME_ISO_MAX];
+
+        printf("\n  #%" PRId64 " ", c->id);
+        for (size_t k = 0; k <= c->n; k++) {
+                if (k)
+                        printf(" -> ");
+                fputs_safe(c->classes[k % c->n], stdout);
+        }
+        printf("\n");
+        if (c->low_confidence)
+                printf("     low confidence: a per-filesystem class, which /proc/lockdep cannot tell apart across boots\n");
+        if (c->group)
+                printf("     reported by lockdep itself: lockdepctl show %" PRId64 "\n", c->group);
+        for (size_t k = 0; k < c->n; k++) {
+                const StoreLatentEdge *e = &c->edges[k];
+                printf("     ");
+                fputs_safe(e->from, stdout);
+                printf(" -> ");
+                fputs_safe(e->to, stdout);
+                printf("\n         %u boot%s on %u host%s since %s", e->n_boots, e->n_boots == 1 ? "" : "s", e->n_hosts,
+                       e->n_hosts == 1 ? "" : "s", time_format_iso(e->first_seen, t));
+                for (size_t j = 0; j < e->n_seen_by; j++) {
+                        printf(j ? ", " : ": ");
+                        print_boot(&e->seen_by[j]);
+                }
+                if (e->n_boots > e->n_seen_by)
+                        printf(", …");
+                printf("\n");
+        }
+        if (c->n_suggest > 0) {
+                printf("     To get lockdep's own report, run the workloads of ");
+                for (size_t j = 0; j < c->n_suggest; j++) {
+                        printf(j == 0 ? "" : j + 1 == c->n_suggest ? " and " : ", ");
+                        print_boot(&c->suggest[j]);
+                }
+                printf(" on one machine with this kernel.\n");
+        }
+}
+
+static void help(void) {
+        printf("Usage: lockdepctl [--db PATH] latent [OPTIONS] [ID]\n\n"
+               "Show the latent lock cycles: cycles of the lock dependencies that the boots of one\n"
+               "kernel release learned together (their /proc/lockdep), which no single boot had.\n"
+               "Lockdep cannot report them, since no machine took the locks in both orders.\n\n"
+               "Options:\n"
+               "  -h --help            Show this help\n"
+               "     --kernel RELEASE  Only this release (the exact string)\n"
+               "     --all             Also cycles that lockdep itself reported (linked to a group)\n"
+               "     --json            One JSON object (as GET /api/v1/latent)\n");
+}
+
+int verb_latent(int argc, char **argv) {
+        enum { ARG_ALL = _ARG_QUERY_MAX };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "kernel", required_argument, NULL, ARG_KERNEL },
+                { "all", no_argument, NULL, ARG_ALL },
+                { "json", no_argument, NULL, ARG_JSON },
+                {},
+        };
+        StoreLatentQuery q = {};
+        StoreLatent l = {};
+        bool json = false;
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_KERNEL:
+                        q.release = optarg;
+                        break;
+                case ARG_ALL:
+                        q.include_reported = true;
+                        break;
+                case ARG_JSON:
+                        json = true;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind < argc) {
+                if (parse_id(argv[optind], "latent cycle", &q.id) < 0)
+                        return EXIT_USAGE;
+                q.include_reported = true;
+        }
+        _cleanup_(store_closep) Store *s = open_db(true);
+        if (!s)
+                return 1;
+        r = store_latent_list(s, &q, &l);
+        if (r < 0)
+                return store_failed(s, r, "reading the latent cycles");
+        if (json) {
+                _cleanup_free_ char *js = NULL;
+                r = store_latent_json(&l, &js);
+                store_latent_free(&l);
+                if (r < 0)
+                        return print_oom();
+                print_json(js);
+                return 0;
+        }
+        if (l.n_releases == 0) {
+                fprintf(stderr, "No /proc/lockdep snapshots%s%s in the database (lockdepctl import --kernel R FILE, "
+                        "or the lockdep-collect service).\n", q.release ? " of " : "", q.release ? q.release : "");
+                store_latent_free(&l);
+                return 1;
+        }
+        pager_open();
+        size_t shown = 0;
+        for (size_t i = 0; i < l.n_releases; i++) {
+                const StoreLatentRelease *x = &l.releases[i];
+                printf("%s", ansi_highlight());
+                fputs_safe(x->release, stdout);
+                printf("%s: %u boot%s on %u host%s, %u dependenc%s, %u latent cycle%s%s%s\n", ansi_normal(),
+                       x->n_boots, x->n_boots == 1 ? "" : "s", x->n_hosts, x->n_hosts == 1 ? "" : "s", x->n_edges,
+                       x->n_edges == 1 ? "y" : "ies", x->n_latent, x->n_latent == 1 ? "" : "s",
+                       x->capped ? " (analysis stopped at its cycle limit: more may exist)" : "",
+                       x->stale ? " (not analyzed since the last snapshot)" : "");
+                for (size_t k = 0; k < l.n; k++)
+                        if (strcmp(l.v[k].release, x->release) == 0) {
+                                print_cycle(&l.v[k]);
+                                shown++;
+                        }
+                if (i + 1 < l.n_releases)
+                        printf("\n");
+        }
+        store_latent_free(&l);
+        return q.id && shown == 0 ? 1 : 0;
+}
