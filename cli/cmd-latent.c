@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ingest.h"
 #include "lockdep.h"
 #include "lockdepctl.h"
 #include "macro.h"
@@ -22,49 +23,12 @@
 
 /* ---- import of /proc/lockdep snapshots ------------------------------------------------------- */
 
-typedef struct DepBuf {
-        StoreDep *v;
-        size_t n, cap;
-        char **strings; /* owned names, two per dependency */
-} DepBuf;
-
-static int dep_add(const LockdepDep *d, void *userdata) {
-        DepBuf *b = userdata;
-        if (b->n == b->cap) {
-                size_t cap = b->cap ? b->cap * 2 : 1024;
-                StoreDep *v = realloc(b->v, cap * sizeof(StoreDep));
-                if (!v)
-                        return -ENOMEM;
-                b->v = v;
-                char **s = realloc(b->strings, 2 * cap * sizeof(char *));
-                if (!s)
-                        return -ENOMEM;
-                b->strings = s;
-                b->cap = cap;
-        }
-        char *f = strdup(d->from_canonical), *t = strdup(d->to_canonical);
-        b->strings[2 * b->n] = f;
-        b->strings[2 * b->n + 1] = t;
-        b->v[b->n] = (StoreDep) { .from = f, .to = t, .uncertain_from = d->from_uncertain,
-                                  .uncertain_to = d->to_uncertain };
-        b->n++;
-        return f && t ? 0 : -ENOMEM;
-}
-
-static void dep_buf_done(DepBuf *b) {
-        for (size_t i = 0; i < 2 * b->n; i++)
-                free(b->strings[i]);
-        free(b->strings);
-        free(b->v);
-}
-
 int import_deps(Store *s, int fd, const char *path, const char *head, size_t n_head, const ImportDepsOptions *o) {
         LockdepDepParser *p = NULL;
         LockdepDepStats st = {};
-        DepBuf b = {};
+        DepIngest b = {};
         char buf[65536];
         unsigned n_new = 0, n_cycles = 0;
-        uint64_t at;
         struct stat sb;
         int r;
 
@@ -73,7 +37,7 @@ int import_deps(Store *s, int fd, const char *path, const char *head, size_t n_h
                         "with --kernel RELEASE (uname -r of that boot)\n", path);
                 return EXIT_USAGE;
         }
-        LockdepDepOptions po = { .callback = dep_add, .userdata = &b, .aliases = o->aliases };
+        LockdepDepOptions po = { .callback = ingest_dep, .userdata = &b, .aliases = o->aliases };
         r = lockdep_deps_new(&po, &p);
         if (r >= 0)
                 r = lockdep_deps_feed(p, head, n_head);
@@ -83,7 +47,7 @@ int import_deps(Store *s, int fd, const char *path, const char *head, size_t n_h
                                 continue;
                         fprintf(stderr, "lockdepctl import: reading %s: %m\n", path);
                         lockdep_deps_free(p);
-                        dep_buf_done(&b);
+                        dep_ingest_done(&b);
                         return 1;
                 }
                 r = lockdep_deps_feed(p, buf, (size_t) k);
@@ -92,7 +56,7 @@ int import_deps(Store *s, int fd, const char *path, const char *head, size_t n_h
                 r = lockdep_deps_finish(p, &st);
         lockdep_deps_free(p);
         if (r < 0) {
-                dep_buf_done(&b);
+                dep_ingest_done(&b);
                 return print_oom();
         }
         if (st.binary || (!st.prove_locking && st.deps == 0)) {
@@ -100,13 +64,15 @@ int import_deps(Store *s, int fd, const char *path, const char *head, size_t n_h
                         st.binary ? "binary data in a /proc/lockdep snapshot; nothing stored"
                                   : "no dependencies: that kernel lists lock classes only (built without "
                                     "CONFIG_PROVE_LOCKING); nothing stored");
-                dep_buf_done(&b);
+                dep_ingest_done(&b);
                 return 1;
         }
-        if (st.truncated || st.bad_lines)
-                fprintf(stderr, "lockdepctl import: %s: %s%s%u line%s not understood; the dependencies read are "
-                        "stored, the boot is marked truncated\n", path, st.truncated ? "the snapshot is cut short; " : "",
-                        "", st.bad_lines, st.bad_lines == 1 ? "" : "s");
+        if (st.truncated)
+                fprintf(stderr, "lockdepctl import: %s: the snapshot is cut short; the dependencies read in full are "
+                        "stored and the boot is marked truncated\n", path);
+        if (st.bad_lines)
+                fprintf(stderr, "lockdepctl import: %s: %u line%s neither a class nor a dependency of /proc/lockdep; "
+                        "skipped, the boot is marked truncated\n", path, st.bad_lines, st.bad_lines == 1 ? "" : "s");
         StoreDepOrigin origin = {
                 .release = o->release,
                 .boot_id = o->boot_id,
@@ -116,16 +82,8 @@ int import_deps(Store *s, int fd, const char *path, const char *head, size_t n_h
                                       : time_now(),
                 .truncated = st.truncated || st.bad_lines > 0,
         };
-        r = store_begin(s);
-        if (r >= 0)
-                r = store_dep_snapshot(s, &origin, b.v, b.n, &n_new);
-        if (r >= 0)
-                r = store_latent_analyze(s, &n_cycles, &at);
-        if (r >= 0)
-                r = store_commit(s);
-        else
-                store_rollback(s);
-        dep_buf_done(&b);
+        r = ingest_deps_store(s, &origin, &b, &n_new, &n_cycles);
+        dep_ingest_done(&b);
         if (r < 0)
                 return store_failed(s, r, path);
         printf("%s: %u dependenc%s of %s (%u new for boot %s)", path, st.deps, st.deps == 1 ? "y" : "ies", o->release,

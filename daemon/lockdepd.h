@@ -110,6 +110,7 @@ int source_arm_idle(Source *s);
 uint64_t now_realtime(void);
 void daemon_new_group(const LockdepReport *r, int64_t group, void *userdata);
 void daemon_regressed(const LockdepReport *r, int64_t group, const char *fixed, void *userdata);
+void daemon_announce_latent(const char *release, unsigned n, void *userdata);
 void daemon_status(Daemon *d);
 /* The sources' states as a JSON array (for /healthz; thread-safe); *ret_degraded when one fails. */
 int daemon_health_json(StrBuf *b, bool *ret_degraded, void *userdata);

@@ -545,7 +545,8 @@ static int run(int argc, char **argv) {
 #if HAVE_WEB
                 WebConfig wc = { .listen = d.cfg.listen, .db = d.cfg.db, .aliases = d.aliases,
                                  .health = daemon_health_json, .health_userdata = &d,
-                                 .hosts = (const char *const *) d.cfg.web_hosts, .n_hosts = d.cfg.n_web_hosts };
+                                 .hosts = (const char *const *) d.cfg.web_hosts, .n_hosts = d.cfg.n_web_hosts,
+                                 .latent = daemon_announce_latent, .latent_userdata = &d };
                 r = web_start(&wc, &web); /* a dashboard that was asked for and cannot run is fatal */
                 if (r < 0)
                         goto out;

@@ -28,6 +28,7 @@
 
 #define NEW_GROUP_MESSAGE_ID "9f1f6e3a4c0d4b5e8a7b2c1d0e9f8a7b"
 #define REGRESSED_MESSAGE_ID "7764e3b2efd742f980b8d27417e3abca"
+#define NEW_LATENT_MESSAGE_ID "706843d7721e40b0a844201eef346433"
 
 static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -277,6 +278,20 @@ static void announce(const Notice *n) {
                            printable(n->func_title, t, sizeof(t)), printable(n->key, k, sizeof(k)),
                            log_on_terminal() ? "" : " MESSAGE_ID=" NEW_GROUP_MESSAGE_ID);
         }
+}
+
+/* New latent cycles of a release (docs/LATENT.md), after their commit. Our own words only: the
+ * release string came from a client, so it is made printable. */
+void daemon_announce_latent(const char *release, unsigned n, void *userdata) {
+        char rel[256];
+        printable(release, rel, sizeof(rel));
+        if (getenv("JOURNAL_STREAM"))
+                sd_journal_send("MESSAGE=%u new latent lock cycle%s in kernel %s: lockdepctl latent --kernel %s", n,
+                                n == 1 ? "" : "s", rel, rel, "MESSAGE_ID=" NEW_LATENT_MESSAGE_ID, "PRIORITY=5",
+                                "LOCKDEP_KERNEL=%s", rel, "LOCKDEP_LATENT_NEW=%u", n, NULL);
+        else
+                log_notice("%u new latent lock cycle%s in kernel %s: lockdepctl latent --kernel %s%s", n,
+                           n == 1 ? "" : "s", rel, rel, log_on_terminal() ? "" : " MESSAGE_ID=" NEW_LATENT_MESSAGE_ID);
 }
 
 /* Inside the batch's transaction: remembered, announced after the commit. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ingest.h"
 
@@ -44,4 +45,52 @@ int ingest_event(const LockdepEvent *ev, void *userdata) {
         if (r < 0 && i->error == 0)
                 i->error = r;
         return r;
+}
+
+/* ---- /proc/lockdep snapshots ------------------------------------------------------------------ */
+
+int ingest_dep(const LockdepDep *d, void *userdata) {
+        DepIngest *x = userdata;
+        if (x->n == x->allocated) {
+                size_t n = x->allocated ? x->allocated * 2 : 1024;
+                StoreDep *v = reallocarray(x->v, n, sizeof(StoreDep));
+                if (!v)
+                        return -ENOMEM;
+                x->v = v;
+                x->allocated = n;
+        }
+        char *f = strdup(d->from_canonical), *t = strdup(d->to_canonical);
+        if (!f || !t) {
+                free(f);
+                free(t);
+                return -ENOMEM;
+        }
+        x->v[x->n++] = (StoreDep) { .from = f, .to = t, .uncertain_from = d->from_uncertain,
+                                    .uncertain_to = d->to_uncertain };
+        return 0;
+}
+
+void dep_ingest_done(DepIngest *x) {
+        for (size_t i = 0; i < x->n; i++) {
+                free((char *) x->v[i].from);
+                free((char *) x->v[i].to);
+        }
+        free(x->v);
+        *x = (DepIngest) {};
+}
+
+int ingest_deps_store(Store *s, const StoreDepOrigin *o, const DepIngest *d, unsigned *ret_new,
+                      unsigned *ret_cycles) {
+        uint64_t at;
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        r = store_dep_snapshot(s, o, d->v, d->n, ret_new);
+        if (r >= 0)
+                r = store_latent_analyze(s, ret_cycles, &at);
+        if (r < 0) {
+                store_rollback(s);
+                return r;
+        }
+        return store_commit(s);
 }

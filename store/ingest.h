@@ -50,3 +50,19 @@ int aliases_load(const char *extra, LockdepAliases **ret, char **ret_error);
 /* The same with the paths of 1. and 2. given (NULL: skipped), for tests. */
 int aliases_load_from(const char *installed, const char *admin, const char *extra, LockdepAliases **ret,
                       char **ret_error);
+
+/*
+ * /proc/lockdep snapshots (docs/LATENT.md), for lockdepctl import --kernel and POST /api/v1/ingest
+ * with Content-Type: text/x-proc-lockdep: DepIngest collects what the snapshot parser emits
+ * (ingest_dep() is its LockdepDepCallback), ingest_deps_store() stores it in one transaction of its
+ * own and recomputes the latent cycles of the release.
+ */
+typedef struct DepIngest {
+        StoreDep *v;
+        size_t n, allocated;
+} DepIngest;
+int ingest_dep(const LockdepDep *d, void *userdata);
+void dep_ingest_done(DepIngest *d);
+/* *ret_new: dependencies new for the boot; *ret_cycles: latent cycles found for the first time. */
+int ingest_deps_store(Store *s, const StoreDepOrigin *o, const DepIngest *d, unsigned *ret_new,
+                      unsigned *ret_cycles);

@@ -464,6 +464,10 @@ static int graph_load(Store *s, int64_t release, Graph *g) {
                 r = fail(s, rc);
                 goto out;
         }
+        if (n == 0) {
+                r = 0;
+                goto out;
+        }
         /* nodes: the distinct class ids */
         g->class = malloc((2 * n + 1) * sizeof(int64_t));
         if (!g->class) {
@@ -725,7 +729,7 @@ static int analyze_release(Store *s, int64_t release, uint64_t now, unsigned *re
         r = graph_load(s, release, &g);
         if (r < 0)
                 return r;
-        r = graph_scc(&g);
+        r = g.n_nodes ? graph_scc(&g) : 0;
         for (size_t v = 0; r >= 0 && v < g.n_nodes && !cy.capped; v++)
                 r = cycles_from(&g, v, &cy);
         if (r >= 0)
@@ -1081,6 +1085,10 @@ int store_latent_list(Store *s, const StoreLatentQuery *q, StoreLatent *ret) {
         int r, rc;
 
         r = load_releases(s, q->release, &l);
+        if (r >= 0 && q->releases_only) {
+                *ret = l;
+                return 0;
+        }
         if (r >= 0)
                 r = prepare(s, "SELECT l.id, d.release, d.id, l.length, l.low_confidence, coalesce(l.grp, 0), l.found"
                                " FROM latent_cycles l JOIN dep_releases d ON d.id = l.release"

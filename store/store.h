@@ -336,6 +336,7 @@ typedef struct StoreLatentQuery {
         uint64_t found_since;
         int64_t id;                  /* 0: all */
         unsigned limit;              /* 0: no limit */
+        bool releases_only;          /* only the per-release summary (ret->releases) */
 } StoreLatentQuery;
 
 int store_latent_list(Store *s, const StoreLatentQuery *q, StoreLatent *ret);

@@ -34,6 +34,7 @@
 #include "web-internal.h"
 
 #define META_MAX 255
+#define DEPS_CONTENT_TYPE "text/x-proc-lockdep"
 #define INGEST_MAX_PLAIN (1024ULL * 1024 * 1024) /* decoded text of one compressed body */
 
 struct Upload {
@@ -52,6 +53,9 @@ struct Upload {
         uint64_t bytes;
         int64_t *ids; /* every report of the body, stored now or before, in input order */
         size_t n_ids, n_ids_allocated;
+        /* Content-Type: text/x-proc-lockdep: a /proc/lockdep snapshot instead of a log */
+        LockdepDepParser *deps;
+        DepIngest dep_ingest;
 };
 
 Upload *upload_free(Upload *u) {
@@ -60,6 +64,8 @@ Upload *upload_free(Upload *u) {
         if (u->in_tx)
                 store_rollback(u->store);
         lockdep_parser_free(u->parser);
+        lockdep_deps_free(u->deps);
+        dep_ingest_done(&u->dep_ingest);
         decompressor_free(u->dec);
         strbuf_done(&u->chunk);
         free(u->host);
@@ -192,7 +198,17 @@ static int decoded(const void *buf, size_t n, void *userdata) {
                 u->too_large = true;
                 return -EFBIG;
         }
-        return lockdep_parser_feed(u->parser, buf, n);
+        return u->deps ? lockdep_deps_feed(u->deps, buf, n) : lockdep_parser_feed(u->parser, buf, n);
+}
+
+/* Content-Type: text/x-proc-lockdep (parameters such as charset allowed): a snapshot. */
+static bool is_snapshot(Request *r) {
+        const char *v = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!v)
+                return false;
+        v += strspn(v, " \t");
+        size_t n = strcspn(v, " \t;");
+        return n == strlen(DEPS_CONTENT_TYPE) && !strncasecmp(v, DEPS_CONTENT_TYPE, n);
 }
 
 /* Content-Encoding: absent or identity (0), gzip/x-gzip/zstd (1 and *ret), anything else (-EINVAL). */
@@ -255,8 +271,16 @@ MHD_Result_ upload_start(Request *r) {
                    : !(u->source = strdup("ingest")))
                 return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory");
 
-        LockdepOptions o = { .callback = upload_event, .userdata = u, .aliases = r->w->aliases };
-        q = lockdep_parser_new(&o, &u->parser);
+        if (is_snapshot(r)) {
+                if (!u->kernel || !u->boot_id)
+                        return reply_error(r, MHD_HTTP_BAD_REQUEST, "A /proc/lockdep snapshot needs kernel and boot_id "
+                                           "(?kernel=RELEASE&boot_id=ID or X-Lockdep-Kernel/X-Lockdep-Boot-Id)");
+                LockdepDepOptions o = { .callback = ingest_dep, .userdata = &u->dep_ingest, .aliases = r->w->aliases };
+                q = lockdep_deps_new(&o, &u->deps);
+        } else {
+                LockdepOptions o = { .callback = upload_event, .userdata = u, .aliases = r->w->aliases };
+                q = lockdep_parser_new(&o, &u->parser);
+        }
         u->enc = enc;
         if (q >= 0 && enc != DECOMPRESS_NONE)
                 q = decompressor_new(enc, decoded, u, &u->dec);
@@ -282,8 +306,9 @@ static void feed_job(Request *r) {
         Upload *u = r->upload;
         int q = upload_store(r);
         if (q >= 0)
-                q = upload_commit(u, u->dec ? decompressor_feed(u->dec, u->chunk.s, u->chunk.len)
-                                            : lockdep_parser_feed(u->parser, u->chunk.s, u->chunk.len));
+                q = upload_commit(u, u->dec    ? decompressor_feed(u->dec, u->chunk.s, u->chunk.len)
+                                     : u->deps ? lockdep_deps_feed(u->deps, u->chunk.s, u->chunk.len)
+                                               : lockdep_parser_feed(u->parser, u->chunk.s, u->chunk.len));
         u->error = MIN(q, 0);
         strbuf_truncate(&u->chunk, 0);
 }
@@ -304,12 +329,62 @@ MHD_Result_ upload_feed(Request *r, const char *data, size_t n) {
         return MHD_YES;
 }
 
+/* The end of a snapshot's body: stored in one transaction, the release's latent cycles recomputed.
+ * A snapshot is one boot's graph: nothing is stored before the whole of it arrived. */
+static MHD_Result_ snapshot_done(Request *r, int q) {
+        Upload *u = r->upload;
+        LockdepDepStats st = {};
+        unsigned n_new = 0, n_cycles = 0;
+        char *js = NULL;
+
+        if (q >= 0)
+                q = lockdep_deps_finish(u->deps, &st);
+        if (u->too_large)
+                return reply_error(r, HTTP_TOO_LARGE, "The decoded body is larger than %llu bytes",
+                                   (unsigned long long) INGEST_MAX_PLAIN);
+        if (u->dec && (q == -EBADMSG || q == -EPIPE))
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "The %s body %s; nothing stored",
+                                   decompress_format_to_string(u->enc), q == -EPIPE ? "ends early (cut off?)" : "is corrupt");
+        if (q < 0)
+                return upload_failed(r, q);
+        if (st.binary || (!st.prove_locking && st.deps == 0))
+                return reply_error(r, 422 /* Unprocessable Content (renamed in MHD) */, "%s; nothing stored",
+                                   st.binary ? "Binary data in a /proc/lockdep snapshot"
+                                             : "No dependencies: the kernel lists lock classes only (built without "
+                                               "CONFIG_PROVE_LOCKING)");
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        StoreDepOrigin o = {
+                .release = u->kernel,
+                .boot_id = u->boot_id,
+                .host = u->host,
+                .taken_usec = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000,
+                .truncated = st.truncated || st.bad_lines > 0,
+        };
+        q = ingest_deps_store(u->store, &o, &u->dep_ingest, &n_new, &n_cycles);
+        if (q < 0)
+                return upload_failed(r, q);
+        if (n_cycles > 0 && r->w->latent)
+                r->w->latent(u->kernel, n_cycles, r->w->latent_userdata);
+        if (asprintf(&js, "{\"dependencies\":%u,\"new\":%u,\"new_latent_cycles\":%u,\"truncated\":%s,"
+                          "\"bad_lines\":%u}",
+                     st.deps, n_new, n_cycles, st.truncated ? "true" : "false", st.bad_lines) < 0)
+                return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory");
+        return reply_json(r, n_new > 0 ? MHD_HTTP_CREATED : MHD_HTTP_OK, js);
+}
+
 MHD_Result_ handle_ingest(Request *r) {
         Upload *u = r->upload;
         StrBuf b = {};
 
         if (!u)
                 return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "No upload state");
+        if (u->deps) {
+                int q0 = u->error ?: upload_store(r);
+                if (q0 >= 0 && u->dec)
+                        q0 = decompressor_finish(u->dec);
+                return snapshot_done(r, q0);
+        }
         int q = u->error ?: upload_store(r);
         if (q >= 0 && u->dec)
                 q = upload_commit(u, decompressor_finish(u->dec));

@@ -117,6 +117,27 @@ MHD_Result_ handle_metrics(Request *r) {
                 h_label_value(&h, json_get_str(json_at(src, i), "source"));
                 h_printf(&h, "\"} %lld\n", (long long) t);
         }
+        /* latent cycles per release (docs/LATENT.md): those lockdep did not report itself */
+        StoreLatentQuery lq = { .releases_only = true };
+        StoreLatent lat = {};
+        e = store_latent_list(s, &lq, &lat);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        h_raw(&h, "# HELP lockdep_latent_cycles Cycles of a release's united /proc/lockdep graphs that no boot had\n"
+                  "# TYPE lockdep_latent_cycles gauge\n");
+        for (size_t i = 0; i < lat.n_releases; i++) {
+                h_raw(&h, "lockdep_latent_cycles{release=\"");
+                h_label_value(&h, lat.releases[i].release);
+                h_printf(&h, "\"} %u\n", lat.releases[i].n_latent);
+        }
+        h_raw(&h, "# HELP lockdep_dep_boots Boots whose /proc/lockdep snapshots a release's graph unites\n"
+                  "# TYPE lockdep_dep_boots gauge\n");
+        for (size_t i = 0; i < lat.n_releases; i++) {
+                h_raw(&h, "lockdep_dep_boots{release=\"");
+                h_label_value(&h, lat.releases[i].release);
+                h_printf(&h, "\"} %u\n", lat.releases[i].n_boots);
+        }
+        store_latent_free(&lat);
         h_printf(&h, "# HELP lockdep_web_requests_total HTTP requests answered\n# TYPE lockdep_web_requests_total counter\n"
                      "lockdep_web_requests_total %llu\n"
                      "# HELP lockdep_web_errors_total HTTP 5xx answers\n# TYPE lockdep_web_errors_total counter\n"

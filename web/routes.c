@@ -459,6 +459,8 @@ static const struct Route {
         { "/hosts/", true, READ, handle_host, true },
         { "/kernels", false, READ, handle_kernels, true },
         { "/kernels/", true, READ, handle_kernel, true },
+        { "/latent", false, READ, handle_latent, true },
+        { "/latent/", true, READ, handle_latent, true },
         { "/metrics", false, READ, handle_metrics, false },   /* counters of this process */
         { "/healthz", false, READ, handle_healthz, false },   /* checks the store every time */
         { "/static/", true, READ, handle_static, false },     /* embedded, nothing to save */
@@ -480,6 +482,8 @@ static const struct Route {
         { "/api/v1/kernels", false, READ, handle_kernels, true },
         { "/api/v1/kernels/", true, READ, handle_kernel, true },
         { "/api/v1/ingest", false, METHOD_POST, handle_ingest, false },
+        { "/api/v1/latent", false, READ, handle_latent, true },
+        { "/api/v1/latent/", true, READ, handle_latent, true },
 };
 
 static bool has_dot_segment(const char *p) {

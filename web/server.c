@@ -529,6 +529,8 @@ int web_start(const WebConfig *c, WebServer **ret) {
         w->health = c->health;
         w->health_userdata = c->health_userdata;
         memcpy(&w->listen_sa, &sa, sizeof(sa));
+        w->latent = c->latent;
+        w->latent_userdata = c->latent_userdata;
         r = pthread_key_create(&w->stores, store_pair_free);
         if (r != 0) {
                 free(w->db);

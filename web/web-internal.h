@@ -82,6 +82,8 @@ struct WebServer {
         const LockdepAliases *aliases; /* borrowed from the caller of web_start(); NULL = built-in */
         int (*health)(StrBuf *b, bool *ret_degraded, void *userdata);
         void *health_userdata;
+        void (*latent)(const char *release, unsigned n, void *userdata);
+        void *latent_userdata;
         pthread_key_t stores;      /* per-thread StorePair */
         uint16_t port;
         char **hosts;              /* WebConfig.hosts, lower case */
@@ -331,6 +333,7 @@ MHD_Result_ handle_stats(Request *r);         /* /api/v1/stats */
 MHD_Result_ handle_healthz(Request *r);       /* /healthz */
 MHD_Result_ handle_hosts(Request *r);         /* /hosts, /api/v1/hosts */
 MHD_Result_ handle_host(Request *r);          /* /hosts/NAME, /api/v1/hosts/NAME */
+MHD_Result_ handle_latent(Request *r);        /* /latent[/ID], /api/v1/latent[/ID] */
 MHD_Result_ handle_kernels(Request *r);       /* /kernels, /api/v1/kernels */
 MHD_Result_ handle_kernel(Request *r);        /* /kernels/REL, /api/v1/kernels/REL */
 MHD_Result_ handle_bench(Request *r);         /* /bench/fixed?size=N (LOCKDEP_WEB_BENCH=1 only) */

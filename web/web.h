@@ -35,6 +35,10 @@ typedef struct WebConfig {
          * returns; names are copied. */
         const char *const *hosts;
         size_t n_hosts;
+        /* POST /api/v1/ingest of a /proc/lockdep snapshot found n latent cycles of release for the
+         * first time (committed); called from the writer thread. NULL: not announced. */
+        void (*latent)(const char *release, unsigned n, void *userdata);
+        void *latent_userdata;
 } WebConfig;
 
 typedef struct WebServer WebServer;

@@ -1,0 +1,187 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Latent cycles (docs/LATENT.md): planted cross-boot cycles are found, and nothing else.
+
+    test-latent.py LOCKDEPCTL [LOCKDEPD]
+
+For 20 seeds, a synthetic fleet of 6 boots (2,000 classes, about 3,600 dependencies each, drawn from
+one global order) with 3 cycles of 2 to 5 classes planted across 2 to 5 boots is imported with
+`lockdepctl import --kernel`: every planted cycle is listed, nothing else is, and the boots it
+suggests are exactly those that had the cycle's edges. Then: a cycle that one boot's snapshot holds
+by itself (two classes of one canonical name) is not latent; opposite orders on two releases are
+never united; importing a snapshot again changes nothing; a truncated snapshot is stored and said
+to be truncated; a cycle through a per-filesystem class is low confidence. With LOCKDEPD: the
+same snapshots sent to POST /api/v1/ingest (Content-Type: text/x-proc-lockdep) of a lockdepd on
+127.0.0.1 give the same /api/v1/latent as `lockdepctl latent --json`, hostile class names stay
+inert in /latent, and /metrics has the per-release gauge.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from latentgen import Fleet, canonical_cycle, snapshot_text  # noqa: E402
+from lockdeptest import Checker  # noqa: E402
+
+ctl = sys.argv[1]
+lockdepd = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
+ck = Checker("latent")
+tmp = tempfile.mkdtemp(prefix="latent-")
+
+
+def run(db, *args, data=None, ok=(0,)):
+    r = subprocess.run([ctl, "--db", db, *args], input=data, capture_output=True, text=True, timeout=300)
+    ck.check(r.returncode in ok, f"lockdepctl {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
+    return r
+
+
+def import_snapshot(db, release, boot, host, text, ok=(0,)):
+    path = os.path.join(tmp, f"{boot}.lockdep")
+    with open(path, "w") as f:
+        f.write(text)
+    return run(db, "import", "--kernel", release, "--host", host, "--boot-id", boot, path, ok=ok)
+
+
+def latent(db, *extra):
+    r = run(db, "latent", "--json", *extra)
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        ck.check(False, f"latent --json is not JSON: {r.stdout[:200]!r}")
+        return {"releases": [], "cycles": []}
+
+
+def cycles_of(js, release=None):
+    return {tuple(c["classes"]): c for c in js["cycles"] if release is None or c["release"] == release}
+
+
+# ---- planted cycles, 20 seeds ----------------------------------------------------------------
+for seed in range(int(os.environ.get("LATENT_SEEDS", "20"))):
+    db = os.path.join(tmp, f"seed{seed}.db")
+    fleet = Fleet(seed)
+    for boot, host, text in fleet.texts():
+        import_snapshot(db, fleet.release, boot, host, text)
+    found = cycles_of(latent(db))
+    ck.eq(set(found), set(fleet.planted), f"seed {seed}: latent cycles")
+    for cyc, owners in fleet.planted.items():
+        c = found.get(cyc)
+        if not c:
+            continue
+        ck.eq({s["boot"] for s in c["suggest"]}, owners, f"seed {seed} {cyc}: suggested boots")
+        ck.eq(len(c["edges"]), len(cyc), f"seed {seed} {cyc}: edges")
+        ck.check(all(e["boots"] == 1 and len(e["seen_by"]) == 1 for e in c["edges"]),
+                 f"seed {seed} {cyc}: each planted edge seen by its one boot: {c['edges']}")
+        ck.eq(c["low_confidence"], False, f"seed {seed} {cyc}: confidence")
+    # the same snapshots again: nothing new, nothing changes
+    if seed == 0:
+        before = latent(db)
+        boot, host, text = next(fleet.texts())
+        r = import_snapshot(db, fleet.release, fleet.boots[0][0], fleet.boots[0][1],
+                            snapshot_text(fleet.rng, fleet.boots[0][2], sorted({c for d in fleet.boots[0][2] for c in d})))
+        ck.check("(0 new for boot" in r.stdout, f"re-import adds nothing: {r.stdout!r}")
+        after = latent(db)
+        strip = lambda js: [(c["id"], c["classes"]) for c in js["cycles"]]  # noqa: E731
+        ck.eq(strip(after), strip(before), "re-import: same cycles")
+        ck.eq(after["releases"][0]["boots"], len(fleet.boots), "re-import: same boots")
+
+# ---- one boot holding a cycle by itself is not latent ------------------------------------------
+db = os.path.join(tmp, "oneboot.db")
+# two filesystems' inode locks share a canonical name: within one boot this "cycle" is two classes
+one = [("&sb->s_type->i_mutex_key#3", "&w->lock"), ("&w->lock", "&sb->s_type->i_mutex_key#4")]
+import_snapshot(db, "6.9.0", "b1", "h1", snapshot_text(Fleet(1).rng, one, sorted({c for d in one for c in d})))
+ck.eq(latent(db)["cycles"], [], "a cycle inside one boot's snapshot is not latent")
+# a second boot with only one of the two edges: still inside boot b1, still not latent
+two = [("&w->lock", "&sb->s_type->i_mutex_key#2")]
+import_snapshot(db, "6.9.0", "b2", "h2", snapshot_text(Fleet(2).rng, two, sorted({c for d in two for c in d})))
+ck.eq(latent(db)["cycles"], [], "a cycle one boot had in full stays not latent when others add to it")
+# across boots, through the per-filesystem class: found, low confidence
+three = [("&sb->s_type->i_mutex_key#7", "&v->lock")]
+four = [("&v->lock", "&sb->s_type->i_mutex_key#2")]
+import_snapshot(db, "6.9.0", "b3", "h3", snapshot_text(Fleet(3).rng, three, sorted({c for d in three for c in d})))
+import_snapshot(db, "6.9.0", "b4", "h4", snapshot_text(Fleet(4).rng, four, sorted({c for d in four for c in d})))
+got = cycles_of(latent(db))
+want = canonical_cycle(["&sb->s_type->i_mutex_key", "&v->lock"])
+ck.eq(set(got), {want}, "cross-boot cycle through a per-filesystem class")
+if want in got:
+    ck.eq(got[want]["low_confidence"], True, "per-filesystem class: low confidence")
+
+# ---- releases are never mixed ------------------------------------------------------------------
+db = os.path.join(tmp, "releases.db")
+ab, ba = [("&a->lock", "&b->lock")], [("&b->lock", "&a->lock")]
+import_snapshot(db, "6.1.0", "r1", "h1", snapshot_text(Fleet(5).rng, ab, ["&a->lock", "&b->lock"]))
+import_snapshot(db, "6.1.1", "r2", "h2", snapshot_text(Fleet(6).rng, ba, ["&a->lock", "&b->lock"]))
+js = latent(db)
+ck.eq(js["cycles"], [], "opposite orders on two releases are not a cycle")
+ck.eq(sorted(r["release"] for r in js["releases"]), ["6.1.0", "6.1.1"], "both releases listed")
+import_snapshot(db, "6.1.1", "r3", "h3", snapshot_text(Fleet(7).rng, ab, ["&a->lock", "&b->lock"]))
+ck.eq(set(cycles_of(latent(db, "--kernel", "6.1.1"))), {("&a->lock", "&b->lock")}, "the same orders on one release are")
+ck.eq(latent(db, "--kernel", "6.1.0")["cycles"], [], "--kernel 6.1.0 alone: none")
+
+# ---- truncated and bad input ------------------------------------------------------------------
+db = os.path.join(tmp, "bad.db")
+text = snapshot_text(Fleet(8).rng, ab, ["&a->lock", "&b->lock"])
+r = import_snapshot(db, "6.2.0", "t1", "h1", text[: text.index(" -> [") + 9])
+ck.check("cut short" in r.stderr, f"truncated snapshot said so: {r.stderr!r}")
+r = run(db, "import", "--kernel", "6.2.0", os.path.join(os.path.dirname(os.path.abspath(__file__)), "latentgen.py"), ok=(1,))
+ck.check("not a /proc/lockdep snapshot" in r.stderr, f"--kernel with a non-snapshot: {r.stderr!r}")
+path = os.path.join(tmp, "nokernel.lockdep")
+with open(path, "w") as f:
+    f.write(text)
+r = run(db, "import", path, ok=(2,))
+ck.check("--kernel" in r.stderr, f"a snapshot without --kernel asks for it: {r.stderr!r}")
+r = import_snapshot(db, "6.2.0", "t2", "h1", "all lock classes:\nffffffff82a4b2c0: cgroup_mutex\n", ok=(1,))
+ck.check("CONFIG_PROVE_LOCKING" in r.stderr, f"classes only: {r.stderr!r}")
+
+# ---- the web: ingest of snapshots, the API, the page, the metric ---------------------------------
+if lockdepd:
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
+    import webtest  # noqa: E402
+
+    wdir = os.path.join(tmp, "web")
+    os.mkdir(wdir)
+    db = os.path.join(wdir, "lockdep.db")
+    subprocess.run([ctl, "--db", db, "import", "/dev/null"], check=True, capture_output=True)
+    srv = webtest.Server(lockdepd, db)
+    try:
+        hostile = "&<script>alert(1)</script>->lock\u202e"
+        deps = {"b1": [(hostile, "&x->lock")], "b2": [("&x->lock", hostile)]}
+        for i, (boot, d) in enumerate(deps.items()):
+            text = snapshot_text(Fleet(9 + i).rng, d, sorted({c for e in d for c in e}))
+            h = {"Authorization": f"Bearer {srv.token}", "Content-Type": "text/x-proc-lockdep"}
+            st, _, body = srv.request("POST", f"/api/v1/ingest?host=h{i}&kernel=6.10.0&boot_id={boot}",
+                                      body=text.encode(), headers=h)
+            ck.eq(st, 201, f"ingest snapshot {boot}: {body[:200]!r}")
+            st, _, body = srv.request("POST", f"/api/v1/ingest?host=h{i}&kernel=6.10.0&boot_id={boot}",
+                                      body=text.encode(), headers=h)
+            ck.check(st == 200 and json.loads(body)["new"] == 0, f"ingest {boot} again: {st} {body[:200]!r}")
+        st, _, body = srv.request("POST", "/api/v1/ingest?host=h9&kernel=6.10.0", body=b"x",
+                                  headers={"Authorization": f"Bearer {srv.token}", "Content-Type": "text/x-proc-lockdep"})
+        ck.eq(st, 400, "a snapshot without boot_id")
+        st, _, body = srv.request("POST", "/api/v1/ingest?host=h9&kernel=6.10.0&boot_id=z",
+                                  body=text.encode(), headers={"Content-Type": "text/x-proc-lockdep"})
+        ck.eq(st, 401, "a snapshot without the token")
+        st, _, body = srv.request("GET", "/api/v1/latent")
+        api = json.loads(body)
+        cli = latent(db)
+        ck.eq(api, cli, "/api/v1/latent is lockdepctl latent --json")
+        ck.eq([c["classes"] for c in api["cycles"]], [list(canonical_cycle([hostile, "&x->lock"]))],
+              "the cycle sent over HTTP")
+        st, _, page = srv.request("GET", "/latent")
+        page = page.decode()
+        ck.eq(st, 200, "/latent")
+        ck.check("<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page,
+                 "hostile class name escaped in /latent")
+        cid = api["cycles"][0]["id"] if api["cycles"] else 0
+        st, _, page = srv.request("GET", f"/latent/{cid}")
+        ck.check(st == 200 and b"<svg" in page, f"/latent/{cid} draws the cycle")
+        st, _, _ = srv.request("GET", "/latent/999999")
+        ck.eq(st, 404, "/latent/999999")
+        st, _, m = srv.request("GET", "/metrics")
+        ck.check(b'lockdep_latent_cycles{release="6.10.0"} 1' in m, "metric lockdep_latent_cycles per release")
+    finally:
+        srv.stop()
+
+ck.finish()
