@@ -157,7 +157,8 @@ static int import_fd(Store *s, int fd, const char *path, ImportIngest *ii, const
 /* A saved /proc/lockdep: with --kernel every input must be one, without it one is refused (its
  * release is not in it). Returns the exit status, or -1 when fd is a kernel log for import_fd(). */
 static int import_snapshot(Store *s, int fd, const char *path, const char *release, const char *boot,
-                           const char *host, const LockdepAliases *aliases) {
+                           const char *default_boot, const char *host, const char *default_host,
+                           const LockdepAliases *aliases) {
         char head[4096];
         ssize_t n = 0;
 
@@ -184,8 +185,10 @@ static int import_snapshot(Store *s, int fd, const char *path, const char *relea
                         "import kernel logs without it)\n", path);
                 return 1;
         }
-        ImportDepsOptions o = { .release = release, .boot_id = boot, .host = host, .aliases = aliases };
-        return import_deps(s, fd, path, head, (size_t) n, &o);
+        ImportDepsOptions o = { .release = release, .boot_id = boot, .host = host, .default_boot_id = default_boot,
+                                .default_host = default_host, .aliases = aliases };
+        /* without --kernel fd was rewound: the snapshot is read from its start */
+        return import_deps(s, fd, path, head, release ? (size_t) n : 0, &o);
 }
 
 static void rebuild_progress(unsigned done, unsigned total, void *userdata) {
@@ -238,7 +241,7 @@ int verb_import(int argc, char **argv) {
         const char *host = NULL, *boot = NULL, *aliases_file = NULL, *release = NULL;
         char hostname[256] = "";
         LockdepAliases *aliases = NULL;
-        unsigned stored = 0, dup = 0, replaced = 0, groups = 0, n_snapshots = 0;
+        unsigned stored = 0, dup = 0, replaced = 0, groups = 0, n_snapshots = 0, n_logs = 0;
         int c, ret = 0;
 
         optind = 0;
@@ -292,14 +295,14 @@ int verb_import(int argc, char **argv) {
                         continue;
                 }
                 snprintf(source, sizeof(source), "import:%s", is_stdin ? "-" : abs ? abs : path);
-                int q = import_snapshot(s, fd, is_stdin ? "<stdin>" : path, release, boot ? boot : source, host,
-                                        aliases);
+                int q = import_snapshot(s, fd, is_stdin ? "<stdin>" : path, release, boot, source,
+                                        host_given ? host : NULL, host, aliases);
                 if (q >= 0) {
                         if (q > ret)
                                 ret = q;
                         if (!is_stdin)
                                 close(fd);
-                        n_snapshots += q == 0;
+                        n_snapshots++;
                         continue;
                 }
                 ImportIngest ii = {
@@ -311,6 +314,7 @@ int verb_import(int argc, char **argv) {
                         .host_given = host_given,
                         .now = time_now(),
                 };
+                n_logs++;
                 if (import_fd(s, fd, is_stdin ? "<stdin>" : path, &ii, aliases) != 0)
                         ret = 1;
                 if (!is_stdin)
@@ -321,7 +325,7 @@ int verb_import(int argc, char **argv) {
                 groups += ii.in.n_new_groups;
         }
         int q = store_index_text(s, 0);
-        if (release) {
+        if (release || (n_snapshots > 0 && n_logs == 0)) {
                 store_close(s);
                 lockdep_aliases_free(aliases);
                 return ret;

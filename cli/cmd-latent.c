@@ -32,11 +32,6 @@ int import_deps(Store *s, int fd, const char *path, const char *head, size_t n_h
         struct stat sb;
         int r;
 
-        if (!o->release) {
-                fprintf(stderr, "lockdepctl import: %s is a /proc/lockdep snapshot; say which kernel it comes from "
-                        "with --kernel RELEASE (uname -r of that boot)\n", path);
-                return EXIT_USAGE;
-        }
         LockdepDepOptions po = { .callback = ingest_dep, .userdata = &b, .aliases = o->aliases };
         r = lockdep_deps_new(&po, &p);
         if (r >= 0)
@@ -59,6 +54,16 @@ int import_deps(Store *s, int fd, const char *path, const char *head, size_t n_h
                 dep_ingest_done(&b);
                 return print_oom();
         }
+        /* what was given wins over the spool file's head, which wins over the defaults */
+        const char *release = o->release ?: st.release[0] ? st.release : NULL;
+        const char *boot_id = o->boot_id ?: st.boot_id[0] ? st.boot_id : o->default_boot_id;
+        const char *host = o->host ?: st.host[0] ? st.host : o->default_host;
+        if (!release) {
+                fprintf(stderr, "lockdepctl import: %s is a /proc/lockdep snapshot; say which kernel it comes from "
+                        "with --kernel RELEASE (uname -r of that boot)\n", path);
+                dep_ingest_done(&b);
+                return EXIT_USAGE;
+        }
         if (st.binary || (!st.prove_locking && st.deps == 0)) {
                 fprintf(stderr, "lockdepctl import: %s: %s\n", path,
                         st.binary ? "binary data in a /proc/lockdep snapshot; nothing stored"
@@ -74,10 +79,11 @@ int import_deps(Store *s, int fd, const char *path, const char *head, size_t n_h
                 fprintf(stderr, "lockdepctl import: %s: %u line%s neither a class nor a dependency of /proc/lockdep; "
                         "skipped, the boot is marked truncated\n", path, st.bad_lines, st.bad_lines == 1 ? "" : "s");
         StoreDepOrigin origin = {
-                .release = o->release,
-                .boot_id = o->boot_id,
-                .host = o->host,
-                .taken_usec = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)
+                .release = release,
+                .boot_id = boot_id,
+                .host = host,
+                .taken_usec = st.taken_usec                                ? st.taken_usec
+                              : fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)
                                       ? (uint64_t) sb.st_mtim.tv_sec * 1000000 + (uint64_t) sb.st_mtim.tv_nsec / 1000
                                       : time_now(),
                 .truncated = st.truncated || st.bad_lines > 0,
@@ -86,11 +92,11 @@ int import_deps(Store *s, int fd, const char *path, const char *head, size_t n_h
         dep_ingest_done(&b);
         if (r < 0)
                 return store_failed(s, r, path);
-        printf("%s: %u dependenc%s of %s (%u new for boot %s)", path, st.deps, st.deps == 1 ? "y" : "ies", o->release,
-               n_new, o->boot_id);
+        printf("%s: %u dependenc%s of %s (%u new for boot %s)", path, st.deps, st.deps == 1 ? "y" : "ies", release,
+               n_new, boot_id);
         if (n_cycles > 0)
                 printf(", %u new latent cycle%s: lockdepctl latent --kernel %s", n_cycles, n_cycles == 1 ? "" : "s",
-                       o->release);
+                       release);
         printf("\n");
         return 0;
 }

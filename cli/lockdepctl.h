@@ -50,6 +50,7 @@ int verb_push(int argc, char **argv);
 int verb_hosts(int argc, char **argv);
 int verb_kernels(int argc, char **argv);
 int verb_latent(int argc, char **argv);
+int verb_snapshot(int argc, char **argv);
 
 /* Loads the alias tables as every reader does (aliases_load() of store/ingest.h), FILE (from
  * --aliases, or NULL) last; prints the error itself. */
@@ -116,7 +117,8 @@ int log_input_done(const LogInput *in, const char *verb, const char *name, unsig
  * read from fd. Returns the exit status. */
 struct LockdepAliases;
 typedef struct ImportDepsOptions {
-        const char *release, *boot_id, *host;
+        const char *release, *boot_id, *host;  /* given (--kernel, --boot-id, --host), or NULL */
+        const char *default_boot_id, *default_host; /* when neither given nor in the file's head */
         const struct LockdepAliases *aliases;
 } ImportDepsOptions;
 struct Store;

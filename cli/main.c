@@ -34,6 +34,7 @@ static const Verb verbs[] = {
         { "reparse", "Recompute parsed data and groups from the stored raw reports", verb_reparse },
         { "push", "Send saved kernel logs to a lockdepd over HTTP", verb_push },
         { "latent", "Show lock cycles of the fleet's /proc/lockdep that no boot had", verb_latent },
+        { "snapshot", "Save this boot's new lock dependencies (/proc/lockdep) for lockdepd", verb_snapshot },
 };
 
 Store *open_db(bool read_only) {

@@ -43,10 +43,11 @@ void config_done(Config *c) {
         strv_free(c->journal_dirs, c->n_journal_dirs);
         strv_free(c->follow, c->n_follow);
         strv_free(c->web_hosts, c->n_web_hosts);
+        strv_free(c->spool_dirs, c->n_spool_dirs);
         *c = (Config) {};
 }
 
-#define KNOWN_KEYS "db, kmsg, kmsg-path, journal, journal-dir, follow, web, listen, web-host, silent-after, log-level"
+#define KNOWN_KEYS "db, kmsg, kmsg-path, journal, journal-dir, follow, spool-dir, web, listen, web-host, silent-after, log-level"
 #define LEVELS "emerg, alert, crit, err, warning, notice, info, debug, or 0-7"
 
 static int why(char **ret_why, const char *fmt, ...) _printf_(2, 3);
@@ -110,6 +111,7 @@ static const struct {
         { "kmsg-path", "a file of /dev/kmsg records" },
         { "journal-dir", "a directory of journal files" },
         { "follow", "a console log file" },
+        { "spool-dir", "the spool of lockdep-collect.service, /var/lib/lockdep-collect/spool" },
         { "listen", "ADDRESS:PORT such as " NETADDR_EXAMPLES },
         { "web-host", "a host name such as lockdep.example.org" },
 };
@@ -141,6 +143,8 @@ int config_set(Config *c, const char *k, const char *v, char **ret_why) {
                                    "such as lockdep.example.org", v);
                 return push(&c->web_hosts, &c->n_web_hosts, v);
         }
+        if (!strcmp(k, "spool-dir"))
+                return push(&c->spool_dirs, &c->n_spool_dirs, v);
         if (!strcmp(k, "log-level")) {
                 int l = parse_level(v);
                 if (l < 0)

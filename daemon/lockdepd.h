@@ -62,6 +62,8 @@ typedef struct Config {
         size_t n_journal_dirs;
         char **follow;
         size_t n_follow;
+        char **spool_dirs;         /* lockdep-collect's spools of /proc/lockdep snapshots */
+        size_t n_spool_dirs;
         bool web;
         char *listen;
         char **web_hosts;          /* web-host: names the dashboard answers to (Host header) */
@@ -85,6 +87,8 @@ struct Daemon {
         sd_event_source *indexer;  /* deferred full-text indexing after batches */
         sd_event_source *db_watch; /* the database's directory (source.c) */
         Store *watched;
+        char *latent_release;      /* new latent cycles of the open batch, announced after it */
+        unsigned latent_new;
 };
 
 /* conf.c */
@@ -111,6 +115,11 @@ uint64_t now_realtime(void);
 void daemon_new_group(const LockdepReport *r, int64_t group, void *userdata);
 void daemon_regressed(const LockdepReport *r, int64_t group, const char *fixed, void *userdata);
 void daemon_announce_latent(const char *release, unsigned n, void *userdata);
+/* Inside a batch: n new latent cycles of release, announced once the batch commits. */
+int daemon_latent_pending(Daemon *d, const char *release, unsigned n);
+/* The kernel said lockdep switched itself off: $RUNTIME_DIRECTORY/lockdep-off is touched, which
+ * starts lockdep-collect.service through lockdep-collect.path (the graph stops growing now). */
+void daemon_lockdep_off(void *userdata);
 void daemon_status(Daemon *d);
 /* The sources' states as a JSON array (for /healthz; thread-safe); *ret_degraded when one fails. */
 int daemon_health_json(StrBuf *b, bool *ret_degraded, void *userdata);
@@ -120,5 +129,6 @@ void daemon_schedule_index(Daemon *d);
 int daemon_watch_database(Daemon *d, Store *st);
 
 extern const SourceOps source_file_ops;
+extern const SourceOps source_spool_ops;
 extern const SourceOps source_kmsg_ops;
 extern const SourceOps source_journal_ops;

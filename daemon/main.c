@@ -539,6 +539,15 @@ static int run(int argc, char **argv) {
                 if (r < 0)
                         goto out;
         }
+        for (size_t i = 0; i < d.cfg.n_spool_dirs; i++) {
+                StrBuf name = {};
+                if (strbuf_printf(&name, "spool:%s", d.cfg.spool_dirs[i]) < 0)
+                        goto out;
+                r = add_source(&d, &source_spool_ops, name.s, d.cfg.spool_dirs[i], false);
+                strbuf_done(&name);
+                if (r < 0)
+                        goto out;
+        }
         if (d.n_sources == 0)
                 log_warning("No source is readable (no /dev/kmsg, no journal): only the database is served.");
         if (d.cfg.web) {

@@ -245,6 +245,7 @@ static int kmsg_start(Source *s) {
                             .boot_id = s->d->boot_id, .source = "kmsg" },
                 .on_new_group = daemon_new_group,
                 .on_regressed = daemon_regressed,
+                .on_lockdep_off = daemon_lockdep_off,
                 .userdata = s->d,
         };
         r = kmsg_open(s);

@@ -12,6 +12,7 @@
  * Health (GET /healthz, from the web server's threads): each source's state is kept under
  * health_lock, written here at the end of every batch.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,9 @@ typedef struct Batch {
 } Batch;
 
 static Batch batch_begin(Daemon *d) {
+        free(d->latent_release);
+        d->latent_release = NULL;
+        d->latent_new = 0;
         d->notices = notice_free_all(d->notices); /* left over from a batch that did not commit */
         d->notices_tail = &d->notices;
         return (Batch) { d->n_reports, d->n_groups };
@@ -73,9 +77,15 @@ static void batch_end(Source *s, const Batch *b, int r) {
         if (r < 0) {
                 d->n_reports = b->n_reports;
                 d->n_groups = b->n_groups;
-        } else
+        } else {
                 for (Notice *n = d->notices; n; n = n->next)
                         announce(n);
+                if (d->latent_new > 0)
+                        daemon_announce_latent(d->latent_release, d->latent_new, d);
+        }
+        free(d->latent_release);
+        d->latent_release = NULL;
+        d->latent_new = 0;
         d->notices = notice_free_all(d->notices);
         d->notices_tail = &d->notices;
 
@@ -292,6 +302,32 @@ void daemon_announce_latent(const char *release, unsigned n, void *userdata) {
         else
                 log_notice("%u new latent lock cycle%s in kernel %s: lockdepctl latent --kernel %s%s", n,
                            n == 1 ? "" : "s", rel, rel, log_on_terminal() ? "" : " MESSAGE_ID=" NEW_LATENT_MESSAGE_ID);
+}
+
+int daemon_latent_pending(Daemon *d, const char *release, unsigned n) {
+        char *r = strdup(release);
+        if (!r)
+                return -ENOMEM;
+        free(d->latent_release);
+        d->latent_release = r;
+        d->latent_new += n;
+        return 0;
+}
+
+void daemon_lockdep_off(void *userdata) {
+        const char *dir = getenv("RUNTIME_DIRECTORY");
+        _cleanup_free_ char *path = NULL;
+        char line[64];
+        if (!dir || strchr(dir, ':') || asprintf(&path, "%s/lockdep-off", dir) < 0)
+                return;
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) {
+                log_debug_errno(errno, "Cannot touch %s: %m", path);
+                return;
+        }
+        int n = snprintf(line, sizeof(line), "%llu\n", (unsigned long long) now_realtime());
+        (void) !write(fd, line, (size_t) n);
+        close(fd);
 }
 
 /* Inside the batch's transaction: remembered, announced after the commit. */

@@ -266,6 +266,11 @@ typedef struct LockdepDepStats {
         bool prove_locking;   /* FD:/BD: columns: CONFIG_PROVE_LOCKING, so dependencies are listed */
         bool truncated;       /* the input ended inside a line or a block */
         bool binary;          /* NUL bytes seen */
+        /* "# NAME: VALUE" lines before the first class: lockdepctl snapshot's spool files carry
+         * their origin so (docs/LATENT.md); empty when absent */
+        char release[256], boot_id[256], host[256];
+        uint64_t taken_usec;
+        bool delta;           /* "# delta: yes": only what is new since the boot's last snapshot */
 } LockdepDepStats;
 
 typedef struct LockdepDepParser LockdepDepParser;

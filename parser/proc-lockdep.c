@@ -20,6 +20,7 @@
  * A dependency line outside a class block, a line that is neither, and a last block without its
  * empty line are counted, never guessed at: the caller decides what a partial snapshot is worth.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,7 @@ struct LockdepDepParser {
         bool in_block;         /* a class line was seen and its empty line not yet */
 
         LockdepDepStats stats;
+        unsigned header_lines;
 };
 
 static bool is_hex(char c) {
@@ -159,12 +161,48 @@ static int emit_dep(LockdepDepParser *p, const char *name, size_t n) {
         return r;
 }
 
+/* "# NAME: VALUE" of a spool file's head; other comments are skipped too. */
+static void header_line(LockdepDepParser *p, const char *s, size_t n) {
+        static const struct { const char *name; size_t off; } fields[] = {
+                { "release", offsetof(LockdepDepStats, release) },
+                { "boot-id", offsetof(LockdepDepStats, boot_id) },
+                { "host", offsetof(LockdepDepStats, host) },
+        };
+        const char *colon = memchr(s, ':', n);
+        if (!colon || n < 2 || s[1] != ' ')
+                return;
+        size_t k = (size_t) (colon - s) - 2, vlen;
+        const char *v = colon + 1;
+        while (v < s + n && *v == ' ')
+                v++;
+        vlen = (size_t) (s + n - v);
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+                if (strlen(fields[i].name) == k && memcmp(s + 2, fields[i].name, k) == 0 && vlen < 256) {
+                        char *dst = (char *) &p->stats + fields[i].off;
+                        memcpy(dst, v, vlen);
+                        dst[vlen] = 0;
+                }
+        if (k == 5 && memcmp(s + 2, "taken", 5) == 0) {
+                uint64_t t = 0;
+                for (size_t i = 0; i < vlen && v[i] >= '0' && v[i] <= '9' && t < UINT64_MAX / 10; i++)
+                        t = t * 10 + (uint64_t) (v[i] - '0');
+                p->stats.taken_usec = t;
+        }
+        if (k == 5 && memcmp(s + 2, "delta", 5) == 0)
+                p->stats.delta = vlen == 3 && memcmp(v, "yes", 3) == 0;
+}
+
 static int handle_line(LockdepDepParser *p, const char *s, size_t n, bool cut) {
         size_t off;
         bool prove;
 
         p->stats.lines++;
         n = trim_end(s, n);
+        if (n > 0 && s[0] == '#' && p->stats.classes == 0 && !p->stats.header && !cut) {
+                header_line(p, s, n);
+                p->header_lines++;
+                return 0;
+        }
         if (n == 0) {
                 p->in_block = false;
                 return 0;
@@ -174,7 +212,7 @@ static int handle_line(LockdepDepParser *p, const char *s, size_t n, bool cut) {
                 p->stats.bad_lines++;
                 return 0;
         }
-        if (p->stats.lines == 1 && n == strlen("all lock classes:") &&
+        if (p->stats.lines == p->header_lines + 1 && n == strlen("all lock classes:") &&
             memcmp(s, "all lock classes:", n) == 0) {
                 p->stats.header = true;
                 return 0;
@@ -275,7 +313,7 @@ int lockdep_deps_finish(LockdepDepParser *p, LockdepDepStats *ret) {
                 p->stats.truncated = true;
                 p->n_line = 0;
                 p->line_cut = false;
-        } else if (p->in_block && p->stats.prove_locking)
+        } else if (p->in_block && (p->stats.prove_locking || p->stats.deps > 0))
                 p->stats.truncated = true; /* the last block lacks its empty line */
         p->in_block = false;
         if (ret)
@@ -288,7 +326,9 @@ bool lockdep_deps_detect(const void *buf, size_t n) {
         unsigned seen = 0;
         bool prove;
 
-        /* the header, or a few lines in the first 4 KiB that are class or dependency lines */
+        /* a spool file's head, the header, or a few lines that are class or dependency lines */
+        if (n >= 20 && memcmp(s, "# lockdep-snapshot:", 19) == 0)
+                return true;
         if (n >= 17 && memcmp(s, "all lock classes:", 17) == 0)
                 return true;
         for (unsigned lines = 0; s < end && lines < 32; lines++) {

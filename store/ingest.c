@@ -38,6 +38,8 @@ int ingest_event(const LockdepEvent *ev, void *userdata) {
                 if (!i->origin.boot_id) /* saved logs: no boot to attach it to */
                         return 0;
                 r = store_set_lockdep_off(i->store, &i->origin, ev->ts_usec, ev->text);
+                if (r >= 0 && i->on_lockdep_off)
+                        i->on_lockdep_off(i->userdata);
                 break;
         default:
                 return 0;

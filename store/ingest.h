@@ -22,6 +22,7 @@ struct Ingest {
         StoreOrigin origin;     /* borrowed strings; a source may change them between records */
         IngestNewGroupFunc on_new_group;
         IngestRegressedFunc on_regressed;
+        void (*on_lockdep_off)(void *userdata); /* after a lockdep-off event was stored */
         void *userdata;
         unsigned n_stored;      /* reports stored by this ingest (not counting duplicates) */
         unsigned n_duplicate;   /* stored before, of which n_replaced by a better copy */

@@ -135,6 +135,79 @@ ck.check("--kernel" in r.stderr, f"a snapshot without --kernel asks for it: {r.s
 r = import_snapshot(db, "6.2.0", "t2", "h1", "all lock classes:\nffffffff82a4b2c0: cgroup_mutex\n", ok=(1,))
 ck.check("CONFIG_PROVE_LOCKING" in r.stderr, f"classes only: {r.stderr!r}")
 
+# ---- the collector and lockdepd's spool source --------------------------------------------------
+def snapshot(spool, state, text, boot, host, release="6.11.0", ok=(0,)):
+    src = os.path.join(tmp, "proc-lockdep")
+    with open(src, "w") as f:
+        f.write(text)
+    return run(os.path.join(tmp, "unused.db"), "snapshot", "--input", src, "--output", spool, "--state", state,
+               "--boot-id", boot, "--host", host, "--kernel", release, ok=ok)
+
+
+def spool_files(spool):
+    return sorted(f for f in os.listdir(spool) if f.endswith(".lockdep"))
+
+
+fleet = Fleet(11, n_classes=300, pool=600, n_boots=3, n_planted=2)
+state = os.path.join(tmp, "collect-state")
+os.mkdir(state)
+spool = os.path.join(tmp, "collect-spool")  # made after lockdepd starts: it waits for it
+if lockdepd:
+    import signal  # noqa: E402
+    import time  # noqa: E402
+
+    ddir = os.path.join(tmp, "daemon")
+    os.mkdir(ddir)
+    db = os.path.join(ddir, "lockdep.db")
+    conf = os.path.join(ddir, "lockdepd.conf")
+    with open(conf, "w") as f:
+        f.write(f"db = {db}\nkmsg = no\njournal = no\nweb = no\nspool-dir = {spool}\n")
+
+    def start():
+        return subprocess.Popen([lockdepd, "--config", conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True)
+
+    def wait_for(pred, what, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if os.path.exists(db) and pred():
+                return True
+            time.sleep(0.2)
+        return ck.check(False, f"timed out waiting for {what}")
+
+    d = start()
+    time.sleep(0.5)
+    os.mkdir(spool)
+    # the first boot, then the collector again with more: only the new dependencies are written
+    boot0, host0, deps0 = fleet.boots[0]
+    half = len(deps0) // 2
+    snapshot(spool, state, snapshot_text(fleet.rng, deps0[:half], sorted({c for e in deps0[:half] for c in e})),
+             boot0, host0)
+    r = snapshot(spool, state, snapshot_text(fleet.rng, deps0, sorted({c for e in deps0 for c in e})), boot0, host0)
+    ck.check(f"{len(deps0) - half} new dependenc" in r.stdout, f"second snapshot is the delta: {r.stdout!r}")
+    r = snapshot(spool, state, snapshot_text(fleet.rng, deps0, sorted({c for e in deps0 for c in e})), boot0, host0)
+    ck.check("nothing new" in r.stdout, f"third snapshot: nothing new: {r.stdout!r}")
+    ck.eq(len(spool_files(spool)), 2, "two spool files")
+    wait_for(lambda: latent(db)["releases"] and latent(db)["releases"][0]["boots"] == 1, "the first boot stored")
+    d.send_signal(signal.SIGKILL)
+    d.wait()
+    # the other boots while lockdepd is down, then once more while it runs
+    for boot, host, deps in fleet.boots[1:2]:
+        snapshot(spool, state, snapshot_text(fleet.rng, deps, sorted({c for e in deps for c in e})), boot, host)
+    d = start()
+    for boot, host, deps in fleet.boots[2:]:
+        snapshot(spool, state, snapshot_text(fleet.rng, deps, sorted({c for e in deps for c in e})), boot, host)
+    wait_for(lambda: latent(db)["releases"][0]["boots"] == 3 and set(cycles_of(latent(db))) == set(fleet.planted),
+             "every boot and the planted cycles from the spool")
+    js = latent(db)
+    ck.eq(set(cycles_of(js)), set(fleet.planted), "planted cycles through the collector and the spool")
+    ck.eq(js["releases"][0]["dependencies"], len({e for b in fleet.boots for e in b[2]}),
+          "the union's dependencies, each once, after a SIGKILL")
+    d.send_signal(signal.SIGTERM)
+    err = d.communicate(timeout=30)[1]
+    ck.check("MESSAGE_ID=706843d7721e40b0a844201eef346433" in err or "new latent lock cycle" in err,
+             f"lockdepd announced the new latent cycles: {err[-500:]!r}")
+
 # ---- the web: ingest of snapshots, the API, the page, the metric ---------------------------------
 if lockdepd:
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
