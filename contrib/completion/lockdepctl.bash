@@ -21,12 +21,12 @@ _lockdepctl() {
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
         local verbs='parse import list show reports report locks graph search export triage merge
-                     suppress stats reparse hosts kernels push'
+                     suppress stats reparse hosts kernels push latent snapshot'
         local global='--help --version --db --no-pager'
         local query='--kind --status --host --kernel --lock --since --until --sort --limit --offset --all'
         local -A opts=(
                 [parse]='--json --events --aliases'
-                [import]='--host --boot-id --aliases'
+                [import]='--host --boot-id --kernel --aliases'
                 [list]="--json $query"
                 [show]='--json'
                 [reports]="--json --group $query"
@@ -42,6 +42,8 @@ _lockdepctl() {
                 [reparse]='--aliases'
                 [hosts]='--json'
                 [kernels]='--json --vs'
+                [latent]='--json --kernel --all'
+                [snapshot]='--input --output --state --boot-id --kernel --host'
                 [push]='--url --host --boot-id --kernel --run --token-file --json'
         )
 

@@ -120,6 +120,18 @@ import_snapshot(db, "6.1.1", "r3", "h3", snapshot_text(Fleet(7).rng, ab, ["&a->l
 ck.eq(set(cycles_of(latent(db, "--kernel", "6.1.1"))), {("&a->lock", "&b->lock")}, "the same orders on one release are")
 ck.eq(latent(db, "--kernel", "6.1.0")["cycles"], [], "--kernel 6.1.0 alone: none")
 
+# ---- a cycle lockdep reported itself is linked to its group, not listed twice -------------------
+db = os.path.join(tmp, "reported.db")
+sample = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "contrib", "sample.log")
+run(db, "import", sample)
+wq, lock, work = "(wq_completion)wg-kex-wireguard1", "&wg->static_identity.lock", "(work_completion)(&peer->transmit_handshake_work)"
+import_snapshot(db, "5.6.0", "w1", "h1", snapshot_text(Fleet(12).rng, [(wq, work), (work, lock)], [wq, work, lock]))
+import_snapshot(db, "5.6.0", "w2", "h2", snapshot_text(Fleet(13).rng, [(lock, wq)], [lock, wq]))
+ck.eq(latent(db)["cycles"], [], "a cycle lockdep reported is not listed as latent")
+got = latent(db, "--all")["cycles"]
+ck.check(len(got) == 1 and got[0]["group"] == 1, f"--all lists it linked to group 1: {got}")
+ck.eq(latent(db)["releases"][0]["latent"], 0, "the release counts it out")
+
 # ---- truncated and bad input ------------------------------------------------------------------
 db = os.path.join(tmp, "bad.db")
 text = snapshot_text(Fleet(8).rng, ab, ["&a->lock", "&b->lock"])
