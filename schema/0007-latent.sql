@@ -53,6 +53,8 @@ CREATE TABLE dep_edges (
         n_hosts INTEGER NOT NULL,
         boots BLOB NOT NULL,
         hosts BLOB NOT NULL,
+        scc INTEGER NOT NULL DEFAULT 0,    -- inside a cycle-bearing component at the last analysis:
+                                           -- a new boot on it, or a new row, makes the release dirty
         PRIMARY KEY (release, from_class, to_class)
 ) WITHOUT ROWID;
 

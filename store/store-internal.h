@@ -64,6 +64,7 @@ struct Store {
         bool last_replaced;     /* store_last_replaced() */
         int64_t last_regressed; /* store_last_regressed() */
         char last_fixed[132];
+        struct StoreLatentCache *latent; /* store-latent.c: class ids of this connection */
         sqlite3_stmt *stmt[_STMT_MAX];
         struct z_stream_s *deflater; /* store-pack.c */
 };
@@ -109,6 +110,11 @@ int store_append_array3(Store *s, StrBuf *b, const char *key, const char *sql, i
  * kernel_match(FILTER, RELEASE) (its --kernel/kernel= filters) on a connection; store_open()
  * registers them before the migrations run, which may use them. SQLite result code. */
 int store_register_functions(sqlite3 *db);
+/* store-latent.c: the idset_add()/idset_has() SQL functions on a new connection; the class id
+ * cache dropped (rollback, close). */
+typedef struct StoreLatentCache StoreLatentCache;
+int store_latent_register(Store *s);
+void store_latent_forget(Store *s);
 int store_fleet_register(Store *s);
 
 #define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"

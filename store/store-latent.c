@@ -58,12 +58,51 @@ static int get_or_insert(Store *s, sqlite3_stmt *ins, sqlite3_stmt *sel, int64_t
         return 0;
 }
 
-/* A small string -> id table for the classes of one snapshot (a class is named by many lines). */
-typedef struct ClassCache {
+/* ---- idsets in SQL: idset_add(SET, X) and idset_has(SET, X) ------------------------------------ */
+
+static void sql_idset_add(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+        IdSet set;
+        int r = idset_load(&set, sqlite3_value_blob(argv[0]), (size_t) sqlite3_value_bytes(argv[0]));
+        if (r >= 0)
+                r = idset_add(&set, (uint64_t) sqlite3_value_int64(argv[1]));
+        if (r == -ENOMEM)
+                sqlite3_result_error_nomem(ctx);
+        else if (r < 0)
+                sqlite3_result_error_code(ctx, SQLITE_CORRUPT);
+        else
+                sqlite3_result_blob(ctx, set.v ? (const void *) set.v : "", (int) set.n, SQLITE_TRANSIENT);
+        idset_done(&set);
+}
+
+static void sql_idset_has(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+        IdSet set = { .v = (uint8_t *) sqlite3_value_blob(argv[0]), .n = (size_t) sqlite3_value_bytes(argv[0]) };
+        int r = idset_contains(&set, (uint64_t) sqlite3_value_int64(argv[1]));
+        if (r < 0)
+                sqlite3_result_error_code(ctx, SQLITE_CORRUPT);
+        else
+                sqlite3_result_int(ctx, r);
+}
+
+int store_latent_register(Store *s) {
+        int rc = sqlite3_create_function_v2(s->db, "idset_add", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                            sql_idset_add, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_create_function_v2(s->db, "idset_has", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                                sql_idset_has, NULL, NULL, NULL);
+        return rc == SQLITE_OK ? 0 : store_fail(s, rc);
+}
+
+/* ---- class ids -------------------------------------------------------------------------------- */
+
+/* Canonical class name -> dep_classes.id, kept with the connection (classes are never deleted, so
+ * a committed id stays right) and dropped on rollback (store_latent_forget()): a snapshot names
+ * thousands of classes, most of them known. */
+struct StoreLatentCache {
         char **name;
         int64_t *id;
         size_t size, n;
-} ClassCache;
+        sqlite3_stmt *ins, *sel, *unc;
+};
 
 static uint64_t hash_str(const char *s) {
         uint64_t h = 1469598103934665603ULL;
@@ -72,48 +111,59 @@ static uint64_t hash_str(const char *s) {
         return h;
 }
 
-static void cache_done(ClassCache *c) {
+void store_latent_forget(Store *s) {
+        StoreLatentCache *c = s->latent;
+        if (!c)
+                return;
         for (size_t i = 0; i < c->size; i++)
                 free(c->name[i]);
         free(c->name);
         free(c->id);
-        *c = (ClassCache) {};
+        sqlite3_finalize(c->ins);
+        sqlite3_finalize(c->sel);
+        sqlite3_finalize(c->unc);
+        free(c);
+        s->latent = NULL;
 }
 
-static int cache_grow(ClassCache *c) {
-        ClassCache g = { .size = c->size ? c->size * 2 : 256 };
-        g.name = calloc(g.size, sizeof(char *));
-        g.id = calloc(g.size, sizeof(int64_t));
-        if (!g.name || !g.id) {
-                free(g.name);
-                free(g.id);
+static int cache_grow(StoreLatentCache *c) {
+        size_t size = c->size ? c->size * 2 : 1024;
+        char **name = calloc(size, sizeof(char *));
+        int64_t *id = calloc(size, sizeof(int64_t));
+        if (!name || !id) {
+                free(name);
+                free(id);
                 return -ENOMEM;
         }
         for (size_t i = 0; i < c->size; i++)
                 if (c->name[i]) {
-                        size_t j = hash_str(c->name[i]) & (g.size - 1);
-                        while (g.name[j])
-                                j = (j + 1) & (g.size - 1);
-                        g.name[j] = c->name[i];
-                        g.id[j] = c->id[i];
+                        size_t j = hash_str(c->name[i]) & (size - 1);
+                        while (name[j])
+                                j = (j + 1) & (size - 1);
+                        name[j] = c->name[i];
+                        id[j] = c->id[i];
                 }
-        g.n = c->n;
         free(c->name);
         free(c->id);
-        *c = g;
+        c->name = name;
+        c->id = id;
+        c->size = size;
         return 0;
 }
 
-typedef struct Snap {
-        Store *s;
-        ClassCache classes;
-        sqlite3_stmt *class_ins, *class_sel, *class_unc;
-        sqlite3_stmt *edge_get, *edge_ins, *edge_upd;
-} Snap;
-
-static int class_id(Snap *x, const char *name, bool uncertain, int64_t *ret) {
-        ClassCache *c = &x->classes;
+static int class_id(Store *s, const char *name, bool uncertain, int64_t *ret) {
+        StoreLatentCache *c = s->latent;
         int r;
+
+        if (!c) {
+                c = s->latent = calloc(1, sizeof(*c));
+                if (!c)
+                        return -ENOMEM;
+                if ((r = prepare(s, "INSERT OR IGNORE INTO dep_classes (name) VALUES (?1)", &c->ins)) < 0 ||
+                    (r = prepare(s, "SELECT id FROM dep_classes WHERE name = ?1", &c->sel)) < 0 ||
+                    (r = prepare(s, "UPDATE dep_classes SET uncertain = 1 WHERE id = ?1 AND uncertain = 0", &c->unc)) < 0)
+                        return r;
+        }
         if (c->n * 2 >= c->size && (r = cache_grow(c)) < 0)
                 return r;
         size_t j = hash_str(name) & (c->size - 1);
@@ -124,15 +174,15 @@ static int class_id(Snap *x, const char *name, bool uncertain, int64_t *ret) {
                 }
                 j = (j + 1) & (c->size - 1);
         }
-        sqlite3_bind_text(x->class_ins, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(x->class_sel, 1, name, -1, SQLITE_STATIC);
-        r = get_or_insert(x->s, x->class_ins, x->class_sel, ret);
+        sqlite3_bind_text(c->ins, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(c->sel, 1, name, -1, SQLITE_STATIC);
+        r = get_or_insert(s, c->ins, c->sel, ret);
         if (r < 0)
                 return r;
         if (uncertain) {
-                /* uncertain once is uncertain: another boot printing it with "#N" tells the same */
-                sqlite3_bind_int64(x->class_unc, 1, *ret);
-                r = step_done(x->s, x->class_unc);
+                /* uncertain once is uncertain: per-filesystem classes are so in every boot */
+                sqlite3_bind_int64(c->unc, 1, *ret);
+                r = step_done(s, c->unc);
                 if (r < 0)
                         return r;
         }
@@ -144,19 +194,9 @@ static int class_id(Snap *x, const char *name, bool uncertain, int64_t *ret) {
         return 0;
 }
 
-static void snap_done(Snap *x) {
-        cache_done(&x->classes);
-        sqlite3_finalize(x->class_ins);
-        sqlite3_finalize(x->class_sel);
-        sqlite3_finalize(x->class_unc);
-        sqlite3_finalize(x->edge_get);
-        sqlite3_finalize(x->edge_ins);
-        sqlite3_finalize(x->edge_upd);
-}
-
 /* The ordinal of the release's host or boot, made when new. */
 static int ordinal(Store *s, const char *sel_sql, const char *ins_sql, const char *count_col, int64_t release,
-                   const char *key, int64_t host, uint64_t t, bool *ret_new, int64_t *ret) {
+                   const char *key, int64_t host, uint64_t t, int64_t *ret) {
         sqlite3_stmt *st = NULL;
         char sql[256];
         int r = prepare(s, sel_sql, &st);
@@ -167,187 +207,101 @@ static int ordinal(Store *s, const char *sel_sql, const char *ins_sql, const cha
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
                 *ret = sqlite3_column_int64(st, 0);
-                *ret_new = false;
                 sqlite3_finalize(st);
                 return 0;
         }
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE)
                 return fail(s, rc);
-        snprintf(sql, sizeof(sql), "SELECT %s FROM dep_releases WHERE id = ?1", count_col);
+        snprintf(sql, sizeof(sql), "UPDATE dep_releases SET %s = %s + 1 WHERE id = ?1 RETURNING %s - 1", count_col,
+                 count_col, count_col);
         if ((r = prepare(s, sql, &st)) < 0)
                 return r;
         sqlite3_bind_int64(st, 1, release);
-        if (sqlite3_step(st) != SQLITE_ROW) {
-                sqlite3_finalize(st);
-                return fail(s, SQLITE_INTERNAL);
-        }
-        *ret = sqlite3_column_int64(st, 0);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
+        if (rc != SQLITE_ROW)
+                return fail(s, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
         if ((r = prepare(s, ins_sql, &st)) < 0)
                 return r;
         sqlite3_bind_int64(st, 1, release);
         sqlite3_bind_int64(st, 2, *ret);
         sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, host);
-        sqlite3_bind_int64(st, 5, (int64_t) t);
+        if (sqlite3_bind_parameter_count(st) >= 4) {
+                sqlite3_bind_int64(st, 4, host);
+                sqlite3_bind_int64(st, 5, (int64_t) t);
+        }
         r = step_done(s, st);
         sqlite3_finalize(st);
-        if (r < 0)
-                return r;
-        snprintf(sql, sizeof(sql), "UPDATE dep_releases SET %s = %s + 1 WHERE id = ?1", count_col, count_col);
-        if ((r = prepare(s, sql, &st)) < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, release);
-        r = step_done(s, st);
-        sqlite3_finalize(st);
-        *ret_new = true;
-        return r;
-}
-
-/* Adds x to the set in column col of the current row of st; *ret_added. */
-static int set_add_col(sqlite3_stmt *st, int col, uint64_t x, IdSet *ret, bool *ret_added) {
-        int r = idset_load(ret, sqlite3_column_blob(st, col), (size_t) sqlite3_column_bytes(st, col));
-        if (r < 0)
-                return r;
-        r = idset_add(ret, x);
-        if (r < 0) {
-                idset_done(ret);
-                return r;
-        }
-        *ret_added = r > 0;
-        return 0;
-}
-
-static int add_edge(Snap *x, int64_t release, int64_t from, int64_t to, int64_t boot, int64_t host, uint64_t t,
-                    bool *ret_new, bool *ret_new_row) {
-        Store *s = x->s;
-        sqlite3_stmt *g = x->edge_get;
-        IdSet boots = {}, hosts = {};
-        bool b_added, h_added;
-        int r, rc;
-
-        sqlite3_bind_int64(g, 1, release);
-        sqlite3_bind_int64(g, 2, from);
-        sqlite3_bind_int64(g, 3, to);
-        *ret_new_row = false;
-        rc = sqlite3_step(g);
-        if (rc == SQLITE_DONE) {
-                sqlite3_reset(g);
-                uint8_t b[20], h[20];
-                IdSet one = {};
-                /* a set of one member: (gap = x, length 1) */
-                r = idset_add(&one, (uint64_t) boot);
-                if (r < 0)
-                        return r;
-                size_t nb = one.n;
-                memcpy(b, one.v, nb);
-                idset_done(&one);
-                r = idset_add(&one, (uint64_t) host);
-                if (r < 0)
-                        return r;
-                size_t nh = one.n;
-                memcpy(h, one.v, nh);
-                idset_done(&one);
-                sqlite3_stmt *i = x->edge_ins;
-                sqlite3_bind_int64(i, 1, release);
-                sqlite3_bind_int64(i, 2, from);
-                sqlite3_bind_int64(i, 3, to);
-                sqlite3_bind_int64(i, 4, (int64_t) t);
-                sqlite3_bind_blob(i, 5, b, (int) nb, SQLITE_TRANSIENT);
-                sqlite3_bind_blob(i, 6, h, (int) nh, SQLITE_TRANSIENT);
-                *ret_new = *ret_new_row = true;
-                return step_done(s, i);
-        }
-        if (rc != SQLITE_ROW) {
-                sqlite3_reset(g);
-                return fail(s, rc);
-        }
-        r = set_add_col(g, 0, (uint64_t) boot, &boots, &b_added);
-        if (r < 0 || !b_added) {
-                sqlite3_reset(g);
-                idset_done(&boots);
-                *ret_new = false;
-                return r == -EINVAL ? fail(s, SQLITE_CORRUPT) : r;
-        }
-        r = set_add_col(g, 1, (uint64_t) host, &hosts, &h_added);
-        sqlite3_reset(g);
-        if (r < 0) {
-                idset_done(&boots);
-                return r == -EINVAL ? fail(s, SQLITE_CORRUPT) : r;
-        }
-        sqlite3_stmt *u = x->edge_upd;
-        sqlite3_bind_int64(u, 1, release);
-        sqlite3_bind_int64(u, 2, from);
-        sqlite3_bind_int64(u, 3, to);
-        sqlite3_bind_int64(u, 4, (int64_t) t);
-        sqlite3_bind_blob(u, 5, boots.v, (int) boots.n, SQLITE_TRANSIENT);
-        sqlite3_bind_blob(u, 6, hosts.v, (int) hosts.n, SQLITE_TRANSIENT);
-        sqlite3_bind_int(u, 7, h_added);
-        r = step_done(s, u);
-        idset_done(&boots);
-        idset_done(&hosts);
-        *ret_new = true;
         return r;
 }
 
 int store_dep_snapshot(Store *s, const StoreDepOrigin *o, const StoreDep *deps, size_t n, unsigned *ret_new) {
-        Snap x = { .s = s };
+        sqlite3_stmt *ins = NULL, *sel = NULL, *up = NULL, *st = NULL;
         int64_t release, host, boot;
-        bool new_host, new_boot;
-        unsigned added = 0, n_new_edges = 0;
-        sqlite3_stmt *st = NULL;
+        unsigned added = 0, new_rows = 0;
+        bool dirty = false;
         int r;
 
         if (!o->release || !*o->release || !o->boot_id || !*o->boot_id || !o->host || !*o->host)
                 return -EINVAL;
-        if ((r = prepare(s, "INSERT OR IGNORE INTO dep_releases (release) VALUES (?1)", &x.class_ins)) < 0 ||
-            (r = prepare(s, "SELECT id FROM dep_releases WHERE release = ?1", &x.class_sel)) < 0)
+        if ((r = prepare(s, "INSERT OR IGNORE INTO dep_releases (release) VALUES (?1)", &ins)) < 0 ||
+            (r = prepare(s, "SELECT id FROM dep_releases WHERE release = ?1", &sel)) < 0)
                 goto out;
-        sqlite3_bind_text(x.class_ins, 1, o->release, -1, SQLITE_STATIC);
-        sqlite3_bind_text(x.class_sel, 1, o->release, -1, SQLITE_STATIC);
-        r = get_or_insert(s, x.class_ins, x.class_sel, &release);
-        sqlite3_finalize(x.class_ins);
-        sqlite3_finalize(x.class_sel);
-        x.class_ins = x.class_sel = NULL;
-        if (r < 0)
+        sqlite3_bind_text(ins, 1, o->release, -1, SQLITE_STATIC);
+        sqlite3_bind_text(sel, 1, o->release, -1, SQLITE_STATIC);
+        if ((r = get_or_insert(s, ins, sel, &release)) < 0)
                 goto out;
         r = ordinal(s, "SELECT ordinal FROM dep_hosts WHERE release = ?1 AND host = ?2",
-                    "INSERT INTO dep_hosts (release, ordinal, host) VALUES (?1, ?2, ?3)",
-                    "n_hosts", release, o->host, 0, o->taken_usec, &new_host, &host);
-        if (r < 0)
-                goto out;
-        r = ordinal(s, "SELECT ordinal FROM dep_boots WHERE release = ?1 AND boot_id = ?2",
-                    "INSERT INTO dep_boots (release, ordinal, boot_id, host, first_snapshot, last_snapshot, n_snapshots, n_edges)"
-                    " VALUES (?1, ?2, ?3, ?4, ?5, ?5, 0, 0)",
-                    "n_boots", release, o->boot_id, host, o->taken_usec, &new_boot, &boot);
+                    "INSERT INTO dep_hosts (release, ordinal, host) VALUES (?1, ?2, ?3)", "n_hosts", release, o->host,
+                    0, o->taken_usec, &host);
+        if (r >= 0)
+                r = ordinal(s, "SELECT ordinal FROM dep_boots WHERE release = ?1 AND boot_id = ?2",
+                            "INSERT INTO dep_boots (release, ordinal, boot_id, host, first_snapshot, last_snapshot,"
+                            " n_snapshots, n_edges) VALUES (?1, ?2, ?3, ?4, ?5, ?5, 0, 0)",
+                            "n_boots", release, o->boot_id, host, o->taken_usec, &boot);
         if (r < 0)
                 goto out;
 
-        if ((r = prepare(s, "INSERT OR IGNORE INTO dep_classes (name) VALUES (?1)", &x.class_ins)) < 0 ||
-            (r = prepare(s, "SELECT id FROM dep_classes WHERE name = ?1", &x.class_sel)) < 0 ||
-            (r = prepare(s, "UPDATE dep_classes SET uncertain = 1 WHERE id = ?1 AND uncertain = 0", &x.class_unc)) < 0 ||
-            (r = prepare(s, "SELECT boots, hosts FROM dep_edges WHERE release = ?1 AND from_class = ?2 AND to_class = ?3",
-                         &x.edge_get)) < 0 ||
-            (r = prepare(s, "INSERT INTO dep_edges (release, from_class, to_class, first_seen, last_seen, n_boots, n_hosts,"
-                            " boots, hosts) VALUES (?1, ?2, ?3, ?4, ?4, 1, 1, ?5, ?6)", &x.edge_ins)) < 0 ||
-            (r = prepare(s, "UPDATE dep_edges SET boots = ?5, hosts = ?6, n_boots = n_boots + 1, n_hosts = n_hosts + ?7,"
-                            " first_seen = min(first_seen, ?4), last_seen = max(last_seen, ?4)"
-                            " WHERE release = ?1 AND from_class = ?2 AND to_class = ?3", &x.edge_upd)) < 0)
+        /* One statement per dependency: a new row, or this boot (and host) added to its sets when
+         * the boot did not have it; RETURNING says which, and whether the row lies on a cycle of
+         * the last analysis (only then, or for a new row, can the latent cycles change). */
+        r = prepare(s, "INSERT INTO dep_edges (release, from_class, to_class, first_seen, last_seen, n_boots, n_hosts,"
+                       " boots, hosts) VALUES (?1, ?2, ?3, ?4, ?4, 1, 1, idset_add(NULL, ?5), idset_add(NULL, ?6))"
+                       " ON CONFLICT (release, from_class, to_class) DO UPDATE SET boots = idset_add(boots, ?5),"
+                       " hosts = idset_add(hosts, ?6), n_boots = n_boots + 1, n_hosts = n_hosts + NOT idset_has(hosts, ?6),"
+                       " first_seen = min(first_seen, ?4), last_seen = max(last_seen, ?4)"
+                       " WHERE NOT idset_has(boots, ?5)"
+                       " RETURNING n_boots = 1, scc",
+                    &up);
+        if (r < 0)
                 goto out;
-
+        sqlite3_bind_int64(up, 1, release);
+        sqlite3_bind_int64(up, 4, (int64_t) o->taken_usec);
+        sqlite3_bind_int64(up, 5, boot);
+        sqlite3_bind_int64(up, 6, host);
         for (size_t i = 0; i < n; i++) {
                 int64_t from, to;
-                bool is_new, new_row;
-                if ((r = class_id(&x, deps[i].from, deps[i].uncertain_from, &from)) < 0 ||
-                    (r = class_id(&x, deps[i].to, deps[i].uncertain_to, &to)) < 0)
+                if ((r = class_id(s, deps[i].from, deps[i].uncertain_from, &from)) < 0 ||
+                    (r = class_id(s, deps[i].to, deps[i].uncertain_to, &to)) < 0)
                         goto out;
-                /* the row may be new to the release, or only to this boot */
-                r = add_edge(&x, release, from, to, boot, host, o->taken_usec, &is_new, &new_row);
-                if (r < 0)
+                sqlite3_bind_int64(up, 2, from);
+                sqlite3_bind_int64(up, 3, to);
+                int rc = sqlite3_step(up);
+                if (rc == SQLITE_ROW) {
+                        bool is_new = sqlite3_column_int(up, 0);
+                        added++;
+                        new_rows += is_new;
+                        dirty |= is_new || sqlite3_column_int(up, 1);
+                        rc = sqlite3_step(up);
+                }
+                sqlite3_reset(up);
+                if (rc != SQLITE_DONE) {
+                        r = fail(s, rc);
                         goto out;
-                added += is_new;
-                n_new_edges += new_row;
+                }
         }
 
         if ((r = prepare(s, "UPDATE dep_boots SET n_snapshots = n_snapshots + 1, n_edges = n_edges + ?3,"
@@ -363,20 +317,19 @@ int store_dep_snapshot(Store *s, const StoreDepOrigin *o, const StoreDep *deps, 
                 goto out;
         sqlite3_finalize(st);
         st = NULL;
-        if ((r = prepare(s, "UPDATE dep_releases SET dirty = dirty OR ?2,"
-                            " n_edges = n_edges + ?3 WHERE id = ?1", &st)) < 0)
+        if ((r = prepare(s, "UPDATE dep_releases SET dirty = dirty OR ?2, n_edges = n_edges + ?3 WHERE id = ?1", &st)) < 0)
                 goto out;
         sqlite3_bind_int64(st, 1, release);
-        sqlite3_bind_int(st, 2, added > 0);
-        sqlite3_bind_int64(st, 3, n_new_edges);
+        sqlite3_bind_int(st, 2, dirty);
+        sqlite3_bind_int64(st, 3, new_rows);
         r = step_done(s, st);
 out:
+        sqlite3_finalize(ins);
+        sqlite3_finalize(sel);
+        sqlite3_finalize(up);
         sqlite3_finalize(st);
-        snap_done(&x);
         if (r >= 0 && ret_new)
                 *ret_new = added;
-        (void) new_host;
-        (void) new_boot;
         return r;
 }
 
@@ -562,6 +515,32 @@ out:
         return r;
 }
 
+/* dep_edges.scc: 1 for the edges inside a component of more than one class (every cycle's edges,
+ * and only those can be on one), 0 for the others. */
+static int mark_scc_edges(Store *s, int64_t release, const Graph *g) {
+        sqlite3_stmt *st = NULL;
+        int r = prepare(s, "UPDATE dep_edges SET scc = 0 WHERE release = ?1 AND scc != 0", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, release);
+        r = step_done(s, st);
+        sqlite3_finalize(st);
+        st = NULL;
+        if (r >= 0)
+                r = prepare(s, "UPDATE dep_edges SET scc = 1 WHERE release = ?1 AND from_class = ?2 AND to_class = ?3", &st);
+        for (size_t v = 0; r >= 0 && v < g->n_nodes; v++)
+                for (size_t e = g->first[v]; r >= 0 && e < g->first[v + 1]; e++) {
+                        if (g->scc[g->to[e]] != g->scc[v])
+                                continue;
+                        sqlite3_bind_int64(st, 1, release);
+                        sqlite3_bind_int64(st, 2, g->class[v]);
+                        sqlite3_bind_int64(st, 3, g->class[g->to[e]]);
+                        r = step_done(s, st);
+                }
+        sqlite3_finalize(st);
+        return r;
+}
+
 typedef struct Cycle {
         size_t n;
         size_t node[LATENT_MAX_LENGTH];
@@ -684,7 +663,7 @@ static int found_make(Store *s, sqlite3_stmt *name_st, const Graph *g, const Cyc
         int r = 0;
 
         for (size_t i = 0; r >= 0 && i < c->n; i++) {
-                bool unc;
+                bool unc = false;
                 r = class_name(s, name_st, g->class[c->node[i]], &names[i], &unc);
                 low |= unc;
         }
@@ -730,6 +709,8 @@ static int analyze_release(Store *s, int64_t release, uint64_t now, unsigned *re
         if (r < 0)
                 return r;
         r = g.n_nodes ? graph_scc(&g) : 0;
+        if (r >= 0)
+                r = mark_scc_edges(s, release, &g);
         for (size_t v = 0; r >= 0 && v < g.n_nodes && !cy.capped; v++)
                 r = cycles_from(&g, v, &cy);
         if (r >= 0)

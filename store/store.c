@@ -539,6 +539,8 @@ int store_open(const char *path, unsigned flags, Store **ret) {
         }
         if (r >= 0)
                 r = store_exec(s, "PRAGMA foreign_keys = ON");
+        if (r >= 0)
+                r = store_latent_register(s);
         if (r < 0)
                 goto fail;
         *ret = TAKE_PTR(s);
@@ -597,6 +599,7 @@ Store *store_close(Store *s) {
                 return NULL;
         for (size_t i = 0; i < ELEMENTSOF(s->stmt); i++)
                 sqlite3_finalize(s->stmt[i]);
+        store_latent_forget(s);
         if (s->db)
                 sqlite3_close_v2(s->db);
         store_pack_free(s);
@@ -641,13 +644,16 @@ int store_begin(Store *s) {
 
 int store_commit(Store *s) {
         int r = store_exec(s, "COMMIT");
-        if (r < 0)
+        if (r < 0) {
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                store_latent_forget(s);
+        }
         return r;
 }
 
 void store_rollback(Store *s) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        store_latent_forget(s); /* class ids of the rolled back transaction are gone */
 }
 
 /* Prepared once per connection, reset after each use. */
