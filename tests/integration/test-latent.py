@@ -220,6 +220,28 @@ if lockdepd:
     ck.check("MESSAGE_ID=706843d7721e40b0a844201eef346433" in err or "new latent lock cycle" in err,
              f"lockdepd announced the new latent cycles: {err[-500:]!r}")
 
+# ---- lockdep switching itself off starts the collector (lockdep-collect.path) ----------------------
+if lockdepd:
+    kdir = os.path.join(tmp, "kmsg-off")
+    run_dir = os.path.join(kdir, "run")
+    os.makedirs(run_dir)
+    kmsg = os.path.join(kdir, "kmsg")
+    with open(kmsg, "w") as f:
+        f.write("4,1,1000000,-;INFO: lockdep is turned off.\n")
+        f.write("4,2,1000100,-;turning off the locking correctness validator.\n")
+    kdb = os.path.join(kdir, "lockdep.db")
+    env = dict(os.environ, RUNTIME_DIRECTORY=run_dir)
+    env.pop("JOURNAL_STREAM", None)
+    d = subprocess.Popen([lockdepd, "--db", kdb, "--config", "/dev/null", "--kmsg", kmsg, "--no-journal", "--no-web"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    trigger = os.path.join(run_dir, "lockdep-off")
+    deadline = time.time() + 30
+    while time.time() < deadline and not os.path.exists(trigger):
+        time.sleep(0.1)
+    ck.check(os.path.exists(trigger), "lockdep switching itself off touches $RUNTIME_DIRECTORY/lockdep-off")
+    d.send_signal(signal.SIGTERM)
+    d.communicate(timeout=30)
+
 # ---- the web: ingest of snapshots, the API, the page, the metric ---------------------------------
 if lockdepd:
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
