@@ -281,6 +281,7 @@ if lockdepd:
         ck.eq(st, 200, "/latent")
         ck.check("<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page,
                  "hostile class name escaped in /latent")
+        ck.check("\u202e" not in page and "\\u202e" in page, "the right-to-left override shown as an escape in /latent")
         cid = api["cycles"][0]["id"] if api["cycles"] else 0
         st, _, page = srv.request("GET", f"/latent/{cid}")
         ck.check(st == 200 and b"<svg" in page, f"/latent/{cid} draws the cycle")
