@@ -207,6 +207,7 @@ int verb_snapshot(int argc, char **argv) {
         LockdepDepParser *p = NULL;
         LockdepDepStats st = {};
         StrBuf out = {}, newstate = {};
+        _cleanup_free_ char *state_name = NULL, *state_path = NULL;
         int c, r, fd;
 
         optind = 0;
@@ -298,7 +299,6 @@ int verb_snapshot(int argc, char **argv) {
                 goto out;
         }
 
-        _cleanup_free_ char *state_name = NULL, *state_path = NULL;
         if (asprintf(&state_name, "sent.%s", boot) < 0 || asprintf(&state_path, "%s/%s", state, state_name) < 0) {
                 r = -ENOMEM;
                 goto out;
