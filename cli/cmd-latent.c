@@ -163,7 +163,6 @@ static void help(void) {
 }
 
 int verb_latent(int argc, char **argv) {
-        enum { ARG_ALL = _ARG_QUERY_MAX };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "kernel", required_argument, NULL, ARG_KERNEL },

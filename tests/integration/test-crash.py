@@ -307,7 +307,7 @@ def part_migration(c, lockdepd, ctl, tmp):
                 "DROP TABLE group_hosts", "DROP TABLE gaps", "DROP TABLE triage_log", "DROP INDEX boots_host",
                 "DROP TABLE journal_files_failed", "DROP TABLE settings", "ALTER TABLE hosts DROP COLUMN journal_read",
                 "ALTER TABLE hosts DROP COLUMN journal_last_entry",
-                # what 0006 (latent cycles) makes
+                # what 0007 (latent cycles) makes
                 "DROP TABLE latent_cycles", "DROP TABLE dep_edges", "DROP TABLE dep_boots", "DROP TABLE dep_hosts",
                 "DROP TABLE dep_classes", "DROP TABLE dep_releases",
                 "PRAGMA user_version = 1", "PRAGMA wal_checkpoint(TRUNCATE)"]:

@@ -65,8 +65,8 @@ CURRENT = len([n for n in os.listdir(os.path.join(HERE, "..", "..", "schema")) i
 # the shapes older than that lack what 0004 (host journal bookkeeping) makes
 NO_0004 = ["DROP TABLE journal_files_failed", "DROP TABLE settings", "ALTER TABLE hosts DROP COLUMN journal_read",
            "ALTER TABLE hosts DROP COLUMN journal_last_entry"]
-# and what 0006 (latent cycles) makes
-NO_0006 = ["DROP TABLE latent_cycles", "DROP TABLE dep_edges", "DROP TABLE dep_boots", "DROP TABLE dep_hosts",
+# and what 0007 (latent cycles) makes
+NO_0007 = ["DROP TABLE latent_cycles", "DROP TABLE dep_edges", "DROP TABLE dep_boots", "DROP TABLE dep_hosts",
            "DROP TABLE dep_classes", "DROP TABLE dep_releases"]
 
 SHAPES = {
@@ -96,7 +96,7 @@ def derived(db):
 def make_shape(src, dst, version, statements):
     shutil.copy(src, dst)
     con = sqlite3.connect(dst, isolation_level=None)
-    for sql in statements + (NO_0004 if version < 4 else []) + (NO_0006 if version < 6 else []):
+    for sql in statements + (NO_0004 if version < 4 else []) + (NO_0007 if version < 7 else []):
         con.execute(sql)
     con.execute(f"PRAGMA user_version = {version}")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
