@@ -32,6 +32,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "fnv.h"
 #include "lockdep.h"
 #include "lockdepctl.h"
 #include "macro.h"
@@ -83,10 +84,7 @@ static int pair_cmp(const void *a, const void *b) {
 
 /* A class's key in the spool file: a hash of its name, the same on every line (never a pointer). */
 static uint64_t name_key(const char *s) {
-        uint64_t h = 1469598103934665603ULL;
-        for (; *s; s++)
-                h = (h ^ (unsigned char) *s) * 1099511628211ULL;
-        return h;
+        return fnv1a64_str(s);
 }
 
 static bool was_sent(const Snap *sent, const Pair *p) {

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fnv.h"
 #include "lockdepd.h"
 #include "log.h"
 #include "macro.h"
@@ -55,7 +56,7 @@ typedef struct FileSource {
 
 /* FNV-1a over the CHECK_BYTES before pos; -EIO when they cannot all be read. */
 static int hash_before(FileSource *f, uint64_t pos, uint64_t *ret) {
-        uint64_t start = pos > CHECK_BYTES ? pos - CHECK_BYTES : 0, h = 0xcbf29ce484222325ULL;
+        uint64_t start = pos > CHECK_BYTES ? pos - CHECK_BYTES : 0, h = FNV1A64_INIT;
         size_t n = (size_t) (pos - start);
         if (f->hash_pos == pos && pos > 0) {
                 *ret = f->hash;
@@ -66,8 +67,7 @@ static int hash_before(FileSource *f, uint64_t pos, uint64_t *ret) {
                 return -ENOMEM;
         if (n > 0 && pread(f->fd, b, n, (off_t) start) != (ssize_t) n)
                 return -EIO;
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ b[i]) * 0x100000001b3ULL;
+        h = fnv1a64(h, b, n);
         f->hash_pos = pos;
         f->hash = h;
         *ret = h;

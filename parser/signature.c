@@ -12,15 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "parser-internal.h"
 
-static uint64_t fnv1a(uint64_t h, const char *s, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                h ^= (unsigned char) s[i];
-                h *= 0x100000001b3ULL;
-        }
-        return h;
-}
 
 /* Index of the lexicographically smallest rotation of v[0..n). */
 static size_t min_rotation(char *const *v, size_t n) {
@@ -222,11 +216,11 @@ int report_sign(LockdepParser *p, LockdepReport *r) {
                 q = key_filesystems(r, &b);
         if (q < 0)
                 goto fail;
-        uint64_t h = fnv1a(0xcbf29ce484222325ULL, "v", 1);
+        uint64_t h = fnv1a64(FNV1A64_INIT, "v", 1);
         char v[16];
         int vl = snprintf(v, sizeof(v), "%u\n", r->sig_version);
-        h = fnv1a(h, v, vl);
-        h = fnv1a(h, b.s, b.len);
+        h = fnv1a64(h, v, vl);
+        h = fnv1a64(h, b.s, b.len);
         snprintf(r->signature, sizeof(r->signature), "%016llx", (unsigned long long) h);
         r->key = strbuf_steal(&b);
 

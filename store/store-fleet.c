@@ -89,11 +89,6 @@ int store_fleet_register(Store *s) {
 
 /* ---- hosts ---------------------------------------------------------------------------------- */
 
-static int prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
-        int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
-        return rc == SQLITE_OK ? 0 : store_fail(s, rc);
-}
-
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 #define SILENT_AFTER_DEFAULT STRINGIFY(STORE_SILENT_AFTER_DEFAULT)
@@ -137,7 +132,7 @@ static int prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
 
 int store_list_hosts(Store *s, StoreRowFunc f, void *userdata) {
         sqlite3_stmt *st;
-        int r = prepare(s, HOST_SELECT "ORDER BY host, h.id", &st);
+        int r = store_prepare(s, HOST_SELECT "ORDER BY host, h.id", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, 0);
@@ -148,7 +143,7 @@ int store_list_hosts(Store *s, StoreRowFunc f, void *userdata) {
 static int resolve_host(Store *s, const char *name, int64_t *ret) {
         sqlite3_stmt *st;
         int64_t id = 0;
-        int r = prepare(s,
+        int r = store_prepare(s,
                         "SELECT id FROM hosts WHERE machine_id = ?1 OR hostname = ?1 OR key = ?1 "
                         "ORDER BY machine_id = ?1 DESC, hostname = ?1 DESC, id LIMIT 1",
                         &st);
@@ -237,7 +232,7 @@ int store_host_json(Store *s, const char *host, char **ret) {
 
 int store_list_kernels(Store *s, StoreRowFunc f, void *userdata) {
         sqlite3_stmt *st;
-        int r = prepare(s, KERNEL_SELECT "ORDER BY bk.kernel COLLATE kernel_version DESC", &st);
+        int r = store_prepare(s, KERNEL_SELECT "ORDER BY bk.kernel COLLATE kernel_version DESC", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, 0);

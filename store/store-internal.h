@@ -74,6 +74,12 @@ static inline void store_closep(Store **s) {
 }
 
 int store_fail(Store *s, int rc);
+
+/* Prepares sql on s's connection: 0, or store_fail()'s error with the message kept. */
+static inline int store_prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+        return rc == SQLITE_OK ? 0 : store_fail(s, rc);
+}
 int store_exec(Store *s, const char *sql);
 sqlite3_stmt *store_stmt(Store *s, StmtId id, const char *sql);
 void store_dedup_key(const LockdepReport *r, char ret[static 64]);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "idset.h"
 #include "json.h"
 #include "store-internal.h"
@@ -28,11 +29,6 @@
 
 static int fail(Store *s, int rc) {
         return store_fail(s, rc);
-}
-
-static int prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
-        int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
-        return rc == SQLITE_OK ? 0 : fail(s, rc);
 }
 
 static int step_done(Store *s, sqlite3_stmt *st) {
@@ -104,12 +100,6 @@ struct StoreLatentCache {
         sqlite3_stmt *ins, *sel, *unc;
 };
 
-static uint64_t hash_str(const char *s) {
-        uint64_t h = 1469598103934665603ULL;
-        for (; *s; s++)
-                h = (h ^ (unsigned char) *s) * 1099511628211ULL;
-        return h;
-}
 
 void store_latent_forget(Store *s) {
         StoreLatentCache *c = s->latent;
@@ -137,7 +127,7 @@ static int cache_grow(StoreLatentCache *c) {
         }
         for (size_t i = 0; i < c->size; i++)
                 if (c->name[i]) {
-                        size_t j = hash_str(c->name[i]) & (size - 1);
+                        size_t j = fnv1a64_str(c->name[i]) & (size - 1);
                         while (name[j])
                                 j = (j + 1) & (size - 1);
                         name[j] = c->name[i];
@@ -159,14 +149,14 @@ static int class_id(Store *s, const char *name, bool uncertain, int64_t *ret) {
                 c = s->latent = calloc(1, sizeof(*c));
                 if (!c)
                         return -ENOMEM;
-                if ((r = prepare(s, "INSERT OR IGNORE INTO dep_classes (name) VALUES (?1)", &c->ins)) < 0 ||
-                    (r = prepare(s, "SELECT id FROM dep_classes WHERE name = ?1", &c->sel)) < 0 ||
-                    (r = prepare(s, "UPDATE dep_classes SET uncertain = 1 WHERE id = ?1 AND uncertain = 0", &c->unc)) < 0)
+                if ((r = store_prepare(s, "INSERT OR IGNORE INTO dep_classes (name) VALUES (?1)", &c->ins)) < 0 ||
+                    (r = store_prepare(s, "SELECT id FROM dep_classes WHERE name = ?1", &c->sel)) < 0 ||
+                    (r = store_prepare(s, "UPDATE dep_classes SET uncertain = 1 WHERE id = ?1 AND uncertain = 0", &c->unc)) < 0)
                         return r;
         }
         if (c->n * 2 >= c->size && (r = cache_grow(c)) < 0)
                 return r;
-        size_t j = hash_str(name) & (c->size - 1);
+        size_t j = fnv1a64_str(name) & (c->size - 1);
         while (c->name[j]) {
                 if (strcmp(c->name[j], name) == 0) {
                         *ret = c->id[j];
@@ -199,7 +189,7 @@ static int ordinal(Store *s, const char *sel_sql, const char *ins_sql, const cha
                    const char *key, int64_t host, uint64_t t, int64_t *ret) {
         sqlite3_stmt *st = NULL;
         char sql[256];
-        int r = prepare(s, sel_sql, &st);
+        int r = store_prepare(s, sel_sql, &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, release);
@@ -215,7 +205,7 @@ static int ordinal(Store *s, const char *sel_sql, const char *ins_sql, const cha
                 return fail(s, rc);
         snprintf(sql, sizeof(sql), "UPDATE dep_releases SET %s = %s + 1 WHERE id = ?1 RETURNING %s - 1", count_col,
                  count_col, count_col);
-        if ((r = prepare(s, sql, &st)) < 0)
+        if ((r = store_prepare(s, sql, &st)) < 0)
                 return r;
         sqlite3_bind_int64(st, 1, release);
         rc = sqlite3_step(st);
@@ -224,7 +214,7 @@ static int ordinal(Store *s, const char *sel_sql, const char *ins_sql, const cha
         sqlite3_finalize(st);
         if (rc != SQLITE_ROW)
                 return fail(s, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
-        if ((r = prepare(s, ins_sql, &st)) < 0)
+        if ((r = store_prepare(s, ins_sql, &st)) < 0)
                 return r;
         sqlite3_bind_int64(st, 1, release);
         sqlite3_bind_int64(st, 2, *ret);
@@ -247,8 +237,8 @@ int store_dep_snapshot(Store *s, const StoreDepOrigin *o, const StoreDep *deps, 
 
         if (!o->release || !*o->release || !o->boot_id || !*o->boot_id || !o->host || !*o->host)
                 return -EINVAL;
-        if ((r = prepare(s, "INSERT OR IGNORE INTO dep_releases (release) VALUES (?1)", &ins)) < 0 ||
-            (r = prepare(s, "SELECT id FROM dep_releases WHERE release = ?1", &sel)) < 0)
+        if ((r = store_prepare(s, "INSERT OR IGNORE INTO dep_releases (release) VALUES (?1)", &ins)) < 0 ||
+            (r = store_prepare(s, "SELECT id FROM dep_releases WHERE release = ?1", &sel)) < 0)
                 goto out;
         sqlite3_bind_text(ins, 1, o->release, -1, SQLITE_STATIC);
         sqlite3_bind_text(sel, 1, o->release, -1, SQLITE_STATIC);
@@ -268,7 +258,7 @@ int store_dep_snapshot(Store *s, const StoreDepOrigin *o, const StoreDep *deps, 
         /* One statement per dependency: a new row, or this boot (and host) added to its sets when
          * the boot did not have it; RETURNING says which, and whether the row lies on a cycle of
          * the last analysis (only then, or for a new row, can the latent cycles change). */
-        r = prepare(s, "INSERT INTO dep_edges (release, from_class, to_class, first_seen, last_seen, n_boots, n_hosts,"
+        r = store_prepare(s, "INSERT INTO dep_edges (release, from_class, to_class, first_seen, last_seen, n_boots, n_hosts,"
                        " boots, hosts) VALUES (?1, ?2, ?3, ?4, ?4, 1, 1, idset_add(NULL, ?5), idset_add(NULL, ?6))"
                        " ON CONFLICT (release, from_class, to_class) DO UPDATE SET boots = idset_add(boots, ?5),"
                        " hosts = idset_add(hosts, ?6), n_boots = n_boots + 1, n_hosts = n_hosts + NOT idset_has(hosts, ?6),"
@@ -304,7 +294,7 @@ int store_dep_snapshot(Store *s, const StoreDepOrigin *o, const StoreDep *deps, 
                 }
         }
 
-        if ((r = prepare(s, "UPDATE dep_boots SET n_snapshots = n_snapshots + 1, n_edges = n_edges + ?3,"
+        if ((r = store_prepare(s, "UPDATE dep_boots SET n_snapshots = n_snapshots + 1, n_edges = n_edges + ?3,"
                             " first_snapshot = min(first_snapshot, ?4), last_snapshot = max(last_snapshot, ?4),"
                             " truncated = truncated OR ?5 WHERE release = ?1 AND ordinal = ?2", &st)) < 0)
                 goto out;
@@ -317,7 +307,7 @@ int store_dep_snapshot(Store *s, const StoreDepOrigin *o, const StoreDep *deps, 
                 goto out;
         sqlite3_finalize(st);
         st = NULL;
-        if ((r = prepare(s, "UPDATE dep_releases SET dirty = dirty OR ?2, n_edges = n_edges + ?3 WHERE id = ?1", &st)) < 0)
+        if ((r = store_prepare(s, "UPDATE dep_releases SET dirty = dirty OR ?2, n_edges = n_edges + ?3 WHERE id = ?1", &st)) < 0)
                 goto out;
         sqlite3_bind_int64(st, 1, release);
         sqlite3_bind_int(st, 2, dirty);
@@ -376,7 +366,7 @@ static int graph_load(Store *s, int64_t release, Graph *g) {
         int r, rc;
 
         *g = (Graph) {};
-        r = prepare(s, "SELECT from_class, to_class, boots FROM dep_edges WHERE release = ?1 AND from_class != to_class"
+        r = store_prepare(s, "SELECT from_class, to_class, boots FROM dep_edges WHERE release = ?1 AND from_class != to_class"
                        " ORDER BY from_class, to_class", &st);
         if (r < 0)
                 return r;
@@ -519,7 +509,7 @@ out:
  * and only those can be on one), 0 for the others. */
 static int mark_scc_edges(Store *s, int64_t release, const Graph *g) {
         sqlite3_stmt *st = NULL;
-        int r = prepare(s, "UPDATE dep_edges SET scc = 0 WHERE release = ?1 AND scc != 0", &st);
+        int r = store_prepare(s, "UPDATE dep_edges SET scc = 0 WHERE release = ?1 AND scc != 0", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, release);
@@ -527,7 +517,7 @@ static int mark_scc_edges(Store *s, int64_t release, const Graph *g) {
         sqlite3_finalize(st);
         st = NULL;
         if (r >= 0)
-                r = prepare(s, "UPDATE dep_edges SET scc = 1 WHERE release = ?1 AND from_class = ?2 AND to_class = ?3", &st);
+                r = store_prepare(s, "UPDATE dep_edges SET scc = 1 WHERE release = ?1 AND from_class = ?2 AND to_class = ?3", &st);
         for (size_t v = 0; r >= 0 && v < g->n_nodes; v++)
                 for (size_t e = g->first[v]; r >= 0 && e < g->first[v + 1]; e++) {
                         if (g->scc[g->to[e]] != g->scc[v])
@@ -637,7 +627,7 @@ static int reported_group(Store *s, char *const *names, size_t n, int64_t *ret) 
                 strbuf_done(&q);
                 return r;
         }
-        r = prepare(s, q.s, &st);
+        r = store_prepare(s, q.s, &st);
         strbuf_done(&q);
         if (r < 0)
                 return r;
@@ -714,7 +704,7 @@ static int analyze_release(Store *s, int64_t release, uint64_t now, unsigned *re
         for (size_t v = 0; r >= 0 && v < g.n_nodes && !cy.capped; v++)
                 r = cycles_from(&g, v, &cy);
         if (r >= 0)
-                r = prepare(s, "SELECT name, uncertain FROM dep_classes WHERE id = ?1", &name_st);
+                r = store_prepare(s, "SELECT name, uncertain FROM dep_classes WHERE id = ?1", &name_st);
         if (r >= 0 && cy.n > 0 && !(found = calloc(cy.n, sizeof(Found))))
                 r = -ENOMEM;
         for (size_t i = 0; r >= 0 && i < cy.n; i++) {
@@ -742,7 +732,7 @@ static int analyze_release(Store *s, int64_t release, uint64_t now, unsigned *re
 
         /* the stored list becomes the found one: new rows are the new cycles */
         if (r >= 0)
-                r = prepare(s, "CREATE TEMP TABLE IF NOT EXISTS latent_now (classes TEXT PRIMARY KEY, length INTEGER,"
+                r = store_prepare(s, "CREATE TEMP TABLE IF NOT EXISTS latent_now (classes TEXT PRIMARY KEY, length INTEGER,"
                                " low INTEGER, grp INTEGER)", &st);
         if (r >= 0)
                 r = step_done(s, st);
@@ -751,7 +741,7 @@ static int analyze_release(Store *s, int64_t release, uint64_t now, unsigned *re
         if (r >= 0)
                 r = store_exec(s, "DELETE FROM temp.latent_now");
         if (r >= 0)
-                r = prepare(s, "INSERT OR IGNORE INTO temp.latent_now VALUES (?1, ?2, ?3, ?4)", &st);
+                r = store_prepare(s, "INSERT OR IGNORE INTO temp.latent_now VALUES (?1, ?2, ?3, ?4)", &st);
         for (size_t i = 0; r >= 0 && i < n_found; i++) {
                 sqlite3_bind_text(st, 1, found[i].classes, -1, SQLITE_STATIC);
                 sqlite3_bind_int(st, 2, (int) found[i].length);
@@ -765,7 +755,7 @@ static int analyze_release(Store *s, int64_t release, uint64_t now, unsigned *re
         sqlite3_finalize(st);
         st = NULL;
         if (r >= 0)
-                r = prepare(s, "DELETE FROM latent_cycles WHERE release = ?1 AND classes NOT IN (SELECT classes FROM temp.latent_now)",
+                r = store_prepare(s, "DELETE FROM latent_cycles WHERE release = ?1 AND classes NOT IN (SELECT classes FROM temp.latent_now)",
                             &st);
         if (r >= 0) {
                 sqlite3_bind_int64(st, 1, release);
@@ -774,7 +764,7 @@ static int analyze_release(Store *s, int64_t release, uint64_t now, unsigned *re
         sqlite3_finalize(st);
         st = NULL;
         if (r >= 0)
-                r = prepare(s, "UPDATE latent_cycles SET low_confidence = n.low, grp = n.grp FROM temp.latent_now n"
+                r = store_prepare(s, "UPDATE latent_cycles SET low_confidence = n.low, grp = n.grp FROM temp.latent_now n"
                                " WHERE latent_cycles.release = ?1 AND latent_cycles.classes = n.classes", &st);
         if (r >= 0) {
                 sqlite3_bind_int64(st, 1, release);
@@ -783,7 +773,7 @@ static int analyze_release(Store *s, int64_t release, uint64_t now, unsigned *re
         sqlite3_finalize(st);
         st = NULL;
         if (r >= 0)
-                r = prepare(s, "INSERT INTO latent_cycles (release, classes, length, low_confidence, grp, found)"
+                r = store_prepare(s, "INSERT INTO latent_cycles (release, classes, length, low_confidence, grp, found)"
                                " SELECT ?1, classes, length, low, grp, ?2 FROM temp.latent_now n WHERE NOT EXISTS"
                                " (SELECT 1 FROM latent_cycles l WHERE l.release = ?1 AND l.classes = n.classes)", &st);
         if (r >= 0) {
@@ -796,7 +786,7 @@ static int analyze_release(Store *s, int64_t release, uint64_t now, unsigned *re
         sqlite3_finalize(st);
         st = NULL;
         if (r >= 0)
-                r = prepare(s, "UPDATE dep_releases SET dirty = 0, analyzed = ?2, capped = ?3 WHERE id = ?1", &st);
+                r = store_prepare(s, "UPDATE dep_releases SET dirty = 0, analyzed = ?2, capped = ?3 WHERE id = ?1", &st);
         if (r >= 0) {
                 sqlite3_bind_int64(st, 1, release);
                 sqlite3_bind_int64(st, 2, (int64_t) now);
@@ -821,7 +811,7 @@ int store_latent_analyze(Store *s, unsigned *ret_new, uint64_t *ret_at) {
 
         if (ret_new)
                 *ret_new = 0;
-        r = prepare(s, "SELECT id FROM dep_releases WHERE dirty ORDER BY id", &st);
+        r = store_prepare(s, "SELECT id FROM dep_releases WHERE dirty ORDER BY id", &st);
         if (r < 0)
                 return r;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -882,7 +872,7 @@ void store_latent_free(StoreLatent *l) {
 
 static int load_releases(Store *s, const char *release, StoreLatent *l) {
         sqlite3_stmt *st = NULL;
-        int r = prepare(s, "SELECT d.release, d.n_boots, d.n_hosts, d.n_edges, d.capped, d.dirty, coalesce(d.analyzed, 0),"
+        int r = store_prepare(s, "SELECT d.release, d.n_boots, d.n_hosts, d.n_edges, d.capped, d.dirty, coalesce(d.analyzed, 0),"
                            " (SELECT count(*) FROM latent_cycles c WHERE c.release = d.id AND c.grp IS NULL)"
                            " FROM dep_releases d WHERE ?1 IS NULL OR d.release = ?1"
                            " ORDER BY d.release COLLATE kernel_version DESC", &st), rc;
@@ -922,7 +912,7 @@ static int load_releases(Store *s, const char *release, StoreLatent *l) {
 /* Classes of a stored cycle from its JSON array, with the JSON1 reader of the store. */
 static int load_classes(Store *s, int64_t id, StoreLatentCycle *c) {
         sqlite3_stmt *st = NULL;
-        int r = prepare(s, "SELECT j.value FROM latent_cycles l, json_each(l.classes) j WHERE l.id = ?1 ORDER BY j.key", &st), rc;
+        int r = store_prepare(s, "SELECT j.value FROM latent_cycles l, json_each(l.classes) j WHERE l.id = ?1 ORDER BY j.key", &st), rc;
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, id);
@@ -972,11 +962,11 @@ static int load_edges(Store *s, int64_t release, StoreLatentCycle *c) {
         c->edges = calloc(c->n, sizeof(StoreLatentEdge));
         if (!c->edges)
                 return -ENOMEM;
-        r = prepare(s, "SELECT e.first_seen, e.last_seen, e.n_boots, e.n_hosts, e.boots FROM dep_edges e"
+        r = store_prepare(s, "SELECT e.first_seen, e.last_seen, e.n_boots, e.n_hosts, e.boots FROM dep_edges e"
                        " JOIN dep_classes f ON f.id = e.from_class JOIN dep_classes t ON t.id = e.to_class"
                        " WHERE e.release = ?1 AND f.name = ?2 AND t.name = ?3", &st);
         if (r >= 0)
-                r = prepare(s, "SELECT b.boot_id, h.host, b.first_snapshot FROM dep_boots b JOIN dep_hosts h"
+                r = store_prepare(s, "SELECT b.boot_id, h.host, b.first_snapshot FROM dep_boots b JOIN dep_hosts h"
                                " ON h.release = b.release AND h.ordinal = b.host WHERE b.release = ?1 AND b.ordinal = ?2", &bst);
         for (size_t k = 0; r >= 0 && k < c->n; k++) {
                 StoreLatentEdge *e = &c->edges[k];
@@ -1071,7 +1061,7 @@ int store_latent_list(Store *s, const StoreLatentQuery *q, StoreLatent *ret) {
                 return 0;
         }
         if (r >= 0)
-                r = prepare(s, "SELECT l.id, d.release, d.id, l.length, l.low_confidence, coalesce(l.grp, 0), l.found"
+                r = store_prepare(s, "SELECT l.id, d.release, d.id, l.length, l.low_confidence, coalesce(l.grp, 0), l.found"
                                " FROM latent_cycles l JOIN dep_releases d ON d.id = l.release"
                                " WHERE (?1 IS NULL OR d.release = ?1) AND (?2 OR l.grp IS NULL) AND l.found >= ?3"
                                " AND (?4 = 0 OR l.id = ?4)"

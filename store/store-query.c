@@ -141,11 +141,6 @@ int store_query_set(StoreQuery *q, const char *name, const char *value, uint64_t
         return 0;
 }
 
-static int prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
-        int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
-        return rc == SQLITE_OK ? 0 : store_fail(s, rc);
-}
-
 /* ---- groups --------------------------------------------------------------------------------- */
 
 /* Does an active suppression rule match group grp (one of its classes, or one of its edges)? */
@@ -200,7 +195,7 @@ int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userd
         if (r >= 0)
                 r = strbuf_puts(&sql, " LIMIT ?8 OFFSET ?9");
         if (r >= 0)
-                r = prepare(s, sql.s, &st);
+                r = store_prepare(s, sql.s, &st);
         strbuf_done(&sql);
         if (r < 0)
                 return r;
@@ -213,7 +208,7 @@ int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userd
 int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret) {
         sqlite3_stmt *st;
         int64_t n = 0;
-        int r = prepare(s, "SELECT count(*) FROM groups g" GROUP_WHERE, &st);
+        int r = store_prepare(s, "SELECT count(*) FROM groups g" GROUP_WHERE, &st);
         if (r < 0)
                 return r;
         bind_query(st, q);
@@ -267,7 +262,7 @@ static int reports_query(Store *s, const StoreQuery *q, StoreRowFunc f, void *us
         if (r >= 0)
                 r = strbuf_puts(&sql, count_only ? "" : " LIMIT ?8 OFFSET ?9");
         if (r >= 0)
-                r = prepare(s, sql.s, &st);
+                r = store_prepare(s, sql.s, &st);
         strbuf_done(&sql);
         if (r < 0)
                 return r;
@@ -308,7 +303,7 @@ int store_resolve_group(Store *s, const char *spec, int64_t *ret) {
         if (!digits && !hex)
                 return -EINVAL;
         if (digits && n < 16) {
-                r = prepare(s, "SELECT id FROM groups WHERE id = ?1", &st);
+                r = store_prepare(s, "SELECT id FROM groups WHERE id = ?1", &st);
                 if (r < 0)
                         return r;
                 sqlite3_bind_int64(st, 1, strtoll(spec, NULL, 10));
@@ -325,7 +320,7 @@ int store_resolve_group(Store *s, const char *spec, int64_t *ret) {
         }
         /* a whole signature names its group even when it is the prefix of others (a split's
          * "<sig>/split-N") */
-        r = prepare(s, "SELECT id FROM groups WHERE signature = ?1", &st);
+        r = store_prepare(s, "SELECT id FROM groups WHERE signature = ?1", &st);
         if (r < 0)
                 return r;
         store_bind_text(st, 1, spec);
@@ -337,7 +332,7 @@ int store_resolve_group(Store *s, const char *spec, int64_t *ret) {
                 *ret = id;
                 return 0;
         }
-        r = prepare(s, "SELECT min(id), count(*) FROM (SELECT id FROM groups WHERE substr(signature, 1, length(?1)) = ?1 LIMIT 2)", &st);
+        r = store_prepare(s, "SELECT min(id), count(*) FROM (SELECT id FROM groups WHERE substr(signature, 1, length(?1)) = ?1 LIMIT 2)", &st);
         if (r < 0)
                 return r;
         store_bind_text(st, 1, spec);
@@ -359,7 +354,7 @@ static int append_array3(Store *s, StrBuf *b, const char *key, const char *sql, 
                          const char *text2) {
         sqlite3_stmt *st;
         StrBuf row = {};
-        int rc, r = prepare(s, sql, &st);
+        int rc, r = store_prepare(s, sql, &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, id);
@@ -390,7 +385,7 @@ static int append_array3(Store *s, StrBuf *b, const char *key, const char *sql, 
  * -ENOENT when there is no row. */
 static int open_object3(Store *s, StrBuf *b, const char *sql, int64_t id, const char *text, const char *text2) {
         sqlite3_stmt *st;
-        int r = prepare(s, sql, &st);
+        int r = store_prepare(s, sql, &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, id);
@@ -494,7 +489,7 @@ int store_report_json(Store *s, int64_t id, char **ret) {
 
 int store_list_locks(Store *s, const char *name_filter, unsigned limit, StoreRowFunc f, void *userdata) {
         sqlite3_stmt *st;
-        int r = prepare(s,
+        int r = store_prepare(s,
                         "SELECT gc.canonical AS name, count(DISTINCT gc.grp) AS n_groups, "
                         "(SELECT count(*) FROM lock_edges e WHERE e.from_class = gc.canonical OR e.to_class = gc.canonical) AS n_edges "
                         "FROM group_classes gc WHERE (?1 IS NULL OR instr(gc.canonical, ?1) > 0) "
@@ -528,7 +523,7 @@ int store_lock_json(Store *s, const char *name, char **ret) {
 
 int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, void *userdata) {
         sqlite3_stmt *st;
-        int r = prepare(s,
+        int r = store_prepare(s,
                         "SELECT e.from_class AS \"from\", e.to_class AS \"to\", e.n, " ISO("e.first_seen") " AS first_seen, "
                         ISO("e.last_seen") " AS last_seen, e.first_kernel, "
                         "'[' || coalesce((SELECT group_concat(grp) FROM edge_groups WHERE edge = e.id), '') || ']' AS \"@groups\" "
@@ -550,7 +545,7 @@ int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, voi
                 "snippet(reports_fts, 0, '[', ']', '...', 12) AS snippet FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid "
                 "JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host WHERE reports_fts MATCH ?1 ORDER BY rank LIMIT ?2";
         sqlite3_stmt *st;
-        int r = prepare(s, sql, &st);
+        int r = store_prepare(s, sql, &st);
         if (r < 0)
                 return r;
         store_bind_text(st, 1, text);
@@ -570,7 +565,7 @@ int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, voi
                         strbuf_done(&q);
                         return -ENOMEM;
                 }
-                r = prepare(s, sql, &st);
+                r = store_prepare(s, sql, &st);
                 if (r >= 0) {
                         store_bind_text(st, 1, q.s);
                         sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64) limit : 100);
@@ -631,7 +626,7 @@ static bool printable_text(const char *s) {
 
 static int log_triage(Store *s, int64_t group, const char *action, const char *value) {
         sqlite3_stmt *st;
-        int r = prepare(s, "INSERT INTO triage_log (signature, at, action, value) SELECT signature, ?2, ?3, ?4 FROM groups WHERE id = ?1", &st);
+        int r = store_prepare(s, "INSERT INTO triage_log (signature, at, action, value) SELECT signature, ?2, ?3, ?4 FROM groups WHERE id = ?1", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, group);
@@ -645,7 +640,7 @@ static int log_triage(Store *s, int64_t group, const char *action, const char *v
 
 static int exec_id(Store *s, const char *sql, int64_t a, int64_t b, const char *text) {
         sqlite3_stmt *st;
-        int r = prepare(s, sql, &st);
+        int r = store_prepare(s, sql, &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, a);
@@ -660,7 +655,7 @@ static int exec_id(Store *s, const char *sql, int64_t a, int64_t b, const char *
 static int group_exists(Store *s, int64_t id) {
         int64_t found = 0;
         sqlite3_stmt *st;
-        int r = prepare(s, "SELECT id FROM groups WHERE id = ?1", &st);
+        int r = store_prepare(s, "SELECT id FROM groups WHERE id = ?1", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, id);
@@ -687,7 +682,7 @@ static int set_error(Store *s, int r, const char *fmt, ...) {
 static int duplicate_cycle(Store *s, int64_t group, int64_t target) {
         sqlite3_stmt *st;
         int64_t found = 0;
-        int r = prepare(s,
+        int r = store_prepare(s,
                         "WITH RECURSIVE chain (id, n) AS (SELECT ?2, 0 UNION "
                         " SELECT CAST(substr(g.status, 14) AS INTEGER), c.n + 1 FROM groups g JOIN chain c ON g.id = c.id "
                         " WHERE g.status GLOB 'duplicate-of [0-9]*' AND c.n < 100000) "
@@ -782,7 +777,7 @@ int store_merge_groups(Store *s, int64_t into, int64_t from) {
         r = a < 0 ? a : b < 0 ? b : a && b ? 0 : -ENOENT;
         if (r >= 0) { /* logged before from disappears: value = the merged signature */
                 sqlite3_stmt *st;
-                r = prepare(s, "INSERT INTO triage_log (signature, at, action, value) SELECT g1.signature, ?3, 'merge', "
+                r = store_prepare(s, "INSERT INTO triage_log (signature, at, action, value) SELECT g1.signature, ?3, 'merge', "
                                "g2.signature FROM groups g1, groups g2 WHERE g1.id = ?1 AND g2.id = ?2", &st);
                 if (r >= 0) {
                         sqlite3_bind_int64(st, 1, into);
@@ -801,7 +796,7 @@ int store_merge_groups(Store *s, int64_t into, int64_t from) {
 static int split_into(Store *s, int64_t group, const char *ids_csv, int64_t *ret) {
         sqlite3_stmt *st;
         int64_t id = 0;
-        int r = prepare(s,
+        int r = store_prepare(s,
                         "INSERT INTO groups (signature, sig_version, kind, key, func_title, first_seen, last_seen, status) "
                         "SELECT signature || '/split-' || (SELECT count(*) + 1 FROM groups g2 WHERE g2.signature GLOB groups.signature || '/split-*'), "
                         "sig_version, kind, key, func_title, first_seen, last_seen, 'new' FROM groups WHERE id = ?1 RETURNING id",
@@ -837,7 +832,7 @@ static int split_check(Store *s, int64_t group, const char *csv, size_t n) {
         int r = group_exists(s, group);
         if (r <= 0)
                 return r < 0 ? r : -ENOENT;
-        r = prepare(s,
+        r = store_prepare(s,
                     "SELECT (SELECT j.value FROM json_each('[' || ?2 || ']') j WHERE NOT EXISTS "
                     "  (SELECT 1 FROM reports r WHERE r.id = j.value AND r.grp = ?1) LIMIT 1), "
                     " (SELECT count(DISTINCT j.value) FROM json_each('[' || ?2 || ']') j), "
@@ -898,7 +893,7 @@ int store_split_group(Store *s, int64_t group, const int64_t *reports, size_t n,
 /* After reparse: apply the recorded triage again, in order, to the recomputed groups. */
 int store_replay_triage(Store *s) {
         sqlite3_stmt *st;
-        int rc, r = prepare(s, "SELECT t.action, t.value, g.id FROM triage_log t JOIN groups g ON g.signature = t.signature ORDER BY t.at, t.id", &st);
+        int rc, r = store_prepare(s, "SELECT t.action, t.value, g.id FROM triage_log t JOIN groups g ON g.signature = t.signature ORDER BY t.at, t.id", &st);
         if (r < 0)
                 return r;
         while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -912,7 +907,7 @@ int store_replay_triage(Store *s) {
                 else if (!strcmp(action, "merge")) {
                         sqlite3_stmt *q;
                         int64_t from = 0;
-                        r = prepare(s, "SELECT id FROM groups WHERE signature = ?1", &q);
+                        r = store_prepare(s, "SELECT id FROM groups WHERE signature = ?1", &q);
                         if (r >= 0) {
                                 store_bind_text(q, 1, value);
                                 r = store_step(s, q, &from);
@@ -941,7 +936,7 @@ int store_add_suppression(Store *s, const char *cls, const char *edge_from, cons
         if (expires && expires <= now)
                 return set_error(s, -EINVAL, "suppression: it would have expired already (expires must be in the future)");
         int64_t known = 0;
-        int r = prepare(s, by_class ? "SELECT EXISTS (SELECT 1 FROM lock_classes WHERE canonical = ?1) WHERE ?2 IS NULL"
+        int r = store_prepare(s, by_class ? "SELECT EXISTS (SELECT 1 FROM lock_classes WHERE canonical = ?1) WHERE ?2 IS NULL"
                                     : "SELECT EXISTS (SELECT 1 FROM lock_edges WHERE from_class = ?1 AND to_class = ?2)",
                         &st);
         if (r < 0)
@@ -957,7 +952,7 @@ int store_add_suppression(Store *s, const char *cls, const char *edge_from, cons
                                                        "as lockdepctl locks prints it)", cls)
                                 : set_error(s, -EINVAL, "suppression: no lock-order edge '%s' -> '%s' in the database",
                                             edge_from, edge_to);
-        r = prepare(s, "INSERT INTO suppressions (class, edge_from, edge_to, expires, note, created) "
+        r = store_prepare(s, "INSERT INTO suppressions (class, edge_from, edge_to, expires, note, created) "
                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", &st);
         if (r < 0)
                 return r;
@@ -977,7 +972,7 @@ int store_add_suppression(Store *s, const char *cls, const char *edge_from, cons
 
 int store_list_suppressions(Store *s, StoreRowFunc f, void *userdata) {
         sqlite3_stmt *st;
-        int r = prepare(s,
+        int r = store_prepare(s,
                         "SELECT id, class, edge_from, edge_to, CASE WHEN expires IS NULL THEN NULL ELSE " ISO("expires") " END AS expires, "
                         "note, " ISO("created") " AS created, (expires IS NULL OR expires > now_usec()) AS active "
                         "FROM suppressions ORDER BY id",

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "fnv.h"
 #include "json.h"
 #include "macro.h"
 #include "store-internal.h"
@@ -794,7 +795,7 @@ static int boot_id(Store *s, const StoreOrigin *o, const char *kernel, int64_t *
 
 void store_dedup_key(const LockdepReport *r, char ret[static 64]) {
         /* two 64-bit FNV-1a variants in one pass: 128 bits against accidental collisions */
-        uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+        uint64_t a = FNV1A64_INIT, b = 0x84222325cbf29ce4ULL;
         unsigned lines = 0;
         for (size_t i = 0; i < r->text_len && lines < IDENTITY_LINES; i++) {
                 unsigned char c = (unsigned char) r->text[i];
@@ -802,8 +803,8 @@ void store_dedup_key(const LockdepReport *r, char ret[static 64]) {
                         lines++;
                 if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
                         continue;
-                a = (a ^ c) * 0x100000001b3ULL;
-                b = (b ^ c) * 0x100000001b3ULL;
+                a = fnv1a64_step(a, c);
+                b = fnv1a64_step(b, c);
         }
         int n = snprintf(ret, 64, "i2-%016llx%016llx-", (unsigned long long) a, (unsigned long long) b);
         if (r->has_ts)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fnv.h"
 #include "web-internal.h"
 
 #define CACHE_ENTRIES 64
@@ -45,12 +46,6 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
 }
 
-static uint64_t hash_key(const char *s) { /* FNV-1a */
-        uint64_t h = 0xcbf29ce484222325ULL;
-        for (; *s; s++)
-                h = (h ^ (unsigned char) *s) * 0x100000001b3ULL;
-        return h;
-}
 
 static void entry_drop(WebCache *c, CacheEntry *e) {
         if (!e->key)
@@ -94,7 +89,7 @@ bool cache_lookup(Request *r, MHD_Result_ *ret) {
         uint64_t version;
         if (!s || !c || store_data_version(s, &version) < 0)
                 return false;
-        uint64_t generation = atomic_load(&r->w->write_generation), h = hash_key(r->target);
+        uint64_t generation = atomic_load(&r->w->write_generation), h = fnv1a64_str(r->target);
 
         CacheEntry *e = find(c, r->target, h);
         if (e && e->version == version && e->generation == generation && now_usec() < e->expires) {
@@ -120,7 +115,7 @@ bool cache_put(Request *r, struct MHD_Response *resp, size_t len) {
         if (!c || len > CACHE_MAX_ENTRY || r->wrote ||
             atomic_load(&r->w->write_generation) != r->cache_generation)
                 return false;
-        uint64_t h = hash_key(r->target);
+        uint64_t h = fnv1a64_str(r->target);
         CacheEntry *e = find(c, r->target, h);
         if (e)
                 entry_drop(c, e);
