@@ -58,17 +58,16 @@ int import_deps(Store *s, int fd, const char *path, const char *head, size_t n_h
         const char *release = o->release ?: st.release[0] ? st.release : NULL;
         const char *boot_id = o->boot_id ?: st.boot_id[0] ? st.boot_id : o->default_boot_id;
         const char *host = o->host ?: st.host[0] ? st.host : o->default_host;
-        if (!release) {
+        DepRefusal kind;
+        const char *why = ingest_deps_refusal(&st, release, boot_id, &kind);
+        if (kind == DEP_REFUSED_NO_RELEASE) {
                 fprintf(stderr, "lockdepctl import: %s is a /proc/lockdep snapshot; say which kernel it comes from "
                         "with --kernel RELEASE (uname -r of that boot)\n", path);
                 dep_ingest_done(&b);
                 return EXIT_USAGE;
         }
-        if (st.binary || (!st.prove_locking && st.deps == 0)) {
-                fprintf(stderr, "lockdepctl import: %s: %s\n", path,
-                        st.binary ? "binary data in a /proc/lockdep snapshot; nothing stored"
-                                  : "no dependencies: that kernel lists lock classes only (built without "
-                                    "CONFIG_PROVE_LOCKING); nothing stored");
+        if (why) {
+                fprintf(stderr, "lockdepctl import: %s: %s\n", path, why);
                 dep_ingest_done(&b);
                 return 1;
         }

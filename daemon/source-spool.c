@@ -97,10 +97,10 @@ static int store_file(Source *s, const char *name) {
         lockdep_deps_free(parser);
         if (r == -ENOMEM)
                 goto out;
-        if (r < 0 || !st.release[0] || !st.boot_id[0] || st.binary) {
-                /* not a file lockdepctl snapshot wrote: said once, passed over (never retried forever) */
-                log_warning("%s: %s is not a snapshot of lockdepctl snapshot (%s); skipped", s->name, path,
-                            r < 0 ? strerror(-r) : st.binary ? "binary data" : "no release or boot id in its head");
+        const char *why = r < 0 ? strerror(-r) : ingest_deps_refusal(&st, st.release, st.boot_id, NULL);
+        if (why) {
+                /* said once, passed over (never retried forever) */
+                log_warning("%s: %s: %s; skipped", s->name, path, why);
                 r = 0;
                 goto out;
         }

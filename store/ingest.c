@@ -72,6 +72,25 @@ int ingest_dep(const LockdepDep *d, void *userdata) {
         return 0;
 }
 
+const char *ingest_deps_refusal(const LockdepDepStats *st, const char *release, const char *boot_id,
+                                DepRefusal *ret_kind) {
+        DepRefusal k = DEP_ACCEPTED;
+        const char *why = NULL;
+
+        if (st->binary)
+                k = DEP_REFUSED_BINARY, why = "binary data in a /proc/lockdep snapshot; nothing stored";
+        else if (!st->prove_locking && st->deps == 0)
+                k = DEP_REFUSED_CLASSES_ONLY, why = "no dependencies: that kernel lists lock classes only (built "
+                                                    "without CONFIG_PROVE_LOCKING); nothing stored";
+        else if (!release || !release[0])
+                k = DEP_REFUSED_NO_RELEASE, why = "no kernel release for the snapshot; nothing stored";
+        else if (!boot_id || !boot_id[0])
+                k = DEP_REFUSED_NO_BOOT_ID, why = "no boot id for the snapshot; nothing stored";
+        if (ret_kind)
+                *ret_kind = k;
+        return why;
+}
+
 void dep_ingest_done(DepIngest *x) {
         for (size_t i = 0; i < x->n; i++) {
                 free((char *) x->v[i].from);

@@ -64,6 +64,20 @@ typedef struct DepIngest {
 } DepIngest;
 int ingest_dep(const LockdepDep *d, void *userdata);
 void dep_ingest_done(DepIngest *d);
+/* The one rule of which parsed snapshot is stored, for every entry (lockdepctl import, POST
+ * /api/v1/ingest, lockdepd's spool and journal sources): st is the parser's account, release and
+ * boot_id what the front end resolved (given, or the spool head's). NULL: store it; otherwise why
+ * not, a sentence ending "; nothing stored" for the front end to prefix with the input's name.
+ * *ret_kind says which rule refused (the CLI turns a missing release into its --kernel hint). */
+typedef enum DepRefusal {
+        DEP_ACCEPTED,
+        DEP_REFUSED_BINARY,
+        DEP_REFUSED_CLASSES_ONLY,
+        DEP_REFUSED_NO_RELEASE,
+        DEP_REFUSED_NO_BOOT_ID,
+} DepRefusal;
+const char *ingest_deps_refusal(const LockdepDepStats *st, const char *release, const char *boot_id,
+                                DepRefusal *ret_kind);
 /* *ret_new: dependencies new for the boot; *ret_cycles: latent cycles found for the first time. */
 int ingest_deps_store(Store *s, const StoreDepOrigin *o, const DepIngest *d, unsigned *ret_new,
                       unsigned *ret_cycles);

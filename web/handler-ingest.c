@@ -347,11 +347,9 @@ static MHD_Result_ snapshot_done(Request *r, int q) {
                                    decompress_format_to_string(u->enc), q == -EPIPE ? "ends early (cut off?)" : "is corrupt");
         if (q < 0)
                 return upload_failed(r, q);
-        if (st.binary || (!st.prove_locking && st.deps == 0))
-                return reply_error(r, 422 /* Unprocessable Content (renamed in MHD) */, "%s; nothing stored",
-                                   st.binary ? "Binary data in a /proc/lockdep snapshot"
-                                             : "No dependencies: the kernel lists lock classes only (built without "
-                                               "CONFIG_PROVE_LOCKING)");
+        const char *why = ingest_deps_refusal(&st, u->kernel, u->boot_id, NULL);
+        if (why)
+                return reply_error(r, 422 /* Unprocessable Content (renamed in MHD) */, "%s", why);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         StoreDepOrigin o = {

@@ -292,4 +292,79 @@ if lockdepd:
     finally:
         srv.stop()
 
+# ---- one acceptance rule (store/ingest.c ingest_deps_refusal()) for import, ingest and the spool -----
+# Each input goes through all three entries; each entry must store exactly the accepted ones.
+if lockdepd:
+    good = snapshot_text(Fleet(5).rng, ab, ["&a->lock", "&b->lock"])
+    cases = [  # (name, head has release, body, accepted)
+        ("good", True, good, True),
+        ("classes-only", True, "all lock classes:\nffffffff82a4b2c0: cgroup_mutex\n", False),
+        ("binary", True, good.replace("&a->lock", "&a\0->lock"), False),
+        ("no-release", False, good, False),
+    ]
+
+    def with_head(boot, has_release, body):
+        head = "# lockdep-snapshot: 1\n" + ("# release: 6.3.0\n" if has_release else "")
+        return head + f"# boot-id: {boot}\n# host: hr\n# taken: 1700000000000000\n" + body
+
+    def stored_boots(db):
+        if not os.path.exists(db):
+            return set()
+        import sqlite3  # noqa: E402
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as c:
+                return {row[0] for row in c.execute("SELECT boot_id FROM dep_boots")}
+        except sqlite3.Error:
+            return set()
+
+    rdir = os.path.join(tmp, "rule")
+    os.mkdir(rdir)
+    verdict = {"import": {}, "ingest": {}, "spool": {}}
+    idb = os.path.join(rdir, "import.db")
+    for name, has_release, body, _ in cases:
+        p = os.path.join(rdir, f"{name}.lockdep")
+        with open(p, "w") as f:
+            f.write(with_head(f"imp-{name}", has_release, body))
+        run(idb, "import", p, ok=(0, 1, 2))
+    got = stored_boots(idb)
+    verdict["import"] = {n: f"imp-{n}" in got for n, *_ in cases}
+
+    wdb = os.path.join(rdir, "web.db")
+    subprocess.run([ctl, "--db", wdb, "import", "/dev/null"], check=True, capture_output=True)
+    srv = webtest.Server(lockdepd, wdb)
+    try:
+        for name, has_release, body, _ in cases:
+            q = f"/api/v1/ingest?host=hr&boot_id=web-{name}" + ("&kernel=6.3.0" if has_release else "")
+            st, _, _ = srv.request("POST", q, body=body.encode(),
+                                   headers={"Authorization": f"Bearer {srv.token}",
+                                            "Content-Type": "text/x-proc-lockdep"})
+            ck.check(st in (200, 201, 400, 422), f"ingest {name}: status {st}")
+    finally:
+        srv.stop()
+    got = stored_boots(wdb)
+    verdict["ingest"] = {n: f"web-{n}" in got for n, *_ in cases}
+
+    sdb = os.path.join(rdir, "spool.db")
+    sspool = os.path.join(rdir, "spool")
+    os.mkdir(sspool)
+    for i, (name, has_release, body, _) in enumerate(cases + [("last", True, good, True)]):
+        with open(os.path.join(sspool, f"{i:04d}-{name}.lockdep"), "w") as f:
+            f.write(with_head(f"spl-{name}", has_release, body))
+    sconf = os.path.join(rdir, "lockdepd.conf")
+    with open(sconf, "w") as f:
+        f.write(f"db = {sdb}\nkmsg = no\njournal = no\nweb = no\nspool-dir = {sspool}\n")
+    d = subprocess.Popen([lockdepd, "--config", sconf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and "spl-last" not in stored_boots(sdb):
+        time.sleep(0.2)
+    d.send_signal(signal.SIGTERM)
+    err = d.communicate(timeout=30)[1]
+    got = stored_boots(sdb)
+    ck.check("spl-last" in got, f"the spool was read to its end: {err[-400:]!r}")
+    verdict["spool"] = {n: f"spl-{n}" in got for n, *_ in cases}
+    ck.check("CONFIG_PROVE_LOCKING" in err, f"the spool says why a classes-only snapshot is skipped: {err[-400:]!r}")
+    expect = {n: acc for n, _, _, acc in cases}
+    for entry, v in verdict.items():
+        ck.eq(v, expect, f"{entry} accepts and refuses as the rule says")
+
 ck.finish()
