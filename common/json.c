@@ -86,3 +86,13 @@ int json_append_str(StrBuf *b, const char *s) {
         return strbuf_appendc(b, '"');
 }
 
+int json_append_str_array(StrBuf *b, const char *const *v, size_t n) {
+        int r = strbuf_appendc(b, '[');
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                if (i)
+                        r = strbuf_appendc(b, ',');
+                if (r >= 0)
+                        r = json_append_str(b, v[i]);
+        }
+        return r >= 0 ? strbuf_appendc(b, ']') : r;
+}

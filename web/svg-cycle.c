@@ -257,11 +257,11 @@ static void h_edge_title(Html *h, const char *from, const char *to, const char *
         h_raw(h, "</title>");
 }
 
-void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges) {
+void svg_cycle_draw(Html *h, const char *const *classes, size_t n_classes, const SvgEdge *edges, size_t n_edges) {
         const char *names[MAX_NODES];
         size_t n = 0;
-        for (size_t i = 0; i < json_len(classes) && n < MAX_NODES; i++) {
-                const char *c = str_of(json_at(classes, i));
+        for (size_t i = 0; i < n_classes && n < MAX_NODES; i++) {
+                const char *c = classes[i] ?: "";
                 bool seen = false;
                 for (size_t k = 0; k < n; k++)
                         seen |= !strcmp(names[k], c);
@@ -274,9 +274,8 @@ void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges) {
          * down to the next box and the last one back up to the first */
         for (size_t k = 1; k < n; k++) {
                 const char *cur = names[k - 1];
-                for (size_t e = 0; e < json_len(edges); e++) {
-                        const char *from = json_get_str(json_at(edges, e), "from"),
-                                   *to = json_get_str(json_at(edges, e), "to");
+                for (size_t e = 0; e < n_edges; e++) {
+                        const char *from = edges[e].from, *to = edges[e].to;
                         if (!from || !to || strcmp(from, cur))
                                 continue;
                         size_t m = k;
@@ -292,7 +291,7 @@ void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges) {
         }
 
         /* the edges: the group's, else the printed order closing the circle */
-        size_t ne_in = json_len(edges), ne = 0;
+        size_t ne_in = n_edges, ne = 0;
         _cleanup_free_ CEdge *ev = calloc(MAX(ne_in, n) + 1, sizeof(CEdge));
         if (!ev) {
                 h->err = -ENOMEM;
@@ -303,10 +302,9 @@ void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges) {
         for (size_t e = 0; e < (ne_in ? ne_in : (n > 1 ? n : 1)); e++) {
                 const char *from, *to, *at = NULL;
                 if (ne_in) {
-                        const JsonValue *x = json_at(edges, e);
-                        from = json_get_str(x, "from") ?: "";
-                        to = json_get_str(x, "to") ?: "";
-                        at = json_get_str(x, "at");
+                        from = edges[e].from ?: "";
+                        to = edges[e].to ?: "";
+                        at = edges[e].at;
                 } else {
                         from = names[e];
                         to = names[(e + 1) % n];
@@ -433,4 +431,21 @@ void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges) {
                 label_done(&lab[i]);
         }
         h_raw(h, "</svg>");
+}
+
+void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges) {
+        size_t nc = json_len(classes), ne = json_len(edges);
+        _cleanup_free_ const char **names = calloc(nc + 1, sizeof(char *));
+        _cleanup_free_ SvgEdge *ev = calloc(ne + 1, sizeof(SvgEdge));
+        if (!names || !ev) {
+                h->err = -ENOMEM;
+                return;
+        }
+        for (size_t i = 0; i < nc; i++)
+                names[i] = str_of(json_at(classes, i));
+        for (size_t e = 0; e < ne; e++) {
+                const JsonValue *x = json_at(edges, e);
+                ev[e] = (SvgEdge) { json_get_str(x, "from"), json_get_str(x, "to"), json_get_str(x, "at") };
+        }
+        svg_cycle_draw(h, names, nc, ev, ne);
 }

@@ -255,6 +255,12 @@ void h_related(Html *h, Store *s, const JsonValue *g);
 
 /* svg-cycle.c: the cycle of a group as a ladder of boxes (see there) */
 void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges);
+/* The same from typed data: n_classes names in cycle order, edges (from, to, the site "at" or NULL)
+ * or none for the printed order closing the circle. */
+typedef struct SvgEdge {
+        const char *from, *to, *at;
+} SvgEdge;
+void svg_cycle_draw(Html *h, const char *const *classes, size_t n_classes, const SvgEdge *edges, size_t n_edges);
 /* The same cycle as text: each edge with its acquire site and the chain stack on demand. */
 void h_cycle_text(Html *h, const JsonValue *classes, const JsonValue *edges, const JsonValue *parsed);
 
