@@ -118,6 +118,12 @@ static void print_cycle(const StoreLatentCycle *c) {
                         printf(" -> ");
                 fputs_safe(c->classes[k % c->n], stdout);
         }
+        printf("\n     triage: %s", c->status);
+        if (c->note[0]) {
+                printf(" (");
+                fputs_safe(c->note, stdout);
+                printf(")");
+        }
         printf("\n");
         if (c->low_confidence)
                 printf("     low confidence: a per-filesystem class, which /proc/lockdep cannot tell apart across boots\n");
@@ -150,7 +156,8 @@ static void print_cycle(const StoreLatentCycle *c) {
 }
 
 static void help(void) {
-        printf("Usage: lockdepctl [--db PATH] latent [OPTIONS] [ID]\n\n"
+        printf("Usage: lockdepctl [--db PATH] latent [OPTIONS] [ID]\n"
+               "       lockdepctl [--db PATH] latent triage ID STATUS [--note TEXT]\n\n"
                "Show the latent lock cycles: cycles of the lock dependencies that the boots of one\n"
                "kernel release learned together (their /proc/lockdep), which no single boot had.\n"
                "Lockdep cannot report them, since no machine took the locks in both orders.\n\n"
@@ -158,7 +165,55 @@ static void help(void) {
                "  -h --help            Show this help\n"
                "     --kernel RELEASE  Only this release (the exact string)\n"
                "     --all             Also cycles that lockdep itself reported (linked to a group)\n"
-               "     --json            One JSON object (as GET /api/v1/latent)\n");
+               "     --json            One JSON object (as GET /api/v1/latent)\n\n"
+               "triage sets the status of latent cycle ID (" STORE_LATENT_STATUSES ") and with\n"
+               "--note TEXT its note (\"\" clears it). The triage belongs to the cycle's classes, not to\n"
+               "the ID: it survives re-analysis and holds for every release with that cycle.\n");
+}
+
+static int latent_triage(int argc, char **argv) {
+        enum { ARG_NOTE = _ARG_QUERY_MAX };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "note", required_argument, NULL, ARG_NOTE },
+                {},
+        };
+        const char *note = NULL;
+        int64_t id;
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_NOTE:
+                        note = optarg;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (argc - optind != 2) {
+                fprintf(stderr, "lockdepctl latent triage: expected ID STATUS (STATUS: " STORE_LATENT_STATUSES ")\n");
+                return EXIT_USAGE;
+        }
+        if (parse_id(argv[optind], "latent cycle", &id) < 0)
+                return EXIT_USAGE;
+        if (!store_latent_status_valid(argv[optind + 1])) {
+                fprintf(stderr, "lockdepctl latent triage: ");
+                fputs_safe(argv[optind + 1], stderr);
+                fprintf(stderr, " is not a status; expected one of " STORE_LATENT_STATUSES "\n");
+                return EXIT_USAGE;
+        }
+        _cleanup_(store_closep) Store *s = open_db(false);
+        if (!s)
+                return 1;
+        r = store_latent_triage(s, id, argv[optind + 1], note);
+        if (r < 0)
+                return store_failed(s, r, "triaging the latent cycle");
+        printf("latent cycle %" PRId64 ": %s\n", id, argv[optind + 1]);
+        return 0;
 }
 
 int verb_latent(int argc, char **argv) {
@@ -174,6 +229,8 @@ int verb_latent(int argc, char **argv) {
         bool json = false;
         int c, r;
 
+        if (argc > 1 && !strcmp(argv[1], "triage"))
+                return latent_triage(argc - 1, argv + 1);
         optind = 0;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {

@@ -74,6 +74,8 @@ static inline void store_closep(Store **s) {
 }
 
 int store_fail(Store *s, int rc);
+/* Keeps the message for store_error() and returns r (-ENOMEM if the message cannot be kept). */
+int store_set_error(Store *s, int r, const char *fmt, ...) _printf_(3, 4);
 
 /* Prepares sql on s's connection: 0, or store_fail()'s error with the message kept. */
 static inline int store_prepare(Store *s, const char *sql, sqlite3_stmt **ret) {

@@ -330,13 +330,13 @@ typedef struct Graph {
         int64_t *class;          /* node -> dep_classes.id */
         size_t *first;           /* CSR: edges of node v are [first[v], first[v + 1]) */
         size_t *to;              /* edge -> node */
-        uint8_t **boots;         /* edge -> its boot set */
+        uint8_t **boots;         /* edge -> its boot set, loaded by edge_boots() for edges of cycles only */
         size_t *n_boots;
         unsigned *scc;           /* node -> component */
 } Graph;
 
 static void graph_done(Graph *g) {
-        for (size_t i = 0; i < g->n_edges; i++)
+        for (size_t i = 0; g->boots && i < g->n_edges; i++)
                 free(g->boots[i]);
         free(g->class);
         free(g->first);
@@ -366,7 +366,7 @@ static int graph_load(Store *s, int64_t release, Graph *g) {
         int r, rc;
 
         *g = (Graph) {};
-        r = store_prepare(s, "SELECT from_class, to_class, boots FROM dep_edges WHERE release = ?1 AND from_class != to_class"
+        r = store_prepare(s, "SELECT from_class, to_class FROM dep_edges WHERE release = ?1 AND from_class != to_class"
                        " ORDER BY from_class, to_class", &st);
         if (r < 0)
                 return r;
@@ -375,31 +375,17 @@ static int graph_load(Store *s, int64_t release, Graph *g) {
                 if (n == cap) {
                         cap = cap ? cap * 2 : 1024;
                         void *a = realloc(from, cap * sizeof(int64_t)), *b = a ? realloc(to, cap * sizeof(int64_t)) : NULL;
-                        void *c = b ? realloc(g->boots, cap * sizeof(uint8_t *)) : NULL;
-                        void *d = c ? realloc(g->n_boots, cap * sizeof(size_t)) : NULL;
                         if (a)
                                 from = a;
                         if (b)
                                 to = b;
-                        if (c)
-                                g->boots = c;
-                        if (d)
-                                g->n_boots = d;
-                        if (!d) {
+                        if (!b) {
                                 r = -ENOMEM;
                                 goto out;
                         }
                 }
                 from[n] = sqlite3_column_int64(st, 0);
                 to[n] = sqlite3_column_int64(st, 1);
-                size_t k = (size_t) sqlite3_column_bytes(st, 2);
-                g->boots[n] = malloc(k ? k : 1);
-                if (!g->boots[n]) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                memcpy(g->boots[n], sqlite3_column_blob(st, 2), k);
-                g->n_boots[n] = k;
                 n++;
                 g->n_edges = n;
         }
@@ -425,7 +411,9 @@ static int graph_load(Store *s, int64_t release, Graph *g) {
                         g->class[g->n_nodes++] = g->class[i];
         g->first = calloc(g->n_nodes + 1, sizeof(size_t));
         g->to = malloc((n + 1) * sizeof(size_t));
-        if (!g->first || !g->to) {
+        g->boots = calloc(n + 1, sizeof(uint8_t *));
+        g->n_boots = calloc(n + 1, sizeof(size_t));
+        if (!g->first || !g->to || !g->boots || !g->n_boots) {
                 r = -ENOMEM;
                 goto out;
         }
@@ -442,6 +430,32 @@ out:
         free(to);
         if (r < 0)
                 graph_done(g);
+        return r;
+}
+
+/* The boot set of the k'th edge of cycle c, read once per analysis: only edges that are part of a
+ * cycle need one, so a release of 60,000 dependencies with a few cycles reads a few sets. st is
+ * "SELECT boots FROM dep_edges WHERE release = ?1 AND from_class = ?2 AND to_class = ?3". */
+static int edge_boots(Store *s, sqlite3_stmt *st, int64_t release, Graph *g, size_t from_node, size_t e) {
+        if (g->boots[e])
+                return 0;
+        sqlite3_bind_int64(st, 1, release);
+        sqlite3_bind_int64(st, 2, g->class[from_node]);
+        sqlite3_bind_int64(st, 3, g->class[g->to[e]]);
+        int rc = sqlite3_step(st), r = 0;
+        if (rc == SQLITE_ROW) {
+                size_t k = (size_t) sqlite3_column_bytes(st, 0);
+                g->boots[e] = malloc(k ? k : 1);
+                if (!g->boots[e])
+                        r = -ENOMEM;
+                else {
+                        if (k)
+                                memcpy(g->boots[e], sqlite3_column_blob(st, 0), k);
+                        g->n_boots[e] = k;
+                }
+        } else
+                r = fail(s, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+        sqlite3_reset(st);
         return r;
 }
 
@@ -664,15 +678,7 @@ static int found_make(Store *s, sqlite3_stmt *name_st, const Graph *g, const Cyc
         for (size_t i = 0; r >= 0 && i < c->n; i++)
                 rot[i] = names[(min + i) % c->n];
         if (r >= 0)
-                r = strbuf_appendc(&b, '[');
-        for (size_t i = 0; r >= 0 && i < c->n; i++) {
-                if (i)
-                        r = strbuf_appendc(&b, ',');
-                if (r >= 0)
-                        r = json_append_str(&b, rot[i]);
-        }
-        if (r >= 0)
-                r = strbuf_appendc(&b, ']');
+                r = json_append_str_array(&b, (const char *const *) rot, c->n);
         if (r >= 0)
                 r = reported_group(s, rot, c->n, &ret->grp);
         for (size_t i = 0; i < c->n; i++)
@@ -692,7 +698,7 @@ static int analyze_release(Store *s, int64_t release, uint64_t now, unsigned *re
         Cycles cy = {};
         Found *found = NULL;
         size_t n_found = 0;
-        sqlite3_stmt *name_st = NULL, *st = NULL;
+        sqlite3_stmt *name_st = NULL, *st = NULL, *boots_st = NULL;
         int r;
 
         r = graph_load(s, release, &g);
@@ -712,10 +718,16 @@ static int analyze_release(Store *s, int64_t release, uint64_t now, unsigned *re
                 const uint8_t *sets[LATENT_MAX_LENGTH];
                 size_t lens[LATENT_MAX_LENGTH];
                 uint64_t common;
-                for (size_t k = 0; k < c->n; k++) {
+                if (!boots_st)
+                        r = store_prepare(s, "SELECT boots FROM dep_edges WHERE release = ?1 AND from_class = ?2"
+                                             " AND to_class = ?3", &boots_st);
+                for (size_t k = 0; r >= 0 && k < c->n; k++) {
+                        r = edge_boots(s, boots_st, release, &g, c->node[k], c->edge[k]);
                         sets[k] = g.boots[c->edge[k]];
                         lens[k] = g.n_boots[c->edge[k]];
                 }
+                if (r < 0)
+                        break;
                 r = idset_first_common(sets, lens, c->n, &common);
                 if (r < 0) {
                         r = fail(s, SQLITE_CORRUPT);
@@ -795,6 +807,7 @@ static int analyze_release(Store *s, int64_t release, uint64_t now, unsigned *re
         }
         sqlite3_finalize(st);
         sqlite3_finalize(name_st);
+        sqlite3_finalize(boots_st);
         for (size_t i = 0; i < n_found; i++)
                 free(found[i].classes);
         free(found);
@@ -865,6 +878,8 @@ void store_latent_free(StoreLatent *l) {
                         free(c->suggest[j].host);
                 }
                 free(c->suggest);
+                free(c->status);
+                free(c->note);
         }
         free(l->v);
         *l = (StoreLatent) {};
@@ -1050,6 +1065,45 @@ static int load_edges(Store *s, int64_t release, StoreLatentCycle *c) {
         return r;
 }
 
+bool store_latent_status_valid(const char *s) {
+        return s && (!strcmp(s, "new") || !strcmp(s, "confirmed") || !strcmp(s, "false-positive") ||
+                     !strcmp(s, "ignored"));
+}
+
+int store_latent_triage(Store *s, int64_t id, const char *status, const char *note) {
+        sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        if (status && !store_latent_status_valid(status)) {
+                return store_set_error(s, -EINVAL, "status: expected one of " STORE_LATENT_STATUSES);
+        }
+        r = store_begin(s);
+        if (r < 0)
+                return r;
+        r = store_prepare(s, "INSERT INTO latent_triage (signature, status, note, changed)"
+                             " SELECT classes, coalesce(?2, 'new'), nullif(?3, ''), ?4 FROM latent_cycles WHERE id = ?1"
+                             " ON CONFLICT (signature) DO UPDATE SET status = coalesce(?2, status),"
+                             " note = CASE WHEN ?3 IS NULL THEN note ELSE nullif(?3, '') END, changed = ?4", &st);
+        if (r >= 0) {
+                sqlite3_bind_int64(st, 1, id);
+                store_bind_text(st, 2, status);
+                store_bind_text(st, 3, note);
+                sqlite3_bind_int64(st, 4, (int64_t) time_now());
+                rc = sqlite3_step(st);
+                r = rc == SQLITE_DONE ? 0 : fail(s, rc);
+                if (r >= 0 && sqlite3_changes(s->db) == 0) {
+                        r = store_set_error(s, -ENOENT, "no latent cycle %lld (lockdepctl latent lists them)",
+                                            (long long) id);
+                }
+        }
+        sqlite3_finalize(st);
+        if (r < 0) {
+                store_rollback(s);
+                return r;
+        }
+        return store_commit(s);
+}
+
 int store_latent_list(Store *s, const StoreLatentQuery *q, StoreLatent *ret) {
         StoreLatent l = {};
         sqlite3_stmt *st = NULL;
@@ -1061,8 +1115,10 @@ int store_latent_list(Store *s, const StoreLatentQuery *q, StoreLatent *ret) {
                 return 0;
         }
         if (r >= 0)
-                r = store_prepare(s, "SELECT l.id, d.release, d.id, l.length, l.low_confidence, coalesce(l.grp, 0), l.found"
+                r = store_prepare(s, "SELECT l.id, d.release, d.id, l.length, l.low_confidence, coalesce(l.grp, 0), l.found,"
+                               " coalesce(t.status, 'new'), t.note"
                                " FROM latent_cycles l JOIN dep_releases d ON d.id = l.release"
+                               " LEFT JOIN latent_triage t ON t.signature = l.classes"
                                " WHERE (?1 IS NULL OR d.release = ?1) AND (?2 OR l.grp IS NULL) AND l.found >= ?3"
                                " AND (?4 = 0 OR l.id = ?4)"
                                " ORDER BY d.release COLLATE kernel_version DESC, l.low_confidence, l.length, l.classes"
@@ -1088,8 +1144,10 @@ int store_latent_list(Store *s, const StoreLatentQuery *q, StoreLatent *ret) {
                         .low_confidence = sqlite3_column_int(st, 4),
                         .group = sqlite3_column_int64(st, 5),
                         .found = (uint64_t) sqlite3_column_int64(st, 6),
+                        .status = dup_col(st, 7),
+                        .note = dup_col(st, 8),
                 };
-                if (!v->release) {
+                if (!v->release || !v->status || !v->note) {
                         r = -ENOMEM;
                         break;
                 }
@@ -1120,6 +1178,18 @@ static int json_boot(StrBuf *b, const StoreLatentBoot *x) {
         if (r >= 0)
                 r = strbuf_printf(b, ",\"first_snapshot\":\"%s\"}", time_format_iso(x->first_snapshot, t));
         return r;
+}
+
+/* A JSON array of boots: seen_by and suggest. */
+static int json_boots(StrBuf *b, const StoreLatentBoot *v, size_t n) {
+        int r = strbuf_appendc(b, '[');
+        for (size_t j = 0; r >= 0 && j < n; j++) {
+                if (j)
+                        r = strbuf_appendc(b, ',');
+                if (r >= 0)
+                        r = json_boot(b, &v[j]);
+        }
+        return r >= 0 ? strbuf_appendc(b, ']') : r;
 }
 
 /* The one serializer of the latent view: GET /api/v1/latent and lockdepctl latent --json. */
@@ -1155,15 +1225,19 @@ int store_latent_json(const StoreLatent *l, char **ret) {
                 if (r >= 0)
                         r = c->group ? strbuf_printf(&b, "%" PRId64, c->group) : strbuf_puts(&b, "null");
                 if (r >= 0)
-                        r = strbuf_printf(&b, ",\"found\":\"%s\",\"classes\":[", time_format_iso(c->found, t));
-                for (size_t k = 0; r >= 0 && k < c->n; k++) {
-                        if (k)
-                                r = strbuf_appendc(&b, ',');
-                        if (r >= 0)
-                                r = json_append_str(&b, c->classes[k]);
-                }
+                        r = strbuf_printf(&b, ",\"found\":\"%s\",\"status\":", time_format_iso(c->found, t));
                 if (r >= 0)
-                        r = strbuf_puts(&b, "],\"edges\":[");
+                        r = json_append_str(&b, c->status);
+                if (r >= 0)
+                        r = strbuf_puts(&b, ",\"note\":");
+                if (r >= 0)
+                        r = json_append_str(&b, c->note[0] ? c->note : NULL);
+                if (r >= 0)
+                        r = strbuf_puts(&b, ",\"classes\":");
+                if (r >= 0)
+                        r = json_append_str_array(&b, (const char *const *) c->classes, c->n);
+                if (r >= 0)
+                        r = strbuf_puts(&b, ",\"edges\":[");
                 for (size_t k = 0; r >= 0 && k < c->n; k++) {
                         const StoreLatentEdge *e = &c->edges[k];
                         r = strbuf_puts(&b, k ? ",{\"from\":" : "{\"from\":");
@@ -1174,27 +1248,19 @@ int store_latent_json(const StoreLatent *l, char **ret) {
                         if (r >= 0)
                                 r = json_append_str(&b, e->to);
                         if (r >= 0)
-                                r = strbuf_printf(&b, ",\"boots\":%u,\"hosts\":%u,\"first_seen\":\"%s\",\"seen_by\":[",
+                                r = strbuf_printf(&b, ",\"boots\":%u,\"hosts\":%u,\"first_seen\":\"%s\",\"seen_by\":",
                                                   e->n_boots, e->n_hosts, time_format_iso(e->first_seen, t));
-                        for (size_t j = 0; r >= 0 && j < e->n_seen_by; j++) {
-                                if (j)
-                                        r = strbuf_appendc(&b, ',');
-                                if (r >= 0)
-                                        r = json_boot(&b, &e->seen_by[j]);
-                        }
                         if (r >= 0)
-                                r = strbuf_puts(&b, "]}");
+                                r = json_boots(&b, e->seen_by, e->n_seen_by);
+                        if (r >= 0)
+                                r = strbuf_appendc(&b, '}');
                 }
                 if (r >= 0)
-                        r = strbuf_puts(&b, "],\"suggest\":[");
-                for (size_t j = 0; r >= 0 && j < c->n_suggest; j++) {
-                        if (j)
-                                r = strbuf_appendc(&b, ',');
-                        if (r >= 0)
-                                r = json_boot(&b, &c->suggest[j]);
-                }
+                        r = strbuf_puts(&b, "],\"suggest\":");
                 if (r >= 0)
-                        r = strbuf_puts(&b, "]}");
+                        r = json_boots(&b, c->suggest, c->n_suggest);
+                if (r >= 0)
+                        r = strbuf_appendc(&b, '}');
         }
         if (r >= 0)
                 r = strbuf_puts(&b, "]}");

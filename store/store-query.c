@@ -664,19 +664,6 @@ static int group_exists(Store *s, int64_t id) {
         return r < 0 ? r : found == id;
 }
 
-static int set_error(Store *s, int r, const char *fmt, ...) _printf_(3, 4);
-static int set_error(Store *s, int r, const char *fmt, ...) {
-        va_list ap;
-        char *m = NULL;
-        va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                m = NULL;
-        va_end(ap);
-        free(s->error);
-        s->error = m;
-        return m ? r : -ENOMEM;
-}
-
 /* Would group become a duplicate of itself, through target and the groups target is a duplicate
  * of? 1 yes, 0 no. */
 static int duplicate_cycle(Store *s, int64_t group, int64_t target) {
@@ -704,15 +691,15 @@ static int check_status(Store *s, int64_t group, const char *status) {
                 int64_t target = strtoll(status + 13, NULL, 10);
                 int r = group_exists(s, target);
                 if (r <= 0)
-                        return r < 0 ? r : set_error(s, -ENOENT, "duplicate-of: no group %lld", (long long) target);
+                        return r < 0 ? r : store_set_error(s, -ENOENT, "duplicate-of: no group %lld", (long long) target);
                 if (target == group)
-                        return set_error(s, -EINVAL, "duplicate-of: group %lld cannot be a duplicate of itself",
+                        return store_set_error(s, -EINVAL, "duplicate-of: group %lld cannot be a duplicate of itself",
                                          (long long) group);
                 r = duplicate_cycle(s, group, target);
                 if (r < 0)
                         return r;
                 if (r > 0)
-                        return set_error(s, -EINVAL,
+                        return store_set_error(s, -EINVAL,
                                          "duplicate-of: group %lld is already (through duplicates) a duplicate of "
                                          "group %lld; that would make a cycle",
                                          (long long) target, (long long) group);
@@ -853,10 +840,10 @@ static int split_check(Store *s, int64_t group, const char *csv, size_t n) {
                 return store_fail(s, rc);
         (void) n;
         if (foreign > 0)
-                return set_error(s, -EINVAL, "split: report %lld is not in group %lld", (long long) foreign,
+                return store_set_error(s, -EINVAL, "split: report %lld is not in group %lld", (long long) foreign,
                                  (long long) group);
         if (n_in >= n_group)
-                return set_error(s, -EINVAL,
+                return store_set_error(s, -EINVAL,
                                  "split: these are all %lld reports of group %lld; nothing would be left in it",
                                  (long long) n_group, (long long) group);
         return 0;
@@ -934,7 +921,7 @@ int store_add_suppression(Store *s, const char *cls, const char *edge_from, cons
                 return -EINVAL;
         uint64_t now = store_now();
         if (expires && expires <= now)
-                return set_error(s, -EINVAL, "suppression: it would have expired already (expires must be in the future)");
+                return store_set_error(s, -EINVAL, "suppression: it would have expired already (expires must be in the future)");
         int64_t known = 0;
         int r = store_prepare(s, by_class ? "SELECT EXISTS (SELECT 1 FROM lock_classes WHERE canonical = ?1) WHERE ?2 IS NULL"
                                     : "SELECT EXISTS (SELECT 1 FROM lock_edges WHERE from_class = ?1 AND to_class = ?2)",
@@ -948,9 +935,9 @@ int store_add_suppression(Store *s, const char *cls, const char *edge_from, cons
         if (r < 0)
                 return r;
         if (!known)
-                return by_class ? set_error(s, -EINVAL, "suppression: no lock class '%s' in the database (a canonical name, "
+                return by_class ? store_set_error(s, -EINVAL, "suppression: no lock class '%s' in the database (a canonical name, "
                                                        "as lockdepctl locks prints it)", cls)
-                                : set_error(s, -EINVAL, "suppression: no lock-order edge '%s' -> '%s' in the database",
+                                : store_set_error(s, -EINVAL, "suppression: no lock-order edge '%s' -> '%s' in the database",
                                             edge_from, edge_to);
         r = store_prepare(s, "INSERT INTO suppressions (class, edge_from, edge_to, expires, note, created) "
                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", &st);

@@ -18,6 +18,7 @@
  *    makes re-reading a source after a crash safe.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -32,10 +33,11 @@
 #include "store-internal.h"
 #include "time-spec.h"
 
-extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[], schema_0006[], schema_0007[];
+extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[], schema_0006[], schema_0007[],
+        schema_0009[];
 
 static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004, schema_0005,
-                                          schema_0006, schema_0007 };
+                                          schema_0006, schema_0007, schema_0009 /* 0008: see its head */ };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 
@@ -45,6 +47,18 @@ int store_schema_version(void) {
 
 const char *store_error(const Store *s) {
         return s && s->error ? s->error : "";
+}
+
+int store_set_error(Store *s, int r, const char *fmt, ...) {
+        va_list ap;
+        char *m = NULL;
+        va_start(ap, fmt);
+        if (vasprintf(&m, fmt, ap) < 0)
+                m = NULL;
+        va_end(ap);
+        free(s->error);
+        s->error = m;
+        return m ? r : -ENOMEM;
 }
 
 int store_fail(Store *s, int rc) {

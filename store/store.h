@@ -314,6 +314,8 @@ typedef struct StoreLatentCycle {
         uint64_t found;
         StoreLatentBoot *suggest;    /* boots whose workloads together exercise every edge */
         size_t n_suggest;
+        char *status;                /* triage: new (never triaged), confirmed, false-positive, ignored */
+        char *note;                  /* "" when none */
 } StoreLatentCycle;
 
 typedef struct StoreLatentRelease {
@@ -340,6 +342,13 @@ typedef struct StoreLatentQuery {
 } StoreLatentQuery;
 
 int store_latent_list(Store *s, const StoreLatentQuery *q, StoreLatent *ret);
+/* The triage statuses of a latent cycle, and whether s is one. */
+#define STORE_LATENT_STATUSES "new, confirmed, false-positive, ignored"
+bool store_latent_status_valid(const char *s);
+/* Triages latent cycle id: status (NULL: keep it, "new" if none yet) and note (NULL: keep it, "":
+ * none). Kept by the cycle's signature, so it survives re-analysis and holds for every release
+ * with that cycle. -ENOENT: no such cycle; -EINVAL: not a status (store_error() says which are). */
+int store_latent_triage(Store *s, int64_t id, const char *status, const char *note);
 void store_latent_free(StoreLatent *l);
 /* The one serializer of the view, for the API and lockdepctl latent --json. */
 int store_latent_json(const StoreLatent *l, char **ret);

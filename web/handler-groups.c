@@ -421,16 +421,23 @@ static bool from_form(Request *r) {
 
 /* Where a form's page is: /groups/ID for /api/v1/groups/ID/ACTION, else /suppressions. */
 static void form_page(Request *r, char *buf, size_t size) {
-        int64_t id;
-        char idbuf[32];
-        const char *p = r->url + strlen("/api/v1/groups/"), *slash;
-        if (!strncmp(r->url, "/api/v1/groups/", 15) && (slash = strchr(p, '/')) &&
-            (size_t) (slash - p) < sizeof(idbuf)) {
-                memcpy(idbuf, p, (size_t) (slash - p));
-                idbuf[slash - p] = 0;
-                if (parse_id(idbuf, &id) >= 0) {
-                        snprintf(buf, size, "/groups/%lld", (long long) id);
-                        return;
+        static const struct { const char *api, *page; } back[] = {
+                { "/api/v1/groups/", "/groups/" },
+                { "/api/v1/latent/", "/latent/" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(back); i++) {
+                int64_t id;
+                char idbuf[32];
+                size_t l = strlen(back[i].api);
+                const char *p = r->url + l, *slash;
+                if (!strncmp(r->url, back[i].api, l) && (slash = strchr(p, '/')) &&
+                    (size_t) (slash - p) < sizeof(idbuf)) {
+                        memcpy(idbuf, p, (size_t) (slash - p));
+                        idbuf[slash - p] = 0;
+                        if (parse_id(idbuf, &id) >= 0) {
+                                snprintf(buf, size, "%s%lld", back[i].page, (long long) id);
+                                return;
+                        }
                 }
         }
         snprintf(buf, size, "%s", !strncmp(r->url, "/api/v1/suppressions", 20) ? "/suppressions" : "/");

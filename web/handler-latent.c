@@ -6,6 +6,7 @@
  * journals: all of them go through h_text()/h_url().
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,25 +25,11 @@ static void h_boot(Html *h, const StoreLatentBoot *b) {
         h_raw(h, "</a>");
 }
 
-/* The cycle drawn as group pages draw theirs: svg_cycle() reads the classes as a JSON array. */
+/* The cycle drawn as group pages draw theirs, from the typed view. */
 static void h_cycle_svg(Html *h, const StoreLatentCycle *c) {
-        StrBuf b = {};
-        int r = strbuf_appendc(&b, '[');
-        for (size_t k = 0; r >= 0 && k < c->n; k++) {
-                if (k)
-                        r = strbuf_appendc(&b, ',');
-                if (r >= 0)
-                        r = json_append_str(&b, c->classes[k]);
-        }
-        if (r >= 0)
-                r = strbuf_appendc(&b, ']');
-        _cleanup_(json_value_freep) JsonValue *v = NULL;
-        if (r >= 0 && json_parse(b.s, &v) >= 0) {
-                h_raw(h, "<div class=\"scroll\">");
-                svg_cycle(h, v, NULL);
-                h_raw(h, "</div>");
-        }
-        strbuf_done(&b);
+        h_raw(h, "<div class=\"scroll\">");
+        svg_cycle_draw(h, (const char *const *) c->classes, c->n, NULL, 0);
+        h_raw(h, "</div>");
 }
 
 static void h_cycle(Html *h, const StoreLatentCycle *c, bool full) {
@@ -62,7 +49,15 @@ static void h_cycle(Html *h, const StoreLatentCycle *c, bool full) {
         h_url(h, c->release);
         h_raw(h, "\">");
         h_text(h, c->release);
-        h_printf(h, "</a>, found %s.", time_format_iso(c->found, t));
+        h_printf(h, "</a>, found %s. Triage: <span class=\"status\">", time_format_iso(c->found, t));
+        h_text(h, c->status);
+        h_raw(h, "</span>");
+        if (c->note[0]) {
+                h_raw(h, " <span class=\"note\">(");
+                h_text(h, c->note);
+                h_raw(h, ")</span>");
+        }
+        h_raw(h, ".");
         if (c->low_confidence)
                 h_raw(h, " <span class=\"badge warning\" title=\"a per-filesystem lock class: /proc/lockdep cannot tell "
                          "which filesystem, so the classes of two boots may be different locks\">low confidence</span>");
@@ -103,6 +98,58 @@ static void h_cycle(Html *h, const StoreLatentCycle *c, bool full) {
         h_raw(h, "</section>\n");
 }
 
+/* POST /api/v1/latent/ID/triage: status and/or note, with the token, as the group triage. */
+static MHD_Result_ latent_write(Request *r, int64_t id) {
+        _cleanup_free_ char *status = NULL, *note = NULL;
+        bool form;
+        Store *s;
+
+        if (write_check(r, &form, &s) < 0)
+                return MHD_YES;
+        if (req_param(r, "status", &status) < 0 || req_param(r, "note", &note) < 0)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "Malformed request body");
+        if (!status && !note)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "status or note is required");
+        if (status && !store_latent_status_valid(status))
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "status: expected one of " STORE_LATENT_STATUSES);
+        if (note && form && !*note) { /* an empty form field leaves the note alone */
+                free(note);
+                note = NULL;
+        }
+        int e = store_latent_triage(s, id, status, note);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (form) {
+                char loc[64];
+                snprintf(loc, sizeof(loc), "/latent/%" PRId64, id);
+                return reply_redirect(r, loc);
+        }
+        StoreLatentQuery q = { .id = id, .include_reported = true };
+        StoreLatent l = {};
+        char *js = NULL;
+        e = store_latent_list(s, &q, &l);
+        if (e >= 0)
+                e = store_latent_json(&l, &js);
+        store_latent_free(&l);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        return reply_json(r, MHD_HTTP_OK, js);
+}
+
+static void h_triage_form(Html *h, const StoreLatentCycle *c) {
+        static const char *const st[] = { "new", "confirmed", "false-positive", "ignored" };
+        h_printf(h, "<section id=\"triage\"><h2>Triage</h2><p class=\"hint\">The status belongs to the cycle's "
+                    "classes: it survives re-analysis and holds for every release with this cycle. Changes need the "
+                    "token from <code>web-token</code> next to the database.</p>"
+                    "<form method=\"post\" action=\"/api/v1/latent/%" PRId64 "/triage\" class=\"triage\">"
+                    "<label>Status <select name=\"status\">", c->id);
+        for (size_t i = 0; i < ELEMENTSOF(st); i++)
+                h_printf(h, "<option%s>%s</option>", !strcmp(c->status, st[i]) ? " selected" : "", st[i]);
+        h_raw(h, "</select></label> <label>Note <input type=\"text\" name=\"note\"></label> "
+                 "<label>Token <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label> "
+                 "<button type=\"submit\">Set status</button></form></section>\n");
+}
+
 MHD_Result_ handle_latent(Request *r) {
         StoreLatentQuery q = { .release = req_arg(r, "kernel") };
         const char *all = req_arg(r, "all");
@@ -112,6 +159,18 @@ MHD_Result_ handle_latent(Request *r) {
         if (all && strcmp(all, "1") && strcmp(all, "0"))
                 return reply_error(r, MHD_HTTP_BAD_REQUEST, "all must be 0 or 1");
         q.include_reported = all && !strcmp(all, "1");
+        if (r->method == METHOD_POST) {
+                const char *slash = r->rest ? strchr(r->rest, '/') : NULL;
+                char idbuf[32];
+                int64_t id;
+                if (!r->api || !slash || strcmp(slash, "/triage") || (size_t) (slash - r->rest) >= sizeof(idbuf))
+                        return reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "POST to /api/v1/latent/ID/triage");
+                memcpy(idbuf, r->rest, (size_t) (slash - r->rest));
+                idbuf[slash - r->rest] = 0;
+                if (parse_id(idbuf, &id) < 0)
+                        return reply_error(r, MHD_HTTP_NOT_FOUND, "No such latent cycle");
+                return latent_write(r, id);
+        }
         if (r->rest && *r->rest) {
                 if (parse_id(r->rest, &q.id) < 0)
                         return reply_error(r, MHD_HTTP_NOT_FOUND, "No such latent cycle");
@@ -140,6 +199,7 @@ MHD_Result_ handle_latent(Request *r) {
         h_begin(&h, q.id ? "Latent cycle" : "Latent cycles");
         if (q.id) {
                 h_cycle(&h, &l.v[0], true);
+                h_triage_form(&h, &l.v[0]);
                 h_printf(&h, "<p><a href=\"/latent\">All latent cycles</a> &middot; <a href=\"/api/v1/latent/%" PRId64
                              "\">JSON</a></p>\n",
                          q.id);

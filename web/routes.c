@@ -483,7 +483,7 @@ static const struct Route {
         { "/api/v1/kernels/", true, READ, handle_kernel, true },
         { "/api/v1/ingest", false, METHOD_POST, handle_ingest, false },
         { "/api/v1/latent", false, READ, handle_latent, true },
-        { "/api/v1/latent/", true, READ, handle_latent, true },
+        { "/api/v1/latent/", true, READ | METHOD_POST, handle_latent, true },
 };
 
 static bool has_dot_segment(const char *p) {

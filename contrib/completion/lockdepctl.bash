@@ -42,7 +42,7 @@ _lockdepctl() {
                 [reparse]='--aliases'
                 [hosts]='--json'
                 [kernels]='--json --vs'
-                [latent]='--json --kernel --all'
+                [latent]='--json --kernel --all --note triage'
                 [snapshot]='--input --output --state --boot-id --kernel --host'
                 [push]='--url --host --boot-id --kernel --run --token-file --json'
         )

@@ -120,6 +120,32 @@ import_snapshot(db, "6.1.1", "r3", "h3", snapshot_text(Fleet(7).rng, ab, ["&a->l
 ck.eq(set(cycles_of(latent(db, "--kernel", "6.1.1"))), {("&a->lock", "&b->lock")}, "the same orders on one release are")
 ck.eq(latent(db, "--kernel", "6.1.0")["cycles"], [], "--kernel 6.1.0 alone: none")
 
+# ---- triage: by the cycle's signature, so it survives re-analysis and holds on other releases ------
+cyc = latent(db, "--kernel", "6.1.1")["cycles"]
+cid = cyc[0]["id"] if cyc else 0
+ck.eq([c["status"] for c in cyc], ["new"], "an untriaged latent cycle is new")
+r = run(db, "latent", "triage", str(cid), "wontfix", ok=(2,))
+ck.check("confirmed, false-positive, ignored" in r.stderr, f"a bad status names the good ones: {r.stderr!r}")
+r = run(db, "latent", "triage", "999999", "confirmed", ok=(1,))
+ck.check("no latent cycle 999999" in r.stderr, f"an unknown cycle: {r.stderr!r}")
+run(db, "latent", "triage", str(cid), "false-positive", "--note", "probe paths <never> run together")
+c = cycles_of(latent(db, "--kernel", "6.1.1")).get(("&a->lock", "&b->lock"), {})
+ck.eq((c.get("status"), c.get("note")), ("false-positive", "probe paths <never> run together"), "triage stored")
+r = run(db, "latent", "--kernel", "6.1.1")
+ck.check("triage: false-positive (probe paths <never> run together)" in r.stdout, f"lockdepctl latent shows it: {r.stdout!r}")
+# a new boot on the release: re-analysis keeps the verdict
+import_snapshot(db, "6.1.1", "r4", "h4", snapshot_text(Fleet(8).rng, [("&a->lock", "&c->lock")], ["&a->lock", "&c->lock"]))
+c = cycles_of(latent(db, "--kernel", "6.1.1")).get(("&a->lock", "&b->lock"), {})
+ck.eq(c.get("status"), "false-positive", "triage survives re-analysis")
+# the same cycle on the next release is a new row with the same signature: the same verdict
+import_snapshot(db, "6.1.2", "s1", "h1", snapshot_text(Fleet(9).rng, ab, ["&a->lock", "&b->lock"]))
+import_snapshot(db, "6.1.2", "s2", "h2", snapshot_text(Fleet(10).rng, ba, ["&a->lock", "&b->lock"]))
+c = cycles_of(latent(db, "--kernel", "6.1.2")).get(("&a->lock", "&b->lock"), {})
+ck.check(c.get("id") != cid and c.get("status") == "false-positive", f"triage follows the signature to 6.1.2: {c}")
+run(db, "latent", "triage", str(cid), "confirmed")
+c = cycles_of(latent(db, "--kernel", "6.1.1")).get(("&a->lock", "&b->lock"), {})
+ck.eq((c.get("status"), c.get("note")), ("confirmed", "probe paths <never> run together"), "status changed, note kept")
+
 # ---- a cycle lockdep reported itself is linked to its group, not listed twice -------------------
 db = os.path.join(tmp, "reported.db")
 sample = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "contrib", "sample.log")
@@ -287,6 +313,24 @@ if lockdepd:
         ck.check(st == 200 and b"<svg" in page, f"/latent/{cid} draws the cycle")
         st, _, _ = srv.request("GET", "/latent/999999")
         ck.eq(st, 404, "/latent/999999")
+        # triage over the web: the token, like group triage
+        tri = f"/api/v1/latent/{cid}/triage"
+        st, _, _ = srv.request("POST", tri, body=b"status=confirmed",
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+        ck.eq(st, 401, "latent triage without the token")
+        st, _, _ = srv.request("POST", tri, body=json.dumps({"status": "bogus"}).encode(),
+                               headers={"Authorization": f"Bearer {srv.token}", "Content-Type": "application/json"})
+        ck.eq(st, 400, "latent triage with a bad status")
+        st, _, body = srv.request("POST", tri, body=json.dumps({"status": "ignored", "note": "<b>x</b>"}).encode(),
+                                  headers={"Authorization": f"Bearer {srv.token}", "Content-Type": "application/json"})
+        got = json.loads(body)["cycles"] if st == 200 else []
+        ck.check(st == 200 and [(c["status"], c["note"]) for c in got] == [("ignored", "<b>x</b>")],
+                 f"latent triage with the token: {st} {body[:200]!r}")
+        st, _, page = srv.request("GET", f"/latent/{cid}")
+        ck.check(b"Triage: <span class=\"status\">ignored" in page and b"&lt;b&gt;x&lt;/b&gt;" in page
+                 and b"action=\"/api/v1/latent/" in page, "/latent/ID shows the triage, escaped, and its form")
+        st, _, page = srv.request("GET", "/latent")
+        ck.check(b"ignored" in page, "/latent shows the status")
         st, _, m = srv.request("GET", "/metrics")
         ck.check(b'lockdep_latent_cycles{release="6.10.0"} 1' in m, "metric lockdep_latent_cycles per release")
     finally:
