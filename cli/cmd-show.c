@@ -268,6 +268,28 @@ static void help(void) {
                "     --json     Print the group object of the web API\n");
 }
 
+/* GROUP, or a group id that is no more: say where it went (merge tombstones,
+ * store_group_successor()) and show that group, or say that it was deleted. */
+static int follow_tombstone(Store *s, const char *spec, int64_t *ret) {
+        int64_t old, into = 0;
+        int r = store_resolve_group(s, spec, ret);
+        if (r != -ENOENT || strspn(spec, "0123456789") != strlen(spec) || parse_id(spec, "GROUP", &old) < 0)
+                return r < 0 ? resolve_group(s, spec, ret) : r;
+        r = store_group_successor(s, old, &into);
+        if (r == -ENOENT)
+                return resolve_group(s, spec, ret);
+        if (r < 0)
+                return store_failed(s, r, "looking up the group"), r;
+        if (into == 0) {
+                fprintf(stderr, "lockdepctl: group %lld was deleted: all its reports went to other groups "
+                        "(reparse or a merge into a group deleted since)\n", (long long) old);
+                return -ENOENT;
+        }
+        fprintf(stderr, "lockdepctl: group %lld was merged into %lld\n", (long long) old, (long long) into);
+        *ret = into;
+        return 0;
+}
+
 int verb_show(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -299,7 +321,7 @@ int verb_show(int argc, char **argv) {
         s = open_db(true);
         if (!s)
                 return 1;
-        if (resolve_group(s, argv[optind], &id) < 0)
+        if (follow_tombstone(s, argv[optind], &id) < 0)
                 return 1;
         r = store_group_json(s, id, &g);
         if (r == -ENOENT) {

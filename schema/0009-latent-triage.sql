@@ -1,5 +1,4 @@
--- 0009: the triage of latent cycles (docs/LATENT.md). Named 0009 because 0008 is taken by another
--- change (merge tombstones); migrations run in the order of schema/meson.build.
+-- 0009: the triage of latent cycles (docs/LATENT.md).
 -- Keyed by the cycle's signature, latent_cycles.classes (its canonical classes as a JSON array in
 -- canonical rotation, the smallest name first), not by latent_cycles.id: re-analysis deletes and
 -- re-creates rows, a signature stays. One verdict per signature, for every release it appears in.

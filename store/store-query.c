@@ -6,6 +6,7 @@
  * table).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -469,8 +470,9 @@ int store_group_json(Store *s, int64_t id, char **ret) {
                                  id, NULL);
         if (r >= 0)
                 r = append_array(s, &b, "triage",
-                                 "SELECT " ISO("t.at") " AS at, t.action, t.value FROM triage_log t JOIN groups g ON g.signature = t.signature "
-                                 "WHERE g.id = ?1 ORDER BY t.at, t.id", id, NULL);
+                                 "SELECT " ISO("t.at") " AS at, t.action, t.value FROM triage_log t WHERE t.signature IN "
+                                 "(SELECT signature FROM groups WHERE id = ?1 UNION ALL "
+                                 "SELECT signature FROM group_tombstones WHERE into_grp = ?1) ORDER BY t.at, t.id", id, NULL);
         return close_object(&b, ret, r);
 }
 
@@ -746,12 +748,52 @@ static int merge_into(Store *s, int64_t into, int64_t from) {
                 "UPDATE reports SET grp = ?1 WHERE grp = ?2",
                 "INSERT OR IGNORE INTO group_classes (grp, canonical) SELECT ?1, canonical FROM group_classes WHERE grp = ?2",
                 "INSERT OR IGNORE INTO edge_groups (edge, grp) SELECT edge, ?1 FROM edge_groups WHERE grp = ?2",
-                "DELETE FROM groups WHERE id = ?2",
+                "DELETE FROM groups WHERE id = ?2", /* leaves a tombstone (schema/0008-tombstones.sql) */
+                /* what led to from leads to into now: chains are one step, and their histories meet */
+                "UPDATE group_tombstones SET into_grp = ?1 WHERE into_grp = ?2",
+                "UPDATE group_tombstones SET into_grp = ?1, reason = 'merge', at = CAST(?3 AS INTEGER) WHERE id = ?2",
         };
+        char now[32];
         int r = 0;
+        snprintf(now, sizeof(now), "%" PRIu64, store_now());
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sql); i++)
-                r = exec_id(s, sql[i], into, from, NULL);
+                r = exec_id(s, sql[i], into, from, i == ELEMENTSOF(sql) - 1 ? now : NULL);
         return r < 0 ? r : store_group_recount(s, into);
+}
+
+int store_group_successor(Store *s, int64_t id, int64_t *ret_into) {
+        sqlite3_stmt *st;
+        int64_t at = id, found = 0;
+        /* 0: no tombstone; 1: deleted, not merged; N + 1: merged into N */
+        int r = prepare(s, "SELECT coalesce(into_grp, 0) + 1 FROM group_tombstones WHERE id = ?1", &st);
+        if (r < 0)
+                return r;
+        /* merges compress their chains, but a database may hold longer ones (and must not loop) */
+        for (unsigned hop = 0; r >= 0 && hop < 64; hop++) {
+                int64_t v = 0;
+                sqlite3_bind_int64(st, 1, at);
+                r = store_step(s, st, &v);
+                if (r < 0)
+                        break;
+                if (v == 0) { /* at is no tombstone: alive (or never was) */
+                        if (at == id) {
+                                r = -ENOENT;
+                                break;
+                        }
+                        r = group_exists(s, at);
+                        found = r > 0 ? at : 0;
+                        break;
+                }
+                found = 0;
+                if (v == 1)
+                        break;
+                at = v - 1;
+        }
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        *ret_into = found;
+        return 0;
 }
 
 int store_merge_groups(Store *s, int64_t into, int64_t from) {

@@ -241,6 +241,11 @@ int store_stats_json(Store *s, char **ret);
 int store_set_triage(Store *s, int64_t group, const char *status, const char *note);
 /* Moves every report of group from into group into; from is deleted; logged as "merge". */
 int store_merge_groups(Store *s, int64_t into, int64_t from);
+/* Where the group id went that is no more (its tombstone, schema/0008-tombstones.sql): 0 with
+ * *ret_into the live group it was merged into (chains followed: A -> B -> C gives C), or 0 with
+ * *ret_into = 0 when it was deleted because all its reports went elsewhere (reparse, ingest);
+ * -ENOENT when there never was such a group (or it is alive: look it up first). */
+int store_group_successor(Store *s, int64_t id, int64_t *ret_into);
 /* Moves the given reports of a group into a new group (same key, signature suffixed "/split-N");
  * returns the new group's id in *ret. Logged as "split". */
 int store_split_group(Store *s, int64_t group, const int64_t *reports, size_t n, int64_t *ret);

@@ -570,6 +570,41 @@ static MHD_Result_ group_spark(Request *r, int64_t id) {
         return reply(r, MHD_HTTP_OK, "image/svg+xml", out, n);
 }
 
+/* A group id that is no more (its tombstone, store_group_successor()): a merged group answers 301
+ * to the group it went into, on the API with a JSON body naming it ({"merged_into": NEW}) as well;
+ * a group deleted because its reports all went elsewhere answers 410; an id that never was, 404. */
+static MHD_Result_ group_gone(Request *r, Store *s, int64_t id) {
+        int64_t into = 0;
+        int e = store_group_successor(s, id, &into);
+        if (e == -ENOENT)
+                return reply_error(r, MHD_HTTP_NOT_FOUND, "No group %lld", (long long) id);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (into == 0)
+                return reply_error(r, MHD_HTTP_GONE, "Group %lld was deleted: all its reports went to other groups",
+                                   (long long) id);
+        char loc[64];
+        snprintf(loc, sizeof(loc), "%s/groups/%lld", r->api ? "/api/v1" : "", (long long) into);
+        Html h = {};
+        if (r->api)
+                h_printf(&h, "{\"error\":\"Group %lld was merged into %lld\",\"status\":301,\"merged_into\":%lld,"
+                         "\"location\":\"%s\"}\n", (long long) id, (long long) into, (long long) into, loc);
+        else {
+                h_begin(&h, "Group merged");
+                h_printf(&h, "<h1>Group %lld was merged</h1><p>It is now part of <a href=\"%s\">group %lld</a>.</p>",
+                         (long long) id, loc, (long long) into);
+                h_end(&h);
+        }
+        char *out;
+        size_t n;
+        if (h_steal(&h, &out, &n) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        r->location = loc;
+        MHD_Result_ q = reply(r, MHD_HTTP_MOVED_PERMANENTLY, r->api ? "application/json" : "text/html; charset=utf-8", out, n);
+        r->location = NULL;
+        return q;
+}
+
 MHD_Result_ handle_group(Request *r) {
         char idbuf[32];
         const char *slash = strchr(r->rest, '/');
@@ -607,6 +642,8 @@ MHD_Result_ handle_group(Request *r) {
         }
         char *js = NULL, missing[64], unreadable[64];
         e = store_group_json(s, id, &js);
+        if (e == -ENOENT)
+                return group_gone(r, s, id);
         _cleanup_(json_value_freep) JsonValue *g = NULL;
         MHD_Result_ q;
         snprintf(missing, sizeof(missing), "No group %lld", (long long) id);

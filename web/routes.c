@@ -68,6 +68,8 @@ MHD_Result_ reply(Request *r, unsigned status, const char *type, char *body, siz
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
         MHD_add_response_header(resp, "X-Frame-Options", "DENY");
         MHD_add_response_header(resp, "Cache-Control", "no-store");
+        if (r->location)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
         if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST, DELETE");
         if (status == MHD_HTTP_UNAUTHORIZED)

@@ -129,6 +129,7 @@ struct Request {
         size_t n_args;
         const char *rest;          /* the part of url after the route's prefix */
         bool api;                  /* under /api/: errors as JSON */
+        const char *location;      /* reply(): a Location header (a 301 with a body) */
         bool bad_uri;              /* bad percent-encoding or a NUL in the raw URI */
         bool dispatched;
         StrBuf body;

@@ -310,6 +310,8 @@ def part_migration(c, lockdepd, ctl, tmp):
                 # what 0007 (latent cycles) makes
                 "DROP TABLE latent_cycles", "DROP TABLE dep_edges", "DROP TABLE dep_boots", "DROP TABLE dep_hosts",
                 "DROP TABLE dep_classes", "DROP TABLE dep_releases",
+                # what 0008 (group tombstones) makes
+                "DROP TRIGGER groups_tombstone", "DROP TRIGGER groups_untombstone", "DROP TABLE group_tombstones",
                 # what 0009 (latent triage) makes
                 "DROP TABLE latent_triage",
                 "PRAGMA user_version = 1", "PRAGMA wal_checkpoint(TRUNCATE)"]:

@@ -424,6 +424,37 @@ c.check(st == 400 and b"cycle" in body, f"a longer cycle (E -> B -> D -> E) refu
 st, _, body = tsrv.request("POST", f"/api/v1/groups/{ge}/triage", {"status": "duplicate-of 999999"}, auth)
 c.check(st == 404, f"duplicate-of a group that does not exist: {st}")
 c.check(status(tdb, ge) == "new" and status(tdb, gd) == f"duplicate-of {ge}", "refusals changed nothing")
+
+# ---- a merged group leaves a tombstone: its id answers with where it went, chains resolve ----
+run_ctl(tdb, "triage", str(gd), "--note", "seen on the build farm")
+st, _, body = tsrv.request("POST", f"/api/v1/groups/{gb}/merge", {"from": str(gd)}, auth)  # D -> B, on the web
+c.check(st == 200, f"web merge of D into B: {st} {body[:120]!r}")
+c.check(tsrv.stop() == 0, "lockdepd stops cleanly")
+run_ctl(tdb, "merge", str(ge), str(gb))  # B -> E: D -> B -> E
+tsrv = wt.Server(lockdepd, tdb, env={"LOCKDEP_NOW": NOW})
+for old in (gd, gb):
+    st, h, body = tsrv.request("GET", f"/groups/{old}")
+    c.check(st == 301 and h.get("location") == f"/groups/{ge}", f"/groups/{old} (merged): 301 to /groups/{ge} ({st} {h.get('location')})")
+    st, h, body = tsrv.request("GET", f"/api/v1/groups/{old}")
+    c.check(st == 301 and h.get("location") == f"/api/v1/groups/{ge}" and json.loads(body)["merged_into"] == ge,
+            f"/api/v1/groups/{old}: 301 with merged_into {ge} ({st} {body[:120]!r})")
+    r = run_ctl(tdb, "show", str(old), "--json", check=False)
+    c.check(r.returncode == 0 and f"group {old} was merged into {ge}" in r.stderr and json.loads(r.stdout)["id"] == ge,
+            f"show {old}: says where it went and shows {ge} ({r.returncode} {r.stderr.strip()!r})")
+hist = tsrv.json(f"/api/v1/groups/{ge}")["triage"]
+c.check(("note", "seen on the build farm") in [(t["action"], t["value"]) for t in hist],
+        f"the history of D is visible on E after D -> B -> E: {hist}")
+c.check(tsrv.request("GET", "/groups/999999")[0] == 404 and tsrv.request("GET", "/api/v1/groups/999999")[0] == 404,
+        "an id that never was a group: 404")
+# a group deleted because all its reports went elsewhere (what reparse does to an emptied group)
+con = sqlite3.connect(tdb, isolation_level=None)
+con.execute("UPDATE reports SET grp = ? WHERE grp = ?", (ga, split))
+con.execute("DELETE FROM groups WHERE id = ?", (split,))
+con.close()
+st, _, body = tsrv.request("GET", f"/api/v1/groups/{split}")
+c.check(st == 410 and b"was deleted" in body, f"an emptied, deleted group: 410 ({st} {body[:120]!r})")
+r = run_ctl(tdb, "show", str(split), check=False)
+c.check(r.returncode == 1 and f"group {split} was deleted" in r.stderr, f"show of a deleted group says so: {r.stderr.strip()!r}")
 c.check(tsrv.stop() == 0, "lockdepd stops cleanly")
 
 # ---- suppressions hide what they match ----

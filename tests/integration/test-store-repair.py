@@ -68,7 +68,9 @@ NO_0004 = ["DROP TABLE journal_files_failed", "DROP TABLE settings", "ALTER TABL
 # and what 0007 (latent cycles) makes
 NO_0007 = ["DROP TABLE latent_cycles", "DROP TABLE dep_edges", "DROP TABLE dep_boots", "DROP TABLE dep_hosts",
            "DROP TABLE dep_classes", "DROP TABLE dep_releases"]
-# and what 0009 (latent triage; the 8th migration, 0008 is another change's) makes
+# and what 0008 (group tombstones) makes
+NO_0008 = ["DROP TRIGGER groups_tombstone", "DROP TRIGGER groups_untombstone", "DROP TABLE group_tombstones"]
+# and what 0009 (latent triage) makes
 NO_0009 = ["DROP TABLE latent_triage"]
 
 SHAPES = {
@@ -98,7 +100,7 @@ def derived(db):
 def make_shape(src, dst, version, statements):
     shutil.copy(src, dst)
     con = sqlite3.connect(dst, isolation_level=None)
-    for sql in statements + (NO_0004 if version < 4 else []) + (NO_0007 if version < 7 else []) + (NO_0009 if version < 8 else []):
+    for sql in statements + (NO_0004 if version < 4 else []) + (NO_0007 if version < 7 else []) + (NO_0008 if version < 8 else []) + (NO_0009 if version < 9 else []):
         con.execute(sql)
     con.execute(f"PRAGMA user_version = {version}")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -155,7 +155,9 @@ st_, _, _ = srv.request("POST", f"/api/v1/groups/{multi}/merge", {"from": other}
 c.check(st_ == 401, "merge without a token -> 401")
 st_, _, b_ = srv.request("POST", f"/api/v1/groups/{multi}/merge", {"from": other}, auth)
 c.check(st_ == 200 and json.loads(b_)["n_reports"] == before + moved, "merge")
-c.check(srv.request("GET", f"/api/v1/groups/{other}")[0] == 404, "merged group is gone")
+st_, h_, b_ = srv.request("GET", f"/api/v1/groups/{other}")
+c.check(st_ == 301 and h_.get("location") == f"/api/v1/groups/{multi}" and json.loads(b_)["merged_into"] == multi,
+        f"merged group is gone: 301 to the group it went into ({st_} {b_[:100]!r})")
 rids = [x[0] for x in sql.execute("SELECT id FROM reports WHERE grp = ? ORDER BY id LIMIT 1", (multi,))]
 st_, _, b_ = srv.request("POST", f"/api/v1/groups/{multi}/split", {"reports": rids}, auth)
 new = json.loads(b_)["id"] if st_ == 200 else None
