@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host-name.h"
 #include "ingest.h"
 #include "lockdep.h"
 #include "lockdepctl.h"
@@ -270,9 +271,17 @@ int verb_import(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         bool host_given = host != NULL;
+        char local_host[HOST_NAME_BUF];
         if (!host) {
+                /* this machine's own name: whatever it is, a valid name stands for it */
                 gethostname(hostname, sizeof(hostname) - 1);
-                host = hostname;
+                (void) host_name_sanitize(hostname, strlen(hostname), local_host);
+                host = local_host;
+        } else if (host_name_check(host)) {
+                fprintf(stderr, "lockdepctl %s: --host: the name is %s; give 1 to %d bytes of UTF-8 "
+                        "without control, bidi or invisible format characters or backslashes\n",
+                        "import", host_name_check(host), HOST_NAME_LEN_MAX);
+                return EXIT_USAGE;
         }
         if (load_aliases(aliases_file, &aliases) < 0)
                 return 1;

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host-name.h"
 #include "lockdepctl.h"
 #include "macro.h"
 #include "strbuf.h"
@@ -393,9 +394,17 @@ int verb_push(int argc, char **argv) {
         }
         if (read_token(token_file, &token) < 0)
                 return EXIT_USAGE;
+        char local_host[HOST_NAME_BUF];
         if (!host) {
+                /* this machine's own name: whatever it is, a valid name stands for it */
                 gethostname(hostname, sizeof(hostname) - 1);
-                host = hostname;
+                (void) host_name_sanitize(hostname, strlen(hostname), local_host);
+                host = local_host;
+        } else if (host_name_check(host)) {
+                fprintf(stderr, "lockdepctl %s: --host: the name is %s; give 1 to %d bytes of UTF-8 "
+                        "without control, bidi or invisible format characters or backslashes\n",
+                        "push", host_name_check(host), HOST_NAME_LEN_MAX);
+                return EXIT_USAGE;
         }
         if (strbuf_printf(&target, "%s/api/v1/ingest", u.path) < 0 ||
             url_encode(&target, "host", host) < 0 || url_encode(&target, "boot_id", boot) < 0 ||

@@ -589,6 +589,8 @@ int store_stats_json(Store *s, char **ret) {
                             "SELECT (SELECT count(*) FROM reports) AS reports, (SELECT count(*) FROM groups g WHERE NOT " SUPPRESSED("g.id") ") AS groups, "
                             "(SELECT count(*) FROM groups g WHERE " SUPPRESSED("g.id") ") AS groups_suppressed, "
                             "(SELECT count(*) FROM hosts) AS hosts, (SELECT count(*) FROM boots) AS boots, "
+                            /* names host_name_sanitize() made: only those have a backslash */
+                            "(SELECT count(*) FROM hosts WHERE instr(hostname, char(92)) > 0) AS hosts_sanitized, "
                             "(SELECT count(*) FROM boots WHERE lockdep_off_at IS NOT NULL) AS boots_lockdep_off, "
                             "(SELECT count(*) FROM gaps) AS gaps, "
                             "(SELECT coalesce(max(id), 0) FROM reports) - (SELECT indexed_upto FROM fts_state) AS fts_pending, "

@@ -227,7 +227,7 @@ int store_kernel_vs_json(Store *s, const char *release, const char *vs, char **r
 
 /* Full-text search (FTS5 syntax, or plain words): id, group, kind, host, time, snippet. */
 int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, void *userdata);
-/* Counters: reports, groups, hosts, boots, boots_lockdep_off, by_kind {kind:n}, by_status {status:n},
+/* Counters: reports, groups, hosts, hosts_sanitized (stored under a host_name_sanitize()d name), boots, boots_lockdep_off, by_kind {kind:n}, by_status {status:n},
  * sources [{source,position,updated}] (one row per source: a journal's streams counted, not listed),
  * gaps, fts_pending, journal_files_unreadable (journal files failing now), journal_file_errors
  * (failed attempts to read a journal file, ever), journal_files_failed [{source,file,error,errno,
