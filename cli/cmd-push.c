@@ -401,7 +401,7 @@ int verb_push(int argc, char **argv) {
                 (void) host_name_sanitize(hostname, strlen(hostname), local_host);
                 host = local_host;
         } else if (host_name_check(host)) {
-                fprintf(stderr, "lockdepctl %s: --host: the name is %s; give 1 to %d bytes of UTF-8 "
+                fprintf(stderr, "lockdepctl %s: --host: the name %s; give 1 to %d bytes of UTF-8 "
                         "without control, bidi or invisible format characters or backslashes\n",
                         "push", host_name_check(host), HOST_NAME_LEN_MAX);
                 return EXIT_USAGE;

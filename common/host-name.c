@@ -10,9 +10,9 @@
 
 const char *host_name_check_n(const char *s, size_t n) {
         if (!s || n == 0)
-                return "empty";
+                return "is empty";
         if (n > HOST_NAME_LEN_MAX)
-                return "longer than 255 bytes";
+                return "is longer than 255 bytes";
         const unsigned char *p = (const unsigned char *) s, *end = p + n;
         while (p < end) {
                 if (*p == '\\')
@@ -25,7 +25,7 @@ const char *host_name_check_n(const char *s, size_t n) {
                 size_t k = visible_next(p, (size_t) (end - p), 0, &esc);
                 if (esc) {
                         if (utf8_valid_len(p, (size_t) (end - p)) == 0)
-                                return "not valid UTF-8";
+                                return "is not valid UTF-8";
                         if (k == 1 || (k == 2 && p[0] == 0xc2 && p[1] < 0xa0))
                                 return "has a control character";
                         return "has a bidi control or invisible format character";

@@ -25,7 +25,7 @@
 /* Room for a sanitized name and its NUL. */
 #define HOST_NAME_BUF (HOST_NAME_LEN_MAX + 1)
 
-/* NULL when s[0..n) is a valid host name, else why not ("longer than 255 bytes", ...). */
+/* NULL when s[0..n) is a valid host name, else why not ("is longer than 255 bytes", "has a control character", ...). */
 const char *host_name_check_n(const char *s, size_t n);
 const char *host_name_check(const char *s);
 static inline bool host_name_valid(const char *s) {

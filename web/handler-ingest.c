@@ -271,7 +271,7 @@ MHD_Result_ upload_start(Request *r) {
                                    "host is required (?host=NAME or X-Lockdep-Host: NAME)");
         if (host_name_check(u->host))
                 return reply_error(r, MHD_HTTP_BAD_REQUEST,
-                                   "host: the name is %s; give 1 to %d bytes of UTF-8 without control, bidi or "
+                                   "host: the name %s; give 1 to %d bytes of UTF-8 without control, bidi or "
                                    "invisible format characters or backslashes", host_name_check(u->host),
                                    HOST_NAME_LEN_MAX);
         if (u->run ? asprintf(&u->source, "ingest:%s", u->run) < 0

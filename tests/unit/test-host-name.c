@@ -28,15 +28,15 @@ TEST(table) {
                 { "web-01.example.com", NULL, NULL },
                 { "h\xc3\xb6st-\xc3\xbc", NULL, NULL }, /* UTF-8 is fine */
                 { "a b", NULL, NULL },
-                { "", "empty", "\\empty" },
+                { "", "is empty", "\\empty" },
                 { "evil\x1b[31mhost", "has a control character", "evil\\x1b[31mhost" },
                 { "tab\there", "has a control character", "tab\\x09here" },
                 { "del\x7f", "has a control character", "del\\x7f" },
                 { "c1\xc2\x85x", "has a control character", "c1\\xc2\\x85x" },
                 { "rtl\xe2\x80\xaehost", "has a bidi control or invisible format character", "rtl\\u202ehost" },
                 { "zw\xe2\x80\x8bsp", "has a bidi control or invisible format character", "zw\\u200bsp" },
-                { "bad\xffutf8", "not valid UTF-8", "bad\\xffutf8" },
-                { "cut\xc3", "not valid UTF-8", "cut\\xc3" },
+                { "bad\xffutf8", "is not valid UTF-8", "bad\\xffutf8" },
+                { "cut\xc3", "is not valid UTF-8", "cut\\xc3" },
                 { "back\\slash", "has a backslash", "back\\x5cslash" },
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -58,7 +58,7 @@ TEST(long_names) {
         assert(s);
         memset(s, 'a', 10000);
         s[10000] = 0;
-        CHECK_STREQ(host_name_check(s), "longer than 255 bytes");
+        CHECK_STREQ(host_name_check(s), "is longer than 255 bytes");
         s[255] = 0;
         CHECK(host_name_valid(s)); /* 255 bytes: the limit */
         s[255] = 'a';
