@@ -457,6 +457,10 @@ int store_group_json(Store *s, int64_t id, char **ret) {
                 r = append_array(s, &b, "hosts",
                                  "SELECT coalesce(h.hostname, h.machine_id) AS host, gh.n FROM group_hosts gh JOIN hosts h ON h.id = gh.host "
                                  "WHERE gh.grp = ?1 ORDER BY gh.n DESC, host", id, NULL);
+        if (r >= 0) /* the task (comm, the parser leaves the pid out) of each report, from its parse */
+                r = append_array(s, &b, "tasks",
+                                 "SELECT json_extract(lockdep_parsed(parsed), '$.task') AS task, count(*) AS n FROM reports "
+                                 "WHERE grp = ?1 GROUP BY task ORDER BY n DESC, task LIMIT 50", id, NULL);
         if (r >= 0)
                 r = append_array(s, &b, "daily",
                                  "SELECT strftime('%Y-%m-%d', time / 1000000, 'unixepoch') AS day, count(*) AS n FROM reports "
