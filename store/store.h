@@ -181,7 +181,9 @@ int store_resolve_group(Store *s, const char *spec, int64_t *ret);
 /* One group as a JSON object: the list fields plus "note", "sig_version", "classes" (canonical
  * cycle/classes of the representative report), "edges" [{from,to,at}], "scenario", "kernels"
  * [{kernel,n}], "hosts" [{host,n}], "tasks" [{task,n}] (the comm, no pid; at most 50), "daily" [{day:"YYYY-MM-DD",n}] (last 90 days), "representative"
- * (report id), "related" [{id,kind,func_title,shared}] (groups sharing a class or an edge),
+ * (report id), "related" [{id,kind,func_title,shared,shared_edges,score}] (of every group sharing
+ * a class or an edge, the 20 sharing the most edges, then the rarest classes: score = sum of 1/groups
+ * with the class; one very common shared class alone does not count),
  * "why" {"kind","key","signature","sig_version","normalizations":[{printed,canonical}]},
  * "triage" [{at,action,value}], "suppressed" (0/1) and "suppressed_by" [{id,class,edge_from,edge_to,
  * expires,note}] (the active rules that match it). *ret malloc()ed. -ENOENT if no such group. */

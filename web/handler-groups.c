@@ -390,7 +390,7 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
         h_raw(&h, "</div>\n");
         h_timeline(&h, occ, json_len(occ) >= 500 && json_get_int(g, "n_reports", 0) > 500);
 
-        h_related(&h, s, g);
+        h_related(&h, g);
         const JsonValue *tl = json_get(g, "triage");
         if (json_len(tl) > 0) {
                 h_raw(&h, "<section><h2>Triage history</h2><ul>");
