@@ -240,7 +240,6 @@ int verb_import(int argc, char **argv) {
                 {},
         };
         const char *host = NULL, *boot = NULL, *aliases_file = NULL, *release = NULL;
-        char hostname[256] = "";
         LockdepAliases *aliases = NULL;
         unsigned stored = 0, dup = 0, replaced = 0, groups = 0, n_snapshots = 0, n_logs = 0;
         int c, ret = 0;
@@ -271,18 +270,10 @@ int verb_import(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         bool host_given = host != NULL;
-        char local_host[HOST_NAME_BUF];
-        if (!host) {
-                /* this machine's own name: whatever it is, a valid name stands for it */
-                gethostname(hostname, sizeof(hostname) - 1);
-                (void) host_name_sanitize(hostname, strlen(hostname), local_host);
-                host = local_host;
-        } else if (host_name_check(host)) {
-                fprintf(stderr, "lockdepctl %s: --host: the name %s; give 1 to %d bytes of UTF-8 "
-                        "without control, bidi or invisible format characters or backslashes\n",
-                        "import", host_name_check(host), HOST_NAME_LEN_MAX);
+        char host_buf[HOST_NAME_BUF];
+        if (host_arg("import", host, host_buf) < 0)
                 return EXIT_USAGE;
-        }
+        host = host_buf;
         if (load_aliases(aliases_file, &aliases) < 0)
                 return 1;
         Store *s = open_db(false);

@@ -339,7 +339,6 @@ int verb_push(int argc, char **argv) {
         const char *url = NULL, *host = NULL, *boot = NULL, *kernel = NULL, *run = NULL,
                    *token_file = NULL;
         _cleanup_free_ char *token = NULL;
-        char hostname[256] = "";
         bool json = false;
         PushUrl u;
         StrBuf target = {};
@@ -394,18 +393,10 @@ int verb_push(int argc, char **argv) {
         }
         if (read_token(token_file, &token) < 0)
                 return EXIT_USAGE;
-        char local_host[HOST_NAME_BUF];
-        if (!host) {
-                /* this machine's own name: whatever it is, a valid name stands for it */
-                gethostname(hostname, sizeof(hostname) - 1);
-                (void) host_name_sanitize(hostname, strlen(hostname), local_host);
-                host = local_host;
-        } else if (host_name_check(host)) {
-                fprintf(stderr, "lockdepctl %s: --host: the name %s; give 1 to %d bytes of UTF-8 "
-                        "without control, bidi or invisible format characters or backslashes\n",
-                        "push", host_name_check(host), HOST_NAME_LEN_MAX);
+        char host_buf[HOST_NAME_BUF];
+        if (host_arg("push", host, host_buf) < 0)
                 return EXIT_USAGE;
-        }
+        host = host_buf;
         if (strbuf_printf(&target, "%s/api/v1/ingest", u.path) < 0 ||
             url_encode(&target, "host", host) < 0 || url_encode(&target, "boot_id", boot) < 0 ||
             url_encode(&target, "kernel", kernel) < 0 || url_encode(&target, "run", run) < 0) {

@@ -27,7 +27,7 @@ void h_bars(Html *h, const char *id, const char *title, const JsonValue *arr, co
                 const JsonValue *v = json_at(arr, i);
                 const char *name = json_get_str(v, key);
                 int64_t n = json_get_int(v, "n", 0);
-                h_raw(h, "<tr><td>");
+                h_raw(h, "<tr><td><div class=\"bar-name\">"); /* a 10 KB name breaks inside it */
                 if (link && name) {
                         h_printf(h, "<a href=\"%s", link);
                         h_url(h, name);
@@ -36,7 +36,7 @@ void h_bars(Html *h, const char *id, const char *title, const JsonValue *arr, co
                         h_raw(h, "</a>");
                 } else
                         h_text(h, name ?: "unknown");
-                h_printf(h, "</td><td class=\"num\">%lld</td><td><svg class=\"bar\" xmlns=\"http://www.w3.org/2000/svg\" "
+                h_printf(h, "</div></td><td class=\"num\">%lld</td><td><svg class=\"bar\" xmlns=\"http://www.w3.org/2000/svg\" "
                             "width=\"%.0f\" height=\"12\" viewBox=\"0 0 %.0f 12\" role=\"img\" aria-label=\"%lld\">"
                             "<rect width=\"%.1f\" height=\"12\"/></svg></td></tr>",
                          (long long) n, BAR_W, BAR_W, (long long) n, MAX(1.0, BAR_W * (double) n / (double) max));

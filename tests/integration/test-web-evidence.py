@@ -84,7 +84,7 @@ g = srv.json(f"/api/v1/groups/{multi['id']}")
 text = srv.request("GET", f"/groups/{multi['id']}")[2].decode()
 for tid, key in [("by-host", "host"), ("by-kernel", "kernel"), ("by-task", "task")]:
     m = re.search(rf'<table id="{tid}".*?</table>', text, re.S)
-    rows = re.findall(r'<tr><td>(?:<a [^>]*>)?(.*?)(?:</a>)?</td><td class="num">(\d+)</td><td><svg[^>]*>'
+    rows = re.findall(r'<tr><td><div class="bar-name">(?:<a [^>]*>)?(.*?)(?:</a>)?</div></td><td class="num">(\d+)</td><td><svg[^>]*>'
                       r'<rect width="([\d.]+)"', m.group(0)) if m else []
     want = [(x[key] or "unknown", x["n"]) for x in g[tid.split("-")[1] + "s"]]
     c.check([(html.unescape(a), int(n)) for a, n, _ in rows] == want, f"{tid}: every {key} with its count ({len(want)})")
