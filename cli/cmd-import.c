@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host-name.h"
 #include "ingest.h"
 #include "lockdep.h"
 #include "lockdepctl.h"
@@ -239,7 +240,6 @@ int verb_import(int argc, char **argv) {
                 {},
         };
         const char *host = NULL, *boot = NULL, *aliases_file = NULL, *release = NULL;
-        char hostname[256] = "";
         LockdepAliases *aliases = NULL;
         unsigned stored = 0, dup = 0, replaced = 0, groups = 0, n_snapshots = 0, n_logs = 0;
         int c, ret = 0;
@@ -270,10 +270,10 @@ int verb_import(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         bool host_given = host != NULL;
-        if (!host) {
-                gethostname(hostname, sizeof(hostname) - 1);
-                host = hostname;
-        }
+        char host_buf[HOST_NAME_BUF];
+        if (host_arg("import", host, host_buf) < 0)
+                return EXIT_USAGE;
+        host = host_buf;
         if (load_aliases(aliases_file, &aliases) < 0)
                 return 1;
         Store *s = open_db(false);

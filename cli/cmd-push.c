@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host-name.h"
 #include "lockdepctl.h"
 #include "macro.h"
 #include "strbuf.h"
@@ -338,7 +339,6 @@ int verb_push(int argc, char **argv) {
         const char *url = NULL, *host = NULL, *boot = NULL, *kernel = NULL, *run = NULL,
                    *token_file = NULL;
         _cleanup_free_ char *token = NULL;
-        char hostname[256] = "";
         bool json = false;
         PushUrl u;
         StrBuf target = {};
@@ -393,10 +393,10 @@ int verb_push(int argc, char **argv) {
         }
         if (read_token(token_file, &token) < 0)
                 return EXIT_USAGE;
-        if (!host) {
-                gethostname(hostname, sizeof(hostname) - 1);
-                host = hostname;
-        }
+        char host_buf[HOST_NAME_BUF];
+        if (host_arg("push", host, host_buf) < 0)
+                return EXIT_USAGE;
+        host = host_buf;
         if (strbuf_printf(&target, "%s/api/v1/ingest", u.path) < 0 ||
             url_encode(&target, "host", host) < 0 || url_encode(&target, "boot_id", boot) < 0 ||
             url_encode(&target, "kernel", kernel) < 0 || url_encode(&target, "run", run) < 0) {

@@ -31,6 +31,9 @@ typedef struct Globals {
 } Globals;
 extern Globals arg;
 
+/* --host NAME (given; NULL: this machine's name) under the one rule of host-name.h, into buf
+ * (HOST_NAME_BUF bytes). 0, or -EINVAL after saying why on stderr. */
+int host_arg(const char *verb, const char *given, char *buf);
 int verb_parse(int argc, char **argv);
 int verb_import(int argc, char **argv);
 int verb_list(int argc, char **argv);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "host-name.h"
 #include "ingest.h"
 #include "json.h"
 #include "lockdep.h"
@@ -366,4 +367,23 @@ int show_named(const NamedObject *o, Store *s, const char *name, bool json) {
                 return 0;
         }
         return o->print(js);
+}
+
+int host_arg(const char *verb, const char *given, char *buf) {
+        if (!given) {
+                /* this machine's own name: whatever it is, a valid name stands for it */
+                char local[256] = "";
+                gethostname(local, sizeof(local) - 1);
+                (void) host_name_sanitize(local, strlen(local), buf);
+                return 0;
+        }
+        const char *why = host_name_check(given);
+        if (why) {
+                fprintf(stderr, "lockdepctl %s: --host: the name %s; give 1 to %d bytes of UTF-8 "
+                        "without control, bidi or invisible format characters or backslashes\n",
+                        verb, why, HOST_NAME_LEN_MAX);
+                return -EINVAL;
+        }
+        (void) host_name_sanitize(given, strlen(given), buf); /* valid: a copy */
+        return 0;
 }

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "fnv.h"
+#include "host-name.h"
 #include "lockdepd.h"
 #include "log.h"
 #include "macro.h"
@@ -328,6 +329,9 @@ static int file_start(Source *s) {
         char *dot = strchr(f->host, '.');
         if (dot && dot != f->host)
                 *dot = 0;
+        char name[HOST_NAME_BUF];
+        if (host_name_sanitize(f->host, strlen(f->host), name))
+                snprintf(f->host, sizeof(f->host), "%s", name); /* the rule of host-name.h */
         f->in = (Ingest) {
                 .store = s->d->store,
                 .origin = { .hostname = f->host, .source = f->source },

@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host-name.h"
 #include "journal-files.h"
 #include "lockdepd.h"
 #include "log.h"
@@ -284,6 +285,19 @@ static int field(sd_journal *j, const char *name, char *buf, size_t n) {
         return (int) l;
 }
 
+/* The entry's _HOSTNAME, whole, into host (HOST_NAME_BUF bytes), "" when it has none. A remote
+ * machine names itself: its entries cannot be refused, so a name that breaks the rule of
+ * host-name.h is stored as host_name_sanitize() makes it (counted by lockdep_hosts_sanitized). */
+static void host_field(sd_journal *j, char host[static HOST_NAME_BUF]) {
+        static const char key[] = "_HOSTNAME=";
+        const void *d;
+        size_t l;
+        host[0] = 0;
+        if (sd_journal_get_data(j, "_HOSTNAME", &d, &l) < 0 || l <= sizeof(key) - 1)
+                return;
+        (void) host_name_sanitize((const char *) d + sizeof(key) - 1, l - (sizeof(key) - 1), host);
+}
+
 static void note_machine(Stream *st, const char *id, const char *host) {
         if (!st->sole_machine[0]) {
                 snprintf(st->sole_machine, sizeof(st->sole_machine), "%s", id);
@@ -297,7 +311,7 @@ static void note_machine(Stream *st, const char *id, const char *host) {
 /* Feeds the entry j is at, whose cursor is passed (and taken). Errors are the parser's and the
  * store's. */
 static int feed_entry(Source *s, Stream *st, char *cursor) {
-        char mid[64], boot[64], host[256], mono[32];
+        char mid[64], boot[64], host[HOST_NAME_BUF], mono[32];
         uint64_t rt = 0;
         const void *d;
         size_t l;
@@ -312,8 +326,7 @@ static int feed_entry(Source *s, Stream *st, char *cursor) {
                 mid[0] = 0;
         if (field(st->j, "_BOOT_ID", boot, sizeof(boot)) < 0)
                 boot[0] = 0;
-        if (field(st->j, "_HOSTNAME", host, sizeof(host)) < 0)
-                host[0] = 0;
+        host_field(st->j, host);
         Machine *m = machine_get(st, mid);
         if (!m)
                 return -ENOMEM;
@@ -844,10 +857,9 @@ static int seek_committed(Stream *st, const char *cur) {
                 r = sd_journal_previous(st->j); /* it is gone: do not skip its successor */
         else if (r > 0) {
                 /* whose it is: the stream's machine, before anything new is read */
-                char mid[64], host[256];
+                char mid[64], host[HOST_NAME_BUF];
                 if (field(st->j, "_MACHINE_ID", mid, sizeof(mid)) == 32) {
-                        if (field(st->j, "_HOSTNAME", host, sizeof(host)) < 0)
-                                host[0] = 0;
+                        host_field(st->j, host);
                         note_machine(st, mid, host);
                 }
         }

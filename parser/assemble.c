@@ -322,9 +322,11 @@ static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t
         o->indent_len = MIN(indent, sizeof(o->indent));
         memcpy(o->indent, l->s, o->indent_len);
         o->wall = l->wall ? *l->wall : (WallTime) {};
-        size_t hl = l->host ? MIN(l->host_len, sizeof(o->host) - 1) : 0;
-        memcpy(o->host, l->host ? l->host : "", hl);
-        o->host[hl] = 0;
+        /* a name from log text cannot be refused: the report is kept under a valid name */
+        if (l->host && l->host_len > 0)
+                (void) host_name_sanitize(l->host, l->host_len, o->host);
+        else
+                o->host[0] = 0;
         if (p->prev_msg.len > 0) {
                 o->context = strdup(p->prev_msg.s);
                 if (!o->context)

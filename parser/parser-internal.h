@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host-name.h"
 #include "lockdep.h"
 #include "strbuf.h"
 
@@ -132,14 +133,14 @@ typedef struct OpenReport {
                 size_t len;
                 Line l;
                 WallTime wall;  /* copies of what l points to */
-                char host[64];
+                char host[HOST_NAME_BUF + 1]; /* one byte more: too long still shows */
         } pending[PENDING_MAX];
         size_t n_pending;
         char *context;          /* the line before the title (internal WARN message), or NULL */
         char indent[16];        /* the title line's indentation: stripped from the block's lines */
         size_t indent_len;
         WallTime wall;          /* of the title line's prefix */
-        char host[64];          /* of the title line's prefix, "" if none */
+        char host[HOST_NAME_BUF]; /* of the title line's prefix, "" if none; host_name_sanitize()d */
         bool degraded_wrap;     /* a line had to be re-joined by guesswork (mail re-wrapping) */
 } OpenReport;
 
@@ -184,7 +185,7 @@ struct LockdepParser {
                 size_t len;
                 Line l;
                 WallTime wall;
-                char host[64];
+                char host[HOST_NAME_BUF + 1];
         } title_hold;
         bool qp;                 /* quoted-printable text seen: "=XX" escapes and '=' soft breaks */
         StrBuf qp_line;          /* physical lines joined at soft breaks */

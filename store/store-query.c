@@ -453,16 +453,38 @@ int store_group_json(Store *s, int64_t id, char **ret) {
                 r = append_array(s, &b, "hosts",
                                  "SELECT coalesce(h.hostname, h.machine_id) AS host, gh.n FROM group_hosts gh JOIN hosts h ON h.id = gh.host "
                                  "WHERE gh.grp = ?1 ORDER BY gh.n DESC, host", id, NULL);
+        if (r >= 0) /* the task (comm, the parser leaves the pid out) of each report, from its parse */
+                r = append_array(s, &b, "tasks",
+                                 "SELECT json_extract(lockdep_parsed(parsed), '$.task') AS task, count(*) AS n FROM reports "
+                                 "WHERE grp = ?1 GROUP BY task ORDER BY n DESC, task LIMIT 50", id, NULL);
         if (r >= 0)
                 r = append_array(s, &b, "daily",
                                  "SELECT strftime('%Y-%m-%d', time / 1000000, 'unixepoch') AS day, count(*) AS n FROM reports "
                                  "WHERE grp = ?1 AND time >= (CAST(strftime('%s','now') AS INTEGER) - 90 * 86400) * 1000000 "
                                  "GROUP BY day ORDER BY day", id, NULL);
         if (r >= 0)
+                /* Related groups, ranked over every group that shares a class or an edge: first by the
+                 * lock-order edges shared, then by the shared classes each weighted by its rarity (1 / the
+                 * number of groups that have it), so a class nearly every group has counts for little.
+                 * A group that shares one very common class (in more than a tenth of the groups, and
+                 * more than 3) and no edge is noise and left out. */
                 r = append_array(s, &b, "related",
-                                 "SELECT g2.id, g2.kind, g2.func_title, count(*) AS shared FROM group_classes a "
-                                 "JOIN group_classes c ON c.canonical = a.canonical AND c.grp != a.grp JOIN groups g2 ON g2.id = c.grp "
-                                 "WHERE a.grp = ?1 GROUP BY g2.id ORDER BY shared DESC, g2.n_reports DESC LIMIT 20", id, NULL);
+                                 "WITH df AS (SELECT canonical, count(*) AS n FROM group_classes "
+                                 "  WHERE canonical IN (SELECT canonical FROM group_classes WHERE grp = ?1) GROUP BY canonical), "
+                                 "cls AS (SELECT c.grp, count(*) AS shared, sum(1.0 / df.n) AS score, max(df.n) AS df_max "
+                                 "  FROM group_classes a JOIN group_classes c ON c.canonical = a.canonical AND c.grp != a.grp "
+                                 "  JOIN df ON df.canonical = a.canonical WHERE a.grp = ?1 GROUP BY c.grp), "
+                                 "edg AS (SELECT e2.grp, count(*) AS shared_edges FROM edge_groups e1 JOIN edge_groups e2 "
+                                 "  ON e2.edge = e1.edge AND e2.grp != e1.grp WHERE e1.grp = ?1 GROUP BY e2.grp), "
+                                 "cand AS (SELECT grp FROM cls UNION SELECT grp FROM edg) "
+                                 "SELECT g2.id, g2.kind, g2.func_title, coalesce(cls.shared, 0) AS shared, "
+                                 "coalesce(edg.shared_edges, 0) AS shared_edges, round(coalesce(cls.score, 0), 4) AS score "
+                                 "FROM cand JOIN groups g2 ON g2.id = cand.grp LEFT JOIN cls ON cls.grp = cand.grp "
+                                 "LEFT JOIN edg ON edg.grp = cand.grp "
+                                 "WHERE NOT (coalesce(edg.shared_edges, 0) = 0 AND cls.shared = 1 AND cls.df_max > 3 "
+                                 "  AND cls.df_max * 10 > (SELECT count(*) FROM groups)) "
+                                 "ORDER BY shared_edges DESC, coalesce(cls.score, 0) DESC, g2.n_reports DESC, g2.id LIMIT 20",
+                                 id, NULL);
         if (r >= 0)
                 r = append_array(s, &b, "normalizations",
                                  "SELECT DISTINCT lc.name AS printed, lc.canonical FROM lock_classes lc JOIN group_classes gc "
@@ -586,6 +608,8 @@ int store_stats_json(Store *s, char **ret) {
                             "SELECT (SELECT count(*) FROM reports) AS reports, (SELECT count(*) FROM groups g WHERE NOT " SUPPRESSED("g.id") ") AS groups, "
                             "(SELECT count(*) FROM groups g WHERE " SUPPRESSED("g.id") ") AS groups_suppressed, "
                             "(SELECT count(*) FROM hosts) AS hosts, (SELECT count(*) FROM boots) AS boots, "
+                            /* names host_name_sanitize() made: only those have a backslash */
+                            "(SELECT count(*) FROM hosts WHERE instr(hostname, char(92)) > 0) AS hosts_sanitized, "
                             "(SELECT count(*) FROM boots WHERE lockdep_off_at IS NOT NULL) AS boots_lockdep_off, "
                             "(SELECT count(*) FROM gaps) AS gaps, "
                             "(SELECT coalesce(max(id), 0) FROM reports) - (SELECT indexed_upto FROM fts_state) AS fts_pending, "

@@ -180,8 +180,10 @@ int store_count_reports(Store *s, const StoreQuery *q, uint64_t *ret);
 int store_resolve_group(Store *s, const char *spec, int64_t *ret);
 /* One group as a JSON object: the list fields plus "note", "sig_version", "classes" (canonical
  * cycle/classes of the representative report), "edges" [{from,to,at}], "scenario", "kernels"
- * [{kernel,n}], "hosts" [{host,n}], "daily" [{day:"YYYY-MM-DD",n}] (last 90 days), "representative"
- * (report id), "related" [{id,kind,func_title,shared}] (groups sharing a class or an edge),
+ * [{kernel,n}], "hosts" [{host,n}], "tasks" [{task,n}] (the comm, no pid; at most 50), "daily" [{day:"YYYY-MM-DD",n}] (last 90 days), "representative"
+ * (report id), "related" [{id,kind,func_title,shared,shared_edges,score}] (of every group sharing
+ * a class or an edge, the 20 sharing the most edges, then the rarest classes: score = sum of 1/groups
+ * with the class; one very common shared class alone does not count),
  * "why" {"kind","key","signature","sig_version","normalizations":[{printed,canonical}]},
  * "triage" [{at,action,value}], "suppressed" (0/1) and "suppressed_by" [{id,class,edge_from,edge_to,
  * expires,note}] (the active rules that match it). *ret malloc()ed. -ENOENT if no such group. */
@@ -227,7 +229,7 @@ int store_kernel_vs_json(Store *s, const char *release, const char *vs, char **r
 
 /* Full-text search (FTS5 syntax, or plain words): id, group, kind, host, time, snippet. */
 int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, void *userdata);
-/* Counters: reports, groups, hosts, boots, boots_lockdep_off, by_kind {kind:n}, by_status {status:n},
+/* Counters: reports, groups, hosts, hosts_sanitized (stored under a host_name_sanitize()d name), boots, boots_lockdep_off, by_kind {kind:n}, by_status {status:n},
  * sources [{source,position,updated}] (one row per source: a journal's streams counted, not listed),
  * gaps, fts_pending, journal_files_unreadable (journal files failing now), journal_file_errors
  * (failed attempts to read a journal file, ever), journal_files_failed [{source,file,error,errno,

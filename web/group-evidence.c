@@ -2,7 +2,8 @@
 /*
  * A group's evidence on its page (issue 14): breakdowns by kernel release and host drawn as bars,
  * a timeline of reports per day over the group's whole life (from its occurrences), and related
- * groups ranked by the lock-order edges they share with it (then by shared classes), so that one
+ * groups as the store ranks them (store_get_group_json(): shared lock-order edges, then shared classes
+ * weighted by their rarity, over every candidate), so that one
  * common class such as &mm->mmap_lock does not make every group "related".
  * Bars are SVG <rect>s with a width attribute: the CSP allows no style attributes.
  */
@@ -26,7 +27,7 @@ void h_bars(Html *h, const char *id, const char *title, const JsonValue *arr, co
                 const JsonValue *v = json_at(arr, i);
                 const char *name = json_get_str(v, key);
                 int64_t n = json_get_int(v, "n", 0);
-                h_raw(h, "<tr><td>");
+                h_raw(h, "<tr><td><div class=\"bar-name\">"); /* a 10 KB name breaks inside it */
                 if (link && name) {
                         h_printf(h, "<a href=\"%s", link);
                         h_url(h, name);
@@ -35,7 +36,7 @@ void h_bars(Html *h, const char *id, const char *title, const JsonValue *arr, co
                         h_raw(h, "</a>");
                 } else
                         h_text(h, name ?: "unknown");
-                h_printf(h, "</td><td class=\"num\">%lld</td><td><svg class=\"bar\" xmlns=\"http://www.w3.org/2000/svg\" "
+                h_printf(h, "</div></td><td class=\"num\">%lld</td><td><svg class=\"bar\" xmlns=\"http://www.w3.org/2000/svg\" "
                             "width=\"%.0f\" height=\"12\" viewBox=\"0 0 %.0f 12\" role=\"img\" aria-label=\"%lld\">"
                             "<rect width=\"%.1f\" height=\"12\"/></svg></td></tr>",
                          (long long) n, BAR_W, BAR_W, (long long) n, MAX(1.0, BAR_W * (double) n / (double) max));
@@ -104,58 +105,14 @@ void h_timeline(Html *h, const JsonValue *occ, bool cut) {
                  H + 12, d0, W - 1, H + 12, days > 1 ? d1 : "");
 }
 
-typedef struct Related {
-        const JsonValue *v;
-        unsigned edges, classes;
-} Related;
-
-static int by_shared(const void *a, const void *b) {
-        const Related *x = a, *y = b;
-        if (x->edges != y->edges)
-                return x->edges > y->edges ? -1 : 1;
-        if (x->classes != y->classes)
-                return x->classes > y->classes ? -1 : 1;
-        return json_get_int(x->v, "id", 0) < json_get_int(y->v, "id", 0) ? -1 : 1;
-}
-
-static unsigned shared_edges(Store *s, int64_t id, const JsonValue *mine) {
-        Rows rows = {};
-        _cleanup_(json_value_freep) JsonValue *theirs = NULL;
-        unsigned n = 0;
-        if (store_list_edges(s, id, NULL, rows_collect, &rows) < 0 || rows_parse(&rows, &theirs) < 0) {
-                strbuf_done(&rows.json);
-                return 0;
-        }
-        strbuf_done(&rows.json);
-        for (size_t i = 0; i < json_len(theirs); i++)
-                for (size_t k = 0; k < json_len(mine); k++) {
-                        const char *f = json_get_str(json_at(mine, k), "from"), *t = json_get_str(json_at(mine, k), "to");
-                        if (f && t && !strcmp(f, json_get_str(json_at(theirs, i), "from") ?: "") &&
-                            !strcmp(t, json_get_str(json_at(theirs, i), "to") ?: "")) {
-                                n++;
-                                break;
-                        }
-                }
-        return n;
-}
-
-void h_related(Html *h, Store *s, const JsonValue *g) {
-        const JsonValue *rel = json_get(g, "related"), *mine = json_get(g, "edges");
+void h_related(Html *h, const JsonValue *g) {
+        const JsonValue *rel = json_get(g, "related");
         size_t n = json_len(rel);
         if (n == 0)
                 return;
-        _cleanup_free_ Related *v = calloc(n, sizeof(Related));
-        if (!v) {
-                h->err = -ENOMEM;
-                return;
-        }
-        for (size_t i = 0; i < n; i++) {
-                v[i] = (Related) { .v = json_at(rel, i), .classes = (unsigned) json_get_int(json_at(rel, i), "shared", 0) };
-                v[i].edges = shared_edges(s, json_get_int(v[i].v, "id", 0), mine);
-        }
-        qsort(v, n, sizeof(Related), by_shared);
+        /* the store ranked them: shared edges first, then shared classes weighted by rarity */
         size_t with_edges = 0;
-        while (with_edges < n && v[with_edges].edges > 0)
+        while (with_edges < n && json_get_int(json_at(rel, with_edges), "shared_edges", 0) > 0)
                 with_edges++;
         h_raw(h, "<section><h2>Related groups</h2>");
         for (int part = 0; part < 2; part++) {
@@ -168,11 +125,14 @@ void h_related(Html *h, Store *s, const JsonValue *g) {
                         h_raw(h, "<p class=\"hint\">Sharing lock-order edges with this group, most first.</p>");
                 h_printf(h, "<ol class=\"related\" id=\"related-%s\">", part ? "classes" : "edges");
                 for (size_t i = a; i < b; i++) {
-                        int64_t rid = json_get_int(v[i].v, "id", 0);
+                        const JsonValue *x = json_at(rel, i);
+                        int64_t rid = json_get_int(x, "id", 0);
+                        unsigned edges = (unsigned) json_get_int(x, "shared_edges", 0),
+                                 classes = (unsigned) json_get_int(x, "shared", 0);
                         h_printf(h, "<li><a href=\"/groups/%lld\">#%lld</a> ", (long long) rid, (long long) rid);
-                        h_text(h, json_get_str(v[i].v, "func_title") ?: json_get_str(v[i].v, "kind"));
-                        h_printf(h, " <span class=\"hint\">(%u shared edge%s, %u shared class%s)</span></li>", v[i].edges,
-                                 v[i].edges == 1 ? "" : "s", v[i].classes, v[i].classes == 1 ? "" : "es");
+                        h_text(h, json_get_str(x, "func_title") ?: json_get_str(x, "kind"));
+                        h_printf(h, " <span class=\"hint\">(%u shared edge%s, %u shared class%s)</span></li>", edges,
+                                 edges == 1 ? "" : "s", classes, classes == 1 ? "" : "es");
                 }
                 h_raw(h, part ? "</ol></details>" : "</ol>");
         }

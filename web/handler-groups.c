@@ -386,10 +386,11 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
         h_raw(&h, "</tbody></table></section>\n<div class=\"columns\">");
         h_bars(&h, "by-kernel", "By kernel release", json_get(g, "kernels"), "kernel", "/kernels/");
         h_bars(&h, "by-host", "By host", json_get(g, "hosts"), "host", "/hosts/");
+        h_bars(&h, "by-task", "By task", json_get(g, "tasks"), "task", NULL);
         h_raw(&h, "</div>\n");
         h_timeline(&h, occ, json_len(occ) >= 500 && json_get_int(g, "n_reports", 0) > 500);
 
-        h_related(&h, s, g);
+        h_related(&h, g);
         const JsonValue *tl = json_get(g, "triage");
         if (json_len(tl) > 0) {
                 h_raw(&h, "<section><h2>Triage history</h2><ul>");

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "decompress.h"
+#include "host-name.h"
 #include "ingest.h"
 #include "lockdep.h"
 #include "log.h"
@@ -80,7 +81,7 @@ Upload *upload_free(Upload *u) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Upload *, upload_free);
 
-/* Printable ASCII only: these become database keys and appear in every page. */
+/* Printable ASCII only: these (boot_id, kernel, run) become database keys and appear in every page. */
 static bool meta_valid(const char *s) {
         size_t n = strlen(s);
         if (n == 0 || n > META_MAX)
@@ -98,7 +99,8 @@ static int meta_get(Request *r, const char *name, const char *header, char **ret
                 v = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, header);
         if (!v || !*v)
                 return 0;
-        if (!meta_valid(v))
+        /* the host has the rule of every entry point (host-name.h), checked by the caller */
+        if (strcmp(name, "host") != 0 && !meta_valid(v))
                 return -EINVAL;
         *ret = strdup(v);
         return *ret ? 1 : -ENOMEM;
@@ -267,6 +269,11 @@ MHD_Result_ upload_start(Request *r) {
         if (!u->host)
                 return reply_error(r, MHD_HTTP_BAD_REQUEST,
                                    "host is required (?host=NAME or X-Lockdep-Host: NAME)");
+        if (host_name_check(u->host))
+                return reply_error(r, MHD_HTTP_BAD_REQUEST,
+                                   "host: the name %s; give 1 to %d bytes of UTF-8 without control, bidi or "
+                                   "invisible format characters or backslashes", host_name_check(u->host),
+                                   HOST_NAME_LEN_MAX);
         if (u->run ? asprintf(&u->source, "ingest:%s", u->run) < 0
                    : !(u->source = strdup("ingest")))
                 return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Out of memory");

@@ -52,6 +52,8 @@ MHD_Result_ handle_metrics(Request *r) {
                 { "groups", "lockdep_groups", "gauge", "Report groups (not counting those suppression rules hide)" },
                 { "groups_suppressed", "lockdep_groups_suppressed", "gauge", "Report groups an active suppression rule hides" },
                 { "hosts", "lockdep_hosts", "gauge", "Hosts that sent reports" },
+                { "hosts_sanitized", "lockdep_hosts_sanitized", "gauge",
+                  "Hosts stored under a sanitized name: their log text or journal named them against the host name rule" },
                 { "fts_pending", "lockdep_fts_pending_reports", "gauge", "Reports not yet in the full-text index" },
                 { "suppressions", "lockdep_suppressions", "gauge", "Suppression rules" },
                 { "journal_file_errors", "lockdep_journal_file_errors_total", "counter",

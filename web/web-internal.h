@@ -252,7 +252,7 @@ void h_group_key(Html *h, const JsonValue *g, const char *key);
  * (from its occurrences; cut: they are the newest 500 only), related groups by shared edges */
 void h_bars(Html *h, const char *id, const char *title, const JsonValue *arr, const char *key, const char *link);
 void h_timeline(Html *h, const JsonValue *occ, bool cut);
-void h_related(Html *h, Store *s, const JsonValue *g);
+void h_related(Html *h, const JsonValue *g);
 
 /* svg-cycle.c: the cycle of a group as a ladder of boxes (see there) */
 void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges);

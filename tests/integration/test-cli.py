@@ -287,7 +287,13 @@ def build_hostile(ctl, src, tmp):
     with open(path, "wb") as f:
         f.write(text)
     db = os.path.join(tmp, "hostile.db")
+    # --host refuses such a name (common/host-name.h); a log's own syslog prefix cannot be
+    # refused: its host is stored sanitized, as visible escapes
     r = run(ctl, db, "import", "--host", "evil\x1b[2Jhost", path)
+    assert r.returncode == 2 and b"--host: the name has a control character" in r.stderr, r.stderr
+    with open(path, "wb") as f:
+        f.write(b"".join(b"Jan  1 00:00:01 evil\x07\x9b2Jhost kernel: " + line for line in text.splitlines(True)))
+    r = run(ctl, db, "import", path)
     assert r.returncode == 0, r.stderr
     return db
 

@@ -6,8 +6,8 @@ Covers (issue 14): /reports/ID.txt is the stored raw text as printed, text/plain
 with nosniff, for every report (and 404/400 for unknown or bad ids); the report page names the
 source and the parser's line range and links the text; /search finds what /api/v1/search finds,
 narrowed by kind and host exactly; /favicon.ico is an SVG image; /metrics is Prometheus text for a
-scraper and an HTML page with the navigation for a browser; a group's breakdowns by host and
-kernel are bars of lengths proportional to the counts, its timeline counts every occurrence on its
+scraper and an HTML page with the navigation for a browser; a group's breakdowns by host,
+kernel and task (its comm, without the pid; hostile ones escaped) are bars of lengths proportional to the counts, its timeline counts every occurrence on its
 day, related groups are ranked by the edges they share (counted here from /api/v1/graph?group=).
 """
 
@@ -82,15 +82,29 @@ gs = srv.json("/api/v1/groups?limit=1000")["groups"]
 multi = max(gs, key=lambda g: (g["n_hosts"], g["n_reports"]))
 g = srv.json(f"/api/v1/groups/{multi['id']}")
 text = srv.request("GET", f"/groups/{multi['id']}")[2].decode()
-for tid, key in [("by-host", "host"), ("by-kernel", "kernel")]:
+for tid, key in [("by-host", "host"), ("by-kernel", "kernel"), ("by-task", "task")]:
     m = re.search(rf'<table id="{tid}".*?</table>', text, re.S)
-    rows = re.findall(r'<tr><td>(?:<a [^>]*>)?(.*?)(?:</a>)?</td><td class="num">(\d+)</td><td><svg[^>]*>'
+    rows = re.findall(r'<tr><td><div class="bar-name">(?:<a [^>]*>)?(.*?)(?:</a>)?</div></td><td class="num">(\d+)</td><td><svg[^>]*>'
                       r'<rect width="([\d.]+)"', m.group(0)) if m else []
     want = [(x[key] or "unknown", x["n"]) for x in g[tid.split("-")[1] + "s"]]
     c.check([(html.unescape(a), int(n)) for a, n, _ in rows] == want, f"{tid}: every {key} with its count ({len(want)})")
     top = max((x["n"] for x in g[tid.split("-")[1] + "s"]), default=1)
     c.check(all(abs(float(w) - max(1.0, 160 * int(n) / top)) < 0.1 for _, n, w in rows), f"{tid}: bar lengths proportional")
 occ = srv.json(f"/api/v1/reports?group={multi['id']}&limit=1000")["reports"]
+# the tasks: each report's parsed task (its comm, without the pid), counted
+want = {}
+for o in occ:
+    t = srv.json(f"/api/v1/reports/{o['id']}")["parsed"].get("task")
+    want[t] = want.get(t, 0) + 1
+c.check({x["task"]: x["n"] for x in g["tasks"]} == want and len(want) > 0, f"tasks: the reports' tasks counted {want}")
+c.check(not any(re.search(r"/\d+$", x["task"] or "") for x in g["tasks"]), "tasks: no pid")
+# a hostile task name is inert on the page
+hostile = [x for x in gs if any(ch in json.dumps(srv.json(f"/api/v1/groups/{x['id']}")["tasks"]) for ch in "<\"")]
+for x in hostile:
+    t = srv.request("GET", f"/groups/{x['id']}")[2].decode()
+    m = re.search(r'<table id="by-task".*?</table>', t, re.S)
+    c.check(m and "<script" not in m.group(0) and "<img" not in m.group(0), f"group {x['id']}: the task table is escaped")
+c.check(len(hostile) > 0, "some group has a hostile task name")
 bars = [int(n) for n in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+"><title>[\d-]+: (\d+)</title>', text)]
 days = {o["time"][:10] for o in occ}
 c.check(sum(bars) == len(occ) and len(bars) == len(days), f"timeline: {len(occ)} reports on {len(days)} days")
