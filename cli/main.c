@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +57,13 @@ static void detect_terminal(void) {
         struct winsize ws = {};
         bool tty = isatty(STDOUT_FILENO);
 
-        if (e && atoi(e) > 0)
+        if (tty && e && atoi(e) > 0) /* only a terminal's tables are fitted; a pipe gets whole cells */
                 arg.columns = (unsigned) atoi(e);
         else if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
                 arg.columns = ws.ws_col;
+        if (setlocale(LC_CTYPE, ""))
+                arg.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+        setlocale(LC_CTYPE, "C"); /* the rest of the program reads bytes */
         e = getenv("TERM");
         arg.colors = tty && !getenv("NO_COLOR") && !(e && strcmp(e, "dumb") == 0);
 }

@@ -600,7 +600,7 @@ int store_stats_json(Store *s, char **ret) {
         if (r >= 0)
                 r = append_array(s, &b, "by_kind", "SELECT kind, count(*) AS n, sum(n_reports) AS reports FROM groups g WHERE NOT " SUPPRESSED("g.id") " GROUP BY kind ORDER BY kind", 0, NULL);
         if (r >= 0)
-                r = append_array(s, &b, "by_status", "SELECT status, count(*) AS n FROM groups g WHERE NOT " SUPPRESSED("g.id") " GROUP BY status ORDER BY status", 0, NULL);
+                r = append_array(s, &b, "by_status", "SELECT status, count(*) AS n, sum(n_reports) AS reports FROM groups g WHERE NOT " SUPPRESSED("g.id") " GROUP BY status ORDER BY status", 0, NULL);
         /* a journal keeps one cursor per stream ("journal:DIR#remote-HOST"): one row per source,
          * the number of streams instead of a position when there are several */
         if (r >= 0)

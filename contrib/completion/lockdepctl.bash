@@ -23,13 +23,14 @@ _lockdepctl() {
         local verbs='parse import list show reports report locks graph search export triage merge
                      suppress stats reparse hosts kernels push latent snapshot'
         local global='--help --version --db --no-pager'
+        local output='--json --output --lines --reverse --no-legend --quiet'
         local query='--kind --status --host --kernel --lock --since --until --sort --limit --offset --all'
         local -A opts=(
                 [parse]='--json --events --aliases'
                 [import]='--host --boot-id --kernel --aliases'
-                [list]="--json $query"
+                [list]="$output $query"
                 [show]='--json'
-                [reports]="--json --group $query"
+                [reports]="$output --group $query"
                 [report]='--json --parsed'
                 [locks]='--json --limit'
                 [graph]='--json --group --lock'
@@ -40,8 +41,8 @@ _lockdepctl() {
                 [suppress]='--json --class --edge --expires --note --list --delete'
                 [stats]='--json'
                 [reparse]='--aliases'
-                [hosts]='--json'
-                [kernels]='--json --vs'
+                [hosts]="$output"
+                [kernels]="$output --vs"
                 [latent]='--json --kernel --all'
                 [snapshot]='--input --output --state --boot-id --kernel --host'
                 [push]='--url --host --boot-id --kernel --run --token-file --json'
@@ -74,6 +75,10 @@ _lockdepctl() {
                 ;;
         --status)
                 COMPREPLY=($(compgen -W 'new confirmed false-positive fixed-in duplicate-of' -- "$cur"))
+                return
+                ;;
+        -o|--output)
+                COMPREPLY=($(compgen -W 'short json json-pretty' -- "$cur"))
                 return
                 ;;
         --sort)
