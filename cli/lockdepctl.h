@@ -67,6 +67,9 @@ struct Store *open_db(bool read_only);
 void store_closep(struct Store **s);
 /* Resolves GROUP (an id or a unique signature prefix); prints why not and returns < 0. */
 int resolve_group(struct Store *s, const char *spec, int64_t *ret);
+/* show and report without an ID: the newest group (by last seen) or report (by time); prints why
+ * not and returns the exit status 1, or 0. */
+int newest_id(struct Store *s, bool reports, int64_t *ret);
 /* Parses a positive integer id; prints an error naming what and returns -EINVAL. */
 int parse_id(const char *s, const char *what, int64_t *ret);
 /* After triage or merge: prints the group object (json) or a one-line summary; the exit status. */

@@ -532,3 +532,27 @@ void output_note(const Output *o, const char *fmt, ...) {
         vfprintf(stderr, fmt, ap);
         va_end(ap);
 }
+
+/* ---- the newest group or report (show, report without an ID) ------------------------------- */
+
+static int newest_row(const char *js, void *userdata) {
+        int64_t *id = userdata;
+        if (*id == 0)
+                *id = json_get_int(js, "id", 0);
+        return 0;
+}
+
+int newest_id(Store *s, bool reports, int64_t *ret) {
+        /* what list and reports -r -n 1 show first: the newest by time, then by id */
+        StoreQuery q = { .sort = STORE_SORT_LAST_SEEN, .limit = 1 };
+        int64_t id = 0;
+        int r = reports ? store_list_reports(s, &q, newest_row, &id) : store_list_groups(s, &q, newest_row, &id);
+        if (r < 0)
+                return store_failed(s, r, reports ? "finding the newest report" : "finding the newest group");
+        if (id <= 0) {
+                fprintf(stderr, "lockdepctl: no %s stored yet\n", reports ? "report" : "group");
+                return 1;
+        }
+        *ret = id;
+        return 0;
+}

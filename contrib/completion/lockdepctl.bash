@@ -31,7 +31,7 @@ _lockdepctl() {
                 [list]="$output $query"
                 [show]='--json'
                 [reports]="$output --group $query"
-                [report]='--json --parsed'
+                [report]='--json --parsed --as-logged'
                 [locks]='--json --limit'
                 [graph]='--json --group --lock'
                 [search]='--json --limit'

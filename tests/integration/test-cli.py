@@ -465,6 +465,36 @@ def case_idioms(ctl, src, tmp, update):
             check(r.returncode == 2 and b"expected" in r.stderr, f"{verb} {bad}: {r.returncode} {r.stderr!r}")
 
 
+def case_newest(ctl, src, tmp, update):
+    """show and report without an ID show the newest; report --as-logged has the kernel's banner."""
+    db = build_db(ctl, src, tmp)
+    newest = json.loads(run(ctl, db, "reports", "--sort", "last_seen", "-n", "1", "--json").stdout)
+    r = run(ctl, db, "report")
+    check(r.returncode == 0 and r.stdout == run(ctl, db, "report", str(newest["id"])).stdout, f"report: {r!r}")
+    g = json.loads(run(ctl, db, "list", "-n", "1", "--json").stdout)
+    r = run(ctl, db, "show", "--json")
+    check(r.returncode == 0 and json.loads(r.stdout)["id"] == g["id"], f"show: {r.stdout[:200]!r}")
+    check(run(ctl, db, "report", "1", "2").returncode == 2, "report with two ids")
+    check(run(ctl, db, "report", "--parsed", "--as-logged", "1").returncode == 2, "--parsed --as-logged")
+    checked = 0
+    for rep in [json.loads(l) for l in run(ctl, db, "reports", "--json").stdout.splitlines()][:15]:
+        path = rep["source"].split(":", 1)[1]
+        logged = run(ctl, db, "report", "--as-logged", str(rep["id"])).stdout.decode()
+        raw = run(ctl, db, "report", str(rep["id"])).stdout.decode()
+        first = raw.splitlines()[0]
+        check(logged.startswith("\n=") and logged.endswith(raw), f"report --as-logged {rep['id']}: {logged[:120]!r}")
+        banner = logged.splitlines()[1]
+        # the banner the kernel printed: the '=' line just before the report's first line in the log
+        lines = open(path, encoding="utf-8", errors="replace").read().splitlines()
+        for i, l in enumerate(lines):
+            if l.endswith(first) and i > 0 and lines[i - 1].rstrip().endswith("=" * 10):
+                want = len(lines[i - 1].rstrip().split(" ")[-1])  # after the "[  127.525803] " prefix
+                check(len(banner) == want and set(banner) == {"="}, f"{path}: banner {len(banner)} wide, the log's {want}")
+                checked += 1
+                break
+    check(checked >= 5, f"only {checked} banners compared with their logs")
+
+
 def main():
     args = sys.argv[1:]
     update = "--update" in args
