@@ -39,7 +39,8 @@ static int row(const char *js, void *userdata) {
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] search [OPTIONS] TEXT...\n\n"
                "Search the raw text of the stored reports. TEXT is a list of words, or an SQLite\n"
-               "FTS5 query (\"phrase\", AND, OR, NOT, prefix*).\n\n"
+               "FTS5 query (\"phrase\", AND, OR, NOT, prefix*). Words also find the other names of\n"
+               "the lock classes they are part of (class aliases: mmap_lock finds mmap_sem).\n\n"
                "Options:\n"
                "  -h --help       Show this help\n"
                "     --json       One JSON object per matching report and line\n"
