@@ -54,6 +54,7 @@ int verb_hosts(int argc, char **argv);
 int verb_kernels(int argc, char **argv);
 int verb_latent(int argc, char **argv);
 int verb_snapshot(int argc, char **argv);
+int verb_follow(int argc, char **argv);
 
 /* Loads the alias tables as every reader does (aliases_load() of store/ingest.h), FILE (from
  * --aliases, or NULL) last; prints the error itself. */

@@ -35,6 +35,7 @@ static const Verb verbs[] = {
         { "kernels", "List kernel releases, or show what is new or gone in one", verb_kernels },
         { "reparse", "Recompute parsed data and groups from the stored raw reports", verb_reparse },
         { "push", "Send saved kernel logs to a lockdepd over HTTP", verb_push },
+        { "follow", "Print new and regressed groups as they are stored", verb_follow },
         { "latent", "Show lock cycles of the fleet's /proc/lockdep that no boot had", verb_latent },
         { "snapshot", "Save this boot's new lock dependencies (/proc/lockdep) for lockdepd", verb_snapshot },
 };

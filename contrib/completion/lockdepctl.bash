@@ -21,7 +21,7 @@ _lockdepctl() {
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
         local verbs='parse import list show reports report locks graph search export triage merge
-                     suppress stats reparse hosts kernels push latent snapshot'
+                     suppress stats reparse hosts kernels push latent snapshot follow'
         local global='--help --version --db --no-pager'
         local output='--json --output --lines --reverse --no-legend --quiet'
         local query='--kind --status --host --kernel --lock --since --until --sort --limit --offset --all'
@@ -44,6 +44,7 @@ _lockdepctl() {
                 [hosts]="$output"
                 [kernels]="$output --vs"
                 [latent]='--json --kernel --all'
+                [follow]='--json --output --since --interval'
                 [snapshot]='--input --output --state --boot-id --kernel --host'
                 [push]='--url --host --boot-id --kernel --run --token-file --json'
         )

@@ -516,6 +516,55 @@ def case_search_alias(ctl, src, tmp, update):
     check(r.stdout == b"", "search of an unknown word")
 
 
+def case_follow(ctl, src, tmp, update):
+    """follow prints the groups a concurrent import stores, and a regression; stops on SIGTERM/SIGINT."""
+    import signal
+    import time
+    golden = os.path.join(src, "tests", "golden", "cases")
+    db = build_db(ctl, src, tmp, cases=[os.path.join(golden, "linux_report_26.txt")])
+    known = {json.loads(l)["id"] for l in run(ctl, db, "list", "--json").stdout.splitlines()}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        p = subprocess.Popen([ctl, "--db", db, "follow", "--json", "--interval", "0.2"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env())
+        time.sleep(1.0)  # its first poll: what is there already is not printed
+        case = "linux_report_466.txt" if sig == signal.SIGTERM else "linux_report_528.txt"
+        r = run(ctl, db, "import", "--host", "h9", os.path.join(golden, case))
+        check(r.returncode == 0, f"concurrent import: {r.stderr!r}")
+        now = {json.loads(l)["id"] for l in run(ctl, db, "list", "--json").stdout.splitlines()}
+        new = now - known
+        check(len(new) >= 1, f"the import stored no new group ({case})")
+        if sig == signal.SIGINT:  # a regression of a known group
+            gid = sorted(known)[0]
+            r = run(ctl, db, "triage", str(gid), "--status", "regressed")
+            check(r.returncode == 0, f"triage regressed: {r.stderr!r}")
+        time.sleep(1.5)
+        t0 = time.monotonic()
+        p.send_signal(sig)
+        try:
+            out, err = p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+            check(False, f"follow did not stop on {sig.name}")
+        check(time.monotonic() - t0 < 3, f"follow took {time.monotonic() - t0:.1f} s to stop")
+        check(p.returncode == 0, f"follow exit {p.returncode} on {sig.name}: {err!r}")
+        events = [json.loads(l) for l in out.splitlines()]
+        got_new = {e["id"] for e in events if e["event"] == "NEW"}
+        check(got_new == new, f"{sig.name}: NEW {sorted(got_new)}, want {sorted(new)} (nothing old)")
+        if sig == signal.SIGINT:
+            check([e["id"] for e in events if e["event"] == "REGRESSED"] == [gid], f"REGRESSED: {events}")
+        known = now
+    # --since: the groups seen since then first
+    p = subprocess.Popen([ctl, "--db", db, "follow", "--since", "2000-01-01", "--interval", "0.2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+    time.sleep(1.0)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=10)
+    lines = out.decode().splitlines()
+    check(len(lines) == len(known) and all(l.startswith("NEW ") for l in lines), f"follow --since: {lines} {err!r}")
+    check(run(ctl, db, "follow", "--interval", "0").returncode == 2, "follow --interval 0")
+
+
 def main():
     args = sys.argv[1:]
     update = "--update" in args
