@@ -32,9 +32,9 @@ _lockdepctl() {
                 [show]='--json'
                 [reports]="$output --group $query"
                 [report]='--json --parsed --as-logged'
-                [locks]='--json --limit'
+                [locks]="$output --limit"
                 [graph]='--json --group --lock'
-                [search]='--json --limit'
+                [search]="$output --limit"
                 [export]="--groups --reports --kcidb --json --group $query"
                 [triage]='--json --status --note'
                 [merge]='--json'

@@ -214,7 +214,8 @@ def case_missing(ctl, src, tmp, update):
                             (["show", "ffffffff"], 1, b"no group matches"),
                             (["report", "999"], 1, b"no report 999"),
                             (["report", "x"], 2, b"positive number"),
-                            (["show"], 2, b"GROUP"), (["list", "--bogus"], 2, b"unrecognized"),
+                            (["show", "1", "2"], 2, b"at most one GROUP"),
+                            (["report", "1", "2"], 2, b"at most one report ID"), (["list", "--bogus"], 2, b"unrecognized"),
                             (["list", "--since", "yesterdayish"], 2, b"since: expected"),
                             (["list", "--sort", "name"], 2, b"sort: expected"),
                             (["list", "--limit", "x"], 2, b"--limit"),
@@ -392,6 +393,8 @@ IDIOM_VERBS = {
     "reports": (True, ("time", "kind", "id", "group"), True),
     "hosts": (False, ("n_boots", "n_reports", "n_groups", "last_seen"), False),
     "kernels": (False, ("n_hosts", "n_boots", "n_reports", "last_seen"), False),
+    "locks": (False, ("n_groups", "n_edges"), False),
+    "search lock": (False, ("id", "group", "kind", "time"), False),
 }
 
 
@@ -409,59 +412,60 @@ def json_objects(text):
 def case_idioms(ctl, src, tmp, update):
     db = build_db(ctl, src, tmp)
     for verb, (newest_last, keys, has_limit) in IDIOM_VERBS.items():
-        full = run(ctl, db, verb)
+        full = run(ctl, db, *verb.split())
         check(full.returncode == 0, f"{verb}: {full.stderr!r}")
         lines = full.stdout.decode().splitlines()
         header, rows = lines[0], lines[1:]
         check(len(rows) >= 2, f"{verb}: too few rows to test with: {lines}")
-        r = run(ctl, db, verb, "-n", "2")
+        r = run(ctl, db, *verb.split(), "-n", "2")
         want = rows[-2:] if newest_last else rows[:2]
         got = r.stdout.decode().splitlines()
         # widths follow the rows shown: compare the ids (first cell)
         check([l.split()[0] for l in got[1:]] == [l.split()[0] for l in want], f"{verb} -n 2: {got} want {want}")
-        r = run(ctl, db, verb, "-r")
+        r = run(ctl, db, *verb.split(), "-r")
         got = r.stdout.decode().splitlines()
         check(got[0] == header and got[1:] == rows[::-1], f"{verb} -r: {got[:4]}")
-        r = run(ctl, db, verb, "--no-legend")
+        r = run(ctl, db, *verb.split(), "--no-legend")
         got = r.stdout.decode().splitlines()
         check(got == rows, f"{verb} --no-legend: {got[:3]}")
-        r = run(ctl, db, verb, "-q", "-n", "1")
+        r = run(ctl, db, *verb.split(), "-q", "-n", "1")
         check(r.returncode == 0 and len(r.stdout.decode().splitlines()) == 2 and not r.stderr, f"{verb} -q -n 1: {r!r}")
         for bad in (("-o", "xml"), ("-n", "0"), ("-n", "x")):
-            r = run(ctl, db, verb, *bad)
+            r = run(ctl, db, *verb.split(), *bad)
             check(r.returncode == 2 and b"expected" in r.stderr, f"{verb} {bad}: {r.returncode} {r.stderr!r}")
-        js = [json.loads(l) for l in run(ctl, db, verb, "--json").stdout.decode().splitlines()]
-        check(json_objects(run(ctl, db, verb, "-o", "json").stdout.decode()) == js, f"{verb} -o json != --json")
-        pretty = run(ctl, db, verb, "-o", "json-pretty").stdout.decode()
+        js = [json.loads(l) for l in run(ctl, db, *verb.split(), "--json").stdout.decode().splitlines()]
+        check(json_objects(run(ctl, db, *verb.split(), "-o", "json").stdout.decode()) == js, f"{verb} -o json != --json")
+        pretty = run(ctl, db, *verb.split(), "-o", "json-pretty").stdout.decode()
         check(json_objects(pretty) == js and "\n  \"" in pretty, f"{verb} -o json-pretty: {pretty[:200]!r}")
-        js2 = json_objects(run(ctl, db, verb, "-o", "json", "-n", "1", "-r").stdout.decode())
+        js2 = json_objects(run(ctl, db, *verb.split(), "-o", "json", "-n", "1", "-r").stdout.decode())
         check(js2 == (js[-1:] if newest_last else js[:1]), f"{verb} -o json -n 1 -r: {js2}")
         # on a terminal of 80 and 160 columns: timestamps, kinds and numbers are never cut
         for cols in ("80", "160"):
-            out = on_pty([ctl, "--db", db, "--no-pager", verb], {"COLUMNS": cols, "NO_COLOR": "1", "TERM": "xterm",
+            out = on_pty([ctl, "--db", db, "--no-pager", *verb.split()], {"COLUMNS": cols, "NO_COLOR": "1", "TERM": "xterm",
                                                                "LC_ALL": "C.UTF-8"}).decode("utf-8", "replace")
             out_lines = out.replace("\r", "").splitlines()
-            check("..." not in out, f"{verb} at {cols}: '...' on a UTF-8 locale")
+            # (search's snippets mark their own ends with "...": the store's, not a cut)
+            check(verb == "search lock" or "..." not in out, f"{verb} at {cols}: '...' on a UTF-8 locale")
             for o, line in zip(js, out_lines[1:]):
                 cells = line.split()
                 for k in keys:
                     v = str(o.get(k))
                     check(o.get(k) is None or v in cells, f"{verb} at {cols}: {k} {v!r} cut in {line!r}")
-            if verb in ("list", "reports"):  # the others have no column that may be cut
+            if verb in ("list", "reports", "search lock"):  # the others have no column that may be cut
                 check(all(len(l) <= int(cols) for l in out_lines), f"{verb} at {cols}: wider lines")
-        out = on_pty([ctl, "--db", db, "--no-pager", verb], {"COLUMNS": "40", "NO_COLOR": "1", "TERM": "xterm",
+        out = on_pty([ctl, "--db", db, "--no-pager", *verb.split()], {"COLUMNS": "40", "NO_COLOR": "1", "TERM": "xterm",
                                                            "LC_ALL": "C"}).decode("utf-8", "replace")
         check("\u2026" not in out, f"{verb}: '\u2026' on a C locale")
         if not has_limit:
             continue
-        r = run(ctl, db, verb, "--limit", "1")
+        r = run(ctl, db, *verb.split(), "--limit", "1")
         check(b"shown" not in r.stdout and b"shown" in r.stderr, f"{verb} --limit 1: footer {r.stdout!r} {r.stderr!r}")
         check(len(r.stdout.decode().splitlines()) == 2, f"{verb} --limit 1: {r.stdout!r}")
         for quiet in (("-q",), ("--quiet",), ("--no-legend",)):
-            r = run(ctl, db, verb, "--limit", "1", *quiet)
+            r = run(ctl, db, *verb.split(), "--limit", "1", *quiet)
             check(r.returncode == 0 and b"shown" not in r.stdout + r.stderr, f"{verb} {quiet}: {r.stderr!r}")
         for bad in (("--kind", "nosuch"), ("--status", "nosuch")):
-            r = run(ctl, db, verb, *bad)
+            r = run(ctl, db, *verb.split(), *bad)
             check(r.returncode == 2 and b"expected" in r.stderr, f"{verb} {bad}: {r.returncode} {r.stderr!r}")
 
 
@@ -475,6 +479,11 @@ def case_newest(ctl, src, tmp, update):
     r = run(ctl, db, "show", "--json")
     check(r.returncode == 0 and json.loads(r.stdout)["id"] == g["id"], f"show: {r.stdout[:200]!r}")
     check(run(ctl, db, "report", "1", "2").returncode == 2, "report with two ids")
+    empty = os.path.join(tmp, "empty.db")
+    run(ctl, empty, "import", os.devnull)
+    for verb, what in (("show", b"no group stored yet"), ("report", b"no report stored yet")):
+        r = run(ctl, empty, verb)
+        check(r.returncode == 1 and what in r.stderr, f"{verb} on an empty database: {r.returncode} {r.stderr!r}")
     check(run(ctl, db, "report", "--parsed", "--as-logged", "1").returncode == 2, "--parsed --as-logged")
     checked = 0
     for rep in [json.loads(l) for l in run(ctl, db, "reports", "--json").stdout.splitlines()][:15]:
