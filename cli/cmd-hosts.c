@@ -15,7 +15,7 @@
 #include "table.h"
 
 typedef struct HostsCtx {
-        bool json;
+        Output out;
         unsigned n;
         Table *table;
 } HostsCtx;
@@ -29,12 +29,12 @@ static const char *journal_state(const char *js) {
 
 static int row(const char *js, void *userdata) {
         HostsCtx *c = userdata;
-
         c->n++;
-        if (c->json) {
-                print_json(js);
-                return 0;
-        }
+        return output_row(&c->out, js);
+}
+
+static int add_row(const char *js, void *userdata) {
+        HostsCtx *c = userdata;
         if (table_add_field(c->table, js, "host") < 0 ||
             table_add_field(c->table, js, "n_boots") < 0 ||
             table_add_field(c->table, js, "n_reports") < 0 ||
@@ -123,11 +123,11 @@ static int print_host(const char *js) {
         printf("%s\n", ansi_normal());
         print_fact("machine id:", js, "machine_id");
         print_fact("host name:", js, "hostname");
-        printf("  %-13s %lld boots, %lld reports, %lld groups, %lld kernels\n",
-               "seen:", (long long) json_get_int(js, "n_boots", 0),
-               (long long) json_get_int(js, "n_reports", 0),
-               (long long) json_get_int(js, "n_groups", 0),
-               (long long) json_get_int(js, "kernels", 0));
+        long long nb = json_get_int(js, "n_boots", 0), nr = json_get_int(js, "n_reports", 0),
+                  ng = json_get_int(js, "n_groups", 0), nk = json_get_int(js, "kernels", 0);
+        printf("  %-13s %lld %s, %lld %s, %lld %s, %lld %s\n", "seen:", nb, plural(nb, "boot", "boots"), nr,
+               plural(nr, "report", "reports"), ng, plural(ng, "group", "groups"), nk,
+               plural(nk, "kernel", "kernels"));
         print_fact("first kernel:", js, "kernel_first");
         print_fact("last kernel:", js, "kernel_last");
         print_fact("first seen:", js, "first_seen");
@@ -139,9 +139,9 @@ static int print_host(const char *js) {
                        "                no report from it does not mean it is clean%s\n",
                        ansi_highlight(), ansi_normal());
         if (table_rows(off) > 0) {
-                printf("\n%sLockdep switched itself off in %lld boots:%s nothing after that point was validated.\n",
-                       ansi_highlight(), (long long) json_get_int(js, "boots_lockdep_off", 0),
-                       ansi_normal());
+                long long off_n = json_get_int(js, "boots_lockdep_off", 0);
+                printf("\n%sLockdep switched itself off in %lld %s:%s nothing after that point was validated.\n",
+                       ansi_highlight(), off_n, plural(off_n, "boot", "boots"), ansi_normal());
                 table_print(off, stdout, 4);
         }
         print_section("Groups", groups);
@@ -158,13 +158,13 @@ static void help(void) {
                "With the NAME of a host (host name or machine id), show its groups and boots.\n\n"
                "Options:\n"
                "  -h --help       Show this help\n"
-               "     --json       One JSON object per host and line (or the host object)\n");
+               OUTPUT_OPTIONS_HELP);
 }
 
 int verb_hosts(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
+                OUTPUT_OPTIONS,
                 {},
         };
         _cleanup_(table_freep) Table *t = NULL;
@@ -173,17 +173,20 @@ int verb_hosts(int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
+                r = output_option(c, optarg, &ctx.out);
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (r > 0)
+                        continue;
                 switch (c) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_JSON:
-                        ctx.json = true;
-                        break;
                 default:
                         return EXIT_USAGE;
                 }
+        }
         if (optind + 1 < argc) {
                 fprintf(stderr, "lockdepctl hosts: expected at most one NAME\n");
                 return EXIT_USAGE;
@@ -194,21 +197,30 @@ int verb_hosts(int argc, char **argv) {
                 return 1;
         if (name) {
                 static const NamedObject host = { "hosts", "no host ", "reading the host", store_host_json, print_host };
-                return show_named(&host, s, name, ctx.json);
+                return show_named(&host, s, name, &ctx.out);
         }
-        t = ctx.table = table_new("HOST", ">BOOTS", ">REPORTS", ">GROUPS", ">KERNELS",
-                                  ">LOCKDEP OFF", "LAST KERNEL", "LAST SEEN", "LAST ENTRY", "JOURNAL", NULL);
+        t = ctx.table = table_new("~HOST", ">BOOTS", ">REPORTS", ">GROUPS", ">KERNELS",
+                                  ">LOCKDEP OFF", "|LAST KERNEL", "LAST SEEN", "LAST ENTRY", "JOURNAL", NULL);
         if (!t)
                 return print_oom();
         pager_open();
+        if (ctx.out.no_legend)
+                table_hide_header(t);
+        ctx.out.newest_last = false;
         r = store_list_hosts(s, row, &ctx);
-        if (r < 0)
+        if (r < 0) {
+                output_done(&ctx.out);
                 return store_failed(s, r, "listing hosts");
-        if (ctx.n == 0 && !ctx.json) {
-                fputs("No hosts found.\n", stderr);
+        }
+        if (ctx.n == 0 && !output_json(&ctx.out)) {
+                if (!ctx.out.quiet)
+                        fputs("No hosts found.\n", stderr);
                 return 1;
         }
-        if (!ctx.json)
+        r = output_flush(&ctx.out, add_row, &ctx);
+        if (r < 0)
+                return print_oom();
+        if (!output_json(&ctx.out))
                 table_print(t, stdout, 0);
         return 0;
 }

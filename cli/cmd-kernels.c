@@ -15,23 +15,23 @@
 #include "table.h"
 
 typedef struct KernelsCtx {
-        bool json;
+        Output out;
         unsigned n;
         Table *table;
 } KernelsCtx;
 
 static int row(const char *js, void *userdata) {
         KernelsCtx *c = userdata;
+        c->n++;
+        return output_row(&c->out, js);
+}
+
+static int add_row(const char *js, void *userdata) {
+        KernelsCtx *c = userdata;
         static const char *const keys[] = {
                 "kernel",   "n_hosts",    "n_boots",           "n_reports",
                 "n_groups", "new_groups", "boots_lockdep_off", "last_seen"
         };
-
-        c->n++;
-        if (c->json) {
-                print_json(js);
-                return 0;
-        }
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (table_add_field(c->table, js, keys[i]) < 0)
                         return -ENOMEM;
@@ -91,13 +91,13 @@ static int print_kernel(const char *js) {
         printf("%sKernel ", ansi_highlight());
         fputs_safe(rel ? rel : "?", stdout);
         printf("%s\n", ansi_normal());
-        printf("  %lld hosts, %lld boots, %lld reports, %lld groups (%lld new), lockdep off in %lld boots\n",
-               (long long) json_get_int(js, "n_hosts", 0),
-               (long long) json_get_int(js, "n_boots", 0),
-               (long long) json_get_int(js, "n_reports", 0),
-               (long long) json_get_int(js, "n_groups", 0),
-               (long long) json_get_int(js, "new_groups", 0),
-               (long long) json_get_int(js, "boots_lockdep_off", 0));
+        long long nh = json_get_int(js, "n_hosts", 0), nb = json_get_int(js, "n_boots", 0),
+                  nr = json_get_int(js, "n_reports", 0), ng = json_get_int(js, "n_groups", 0),
+                  off = json_get_int(js, "boots_lockdep_off", 0);
+        printf("  %lld %s, %lld %s, %lld %s, %lld %s (%lld new), lockdep off in %lld %s\n", nh,
+               plural(nh, "host", "hosts"), nb, plural(nb, "boot", "boots"), nr, plural(nr, "report", "reports"), ng,
+               plural(ng, "group", "groups"), (long long) json_get_int(js, "new_groups", 0), off,
+               plural(off, "boot", "boots"));
         printf("  first seen: ");
         fputs_safe(first ? first : "-", stdout);
         printf(", last seen: ");
@@ -152,7 +152,7 @@ static void help(void) {
                "fixed) and the hosts that ran it.\n\n"
                "Options:\n"
                "  -h --help       Show this help\n"
-               "     --json       One JSON object per release and line (or the release object)\n"
+               OUTPUT_OPTIONS_HELP
                "     --vs OTHER   With RELEASE: the groups new in RELEASE (not reported on OTHER),\n"
                "                  gone (reported on OTHER only) and still present (on both)\n");
 }
@@ -160,7 +160,7 @@ static void help(void) {
 int verb_kernels(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
+                OUTPUT_OPTIONS,
                 { "vs", required_argument, NULL, _ARG_QUERY_MAX },
                 {},
         };
@@ -170,20 +170,23 @@ int verb_kernels(int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
+                r = output_option(c, optarg, &ctx.out);
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (r > 0)
+                        continue;
                 switch (c) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_JSON:
-                        ctx.json = true;
-                        break;
                 case _ARG_QUERY_MAX:
                         vs_release = optarg;
                         break;
                 default:
                         return EXIT_USAGE;
                 }
+        }
         if (optind + 1 < argc) {
                 fprintf(stderr, "lockdepctl kernels: expected at most one RELEASE\n");
                 return EXIT_USAGE;
@@ -199,26 +202,35 @@ int verb_kernels(int argc, char **argv) {
         if (rel && vs_release) {
                 static const NamedObject kernels = { "kernels", "no boots ran both releases: ",
                                                      "comparing the kernel releases", get_vs, print_vs };
-                return show_named(&kernels, s, rel, ctx.json);
+                return show_named(&kernels, s, rel, &ctx.out);
         }
         if (rel) {
                 static const NamedObject kernel = { "kernels", "no boot ran kernel ", "reading the kernel release",
                                                     store_kernel_json, print_kernel };
-                return show_named(&kernel, s, rel, ctx.json);
+                return show_named(&kernel, s, rel, &ctx.out);
         }
-        t = ctx.table = table_new("KERNEL", ">HOSTS", ">BOOTS", ">REPORTS", ">GROUPS", ">NEW",
+        t = ctx.table = table_new("|KERNEL", ">HOSTS", ">BOOTS", ">REPORTS", ">GROUPS", ">NEW",
                                   ">LOCKDEP OFF", "LAST SEEN", NULL);
         if (!t)
                 return print_oom();
         pager_open();
+        if (ctx.out.no_legend)
+                table_hide_header(t);
+        ctx.out.newest_last = false;
         r = store_list_kernels(s, row, &ctx);
-        if (r < 0)
+        if (r < 0) {
+                output_done(&ctx.out);
                 return store_failed(s, r, "listing kernel releases");
-        if (ctx.n == 0 && !ctx.json) {
-                fputs("No kernel releases found.\n", stderr);
+        }
+        if (ctx.n == 0 && !output_json(&ctx.out)) {
+                if (!ctx.out.quiet)
+                        fputs("No kernel releases found.\n", stderr);
                 return 1;
         }
-        if (!ctx.json)
+        r = output_flush(&ctx.out, add_row, &ctx);
+        if (r < 0)
+                return print_oom();
+        if (!output_json(&ctx.out))
                 table_print(t, stdout, 0);
         return 0;
 }

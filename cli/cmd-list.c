@@ -12,19 +12,19 @@
 #include "table.h"
 
 typedef struct ListCtx {
-        bool json;
+        Output out;
         unsigned n;
         Table *table;
 } ListCtx;
 
 static int row(const char *js, void *userdata) {
         ListCtx *c = userdata;
-
         c->n++;
-        if (c->json) {
-                print_json(js);
-                return 0;
-        }
+        return output_row(&c->out, js);
+}
+
+static int add_row(const char *js, void *userdata) {
+        ListCtx *c = userdata;
         if (table_add_field(c->table, js, "id") < 0 || table_add_field(c->table, js, "kind") < 0 ||
             table_add_field(c->table, js, "n_reports") < 0 ||
             table_add_field(c->table, js, "n_hosts") < 0 ||
@@ -48,14 +48,13 @@ static void help(void) {
         printf("Usage: lockdepctl [--db PATH] list [OPTIONS]\n\n"
                "List report groups: one row per lock cycle or problem, most recent first.\n\n"
                "Options:\n"
-               "  -h --help            Show this help\n"
-               "     --json            One JSON object per group and line\n" QUERY_OPTIONS_HELP);
+               "  -h --help            Show this help\n" OUTPUT_OPTIONS_HELP QUERY_OPTIONS_HELP);
 }
 
 int verb_list(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
+                OUTPUT_OPTIONS,
                 QUERY_OPTIONS,
                 {},
         };
@@ -67,8 +66,10 @@ int verb_list(int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
                 r = query_option(c, optarg, &q);
+                if (r == 0)
+                        r = output_option(c, optarg, &ctx.out);
                 if (r < 0)
                         return EXIT_USAGE;
                 if (r > 0)
@@ -77,9 +78,6 @@ int verb_list(int argc, char **argv) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_JSON:
-                        ctx.json = true;
-                        break;
                 default:
                         return EXIT_USAGE;
                 }
@@ -92,22 +90,31 @@ int verb_list(int argc, char **argv) {
         if (!s)
                 return 1;
         t = ctx.table = table_new(">ID", "KIND", ">REPORTS", ">HOSTS", "LAST SEEN", "STATUS",
-                                  "TITLE", NULL);
+                                  "~TITLE", NULL);
         if (!t)
                 return print_oom();
         pager_open();
+        if (ctx.out.no_legend)
+                table_hide_header(t);
         r = store_list_groups(s, &q, row, &ctx);
-        if (r < 0)
+        if (r < 0) {
+                output_done(&ctx.out);
                 return store_failed(s, r, "listing groups");
-        if (ctx.n == 0 && !ctx.json) { /* an empty NDJSON stream is a valid answer */
-                fprintf(stderr, "No groups found.\n");
+        }
+        if (ctx.n == 0 && !output_json(&ctx.out)) { /* an empty NDJSON stream is a valid answer */
+                if (!ctx.out.quiet)
+                        fprintf(stderr, "No groups found.\n");
                 return 1;
         }
-        if (ctx.json)
+        r = output_flush(&ctx.out, add_row, &ctx);
+        if (r < 0)
+                return print_oom();
+        if (output_json(&ctx.out))
                 return 0;
         table_print(t, stdout, 0);
-        if ((q.limit || q.offset) && store_count_groups(s, &q, &total) >= 0 && total > ctx.n)
-                printf("\n%u of %llu groups shown; use --limit to see more.\n", ctx.n,
-                       (unsigned long long) total);
+        /* a footer, never on stdout: what is shown is part of more */
+        if ((q.limit || q.offset || ctx.out.lines) && store_count_groups(s, &q, &total) >= 0 && total > (uint64_t) r)
+                output_note(&ctx.out, "\n%d of %llu %s shown; use --limit or -n to see more.\n", r,
+                            (unsigned long long) total, plural((long long) total, "group", "groups"));
         return 0;
 }

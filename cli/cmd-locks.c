@@ -15,7 +15,7 @@
 #include "table.h"
 
 typedef struct LocksCtx {
-        bool json;
+        Output out;
         unsigned n;
         Table *table;
 } LocksCtx;
@@ -39,12 +39,12 @@ static char *join_array(const char *v) {
 
 static int row(const char *js, void *userdata) {
         LocksCtx *c = userdata;
-
         c->n++;
-        if (c->json) {
-                print_json(js);
-                return 0;
-        }
+        return output_row(&c->out, js);
+}
+
+static int add_row(const char *js, void *userdata) {
+        LocksCtx *c = userdata;
         _cleanup_free_ char *printed = join_array(json_get(js, "printed"));
         if (table_add_field(c->table, js, "name") < 0 ||
             table_add_field(c->table, js, "n_groups") < 0 ||
@@ -105,14 +105,14 @@ static void help(void) {
                "list the classes that match it.\n\n"
                "Options:\n"
                "  -h --help       Show this help\n"
-               "     --json       One JSON object per class and line (or the class object)\n"
+               OUTPUT_OPTIONS_HELP
                "     --limit N    Show at most N classes\n");
 }
 
 int verb_locks(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
+                OUTPUT_OPTIONS,
                 { "limit", required_argument, NULL, ARG_LIMIT },
                 {},
         };
@@ -124,14 +124,16 @@ int verb_locks(int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
+                r = output_option(c, optarg, &ctx.out);
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (r > 0)
+                        continue;
                 switch (c) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_JSON:
-                        ctx.json = true;
-                        break;
                 case ARG_LIMIT:
                         if (query_option(c, optarg, &q) < 0)
                                 return EXIT_USAGE;
@@ -139,6 +141,7 @@ int verb_locks(int argc, char **argv) {
                 default:
                         return EXIT_USAGE;
                 }
+        }
         if (optind + 1 < argc) {
                 fprintf(stderr, "lockdepctl locks: expected at most one NAME\n");
                 return EXIT_USAGE;
@@ -152,8 +155,8 @@ int verb_locks(int argc, char **argv) {
                 r = store_lock_json(s, name, &js);
                 if (r >= 0) {
                         pager_open();
-                        if (ctx.json)
-                                print_json(js);
+                        if (output_json(&ctx.out))
+                                output_json_object(&ctx.out, js);
                         else
                                 print_lock(js);
                         return 0;
@@ -165,10 +168,14 @@ int verb_locks(int argc, char **argv) {
         if (!t)
                 return print_oom();
         pager_open();
+        if (ctx.out.no_legend)
+                table_hide_header(t);
         r = store_list_locks(s, name, q.limit, row, &ctx);
-        if (r < 0)
+        if (r < 0) {
+                output_done(&ctx.out);
                 return store_failed(s, r, "listing lock classes");
-        if (ctx.n == 0 && !ctx.json) { /* an empty NDJSON stream is a valid answer */
+        }
+        if (ctx.n == 0 && !output_json(&ctx.out)) { /* an empty NDJSON stream is a valid answer */
                 if (name) {
                         fputs("No lock class matches '", stderr);
                         fputs_safe(name, stderr);
@@ -177,7 +184,10 @@ int verb_locks(int argc, char **argv) {
                         fputs("No lock classes found.\n", stderr);
                 return 1;
         }
-        if (!ctx.json)
+        r = output_flush(&ctx.out, add_row, &ctx);
+        if (r < 0)
+                return print_oom();
+        if (!output_json(&ctx.out))
                 table_print(t, stdout, 0);
         return 0;
 }

@@ -290,12 +290,12 @@ static int push_one(const PushUrl *u, const char *target, const char *token, con
                 }
                 if (json)
                         print_json(a);
-                else
-                        printf("%s: %lld reports stored (%lld new groups), %lld already stored\n",
-                               is_stdin ? "<stdin>" : path,
-                               (long long) json_get_int(a, "stored", 0),
-                               (long long) json_get_int(a, "new_groups", 0),
-                               (long long) json_get_int(a, "duplicates", 0));
+                else {
+                        long long st = json_get_int(a, "stored", 0), ng = json_get_int(a, "new_groups", 0);
+                        printf("%s: %lld %s stored (%lld new %s), %lld already stored\n",
+                               is_stdin ? "<stdin>" : path, st, plural(st, "report", "reports"), ng,
+                               plural(ng, "group", "groups"), (long long) json_get_int(a, "duplicates", 0));
+                }
                 strbuf_done(&answer);
                 return 0;
         }

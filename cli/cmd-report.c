@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lockdepctl report ID: the raw text of one stored report, --parsed its parse --json object. */
+/* lockdepctl report [ID]: the raw text of one stored report (the newest without an ID), --parsed its
+ * parse --json object, --as-logged the text with the banner the kernel printed before it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,28 +9,51 @@
 #include "macro.h"
 #include "store.h"
 
+/* The kernel prints an empty line and a line of '=' before every lockdep report (and the store
+ * keeps the text from the line after it): as long as the report's "-----" line, or its first
+ * line when it has none. */
+static void print_banner(const char *raw) {
+        size_t width = strcspn(raw, "\n");
+        for (const char *l = raw; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] != 0)) {
+                size_t n = strcspn(l, "\n");
+                if (n >= 10 && strspn(l, "-") == n) {
+                        width = n;
+                        break;
+                }
+        }
+        putchar('\n');
+        for (size_t i = 0; i < width; i++)
+                putchar('=');
+        putchar('\n');
+}
+
 static void help(void) {
-        printf("Usage: lockdepctl [--db PATH] report [OPTIONS] ID\n\n"
-               "Print the raw text of one stored report, as it was logged.\n\n"
+        printf("Usage: lockdepctl [--db PATH] report [OPTIONS] [ID]\n\n"
+               "Print the raw text of one stored report (without an ID, the newest), as it was\n"
+               "logged without the log's prefixes.\n\n"
                "Options:\n"
-               "  -h --help     Show this help\n"
-               "     --parsed   Print the parsed report (the object of 'parse --json')\n"
-               "     --json     Print the report object of the web API (raw and parsed included)\n");
+               "  -h --help        Show this help\n"
+               "     --as-logged   With the ===== banner line the kernel printed first, ready to\n"
+               "                   paste into a mail (the per-line time prefixes are not stored)\n"
+               "     --parsed      Print the parsed report (the object of 'parse --json')\n"
+               "     --json        Print the report object of the web API (raw and parsed included)\n");
 }
 
 int verb_report(int argc, char **argv) {
         enum {
-                ARG_PARSED = _ARG_QUERY_MAX
+                ARG_PARSED = _ARG_QUERY_MAX,
+                ARG_AS_LOGGED,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "parsed", no_argument, NULL, ARG_PARSED },
+                { "as-logged", no_argument, NULL, ARG_AS_LOGGED },
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_free_ char *js = NULL;
-        bool json = false, parsed = false;
+        bool json = false, parsed = false, as_logged = false;
         int64_t id;
         int c, r;
 
@@ -45,17 +69,26 @@ int verb_report(int argc, char **argv) {
                 case ARG_PARSED:
                         parsed = true;
                         break;
+                case ARG_AS_LOGGED:
+                        as_logged = true;
+                        break;
                 default:
                         return EXIT_USAGE;
                 }
-        if (optind + 1 != argc) {
-                fprintf(stderr, "lockdepctl report: expected exactly one report ID\n");
+        if (optind + 1 < argc) {
+                fprintf(stderr, "lockdepctl report: expected at most one report ID\n");
                 return EXIT_USAGE;
         }
-        if (parse_id(argv[optind], "report ID", &id) < 0)
+        if (json + parsed + as_logged > 1) {
+                fprintf(stderr, "lockdepctl report: --json, --parsed and --as-logged exclude each other\n");
+                return EXIT_USAGE;
+        }
+        if (optind < argc && parse_id(argv[optind], "report ID", &id) < 0)
                 return EXIT_USAGE;
         s = open_db(true);
         if (!s)
+                return 1;
+        if (optind == argc && newest_id(s, true, &id) != 0) /* as coredumpctl: the newest */
                 return 1;
         r = store_report_json(s, id, &js);
         if (r == -ENOENT) {
@@ -85,6 +118,8 @@ int verb_report(int argc, char **argv) {
                 return 0;
         }
         _cleanup_free_ char *raw = json_get_str(js, "raw");
+        if (as_logged && raw && strncmp(raw, "===", 3) != 0)
+                print_banner(raw);
         fputs_text(raw ? raw : "", stdout);
         if (raw && raw[0] && raw[strlen(raw) - 1] != '\n')
                 putchar('\n');

@@ -11,21 +11,22 @@
 #include "table.h"
 
 typedef struct ReportsCtx {
-        bool json;
+        Output out;
         unsigned n;
         Table *table;
 } ReportsCtx;
 
 static int row(const char *js, void *userdata) {
         ReportsCtx *c = userdata;
+        c->n++;
+        return output_row(&c->out, js);
+}
+
+static int add_row(const char *js, void *userdata) {
+        ReportsCtx *c = userdata;
         static const char *const fields[] = { "id",     "group", "kind",  "host",
                                               "kernel", "time",  "source" };
 
-        c->n++;
-        if (c->json) {
-                print_json(js);
-                return 0;
-        }
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 if (table_add_field(c->table, js, fields[i]) < 0)
                         return -ENOMEM;
@@ -36,8 +37,7 @@ static void help(void) {
         printf("Usage: lockdepctl [--db PATH] reports [OPTIONS]\n\n"
                "List stored reports (occurrences), oldest first.\n\n"
                "Options:\n"
-               "  -h --help            Show this help\n"
-               "     --json            One JSON object per report and line\n"
+               "  -h --help            Show this help\n" OUTPUT_OPTIONS_HELP
                "     --group GROUP     Only reports of this group (id or signature prefix)\n" QUERY_OPTIONS_HELP);
 }
 
@@ -47,7 +47,7 @@ int verb_reports(int argc, char **argv) {
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
+                OUTPUT_OPTIONS,
                 { "group", required_argument, NULL, ARG_GROUP },
                 QUERY_OPTIONS,
                 {},
@@ -60,8 +60,10 @@ int verb_reports(int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
                 r = query_option(c, optarg, &q);
+                if (r == 0)
+                        r = output_option(c, optarg, &ctx.out);
                 if (r < 0)
                         return EXIT_USAGE;
                 if (r > 0)
@@ -70,9 +72,6 @@ int verb_reports(int argc, char **argv) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_JSON:
-                        ctx.json = true;
-                        break;
                 case ARG_GROUP:
                         group = optarg;
                         break;
@@ -90,27 +89,37 @@ int verb_reports(int argc, char **argv) {
         if (group && resolve_group(s, group, &q.group) < 0)
                 return 1;
         t = ctx.table =
-                table_new(">ID", ">GROUP", "KIND", "HOST", "KERNEL", "TIME", "SOURCE", NULL);
+                table_new(">ID", ">GROUP", "KIND", "~HOST", "|KERNEL", "TIME", "|SOURCE", NULL);
         if (!t)
                 return print_oom();
         pager_open();
+        if (ctx.out.no_legend)
+                table_hide_header(t);
+        /* the rows come oldest first unless sorted by last_seen: -n takes the newest */
+        ctx.out.newest_last = q.sort != STORE_SORT_LAST_SEEN;
         r = store_list_reports(s, &q, row, &ctx);
         if (r == -EINVAL) { /* a filter that means nothing for reports (--sort reports) */
                 fprintf(stderr, "lockdepctl reports: %s\n", store_error(s));
                 return EXIT_USAGE;
         }
-        if (r < 0)
+        if (r < 0) {
+                output_done(&ctx.out);
                 return store_failed(s, r, "listing reports");
-        if (ctx.n == 0 && !ctx.json) { /* an empty NDJSON stream is a valid answer */
-                fprintf(stderr, "No reports found.\n");
+        }
+        if (ctx.n == 0 && !output_json(&ctx.out)) { /* an empty NDJSON stream is a valid answer */
+                if (!ctx.out.quiet)
+                        fprintf(stderr, "No reports found.\n");
                 return 1;
         }
-        if (ctx.json)
+        r = output_flush(&ctx.out, add_row, &ctx);
+        if (r < 0)
+                return print_oom();
+        if (output_json(&ctx.out))
                 return 0;
         table_print(t, stdout, 0);
-        uint64_t total = 0; /* never a silent cap: say what the page is part of */
-        if ((q.limit || q.offset) && store_count_reports(s, &q, &total) >= 0 && total > ctx.n)
-                printf("\n%u of %llu reports shown (from %u); use --limit and --offset to see more.\n", ctx.n,
-                       (unsigned long long) total, q.offset + 1);
+        uint64_t total = 0; /* never a silent cap: say what the page is part of, on stderr */
+        if ((q.limit || q.offset || ctx.out.lines) && store_count_reports(s, &q, &total) >= 0 && total > (uint64_t) r)
+                output_note(&ctx.out, "\n%d of %llu %s shown; use --limit and --offset or -n to see more.\n", r,
+                            (unsigned long long) total, plural((long long) total, "report", "reports"));
         return 0;
 }

@@ -11,20 +11,20 @@
 #include "table.h"
 
 typedef struct SearchCtx {
-        bool json;
+        Output out;
         unsigned n;
         Table *table;
 } SearchCtx;
 
 static int row(const char *js, void *userdata) {
         SearchCtx *c = userdata;
-        static const char *const fields[] = { "id", "group", "kind", "host", "time" };
-
         c->n++;
-        if (c->json) {
-                print_json(js);
-                return 0;
-        }
+        return output_row(&c->out, js);
+}
+
+static int add_row(const char *js, void *userdata) {
+        SearchCtx *c = userdata;
+        static const char *const fields[] = { "id", "group", "kind", "host", "time" };
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 if (table_add_field(c->table, js, fields[i]) < 0)
                         return -ENOMEM;
@@ -39,17 +39,18 @@ static int row(const char *js, void *userdata) {
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] search [OPTIONS] TEXT...\n\n"
                "Search the raw text of the stored reports. TEXT is a list of words, or an SQLite\n"
-               "FTS5 query (\"phrase\", AND, OR, NOT, prefix*).\n\n"
+               "FTS5 query (\"phrase\", AND, OR, NOT, prefix*). Words also find the other names of\n"
+               "the lock classes they are part of (class aliases: mmap_lock finds mmap_sem).\n\n"
                "Options:\n"
                "  -h --help       Show this help\n"
-               "     --json       One JSON object per matching report and line\n"
+               OUTPUT_OPTIONS_HELP
                "     --limit N    Show at most N reports (default: 100)\n");
 }
 
 int verb_search(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
+                OUTPUT_OPTIONS,
                 { "limit", required_argument, NULL, ARG_LIMIT },
                 {},
         };
@@ -61,14 +62,16 @@ int verb_search(int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
+                r = output_option(c, optarg, &ctx.out);
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (r > 0)
+                        continue;
                 switch (c) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_JSON:
-                        ctx.json = true;
-                        break;
                 case ARG_LIMIT:
                         if (query_option(c, optarg, &q) < 0)
                                 return EXIT_USAGE;
@@ -76,6 +79,7 @@ int verb_search(int argc, char **argv) {
                 default:
                         return EXIT_USAGE;
                 }
+        }
         if (optind >= argc) {
                 fprintf(stderr, "lockdepctl search: no TEXT to search for\n");
                 return EXIT_USAGE;
@@ -87,25 +91,32 @@ int verb_search(int argc, char **argv) {
                         return print_oom();
                 }
         s = open_db(true);
-        t = ctx.table = table_new(">ID", ">GROUP", "KIND", "HOST", "TIME", "MATCH", NULL);
+        t = ctx.table = table_new(">ID", ">GROUP", "KIND", "~HOST", "TIME", "~MATCH", NULL);
         if (!s || !t) {
                 strbuf_done(&text);
                 return s ? print_oom() : 1;
         }
         pager_open();
+        if (ctx.out.no_legend)
+                table_hide_header(t);
         r = store_search(s, text.s, q.limit, row, &ctx);
         strbuf_done(&text);
+        if (r < 0)
+                output_done(&ctx.out);
         if (r == -EINVAL) {
                 fprintf(stderr, "lockdepctl search: invalid query: %s\n", store_error(s));
                 return EXIT_USAGE;
         }
         if (r < 0)
                 return store_failed(s, r, "searching");
-        if (ctx.n == 0 && !ctx.json) { /* an empty NDJSON stream is a valid answer */
+        if (ctx.n == 0 && !output_json(&ctx.out)) { /* an empty NDJSON stream is a valid answer */
                 fprintf(stderr, "No reports match.\n");
                 return 1;
         }
-        if (!ctx.json)
+        r = output_flush(&ctx.out, add_row, &ctx);
+        if (r < 0)
+                return print_oom();
+        if (!output_json(&ctx.out))
                 table_print(t, stdout, 0);
         return 0;
 }

@@ -265,7 +265,8 @@ static void help(void) {
                "last seen, triage state, and a representative report.\n\n"
                "Options:\n"
                "  -h --help     Show this help\n"
-               "     --json     Print the group object of the web API\n");
+               "     --json     Print the group object of the web API\n\n"
+               "Without a GROUP, the group seen last.\n");
 }
 
 /* GROUP, or a group id that is no more: say where it went (merge tombstones,
@@ -314,14 +315,17 @@ int verb_show(int argc, char **argv) {
                 default:
                         return EXIT_USAGE;
                 }
-        if (optind + 1 != argc) {
-                fprintf(stderr, "lockdepctl show: expected exactly one GROUP\n");
+        if (optind + 1 < argc) {
+                fprintf(stderr, "lockdepctl show: expected at most one GROUP\n");
                 return EXIT_USAGE;
         }
         s = open_db(true);
         if (!s)
                 return 1;
-        if (follow_tombstone(s, argv[optind], &id) < 0)
+        if (optind == argc) { /* as coredumpctl info: the newest */
+                if (newest_id(s, false, &id) != 0)
+                        return 1;
+        } else if (follow_tombstone(s, argv[optind], &id) < 0)
                 return 1;
         r = store_group_json(s, id, &g);
         if (r == -ENOENT) {

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "macro.h"
+
 #define EXIT_USAGE 2
 
 typedef struct Verb {
@@ -28,6 +30,7 @@ typedef struct Globals {
         bool no_pager;
         bool colors;      /* stdout is a terminal and $NO_COLOR is unset */
         unsigned columns; /* terminal width; 0 = not a terminal, no limit */
+        bool utf8;        /* the locale's character set is UTF-8: "…" for cut cells */
 } Globals;
 extern Globals arg;
 
@@ -54,6 +57,7 @@ int verb_hosts(int argc, char **argv);
 int verb_kernels(int argc, char **argv);
 int verb_latent(int argc, char **argv);
 int verb_snapshot(int argc, char **argv);
+int verb_follow(int argc, char **argv);
 
 /* Loads the alias tables as every reader does (aliases_load() of store/ingest.h), FILE (from
  * --aliases, or NULL) last; prints the error itself. */
@@ -67,6 +71,9 @@ struct Store *open_db(bool read_only);
 void store_closep(struct Store **s);
 /* Resolves GROUP (an id or a unique signature prefix); prints why not and returns < 0. */
 int resolve_group(struct Store *s, const char *spec, int64_t *ret);
+/* show and report without an ID: the newest group (by last seen) or report (by time); prints why
+ * not and returns the exit status 1, or 0. */
+int newest_id(struct Store *s, bool reports, int64_t *ret);
 /* Parses a positive integer id; prints an error naming what and returns -EINVAL. */
 int parse_id(const char *s, const char *what, int64_t *ret);
 /* After triage or merge: prints the group object (json) or a one-line summary; the exit status. */
@@ -85,7 +92,8 @@ typedef struct NamedObject {
         int (*get)(struct Store *s, const char *name, char **ret);
         int (*print)(const char *js);
 } NamedObject;
-int show_named(const NamedObject *o, struct Store *s, const char *name, bool json);
+struct Output;
+int show_named(const NamedObject *o, struct Store *s, const char *name, const struct Output *out);
 
 /* ---- reading saved logs (log-input.c) -------------------------------------------------------- */
 
@@ -218,6 +226,70 @@ enum {
         "     --limit N         Show at most N\n"                                             \
         "     --offset N        Skip the first N\n"                                           \
         "     --all             Also what suppression rules hide (marked suppressed)\n"
+
+/* ---- the output options of every list verb (util.c) ------------------------------------------ */
+
+typedef enum OutputMode {
+        OUTPUT_SHORT,       /* the table */
+        OUTPUT_JSON,        /* one JSON object per line (--json is -o json) */
+        OUTPUT_JSON_PRETTY, /* each object indented, one member a line */
+} OutputMode;
+
+enum {
+        ARG_NO_LEGEND = 0x200, /* above every verb's own numbers */
+};
+
+/* -n/--lines N, -r/--reverse, --no-legend, -q/--quiet, -o/--output MODE and --json: rows are kept
+ * (as the store's JSON objects) until output_flush(), which takes the newest N and orders them. */
+typedef struct Output {
+        unsigned lines;   /* -n: the newest N; 0 = all */
+        bool reverse;     /* -r */
+        bool no_legend;   /* no header and no footer */
+        bool quiet;       /* no footer or informational lines */
+        OutputMode mode;
+        bool newest_last; /* set by the verb: its rows come oldest first (reports) */
+        char **rows;
+        size_t n_rows;
+} Output;
+
+/* clang-format off */
+#define OUTPUT_SHORTOPTS "n:rqo:"
+#define OUTPUT_OPTIONS                                                  \
+        { "json", no_argument, NULL, ARG_JSON },                        \
+        { "output", required_argument, NULL, 'o' },                     \
+        { "lines", required_argument, NULL, 'n' },                      \
+        { "reverse", no_argument, NULL, 'r' },                          \
+        { "no-legend", no_argument, NULL, ARG_NO_LEGEND },              \
+        { "quiet", no_argument, NULL, 'q' }
+/* clang-format on */
+
+#define OUTPUT_OPTIONS_HELP                                                                    \
+        "  -o --output MODE     short (the table, default), json (one object a line) or\n"      \
+        "                       json-pretty\n"                                                  \
+        "     --json            The same as -o json\n"                                          \
+        "  -n --lines N         Only the newest N\n"                                            \
+        "  -r --reverse         The other order (newest first where it is oldest first)\n"      \
+        "     --no-legend       No header line and no footer\n"                                 \
+        "  -q --quiet           No footer and no informational lines\n"
+
+/* Applies one of OUTPUT_OPTIONS: 1 if c is one, 0 if not, -EINVAL (message printed) for a bad
+ * value. */
+int output_option(int c, const char *optarg, Output *o);
+static inline bool output_json(const Output *o) {
+        return o->mode != OUTPUT_SHORT;
+}
+/* Keeps a copy of one row (a JSON object); 0 or -ENOMEM. */
+int output_row(Output *o, const char *js);
+/* The rows kept, the newest lines of them, in order (reversed with -r): printed as JSON, or given
+ * to add() (table rows). Frees the rows. Returns how many were output, or add()'s error. */
+int output_flush(Output *o, int (*add)(const char *js, void *userdata), void *userdata);
+void output_done(Output *o);
+/* A footer or note ("3 of 349 groups shown"): on stderr, and not with -q or --no-legend. */
+void output_note(const Output *o, const char *fmt, ...) _printf_(2, 3);
+/* Prints one object as -o asks (json or json-pretty). */
+void output_json_object(const Output *o, const char *js);
+/* "1 report", "2 reports": n and the word in the right number. */
+const char *plural(long long n, const char *one, const char *many);
 
 struct StoreQuery;
 /* Applies one of QUERY_OPTIONS: 1 if c is one, 0 if not, -EINVAL (message printed) for a bad value.

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@ static const Verb verbs[] = {
         { "kernels", "List kernel releases, or show what is new or gone in one", verb_kernels },
         { "reparse", "Recompute parsed data and groups from the stored raw reports", verb_reparse },
         { "push", "Send saved kernel logs to a lockdepd over HTTP", verb_push },
+        { "follow", "Print new and regressed groups as they are stored", verb_follow },
         { "latent", "Show lock cycles of the fleet's /proc/lockdep that no boot had", verb_latent },
         { "snapshot", "Save this boot's new lock dependencies (/proc/lockdep) for lockdepd", verb_snapshot },
 };
@@ -55,10 +58,13 @@ static void detect_terminal(void) {
         struct winsize ws = {};
         bool tty = isatty(STDOUT_FILENO);
 
-        if (e && atoi(e) > 0)
+        if (tty && e && atoi(e) > 0) /* only a terminal's tables are fitted; a pipe gets whole cells */
                 arg.columns = (unsigned) atoi(e);
         else if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
                 arg.columns = ws.ws_col;
+        if (setlocale(LC_CTYPE, ""))
+                arg.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+        setlocale(LC_CTYPE, "C"); /* the rest of the program reads bytes */
         e = getenv("TERM");
         arg.colors = tty && !getenv("NO_COLOR") && !(e && strcmp(e, "dumb") == 0);
 }

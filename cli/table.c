@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@ struct Table {
         char **cells; /* n_cols headers, then the rows */
         size_t n_cells;
         bool *right;
+        char *cut;   /* per column: 0 never cut, 'e' cut at the end (titles), 'm' in the middle (paths) */
+        bool no_header;
 };
 
 Table *table_new(const char *header, ...) {
@@ -28,12 +31,17 @@ Table *table_new(const char *header, ...) {
                 t->n_cols++;
         va_end(ap);
         t->right = calloc(t->n_cols, sizeof(bool));
-        if (!t->right)
+        t->cut = calloc(t->n_cols, 1);
+        if (!t->right || !t->cut)
                 return table_free(t);
         va_start(ap, header);
         for (const char *h = header; h; h = va_arg(ap, const char *)) {
-                t->right[t->n_cells] = h[0] == '>';
-                if (table_add(t, h + (h[0] == '>')) < 0) {
+                size_t col = t->n_cells;
+                t->right[col] = h[0] == '>';
+                h += h[0] == '>';
+                if (h[0] == '~' || h[0] == '|')
+                        t->cut[col] = *h++ == '~' ? 'e' : 'm';
+                if (table_add(t, h) < 0) {
                         va_end(ap);
                         return table_free(t);
                 }
@@ -49,6 +57,7 @@ Table *table_free(Table *t) {
                 free(t->cells[i]);
         free(t->cells);
         free(t->right);
+        free(t->cut);
         free(t);
         return NULL;
 }
@@ -82,22 +91,44 @@ int table_add_field(Table *t, const char *obj, const char *key) {
         return table_add(t, v);
 }
 
+void table_hide_header(Table *t) {
+        t->no_header = true;
+}
+
 size_t table_rows(const Table *t) {
         return t->n_cells / t->n_cols - 1;
 }
 
-/* Prints the first width columns of cell s, cut with "..." when it is wider. */
-static void print_cell(FILE *f, const char *s, size_t width, bool right, bool last) {
+/* The byte offset of code point n of s (or its end). */
+static size_t cp_offset(const char *s, size_t n) {
+        const char *p = s;
+        for (size_t k = 0; *p; p++)
+                if ((*p & 0xc0) != 0x80 && k++ == n)
+                        break;
+        return (size_t) (p - s);
+}
+
+/* Prints cell s in width columns: cut with an ellipsis ("…" on UTF-8 locales, "...") at the end
+ * (how 'e') or in the middle (how 'm', paths keep their file name) when it is wider. */
+static void print_cell(FILE *f, const char *s, size_t width, bool right, bool last, char how) {
         size_t w = text_width(s);
         if (w > width) {
-                size_t keep = width > 3 ? width - 3 : 0, n = 0;
-                const char *p = s;
-                for (; *p; p++) {
-                        if ((*p & 0xc0) != 0x80 && n++ == keep)
-                                break;
+                const char *ell = arg.utf8 ? "\u2026" : "...";
+                size_t ew = arg.utf8 ? 1 : 3;
+                if (width <= ew) {
+                        fwrite(ell, 1, arg.utf8 ? strlen(ell) : width, f);
+                        return;
                 }
-                fwrite(s, 1, (size_t) (p - s), f);
-                fputs("..." + (width > 3 ? 0 : 3 - width), f);
+                size_t keep = width - ew;
+                if (how == 'm') {
+                        size_t tail = keep / 2, head = keep - tail;
+                        fwrite(s, 1, cp_offset(s, head), f);
+                        fputs(ell, f);
+                        fputs(s + cp_offset(s, w - tail), f);
+                } else {
+                        fwrite(s, 1, cp_offset(s, keep), f);
+                        fputs(ell, f);
+                }
                 return;
         }
         if (right)
@@ -116,29 +147,38 @@ int table_print(Table *t, FILE *f, unsigned indent) {
                 return -ENOMEM;
         for (size_t i = 0; i < t->n_cells; i++)
                 width[i % t->n_cols] = MAX(width[i % t->n_cols], text_width(t->cells[i]));
-        /* shrink the last column (titles, sources), then the widest, until the table fits */
+        /* only titles and paths shrink (the last column when none is marked), the last one first
+         * down to LAST_MIN_WIDTH, then the widest of them: timestamps, kinds and numbers stay whole */
+        bool any = false;
+        for (size_t c = 0; c < t->n_cols; c++)
+                any |= t->cut[c] != 0;
+        if (!any)
+                t->cut[t->n_cols - 1] = 'e';
         for (;;) {
-                size_t widest = 0, last = t->n_cols - 1;
+                size_t widest = SIZE_MAX, last = SIZE_MAX;
                 total = indent + t->n_cols - 1;
                 for (size_t c = 0; c < t->n_cols; c++) {
                         total += width[c];
-                        if (width[c] > width[widest])
+                        if (!t->cut[c])
+                                continue;
+                        last = c;
+                        if (widest == SIZE_MAX || width[c] > width[widest])
                                 widest = c;
                 }
-                if (width[last] > LAST_MIN_WIDTH)
+                if (last != SIZE_MAX && width[last] > LAST_MIN_WIDTH)
                         widest = last;
-                if (arg.columns == 0 || total <= arg.columns || width[widest] <= MIN_WIDTH)
+                if (arg.columns == 0 || total <= arg.columns || widest == SIZE_MAX || width[widest] <= MIN_WIDTH)
                         break;
                 width[widest]--;
         }
-        for (size_t row = 0; row < t->n_cells / t->n_cols; row++) {
+        for (size_t row = t->no_header ? 1 : 0; row < t->n_cells / t->n_cols; row++) {
                 FILE *l = open_memstream(&line, &len);
                 if (!l)
                         return -ENOMEM;
                 fprintf(l, "%*s", (int) indent, "");
                 for (size_t c = 0; c < t->n_cols; c++) {
                         print_cell(l, t->cells[row * t->n_cols + c], width[c], t->right[c],
-                                   c == t->n_cols - 1);
+                                   c == t->n_cols - 1, t->cut[c]);
                         if (c < t->n_cols - 1)
                                 fputc(' ', l);
                 }

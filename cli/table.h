@@ -16,7 +16,8 @@
 typedef struct Table Table;
 
 /* Headers, NULL-terminated. A header starting with '>' is a right-aligned (numeric) column; the
- * '>' is not printed. NULL on ENOMEM. */
+ * '>' is not printed. After it, '~' marks a column that may be cut at its end (titles), '|' one
+ * cut in the middle (paths); without any, the last column may be cut. NULL on ENOMEM. */
 Table *table_new(const char *header, ...);
 Table *table_free(Table *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Table *, table_free)
@@ -27,5 +28,7 @@ int table_addf(Table *t, const char *fmt, ...) _printf_(2, 3);
 /* Adds the value of key in the JSON object obj (strings decoded, numbers as text). */
 int table_add_field(Table *t, const char *obj, const char *key);
 size_t table_rows(const Table *t);
+/* --no-legend: table_print() leaves out the header line. */
+void table_hide_header(Table *t);
 /* Prints header and rows; indent spaces before each line. */
 int table_print(Table *t, FILE *f, unsigned indent);

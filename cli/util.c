@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,7 +351,7 @@ int query_option(int c, const char *optarg, StoreQuery *q) {
         return 1;
 }
 
-int show_named(const NamedObject *o, Store *s, const char *name, bool json) {
+int show_named(const NamedObject *o, Store *s, const char *name, const Output *out) {
         _cleanup_free_ char *js = NULL;
         int r = o->get(s, name, &js);
         if (r == -ENOENT) {
@@ -362,8 +363,8 @@ int show_named(const NamedObject *o, Store *s, const char *name, bool json) {
         if (r < 0)
                 return store_failed(s, r, o->reading);
         pager_open();
-        if (json) {
-                print_json(js);
+        if (output_json(out)) {
+                output_json_object(out, js);
                 return 0;
         }
         return o->print(js);
@@ -385,5 +386,193 @@ int host_arg(const char *verb, const char *given, char *buf) {
                 return -EINVAL;
         }
         (void) host_name_sanitize(given, strlen(given), buf); /* valid: a copy */
+        return 0;
+}
+
+/* ---- output options -------------------------------------------------------------------------- */
+
+const char *plural(long long n, const char *one, const char *many) {
+        return n == 1 ? one : many;
+}
+
+int output_option(int c, const char *optarg, Output *o) {
+        char *e;
+        switch (c) {
+        case ARG_JSON:
+                o->mode = OUTPUT_JSON;
+                return 1;
+        case 'o':
+                if (!strcmp(optarg, "short"))
+                        o->mode = OUTPUT_SHORT;
+                else if (!strcmp(optarg, "json"))
+                        o->mode = OUTPUT_JSON;
+                else if (!strcmp(optarg, "json-pretty"))
+                        o->mode = OUTPUT_JSON_PRETTY;
+                else {
+                        fputs("lockdepctl: -o/--output '", stderr);
+                        fputs_safe(optarg, stderr);
+                        fputs("': expected short, json or json-pretty\n", stderr);
+                        return -EINVAL;
+                }
+                return 1;
+        case 'n': {
+                errno = 0;
+                unsigned long v = strtoul(optarg, &e, 10);
+                if (errno || e == optarg || *e || optarg[0] == '-' || v == 0 || v > UINT32_MAX) {
+                        fputs("lockdepctl: -n/--lines '", stderr);
+                        fputs_safe(optarg, stderr);
+                        fputs("': expected a positive number\n", stderr);
+                        return -EINVAL;
+                }
+                o->lines = (unsigned) v;
+                return 1;
+        }
+        case 'r':
+                o->reverse = true;
+                return 1;
+        case ARG_NO_LEGEND:
+                o->no_legend = true;
+                return 1;
+        case 'q':
+                o->quiet = true;
+                return 1;
+        }
+        return 0;
+}
+
+int output_row(Output *o, const char *js) {
+        char **rows = realloc(o->rows, (o->n_rows + 1) * sizeof(char *));
+        if (!rows)
+                return -ENOMEM;
+        o->rows = rows;
+        rows[o->n_rows] = strdup(js);
+        if (!rows[o->n_rows])
+                return -ENOMEM;
+        o->n_rows++;
+        return 0;
+}
+
+/* Indents the JSON text js (valid, as the store writes it) by members, two spaces a level. */
+static char *json_pretty(const char *js) {
+        StrBuf b = {};
+        unsigned depth = 0;
+        bool in_string = false;
+
+        strbuf_puts(&b, "");
+        for (const char *p = js; *p; p++) {
+                char ch = *p;
+                if (in_string) {
+                        strbuf_appendc(&b, ch);
+                        if (ch == '\\' && p[1])
+                                strbuf_appendc(&b, *++p);
+                        else if (ch == '"')
+                                in_string = false;
+                        continue;
+                }
+                switch (ch) {
+                case '"':
+                        in_string = true;
+                        strbuf_appendc(&b, ch);
+                        break;
+                case '{':
+                case '[':
+                        strbuf_appendc(&b, ch);
+                        if (p[1] == '}' || p[1] == ']') {
+                                strbuf_appendc(&b, *++p);
+                                break;
+                        }
+                        depth++;
+                        strbuf_printf(&b, "\n%*s", (int) depth * 2, "");
+                        break;
+                case '}':
+                case ']':
+                        depth = depth ? depth - 1 : 0;
+                        strbuf_printf(&b, "\n%*s%c", (int) depth * 2, "", ch);
+                        break;
+                case ',':
+                        strbuf_printf(&b, ",\n%*s", (int) depth * 2, "");
+                        break;
+                case ':':
+                        strbuf_puts(&b, ": ");
+                        break;
+                case ' ':
+                case '\n':
+                case '\t':
+                case '\r':
+                        break;
+                default:
+                        strbuf_appendc(&b, ch);
+                }
+        }
+        return strbuf_steal(&b);
+}
+
+void output_json_object(const Output *o, const char *js) {
+        if (o->mode != OUTPUT_JSON_PRETTY) {
+                print_json(js);
+                return;
+        }
+        _cleanup_free_ char *p = json_pretty(js);
+        print_json(p ? p : js);
+}
+
+void output_done(Output *o) {
+        for (size_t i = 0; i < o->n_rows; i++)
+                free(o->rows[i]);
+        free(o->rows);
+        o->rows = NULL;
+        o->n_rows = 0;
+}
+
+int output_flush(Output *o, int (*add)(const char *js, void *userdata), void *userdata) {
+        size_t n = o->n_rows, first = 0;
+        int r = 0;
+
+        if (o->lines && o->lines < n) {
+                if (o->newest_last)
+                        first = n - o->lines;
+                n = o->lines;
+        }
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                const char *js = o->rows[first + (o->reverse ? n - 1 - i : i)];
+                if (output_json(o))
+                        output_json_object(o, js);
+                else
+                        r = add(js, userdata);
+        }
+        output_done(o);
+        return r < 0 ? r : (int) n;
+}
+
+void output_note(const Output *o, const char *fmt, ...) {
+        va_list ap;
+        if (o->quiet || o->no_legend)
+                return;
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+}
+
+/* ---- the newest group or report (show, report without an ID) ------------------------------- */
+
+static int newest_row(const char *js, void *userdata) {
+        int64_t *id = userdata;
+        if (*id == 0)
+                *id = json_get_int(js, "id", 0);
+        return 0;
+}
+
+int newest_id(Store *s, bool reports, int64_t *ret) {
+        /* what list and reports -r -n 1 show first: the newest by time, then by id */
+        StoreQuery q = { .sort = STORE_SORT_LAST_SEEN, .limit = 1 };
+        int64_t id = 0;
+        int r = reports ? store_list_reports(s, &q, newest_row, &id) : store_list_groups(s, &q, newest_row, &id);
+        if (r < 0)
+                return store_failed(s, r, reports ? "finding the newest report" : "finding the newest group");
+        if (id <= 0) {
+                fprintf(stderr, "lockdepctl: no %s stored yet\n", reports ? "report" : "group");
+                return 1;
+        }
+        *ret = id;
         return 0;
 }

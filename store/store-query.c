@@ -563,16 +563,79 @@ int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, 
 
 /* ---- search and stats ------------------------------------------------------------------------ */
 
+/* A query of plain words also finds the other printed names of the lock classes a word is part of,
+ * by the class aliases applied at ingest (lock_classes: printed name -> canonical, from
+ * aliases.conf): "mmap_lock" becomes (mmap_lock OR "&mm->mmap_sem"). FTS5 syntax (quotes,
+ * operators, parentheses, prefixes) is left as it is. *ret is NULL when nothing was added. */
+static int search_expand(Store *s, const char *text, char **ret) {
+        static const char sql[] =
+                "SELECT DISTINCT l2.name FROM lock_classes l1 JOIN lock_classes l2 ON l2.canonical = l1.canonical "
+                "WHERE (instr(l1.name, ?1) > 0 OR instr(l1.canonical, ?1) > 0) AND instr(l2.name, ?1) = 0 ORDER BY l2.name LIMIT 20";
+        StrBuf b = {};
+        bool added = false;
+        int r = 0;
+
+        *ret = NULL;
+        if (strpbrk(text, "\"()*^:{}+"))
+                return 0;
+        for (const char *p = text; *p && r >= 0;) {
+                p += strspn(p, " \t");
+                size_t n = strcspn(p, " \t");
+                if (n == 0)
+                        break;
+                _cleanup_free_ char *w = strndup(p, n);
+                p += n;
+                if (!w)
+                        return -ENOMEM;
+                if (!strcmp(w, "AND") || !strcmp(w, "OR") || !strcmp(w, "NOT") || !strcmp(w, "NEAR")) {
+                        strbuf_done(&b);
+                        return 0;
+                }
+                sqlite3_stmt *st;
+                StrBuf alt = {};
+                if (b.len > 0)
+                        r = strbuf_appendc(&b, ' ');
+                if (r >= 0 && strlen(w) >= 4 && (r = store_prepare(s, sql, &st)) >= 0) {
+                        store_bind_text(st, 1, w);
+                        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
+                                const char *name = (const char *) sqlite3_column_text(st, 0);
+                                r = strbuf_puts(&alt, " OR \"");
+                                for (; r >= 0 && name && *name; name++)
+                                        r = (*name == '"' ? strbuf_puts(&alt, "\"\"") : strbuf_appendc(&alt, *name));
+                                if (r >= 0)
+                                        r = strbuf_appendc(&alt, '"');
+                        }
+                        sqlite3_finalize(st);
+                }
+                if (r >= 0 && alt.len > 0) {
+                        r = strbuf_printf(&b, "(%s%s)", w, alt.s);
+                        added = true;
+                } else if (r >= 0)
+                        r = strbuf_puts(&b, w);
+                strbuf_done(&alt);
+        }
+        if (r < 0 || !added) {
+                strbuf_done(&b);
+                return r < 0 ? r : 0;
+        }
+        *ret = strbuf_steal(&b);
+        return 0;
+}
+
 int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, void *userdata) {
         static const char sql[] =
                 "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, " ISO("r.time") " AS time, "
                 "snippet(reports_fts, 0, '[', ']', '...', 12) AS snippet FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid "
                 "JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host WHERE reports_fts MATCH ?1 ORDER BY rank LIMIT ?2";
         sqlite3_stmt *st;
-        int r = store_prepare(s, sql, &st);
+        _cleanup_free_ char *expanded = NULL;
+        int r = search_expand(s, text, &expanded);
         if (r < 0)
                 return r;
-        store_bind_text(st, 1, text);
+        r = store_prepare(s, sql, &st);
+        if (r < 0)
+                return r;
+        store_bind_text(st, 1, expanded ? expanded : text);
         sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64) limit : 100);
         int rc = sqlite3_step(st); /* a syntax error shows on the first step: search as a phrase */
         if (rc == SQLITE_ERROR) {
@@ -621,7 +684,7 @@ int store_stats_json(Store *s, char **ret) {
         if (r >= 0)
                 r = append_array(s, &b, "by_kind", "SELECT kind, count(*) AS n, sum(n_reports) AS reports FROM groups g WHERE NOT " SUPPRESSED("g.id") " GROUP BY kind ORDER BY kind", 0, NULL);
         if (r >= 0)
-                r = append_array(s, &b, "by_status", "SELECT status, count(*) AS n FROM groups g WHERE NOT " SUPPRESSED("g.id") " GROUP BY status ORDER BY status", 0, NULL);
+                r = append_array(s, &b, "by_status", "SELECT status, count(*) AS n, sum(n_reports) AS reports FROM groups g WHERE NOT " SUPPRESSED("g.id") " GROUP BY status ORDER BY status", 0, NULL);
         /* a journal keeps one cursor per stream ("journal:DIR#remote-HOST"): one row per source,
          * the number of streams instead of a position when there are several */
         if (r >= 0)

@@ -21,28 +21,30 @@ _lockdepctl() {
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
         local verbs='parse import list show reports report locks graph search export triage merge
-                     suppress stats reparse hosts kernels push latent snapshot'
+                     suppress stats reparse hosts kernels push latent snapshot follow'
         local global='--help --version --db --no-pager'
+        local output='--json --output --lines --reverse --no-legend --quiet'
         local query='--kind --status --host --kernel --lock --since --until --sort --limit --offset --all'
         local -A opts=(
                 [parse]='--json --events --aliases'
                 [import]='--host --boot-id --kernel --aliases'
-                [list]="--json $query"
+                [list]="$output $query"
                 [show]='--json'
-                [reports]="--json --group $query"
-                [report]='--json --parsed'
-                [locks]='--json --limit'
+                [reports]="$output --group $query"
+                [report]='--json --parsed --as-logged'
+                [locks]="$output --limit"
                 [graph]='--json --group --lock'
-                [search]='--json --limit'
+                [search]="$output --limit"
                 [export]="--groups --reports --kcidb --json --group $query"
                 [triage]='--json --status --note'
                 [merge]='--json'
                 [suppress]='--json --class --edge --expires --note --list --delete'
                 [stats]='--json'
                 [reparse]='--aliases'
-                [hosts]='--json'
-                [kernels]='--json --vs'
+                [hosts]="$output"
+                [kernels]="$output --vs"
                 [latent]='--json --kernel --all --note triage'
+                [follow]='--json --output --since --interval'
                 [snapshot]='--input --output --state --boot-id --kernel --host'
                 [push]='--url --host --boot-id --kernel --run --token-file --json'
         )
@@ -74,6 +76,10 @@ _lockdepctl() {
                 ;;
         --status)
                 COMPREPLY=($(compgen -W 'new confirmed false-positive fixed-in duplicate-of' -- "$cur"))
+                return
+                ;;
+        -o|--output)
+                COMPREPLY=($(compgen -W 'short json json-pretty' -- "$cur"))
                 return
                 ;;
         --sort)

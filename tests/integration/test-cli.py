@@ -214,7 +214,8 @@ def case_missing(ctl, src, tmp, update):
                             (["show", "ffffffff"], 1, b"no group matches"),
                             (["report", "999"], 1, b"no report 999"),
                             (["report", "x"], 2, b"positive number"),
-                            (["show"], 2, b"GROUP"), (["list", "--bogus"], 2, b"unrecognized"),
+                            (["show", "1", "2"], 2, b"at most one GROUP"),
+                            (["report", "1", "2"], 2, b"at most one report ID"), (["list", "--bogus"], 2, b"unrecognized"),
                             (["list", "--since", "yesterdayish"], 2, b"since: expected"),
                             (["list", "--sort", "name"], 2, b"sort: expected"),
                             (["list", "--limit", "x"], 2, b"--limit"),
@@ -388,6 +389,195 @@ def case_pager(ctl, src, tmp, update):
     out = on_pty([ctl, "--db", db, "--no-pager", "list"], {"COLUMNS": "60", "NO_COLOR": "1", "TERM": "xterm"})
     lines = out.decode("utf-8", "replace").replace("\r", "").splitlines()
     check(lines and all(len(l) <= 60 for l in lines[:2]), f"table wider than COLUMNS=60: {lines[:2]}")
+
+
+# ---- journalctl idioms: -n, -r, --no-legend, -q, -o, on every list verb converted so far --------
+
+# verb: (its rows come oldest first so -n takes the end, the fields a terminal must never cut, --limit)
+IDIOM_VERBS = {
+    "list": (False, ("last_seen", "kind", "n_reports", "id"), True),
+    "reports": (True, ("time", "kind", "id", "group"), True),
+    "hosts": (False, ("n_boots", "n_reports", "n_groups", "last_seen"), False),
+    "kernels": (False, ("n_hosts", "n_boots", "n_reports", "last_seen"), False),
+    "locks": (False, ("n_groups", "n_edges"), False),
+    "search lock": (False, ("id", "group", "kind", "time"), False),
+}
+
+
+def json_objects(text):
+    dec, i, objs = json.JSONDecoder(), 0, []
+    text = text.strip()
+    while i < len(text):
+        o, i = dec.raw_decode(text, i)
+        objs.append(o)
+        while i < len(text) and text[i].isspace():
+            i += 1
+    return objs
+
+
+def case_idioms(ctl, src, tmp, update):
+    db = build_db(ctl, src, tmp)
+    for verb, (newest_last, keys, has_limit) in IDIOM_VERBS.items():
+        full = run(ctl, db, *verb.split())
+        check(full.returncode == 0, f"{verb}: {full.stderr!r}")
+        lines = full.stdout.decode().splitlines()
+        header, rows = lines[0], lines[1:]
+        check(len(rows) >= 2, f"{verb}: too few rows to test with: {lines}")
+        r = run(ctl, db, *verb.split(), "-n", "2")
+        want = rows[-2:] if newest_last else rows[:2]
+        got = r.stdout.decode().splitlines()
+        # widths follow the rows shown: compare the ids (first cell)
+        check([l.split()[0] for l in got[1:]] == [l.split()[0] for l in want], f"{verb} -n 2: {got} want {want}")
+        r = run(ctl, db, *verb.split(), "-r")
+        got = r.stdout.decode().splitlines()
+        check(got[0] == header and got[1:] == rows[::-1], f"{verb} -r: {got[:4]}")
+        r = run(ctl, db, *verb.split(), "--no-legend")
+        got = r.stdout.decode().splitlines()
+        check(got == rows, f"{verb} --no-legend: {got[:3]}")
+        r = run(ctl, db, *verb.split(), "-q", "-n", "1")
+        check(r.returncode == 0 and len(r.stdout.decode().splitlines()) == 2 and not r.stderr, f"{verb} -q -n 1: {r!r}")
+        for bad in (("-o", "xml"), ("-n", "0"), ("-n", "x")):
+            r = run(ctl, db, *verb.split(), *bad)
+            check(r.returncode == 2 and b"expected" in r.stderr, f"{verb} {bad}: {r.returncode} {r.stderr!r}")
+        js = [json.loads(l) for l in run(ctl, db, *verb.split(), "--json").stdout.decode().splitlines()]
+        check(json_objects(run(ctl, db, *verb.split(), "-o", "json").stdout.decode()) == js, f"{verb} -o json != --json")
+        pretty = run(ctl, db, *verb.split(), "-o", "json-pretty").stdout.decode()
+        check(json_objects(pretty) == js and "\n  \"" in pretty, f"{verb} -o json-pretty: {pretty[:200]!r}")
+        js2 = json_objects(run(ctl, db, *verb.split(), "-o", "json", "-n", "1", "-r").stdout.decode())
+        check(js2 == (js[-1:] if newest_last else js[:1]), f"{verb} -o json -n 1 -r: {js2}")
+        # on a terminal of 80 and 160 columns: timestamps, kinds and numbers are never cut
+        for cols in ("80", "160"):
+            out = on_pty([ctl, "--db", db, "--no-pager", *verb.split()], {"COLUMNS": cols, "NO_COLOR": "1", "TERM": "xterm",
+                                                               "LC_ALL": "C.UTF-8"}).decode("utf-8", "replace")
+            out_lines = out.replace("\r", "").splitlines()
+            # (search's snippets mark their own ends with "...": the store's, not a cut)
+            check(verb == "search lock" or "..." not in out, f"{verb} at {cols}: '...' on a UTF-8 locale")
+            for o, line in zip(js, out_lines[1:]):
+                cells = line.split()
+                for k in keys:
+                    v = str(o.get(k))
+                    check(o.get(k) is None or v in cells, f"{verb} at {cols}: {k} {v!r} cut in {line!r}")
+            if verb in ("list", "reports", "search lock"):  # the others have no column that may be cut
+                check(all(len(l) <= int(cols) for l in out_lines), f"{verb} at {cols}: wider lines")
+        out = on_pty([ctl, "--db", db, "--no-pager", *verb.split()], {"COLUMNS": "40", "NO_COLOR": "1", "TERM": "xterm",
+                                                           "LC_ALL": "C"}).decode("utf-8", "replace")
+        check("\u2026" not in out, f"{verb}: '\u2026' on a C locale")
+        if not has_limit:
+            continue
+        r = run(ctl, db, *verb.split(), "--limit", "1")
+        check(b"shown" not in r.stdout and b"shown" in r.stderr, f"{verb} --limit 1: footer {r.stdout!r} {r.stderr!r}")
+        check(len(r.stdout.decode().splitlines()) == 2, f"{verb} --limit 1: {r.stdout!r}")
+        for quiet in (("-q",), ("--quiet",), ("--no-legend",)):
+            r = run(ctl, db, *verb.split(), "--limit", "1", *quiet)
+            check(r.returncode == 0 and b"shown" not in r.stdout + r.stderr, f"{verb} {quiet}: {r.stderr!r}")
+        for bad in (("--kind", "nosuch"), ("--status", "nosuch")):
+            r = run(ctl, db, *verb.split(), *bad)
+            check(r.returncode == 2 and b"expected" in r.stderr, f"{verb} {bad}: {r.returncode} {r.stderr!r}")
+
+
+def case_newest(ctl, src, tmp, update):
+    """show and report without an ID show the newest; report --as-logged has the kernel's banner."""
+    db = build_db(ctl, src, tmp)
+    newest = json.loads(run(ctl, db, "reports", "--sort", "last_seen", "-n", "1", "--json").stdout)
+    r = run(ctl, db, "report")
+    check(r.returncode == 0 and r.stdout == run(ctl, db, "report", str(newest["id"])).stdout, f"report: {r!r}")
+    g = json.loads(run(ctl, db, "list", "-n", "1", "--json").stdout)
+    r = run(ctl, db, "show", "--json")
+    check(r.returncode == 0 and json.loads(r.stdout)["id"] == g["id"], f"show: {r.stdout[:200]!r}")
+    check(run(ctl, db, "report", "1", "2").returncode == 2, "report with two ids")
+    empty = os.path.join(tmp, "empty.db")
+    run(ctl, empty, "import", os.devnull)
+    for verb, what in (("show", b"no group stored yet"), ("report", b"no report stored yet")):
+        r = run(ctl, empty, verb)
+        check(r.returncode == 1 and what in r.stderr, f"{verb} on an empty database: {r.returncode} {r.stderr!r}")
+    check(run(ctl, db, "report", "--parsed", "--as-logged", "1").returncode == 2, "--parsed --as-logged")
+    checked = 0
+    for rep in [json.loads(l) for l in run(ctl, db, "reports", "--json").stdout.splitlines()][:15]:
+        path = rep["source"].split(":", 1)[1]
+        logged = run(ctl, db, "report", "--as-logged", str(rep["id"])).stdout.decode()
+        raw = run(ctl, db, "report", str(rep["id"])).stdout.decode()
+        first = raw.splitlines()[0]
+        check(logged.startswith("\n=") and logged.endswith(raw), f"report --as-logged {rep['id']}: {logged[:120]!r}")
+        banner = logged.splitlines()[1]
+        # the banner the kernel printed: the '=' line just before the report's first line in the log
+        lines = open(path, encoding="utf-8", errors="replace").read().splitlines()
+        for i, l in enumerate(lines):
+            if l.endswith(first) and i > 0 and lines[i - 1].rstrip().endswith("=" * 10):
+                want = len(lines[i - 1].rstrip().split(" ")[-1])  # after the "[  127.525803] " prefix
+                check(len(banner) == want and set(banner) == {"="}, f"{path}: banner {len(banner)} wide, the log's {want}")
+                checked += 1
+                break
+    check(checked >= 5, f"only {checked} banners compared with their logs")
+
+
+def case_search_alias(ctl, src, tmp, update):
+    """search expands a word by the class aliases (aliases.conf: &mm->mmap_sem = &mm->mmap_lock)."""
+    case = os.path.join(src, "tests", "golden", "cases", "linux_report_528.txt")
+    old = os.path.join(tmp, "old-kernel.txt")  # the same report as a kernel before 5.8 printed it
+    with open(case, encoding="utf-8", errors="replace") as f, open(old, "w") as o:
+        o.write(f.read().replace("mmap_lock", "mmap_sem"))
+    db = os.path.join(tmp, "a.db")
+    check(run(ctl, db, "import", "--host", "new", case).returncode == 0, "import new")
+    check(run(ctl, db, "import", "--host", "old", old).returncode == 0, "import old")
+    for word in ("mmap_lock", "mmap_sem"):
+        r = run(ctl, db, "search", "--json", word)
+        hosts = sorted({json.loads(l)["host"] for l in r.stdout.splitlines()})
+        check(hosts == ["new", "old"], f"search {word}: hosts {hosts}, want both: {r.stderr!r}")
+    # FTS5 syntax is left alone: a phrase finds only the text it names
+    r = run(ctl, db, "search", "--json", '"mmap_sem"')
+    hosts = sorted({json.loads(l)["host"] for l in r.stdout.splitlines()})
+    check(hosts == ["old"], f'search "mmap_sem": {hosts}')
+    r = run(ctl, db, "search", "--json", "nosuchword_xyz")
+    check(r.stdout == b"", "search of an unknown word")
+
+
+def case_follow(ctl, src, tmp, update):
+    """follow prints the groups a concurrent import stores, and a regression; stops on SIGTERM/SIGINT."""
+    import signal
+    import time
+    golden = os.path.join(src, "tests", "golden", "cases")
+    db = build_db(ctl, src, tmp, cases=[os.path.join(golden, "linux_report_26.txt")])
+    known = {json.loads(l)["id"] for l in run(ctl, db, "list", "--json").stdout.splitlines()}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        p = subprocess.Popen([ctl, "--db", db, "follow", "--json", "--interval", "0.2"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env())
+        time.sleep(1.0)  # its first poll: what is there already is not printed
+        case = "linux_report_466.txt" if sig == signal.SIGTERM else "linux_report_528.txt"
+        r = run(ctl, db, "import", "--host", "h9", os.path.join(golden, case))
+        check(r.returncode == 0, f"concurrent import: {r.stderr!r}")
+        now = {json.loads(l)["id"] for l in run(ctl, db, "list", "--json").stdout.splitlines()}
+        new = now - known
+        check(len(new) >= 1, f"the import stored no new group ({case})")
+        if sig == signal.SIGINT:  # a regression of a known group
+            gid = sorted(known)[0]
+            r = run(ctl, db, "triage", str(gid), "--status", "regressed")
+            check(r.returncode == 0, f"triage regressed: {r.stderr!r}")
+        time.sleep(1.5)
+        t0 = time.monotonic()
+        p.send_signal(sig)
+        try:
+            out, err = p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+            check(False, f"follow did not stop on {sig.name}")
+        check(time.monotonic() - t0 < 3, f"follow took {time.monotonic() - t0:.1f} s to stop")
+        check(p.returncode == 0, f"follow exit {p.returncode} on {sig.name}: {err!r}")
+        events = [json.loads(l) for l in out.splitlines()]
+        got_new = {e["id"] for e in events if e["event"] == "NEW"}
+        check(got_new == new, f"{sig.name}: NEW {sorted(got_new)}, want {sorted(new)} (nothing old)")
+        if sig == signal.SIGINT:
+            check([e["id"] for e in events if e["event"] == "REGRESSED"] == [gid], f"REGRESSED: {events}")
+        known = now
+    # --since: the groups seen since then first
+    p = subprocess.Popen([ctl, "--db", db, "follow", "--since", "2000-01-01", "--interval", "0.2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+    time.sleep(1.0)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=10)
+    lines = out.decode().splitlines()
+    check(len(lines) == len(known) and all(l.startswith("NEW ") for l in lines), f"follow --since: {lines} {err!r}")
+    check(run(ctl, db, "follow", "--interval", "0").returncode == 2, "follow --interval 0")
 
 
 def main():

@@ -43,8 +43,12 @@ def main():
         m = re.search(r"\[" + verb + r"\]=['\"]([^'\"]*)['\"]", bash)
         bopts = set(m.group(1).split()) if m else set()
         bopts |= set(re.search(r"local query='([^']*)'", bash).group(1).split()) if "$query" in (m.group(1) if m else "") else set()
+        # the output options of the list verbs, one list in each completion (as $query)
+        bopts |= set(re.search(r"local output='([^']*)'", bash).group(1).split()) if "$output" in (m.group(1) if m else "") else set()
         case = re.search(r"^\s*(?:\w+\|)*" + verb + r"(?:\|\w+)*\)(.*?);;", zsh, re.M | re.S)
         zopts = set(re.findall(r"--[a-z][a-z-]*", case.group(1))) if case else set()
+        if "$output" in (case.group(1) if case else ""):
+            zopts |= set(re.findall(r"(--[a-z][a-z-]*)", zsh[zsh.index("output=("):zsh.index("query=(")]))
         if "$query" in (case.group(1) if case else ""):
             zopts |= set(re.findall(r"[\"'](--[a-z]+)\[", zsh[zsh.index("query=("):zsh.index("query=(") + 800]))
         c.check(opts <= bopts | {"--db", "--no-pager"}, f"bash: {verb} lacks {sorted(opts - bopts)}")

@@ -337,7 +337,7 @@ c.check(b'href="/hosts"' in body and b'href="/kernels"' in body, "navigation lin
 out = run_ctl(db, "hosts").stdout
 c.check(out.splitlines()[0].split()[:2] == ["HOST", "BOOTS"] and "\x1b" not in out, "lockdepctl hosts: a table")
 out = run_ctl(db, "hosts", "h3").stdout
-c.check("Lockdep switched itself off in 1 boots" in out and "999.123456" in out, "lockdepctl hosts h3: lockdep off")
+c.check("Lockdep switched itself off in 1 boot:" in out and "999.123456" in out, "lockdepctl hosts h3: lockdep off")
 out = run_ctl(db, "kernels", "6.10.0").stdout
 c.check("Not seen since" in out and "New in this release" in out, "lockdepctl kernels 6.10.0: both sections")
 
