@@ -852,7 +852,7 @@ int store_group_successor(Store *s, int64_t id, int64_t *ret_into) {
         sqlite3_stmt *st;
         int64_t at = id, found = 0;
         /* 0: no tombstone; 1: deleted, not merged; N + 1: merged into N */
-        int r = prepare(s, "SELECT coalesce(into_grp, 0) + 1 FROM group_tombstones WHERE id = ?1", &st);
+        int r = store_prepare(s, "SELECT coalesce(into_grp, 0) + 1 FROM group_tombstones WHERE id = ?1", &st);
         if (r < 0)
                 return r;
         /* merges compress their chains, but a database may hold longer ones (and must not loop) */
