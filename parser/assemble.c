@@ -177,15 +177,46 @@ static int accept_line(OpenReport *o, const Line *l) {
         return 0;
 }
 
-static bool report_complete(const OpenReport *o) {
-        if (o->sec == SEC_HELD)
-                return true;
-        return o->sec == SEC_BT && o->bt_frames > 0;
+/* Why a report ends. */
+typedef enum EndCause {
+        END_FOLLOWED, /* a line that cannot belong to it: a new title or boot, another dump, the
+                       * line after a held-lock list or a finished trace */
+        END_CUT,      /* cut short: the size caps, a run of lines foreign to a report body */
+        END_EOF,      /* the input ended */
+} EndCause;
+
+/* Was the report read to its end? When a line that cannot belong to it ended it, being in the
+ * held-lock list of a return-to-user report, or in the trace with one frame, is enough. At EOF
+ * nothing vouches for that: the input may have been cut anywhere, so only the natural end counts:
+ *   - a held-lock list with as many " #i:" entries as its "N locks held by" header announced
+ *     (a header whose count cannot be read: as before);
+ *   - a trace whose outermost </TASK> closed (5.16+), or "---[ end trace" (WARN), or, for the
+ *     nested-lock report, which prints two dumps, the second one closed.
+ * Exemption: a dump_stack() without any <TASK> marker (before 5.16) has no end marker at all, and
+ * its last frame cannot be told from a frame in the middle; such a trace counts as complete at EOF
+ * from its first frame on, as before (tests/integration/test-truncation.py exempts those cuts). */
+static bool report_complete(const OpenReport *o, EndCause cause) {
+        if (cause == END_CUT)
+                return false;
+        if (cause == END_FOLLOWED)
+                return o->sec == SEC_HELD || (o->sec == SEC_BT && o->bt_frames > 0);
+        switch (o->sec) {
+        case SEC_HELD:
+                return o->held_announced < 0 || o->held_entries >= (unsigned) o->held_announced;
+        case SEC_BT:
+                if (o->end_seen)
+                        return true;
+                if (o->task_seen || (o->kind == LOCKDEP_NESTED_LOCK_NOT_TAKEN && o->n_backtraces < 2))
+                        return false;
+                return o->bt_frames > 0;
+        default:
+                return false;
+        }
 }
 
 /* Ends a report: builds it, hands it out, then replays the lines that were held back as possibly
- * foreign (they may start something else). Truncated unless its end was seen, or forced. */
-static int end_report(LockdepParser *p, OpenReport *o, bool force_truncated) {
+ * foreign (they may start something else). Truncated unless its end was seen (report_complete()). */
+static int end_report(LockdepParser *p, OpenReport *o, EndCause cause) {
         typeof(o->pending[0]) replay[PENDING_MAX];
         size_t n = o->n_pending;
         LockdepReport rep = {};
@@ -195,7 +226,7 @@ static int end_report(LockdepParser *p, OpenReport *o, bool force_truncated) {
                 return 0;
         memcpy(replay, o->pending, sizeof(replay[0]) * n);
         o->n_pending = 0;
-        r = report_build(p, o, force_truncated || !report_complete(o), &rep);
+        r = report_build(p, o, !report_complete(o, cause), &rep);
         if (r >= 0)
                 r = emit(p, LOCKDEP_EVENT_REPORT, NULL, &rep);
         report_done(&rep);
@@ -213,12 +244,12 @@ static int end_report(LockdepParser *p, OpenReport *o, bool force_truncated) {
         return r;
 }
 
-static int end_all(LockdepParser *p, bool only_complete) {
+static int end_all(LockdepParser *p, EndCause cause) {
         for (size_t i = 0; i < OPEN_MAX; i++) {
                 OpenReport *o = &p->slots[i];
-                if (!o->open || (only_complete && !report_complete(o)))
+                if (!o->open)
                         continue;
-                int r = end_report(p, o, false);
+                int r = end_report(p, o, cause);
                 if (r < 0)
                         return r;
         }
@@ -296,7 +327,7 @@ static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t
                 for (size_t i = 1; i < OPEN_MAX; i++)
                         if (p->slots[i].first_pos < o->first_pos)
                                 o = &p->slots[i];
-                r = end_report(p, o, false);
+                r = end_report(p, o, END_FOLLOWED);
                 if (r < 0)
                         return r;
         }
@@ -314,7 +345,10 @@ static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t
         o->caller_id = l->caller_id;
         o->unknown_run = o->bt_pre_lines = o->bt_frames = o->n_backtraces = 0;
         o->task_depth = 0;
+        o->task_seen = false;
         o->end_seen = false;
+        o->held_announced = -1;
+        o->held_entries = 0;
         o->stale_lines = 0;
         o->seen = 0;
         o->foreign_run = 0;
@@ -358,6 +392,22 @@ static bool body_line_plausible(const char *s, size_t n) {
 
 static bool is_held_header(const char *s, size_t n) {
         return memmem_lit(s, n, " held by ") != NULL || STARTSWITH(s, n, "no locks held by ");
+}
+
+/* The N of lockdep_print_held_locks()' "N lock(s) held by comm/pid:" ("no locks held by": 0), or -1. */
+static int held_count(const char *s, size_t n) {
+        size_t i = 0;
+        unsigned v = 0;
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
+                i++;
+        if (STARTSWITH(s + i, n - i, "no locks held by "))
+                return 0;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && i - d < 6)
+                v = v * 10 + (unsigned) (s[i++] - '0');
+        if (i == d || !(STARTSWITH(s + i, n - i, " lock held by ") || STARTSWITH(s + i, n - i, " locks held by ")))
+                return -1;
+        return (int) v;
 }
 
 enum {
@@ -503,10 +553,11 @@ static int maybe_rejoin(OpenReport *o, const Line *l) {
 static void task_marker(OpenReport *o, const char *s, size_t n) {
         while (n > 0 && (*s == ' ' || *s == '\t'))
                 s++, n--;
-        if (STARTSWITH(s, n, "<TASK>"))
+        if (STARTSWITH(s, n, "<TASK>")) {
                 o->task_depth++;
-        else if (STARTSWITH(s, n, "</TASK>") && o->task_depth > 0 && --o->task_depth == 0 &&
-                 o->kind != LOCKDEP_NESTED_LOCK_NOT_TAKEN)
+                o->task_seen = true;
+        } else if (STARTSWITH(s, n, "</TASK>") && o->task_depth > 0 && --o->task_depth == 0 &&
+                   (o->kind != LOCKDEP_NESTED_LOCK_NOT_TAKEN || o->n_backtraces >= 2))
                 o->end_seen = true; /* (the nested-lock report prints two dumps) */
 }
 
@@ -555,20 +606,23 @@ static int body_line(LockdepParser *p, OpenReport *o, const Line *l) {
                 }
                 if (o->kind == LOCKDEP_RETURN_TO_USER && is_held_header(s, n)) {
                         o->sec = SEC_HELD;
+                        o->held_announced = held_count(s, n);
                         return accept_line(o, l);
                 }
                 if (!body_line_plausible(s, n)) {
                         if (++o->unknown_run > UNKNOWN_RUN_MAX)
-                                return end_report(p, o, true);
+                                return end_report(p, o, END_CUT);
                         return 0;
                 }
                 o->unknown_run = 0;
                 return accept_line(o, l);
 
         case SEC_HELD:
-                if (is_held_entry_text(s, n))
+                if (is_held_entry_text(s, n)) {
+                        o->held_entries++;
                         return accept_line(o, l);
-                r = end_report(p, o, false);
+                }
+                r = end_report(p, o, END_FOLLOWED);
                 return r < 0 ? r : assemble_line(p, l);
 
         case SEC_BT_PRE:
@@ -578,11 +632,12 @@ static int body_line(LockdepParser *p, OpenReport *o, const Line *l) {
                         o->bt_frames = is_frame_line(s, n);
                         o->seen = bt_structure(s, n);
                         o->task_depth = 0;
+                        o->task_seen = false;
                         task_marker(o, s, n);
                         return accept_line(o, l);
                 }
                 if (++o->bt_pre_lines > BT_PRE_MAX)
-                        return end_report(p, o, true);
+                        return end_report(p, o, END_CUT);
                 return accept_line(o, l);
 
         case SEC_BT: {
@@ -590,7 +645,7 @@ static int body_line(LockdepParser *p, OpenReport *o, const Line *l) {
                 bool frame = is_frame_line(s, n);
 
                 if (st & o->seen) { /* a second CPU:/Hardware/Call Trace line: another dump */
-                        r = end_report(p, o, false);
+                        r = end_report(p, o, END_FOLLOWED);
                         return r < 0 ? r : assemble_line(p, l);
                 }
                 if (frame || is_backtrace_line(s, n)) {
@@ -608,7 +663,7 @@ static int body_line(LockdepParser *p, OpenReport *o, const Line *l) {
                 }
                 if (o->n_pending < PENDING_MAX && n > 0 && !STARTSWITH(s, n, "---[ end trace"))
                         return hold_pending(o, l);
-                r = end_report(p, o, false);
+                r = end_report(p, o, END_FOLLOWED);
                 return r < 0 ? r : assemble_line(p, l);
         }
         }
@@ -628,7 +683,7 @@ static int check_boot(LockdepParser *p, const Line *l) {
         }
         if (!boot)
                 return 0;
-        int r = end_all(p, false);
+        int r = end_all(p, END_FOLLOWED);
         if (r < 0)
                 return r;
         return emit(p, LOCKDEP_EVENT_BOOT, l, NULL);
@@ -647,7 +702,7 @@ static int foreign_line(LockdepParser *p, const Line *l) {
                 if (!o->open || same_caller(o, l))
                         continue;
                 if (++o->foreign_run > (o->sec == SEC_BT ? FOREIGN_BT_MAX : FOREIGN_MAX)) {
-                        int r = end_report(p, o, false);
+                        int r = end_report(p, o, END_FOLLOWED);
                         if (r < 0)
                                 return r;
                 }
@@ -767,7 +822,7 @@ static int title_hold_resolve(LockdepParser *p, const Line *l) {
                         t.s = j.s;
                         t.len = j.len;
                         OpenReport *o = slot_of(p, &t);
-                        r = o ? end_report(p, o, false) : 0;
+                        r = o ? end_report(p, o, END_FOLLOWED) : 0;
                         if (r >= 0)
                                 r = open_report(p, &t, k, ind + off, off == 0 ? ind : 0);
                         strbuf_done(&j);
@@ -835,7 +890,7 @@ static int assemble_line_full(LockdepParser *p, const Line *l, bool may_hold) {
         OpenReport *o = slot_of(p, l);
         if (k >= 0) {
                 if (o) { /* the same caller starts over: its previous report has ended */
-                        r = end_report(p, o, false);
+                        r = end_report(p, o, END_FOLLOWED);
                         if (r < 0)
                                 return r;
                 }
@@ -856,7 +911,7 @@ static int assemble_line_full(LockdepParser *p, const Line *l, bool may_hold) {
                 r = body_line(p, o, &b);
                 if (r >= 0 && o->open &&
                     (o->n_lines >= p->o.max_report_lines || o->text.len >= p->o.max_report_bytes))
-                        r = end_report(p, o, true);
+                        r = end_report(p, o, END_CUT);
         } else
                 r = 0;
         if (r >= 0 && any_open(p) && l->caller_kind)
@@ -876,7 +931,7 @@ int assemble_finish(LockdepParser *p) {
                 if (r < 0)
                         return r;
         }
-        return end_all(p, false);
+        return end_all(p, END_EOF);
 }
 
 /* ---- physical lines ----------------------------------------------------------------------- */
@@ -1344,7 +1399,7 @@ int lockdep_parser_flush_idle(LockdepParser *p) {
                  * part of it (held back in case frames resume: another CPU's line mid-trace) */
                 if (!o->open || !(o->end_seen || (o->sec == SEC_BT && o->n_pending > 0)))
                         continue;
-                int r = end_report(p, o, false);
+                int r = end_report(p, o, END_FOLLOWED);
                 if (r < 0)
                         return r;
                 n++;

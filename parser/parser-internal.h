@@ -120,7 +120,10 @@ typedef struct OpenReport {
         unsigned n_backtraces;
         unsigned seen;          /* SEEN_* structure lines of the current dump_stack() */
         unsigned task_depth;    /* open <TASK> markers of the current dump_stack() */
+        bool task_seen;         /* the current dump_stack() opened a <TASK> (5.16+) */
         bool end_seen;          /* its real end: the closing </TASK>, or "---[ end trace" */
+        int held_announced;     /* N of the "N locks held by" header of SEC_HELD, -1 unknown */
+        unsigned held_entries;  /* " #i: " lines seen in SEC_HELD */
         size_t stale_lines;     /* n_lines when it was last emitted by flush_stale() */
         StrBuf text;            /* accepted lines, '\n'-terminated each */
         unsigned *lineno;       /* line number of each accepted line */
