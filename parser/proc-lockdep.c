@@ -207,6 +207,14 @@ static int handle_line(LockdepDepParser *p, const char *s, size_t n, bool cut) {
                 p->in_block = false;
                 return 0;
         }
+        if (memchr(s, '\0', n)) {
+                /* print_name() never prints a NUL: not a line of ours, and since the class it names
+                 * (or that it follows) cannot be told, the block ends: no dependency is given to
+                 * the wrong class */
+                p->stats.bad_lines++;
+                p->in_block = false;
+                return 0;
+        }
         if (cut) {
                 /* a name longer than max_line is nothing print_name() makes: not a line of ours */
                 p->stats.bad_lines++;

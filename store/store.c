@@ -1171,6 +1171,11 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
                         int e = step_id(s, d, NULL);
                         if (e < 0)
                                 return e;
+                        /* a group that never held a report leaves no tombstone (its id was never shown) */
+                        e = store_exec_bind_id(s, "DELETE FROM group_tombstones WHERE id = ?1 AND "
+                                               "NOT EXISTS (SELECT 1 FROM groups WHERE id = ?1)", grp);
+                        if (e < 0)
+                                return e;
                 }
                 if (q > 0 && ret_group)
                         *ret_group = grp;
