@@ -91,11 +91,10 @@ static void help(void) {
                "Print groups as they are stored (NEW) and groups that regressed (REGRESSED), one\n"
                "line each, until interrupted (SIGINT, SIGTERM).\n\n"
                "Options:\n"
-               "  -h --help           Show this help\n"
-               "     --since TIME     First print the groups seen at or after TIME\n"
-               "     --interval SECS  Look for changes every SECS seconds (default 1, 0.1 to 60)\n"
-               "  -o --output MODE    short (default), json or json-pretty\n"
-               "     --json           The same as -o json\n");
+               "  -h --help            Show this help\n"
+               "     --since TIME      First print the groups seen at or after TIME\n"
+               "     --interval SECS   Look for changes every SECS seconds (default 1, 0.1 to 60)\n"
+               OUTPUT_MODE_HELP);
 }
 
 int verb_follow(int argc, char **argv) {
@@ -104,8 +103,7 @@ int verb_follow(int argc, char **argv) {
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "output", required_argument, NULL, 'o' },
+                OUTPUT_MODE_OPTIONS,
                 { "since", required_argument, NULL, ARG_SINCE },
                 { "interval", required_argument, NULL, ARG_INTERVAL },
                 {},
@@ -118,7 +116,7 @@ int verb_follow(int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "ho:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_MODE_SHORTOPTS, options, NULL)) >= 0) {
                 r = output_option(c, optarg, &ctx.out);
                 if (r < 0)
                         return EXIT_USAGE;

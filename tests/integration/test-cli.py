@@ -265,6 +265,14 @@ def case_daemon(ctl, src, tmp, update, lockdepd):
               f"daemon stored {r.stdout[:200]!r}, want {len(cases)} reports")
         r = run(ctl, db, "triage", "1", "--status", "confirmed")
         check(r.returncode == 0, f"triage while the daemon runs: {r.returncode} {r.stderr[:200]!r}")
+        # stats on a narrow terminal: the source's path may be cut, its position and time never
+        sources = json.loads(run(ctl, db, "stats", "--json").stdout)["sources"]
+        check(len(sources) >= 1, f"no source in stats: {sources}")
+        out = on_pty([ctl, "--db", db, "--no-pager", "stats"], {"COLUMNS": "40", "NO_COLOR": "1", "TERM": "xterm",
+                                                             "LC_ALL": "C.UTF-8"}).decode("utf-8", "replace")
+        for src_row in sources:
+            line = next((l for l in out.replace("\r", "").splitlines() if str(src_row["position"]) in l.split()), "")
+            check(src_row["updated"] in line.split(), f"stats at 40 columns: {src_row} cut: {line!r}\n{out}")
     finally:
         d.send_signal(signal.SIGTERM)
         try:
@@ -578,6 +586,7 @@ def case_follow(ctl, src, tmp, update):
     lines = out.decode().splitlines()
     check(len(lines) == len(known) and all(l.startswith("NEW ") for l in lines), f"follow --since: {lines} {err!r}")
     check(run(ctl, db, "follow", "--interval", "0").returncode == 2, "follow --interval 0")
+
 
 
 def main():
