@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -587,6 +588,50 @@ def case_follow(ctl, src, tmp, update):
     check(len(lines) == len(known) and all(l.startswith("NEW ") for l in lines), f"follow --since: {lines} {err!r}")
     check(run(ctl, db, "follow", "--interval", "0").returncode == 2, "follow --interval 0")
 
+    # idle, follow asks only PRAGMA data_version: its CPU time stays far below that of a follow whose
+    # database changes at every poll (which reads every group each time)
+    # 400 groups: one report with its lock class renamed 400 times
+    with open(os.path.join(golden, "linux_report_26.txt"), encoding="utf-8") as f:
+        one = f.read()
+    many = os.path.join(tmp, "many.txt")
+    with open(many, "w", encoding="utf-8") as f:
+        for i in range(400):
+            f.write(one.replace("&lo->lo_ctl_mutex", f"&lo{i}->lo_ctl_mutex") + "\n")
+    big = os.path.join(tmp, "big.db")
+    r = run(ctl, big, "import", many)
+    check(r.returncode == 0 and b"400 new groups" in r.stdout + r.stderr, f"import of 400 groups: {r.stdout!r} {r.stderr!r}")
+
+    def cpu_ticks(pid):
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    def follow_cpu(busy):
+        """(CPU ticks of a follow over 3 s at --interval 0.1, commits made meanwhile)"""
+        p = subprocess.Popen([ctl, "--db", big, "follow", "--interval", "0.1"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, env=env())
+        try:
+            time.sleep(1.0)  # its start and first read
+            t0, end, commits = cpu_ticks(p.pid), time.monotonic() + 3.0, 0
+            while time.monotonic() < end:
+                if busy:  # a commit: the next poll sees a new data_version and reads every group
+                    with sqlite3.connect(big, timeout=10) as w:
+                        w.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('test-follow', ?)",
+                                  (str(time.monotonic()),))
+                    w.close()
+                    commits += 1
+                time.sleep(0.1)
+            return cpu_ticks(p.pid) - t0, commits
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=10)
+
+    (idle, _), (busy, commits) = follow_cpu(False), follow_cpu(True)
+    print(f"follow CPU over 3 s at --interval 0.1 on 400 groups: idle {idle} ticks; {busy} ticks with {commits} "
+          "commits by another process")
+    # without the check, an idle follow reads every group at every poll, as a busy one does
+    check(busy >= 8 and idle * 4 <= busy, f"an idle follow used {idle} ticks of CPU, one with a commit per poll "
+          f"{busy}: it reads the groups without a change")
 
 
 def main():
