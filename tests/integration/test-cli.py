@@ -210,6 +210,17 @@ def case_missing(ctl, src, tmp, update):
         check(r.returncode == 1 and b"cannot open database" in r.stderr and missing.encode() in r.stderr,
               f"missing db: {verb}: exit {r.returncode}, {r.stderr[:200]!r}")
         check(not os.path.exists(missing), f"missing db: {verb} created the database")
+    # a file that is not the database: named, and what to check
+    junk = os.path.join(tmp, "junk.db")
+    with open(junk, "w") as f:
+        f.write("this is a text file, not a database\n" * 200)
+    foreign = os.path.join(tmp, "foreign.db")
+    sqlite3.connect(foreign).execute("CREATE TABLE other_program (x)").connection.commit()
+    for path, what in ((junk, b"the file is not a database"), (foreign, b"not a lockdep-analyzer database")):
+        for verb in (["list"], ["import", os.devnull]):
+            r = run(ctl, path, *verb)
+            check(r.returncode == 1 and path.encode() in r.stderr and what in r.stderr and b"check the path (--db"
+                  in r.stderr, f"{verb} on {os.path.basename(path)}: exit {r.returncode}, {r.stderr[:300]!r}")
     db = build_db(ctl, src, tmp, cases=[os.path.join(src, "tests", "golden", "cases", "linux_report_26.txt")])
     for args, code, msg in ((["show", "999"], 1, b"no group matches '999'"),
                             (["show", "ffffffff"], 1, b"no group matches"),
