@@ -31,6 +31,11 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lockdeptest  # noqa: E402
+
+json_objects = lockdeptest.json_objects
+
 SKIP = 77
 failures = []
 
@@ -422,17 +427,6 @@ IDIOM_VERBS = {
     "locks": (False, ("n_groups", "n_edges"), False),
     "search lock": (False, ("id", "group", "kind", "time"), False),
 }
-
-
-def json_objects(text):
-    dec, i, objs = json.JSONDecoder(), 0, []
-    text = text.strip()
-    while i < len(text):
-        o, i = dec.raw_decode(text, i)
-        objs.append(o)
-        while i < len(text) and text[i].isspace():
-            i += 1
-    return objs
 
 
 def case_idioms(ctl, src, tmp, update):

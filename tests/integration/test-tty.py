@@ -111,17 +111,6 @@ class Tmux:
         subprocess.run(self.base + ["kill-server"], capture_output=True, env=self.env, timeout=15)
 
 
-def json_objects(text):
-    dec, i, objs = json.JSONDecoder(), 0, []
-    text = text.strip()
-    while i < len(text):
-        o, i = dec.raw_decode(text, i)
-        objs.append(o)
-        while i < len(text) and text[i].isspace():
-            i += 1
-    return objs
-
-
 def build_db(ctl, src, tmp, env):
     golden = os.path.join(src, "tests", "golden", "cases")
     logs = os.path.join(tmp, LONG_DIR, LONG_DIR[:40])
@@ -247,7 +236,7 @@ def main():
             for verb in VERBS:
                 screen, rc = tm.run(name, f"{L} --no-pager {verb}")
                 c.check(rc == 0, f"{verb} at {cols}: exit {rc}: {screen[-300:]}")
-                js = json_objects(piped(*verb.split(), "-o", "json"))
+                js = lt.json_objects(piped(*verb.split(), "-o", "json"))
                 check_table(c, verb, cols, screen, js)
                 cut_somewhere |= ELL in screen
             if cols == 80:
@@ -270,7 +259,7 @@ def main():
             full, _ = tm.run(name, f"{L} --no-pager {verb}")
             rows = full.split("\n")[1:]
             ids = [r.split()[0] for r in rows]
-            js = json_objects(piped(*verb.split(), "-o", "json"))
+            js = lt.json_objects(piped(*verb.split(), "-o", "json"))
             c.check(len(rows) >= 2, f"{verb}: too few rows to test with: {rows}")
             screen, _ = tm.run(name, f"{L} --no-pager {verb} -n 2")
             want = [str(o[FIRST[verb]]) for o in (js[-2:] if newest_last else js[:2])]
@@ -286,7 +275,7 @@ def main():
             screen, rc = tm.run(name, f"{L} --no-pager {verb} -q -n 1")
             c.check(rc == 0 and len(screen.split("\n")) == 2 and "shown" not in screen, f"{verb} -q -n 1: {screen!r}")
             screen, rc = tm.run(name, f"{L} --no-pager {verb} -o json-pretty")
-            c.check(rc == 0 and json_objects(screen) == js and '\n  "' in screen,
+            c.check(rc == 0 and lt.json_objects(screen) == js and '\n  "' in screen,
                     f"{verb} -o json-pretty on the terminal: {screen[:300]!r}")
         lat = json.loads(piped("latent", "-o", "json"))
         screen, _ = tm.run(name, f"{L} --no-pager latent -n 1")
@@ -296,13 +285,13 @@ def main():
         screen, _ = tm.run(name, f"{L} --no-pager latent --no-legend")
         c.check(LONG_KERNEL + ":" not in screen and screen.startswith("  #"), f"latent --no-legend: {screen[:200]!r}")
         screen, _ = tm.run(name, f"{L} --no-pager latent -o json-pretty")
-        c.check(json_objects(screen) == [lat] and '\n  "' in screen, f"latent -o json-pretty: {screen[:200]!r}")
+        c.check(lt.json_objects(screen) == [lat] and '\n  "' in screen, f"latent -o json-pretty: {screen[:200]!r}")
         screen, _ = tm.run(name, f"{L} --no-pager latent -o json -n 1 -r")
-        c.eq([x["id"] for x in json_objects(screen)[0]["cycles"]], [lat["cycles"][0]["id"]], "latent -o json -n 1 -r")
+        c.eq([x["id"] for x in lt.json_objects(screen)[0]["cycles"]], [lat["cycles"][0]["id"]], "latent -o json -n 1 -r")
         for verb in ("show", "report", "stats"):
             want = json.loads(piped(*verb.split(), "-o", "json"))
             screen, rc = tm.run(name, f"{L} --no-pager {verb} -o json-pretty")
-            c.check(rc == 0 and json_objects(screen) == [want] and '\n  "' in screen,
+            c.check(rc == 0 and lt.json_objects(screen) == [want] and '\n  "' in screen,
                     f"{verb} -o json-pretty on the terminal: {screen[:200]!r}")
 
         # ---- pager and colours only on a terminal ------------------------------------------------
@@ -317,7 +306,7 @@ def main():
         screen, _ = tm.run(name, f"NO_COLOR=1 {L} --no-pager list", escapes=True)
         c.check(not has_colour(screen), f"colours despite $NO_COLOR: {screen[:200]!r}")
         if shutil.which("less"):
-            gid = json_objects(piped("list", "-o", "json", "-n", "1"))[0]["id"]
+            gid = lt.json_objects(piped("list", "-o", "json", "-n", "1"))[0]["id"]
             tm.n += 1
             n = tm.n
             tm.type(name, f"clear; {L} show {gid}; printf '%s_%s %s\\n' END {n} $?")
