@@ -3,7 +3,9 @@
  * lockdepctl follow [--since TIME] [--interval SECONDS]: prints groups as they appear in the
  * database (NEW) and groups whose triage status becomes "regressed" (REGRESSED), one line each (or
  * one JSON object: the group's, with "event" first), until SIGINT or SIGTERM. The database is
- * opened read-only and polled (every --interval seconds, one read of the groups' ids and statuses).
+ * opened read-only and polled every --interval seconds with PRAGMA data_version alone (the
+ * connection's view of commits by others: no table is read); only after a commit are the groups'
+ * ids and statuses read again.
  */
 #include <errno.h>
 #include <signal.h>
@@ -86,16 +88,41 @@ static int row(const char *js, void *userdata) {
         return 0;
 }
 
+/* One read of every group's id and status: prints what is new or newly regressed since the last
+ * read (nothing on the first, which only learns what is there), then with since the groups seen
+ * since then. */
+static int read_groups(Store *s, FollowCtx *ctx, const StoreQuery *since) {
+        StoreQuery all = { .sort = STORE_SORT_ID };
+        free(ctx->seen);
+        ctx->seen = NULL;
+        ctx->n_seen = 0;
+        int r = store_list_groups(s, &all, row, ctx);
+        if (r < 0)
+                return r;
+        qsort(ctx->seen, ctx->n_seen, sizeof(Known), cmp_known);
+        free(ctx->known);
+        ctx->known = ctx->seen;
+        ctx->n_known = ctx->n_seen;
+        ctx->seen = NULL;
+        ctx->n_seen = 0;
+        if (since) { /* the start point: what was seen since then */
+                r = store_list_groups(s, since, since_row, ctx);
+                if (r < 0)
+                        return r;
+        }
+        ctx->print = true;
+        return 0;
+}
+
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] follow [OPTIONS]\n\n"
                "Print groups as they are stored (NEW) and groups that regressed (REGRESSED), one\n"
                "line each, until interrupted (SIGINT, SIGTERM).\n\n"
                "Options:\n"
-               "  -h --help           Show this help\n"
-               "     --since TIME     First print the groups seen at or after TIME\n"
-               "     --interval SECS  Look for changes every SECS seconds (default 1, 0.1 to 60)\n"
-               "  -o --output MODE    short (default), json or json-pretty\n"
-               "     --json           The same as -o json\n");
+               "  -h --help            Show this help\n"
+               "     --since TIME      First print the groups seen at or after TIME\n"
+               "     --interval SECS   Look for changes every SECS seconds (default 1, 0.1 to 60)\n"
+               OUTPUT_MODE_HELP);
 }
 
 int verb_follow(int argc, char **argv) {
@@ -104,8 +131,7 @@ int verb_follow(int argc, char **argv) {
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "output", required_argument, NULL, 'o' },
+                OUTPUT_MODE_OPTIONS,
                 { "since", required_argument, NULL, ARG_SINCE },
                 { "interval", required_argument, NULL, ARG_INTERVAL },
                 {},
@@ -118,7 +144,7 @@ int verb_follow(int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "ho:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_MODE_SHORTOPTS, options, NULL)) >= 0) {
                 r = output_option(c, optarg, &ctx.out);
                 if (r < 0)
                         return EXIT_USAGE;
@@ -161,30 +187,22 @@ int verb_follow(int argc, char **argv) {
         sigaction(SIGTERM, &sa, NULL);
 
         int exit_status = 0;
+        uint64_t version = 0;
         for (bool first = true; !stop; first = false) {
-                StoreQuery all = { .sort = STORE_SORT_ID };
-                free(ctx.seen);
-                ctx.seen = NULL;
-                ctx.n_seen = 0;
-                r = store_list_groups(s, &all, row, &ctx);
+                uint64_t v;
+                r = store_data_version(s, &v);
                 if (r < 0) {
-                        exit_status = store_failed(s, r, "listing groups");
+                        exit_status = store_failed(s, r, "reading the database's data version");
                         break;
                 }
-                qsort(ctx.seen, ctx.n_seen, sizeof(Known), cmp_known);
-                free(ctx.known);
-                ctx.known = ctx.seen;
-                ctx.n_known = ctx.n_seen;
-                ctx.seen = NULL;
-                ctx.n_seen = 0;
-                if (first && have_since) { /* the start point: what was seen since then */
-                        r = store_list_groups(s, &since_q, since_row, &ctx);
+                if (first || v != version) { /* else nothing was committed since the last read */
+                        version = v;
+                        r = read_groups(s, &ctx, first && have_since ? &since_q : NULL);
                         if (r < 0) {
                                 exit_status = store_failed(s, r, "listing groups");
                                 break;
                         }
                 }
-                ctx.print = true; /* the first poll only learns what is there */
                 struct timespec ts = { (time_t) interval, (long) ((interval - (time_t) interval) * 1e9) };
                 while (!stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
                         ;

@@ -96,11 +96,11 @@ static void print_fact(const char *label, const char *js, const char *key) {
 static int print_host(const char *js) {
         _cleanup_free_ char *host = json_get_str(js, "host");
         _cleanup_(table_freep) Table *groups =
-                table_new(">ID", "KIND", ">REPORTS", "STATUS", "TITLE", NULL);
+                table_new(">ID", "KIND", ">REPORTS", "STATUS", "~TITLE", NULL);
         _cleanup_(table_freep) Table *off =
-                table_new("BOOT", "KERNEL", "FIRST SEEN", ">REPORTS", ">OFF AT (s)", "WHY", NULL);
+                table_new("BOOT", "|KERNEL", "FIRST SEEN", ">REPORTS", ">OFF AT (s)", "~WHY", NULL);
         _cleanup_(table_freep) Table *boots =
-                table_new("BOOT", "KERNEL", "FIRST SEEN", ">REPORTS", ">OFF AT (s)", "WHY", NULL);
+                table_new("BOOT", "|KERNEL", "FIRST SEEN", ">REPORTS", ">OFF AT (s)", "~WHY", NULL);
         JsonIter it;
         const char *v;
 

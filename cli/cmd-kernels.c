@@ -64,14 +64,14 @@ static int print_kernel(const char *js) {
         _cleanup_free_ char *rel = json_get_str(js, "kernel"),
                             *first = json_get_str(js, "first_seen"),
                             *last = json_get_str(js, "last_seen");
-        _cleanup_(table_freep) Table *regr = table_new(">ID", "KIND", ">REPORTS", "FIRST KERNEL",
-                                                       "LAST KERNEL", "STATUS", "TITLE", NULL);
-        _cleanup_(table_freep) Table *gone = table_new(">ID", "KIND", ">REPORTS", "FIRST KERNEL",
-                                                       "LAST KERNEL", "STATUS", "TITLE", NULL);
-        _cleanup_(table_freep) Table *regressed = table_new(">ID", "KIND", ">REPORTS", "FIRST KERNEL",
-                                                            "LAST KERNEL", "STATUS", "TITLE", NULL);
+        _cleanup_(table_freep) Table *regr = table_new(">ID", "KIND", ">REPORTS", "|FIRST KERNEL",
+                                                       "|LAST KERNEL", "STATUS", "~TITLE", NULL);
+        _cleanup_(table_freep) Table *gone = table_new(">ID", "KIND", ">REPORTS", "|FIRST KERNEL",
+                                                       "|LAST KERNEL", "STATUS", "~TITLE", NULL);
+        _cleanup_(table_freep) Table *regressed = table_new(">ID", "KIND", ">REPORTS", "|FIRST KERNEL",
+                                                            "|LAST KERNEL", "STATUS", "~TITLE", NULL);
         _cleanup_(table_freep) Table *hosts =
-                table_new("HOST", ">BOOTS", ">REPORTS", ">LOCKDEP OFF", NULL);
+                table_new("~HOST", ">BOOTS", ">REPORTS", ">LOCKDEP OFF", NULL);
         JsonIter it;
         const char *v;
 
@@ -130,8 +130,8 @@ static int print_vs(const char *js) {
                 return print_oom();
         printf("%sKernel %s vs %s%s\n", ansi_highlight(), erel, evs, ansi_normal());
         for (size_t i = 0; i < ELEMENTSOF(sections); i++) {
-                _cleanup_(table_freep) Table *t = table_new(">ID", "KIND", ">REPORTS", "FIRST KERNEL", "LAST KERNEL",
-                                                            "STATUS", "TITLE", NULL);
+                _cleanup_(table_freep) Table *t = table_new(">ID", "KIND", ">REPORTS", "|FIRST KERNEL", "|LAST KERNEL",
+                                                            "STATUS", "~TITLE", NULL);
                 char title[600];
                 if (!t || add_groups(t, json_get(js, sections[i].key)) < 0)
                         return print_oom();

@@ -109,10 +109,10 @@ static void print_boot(const StoreLatentBoot *b) {
         fputs_safe(b->host, stdout);
 }
 
-static void print_cycle(const StoreLatentCycle *c) {
+static void print_cycle(const StoreLatentCycle *c, bool blank_line) {
         char t[TIME_ISO_MAX];
 
-        printf("\n  #%" PRId64 " ", c->id);
+        printf("%s  #%" PRId64 " ", blank_line ? "\n" : "", c->id);
         for (size_t k = 0; k <= c->n; k++) {
                 if (k)
                         printf(" -> ");
@@ -142,7 +142,7 @@ static void print_cycle(const StoreLatentCycle *c) {
                         print_boot(&e->seen_by[j]);
                 }
                 if (e->n_boots > e->n_seen_by)
-                        printf(", …");
+                        printf(", %s", arg.utf8 ? "\u2026" : "...");
                 printf("\n");
         }
         if (c->n_suggest > 0) {
@@ -165,7 +165,10 @@ static void help(void) {
                "  -h --help            Show this help\n"
                "     --kernel RELEASE  Only this release (the exact string)\n"
                "     --all             Also cycles that lockdep itself reported (linked to a group)\n"
-               "     --json            One JSON object (as GET /api/v1/latent)\n\n"
+               OUTPUT_OPTIONS_HELP
+               "\nThe JSON form is one object, as GET /api/v1/latent, whose cycles are the ones shown\n"
+               "(-n: the first N, newest release first; -r: in the other order). --no-legend leaves\n"
+               "out the line of each release.\n\n"
                "triage sets the status of latent cycle ID (" STORE_LATENT_STATUSES ") and with\n"
                "--note TEXT its note (\"\" clears it). The triage belongs to the cycle's classes, not to\n"
                "the ID: it survives re-analysis and holds for every release with that cycle.\n");
@@ -216,23 +219,72 @@ static int latent_triage(int argc, char **argv) {
         return 0;
 }
 
+/* The cycles of l as -n and -r ask, and the releases they belong to (all of them when no cycle is
+ * left out), in the same order: l->v and l->releases are permuted, and l->n and l->n_releases
+ * count the ones shown; what is left out stays beyond them (*ret_n, *ret_n_releases: the counts
+ * to put back before store_latent_free()). 0 or -ENOMEM. */
+static int latent_select(StoreLatent *l, const Output *o, size_t *ret_n, size_t *ret_n_releases) {
+        size_t n = o->lines && o->lines < l->n ? o->lines : l->n, k = 0;
+        StoreLatentRelease *order = calloc(l->n_releases + 1, sizeof(StoreLatentRelease));
+        bool *taken = calloc(l->n_releases + 1, sizeof(bool));
+
+        *ret_n = l->n;
+        *ret_n_releases = l->n_releases;
+        if (!order || !taken) {
+                free(order);
+                free(taken);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; o->reverse && i < n / 2; i++) {
+                StoreLatentCycle t = l->v[i];
+                l->v[i] = l->v[n - 1 - i];
+                l->v[n - 1 - i] = t;
+        }
+        for (size_t i = 0; i < l->n_releases; i++) {
+                size_t j = o->reverse ? l->n_releases - 1 - i : i;
+                bool shown = n == l->n;
+                for (size_t c = 0; c < n && !shown; c++)
+                        shown = strcmp(l->v[c].release, l->releases[j].release) == 0;
+                if (shown) {
+                        order[k++] = l->releases[j];
+                        taken[j] = true;
+                }
+        }
+        size_t n_shown = k;
+        for (size_t j = 0; j < l->n_releases; j++)
+                if (!taken[j])
+                        order[k++] = l->releases[j];
+        if (l->n_releases > 0)
+                memcpy(l->releases, order, l->n_releases * sizeof(StoreLatentRelease));
+        free(order);
+        free(taken);
+        l->n = n;
+        l->n_releases = n_shown;
+        return 0;
+}
+
 int verb_latent(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "kernel", required_argument, NULL, ARG_KERNEL },
                 { "all", no_argument, NULL, ARG_ALL },
-                { "json", no_argument, NULL, ARG_JSON },
+                OUTPUT_OPTIONS,
                 {},
         };
         StoreLatentQuery q = {};
         StoreLatent l = {};
-        bool json = false;
+        Output out = {};
         int c, r;
 
         if (argc > 1 && !strcmp(argv[1], "triage"))
                 return latent_triage(argc - 1, argv + 1);
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
+                r = output_option(c, optarg, &out);
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (r > 0)
+                        continue;
                 switch (c) {
                 case 'h':
                         help();
@@ -243,12 +295,14 @@ int verb_latent(int argc, char **argv) {
                 case ARG_ALL:
                         q.include_reported = true;
                         break;
-                case ARG_JSON:
-                        json = true;
-                        break;
                 default:
                         return EXIT_USAGE;
                 }
+        }
+        if (optind + 1 < argc) {
+                fprintf(stderr, "lockdepctl latent: expected at most one ID\n");
+                return EXIT_USAGE;
+        }
         if (optind < argc) {
                 if (parse_id(argv[optind], "latent cycle", &q.id) < 0)
                         return EXIT_USAGE;
@@ -260,18 +314,27 @@ int verb_latent(int argc, char **argv) {
         r = store_latent_list(s, &q, &l);
         if (r < 0)
                 return store_failed(s, r, "reading the latent cycles");
-        if (json) {
+        size_t n_all, n_releases_all;
+        if (latent_select(&l, &out, &n_all, &n_releases_all) < 0) {
+                store_latent_free(&l);
+                return print_oom();
+        }
+        if (output_json(&out)) {
                 _cleanup_free_ char *js = NULL;
                 r = store_latent_json(&l, &js);
+                l.n = n_all;
+                l.n_releases = n_releases_all;
                 store_latent_free(&l);
                 if (r < 0)
                         return print_oom();
-                print_json(js);
+                pager_open();
+                output_json_object(&out, js);
                 return 0;
         }
-        if (l.n_releases == 0) {
-                fprintf(stderr, "No /proc/lockdep snapshots%s%s in the database (lockdepctl import --kernel R FILE, "
-                        "or the lockdep-collect service).\n", q.release ? " of " : "", q.release ? q.release : "");
+        if (n_releases_all == 0) {
+                if (!out.quiet)
+                        fprintf(stderr, "No /proc/lockdep snapshots%s%s in the database (lockdepctl import --kernel R FILE, "
+                                "or the lockdep-collect service).\n", q.release ? " of " : "", q.release ? q.release : "");
                 store_latent_free(&l);
                 return 1;
         }
@@ -279,21 +342,25 @@ int verb_latent(int argc, char **argv) {
         size_t shown = 0;
         for (size_t i = 0; i < l.n_releases; i++) {
                 const StoreLatentRelease *x = &l.releases[i];
-                printf("%s", ansi_highlight());
-                fputs_safe(x->release, stdout);
-                printf("%s: %u boot%s on %u host%s, %u dependenc%s, %u latent cycle%s%s%s\n", ansi_normal(),
-                       x->n_boots, x->n_boots == 1 ? "" : "s", x->n_hosts, x->n_hosts == 1 ? "" : "s", x->n_edges,
-                       x->n_edges == 1 ? "y" : "ies", x->n_latent, x->n_latent == 1 ? "" : "s",
-                       x->capped ? " (analysis stopped at its cycle limit: more may exist)" : "",
-                       x->stale ? " (not analyzed since the last snapshot)" : "");
+                if (!out.no_legend) {
+                        printf("%s", ansi_highlight());
+                        fputs_safe(x->release, stdout);
+                        printf("%s: %u boot%s on %u host%s, %u dependenc%s, %u latent cycle%s%s%s\n", ansi_normal(),
+                               x->n_boots, x->n_boots == 1 ? "" : "s", x->n_hosts, x->n_hosts == 1 ? "" : "s",
+                               x->n_edges, x->n_edges == 1 ? "y" : "ies", x->n_latent, x->n_latent == 1 ? "" : "s",
+                               x->capped ? " (analysis stopped at its cycle limit: more may exist)" : "",
+                               x->stale ? " (not analyzed since the last snapshot)" : "");
+                }
                 for (size_t k = 0; k < l.n; k++)
                         if (strcmp(l.v[k].release, x->release) == 0) {
-                                print_cycle(&l.v[k]);
+                                print_cycle(&l.v[k], !out.no_legend || shown > 0);
                                 shown++;
                         }
-                if (i + 1 < l.n_releases)
+                if (i + 1 < l.n_releases && !out.no_legend)
                         printf("\n");
         }
+        l.n = n_all;
+        l.n_releases = n_releases_all;
         store_latent_free(&l);
         return q.id && shown == 0 ? 1 : 0;
 }

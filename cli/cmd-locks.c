@@ -56,9 +56,9 @@ static int add_row(const char *js, void *userdata) {
 static void print_lock(const char *js) {
         _cleanup_free_ char *name = json_get_str(js, "name"),
                             *printed = join_array(json_get(js, "printed"));
-        _cleanup_(table_freep) Table *groups = table_new(">ID", "KIND", ">REPORTS", "TITLE", NULL);
+        _cleanup_(table_freep) Table *groups = table_new(">ID", "KIND", ">REPORTS", "~TITLE", NULL);
         _cleanup_(table_freep) Table *edges =
-                table_new("FROM", "TO", ">REPORTS", "FIRST KERNEL", NULL);
+                table_new("FROM", "TO", ">REPORTS", "|FIRST KERNEL", NULL);
         JsonIter it;
         const char *v;
 
@@ -164,7 +164,7 @@ int verb_locks(int argc, char **argv) {
                 if (r != -ENOENT)
                         return store_failed(s, r, "reading the lock class");
         }
-        t = ctx.table = table_new("NAME", ">GROUPS", ">EDGES", "PRINTED AS", NULL);
+        t = ctx.table = table_new("NAME", ">GROUPS", ">EDGES", "~PRINTED AS", NULL);
         if (!t)
                 return print_oom();
         pager_open();

@@ -32,11 +32,13 @@ static void help(void) {
                "Print the raw text of one stored report (without an ID, the newest), as it was\n"
                "logged without the log's prefixes.\n\n"
                "Options:\n"
-               "  -h --help        Show this help\n"
-               "     --as-logged   With the ===== banner line the kernel printed first, ready to\n"
-               "                   paste into a mail (the per-line time prefixes are not stored)\n"
-               "     --parsed      Print the parsed report (the object of 'parse --json')\n"
-               "     --json        Print the report object of the web API (raw and parsed included)\n");
+               "  -h --help            Show this help\n"
+               "     --as-logged       With the ===== banner line the kernel printed first, ready\n"
+               "                       to paste into a mail (per-line time prefixes are not stored)\n"
+               "     --parsed          Print the parsed report (the object of 'parse --json'),\n"
+               "                       indented with -o json-pretty\n"
+               OUTPUT_MODE_HELP
+               "\nThe JSON form is the report object of the web API (raw and parsed included).\n");
 }
 
 int verb_report(int argc, char **argv) {
@@ -46,26 +48,29 @@ int verb_report(int argc, char **argv) {
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
+                OUTPUT_MODE_OPTIONS,
                 { "parsed", no_argument, NULL, ARG_PARSED },
                 { "as-logged", no_argument, NULL, ARG_AS_LOGGED },
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_free_ char *js = NULL;
-        bool json = false, parsed = false, as_logged = false;
+        bool parsed = false, as_logged = false;
+        Output out = {};
         int64_t id;
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_MODE_SHORTOPTS, options, NULL)) >= 0) {
+                r = output_option(c, optarg, &out);
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (r > 0)
+                        continue;
                 switch (c) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_JSON:
-                        json = true;
-                        break;
                 case ARG_PARSED:
                         parsed = true;
                         break;
@@ -75,12 +80,15 @@ int verb_report(int argc, char **argv) {
                 default:
                         return EXIT_USAGE;
                 }
+        }
         if (optind + 1 < argc) {
                 fprintf(stderr, "lockdepctl report: expected at most one report ID\n");
                 return EXIT_USAGE;
         }
-        if (json + parsed + as_logged > 1) {
-                fprintf(stderr, "lockdepctl report: --json, --parsed and --as-logged exclude each other\n");
+        /* -o json is the report object; --parsed -o json-pretty the parsed object indented */
+        bool pretty_parsed = parsed && out.mode == OUTPUT_JSON_PRETTY, json = output_json(&out) && !parsed;
+        if ((output_json(&out) && !pretty_parsed) + parsed + as_logged > 1) {
+                fprintf(stderr, "lockdepctl report: -o json (--json), --parsed and --as-logged exclude each other\n");
                 return EXIT_USAGE;
         }
         if (optind < argc && parse_id(argv[optind], "report ID", &id) < 0)
@@ -99,7 +107,7 @@ int verb_report(int argc, char **argv) {
                 return store_failed(s, r, "reading the report");
         pager_open();
         if (json) {
-                print_json(js);
+                output_json_object(&out, js);
                 return 0;
         }
         if (parsed) {
@@ -114,7 +122,7 @@ int verb_report(int argc, char **argv) {
                         fputs_safe(inner ? inner : "", stdout);
                         putchar('\n');
                 } else
-                        print_json(p);
+                        output_json_object(&out, p);
                 return 0;
         }
         _cleanup_free_ char *raw = json_get_str(js, "raw");

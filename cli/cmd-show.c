@@ -228,11 +228,11 @@ static void print_group(Store *s, const char *g) {
 
         print_cycle(g, kind ? kind : "");
         print_scenario(g);
-        print_list(g, "kernels", "Kernels", "KERNEL", "kernel", ">REPORTS", "n", NULL, NULL);
-        print_list(g, "hosts", "Hosts", "HOST", "host", ">REPORTS", "n", NULL, NULL);
-        print_list(g, "triage", "Triage history", "TIME", "at", "ACTION", "action", "VALUE",
+        print_list(g, "kernels", "Kernels", "|KERNEL", "kernel", ">REPORTS", "n", NULL, NULL);
+        print_list(g, "hosts", "Hosts", "~HOST", "host", ">REPORTS", "n", NULL, NULL);
+        print_list(g, "triage", "Triage history", "TIME", "at", "ACTION", "action", "~VALUE",
                    "value");
-        print_list(g, "related", "Related groups", ">ID", "id", "KIND", "kind", "TITLE",
+        print_list(g, "related", "Related groups", ">ID", "id", "KIND", "kind", "~TITLE",
                    "func_title");
         print_list(g, "normalizations", "Class names normalized", "PRINTED", "printed", "CANONICAL",
                    "canonical", NULL, NULL);
@@ -264,9 +264,10 @@ static void help(void) {
                "with acquire sites, the CPU0/CPU1 scenario, counts per kernel and host, first and\n"
                "last seen, triage state, and a representative report.\n\n"
                "Options:\n"
-               "  -h --help     Show this help\n"
-               "     --json     Print the group object of the web API\n\n"
-               "Without a GROUP, the group seen last.\n");
+               "  -h --help            Show this help\n"
+               OUTPUT_MODE_HELP
+               "\nThe JSON form is the group object of the web API. Without a GROUP, the group\n"
+               "seen last.\n");
 }
 
 /* GROUP, or a group id that is no more: say where it went (merge tombstones,
@@ -294,27 +295,30 @@ static int follow_tombstone(Store *s, const char *spec, int64_t *ret) {
 int verb_show(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
+                OUTPUT_MODE_OPTIONS,
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_free_ char *g = NULL;
-        bool json = false;
+        Output out = {};
         int64_t id;
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_MODE_SHORTOPTS, options, NULL)) >= 0) {
+                r = output_option(c, optarg, &out);
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (r > 0)
+                        continue;
                 switch (c) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_JSON:
-                        json = true;
-                        break;
                 default:
                         return EXIT_USAGE;
                 }
+        }
         if (optind + 1 < argc) {
                 fprintf(stderr, "lockdepctl show: expected at most one GROUP\n");
                 return EXIT_USAGE;
@@ -335,8 +339,8 @@ int verb_show(int argc, char **argv) {
         if (r < 0)
                 return store_failed(s, r, "reading the group");
         pager_open();
-        if (json)
-                print_json(g);
+        if (output_json(&out))
+                output_json_object(&out, g);
         else
                 print_group(s, g);
         return 0;

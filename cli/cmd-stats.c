@@ -49,7 +49,7 @@ static void by(const char *js, const char *key, const char *title, const char *f
 }
 
 static void sources(const char *js) {
-        _cleanup_(table_freep) Table *t = table_new("SOURCE", "POSITION", "UPDATED", NULL);
+        _cleanup_(table_freep) Table *t = table_new("|SOURCE", "POSITION", "UPDATED", NULL);
         JsonIter it;
         const char *v;
 
@@ -66,7 +66,7 @@ static void sources(const char *js) {
 }
 
 static void failed_files(const char *js) {
-        _cleanup_(table_freep) Table *t = table_new("SOURCE", "FILE", "ERROR", "SINCE", ">ATTEMPTS", NULL);
+        _cleanup_(table_freep) Table *t = table_new("|SOURCE", "|FILE", "~ERROR", "SINCE", ">ATTEMPTS", NULL);
         JsonIter it;
         const char *v;
 
@@ -91,33 +91,37 @@ static void help(void) {
                "position of each source, gaps (lost kernel log records) and the journal files that\n"
                "cannot be read.\n\n"
                "Options:\n"
-               "  -h --help    Show this help\n"
-               "     --json    Print the counters object of the web API\n");
+               "  -h --help            Show this help\n"
+               OUTPUT_MODE_HELP
+               "\nThe JSON form is the counters object of the web API (GET /api/v1/stats).\n");
 }
 
 int verb_stats(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
+                OUTPUT_MODE_OPTIONS,
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_free_ char *js = NULL;
-        bool json = false;
+        Output out = {};
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_MODE_SHORTOPTS, options, NULL)) >= 0) {
+                r = output_option(c, optarg, &out);
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (r > 0)
+                        continue;
                 switch (c) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_JSON:
-                        json = true;
-                        break;
                 default:
                         return EXIT_USAGE;
                 }
+        }
         if (optind < argc) {
                 fprintf(stderr, "lockdepctl stats: unexpected argument '%s'\n", argv[optind]);
                 return EXIT_USAGE;
@@ -129,8 +133,8 @@ int verb_stats(int argc, char **argv) {
         if (r < 0)
                 return store_failed(s, r, "reading counters");
         pager_open();
-        if (json) {
-                print_json(js);
+        if (output_json(&out)) {
+                output_json_object(&out, js);
                 return 0;
         }
         printf("%sDatabase %s", ansi_highlight(), "");

@@ -16,7 +16,7 @@
 #include "time-spec.h"
 
 typedef struct SuppressCtx {
-        bool json;
+        Output out;
         int64_t only; /* print just this id (after adding it); 0 = all */
         unsigned n;
         Table *table;
@@ -28,10 +28,11 @@ static int row(const char *js, void *userdata) {
         if (c->only && json_get_int(js, "id", 0) != c->only)
                 return 0;
         c->n++;
-        if (c->json) {
-                print_json(js);
-                return 0;
-        }
+        return output_row(&c->out, js);
+}
+
+static int add_row(const char *js, void *userdata) {
+        SuppressCtx *c = userdata;
         _cleanup_free_ char *from = json_get_str(js, "edge_from"),
                             *to = json_get_str(js, "edge_to");
         _cleanup_free_ char *active = json_get_str(js, "active");
@@ -56,14 +57,15 @@ static void help(void) {
                "Add a suppression rule for a lock class or a lock-order edge; the groups it\n"
                "matches are hidden. Or list or delete the rules.\n\n"
                "Options:\n"
-               "  -h --help           Show this help\n"
-               "     --class NAME     Suppress every group the lock class NAME is in\n"
-               "     --edge A,B       Suppress the lock-order edge A -> B (B taken while A held)\n"
-               "     --expires TIME   The rule ends at TIME (YYYY-MM-DD, ISO time, +30d, ...)\n"
-               "     --note TEXT      Why\n"
-               "     --list           List the rules\n"
-               "     --delete ID      Delete rule ID\n"
-               "     --json           JSON output: the rule objects\n");
+               "  -h --help            Show this help\n"
+               "     --class NAME      Suppress every group the lock class NAME is in\n"
+               "     --edge A,B        Suppress the lock-order edge A -> B (B taken while A held)\n"
+               "     --expires TIME    The rule ends at TIME (YYYY-MM-DD, ISO time, +30d, ...)\n"
+               "     --note TEXT       Why\n"
+               "     --list            List the rules (oldest first), with the output options:\n"
+               "     --delete ID       Delete rule ID\n"
+               OUTPUT_OPTIONS_HELP
+               "\nThe JSON form is the rule objects (of the rule added, or of --list).\n");
 }
 
 int verb_suppress(int argc, char **argv) {
@@ -77,7 +79,7 @@ int verb_suppress(int argc, char **argv) {
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
+                OUTPUT_OPTIONS,
                 { "class", required_argument, NULL, ARG_CLASS },
                 { "edge", required_argument, NULL, ARG_EDGE },
                 { "expires", required_argument, NULL, ARG_EXPIRES },
@@ -97,14 +99,16 @@ int verb_suppress(int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
+                r = output_option(c, optarg, &ctx.out);
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (r > 0)
+                        continue;
                 switch (c) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_JSON:
-                        ctx.json = true;
-                        break;
                 case ARG_CLASS:
                         cls = optarg;
                         break;
@@ -141,6 +145,7 @@ int verb_suppress(int argc, char **argv) {
                 default:
                         return EXIT_USAGE;
                 }
+        }
         if (optind < argc) {
                 fprintf(stderr, "lockdepctl suppress: unexpected argument '%s'\n", argv[optind]);
                 return EXIT_USAGE;
@@ -153,9 +158,12 @@ int verb_suppress(int argc, char **argv) {
         s = open_db(list);
         if (!s)
                 return 1;
-        t = ctx.table = table_new(">ID", "CLASS", "EDGE", "EXPIRES", "ACTIVE", "NOTE", NULL);
+        t = ctx.table = table_new(">ID", "CLASS", "EDGE", "EXPIRES", "ACTIVE", "~NOTE", NULL);
         if (!t)
                 return print_oom();
+        if (ctx.out.no_legend)
+                table_hide_header(t);
+        ctx.out.newest_last = true; /* by id: the oldest first */
         if (del > 0) {
                 r = store_delete_suppression(s, del);
                 if (r == -ENOENT) {
@@ -164,7 +172,7 @@ int verb_suppress(int argc, char **argv) {
                 }
                 if (r < 0)
                         return store_failed(s, r, "deleting the suppression");
-                if (!ctx.json)
+                if (!output_json(&ctx.out) && !ctx.out.quiet)
                         printf("Suppression %lld deleted.\n", (long long) del);
                 return 0;
         }
@@ -175,15 +183,25 @@ int verb_suppress(int argc, char **argv) {
         } else
                 pager_open();
         r = store_list_suppressions(s, row, &ctx);
-        if (r < 0)
+        if (r < 0) {
+                output_done(&ctx.out);
                 return store_failed(s, r, "listing suppressions");
-        if (list && ctx.n == 0 && !ctx.json) {
-                fprintf(stderr, "No suppressions.\n");
+        }
+        if (list && ctx.n == 0 && !output_json(&ctx.out)) {
+                if (!ctx.out.quiet)
+                        fprintf(stderr, "No suppressions.\n");
                 return 1;
         }
-        if (!list && !ctx.json)
-                printf("Suppression %lld added.\n", (long long) ctx.only);
-        else if (!ctx.json)
+        if (!list && !output_json(&ctx.out)) {
+                output_done(&ctx.out);
+                if (!ctx.out.quiet)
+                        printf("Suppression %lld added.\n", (long long) ctx.only);
+                return 0;
+        }
+        r = output_flush(&ctx.out, add_row, &ctx);
+        if (r < 0)
+                return print_oom();
+        if (!output_json(&ctx.out))
                 table_print(t, stdout, 0);
         return 0;
 }

@@ -261,7 +261,16 @@ typedef struct Output {
         { "reverse", no_argument, NULL, 'r' },                          \
         { "no-legend", no_argument, NULL, ARG_NO_LEGEND },              \
         { "quiet", no_argument, NULL, 'q' }
+/* Only the mode (-o, --json): the verbs that print one object (show, report, stats) and follow. */
+#define OUTPUT_MODE_SHORTOPTS "o:"
+#define OUTPUT_MODE_OPTIONS                                             \
+        { "json", no_argument, NULL, ARG_JSON },                        \
+        { "output", required_argument, NULL, 'o' }
 /* clang-format on */
+
+#define OUTPUT_MODE_HELP                                                                       \
+        "  -o --output MODE     short (text, default), json (one line) or json-pretty\n"        \
+        "     --json            The same as -o json\n"
 
 #define OUTPUT_OPTIONS_HELP                                                                    \
         "  -o --output MODE     short (the table, default), json (one object a line) or\n"      \

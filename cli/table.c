@@ -147,13 +147,9 @@ int table_print(Table *t, FILE *f, unsigned indent) {
                 return -ENOMEM;
         for (size_t i = 0; i < t->n_cells; i++)
                 width[i % t->n_cols] = MAX(width[i % t->n_cols], text_width(t->cells[i]));
-        /* only titles and paths shrink (the last column when none is marked), the last one first
-         * down to LAST_MIN_WIDTH, then the widest of them: timestamps, kinds and numbers stay whole */
-        bool any = false;
-        for (size_t c = 0; c < t->n_cols; c++)
-                any |= t->cut[c] != 0;
-        if (!any)
-                t->cut[t->n_cols - 1] = 'e';
+        /* only the columns marked cuttable (titles, names, paths) shrink, the last of them first
+         * down to LAST_MIN_WIDTH, then the widest: timestamps, kinds and numbers stay whole, and a
+         * table without such a column is printed whole, wider than the terminal (it wraps) */
         for (;;) {
                 size_t widest = SIZE_MAX, last = SIZE_MAX;
                 total = indent + t->n_cols - 1;

@@ -3,8 +3,9 @@
 
 /*
  * Tables for the terminal: cells are stored escaped (safe to print), columns are as wide as their
- * widest cell, and when arg.columns is set the widest columns are shrunk (cells cut with "...")
- * until the table fits. The last column is not padded. The Table owns its cells.
+ * widest cell, and when arg.columns is set the columns marked cuttable are shrunk (cells cut with
+ * "…" or "...") until the table fits; a table with none is printed whole (the terminal wraps it:
+ * a timestamp or a number is never cut). The last column is not padded. The Table owns its cells.
  */
 
 #include <stdbool.h>
@@ -17,7 +18,7 @@ typedef struct Table Table;
 
 /* Headers, NULL-terminated. A header starting with '>' is a right-aligned (numeric) column; the
  * '>' is not printed. After it, '~' marks a column that may be cut at its end (titles), '|' one
- * cut in the middle (paths); without any, the last column may be cut. NULL on ENOMEM. */
+ * cut in the middle (paths, kernel releases); columns without either are never cut. NULL on ENOMEM. */
 Table *table_new(const char *header, ...);
 Table *table_free(Table *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Table *, table_free)

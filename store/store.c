@@ -477,10 +477,16 @@ int store_open(const char *path, unsigned flags, Store **ret) {
         r = pragma_int(s, "PRAGMA application_id", &appid);
         if (r >= 0)
                 r = pragma_int(s, "PRAGMA user_version", &version);
+        if (r < 0 && sqlite3_extended_errcode(s->db) == SQLITE_NOTADB) {
+                r = fail_msg(s, -EBADMSG, "the file is not a database (not SQLite, or its header is damaged); "
+                             "check the path (--db, or db = of lockdepd.conf) or restore the file from a backup");
+                goto fail;
+        }
         if (r < 0)
                 goto fail;
         if (appid != 0 && appid != STORE_APPLICATION_ID) {
-                r = fail_msg(s, -EBADMSG, "not a lockdep-analyzer database (foreign application_id)");
+                r = fail_msg(s, -EBADMSG, "not a lockdep-analyzer database (foreign application_id); check the "
+                             "path (--db, or db = of lockdepd.conf)");
                 goto fail;
         }
         if (appid == 0 && version == 0) {
@@ -489,7 +495,8 @@ int store_open(const char *path, unsigned flags, Store **ret) {
                 if (r < 0)
                         goto fail;
                 if (tables > 0) {
-                        r = fail_msg(s, -EBADMSG, "not a lockdep-analyzer database (unknown tables)");
+                        r = fail_msg(s, -EBADMSG, "not a lockdep-analyzer database (unknown tables); check the "
+                                     "path (--db, or db = of lockdepd.conf)");
                         goto fail;
                 }
         }

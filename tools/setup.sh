@@ -13,7 +13,7 @@ packages=(
         libpcre2-dev libsqlite3-dev libsystemd-dev libmicrohttpd-dev
         zlib1g-dev liblzma-dev libzstd-dev    # compressed logs (common/decompress.c)
         libisal-dev                           # fast gzip inflate (optional: zlib without it)
-        tmux                                  # terminal tests of lockdepctl (suite cli-tty)
+        tmux                                  # terminal tests of lockdepctl (test cli-tty)
         python3 sqlite3
         zstd                                  # compressed-input tests (gzip, xz: Python)
         systemd-journal-remote                # journal-remote output for integration tests

@@ -90,6 +90,18 @@ def parse_ndjson(out, what="output"):
     return reps
 
 
+def json_objects(text):
+    """The JSON values of text, one after another (NDJSON, or -o json-pretty's indented objects)."""
+    dec, i, objs = json.JSONDecoder(), 0, []
+    text = text.strip()
+    while i < len(text):
+        o, i = dec.raw_decode(text, i)
+        objs.append(o)
+        while i < len(text) and text[i].isspace():
+            i += 1
+    return objs
+
+
 def norm_class(c):
     """A class name without the boot-order dependent #N suffix (the /N subclass stays)."""
     return re.sub(r"#\d+(?=(/\d+)?$)", "", (c or "").strip())

@@ -25,10 +25,16 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lockdeptest  # noqa: E402
+
+json_objects = lockdeptest.json_objects
 
 SKIP = 77
 failures = []
@@ -209,6 +215,17 @@ def case_missing(ctl, src, tmp, update):
         check(r.returncode == 1 and b"cannot open database" in r.stderr and missing.encode() in r.stderr,
               f"missing db: {verb}: exit {r.returncode}, {r.stderr[:200]!r}")
         check(not os.path.exists(missing), f"missing db: {verb} created the database")
+    # a file that is not the database: named, and what to check
+    junk = os.path.join(tmp, "junk.db")
+    with open(junk, "w") as f:
+        f.write("this is a text file, not a database\n" * 200)
+    foreign = os.path.join(tmp, "foreign.db")
+    sqlite3.connect(foreign).execute("CREATE TABLE other_program (x)").connection.commit()
+    for path, what in ((junk, b"the file is not a database"), (foreign, b"not a lockdep-analyzer database")):
+        for verb in (["list"], ["import", os.devnull]):
+            r = run(ctl, path, *verb)
+            check(r.returncode == 1 and path.encode() in r.stderr and what in r.stderr and b"check the path (--db"
+                  in r.stderr, f"{verb} on {os.path.basename(path)}: exit {r.returncode}, {r.stderr[:300]!r}")
     db = build_db(ctl, src, tmp, cases=[os.path.join(src, "tests", "golden", "cases", "linux_report_26.txt")])
     for args, code, msg in ((["show", "999"], 1, b"no group matches '999'"),
                             (["show", "ffffffff"], 1, b"no group matches"),
@@ -265,6 +282,14 @@ def case_daemon(ctl, src, tmp, update, lockdepd):
               f"daemon stored {r.stdout[:200]!r}, want {len(cases)} reports")
         r = run(ctl, db, "triage", "1", "--status", "confirmed")
         check(r.returncode == 0, f"triage while the daemon runs: {r.returncode} {r.stderr[:200]!r}")
+        # stats on a narrow terminal: the source's path may be cut, its position and time never
+        sources = json.loads(run(ctl, db, "stats", "--json").stdout)["sources"]
+        check(len(sources) >= 1, f"no source in stats: {sources}")
+        out = on_pty([ctl, "--db", db, "--no-pager", "stats"], {"COLUMNS": "40", "NO_COLOR": "1", "TERM": "xterm",
+                                                             "LC_ALL": "C.UTF-8"}).decode("utf-8", "replace")
+        for src_row in sources:
+            line = next((l for l in out.replace("\r", "").splitlines() if str(src_row["position"]) in l.split()), "")
+            check(src_row["updated"] in line.split(), f"stats at 40 columns: {src_row} cut: {line!r}\n{out}")
     finally:
         d.send_signal(signal.SIGTERM)
         try:
@@ -402,17 +427,6 @@ IDIOM_VERBS = {
     "locks": (False, ("n_groups", "n_edges"), False),
     "search lock": (False, ("id", "group", "kind", "time"), False),
 }
-
-
-def json_objects(text):
-    dec, i, objs = json.JSONDecoder(), 0, []
-    text = text.strip()
-    while i < len(text):
-        o, i = dec.raw_decode(text, i)
-        objs.append(o)
-        while i < len(text) and text[i].isspace():
-            i += 1
-    return objs
 
 
 def case_idioms(ctl, src, tmp, update):
@@ -578,6 +592,51 @@ def case_follow(ctl, src, tmp, update):
     lines = out.decode().splitlines()
     check(len(lines) == len(known) and all(l.startswith("NEW ") for l in lines), f"follow --since: {lines} {err!r}")
     check(run(ctl, db, "follow", "--interval", "0").returncode == 2, "follow --interval 0")
+
+    # idle, follow asks only PRAGMA data_version: its CPU time stays far below that of a follow whose
+    # database changes at every poll (which reads every group each time)
+    # 400 groups: one report with its lock class renamed 400 times
+    with open(os.path.join(golden, "linux_report_26.txt"), encoding="utf-8") as f:
+        one = f.read()
+    many = os.path.join(tmp, "many.txt")
+    with open(many, "w", encoding="utf-8") as f:
+        for i in range(400):
+            f.write(one.replace("&lo->lo_ctl_mutex", f"&lo{i}->lo_ctl_mutex") + "\n")
+    big = os.path.join(tmp, "big.db")
+    r = run(ctl, big, "import", many)
+    check(r.returncode == 0 and b"400 new groups" in r.stdout + r.stderr, f"import of 400 groups: {r.stdout!r} {r.stderr!r}")
+
+    def cpu_ticks(pid):
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    def follow_cpu(busy):
+        """(CPU ticks of a follow over 3 s at --interval 0.1, commits made meanwhile)"""
+        p = subprocess.Popen([ctl, "--db", big, "follow", "--interval", "0.1"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, env=env())
+        try:
+            time.sleep(1.0)  # its start and first read
+            t0, end, commits = cpu_ticks(p.pid), time.monotonic() + 3.0, 0
+            while time.monotonic() < end:
+                if busy:  # a commit: the next poll sees a new data_version and reads every group
+                    with sqlite3.connect(big, timeout=10) as w:
+                        w.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('test-follow', ?)",
+                                  (str(time.monotonic()),))
+                    w.close()
+                    commits += 1
+                time.sleep(0.1)
+            return cpu_ticks(p.pid) - t0, commits
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=10)
+
+    (idle, _), (busy, commits) = follow_cpu(False), follow_cpu(True)
+    print(f"follow CPU over 3 s at --interval 0.1 on 400 groups: idle {idle} ticks; {busy} ticks with {commits} "
+          "commits by another process")
+    # without the check, an idle follow reads every group at every poll, as a busy one does
+    check(busy >= 8 and idle * 4 <= busy, f"an idle follow used {idle} ticks of CPU, one with a commit per poll "
+          f"{busy}: it reads the groups without a change")
 
 
 def main():

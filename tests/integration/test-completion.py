@@ -48,7 +48,9 @@ def main():
         case = re.search(r"^\s*(?:\w+\|)*" + verb + r"(?:\|\w+)*\)(.*?);;", zsh, re.M | re.S)
         zopts = set(re.findall(r"--[a-z][a-z-]*", case.group(1))) if case else set()
         if "$output" in (case.group(1) if case else ""):
-            zopts |= set(re.findall(r"(--[a-z][a-z-]*)", zsh[zsh.index("output=("):zsh.index("query=(")]))
+            zopts |= set(re.findall(r"(--[a-z][a-z-]*)", zsh[zsh.index("output=("):zsh.index("mode=(")]))
+        if "$mode" in (case.group(1) if case else ""):  # -o and --json only (show, report, stats, follow)
+            zopts |= set(re.findall(r"(--[a-z][a-z-]*)", zsh[zsh.index("mode=("):zsh.index("query=(")]))
         if "$query" in (case.group(1) if case else ""):
             zopts |= set(re.findall(r"[\"'](--[a-z]+)\[", zsh[zsh.index("query=("):zsh.index("query=(") + 800]))
         c.check(opts <= bopts | {"--db", "--no-pager"}, f"bash: {verb} lacks {sorted(opts - bopts)}")

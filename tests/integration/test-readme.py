@@ -15,7 +15,7 @@ Covers:
   (curl, systemd-analyze) fails the test unless the program is absent from the machine, then
   that command is skipped with a note
 - the tour has at least the parts the issue names (parse, import, list, show, dashboard, service,
-  fleet)
+  fleet, follow, report --as-logged)
 
 Usage: test-readme.py SOURCE_ROOT BUILD_ROOT
 """
@@ -106,7 +106,7 @@ def main():
         c.finish()
     text = " ".join(cmd for cmd, _ in cmds)
     for part in (" parse ", " import ", " list", " show ", "--web-only", "/api/v1/", " hosts", "--check-config",
-                 "systemd-analyze security"):
+                 "systemd-analyze security", " follow", "report --as-logged"):
         c.check(part in text, f"the tour has no command with {part!r}")
 
     tmp = tempfile.mkdtemp(prefix="lockdep-readme-")
