@@ -17,7 +17,8 @@ _HOSTNAME), made into journal files by `systemd-journal-remote -o FILE -`, one p
 - e: snapshots the acceptance rule refuses (classes only, no release, a NUL byte).
 
 Must hold: the planted cycles of the three boots are found and nothing else (neither the forged
-edges nor the lost snapshot's); untrusted 4, incomplete 1, refused 3 in `lockdepctl stats --json`,
+edges nor the lost snapshot's); untrusted 4, incomplete 1, refused 4 (one from the spool, which also
+holds c's snapshot again: stored once, whatever carried it) in `lockdepctl stats --json`,
 its text and /metrics; after SIGTERM, part 2 of d's snapshot and a restart (which reads d again from
 its open snapshot's first part): d's snapshot stored, the second boot's snapshot not stored twice
 (n_snapshots 1), the forged entry not counted twice; after a SIGKILL and a third start nothing
@@ -202,8 +203,25 @@ def run(ck, lockdepd, ctl, tmp):
                   ("LOCKDEP_SNAPSHOT_BYTES", str(len(payload))), ("LOCKDEP_SNAPSHOT_TEXT", payload)])
     write("e", trusted(e, M["e"], "%032x" % 0xe0, "fleet-e"))
 
+    # the spool too: c's snapshot again (the same one: stored once, whatever carried it) and one
+    # that the rule refuses (counted like the journal's)
+    spool = os.path.join(tmp, "spool")
+    os.mkdir(spool)
+    cspool = os.path.join(tmp, "collect-" + b2, "spool")
+    for n in os.listdir(cspool):
+        shutil.copy(os.path.join(cspool, n), os.path.join(spool, n))
+    with open(os.path.join(spool, "0000-classes-only.lockdep"), "w") as f:
+        f.write(f"# lockdep-snapshot: 1\n# release: {RELEASE}\n# boot-id: {'%032x' % 0xf0}\n# host: fleet-s\n"
+                "# taken: 1700000000000000\nall lock classes:\nffffffff82a4b2c0: cgroup_mutex\n")
+
     db = os.path.join(tmp, "lockdep.db")
     args = ["--no-kmsg", "--no-journal", "--journal-dir", jdir]
+
+    def daemon():
+        x = dh.Daemon(lockdepd, db, args, tmp)
+        with open(x.conf, "w") as f:
+            f.write(f"spool-dir = {spool}\n")
+        return x.start()
 
     def boots():
         r = db_rows(db, "SELECT boot_id, n_snapshots FROM dep_boots")
@@ -221,9 +239,16 @@ def run(ck, lockdepd, ctl, tmp):
         s = stats()
         return (s.get("snapshots_untrusted"), s.get("snapshots_incomplete"), s.get("snapshots_refused"))
 
-    d = dh.Daemon(lockdepd, db, args, tmp).start()
-    ok = dh.wait_until(lambda: {b0, b1, b2, bd2} <= set(boots()) and counts() == (4, 1, 3), 90)
+    last_spool = sorted(os.listdir(spool))[-1]
+
+    def spool_read():
+        r = db_rows(db, "SELECT position FROM cursors WHERE source LIKE 'spool:%'")
+        return bool(r) and r[0][0] == last_spool
+
+    d = daemon()
+    ok = dh.wait_until(lambda: {b0, b1, b2, bd2} <= set(boots()) and counts() == (4, 1, 4) and spool_read(), 90)
     ck.check(ok, f"the three boots and d's second boot stored, rejects counted: {boots()} {counts()} {d.log()[-1500:]}")
+    ck.eq(boots().get(b2), 1, "c's snapshot from the journal and from the spool: stored once")
     want_deps = {x for deps in (d0, d1, d2) for x in deps} | {("&dwhole->lock", "&dwhole2->lock")}
     js = latent()
     ck.eq({tuple(c["classes"]) for c in js["cycles"]}, planted, "the planted cycles, nothing else")
@@ -252,21 +277,21 @@ def run(ck, lockdepd, ctl, tmp):
         rt[0] += 1000
         out.append(dh.export_entry([("__REALTIME_TIMESTAMP", str(rt[0]))] + x))
     dh.write_journal(os.path.join(jdir, "remote-d.journal"), b"".join(out))
-    d = dh.Daemon(lockdepd, db, args, tmp).start()
+    d = daemon()
     ok = dh.wait_until(lambda: bd in boots(), 60)
     ck.check(ok, f"d's snapshot stored once its last part came: {boots()} {d.log()[-1000:]}")
     time.sleep(1)
-    ck.eq(counts(), (4, 1, 3), "after the restart: nothing counted twice")
+    ck.eq(counts(), (4, 1, 4), "after the restart: nothing counted twice")
     ck.eq(boots(), {b0: 1, b1: 1, b2: 1, bd2: 1, bd: 1}, "after the restart: each snapshot stored once")
     n_deps = latent()["releases"][0]["dependencies"]
     ck.eq(n_deps, len(want_deps) + 1500, "d's dependencies added")
 
     # SIGKILL and once more: nothing changes
     d.kill()
-    d = dh.Daemon(lockdepd, db, args, tmp).start()
+    d = daemon()
     ck.check(d.wait_running(), "third start")
     time.sleep(2)
-    ck.eq(counts(), (4, 1, 3), "after SIGKILL: nothing counted twice")
+    ck.eq(counts(), (4, 1, 4), "after SIGKILL: nothing counted twice")
     ck.eq(boots(), {b0: 1, b1: 1, b2: 1, bd2: 1, bd: 1}, "after SIGKILL: each snapshot stored once")
     ck.eq({tuple(c["classes"]) for c in latent()["cycles"]}, planted, "still the planted cycles")
     ck.eq(d.stop(), 0, "SIGTERM: exit 0")
@@ -285,7 +310,7 @@ def run(ck, lockdepd, ctl, tmp):
     finally:
         srv.stop()
     ck.eq(status, 200, "/metrics answers")
-    for name, n in (("untrusted", 4), ("incomplete", 1), ("refused", 3)):
+    for name, n in (("untrusted", 4), ("incomplete", 1), ("refused", 4)):
         ck.check(f"lockdep_snapshots_{name}_total {n}\n" in body, f"/metrics: lockdep_snapshots_{name}_total {n}")
 
 
