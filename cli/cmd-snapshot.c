@@ -22,6 +22,11 @@
  * Files are written to a temporary name, fsync()ed and renamed, so a reader never sees half of
  * one; the state is updated after the rename (a crash in between sends the same dependencies
  * again, which the store recognises). No database is opened.
+ *
+ * With --journal the same text also goes to the journal as structured entries
+ * (common/snapshot-journal.h), which systemd-journal-upload carries to a central lockdepd with the
+ * rest of the machine's journal; --journal-export prints those entries in the journal export
+ * format instead (for tests and for systemd-journal-remote -o FILE -).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,13 +34,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include "fnv.h"
 #include "lockdep.h"
 #include "lockdepctl.h"
 #include "macro.h"
+#include "snapshot-journal.h"
 #include "strbuf.h"
 #include "time-spec.h"
 
@@ -170,6 +178,90 @@ static int read_boot_id(const char *path, char ret[static 33]) {
         return k == 32 ? 0 : -EBADMSG;
 }
 
+/* ---- the journal (common/snapshot-journal.h) ------------------------------------------------- */
+
+/* One field in the journal export format: FIELD=VALUE, or the binary form when VALUE has a newline. */
+static int export_field(FILE *f, const char *field, size_t name_len) {
+        const char *eq = memchr(field, '=', name_len);
+        if (!eq)
+                return -EINVAL;
+        size_t k = (size_t) (eq - field), n = name_len - k - 1;
+        if (!memchr(eq + 1, '\n', n))
+                return fwrite(field, 1, name_len, f) == name_len && fputc('\n', f) != EOF ? 0 : -EIO;
+        uint8_t le[8];
+        for (int i = 0; i < 8; i++)
+                le[i] = (uint8_t) ((uint64_t) n >> (8 * i));
+        bool ok = fwrite(field, 1, k, f) == k && fputc('\n', f) != EOF && fwrite(le, 1, 8, f) == 8 &&
+                  fwrite(eq + 1, 1, n, f) == n && fputc('\n', f) != EOF;
+        return ok ? 0 : -EIO;
+}
+
+/* Where part i ends: at most SNAPSHOT_JOURNAL_PART_MAX bytes, after a newline when there is one. */
+static size_t part_end(const char *text, size_t n, size_t off) {
+        size_t end = MIN(n, off + SNAPSHOT_JOURNAL_PART_MAX);
+        if (end == n)
+                return end;
+        for (size_t k = end; k > off; k--)
+                if (text[k - 1] == '\n')
+                        return k;
+        return end; /* a line longer than a part: cut inside it (the parser takes any chunking) */
+}
+
+/* The snapshot text as entries: to the journal (export NULL) or in the export format to export. */
+static int journal_send(const char *text, size_t n, const char *id, const char *release, const char *boot,
+                        size_t n_new, FILE *export) {
+        unsigned parts = 0;
+        for (size_t off = 0; off < n; off = part_end(text, n, off))
+                parts++;
+        if (parts == 0 || parts > SNAPSHOT_JOURNAL_PARTS_MAX)
+                return -E2BIG;
+        unsigned i = 0;
+        for (size_t off = 0, end; off < n; off = end) {
+                end = part_end(text, n, off);
+                i++;
+                _cleanup_free_ char *msg = NULL, *snap = NULL, *part = NULL, *count = NULL, *bytes = NULL,
+                                    *kernel = NULL, *bootf = NULL, *body = NULL;
+                if (asprintf(&msg, "MESSAGE=lockdep snapshot %s part %u/%u: %zu new dependenc%s of kernel %s", id, i,
+                             parts, n_new, n_new == 1 ? "y" : "ies", release) < 0 ||
+                    asprintf(&snap, "LOCKDEP_SNAPSHOT=%s", id) < 0 || asprintf(&part, "LOCKDEP_SNAPSHOT_PART=%u", i) < 0 ||
+                    asprintf(&count, "LOCKDEP_SNAPSHOT_PARTS=%u", parts) < 0 ||
+                    asprintf(&bytes, "LOCKDEP_SNAPSHOT_BYTES=%zu", end - off) < 0 ||
+                    asprintf(&kernel, "LOCKDEP_KERNEL=%s", release) < 0 || asprintf(&bootf, "LOCKDEP_BOOT_ID=%s", boot) < 0)
+                        return -ENOMEM;
+                static const char text_key[] = "LOCKDEP_SNAPSHOT_TEXT=";
+                body = malloc(sizeof(text_key) - 1 + (end - off));
+                if (!body)
+                        return -ENOMEM;
+                memcpy(body, text_key, sizeof(text_key) - 1);
+                memcpy(body + sizeof(text_key) - 1, text + off, end - off);
+                struct iovec iov[] = {
+                        { (char *) "MESSAGE_ID=" SNAPSHOT_JOURNAL_MESSAGE_ID, STRLEN("MESSAGE_ID=" SNAPSHOT_JOURNAL_MESSAGE_ID) },
+                        { msg, strlen(msg) },
+                        { (char *) "PRIORITY=6", STRLEN("PRIORITY=6") },
+                        { snap, strlen(snap) },
+                        { part, strlen(part) },
+                        { count, strlen(count) },
+                        { bytes, strlen(bytes) },
+                        { kernel, strlen(kernel) },
+                        { bootf, strlen(bootf) },
+                        { body, sizeof(text_key) - 1 + (end - off) },
+                };
+                int r = 0;
+                if (export) {
+                        for (size_t k = 0; r >= 0 && k < ELEMENTSOF(iov); k++)
+                                r = export_field(export, iov[k].iov_base, iov[k].iov_len);
+                        if (r >= 0 && fputc('\n', export) == EOF)
+                                r = -EIO;
+                } else
+                        r = sd_journal_sendv(iov, (int) ELEMENTSOF(iov));
+                if (r < 0)
+                        return r;
+        }
+        if (export && fflush(export) != 0)
+                return -EIO;
+        return (int) parts;
+}
+
 static void help(void) {
         printf("Usage: lockdepctl snapshot [OPTIONS]\n\n"
                "Save the lock dependencies this boot learned (/proc/lockdep, readable by root only)\n"
@@ -182,11 +274,13 @@ static void help(void) {
                "     --state DIR       Remember what this boot sent in DIR (default: --output)\n"
                "     --boot-id ID      Boot (default: /proc/sys/kernel/random/boot_id)\n"
                "     --kernel RELEASE  Release (default: uname -r)\n"
-               "     --host NAME       Host (default: this host's name)\n");
+               "     --host NAME       Host (default: this host's name)\n"
+               "     --journal         Also send the snapshot to the journal, for journal-upload\n"
+               "     --journal-export  Print those journal entries (export format) instead\n");
 }
 
 int verb_snapshot(int argc, char **argv) {
-        enum { ARG_INPUT = _ARG_QUERY_MAX, ARG_OUTPUT, ARG_STATE, ARG_BOOT };
+        enum { ARG_INPUT = _ARG_QUERY_MAX, ARG_OUTPUT, ARG_STATE, ARG_BOOT, ARG_JOURNAL, ARG_JOURNAL_EXPORT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "input", required_argument, NULL, ARG_INPUT },
@@ -195,6 +289,8 @@ int verb_snapshot(int argc, char **argv) {
                 { "boot-id", required_argument, NULL, ARG_BOOT },
                 { "kernel", required_argument, NULL, ARG_KERNEL },
                 { "host", required_argument, NULL, ARG_HOST },
+                { "journal", no_argument, NULL, ARG_JOURNAL },
+                { "journal-export", no_argument, NULL, ARG_JOURNAL_EXPORT },
                 {},
         };
         const char *input = "/proc/lockdep", *output = ".", *state = NULL, *boot = NULL, *release = NULL,
@@ -206,7 +302,7 @@ int verb_snapshot(int argc, char **argv) {
         LockdepDepStats st = {};
         StrBuf out = {}, newstate = {};
         _cleanup_free_ char *state_name = NULL, *state_path = NULL;
-        int c, r, fd;
+        int c, r, fd, journal = 0; /* 1: to the journal, 2: export format on stdout */
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
@@ -231,6 +327,12 @@ int verb_snapshot(int argc, char **argv) {
                         break;
                 case ARG_HOST:
                         host = optarg;
+                        break;
+                case ARG_JOURNAL:
+                        journal = 1;
+                        break;
+                case ARG_JOURNAL_EXPORT:
+                        journal = 2;
                         break;
                 default:
                         return EXIT_USAGE;
@@ -342,7 +444,8 @@ int verb_snapshot(int argc, char **argv) {
                 fprintf(stderr, "lockdepctl snapshot: %s: %s%u line%s not understood\n", input,
                         st.truncated ? "cut short; " : "", st.bad_lines, st.bad_lines == 1 ? "" : "s");
         if (n_new == 0) {
-                printf("%s: nothing new since the last snapshot of boot %s\n", input, boot);
+                fprintf(journal == 2 ? stderr : stdout, "%s: nothing new since the last snapshot of boot %s\n", input,
+                        boot);
                 r = 0;
                 goto out;
         }
@@ -352,6 +455,16 @@ int verb_snapshot(int argc, char **argv) {
         if (r < 0) {
                 fprintf(stderr, "lockdepctl snapshot: writing %s/%s: %s\n", output, name, strerror(-r));
                 goto out;
+        }
+        if (journal) {
+                char id[128];
+                snprintf(id, sizeof(id), "%.*s", (int) (strlen(name) - STRLEN(".lockdep")), name);
+                r = journal_send(out.s, out.len, id, release, boot, n_new, journal == 2 ? stdout : NULL);
+                if (r < 0) {
+                        fprintf(stderr, "lockdepctl snapshot: sending %s/%s to the journal: %s (the next snapshot "
+                                "sends these again)\n", output, name, strerror(-r));
+                        goto out;
+                }
         }
         /* what was sent before, then the new ones: the state stays the union */
         StrBuf all = {};
@@ -367,8 +480,9 @@ int verb_snapshot(int argc, char **argv) {
                         state_path, strerror(-r));
                 goto out;
         }
-        printf("%s/%s: %zu new dependenc%s of %zu (%s %s, boot %s)\n", output, name, n_new, n_new == 1 ? "y" : "ies",
-               now.n, host, release, boot);
+        /* with --journal-export, stdout is the entries' */
+        fprintf(journal == 2 ? stderr : stdout, "%s/%s: %zu new dependenc%s of %zu (%s %s, boot %s)\n", output, name,
+                n_new, n_new == 1 ? "y" : "ies", now.n, host, release, boot);
         r = 0;
 out:
         snap_done(&now);

@@ -84,12 +84,31 @@ static void failed_files(const char *js) {
         table_print(t, stdout, 4);
 }
 
+/* /proc/lockdep snapshots that were not stored (docs/LATENT.md): by reason, with the last one. */
+static void rejected_snapshots(const char *js) {
+        _cleanup_(table_freep) Table *t = table_new("REASON", ">SNAPSHOTS", "LAST", "SOURCE", "WHAT", NULL);
+        JsonIter it;
+        const char *v;
+
+        if (!t || !json_iter_init(&it, json_get(js, "snapshots_rejected")))
+                return;
+        while (json_iter_next(&it, NULL, &v))
+                if (table_add_field(t, v, "reason") < 0 || table_add_field(t, v, "n") < 0 ||
+                    table_add_field(t, v, "last") < 0 || table_add_field(t, v, "source") < 0 ||
+                    table_add_field(t, v, "what") < 0)
+                        return;
+        if (table_rows(t) == 0)
+                return;
+        printf("\n%s/proc/lockdep snapshots not stored:%s\n", ansi_highlight(), ansi_normal());
+        table_print(t, stdout, 4);
+}
+
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] stats [OPTIONS]\n\n"
                "Show database counters: reports, groups, hosts, boots (and those in which lockdep\n"
                "switched itself off), reports per kind and groups per triage status, the read\n"
-               "position of each source, gaps (lost kernel log records) and the journal files that\n"
-               "cannot be read.\n\n"
+               "position of each source, gaps (lost kernel log records), the journal files that\n"
+               "cannot be read and the /proc/lockdep snapshots that were not stored.\n\n"
                "Options:\n"
                "  -h --help            Show this help\n"
                OUTPUT_MODE_HELP
@@ -153,5 +172,6 @@ int verb_stats(int argc, char **argv) {
         by(js, "by_status", "By triage status", "status", "STATUS");
         sources(js);
         failed_files(js);
+        rejected_snapshots(js);
         return 0;
 }

@@ -24,6 +24,16 @@
  * machine (_MACHINE_ID) and boot (_BOOT_ID) gets its own parser and origin. The local journal is one
  * stream over sd_journal_open(), under its old key "journal#<machine id>".
  *
+ * /proc/lockdep snapshots (docs/LATENT.md) come as entries with their own MESSAGE_ID from the
+ * collector of each machine (common/snapshot-journal.h): trusted only from lockdep-collect.service
+ * as root (_SYSTEMD_UNIT, _UID, _TRANSPORT=journal, which journald sets itself), joined part by part
+ * per machine and boot, accepted by the rule of every entry (ingest_deps_refusal()) and stored by
+ * ingest_deps_store_in() in the batch's transaction. A snapshot still open counts as an open report
+ * for the cursor ("at:" its first part), and the store recognises a snapshot stored before, so
+ * each is stored once; entries not trusted, snapshots with a part missing and refused ones are
+ * counted (dep_snapshot_rejects: lockdepctl stats, /metrics), and journal_seen keeps them from
+ * being counted again when a stream is read again from an "at:" cursor.
+ *
  * Changes come from one inotify watch on the directory (and its machine-id subdirectories):
  * new files and archived ones (IN_CREATE, IN_MOVED_TO), appended entries (IN_MODIFY: journal
  * writers ftruncate() after each entry for exactly this), deletions, permission changes. Nothing
@@ -54,7 +64,9 @@
 #include "lockdepd.h"
 #include "log.h"
 #include "macro.h"
+#include "snapshot-journal.h"
 #include "strbuf.h"
+#include "visible.h"
 
 #define JOURNAL_BATCH 4096          /* entries per transaction */
 #define BOOTS_MAX 8                 /* parsers per machine and stream */
@@ -68,6 +80,16 @@
 
 typedef struct Stream Stream;
 
+/* A /proc/lockdep snapshot whose parts (common/snapshot-journal.h) are being read. */
+typedef struct SnapParts {
+        char id[128];            /* LOCKDEP_SNAPSHOT */
+        unsigned next, parts;    /* the part expected next, of parts */
+        LockdepDepParser *parser;
+        DepIngest deps;
+        char *first_cursor;      /* journal cursor of its first part: where to resume after a crash */
+        uint64_t first_pos;
+} SnapParts;
+
 typedef struct Boot {
         char boot_id[33];
         char hostname[256];
@@ -75,6 +97,8 @@ typedef struct Boot {
         Ingest in;
         char *open_cursor;       /* journal cursor of the first entry of the open report */
         uint64_t open_pos;
+        SnapParts *snap;         /* the snapshot being joined, NULL: none */
+        char lost[128];          /* the last snapshot counted incomplete: its later parts are not */
 } Boot;
 
 typedef struct Machine {
@@ -111,6 +135,10 @@ struct Stream {
         Machine **machines;
         size_t n_machines;
         char *last_cursor;       /* journal cursor of the last entry read */
+        char *replay_until;      /* read before (journal_seen): snapshots are not counted again */
+        JournalPoint replay_pt;  /* replay_until parsed */
+        bool replaying;          /* the entry being fed was read before */
+        char *seen_committed;    /* the journal_seen position last written by us */
         uint64_t seq;            /* entries fed since the reader was opened: the records' pos */
         char *committed;         /* the cursor last written to the store by us */
         Stream *lru_prev, *lru_next;
@@ -175,9 +203,20 @@ static char *strjoin2(const char *a, const char *b) {
 
 /* ---- machines, boots, parsers ---------------------------------------------------------------- */
 
+static void snap_free(SnapParts *p) {
+        if (!p)
+                return;
+        lockdep_deps_free(p->parser);
+        dep_ingest_done(&p->deps);
+        free(p->first_cursor);
+        free(p);
+}
+
+/* What is only in memory goes: the committed cursor is at the first part of an open snapshot. */
 static void boot_free(Boot *b) {
         lockdep_parser_free(b->parser);
         free(b->open_cursor);
+        snap_free(b->snap);
         free(b);
 }
 
@@ -211,18 +250,30 @@ static Machine *machine_get(Stream *st, const char *id) {
         return m;
 }
 
-/* The parser of one boot of a machine; the oldest boot makes room when there are too many. */
-static Boot *boot_get(Source *s, Machine *m, const char *boot_id, const char *host) {
+static int snap_incomplete(Source *s, Stream *st, Boot *b, const char *id, const char *why);
+
+/* The parser of one boot of a machine; the oldest boot makes room when there are too many.
+ * NULL: out of memory, or a store error in *ret_error. */
+static Boot *boot_get(Source *s, Stream *st, Machine *m, const char *boot_id, const char *host, int *ret_error) {
+        *ret_error = -ENOMEM;
         for (size_t i = 0; i < m->n_boots; i++)
                 if (!strcmp(m->boots[i]->boot_id, boot_id))
                         return m->boots[i];
         /* More boots than we keep: the oldest one is over; a report it left open (the host hung
-         * or rebooted in the middle of it) ends here, truncated. Boots can interleave in a
-         * journal directory, so a switch of boot alone does not end one. */
+         * or rebooted in the middle of it) ends here, truncated, and so does a snapshot it left
+         * unfinished (counted). Boots can interleave in a journal directory, so a switch of boot
+         * alone does not end one. */
         if (m->n_boots == BOOTS_MAX) {
                 Boot *old = m->boots[0];
                 if (lockdep_parser_finish(old->parser) < 0)
                         return NULL;
+                if (old->snap) {
+                        int r = snap_incomplete(s, st, old, old->snap->id, "its boot's journal ended before its last part");
+                        if (r < 0) {
+                                *ret_error = r;
+                                return NULL;
+                        }
+                }
                 boot_free(old);
                 memmove(m->boots, m->boots + 1, (BOOTS_MAX - 1) * sizeof(Boot *));
                 m->n_boots--;
@@ -308,6 +359,189 @@ static void note_machine(Stream *st, const char *id, const char *host) {
                 snprintf(st->sole_hostname, sizeof(st->sole_hostname), "%s", host);
 }
 
+/* ---- /proc/lockdep snapshots in the journal (common/snapshot-journal.h) ------------------------ */
+
+/* Was the entry at cursor read before the restart (up to the journal_seen point)? Snapshots of
+ * such entries are stored again (the store recognises them) but not counted again. */
+static bool replaying(Stream *st, const char *cursor) {
+        JournalPoint p;
+        if (!st->replay_until)
+                return false;
+        bool exact = !strcmp(cursor, st->replay_until), before = exact;
+        if (!exact && journal_point_from_cursor(cursor, &p) >= 0) {
+                const JournalPoint *q = &st->replay_pt;
+                if (!memcmp(p.seqnum_id, q->seqnum_id, 16) && p.has_seqnum && q->has_seqnum)
+                        before = p.seqnum < q->seqnum;
+                else
+                        before = p.has_realtime && q->has_realtime && p.realtime < q->realtime;
+        }
+        if (!before || exact) { /* past it: counting again from the next entry */
+                free(st->replay_until);
+                st->replay_until = NULL;
+        }
+        return before;
+}
+
+static bool warn_allowed(JournalSource *js);
+
+/* A snapshot (or entry) not stored, by reason: logged (rate-limited) and counted in the store,
+ * unless the entry was read and counted before a restart. what: our words; id and host are
+ * the machine's and shown escaped. */
+static int snap_rejected(Source *s, Stream *st, const Boot *b, const char *reason, const char *id, const char *why) {
+        JournalSource *js = s->priv;
+        StrBuf w = {};
+        if (st->replaying)
+                return 0;
+        int r = strbuf_puts(&w, "snapshot ");
+        if (r >= 0)
+                r = visible_append(&w, id, strlen(id), 0);
+        if (r >= 0)
+                r = strbuf_puts(&w, " of host ");
+        if (r >= 0)
+                r = visible_append(&w, b->hostname[0] ? b->hostname : "?", strlen(b->hostname[0] ? b->hostname : "?"), 0);
+        if (r >= 0)
+                r = strbuf_printf(&w, " boot %s: %s", b->boot_id[0] ? b->boot_id : "?", why);
+        if (r < 0) {
+                strbuf_done(&w);
+                return -ENOMEM;
+        }
+        if (warn_allowed(js))
+                log_warning("%s: /proc/lockdep %s; not stored (%s, counted in lockdepctl stats)", s->name, w.s, reason);
+        r = store_dep_snapshot_rejected(s->d->store, reason, s->name, w.s, now_realtime());
+        strbuf_done(&w);
+        return r;
+}
+
+/* The snapshot id lost a part: counted once (its later parts are not), the open one dropped. */
+static int snap_incomplete(Source *s, Stream *st, Boot *b, const char *id, const char *why) {
+        char copy[sizeof(b->lost)];
+        snprintf(copy, sizeof(copy), "%s", id);
+        if (b->snap && !strcmp(b->snap->id, copy)) {
+                snap_free(b->snap);
+                b->snap = NULL;
+        }
+        if (!strcmp(b->lost, copy))
+                return 0;
+        snprintf(b->lost, sizeof(b->lost), "%s", copy);
+        return snap_rejected(s, st, b, "incomplete", copy, why);
+}
+
+/* A number field of at most 10 digits: 1, or 0 when absent or not a number. */
+static int number_field(sd_journal *j, const char *name, uint64_t *ret) {
+        char v[16];
+        int n = field(j, name, v, sizeof(v));
+        if (n <= 0 || n > 10 || strspn(v, "0123456789") != (size_t) n)
+                return 0;
+        *ret = strtoull(v, NULL, 10);
+        return 1;
+}
+
+/* The last part arrived: the rule every entry shares (ingest_deps_refusal()), then stored by
+ * ingest_deps_store_in() in the batch's transaction with the stream's cursor. */
+static int snap_complete(Source *s, Stream *st, Boot *b, uint64_t rt) {
+        SnapParts *p = b->snap;
+        LockdepDepStats ds = {};
+        unsigned n_new = 0, n_cycles = 0;
+        int r = lockdep_deps_finish(p->parser, &ds);
+        if (r < 0)
+                return r;
+        const char *boot_id = ds.boot_id[0] ? ds.boot_id : b->boot_id;
+        const char *why = ingest_deps_refusal(&ds, ds.release, boot_id, NULL);
+        if (why) {
+                r = snap_rejected(s, st, b, "refused", p->id, why);
+                goto out;
+        }
+        /* the collector named its host; it cannot be refused here, so it is made to pass the rule */
+        char host[HOST_NAME_BUF];
+        if (ds.host[0])
+                (void) host_name_sanitize(ds.host, strlen(ds.host), host);
+        else
+                snprintf(host, sizeof(host), "%s", b->hostname[0] ? b->hostname : "\\empty");
+        StoreDepOrigin o = {
+                .release = ds.release,
+                .boot_id = boot_id,
+                .host = host,
+                .taken_usec = ds.taken_usec ?: rt,
+                .truncated = ds.truncated || ds.bad_lines > 0,
+        };
+        r = ingest_deps_store_in(s->d->store, &o, &p->deps, &n_new, &n_cycles);
+        if (r >= 0 && n_cycles > 0)
+                r = daemon_latent_pending(s->d, ds.release, n_cycles);
+        if (r >= 0)
+                log_debug("%s: snapshot %s: %zu dependencies, %u new%s", s->name, p->id, p->deps.n, n_new,
+                          r == 0 ? " (stored before)" : "");
+out:
+        snap_free(b->snap);
+        b->snap = NULL;
+        return r < 0 ? r : 0;
+}
+
+/* An entry with the snapshot MESSAGE_ID: trusted only from lockdep-collect.service as root through
+ * the native protocol (fields journald adds itself), then joined with the other parts of its
+ * snapshot in order. */
+static int feed_snapshot(Source *s, Stream *st, Boot *b, const char *cursor, uint64_t rt) {
+        char v[64], id[sizeof(b->lost)];
+        uint64_t part = 0, parts = 0, bytes = 0, pos = ++st->seq;
+        const void *d;
+        size_t l;
+        int r;
+
+        if (field(st->j, "LOCKDEP_SNAPSHOT", id, sizeof(id)) <= 0)
+                snprintf(id, sizeof(id), "?");
+        const char *untrusted = NULL;
+        if (field(st->j, "_TRANSPORT", v, sizeof(v)) <= 0 || strcmp(v, "journal") != 0)
+                untrusted = "an entry not sent with sd_journal_send() (_TRANSPORT is not \"journal\")";
+        else if (field(st->j, "_UID", v, sizeof(v)) <= 0 || strcmp(v, "0") != 0)
+                untrusted = "an entry not sent by root (_UID is not 0)";
+        else if (field(st->j, "_SYSTEMD_UNIT", v, sizeof(v)) <= 0 || strcmp(v, SNAPSHOT_JOURNAL_UNIT) != 0)
+                untrusted = "an entry not sent by " SNAPSHOT_JOURNAL_UNIT " (_SYSTEMD_UNIT)";
+        if (untrusted)
+                return snap_rejected(s, st, b, "untrusted", id, untrusted);
+
+        static const char text_key[] = "LOCKDEP_SNAPSHOT_TEXT=";
+        bool ok = strcmp(id, "?") != 0 && number_field(st->j, "LOCKDEP_SNAPSHOT_PART", &part) &&
+                  number_field(st->j, "LOCKDEP_SNAPSHOT_PARTS", &parts) &&
+                  number_field(st->j, "LOCKDEP_SNAPSHOT_BYTES", &bytes) && part >= 1 && part <= parts &&
+                  parts <= SNAPSHOT_JOURNAL_PARTS_MAX && bytes <= SNAPSHOT_JOURNAL_PART_MAX &&
+                  sd_journal_get_data(st->j, "LOCKDEP_SNAPSHOT_TEXT", &d, &l) >= 0 && l >= STRLEN(text_key) &&
+                  l - STRLEN(text_key) == bytes;
+        if (!ok)
+                return snap_incomplete(s, st, b, id, "a part whose LOCKDEP_SNAPSHOT_* fields are missing or wrong "
+                                                     "(cut short on the way?)");
+        if (b->snap && (strcmp(b->snap->id, id) != 0 || part != b->snap->next || parts != b->snap->parts)) {
+                char why[128];
+                bool same = !strcmp(b->snap->id, id);
+                snprintf(why, sizeof(why), "part %u of %u is missing", b->snap->next, b->snap->parts);
+                r = snap_incomplete(s, st, b, b->snap->id, why);
+                if (r < 0 || same)
+                        return r; /* a later part of the snapshot just counted */
+        }
+        if (!b->snap) {
+                if (part != 1)
+                        return snap_incomplete(s, st, b, id, "its first part is missing");
+                SnapParts *p = calloc(1, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                snprintf(p->id, sizeof(p->id), "%s", id);
+                p->next = 1;
+                p->parts = (unsigned) parts;
+                p->first_pos = pos;
+                p->first_cursor = strdup(cursor);
+                LockdepDepOptions o = { .callback = ingest_dep, .userdata = &p->deps, .aliases = s->d->aliases };
+                r = p->first_cursor ? lockdep_deps_new(&o, &p->parser) : -ENOMEM;
+                if (r < 0) {
+                        snap_free(p);
+                        return r;
+                }
+                b->snap = p;
+        }
+        r = lockdep_deps_feed(b->snap->parser, (const char *) d + STRLEN(text_key), (size_t) bytes);
+        if (r < 0)
+                return r;
+        b->snap->next++;
+        return part == parts ? snap_complete(s, st, b, rt) : 0;
+}
+
 /* Feeds the entry j is at, whose cursor is passed (and taken). Errors are the parser's and the
  * store's. */
 static int feed_entry(Source *s, Stream *st, char *cursor) {
@@ -319,7 +553,11 @@ static int feed_entry(Source *s, Stream *st, char *cursor) {
 
         free(st->last_cursor);
         st->last_cursor = cursor;
-        if (!kernel_facility(st->j))
+        st->replaying = replaying(st, cursor);
+        /* the match lets kernel records and snapshot entries (MESSAGE_ID) through */
+        char transport[16];
+        bool kernel = field(st->j, "_TRANSPORT", transport, sizeof(transport)) > 0 && !strcmp(transport, "kernel");
+        if (kernel && !kernel_facility(st->j))
                 return 0; /* user space writing to /dev/kmsg */
         (void) sd_journal_get_realtime_usec(st->j, &rt);
         if (field(st->j, "_MACHINE_ID", mid, sizeof(mid)) < 0 || strlen(mid) != 32)
@@ -334,9 +572,11 @@ static int feed_entry(Source *s, Stream *st, char *cursor) {
         if (host[0])
                 snprintf(m->hostname, sizeof(m->hostname), "%s", host);
         m->last_entry = MAX(m->last_entry, rt);
-        Boot *b = boot_get(s, m, boot, host);
+        Boot *b = boot_get(s, st, m, boot, host, &r);
         if (!b)
-                return -ENOMEM;
+                return r;
+        if (!kernel)
+                return feed_snapshot(s, st, b, cursor, rt);
         if (sd_journal_get_data(st->j, "MESSAGE", &d, &l) < 0)
                 return 0; /* no text (or binary over the size limit): nothing to parse */
         LockdepRecord rec = { .text = (const char *) d + 8, .len = l - 8, .pos = ++st->seq };
@@ -364,22 +604,27 @@ static int feed_entry(Source *s, Stream *st, char *cursor) {
 
 /* Writes the stream's position (when it moved) and what it learnt about its hosts. */
 static int stream_commit(Source *s, Stream *st) {
-        const Boot *oldest = NULL;
+        const char *oldest = NULL;
         _cleanup_free_ char *pos = NULL;
         uint64_t p, best = UINT64_MAX, now = now_realtime();
         int r;
 
+        /* the first entry of the oldest report or snapshot still open */
         for (size_t i = 0; i < st->n_machines; i++)
                 for (size_t k = 0; k < st->machines[i]->n_boots; k++) {
                         const Boot *b = st->machines[i]->boots[k];
                         if (lockdep_parser_resume_pos(b->parser, &p) > 0 && b->open_cursor && b->open_pos == p &&
                             p < best) {
                                 best = p;
-                                oldest = b;
+                                oldest = b->open_cursor;
+                        }
+                        if (b->snap && b->snap->first_pos < best) {
+                                best = b->snap->first_pos;
+                                oldest = b->snap->first_cursor;
                         }
                 }
         if (oldest)
-                pos = strjoin2("at:", oldest->open_cursor);
+                pos = strjoin2("at:", oldest);
         else if (st->last_cursor)
                 pos = strjoin2("after:", st->last_cursor);
         if ((oldest || st->last_cursor) && !pos)
@@ -390,6 +635,18 @@ static int stream_commit(Source *s, Stream *st) {
                         return r;
                 free(st->committed);
                 st->committed = TAKE_PTR(pos);
+        }
+        /* resuming "at:" an entry read before: how far it was read, so that the snapshots
+         * rejected on the way are not counted twice (journal_seen) */
+        const char *seen = oldest ? st->replay_until ?: st->last_cursor : NULL;
+        if (!seen != !st->seen_committed || (seen && strcmp(seen, st->seen_committed) != 0)) {
+                r = store_set_journal_seen(s->d->store, st->cursor_key, seen);
+                if (r < 0)
+                        return r;
+                free(st->seen_committed);
+                st->seen_committed = seen ? strdup(seen) : NULL;
+                if (seen && !st->seen_committed)
+                        return -ENOMEM;
         }
 
         /* the hosts heard from: their newest kernel entries, and for a stream of one machine the
@@ -576,6 +833,10 @@ static void stream_close(JournalSource *js, Stream *st) {
         st->seq = 0;
         free(st->last_cursor);
         st->last_cursor = NULL;
+        free(st->replay_until);
+        st->replay_until = NULL;
+        free(st->seen_committed);
+        st->seen_committed = NULL;
         stream_drop_parsers(st);
 }
 
@@ -787,6 +1048,17 @@ static int evict_lru(Source *s, unsigned keep, Stream *except) {
         return 0;
 }
 
+/* Both kinds of entry this source reads: kernel records, and /proc/lockdep snapshots (their
+ * trust is checked per entry, feed_snapshot()). */
+static int add_matches(sd_journal *j) {
+        int r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0);
+        if (r >= 0)
+                r = sd_journal_add_disjunction(j);
+        if (r >= 0)
+                r = sd_journal_add_match(j, "MESSAGE_ID=" SNAPSHOT_JOURNAL_MESSAGE_ID, 0);
+        return r;
+}
+
 /* Opens file f of stream st, positioned at its head. *ret_error: 0, -EAGAIN for a file its writer
  * has not written anything to yet, or the errno of a file that failed (the reader of st is then
  * unchanged). Returns < 0 only for store errors. */
@@ -824,7 +1096,7 @@ static int reader_open(Source *s, Stream *st, JFile *f, int *ret_error) {
                         return q;
         }
         if (r >= 0)
-                r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0);
+                r = add_matches(j);
         if (r >= 0)
                 r = sd_journal_seek_head(j);
         if (r < 0) {
@@ -869,6 +1141,21 @@ static int seek_committed(Stream *st, const char *cur) {
         return st->last_cursor ? 0 : -ENOMEM;
 }
 
+/* What journal_seen says of the stream whose committed cursor is cur: what was read before. */
+static int load_seen(Source *s, Stream *st, const char *cur) {
+        free(st->replay_until);
+        st->replay_until = NULL;
+        free(st->seen_committed);
+        st->seen_committed = NULL;
+        int r = store_get_journal_seen(s->d->store, st->cursor_key, &st->seen_committed);
+        if (r <= 0)
+                return r;
+        if (cur && !strncmp(cur, "at:", 3) && journal_point_from_cursor(st->seen_committed, &st->replay_pt) >= 0 &&
+            !(st->replay_until = strdup(st->seen_committed)))
+                return -ENOMEM;
+        return 0;
+}
+
 /* Frees the files of st that were deleted while it read them. */
 static void stream_purge_gone(Stream *st) {
         size_t k = 0;
@@ -898,6 +1185,9 @@ static int stream_open(Source *s, Stream *st) {
         st->committed = NULL;
         if (r > 0 && !(st->committed = strdup(cur)))
                 return -ENOMEM;
+        r = load_seen(s, st, cur);
+        if (r < 0)
+                return r;
         stream_purge_gone(st);
         stream_sort(js, st);
         const char *c = cur ? strchr(cur, ':') : NULL;
@@ -1452,6 +1742,9 @@ static int local_seek(Source *s, Stream *st) {
         st->committed = NULL;
         if (r > 0 && !(st->committed = strdup(cur)))
                 return -ENOMEM;
+        r = load_seen(s, st, cur);
+        if (r < 0)
+                return r;
         return seek_committed(st, cur);
 }
 
@@ -1578,7 +1871,7 @@ static int start_local(Source *s) {
         if (r < 0)
                 return r;
         js->local->open = true;
-        r = sd_journal_add_match(js->local->j, "_TRANSPORT=kernel", 0);
+        r = add_matches(js->local->j);
         if (r < 0)
                 return r;
         r = local_seek(s, js->local);

@@ -7,8 +7,10 @@
  * is watched with inotify (IN_MOVED_TO: the collector renames finished files into it); while it
  * does not exist yet, its parent is watched for it.
  *
- * A snapshot is stored whole, in the batch's transaction with the cursor, and the latent cycles
- * of its release are recomputed there; new ones are announced after the commit.
+ * A snapshot is accepted by the rule every entry shares (ingest_deps_refusal(); a refused one is
+ * counted in dep_snapshot_rejects) and stored whole by ingest_deps_store_in(), in the batch's
+ * transaction with the cursor; the latent cycles of its release are recomputed there and new ones
+ * announced after the commit. The same snapshot from the journal too is stored once.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -69,7 +71,6 @@ static int store_file(Source *s, const char *name) {
         LockdepDepStats st = {};
         DepIngest deps = {};
         unsigned n_new = 0, n_cycles = 0;
-        uint64_t at;
         char buf[65536];
         int r, fd;
 
@@ -99,9 +100,12 @@ static int store_file(Source *s, const char *name) {
                 goto out;
         const char *why = r < 0 ? strerror(-r) : ingest_deps_refusal(&st, st.release, st.boot_id, NULL);
         if (why) {
-                /* said once, passed over (never retried forever) */
+                /* said once, counted (lockdepctl stats, /metrics), passed over (never retried forever) */
                 log_warning("%s: %s: %s; skipped", s->name, path, why);
-                r = 0;
+                _cleanup_free_ char *what = NULL;
+                r = asprintf(&what, "%s: %s", name, why) < 0 ? -ENOMEM
+                                                              : store_dep_snapshot_rejected(d->store, "refused", s->name,
+                                                                                            what, now_realtime());
                 goto out;
         }
         if (st.truncated || st.bad_lines)
@@ -114,9 +118,7 @@ static int store_file(Source *s, const char *name) {
                 .taken_usec = st.taken_usec ?: now_realtime(),
                 .truncated = st.truncated || st.bad_lines > 0,
         };
-        r = store_dep_snapshot(d->store, &origin, deps.v, deps.n, &n_new);
-        if (r >= 0)
-                r = store_latent_analyze(d->store, &n_cycles, &at);
+        r = ingest_deps_store_in(d->store, &origin, &deps, &n_new, &n_cycles);
         if (r >= 0 && n_cycles > 0)
                 r = daemon_latent_pending(d, st.release, n_cycles);
         if (r >= 0)

@@ -100,18 +100,31 @@ void dep_ingest_done(DepIngest *x) {
         *x = (DepIngest) {};
 }
 
+int ingest_deps_store_in(Store *s, const StoreDepOrigin *o, const DepIngest *d, unsigned *ret_new,
+                         unsigned *ret_cycles) {
+        uint64_t at;
+        unsigned n_new = 0, n_cycles = 0;
+        int r = store_dep_snapshot(s, o, d->v, d->n, &n_new);
+        int stored = r;
+        if (r > 0) /* a snapshot stored before changes nothing: no analysis */
+                r = store_latent_analyze(s, &n_cycles, &at);
+        if (ret_new)
+                *ret_new = n_new;
+        if (ret_cycles)
+                *ret_cycles = n_cycles;
+        return r < 0 ? r : stored;
+}
+
 int ingest_deps_store(Store *s, const StoreDepOrigin *o, const DepIngest *d, unsigned *ret_new,
                       unsigned *ret_cycles) {
-        uint64_t at;
         int r = store_begin(s);
         if (r < 0)
                 return r;
-        r = store_dep_snapshot(s, o, d->v, d->n, ret_new);
-        if (r >= 0)
-                r = store_latent_analyze(s, ret_cycles, &at);
+        int stored = r = ingest_deps_store_in(s, o, d, ret_new, ret_cycles);
         if (r < 0) {
                 store_rollback(s);
                 return r;
         }
-        return store_commit(s);
+        r = store_commit(s);
+        return r < 0 ? r : stored;
 }

@@ -55,8 +55,9 @@ int aliases_load_from(const char *installed, const char *admin, const char *extr
 /*
  * /proc/lockdep snapshots (docs/LATENT.md), for lockdepctl import --kernel and POST /api/v1/ingest
  * with Content-Type: text/x-proc-lockdep: DepIngest collects what the snapshot parser emits
- * (ingest_dep() is its LockdepDepCallback), ingest_deps_store() stores it in one transaction of its
- * own and recomputes the latent cycles of the release.
+ * (ingest_dep() is its LockdepDepCallback), ingest_deps_refusal() says whether it may be stored,
+ * ingest_deps_store() (or ingest_deps_store_in()) stores it and recomputes the latent cycles of its
+ * release: one path for lockdepctl import, POST /api/v1/ingest and lockdepd's spool and journal.
  */
 typedef struct DepIngest {
         StoreDep *v;
@@ -78,6 +79,13 @@ typedef enum DepRefusal {
 } DepRefusal;
 const char *ingest_deps_refusal(const LockdepDepStats *st, const char *release, const char *boot_id,
                                 DepRefusal *ret_kind);
-/* *ret_new: dependencies new for the boot; *ret_cycles: latent cycles found for the first time. */
+/* Stores an accepted snapshot and recomputes the latent cycles of its release, in one transaction
+ * of its own (lockdepctl import, POST /api/v1/ingest). *ret_new: dependencies new for the boot;
+ * *ret_cycles: latent cycles found for the first time. Returns 1, or 0 when the same snapshot was
+ * stored before (store_dep_snapshot(): nothing changed). */
 int ingest_deps_store(Store *s, const StoreDepOrigin *o, const DepIngest *d, unsigned *ret_new,
                       unsigned *ret_cycles);
+/* The same inside the caller's transaction (lockdepd's spool and journal sources: the snapshot and
+ * the source's cursor are committed together). */
+int ingest_deps_store_in(Store *s, const StoreDepOrigin *o, const DepIngest *d, unsigned *ret_new,
+                         unsigned *ret_cycles);

@@ -232,7 +232,7 @@ int store_dep_snapshot(Store *s, const StoreDepOrigin *o, const StoreDep *deps, 
         sqlite3_stmt *ins = NULL, *sel = NULL, *up = NULL, *st = NULL;
         int64_t release, host, boot;
         unsigned added = 0, new_rows = 0;
-        bool dirty = false;
+        bool dirty = false, duplicate = false;
         int r;
 
         if (!o->release || !*o->release || !o->boot_id || !*o->boot_id || !o->host || !*o->host)
@@ -254,6 +254,29 @@ int store_dep_snapshot(Store *s, const StoreDepOrigin *o, const StoreDep *deps, 
                             "n_boots", release, o->boot_id, host, o->taken_usec, &boot);
         if (r < 0)
                 goto out;
+
+        /* The same snapshot again (a journal read again after a restart, one snapshot carried by
+         * both the spool and the journal, a file imported twice) adds nothing. */
+        uint64_t digest = 0;
+        for (size_t i = 0; i < n; i++) {
+                uint64_t h = fnv1a64(fnv1a64_str(deps[i].from), "", 1);
+                digest += fnv1a64(h, deps[i].to, strlen(deps[i].to)); /* a sum: the order does not matter */
+        }
+        if ((r = store_prepare(s, "INSERT OR IGNORE INTO dep_snapshots (release, boot, taken, digest) VALUES (?1, ?2, ?3, ?4)",
+                               &st)) < 0)
+                goto out;
+        sqlite3_bind_int64(st, 1, release);
+        sqlite3_bind_int64(st, 2, boot);
+        sqlite3_bind_int64(st, 3, (int64_t) o->taken_usec);
+        sqlite3_bind_int64(st, 4, (int64_t) digest);
+        if ((r = step_done(s, st)) < 0)
+                goto out;
+        sqlite3_finalize(st);
+        st = NULL;
+        if (sqlite3_changes(s->db) == 0) {
+                duplicate = true;
+                goto out;
+        }
 
         /* One statement per dependency: a new row, or this boot (and host) added to its sets when
          * the boot did not have it; RETURNING says which, and whether the row lies on a cycle of
@@ -320,6 +343,23 @@ out:
         sqlite3_finalize(st);
         if (r >= 0 && ret_new)
                 *ret_new = added;
+        return r < 0 ? r : !duplicate;
+}
+
+int store_dep_snapshot_rejected(Store *s, const char *reason, const char *source, const char *what, uint64_t now) {
+        sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "INSERT INTO dep_snapshot_rejects (reason, n, last_at, last_source, last_what) "
+                                 "VALUES (?1, 1, ?2, ?3, ?4) ON CONFLICT (reason) DO UPDATE SET n = n + 1, "
+                                 "last_at = excluded.last_at, last_source = excluded.last_source, "
+                                 "last_what = excluded.last_what", &st);
+        if (r < 0)
+                return r;
+        store_bind_text(st, 1, reason);
+        sqlite3_bind_int64(st, 2, (int64_t) now);
+        store_bind_text(st, 3, source);
+        store_bind_text(st, 4, what);
+        r = step_done(s, st);
+        sqlite3_finalize(st);
         return r;
 }
 

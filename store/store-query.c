@@ -678,7 +678,11 @@ int store_stats_json(Store *s, char **ret) {
                             "(SELECT coalesce(max(id), 0) FROM reports) - (SELECT indexed_upto FROM fts_state) AS fts_pending, "
                             "(SELECT count(*) FROM suppressions) AS suppressions, "
                             "(SELECT count(*) FROM journal_files_failed WHERE ok_since IS NULL) AS journal_files_unreadable, "
-                            "(SELECT coalesce(sum(n_failures), 0) FROM journal_files_failed) AS journal_file_errors "
+                            "(SELECT coalesce(sum(n_failures), 0) FROM journal_files_failed) AS journal_file_errors, "
+                            /* /proc/lockdep snapshots not stored (schema/0013-snapshot-transport.sql) */
+                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'untrusted'), 0) AS snapshots_untrusted, "
+                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'incomplete'), 0) AS snapshots_incomplete, "
+                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'refused'), 0) AS snapshots_refused "
                             "WHERE ?1 = ?1",
                             0, NULL);
         if (r >= 0)
@@ -700,6 +704,11 @@ int store_stats_json(Store *s, char **ret) {
                                  "SELECT source, file, error, errno, " ISO("first_failed") " AS first_failed, "
                                  ISO("last_failed") " AS last_failed, n_failures FROM journal_files_failed "
                                  "WHERE ok_since IS NULL ORDER BY source, file LIMIT 100",
+                                 0, NULL);
+        if (r >= 0)
+                r = append_array(s, &b, "snapshots_rejected",
+                                 "SELECT reason, n, " ISO("last_at") " AS last, last_source AS source, last_what AS what "
+                                 "FROM dep_snapshot_rejects ORDER BY reason",
                                  0, NULL);
         return close_object(&b, ret, r);
 }

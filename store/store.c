@@ -34,10 +34,11 @@
 #include "time-spec.h"
 
 extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[], schema_0006[], schema_0007[],
-        schema_0008[], schema_0009[];
+        schema_0008[], schema_0009[], schema_0013[];
 
 static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004, schema_0005,
-                                          schema_0006, schema_0007, schema_0008, schema_0009 };
+                                          schema_0006, schema_0007, schema_0008, schema_0009,
+                                          /* 0010-0012: taken by branches landing alongside */ schema_0013 };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 
@@ -1332,9 +1333,10 @@ int store_set_cursor(Store *s, const char *source, const char *position) {
         return step_id(s, st, NULL);
 }
 
-int store_get_cursor(Store *s, const char *source, char **ret) {
-        sqlite3_stmt *st = STMT(s, STMT_CURSOR_GET, "SELECT position FROM cursors WHERE source = ?1");
-        bind_text(st, 1, source);
+/* The text of the one row that st (a cached statement) selects for key: 1 with *ret, or 0. */
+static int get_position(Store *s, sqlite3_stmt *st, const char *key, char **ret) {
+        *ret = NULL;
+        bind_text(st, 1, key);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
                 *ret = strdup((const char *) sqlite3_column_text(st, 0));
@@ -1343,6 +1345,26 @@ int store_get_cursor(Store *s, const char *source, char **ret) {
         }
         sqlite3_reset(st);
         return rc == SQLITE_DONE ? 0 : store_fail(s, rc);
+}
+
+int store_get_cursor(Store *s, const char *source, char **ret) {
+        return get_position(s, STMT(s, STMT_CURSOR_GET, "SELECT position FROM cursors WHERE source = ?1"), source, ret);
+}
+
+int store_set_journal_seen(Store *s, const char *stream, const char *position) {
+        sqlite3_stmt *st = position ? STMT(s, STMT_SEEN_SET,
+                                           "INSERT INTO journal_seen (stream, position) VALUES (?1, ?2) "
+                                           "ON CONFLICT (stream) DO UPDATE SET position = excluded.position")
+                                    : STMT(s, STMT_SEEN_DELETE, "DELETE FROM journal_seen WHERE stream = ?1");
+        bind_text(st, 1, stream);
+        if (position)
+                bind_text(st, 2, position);
+        return step_id(s, st, NULL);
+}
+
+int store_get_journal_seen(Store *s, const char *stream, char **ret) {
+        return get_position(s, STMT(s, STMT_SEEN_GET, "SELECT position FROM journal_seen WHERE stream = ?1"), stream,
+                            ret);
 }
 
 int store_index_text(Store *s, unsigned max) {

@@ -95,6 +95,10 @@ int store_add_gap(Store *s, const StoreOrigin *o, int64_t missed);
 int store_set_cursor(Store *s, const char *source, const char *position);
 /* 1 and a malloc()ed *ret if found, 0 if not. */
 int store_get_cursor(Store *s, const char *source, char **ret);
+/* A journal stream's last entry read, kept beside a cursor that points before it (journal_seen):
+ * NULL position deletes it. get: 0 none, 1 found (*ret malloc()ed). */
+int store_set_journal_seen(Store *s, const char *stream, const char *position);
+int store_get_journal_seen(Store *s, const char *stream, char **ret);
 
 /* Journal bookkeeping of a host, creating its row when it is new (a host heard from without a
  * report is a clean one): when lockdepd read it (realtime usec) and its newest entry (the host's
@@ -233,7 +237,9 @@ int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, voi
  * sources [{source,position,updated}] (one row per source: a journal's streams counted, not listed),
  * gaps, fts_pending, journal_files_unreadable (journal files failing now), journal_file_errors
  * (failed attempts to read a journal file, ever), journal_files_failed [{source,file,error,errno,
- * first_failed,last_failed,n_failures}] (failing now, at most 100). */
+ * first_failed,last_failed,n_failures}] (failing now, at most 100), snapshots_untrusted,
+ * snapshots_incomplete, snapshots_refused (/proc/lockdep snapshots not stored, ever) and
+ * snapshots_rejected [{reason,n,last,source,what}]. */
 int store_stats_json(Store *s, char **ret);
 
 /* Triage (each change is logged in triage_log with the group's signature, so it survives reparse).
@@ -291,8 +297,13 @@ typedef struct StoreDep {
 } StoreDep;
 
 /* Adds a snapshot's dependencies to its release's union, inside the caller's transaction.
- * *ret_new: those the boot did not have before (0 when the same snapshot comes twice). */
+ * *ret_new: those the boot did not have before. Returns 1, or 0 when the same snapshot (release,
+ * boot, taken_usec and dependencies) was stored before: then nothing changes (dep_snapshots). */
 int store_dep_snapshot(Store *s, const StoreDepOrigin *o, const StoreDep *deps, size_t n, unsigned *ret_new);
+/* A snapshot that was not stored, counted by reason ("untrusted", "incomplete", "refused";
+ * schema/0013-snapshot-transport.sql): lockdepctl stats and /metrics show the counts and the last
+ * one (source, what: which snapshot or entry and why). In the caller's transaction. */
+int store_dep_snapshot_rejected(Store *s, const char *reason, const char *source, const char *what, uint64_t now);
 /* Recomputes the latent cycles of every release whose union changed, inside the caller's
  * transaction. *ret_new: cycles found for the first time, stored with found = *ret_at. */
 int store_latent_analyze(Store *s, unsigned *ret_new, uint64_t *ret_at);

@@ -60,6 +60,12 @@ MHD_Result_ handle_metrics(Request *r) {
                   "Failed attempts to open or read a journal file (retried)" },
                 { "journal_files_unreadable", "lockdep_journal_files_unreadable", "gauge",
                   "Journal files that cannot be opened or read now: their streams wait" },
+                { "snapshots_untrusted", "lockdep_snapshots_untrusted_total", "counter",
+                  "/proc/lockdep snapshot entries in a journal not written by lockdep-collect.service as root: not stored" },
+                { "snapshots_incomplete", "lockdep_snapshots_incomplete_total", "counter",
+                  "/proc/lockdep snapshots from a journal with a part missing: not stored" },
+                { "snapshots_refused", "lockdep_snapshots_refused_total", "counter",
+                  "/proc/lockdep snapshots from a journal or the spool that the acceptance rule refused: not stored" },
         };
         for (size_t i = 0; i < ELEMENTSOF(totals); i++)
                 h_printf(&h, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", totals[i].name, totals[i].help, totals[i].name,

@@ -45,7 +45,7 @@ _lockdepctl() {
                 [kernels]="$output --vs"
                 [latent]="$output --kernel --all --note triage"
                 [follow]='--json --output --since --interval'
-                [snapshot]='--input --output --state --boot-id --kernel --host'
+                [snapshot]='--input --output --state --boot-id --kernel --host --journal --journal-export'
                 [push]='--url --host --boot-id --kernel --run --token-file --json'
         )
 

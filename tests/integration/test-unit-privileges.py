@@ -6,7 +6,8 @@
 
 lockdepd.service has no capability but CAP_SYSLOG (bounding and ambient) and no file-reading
 capability; lockdep-collect.service, the only unit that reads /proc/lockdep (as root), has no
-capability at all, no network and only its state directory writable.
+capability at all, no network (AF_UNIX only, for journald's socket) and only its state directory
+writable.
 """
 
 import re
@@ -48,7 +49,8 @@ ck.check("CAP_DAC_READ_SEARCH" not in open(daemon).read().replace("#", "\n#").sp
 ck.eq(c.get("CapabilityBoundingSet"), [""], "collect: no capability")
 ck.check("User" not in c and "DynamicUser" not in c, "collect: root, the owner of /proc/lockdep")
 ck.eq(c.get("PrivateNetwork"), ["yes"], "collect: no network")
-ck.eq(c.get("RestrictAddressFamilies"), ["none"], "collect: no sockets")
+ck.eq(c.get("RestrictAddressFamilies"), ["AF_UNIX"], "collect: no sockets but journald's (AF_UNIX)")
+ck.check(all("--journal" in v for v in c.get("ExecStart", [])), "collect: sends its snapshots to the journal too")
 ck.eq(c.get("ProtectSystem"), ["strict"], "collect: the OS read-only")
 ck.eq(c.get("NoNewPrivileges"), ["yes"], "collect: no new privileges")
 ck.check(all("snapshot" in v for v in c.get("ExecStart", [])), "collect: runs lockdepctl snapshot")
