@@ -46,8 +46,22 @@ int verb_merge(int argc, char **argv) {
         s = open_db(false);
         if (!s)
                 return 1;
-        if (resolve_group(s, argv[optind], &into) < 0 ||
-            resolve_group(s, argv[optind + 1], &from) < 0)
+        if (resolve_group_write(s, argv[optind], &into) < 0)
+                return 1;
+        /* FROM merged away already: following it would move the reports of the group it went into
+         * as well, so it is named, not followed (done if that group is INTO) */
+        r = store_resolve_group(s, argv[optind + 1], &from);
+        if (r == -ENOENT && store_resolve_live_group(s, argv[optind + 1], &from) > 0) {
+                if (from == into) {
+                        fprintf(stderr, "lockdepctl merge: group %s was merged into %lld already; nothing to do\n",
+                                argv[optind + 1], (long long) into);
+                        return print_group_after(s, into, json, "merged");
+                }
+                fprintf(stderr, "lockdepctl merge: group %s was merged into %lld; to move the reports of that "
+                        "group, merge %lld\n", argv[optind + 1], (long long) from, (long long) from);
+                return 1;
+        }
+        if (resolve_group(s, argv[optind + 1], &from) < 0)
                 return 1;
         if (into == from) {
                 fprintf(stderr, "lockdepctl merge: cannot merge group %lld into itself\n",

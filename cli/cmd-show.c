@@ -38,44 +38,21 @@ static const char *member(const char *g, const char *key) {
         return v ? v : json_get(json_get(g, "parsed"), key);
 }
 
-/* The first frame of a chain entry's stack that is not lockdep or a locking primitive. */
-static char *stack_site(const char *stack) {
-        JsonIter it;
-        const char *v;
-
-        if (!json_iter_init(&it, stack))
-                return NULL;
-        while (json_iter_next(&it, NULL, &v)) {
-                char *fn = json_str(v);
-                if (!fn || !lockdep_is_locking_function(fn, strlen(fn))) /* the parser's one list */
-                        return fn;
-                free(fn);
-        }
-        return NULL;
-}
-
 static bool str_eq(const char *obj, const char *key, const char *s) {
         _cleanup_free_ char *v = json_get_str(obj, key);
         return v && strcmp(v, s) == 0;
 }
 
-/* Where "to" was acquired while "from" was held: the edge's site when the store has it, the
- * acquiring lock of the report, else the stack of the chain entry of "to". */
+/* Where "to" was acquired while "from" was held: the site the store gives the group's edge (the
+ * parser's one rule, LockdepEdge.at), which the web page and the API show too. */
 static char *edge_site(const char *g, const char *from, const char *to) {
-        const char *parsed = json_get(g, "parsed"), *e;
+        const char *e;
         JsonIter it;
 
         if (json_iter_init(&it, json_get(g, "edges")))
                 while (json_iter_next(&it, NULL, &e))
-                        if (str_eq(e, "from", from) && str_eq(e, "to", to) && json_get(e, "at"))
-                                return json_get_str(e, "at");
-        if (str_eq(json_get(parsed, "acquiring"), "canonical", to) &&
-            str_eq(json_get(parsed, "holding"), "canonical", from))
-                return json_get_str(json_get(parsed, "acquiring"), "at");
-        if (json_iter_init(&it, json_get(parsed, "chain")))
-                while (json_iter_next(&it, NULL, &e))
-                        if (str_eq(e, "canonical", to))
-                                return stack_site(json_get(e, "stack"));
+                        if (str_eq(e, "from", from) && str_eq(e, "to", to))
+                                return json_get_str(e, "site");
         return NULL;
 }
 
@@ -85,6 +62,31 @@ static void print_site(size_t pad, const char *what, const char *at) {
         printf("%*s%s%s ", (int) pad + 4, "", ansi_grey(), what);
         fputs_safe(at, stdout);
         fputs(ansi_normal(), stdout);
+}
+
+/* The group's edges as "A -> B  at SITE" (kinds without a cycle to draw: recursive, safe_unsafe). */
+static void print_edges(const char *g) {
+        JsonIter it;
+        const char *e;
+        bool any = false;
+
+        if (!json_iter_init(&it, json_get(g, "edges")))
+                return;
+        while (json_iter_next(&it, NULL, &e)) {
+                _cleanup_free_ char *from = json_get_str(e, "from"), *to = json_get_str(e, "to"),
+                                    *site = json_get_str(e, "site");
+                if (!from || !to)
+                        continue;
+                if (!any)
+                        section("Lock order (the second lock taken while the first is held)");
+                any = true;
+                printf("    ");
+                fputs_safe(from, stdout);
+                printf(" -> ");
+                fputs_safe(to, stdout);
+                print_site(0, "at", site);
+                putchar('\n');
+        }
 }
 
 /* "classes" are in the order lockdep prints the chain, #N (the lock held) to #0 (the lock being
@@ -112,6 +114,7 @@ static void print_cycle(const char *g, const char *kind) {
                         putchar('\n');
                         free(classes[i]);
                 }
+                print_edges(g);
                 return;
         }
         order[0] = classes[0];
@@ -172,10 +175,10 @@ static void print_scenario(const char *g) {
 }
 
 /* A table of the objects of array key, with the given columns (header, field) pairs. */
-static void print_list(const char *g, const char *key, const char *title, const char *h1,
-                       const char *f1, const char *h2, const char *f2, const char *h3,
-                       const char *f3) {
-        _cleanup_(table_freep) Table *t = table_new(h1, h2, h3, NULL);
+static void print_list4(const char *g, const char *key, const char *title, const char *h1,
+                        const char *f1, const char *h2, const char *f2, const char *h3,
+                        const char *f3, const char *h4, const char *f4) {
+        _cleanup_(table_freep) Table *t = table_new(h1, h2, h3, h4, NULL);
         JsonIter it;
         const char *v;
 
@@ -183,12 +186,18 @@ static void print_list(const char *g, const char *key, const char *title, const 
                 return;
         while (json_iter_next(&it, NULL, &v))
                 if (table_add_field(t, v, f1) < 0 || table_add_field(t, v, f2) < 0 ||
-                    (f3 && table_add_field(t, v, f3) < 0))
+                    (f3 && table_add_field(t, v, f3) < 0) || (f4 && table_add_field(t, v, f4) < 0))
                         return;
         if (table_rows(t) == 0)
                 return;
         section(title);
         table_print(t, stdout, 4);
+}
+
+static void print_list(const char *g, const char *key, const char *title, const char *h1,
+                       const char *f1, const char *h2, const char *f2, const char *h3,
+                       const char *f3) {
+        print_list4(g, key, title, h1, f1, h2, f2, h3, f3, NULL, NULL);
 }
 
 static void print_group(Store *s, const char *g) {
@@ -230,8 +239,8 @@ static void print_group(Store *s, const char *g) {
         print_scenario(g);
         print_list(g, "kernels", "Kernels", "|KERNEL", "kernel", ">REPORTS", "n", NULL, NULL);
         print_list(g, "hosts", "Hosts", "~HOST", "host", ">REPORTS", "n", NULL, NULL);
-        print_list(g, "triage", "Triage history", "TIME", "at", "ACTION", "action", "~VALUE",
-                   "value");
+        print_list4(g, "triage", "Triage history", "TIME", "at", ">GROUP", "group", "ACTION", "action",
+                    "~VALUE", "value");
         print_list(g, "related", "Related groups", ">ID", "id", "KIND", "kind", "~TITLE",
                    "func_title");
         print_list(g, "normalizations", "Class names normalized", "PRINTED", "printed", "CANONICAL",
@@ -268,28 +277,6 @@ static void help(void) {
                OUTPUT_MODE_HELP
                "\nThe JSON form is the group object of the web API. Without a GROUP, the group\n"
                "seen last.\n");
-}
-
-/* GROUP, or a group id that is no more: say where it went (merge tombstones,
- * store_group_successor()) and show that group, or say that it was deleted. */
-static int follow_tombstone(Store *s, const char *spec, int64_t *ret) {
-        int64_t old, into = 0;
-        int r = store_resolve_group(s, spec, ret);
-        if (r != -ENOENT || strspn(spec, "0123456789") != strlen(spec) || parse_id(spec, "GROUP", &old) < 0)
-                return r < 0 ? resolve_group(s, spec, ret) : r;
-        r = store_group_successor(s, old, &into);
-        if (r == -ENOENT)
-                return resolve_group(s, spec, ret);
-        if (r < 0)
-                return store_failed(s, r, "looking up the group"), r;
-        if (into == 0) {
-                fprintf(stderr, "lockdepctl: group %lld was deleted: all its reports went to other groups "
-                        "(reparse or a merge into a group deleted since)\n", (long long) old);
-                return -ENOENT;
-        }
-        fprintf(stderr, "lockdepctl: group %lld was merged into %lld\n", (long long) old, (long long) into);
-        *ret = into;
-        return 0;
 }
 
 int verb_show(int argc, char **argv) {
@@ -329,7 +316,7 @@ int verb_show(int argc, char **argv) {
         if (optind == argc) { /* as coredumpctl info: the newest */
                 if (newest_id(s, false, &id) != 0)
                         return 1;
-        } else if (follow_tombstone(s, argv[optind], &id) < 0)
+        } else if (resolve_group(s, argv[optind], &id) < 0) /* follows a merge's tombstone */
                 return 1;
         r = store_group_json(s, id, &g);
         if (r == -ENOENT) {

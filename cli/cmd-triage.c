@@ -65,7 +65,7 @@ int verb_triage(int argc, char **argv) {
         s = open_db(false);
         if (!s)
                 return 1;
-        if (resolve_group(s, argv[optind], &id) < 0)
+        if (resolve_group_write(s, argv[optind], &id) < 0)
                 return 1;
         r = store_set_triage(s, id, status, note);
         if (r < 0 && store_error(s)[0] && (r == -EINVAL || r == -ENOENT)) { /* duplicate-of itself, a cycle */

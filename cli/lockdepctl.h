@@ -69,8 +69,12 @@ struct Store;
 struct Store *open_db(bool read_only);
 /* Closes a Store; for _cleanup_(store_closep). */
 void store_closep(struct Store **s);
-/* Resolves GROUP (an id or a unique signature prefix); prints why not and returns < 0. */
+/* Resolves GROUP (an id or a unique signature prefix); prints why not and returns < 0. An id merged
+ * away leads to the group it went into (store_resolve_live_group(), the resolver of every front
+ * end), saying "group OLD was merged into NEW" on stderr; resolve_group_write() adds "; applying
+ * to NEW" (for the verbs that change a group). */
 int resolve_group(struct Store *s, const char *spec, int64_t *ret);
+int resolve_group_write(struct Store *s, const char *spec, int64_t *ret);
 /* show and report without an ID: the newest group (by last seen) or report (by time); prints why
  * not and returns the exit status 1, or 0. */
 int newest_id(struct Store *s, bool reports, int64_t *ret);

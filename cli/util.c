@@ -80,12 +80,23 @@ int parse_id(const char *s, const char *what, int64_t *ret) {
         return 0;
 }
 
-int resolve_group(Store *s, const char *spec, int64_t *ret) {
-        int r = store_resolve_group(s, spec, ret);
+static int resolve_group_as(Store *s, const char *spec, bool write, int64_t *ret) {
+        int r = store_resolve_live_group(s, spec, ret);
+        if (r > 0) {
+                fputs("lockdepctl: group ", stderr);
+                fputs_safe(spec, stderr);
+                if (write)
+                        fprintf(stderr, " was merged into %lld; applying to %lld\n", (long long) *ret, (long long) *ret);
+                else
+                        fprintf(stderr, " was merged into %lld\n", (long long) *ret);
+                return 0;
+        }
         if (r >= 0)
                 return r;
         fputs("lockdepctl: ", stderr);
-        if (r == -ENOENT) {
+        if (r == -EIDRM)
+                fprintf(stderr, "%s\n", store_error(s));
+        else if (r == -ENOENT) {
                 fputs("no group matches '", stderr);
                 fputs_safe(spec, stderr);
                 fputs("'\n", stderr);
@@ -97,6 +108,14 @@ int resolve_group(Store *s, const char *spec, int64_t *ret) {
                 fprintf(stderr, "cannot look up group: %s\n",
                         store_error(s)[0] ? store_error(s) : strerror(-r));
         return r;
+}
+
+int resolve_group(Store *s, const char *spec, int64_t *ret) {
+        return resolve_group_as(s, spec, false, ret);
+}
+
+int resolve_group_write(Store *s, const char *spec, int64_t *ret) {
+        return resolve_group_as(s, spec, true, ret);
 }
 
 /* ---- safe output ----------------------------------------------------------------------------- */

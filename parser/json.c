@@ -113,6 +113,23 @@ int lockdep_report_to_json(const LockdepReport *r, char **ret) {
                 }
                 CHECK(strbuf_appendc(&b, ']'));
         }
+        if (r->n_edges > 0) {
+                CHECK(json_key(&b, &f, "edges"));
+                CHECK(strbuf_appendc(&b, '['));
+                for (size_t i = 0; i < r->n_edges; i++) {
+                        const LockdepEdge *e = &r->edges[i];
+                        CHECK(strbuf_puts(&b, i ? ",{\"from\":" : "{\"from\":"));
+                        CHECK(json_append_str(&b, e->from));
+                        CHECK(strbuf_puts(&b, ",\"to\":"));
+                        CHECK(json_append_str(&b, e->to));
+                        if (e->at) {
+                                CHECK(strbuf_puts(&b, ",\"at\":"));
+                                CHECK(json_append_str(&b, e->at));
+                        }
+                        CHECK(strbuf_appendc(&b, '}'));
+                }
+                CHECK(strbuf_appendc(&b, ']'));
+        }
         CHECK(json_key(&b, &f, "held_locks"));
         CHECK(strbuf_appendc(&b, '['));
         for (size_t i = 0; i < r->n_held; i++) {

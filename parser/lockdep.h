@@ -83,6 +83,18 @@ typedef struct LockdepChainEntry {
                             * NULL if the stack has none. "at" in the parse --json chain entry. */
 } LockdepChainEntry;
 
+/* A lock-order edge the report shows (DESIGN.md section 6): "to" was taken while "from" was held.
+ * The store keeps these as the group's edges and every front end shows "at" as the edge's site. */
+typedef struct LockdepEdge {
+        const char *from;  /* canonical class, owned by the report (one of its classes or locks) */
+        const char *to;
+        char *at;          /* the acquire site, a function name that is never a locking function
+                            * (lockdep_is_locking_function()): the chain entry's "at" of "to";
+                            * without a chain the acquiring lock's site, else the first such frame
+                            * of the backtrace; NULL when the report does not show it (the
+                            * dependency a cut circular report only implies) */
+} LockdepEdge;
+
 typedef struct LockdepReport {
         LockdepKind kind;
         char *title;       /* the title line as printed, prefixes stripped */
@@ -103,6 +115,9 @@ typedef struct LockdepReport {
 
         LockdepChainEntry *chain;
         size_t n_chain;
+        LockdepEdge *edges; /* circular: each edge of the cycle, classes[(i+1) % n] -> classes[i];
+                             * recursive: the class to itself; safe_unsafe: holding -> acquiring */
+        size_t n_edges;
         LockdepLock *held; /* held-lock list, outermost first */
         size_t n_held;
         char **scenario;   /* scenario table lines, trimmed */

@@ -866,6 +866,71 @@ int report_function(const LockdepReport *r, char **ret) {
         return b && !*ret ? -ENOMEM : 0;
 }
 
+/* Where the report's own lock (the acquiring one) was taken: its "at:" function when that is not a
+ * locking function, else the first backtrace frame that is not one. NULL if neither. */
+static int own_site(const LockdepReport *r, char **ret) {
+        const char *f;
+        size_t fl;
+        if (r->acquiring && site_function(r->acquiring->at, &f, &fl))
+                *ret = strndup(f, fl);
+        else {
+                const char *b = first_nonlocking(r->backtrace, r->n_backtrace);
+                if (!b) {
+                        *ret = NULL;
+                        return 0;
+                }
+                *ret = strdup(b);
+        }
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int add_report_edge(LockdepReport *r, const char *from, const char *to, const char *at, bool own) {
+        LockdepEdge *e = &r->edges[r->n_edges];
+        *e = (LockdepEdge) { .from = from, .to = to };
+        if (own) {
+                int q = own_site(r, &e->at);
+                if (q < 0)
+                        return q;
+        } else if (at && !(e->at = strdup(at)))
+                return -ENOMEM;
+        r->n_edges++;
+        return 0;
+}
+
+/* The one rule of the edges a report shows and the site of each (LockdepEdge), which the store
+ * keeps as the group's edges and every front end shows: computed once, here. */
+static int report_set_edges(LockdepReport *r) {
+        size_t n = 0;
+        if (r->kind == LOCKDEP_CIRCULAR)
+                n = r->n_cycle;
+        else if (r->kind == LOCKDEP_RECURSIVE)
+                n = r->n_cycle > 0;
+        else if (r->kind == LOCKDEP_SAFE_UNSAFE && r->holding && r->acquiring && r->holding->canonical &&
+                 r->acquiring->canonical)
+                n = 1;
+        if (n == 0)
+                return 0;
+        r->edges = calloc(n, sizeof(LockdepEdge));
+        if (!r->edges)
+                return -ENOMEM;
+        if (r->kind == LOCKDEP_SAFE_UNSAFE)
+                return add_report_edge(r, r->holding->canonical, r->acquiring->canonical, NULL, true);
+        /* cycle printed #N..#0 = Ln..L0: edge L(k-1) -> Lk at the stack of entry #k (taken while
+         * L(k-1) was held), and the closing Ln -> L0 at that of #0 (the acquisition reported) */
+        for (size_t i = 0; i < n; i++) {
+                const char *from = r->classes[(i + 1) % r->n_cycle], *to = r->classes[i];
+                int q;
+                if (r->kind == LOCKDEP_CIRCULAR && r->n_chain > 0)
+                        q = add_report_edge(r, from, to, r->chain[i].at, false);
+                else /* recursive, or circular cut before its chain: held -> acquiring is the
+                      * report's own acquisition, the way back only implied */
+                        q = add_report_edge(r, from, to, NULL, r->kind == LOCKDEP_RECURSIVE || i == n - 1);
+                if (q < 0)
+                        return q;
+        }
+        return 0;
+}
+
 static int set_cycle(LockdepReport *r) {
         size_t n = 0;
         const LockdepLock *one = NULL;
@@ -1125,6 +1190,9 @@ int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepR
         q = report_set_filesystems(&p->fs, &r);
         if (q < 0)
                 goto fail;
+        q = report_set_edges(&r);
+        if (q < 0)
+                goto fail;
         r.degraded = report_unreliable(&r, r.text, r.text_len);
         q = report_sign(p, &r);
         if (q < 0)
@@ -1166,6 +1234,9 @@ void report_done(LockdepReport *r) {
                 strv_free(r->chain[i].stack, r->chain[i].n_stack);
         }
         free(r->chain);
+        for (size_t i = 0; i < r->n_edges; i++)
+                free(r->edges[i].at);
+        free(r->edges);
         for (size_t i = 0; i < r->n_held; i++)
                 lock_done(&r->held[i]);
         free(r->held);

@@ -424,14 +424,16 @@ static int close_object(StrBuf *b, char **ret, int r) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* The report a group is shown by: its newest complete report, else its newest. */
+#define REPRESENTATIVE(grp)                                                                                            \
+        "coalesce((SELECT rr.id FROM reports rr WHERE rr.grp = " grp " AND rr.truncated = 0 ORDER BY rr.time DESC, rr.id DESC LIMIT 1), " \
+        "(SELECT rr.id FROM reports rr WHERE rr.grp = " grp " ORDER BY rr.time DESC, rr.id DESC LIMIT 1))"
+
 int store_group_json(Store *s, int64_t id, char **ret) {
         StrBuf b = {};
         int r = open_object(s, &b,
-                            "SELECT " GROUP_COLUMNS ", g.sig_version, "
-                            "coalesce((SELECT r.id FROM reports r WHERE r.grp = g.id AND r.truncated = 0 ORDER BY r.time DESC, r.id DESC LIMIT 1),"
-                            " (SELECT r.id FROM reports r WHERE r.grp = g.id ORDER BY r.time DESC, r.id DESC LIMIT 1)) AS representative, "
-                            "(SELECT lockdep_parsed(r.parsed) FROM reports r WHERE r.id = coalesce((SELECT r2.id FROM reports r2 WHERE r2.grp = g.id AND r2.truncated = 0 "
-                            " ORDER BY r2.time DESC, r2.id DESC LIMIT 1), (SELECT r2.id FROM reports r2 WHERE r2.grp = g.id ORDER BY r2.time DESC, r2.id DESC LIMIT 1))) AS \"@parsed\" "
+                            "SELECT " GROUP_COLUMNS ", g.sig_version, " REPRESENTATIVE("g.id") " AS representative, "
+                            "(SELECT lockdep_parsed(r.parsed) FROM reports r WHERE r.id = " REPRESENTATIVE("g.id") ") AS \"@parsed\" "
                             "FROM groups g WHERE g.id = ?1",
                             id, NULL);
         if (r >= 0) /* the rules that hide it, so the page can say which */
@@ -443,9 +445,19 @@ int store_group_json(Store *s, int64_t id, char **ret) {
                                  "JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = ?1 AND e.from_class = su.edge_from "
                                  "AND e.to_class = su.edge_to)) ORDER BY su.id", id, NULL);
         if (r >= 0)
+                /* each edge's acquire site ("site"): the one the parser gave it in the representative
+                 * report (LockdepEdge.at: never a locking function); reports parsed before edges[]
+                 * existed give the "at" of the chain entry of "to", the same rule, until a reparse */
                 r = append_array(s, &b, "edges",
-                                 "SELECT e.from_class AS \"from\", e.to_class AS \"to\", e.n, e.first_kernel FROM edge_groups eg "
-                                 "JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = ?1 ORDER BY e.id", id, NULL);
+                                 "WITH rep AS MATERIALIZED (SELECT lockdep_parsed(r.parsed) AS p FROM reports r WHERE r.id = "
+                                 REPRESENTATIVE("?1") ") "
+                                 "SELECT e.from_class AS \"from\", e.to_class AS \"to\", e.n, e.first_kernel, "
+                                 "(SELECT CASE WHEN json_type(rep.p, '$.edges') IS NOT NULL THEN "
+                                 "  (SELECT x.value ->> 'at' FROM json_each(rep.p, '$.edges') x "
+                                 "   WHERE x.value ->> 'from' = e.from_class AND x.value ->> 'to' = e.to_class LIMIT 1) "
+                                 " ELSE (SELECT c.value ->> 'at' FROM json_each(rep.p, '$.chain') c "
+                                 "   WHERE c.value ->> 'canonical' = e.to_class LIMIT 1) END FROM rep) AS site "
+                                 "FROM edge_groups eg JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = ?1 ORDER BY e.id", id, NULL);
         if (r >= 0)
                 r = append_array(s, &b, "kernels",
                                  "SELECT kernel, n FROM group_kernels WHERE grp = ?1 ORDER BY n DESC, kernel", id, NULL);
@@ -486,13 +498,30 @@ int store_group_json(Store *s, int64_t id, char **ret) {
                                  "ORDER BY shared_edges DESC, coalesce(cls.score, 0) DESC, g2.n_reports DESC, g2.id LIMIT 20",
                                  id, NULL);
         if (r >= 0)
+                /* the names this group's reports printed (not every name of its classes in the
+                 * database: lock_classes has no group), for the locks store_report_derived() takes:
+                 * the chain, the acquiring and the holding lock */
                 r = append_array(s, &b, "normalizations",
-                                 "SELECT DISTINCT lc.name AS printed, lc.canonical FROM lock_classes lc JOIN group_classes gc "
-                                 "ON gc.canonical = lc.canonical WHERE gc.grp = ?1 AND lc.name != lc.canonical ORDER BY lc.canonical, lc.name LIMIT 100",
+                                 "WITH p AS MATERIALIZED (SELECT lockdep_parsed(parsed) AS j FROM reports WHERE grp = ?1), "
+                                 "n (printed, canonical) AS (SELECT c.value ->> 'class', c.value ->> 'canonical' FROM p, json_each(p.j, '$.chain') c "
+                                 " UNION SELECT p.j ->> '$.acquiring.class', p.j ->> '$.acquiring.canonical' FROM p "
+                                 " UNION SELECT p.j ->> '$.holding.class', p.j ->> '$.holding.canonical' FROM p) "
+                                 "SELECT printed, canonical FROM n WHERE printed IS NOT NULL AND canonical IS NOT NULL AND printed != canonical "
+                                 "ORDER BY canonical, printed LIMIT 100",
                                  id, NULL);
         if (r >= 0)
+                /* the log is keyed by signature (it survives reparse); the history names group ids: the
+                 * group each entry was made on (this one, or one merged into it), and for a merge
+                 * the group merged ("group N"; its tombstone), the signature only if it left none */
                 r = append_array(s, &b, "triage",
-                                 "SELECT " ISO("t.at") " AS at, t.action, t.value FROM triage_log t WHERE t.signature IN "
+                                 "SELECT " ISO("t.at") " AS at, "
+                                 "CASE WHEN t.signature = (SELECT signature FROM groups WHERE id = ?1) THEN ?1 ELSE "
+                                 " (SELECT ts.id FROM group_tombstones ts WHERE ts.signature = t.signature AND ts.into_grp = ?1 "
+                                 "  ORDER BY ts.at DESC LIMIT 1) END AS \"group\", t.action, "
+                                 "CASE WHEN t.action = 'merge' THEN coalesce('group ' || coalesce("
+                                 " (SELECT ts.id FROM group_tombstones ts WHERE ts.signature = t.value ORDER BY ts.into_grp = ?1 DESC, ts.at DESC LIMIT 1),"
+                                 " (SELECT g2.id FROM groups g2 WHERE g2.signature = t.value)), t.value) ELSE t.value END AS value "
+                                 "FROM triage_log t WHERE t.signature IN "
                                  "(SELECT signature FROM groups WHERE id = ?1 UNION ALL "
                                  "SELECT signature FROM group_tombstones WHERE into_grp = ?1) ORDER BY t.at, t.id", id, NULL);
         return close_object(&b, ret, r);
@@ -513,9 +542,13 @@ int store_report_json(Store *s, int64_t id, char **ret) {
 
 int store_list_locks(Store *s, const char *name_filter, unsigned limit, StoreRowFunc f, void *userdata) {
         sqlite3_stmt *st;
+        /* "printed": the names printed for the class that differ from it (as store_lock_json()),
+         * joined by newlines (a class name is one line of a log) and escaped one by one below */
         int r = store_prepare(s,
                         "SELECT gc.canonical AS name, count(DISTINCT gc.grp) AS n_groups, "
-                        "(SELECT count(*) FROM lock_edges e WHERE e.from_class = gc.canonical OR e.to_class = gc.canonical) AS n_edges "
+                        "(SELECT count(*) FROM lock_edges e WHERE e.from_class = gc.canonical OR e.to_class = gc.canonical) AS n_edges, "
+                        "(SELECT group_concat(name, char(10)) FROM (SELECT lc.name FROM lock_classes lc WHERE lc.canonical = gc.canonical "
+                        " AND lc.name != lc.canonical ORDER BY lc.name)) AS printed "
                         "FROM group_classes gc WHERE (?1 IS NULL OR instr(gc.canonical, ?1) > 0) "
                         "GROUP BY gc.canonical ORDER BY n_groups DESC, name LIMIT ?2",
                         &st);
@@ -523,7 +556,35 @@ int store_list_locks(Store *s, const char *name_filter, unsigned limit, StoreRow
                 return r;
         store_bind_text(st, 1, name_filter);
         sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64) limit : -1);
-        return store_run_rows(s, st, f, userdata);
+        StrBuf b = {};
+        int rc = SQLITE_DONE;
+        while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *printed = (const char *) sqlite3_column_text(st, 3);
+                strbuf_truncate(&b, 0);
+                r = strbuf_puts(&b, "{\"name\":");
+                if (r >= 0)
+                        r = json_append_str(&b, (const char *) sqlite3_column_text(st, 0));
+                if (r >= 0)
+                        r = strbuf_printf(&b, ",\"n_groups\":%lld,\"n_edges\":%lld,\"printed\":[",
+                                          (long long) sqlite3_column_int64(st, 1), (long long) sqlite3_column_int64(st, 2));
+                for (const char *p = printed; r >= 0 && p && *p;) {
+                        size_t l = strcspn(p, "\n");
+                        _cleanup_free_ char *one = strndup(p, l);
+                        r = one ? json_append_str(&b, one) : -ENOMEM;
+                        p += l;
+                        if (r >= 0 && *p && (p++, *p))
+                                r = strbuf_appendc(&b, ',');
+                }
+                if (r >= 0)
+                        r = strbuf_puts(&b, "]}");
+                if (r >= 0)
+                        r = f(b.s, userdata);
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = store_fail(s, rc);
+        strbuf_done(&b);
+        sqlite3_finalize(st);
+        return r;
 }
 
 int store_lock_json(Store *s, const char *name, char **ret) {
@@ -814,8 +875,20 @@ static int in_transaction(Store *s, int r) {
 }
 
 int store_set_triage(Store *s, int64_t group, const char *status, const char *note) {
+        _cleanup_free_ char *followed = NULL;
         free(s->error); /* a message after -EINVAL is this call's */
         s->error = NULL;
+        if (status && !strncmp(status, "duplicate-of ", 13) && store_status_syntax_valid(status)) {
+                /* a duplicate of a group merged away is one of the group it went into */
+                int64_t target = strtoll(status + 13, NULL, 10), live = 0;
+                if (group_exists(s, target) == 0 && store_group_live(s, target, &live) > 0) {
+                        if (asprintf(&followed, "duplicate-of %lld", (long long) live) < 0)
+                                return -ENOMEM;
+                        status = followed;
+                }
+                free(s->error);
+                s->error = NULL;
+        }
         int r = status ? check_status(s, group, status) : 0;
         if (r < 0)
                 return r;
@@ -890,6 +963,36 @@ int store_group_successor(Store *s, int64_t id, int64_t *ret_into) {
                 return r;
         *ret_into = found;
         return 0;
+}
+
+int store_group_live(Store *s, int64_t id, int64_t *ret) {
+        int64_t into = 0;
+        int r = group_exists(s, id);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                *ret = id;
+                return 0;
+        }
+        r = store_group_successor(s, id, &into);
+        if (r == -ENOENT)
+                return store_set_error(s, -ENOENT, "no group %lld", (long long) id);
+        if (r < 0)
+                return r;
+        if (into == 0)
+                return store_set_error(s, -EIDRM,
+                                       "group %lld was deleted: all its reports went to other groups (reparse, "
+                                       "or a merge into a group deleted since)", (long long) id);
+        *ret = into;
+        return 1;
+}
+
+int store_resolve_live_group(Store *s, const char *spec, int64_t *ret) {
+        size_t n = spec ? strlen(spec) : 0;
+        int r = store_resolve_group(s, spec, ret);
+        if (r != -ENOENT || n == 0 || n >= 16 || strspn(spec, "0123456789") != n)
+                return r;
+        return store_group_live(s, strtoll(spec, NULL, 10), ret);
 }
 
 int store_merge_groups(Store *s, int64_t into, int64_t from) {

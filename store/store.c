@@ -1087,15 +1087,10 @@ int store_report_derived(Store *s, int64_t report, int64_t grp, const LockdepRep
         if (q < 0)
                 return q;
 
-        /* cycle printed #N..#0 = Ln..L0; edges L(k-1) -> Lk and the closing Ln -> L0 */
-        if (r->kind == LOCKDEP_CIRCULAR || r->kind == LOCKDEP_RECURSIVE)
-                for (size_t i = 0; q >= 0 && i < r->n_cycle; i++) {
-                        if (r->kind == LOCKDEP_RECURSIVE && i > 0)
-                                break;
-                        q = add_edge(s, grp, r->classes[(i + 1) % r->n_cycle], r->classes[i], t, r->kernel);
-                }
-        else if (r->kind == LOCKDEP_SAFE_UNSAFE && r->holding && r->acquiring)
-                q = add_edge(s, grp, r->holding->canonical, r->acquiring->canonical, t, r->kernel);
+        /* the edges the parser found (LockdepReport.edges: the one rule, with their sites, which
+         * reports.parsed keeps and store_group_json() reads from the representative) */
+        for (size_t i = 0; q >= 0 && i < r->n_edges; i++)
+                q = add_edge(s, grp, r->edges[i].from, r->edges[i].to, t, r->kernel);
         return q;
 }
 

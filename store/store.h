@@ -254,6 +254,15 @@ int store_merge_groups(Store *s, int64_t into, int64_t from);
  * *ret_into = 0 when it was deleted because all its reports went elsewhere (reparse, ingest);
  * -ENOENT when there never was such a group (or it is alive: look it up first). */
 int store_group_successor(Store *s, int64_t id, int64_t *ret_into);
+/* The one resolver of a group id for every front end and every read or write by id: the live
+ * group id names (0, *ret = id), or the group its tombstone leads to (1, *ret = the surviving
+ * group: the caller says "group OLD was merged into NEW"). -ENOENT never a group, -EIDRM a group
+ * deleted with no successor (all its reports went elsewhere); both with the message in
+ * store_error(). */
+int store_group_live(Store *s, int64_t id, int64_t *ret);
+/* store_resolve_group(), then store_group_live() for an id that is no group (any more): the same
+ * returns as store_group_live(), and those of store_resolve_group() for signatures. */
+int store_resolve_live_group(Store *s, const char *spec, int64_t *ret);
 /* Moves the given reports of a group into a new group (same key, signature suffixed "/split-N");
  * returns the new group's id in *ret. Logged as "split". */
 int store_split_group(Store *s, int64_t group, const int64_t *reports, size_t n, int64_t *ret);

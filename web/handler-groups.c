@@ -11,6 +11,7 @@
 
 #include "lockdep.h"
 #include "macro.h"
+#include "json.h"
 #include "parse-util.h"
 #include "web-internal.h"
 
@@ -304,7 +305,6 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
         const JsonValue *classes = json_get(parsed, "classes");
         if (json_len(classes) > 0) {
                 h_raw(&h, "<section><h2>Lock cycle</h2><div class=\"cycle-box\"><div class=\"svg-scroll\">");
-                svg_edge_sites((JsonValue *) json_get(g, "edges"), parsed);
                 svg_cycle(&h, classes, json_get(g, "edges"));
                 h_raw(&h, "</div>");
                 h_cycle_text(&h, classes, json_get(g, "edges"), parsed);
@@ -396,8 +396,11 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
                 h_raw(&h, "<section><h2>Triage history</h2><ul>");
                 for (size_t i = 0; i < json_len(tl); i++) {
                         const JsonValue *x = json_at(tl, i);
+                        int64_t on = json_get_int(x, "group", 0);
                         h_raw(&h, "<li>");
                         h_text(&h, json_get_str(x, "at"));
+                        if (on > 0 && on != id) /* made on a group merged into this one */
+                                h_printf(&h, " (on group <a href=\"/groups/%lld\">%lld</a>)", (long long) on, (long long) on);
                         h_raw(&h, " ");
                         h_text(&h, json_get_str(x, "action"));
                         h_raw(&h, ": ");
@@ -494,15 +497,64 @@ static int parse_id_list(const char *s, int64_t **ret, size_t *ret_n) {
         return 0;
 }
 
-static MHD_Result_ group_write(Request *r, int64_t id, const char *action) {
+/* 409 for a merge from a group merged elsewhere already: {"error","status":409,"merged_into"}. */
+static MHD_Result_ reply_merged_conflict(Request *r, int64_t from, int64_t into) {
+        char *body = NULL;
+        if (asprintf(&body, "{\"error\":\"Group %lld was merged into %lld already; to move the reports of that group, "
+                            "merge %lld\",\"status\":409,\"merged_into\":%lld}\n",
+                     (long long) from, (long long) into, (long long) into, (long long) into) < 0)
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        if (!r->api) {
+                free(body);
+                return reply_error(r, MHD_HTTP_CONFLICT, "Group %lld was merged into %lld already; to move the reports "
+                                   "of that group, merge %lld", (long long) from, (long long) into, (long long) into);
+        }
+        return reply(r, MHD_HTTP_CONFLICT, "application/json", body, strlen(body));
+}
+
+/* A write's answer: the group object, with "notice" (and "merged_from" when the id written to was
+ * merged away and the write went to the group it went into). */
+static MHD_Result_ reply_group_written(Request *r, Store *s, int64_t target, int64_t merged_from, const char *notice) {
+        _cleanup_free_ char *js = NULL;
+        int e = store_group_json(s, target, &js);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (!notice)
+                return reply_json(r, MHD_HTTP_OK, TAKE_PTR(js));
+        StrBuf b = {};
+        if ((merged_from > 0 && strbuf_printf(&b, "{\"merged_from\":%lld,", (long long) merged_from) < 0) ||
+            strbuf_puts(&b, merged_from > 0 ? "\"notice\":" : "{\"notice\":") < 0 ||
+            json_append_str(&b, notice) < 0 || strbuf_appendc(&b, js[1] == '}' ? ' ' : ',') < 0 ||
+            strbuf_puts(&b, js + 1) < 0) {
+                strbuf_done(&b);
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        }
+        return reply_json(r, MHD_HTTP_OK, strbuf_steal(&b));
+}
+
+static MHD_Result_ group_write(Request *r, int64_t named, const char *action) {
         _cleanup_free_ char *status = NULL, *value = NULL, *note = NULL, *from = NULL, *reports = NULL, *full = NULL;
+        char notice[160] = "";
         bool form;
         Store *s;
-        int64_t target = id;
+        int64_t id, target, merged_from = 0;
         int e;
 
         if (write_check(r, &form, &s) < 0)
                 return MHD_YES;
+        /* an id merged away: the write goes to the group it went into, and the answer says so
+         * (store_group_live(), the resolver of every front end; docs/API.md) */
+        e = store_group_live(s, named, &id);
+        if (e == -ENOENT)
+                return reply_error(r, MHD_HTTP_NOT_FOUND, "No group %lld", (long long) named);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (e > 0) {
+                merged_from = named;
+                snprintf(notice, sizeof(notice), "group %lld was merged into %lld; applied to %lld", (long long) named,
+                         (long long) id, (long long) id);
+        }
+        target = id;
         if (!strcmp(action, "triage")) {
                 if (req_param(r, "status", &status) < 0 || req_param(r, "value", &value) < 0 ||
                     req_param(r, "note", &note) < 0)
@@ -526,7 +578,21 @@ static MHD_Result_ group_write(Request *r, int64_t id, const char *action) {
                         return reply_error(r, MHD_HTTP_BAD_REQUEST, "from: expected a group id");
                 if (fid == id)
                         return reply_error(r, MHD_HTTP_BAD_REQUEST, "Cannot merge a group into itself");
-                e = store_merge_groups(s, id, fid);
+                /* from merged away already: done if into this group (a form sent twice); else its
+                 * group is named, not followed (that would move that group's own reports too) */
+                int64_t fto = 0;
+                e = store_group_live(s, fid, &fto);
+                if (e < 0)
+                        return e == -ENOENT ? reply_error(r, MHD_HTTP_NOT_FOUND, "No group %lld", (long long) fid)
+                                            : reply_store_error(r, s, e);
+                if (e > 0 && fto != id)
+                        return reply_merged_conflict(r, fid, fto);
+                if (e > 0) {
+                        snprintf(notice, sizeof(notice), "group %lld was merged into %lld already; nothing to do",
+                                 (long long) fid, (long long) id);
+                        e = 0;
+                } else
+                        e = store_merge_groups(s, id, fid);
         } else if (!strcmp(action, "split")) {
                 _cleanup_free_ int64_t *ids = NULL;
                 size_t n;
@@ -543,11 +609,7 @@ static MHD_Result_ group_write(Request *r, int64_t id, const char *action) {
                 snprintf(loc, sizeof(loc), "/groups/%lld", (long long) target);
                 return reply_redirect(r, loc);
         }
-        char *js;
-        e = store_group_json(s, target, &js);
-        if (e < 0)
-                return reply_store_error(r, s, e);
-        return reply_json(r, MHD_HTTP_OK, js);
+        return reply_group_written(r, s, target, merged_from, notice[0] ? notice : NULL);
 }
 
 /* /groups/ID/spark.svg: reports per day over the last 90 days */

@@ -160,6 +160,8 @@ MHD_Result_ reply_store_error(Request *r, Store *s, int err) {
                 return reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", s && store_error(s)[0] ? store_error(s) : "Invalid request");
         case -EEXIST:
                 return reply_error(r, MHD_HTTP_CONFLICT, "%s", s && store_error(s)[0] ? store_error(s) : "Conflict");
+        case -EIDRM: /* a group deleted with no successor (store_group_live()) */
+                return reply_error(r, MHD_HTTP_GONE, "%s", s && store_error(s)[0] ? store_error(s) : "Gone");
         case -EBUSY:
                 return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "The database is busy, try again");
         }

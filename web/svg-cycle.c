@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lockdep.h"
 #include "macro.h"
 #include "visible.h"
 #include "web-internal.h"
@@ -138,55 +137,6 @@ static const JsonValue *chain_entry(const JsonValue *parsed, const char *to) {
         return NULL;
 }
 
-/* A site "func+0x12/0x40 [mod]" (or a bare function name) that is not a lock wrapper. */
-static bool site_is_caller(const char *at) {
-        size_t n = strcspn(at, "+ ");
-        return n > 0 && !lockdep_is_locking_function(at, n); /* the parser's one list */
-}
-
-/* Where `to` was acquired: the parser's site of its chain entry (the first frame that is not a
- * locking function or a lock wrapper), else the first such frame of the stack, else the
- * acquiring lock's "at" when it is no wrapper itself. */
-static const char *acquire_site(const JsonValue *parsed, const char *to) {
-        const JsonValue *c = chain_entry(parsed, to);
-        if (json_get_str(c, "at"))
-                return json_get_str(c, "at");
-        const JsonValue *st = json_get(c, "stack");
-        for (size_t k = 0; k < json_len(st); k++)
-                if (site_is_caller(str_of(json_at(st, k))))
-                        return str_of(json_at(st, k));
-        const JsonValue *acq = json_get(parsed, "acquiring");
-        const char *canon = json_get_str(acq, "canonical"), *at = json_get_str(acq, "at");
-        if (canon && !strcmp(canon, to) && at && site_is_caller(at))
-                return at;
-        return NULL;
-}
-
-/* Fills in "at" of a group's edges from its representative report (store_group_json has no
- * acquire sites of its own). */
-void svg_edge_sites(JsonValue *edges, const JsonValue *parsed) {
-        for (size_t e = 0; e < json_len(edges); e++) {
-                JsonValue *ev = edges->items[e];
-                const char *to = json_get_str(ev, "to");
-                const char *at = to ? acquire_site(parsed, to) : NULL;
-                if (!at || json_get(ev, "at"))
-                        continue;
-                JsonValue *v = calloc(1, sizeof(JsonValue));
-                if (!v || !(v->key = strdup("at")) || !(v->str = strdup(at))) {
-                        json_value_free(v);
-                        return;
-                }
-                v->type = JSON_STRING;
-                JsonValue **items = realloc(ev->items, (ev->n_items + 1) * sizeof(JsonValue *));
-                if (!items) {
-                        json_value_free(v);
-                        return;
-                }
-                ev->items = items;
-                ev->items[ev->n_items++] = v;
-        }
-}
-
 static void h_lock_code(Html *h, const char *name) {
         h_raw(h, "<a class=\"lock\" href=\"/locks/");
         h_url(h, name);
@@ -203,11 +153,10 @@ void h_cycle_text(Html *h, const JsonValue *classes, const JsonValue *edges, con
                 if (ne) {
                         from = json_get_str(json_at(edges, e), "from") ?: "";
                         to = json_get_str(json_at(edges, e), "to") ?: "";
-                        at = json_get_str(json_at(edges, e), "at");
-                } else {
+                        at = json_get_str(json_at(edges, e), "site"); /* the store's, as the CLI shows it */
+                } else { /* no edges stored (derived tables being rebuilt): the cycle without sites */
                         from = str_of(json_at(classes, e));
                         to = str_of(json_at(classes, (e + 1) % nc));
-                        at = acquire_site(parsed, to);
                 }
                 h_raw(h, "<li>");
                 h_lock_code(h, from);
@@ -445,7 +394,7 @@ void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges) {
                 names[i] = str_of(json_at(classes, i));
         for (size_t e = 0; e < ne; e++) {
                 const JsonValue *x = json_at(edges, e);
-                ev[e] = (SvgEdge) { json_get_str(x, "from"), json_get_str(x, "to"), json_get_str(x, "at") };
+                ev[e] = (SvgEdge) { json_get_str(x, "from"), json_get_str(x, "to"), json_get_str(x, "site") };
         }
         svg_cycle_draw(h, names, nc, ev, ne);
 }

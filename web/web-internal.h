@@ -266,8 +266,6 @@ void svg_cycle_draw(Html *h, const char *const *classes, size_t n_classes, const
 void h_cycle_text(Html *h, const JsonValue *classes, const JsonValue *edges, const JsonValue *parsed);
 
 /* svg.c */
-/* Adds "at" (the acquire site of "to" in the parsed report) to each edge object. */
-void svg_edge_sites(JsonValue *edges, const JsonValue *parsed);
 #define SPARK_DAYS 90
 /* Index of day "YYYY-MM-DD..." in a SPARK_DAYS window ending today, or -ERANGE/-EINVAL. */
 int sparkline_day(const char *iso_day, time_t now);

@@ -444,6 +444,61 @@ for old in (gd, gb):
 hist = tsrv.json(f"/api/v1/groups/{ge}")["triage"]
 c.check(("note", "seen on the build farm") in [(t["action"], t["value"]) for t in hist],
         f"the history of D is visible on E after D -> B -> E: {hist}")
+# the history names group ids: the group each entry was made on, the group a merge took in
+c.check(all(not re.fullmatch(r"[0-9a-f]{16}(/split-\d+)?", t["value"] or "") for t in hist),
+        f"no signature hash in the history: {[t['value'] for t in hist]}")
+c.check(("merge", f"group {gd}", gb) in [(t["action"], t["value"], t["group"]) for t in hist] and
+        ("merge", f"group {gb}", ge) in [(t["action"], t["value"], t["group"]) for t in hist],
+        f"merges name the group merged and the group merged into: {hist}")
+c.check(("note", gd) in [(t["action"], t["group"]) for t in hist], "D's note is shown as made on group D")
+r = run_ctl(tdb, "show", str(ge))
+hist_lines = r.stdout[r.stdout.index("Triage history:"):].split("\n\n")[0]
+c.check(re.search(rf"\s{gb}\s+merge\s+group {gd}\b", hist_lines) and re.search(rf"\s{gd}\s+note\s+seen on the build farm", hist_lines)
+        and not re.search(r"\b[0-9a-f]{16}\b", hist_lines), f"show's history: GROUP column, ids not hashes:\n{hist_lines}")
+page = tsrv.request("GET", f"/groups/{ge}")[2].decode()
+c.check(f'on group <a href="/groups/{gd}">{gd}</a>' in page and f"merge: group {gd}" in page and
+        not re.search(r"merge: [0-9a-f]{16}", page), "the group page's history names group ids")
+
+# writes by a merged-away id follow the tombstone, say so, and change the surviving group
+r = run_ctl(tdb, "triage", str(gd), "--note", "via the old id", check=False)
+c.check(r.returncode == 0 and f"group {gd} was merged into {ge}; applying to {ge}" in r.stderr,
+        f"lockdepctl triage OLD: applies to NEW and says so ({r.returncode} {r.stderr.strip()!r})")
+c.check(tsrv.json(f"/api/v1/groups/{ge}")["note"] == "via the old id", "the note went to the surviving group")
+st, _, body = tsrv.request("POST", f"/api/v1/groups/{gb}/triage", {"status": "confirmed"}, auth)
+j = json.loads(body) if st == 200 else {}
+c.check(st == 200 and j.get("id") == ge and j.get("merged_from") == gb and
+        j.get("notice") == f"group {gb} was merged into {ge}; applied to {ge}" and j.get("status") == "confirmed",
+        f"POST triage on a merged id: 200, applied to {ge}, merged_from and notice ({st} {body[:200]!r})")
+st, h, body = tsrv.request("POST", f"/api/v1/groups/{gd}/triage",
+                           urllib.parse.urlencode({"status": "new", "note": "", "token": tsrv.token}),
+                           {"Content-Type": "application/x-www-form-urlencoded"})
+c.check(st == 303 and h.get("location") == f"/groups/{ge}" and status(tdb, ge) == "new",
+        f"a form posted from the page of a merged group: applied, back to /groups/{ge} ({st} {h.get('location')})")
+st, _, body = tsrv.request("POST", f"/api/v1/groups/{ge}/merge", {"from": str(gd)}, auth)
+c.check(st == 200 and b"already; nothing to do" in body and json.loads(body)["id"] == ge and "merged_from" not in json.loads(body),
+        f"merging again a group merged into this one: 200, nothing to do ({st} {body[:160]!r})")
+n_before = tsrv.json("/api/v1/groups")["total"]
+st, _, body = tsrv.request("POST", f"/api/v1/groups/{ga}/merge", {"from": str(gd)}, auth)
+c.check(st == 409 and json.loads(body).get("merged_into") == ge and tsrv.json("/api/v1/groups")["total"] == n_before,
+        f"merging a group merged elsewhere: 409 naming where it went, nothing changed ({st} {body[:160]!r})")
+r = run_ctl(tdb, "merge", str(ga), str(gd), check=False)
+c.check(r.returncode == 1 and f"was merged into {ge}" in r.stderr, f"lockdepctl merge A D(merged into E): refused ({r.stderr.strip()!r})")
+r = run_ctl(tdb, "merge", str(ge), str(gb), check=False)
+c.check(r.returncode == 0 and "nothing to do" in r.stderr, f"lockdepctl merge E B(merged into E): nothing to do ({r.stderr.strip()!r})")
+re_ = reports_of(ge)
+st, _, body = tsrv.request("POST", f"/api/v1/groups/{gb}/split", {"reports": str(re_[0])}, auth)
+j = json.loads(body) if st == 200 else {}
+c.check(st == 200 and j.get("merged_from") == gb and reports_of(j["id"]) == re_[:1] and reports_of(ge) == re_[1:],
+        f"POST split on a merged id: split from {ge} ({st} {body[:160]!r})")
+st, _, body = tsrv.request("POST", f"/api/v1/groups/{ga}/triage", {"status": f"duplicate-of {gd}"}, auth)
+c.check(st == 200 and json.loads(body)["status"] == f"duplicate-of {ge}",
+        f"duplicate-of a merged id is of the group it went into ({st} {body[:160]!r})")
+run_ctl(tdb, "triage", str(ga), "--status", "new")
+r = run_ctl(tdb, "reports", "--group", str(gd), "--json", check=False)
+c.check(r.returncode == 0 and f"merged into {ge}" in r.stderr and {x["group"] for x in ndjson(r.stdout)} == {ge},
+        f"reports --group OLD lists the reports of {ge}")
+c.check(tsrv.request("POST", "/api/v1/groups/999999/triage", {"status": "confirmed"}, auth)[0] == 404,
+        "a write to an id that never was a group: 404")
 c.check(tsrv.request("GET", "/groups/999999")[0] == 404 and tsrv.request("GET", "/api/v1/groups/999999")[0] == 404,
         "an id that never was a group: 404")
 # a group deleted because all its reports went elsewhere (what reparse does to an emptied group)
@@ -455,6 +510,10 @@ st, _, body = tsrv.request("GET", f"/api/v1/groups/{split}")
 c.check(st == 410 and b"was deleted" in body, f"an emptied, deleted group: 410 ({st} {body[:120]!r})")
 r = run_ctl(tdb, "show", str(split), check=False)
 c.check(r.returncode == 1 and f"group {split} was deleted" in r.stderr, f"show of a deleted group says so: {r.stderr.strip()!r}")
+st, _, body = tsrv.request("POST", f"/api/v1/groups/{split}/triage", {"status": "confirmed"}, auth)
+c.check(st == 410 and b"was deleted" in body, f"a write to a deleted group: 410 ({st} {body[:120]!r})")
+r = run_ctl(tdb, "triage", str(split), "--status", "confirmed", check=False)
+c.check(r.returncode == 1 and f"group {split} was deleted" in r.stderr, f"triage of a deleted group says so: {r.stderr.strip()!r}")
 c.check(tsrv.stop() == 0, "lockdepd stops cleanly")
 
 # ---- suppressions hide what they match ----
