@@ -25,6 +25,7 @@ _lockdepctl() {
         local global='--help --version --db --no-pager'
         local output='--json --output --lines --reverse --no-legend --quiet'
         local query='--kind --status --host --kernel --lock --since --until --sort --limit --offset --all'
+        local listing='--sort --order --limit --offset'
         local -A opts=(
                 [parse]='--json --events --aliases'
                 [import]='--host --boot-id --kernel --aliases'
@@ -32,17 +33,17 @@ _lockdepctl() {
                 [show]='--json'
                 [reports]="$output --group $query"
                 [report]='--json --parsed --as-logged'
-                [locks]="$output --limit"
+                [locks]="$output $listing"
                 [graph]='--json --group --lock'
-                [search]="$output --limit"
+                [search]="$output $query"
                 [export]="--groups --reports --kcidb --json --group $query"
                 [triage]='--json --status --note'
                 [merge]='--json'
                 [suppress]='--json --class --edge --expires --note --list --delete'
                 [stats]='--json'
                 [reparse]='--aliases'
-                [hosts]="$output"
-                [kernels]="$output --vs"
+                [hosts]="$output $listing"
+                [kernels]="$output --vs $listing"
                 [latent]='--json --kernel --all --note triage'
                 [follow]='--json --output --since --interval'
                 [snapshot]='--input --output --state --boot-id --kernel --host'
@@ -83,7 +84,20 @@ _lockdepctl() {
                 return
                 ;;
         --sort)
-                COMPREPLY=($(compgen -W 'last_seen first_seen reports hosts id' -- "$cur"))
+                # the store's sort names of each list (store/store-lists.c; test-lists checks them)
+                case $verb in
+                hosts) COMPREPLY=($(compgen -W 'host boots reports groups kernels lockdep_off kernel_first
+                        kernel_last first_seen last_seen journal_read last_entry' -- "$cur")) ;;
+                kernels) COMPREPLY=($(compgen -W 'kernel hosts boots reports groups new lockdep_off
+                        first_seen last_seen' -- "$cur")) ;;
+                locks) COMPREPLY=($(compgen -W 'groups name edges' -- "$cur")) ;;
+                search) COMPREPLY=($(compgen -W 'last_seen first_seen id' -- "$cur")) ;;
+                *) COMPREPLY=($(compgen -W 'last_seen first_seen reports hosts id' -- "$cur")) ;;
+                esac
+                return
+                ;;
+        --order)
+                COMPREPLY=($(compgen -W 'asc desc' -- "$cur"))
                 return
                 ;;
         --group)
