@@ -369,18 +369,20 @@ int list_option(int c, const char *optarg, StoreListQuery *q) {
 
 void list_sorts_help(int list) {
         StoreList l = (StoreList) list;
-        size_t col = 24;
-        fputs("     --sort NAME       ", stdout);
+        size_t col = 23;
+        fputs("     --sort NAME      ", stdout);
         for (unsigned i = 0; store_list_sort_name(l, i); i++) {
-                const char *n = store_list_sort_name(l, i);
-                size_t w = strlen(n) + (i == 0 ? strlen(" (default)") : 0) + 2;
-                if (i > 0 && col + w > 90) {
-                        fputs("\n                       ", stdout);
-                        col = 24;
+                char piece[64];
+                int n = snprintf(piece, sizeof(piece), "%s%s%s", store_list_sort_name(l, i), i == 0 ? " (default)" : "",
+                                 store_list_sort_name(l, i + 1) ? "," : "");
+                if (col + 1 + (size_t) n > 79) {
+                        fputs("\n                      ", stdout);
+                        col = 22;
                 }
-                printf("%s%s%s", n, i == 0 ? " (default)" : "", store_list_sort_name(l, i + 1) ? ", " : "\n");
-                col += w;
+                printf(" %s", piece);
+                col += 1 + (size_t) n;
         }
+        putchar('\n');
 }
 
 void list_footer(Store *s, const StoreListQuery *q, const Output *o, int shown, const char *one, const char *many) {

@@ -28,6 +28,16 @@ static int search_request(Request *r, const char **ret_text, StoreQuery *q, cons
         return 0;
 }
 
+/* The total and the page of the search; the rows are freed on failure. */
+static int run_search(Store *s, const char *text, const StoreQuery *q, Rows *rows, uint64_t *ret_total) {
+        int e = store_count_search(s, text, q, ret_total);
+        if (e >= 0)
+                e = store_search(s, text, q, rows_collect, rows);
+        if (e < 0)
+                strbuf_done(&rows->json);
+        return e;
+}
+
 MHD_Result_ handle_search(Request *r) {
         const char *text, *why;
         StoreQuery q;
@@ -41,13 +51,9 @@ MHD_Result_ handle_search(Request *r) {
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        int e = store_count_search(s, text, &q, &total);
-        if (e >= 0)
-                e = store_search(s, text, &q, rows_collect, &rows);
-        if (e < 0) {
-                strbuf_done(&rows.json);
+        int e = run_search(s, text, &q, &rows, &total);
+        if (e < 0)
                 return reply_store_error(r, s, e);
-        }
         char head[128];
         snprintf(head, sizeof(head), "{\"total\":%llu,\"offset\":%u,\"limit\":%u,\"results\":", (unsigned long long) total,
                  q.offset, q.limit);
@@ -100,16 +106,13 @@ MHD_Result_ handle_search_page(Request *r) {
                 Store *s = web_store(r);
                 if (!s)
                         return MHD_YES;
-                int e = store_count_search(s, text, &q, &total);
-                if (e >= 0)
-                        e = store_search(s, text, &q, rows_collect, &rows);
-                if (e == -EINVAL) {
-                        strbuf_done(&rows.json);
+                int e = run_search(s, text, &q, &rows, &total);
+                if (e == -EINVAL)
                         return search_refused(r, store_error(s));
-                }
-                if (e >= 0)
+                if (e >= 0) {
                         e = rows_parse(&rows, &list);
-                strbuf_done(&rows.json);
+                        strbuf_done(&rows.json);
+                }
                 if (e < 0)
                         return reply_store_error(r, s, e);
         }

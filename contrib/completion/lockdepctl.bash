@@ -25,7 +25,6 @@ _lockdepctl() {
         local global='--help --version --db --no-pager'
         local output='--json --output --lines --reverse --no-legend --quiet'
         local query='--kind --status --host --kernel --lock --since --until --sort --limit --offset --all'
-        local listing='--sort --order --limit --offset'
         local -A opts=(
                 [parse]='--json --events --aliases'
                 [import]='--host --boot-id --kernel --aliases'
@@ -33,7 +32,7 @@ _lockdepctl() {
                 [show]='--json'
                 [reports]="$output --group $query"
                 [report]='--json --parsed --as-logged'
-                [locks]="$output $listing"
+                [locks]="$output --sort --order --limit --offset"
                 [graph]='--json --group --lock'
                 [search]="$output $query"
                 [export]="--groups --reports --kcidb --json --group $query"
@@ -42,8 +41,8 @@ _lockdepctl() {
                 [suppress]='--json --class --edge --expires --note --list --delete'
                 [stats]='--json'
                 [reparse]='--aliases'
-                [hosts]="$output $listing"
-                [kernels]="$output --vs $listing"
+                [hosts]="$output --sort --order --limit --offset"
+                [kernels]="$output --vs --sort --order --limit --offset"
                 [latent]='--json --kernel --all --note triage'
                 [follow]='--json --output --since --interval'
                 [snapshot]='--input --output --state --boot-id --kernel --host'
@@ -84,12 +83,10 @@ _lockdepctl() {
                 return
                 ;;
         --sort)
-                # the store's sort names of each list (store/store-lists.c; test-lists checks them)
+                # the store's sort names of each list (store/store-lists.c; web-lists-sort checks them)
                 case $verb in
-                hosts) COMPREPLY=($(compgen -W 'host boots reports groups kernels lockdep_off kernel_first
-                        kernel_last first_seen last_seen journal_read last_entry' -- "$cur")) ;;
-                kernels) COMPREPLY=($(compgen -W 'kernel hosts boots reports groups new lockdep_off
-                        first_seen last_seen' -- "$cur")) ;;
+                hosts) COMPREPLY=($(compgen -W 'host boots reports groups kernels lockdep_off kernel_first kernel_last first_seen last_seen journal_read last_entry' -- "$cur")) ;;
+                kernels) COMPREPLY=($(compgen -W 'kernel hosts boots reports groups new lockdep_off first_seen last_seen' -- "$cur")) ;;
                 locks) COMPREPLY=($(compgen -W 'groups name edges' -- "$cur")) ;;
                 search) COMPREPLY=($(compgen -W 'last_seen first_seen id' -- "$cur")) ;;
                 *) COMPREPLY=($(compgen -W 'last_seen first_seen reports hosts id' -- "$cur")) ;;

@@ -25,7 +25,8 @@ at chosen times, lock classes in 1 to 5 groups.
   `lockdepctl hosts|kernels|locks --sort N --order O --json` and the API give the planned order
   (ties by the list's default order, missing values last), and pages of 2 (--limit/--offset,
   limit/offset) put together are the whole list in that order, with the total
-- unknown sort names and orders: exit 2 and HTTP 400, the same message naming every allowed name
+- unknown sort names and orders: exit 2 and HTTP 400, the same message naming every allowed name;
+  the bash and zsh completions offer exactly those names
 - the HTML tables' column headers link to the sorted whole list (the same order as the API), the
   sorted column is marked and links to the other direction
 """
@@ -34,6 +35,7 @@ import html.parser
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -130,7 +132,6 @@ def injected(f):
 
 
 def page_ids(text):
-    import re
     return [int(x) for x in re.findall(r'<tr><td class="num"><a href="/reports/(\d+)">', text)]
 
 
@@ -259,7 +260,6 @@ if part == "search":
     api_all = search_api("lock", {"limit": "1000"})
     st, _, p1 = srv.request("GET", "/search?q=lock&limit=10")
     p1 = p1.decode()
-    import re
     nxt = re.search(r'<a rel="next" href="([^"]+)"', p1)
     p2 = srv.request("GET", nxt.group(1).replace("&amp;", "&"))[2].decode() if nxt else ""
     total = re.search(r'<span id="n-results">(\d+)</span>', p1)
@@ -403,6 +403,12 @@ elif part == "sort":
         names = [w.strip() for w in msg.replace("sort: expected", "").split(",")]
         c.check(st == 400 and r.returncode == 2 and msg in r.stderr and sorted(names) == sorted(sorts),
                 f"{lst}: an unknown sort is exit 2 and HTTP 400 naming every sort ({msg!r})")
+        # the completions offer the store's names
+        root = os.path.join(HERE, "..", "..", "contrib", "completion")
+        bash = re.search(lst + r"\) COMPREPLY=\(\$\(compgen -W '([^']*)'", open(os.path.join(root, "lockdepctl.bash")).read())
+        zsh = re.search(lst + r"\) _arguments [^;]*--sort\[sort by\]:sort:\(([^)]*)\)", open(os.path.join(root, "_lockdepctl")).read())
+        c.check(bash and zsh and bash.group(1).split() == names and zsh.group(1).split() == names,
+                f"{lst}: bash and zsh complete --sort with the store's names")
         st, _, body = srv.request("GET", f"/api/v1/{lst}?order=up")
         r = run_ctl(lst, "--order", "up", check=False)
         c.check(st == 400 and r.returncode == 2 and json.loads(body)["error"] in r.stderr,
@@ -442,7 +448,6 @@ elif part == "sort":
     c.check(rows == KERNELS, f"kernels --sort kernel --order asc: version order in the table {rows}")
 
     # ---- the HTML tables: headers link to the sorted whole list ----
-    import re
     for lst, (key, plan, tie, sorts) in LISTS.items():
         page = srv.request("GET", f"/{lst}")[2].decode()
         links = dict(re.findall(r'<a data-sort="([a-z_]+)" href="([^"]+)"', page))
