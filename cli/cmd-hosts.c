@@ -157,24 +157,32 @@ static void help(void) {
                "silent-after, default 1d): a silent host without reports is not a clean one.\n"
                "With the NAME of a host (host name or machine id), show its groups and boots.\n\n"
                "Options:\n"
-               "  -h --help       Show this help\n"
+               "  -h --help            Show this help\n"
                OUTPUT_OPTIONS_HELP);
+        list_sorts_help(STORE_LIST_HOSTS);
+        fputs(LIST_OPTIONS_HELP, stdout);
 }
 
 int verb_hosts(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 OUTPUT_OPTIONS,
+                LIST_OPTIONS,
                 {},
         };
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_(store_closep) Store *s = NULL;
         HostsCtx ctx = {};
+        StoreListQuery q = { .list = STORE_LIST_HOSTS };
+        bool listing = false;
         int c, r;
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
-                r = output_option(c, optarg, &ctx.out);
+                r = list_option(c, optarg, &q);
+                listing |= r > 0;
+                if (r == 0)
+                        r = output_option(c, optarg, &ctx.out);
                 if (r < 0)
                         return EXIT_USAGE;
                 if (r > 0)
@@ -192,6 +200,10 @@ int verb_hosts(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         const char *name = argv[optind];
+        if (name && listing) {
+                fprintf(stderr, "lockdepctl hosts: --sort, --order, --limit and --offset are for the list, not one host\n");
+                return EXIT_USAGE;
+        }
         s = open_db(true);
         if (!s)
                 return 1;
@@ -207,7 +219,7 @@ int verb_hosts(int argc, char **argv) {
         if (ctx.out.no_legend)
                 table_hide_header(t);
         ctx.out.newest_last = false;
-        r = store_list_hosts(s, row, &ctx);
+        r = store_list_hosts(s, &q, row, &ctx);
         if (r < 0) {
                 output_done(&ctx.out);
                 return store_failed(s, r, "listing hosts");
@@ -220,7 +232,9 @@ int verb_hosts(int argc, char **argv) {
         r = output_flush(&ctx.out, add_row, &ctx);
         if (r < 0)
                 return print_oom();
-        if (!output_json(&ctx.out))
-                table_print(t, stdout, 0);
+        if (output_json(&ctx.out))
+                return 0;
+        table_print(t, stdout, 0);
+        list_footer(s, &q, &ctx.out, r, "host", "hosts");
         return 0;
 }

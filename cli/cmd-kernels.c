@@ -151,10 +151,12 @@ static void help(void) {
                "seen on it (regressions), the groups last seen on an older release (probably\n"
                "fixed) and the hosts that ran it.\n\n"
                "Options:\n"
-               "  -h --help       Show this help\n"
+               "  -h --help            Show this help\n"
                OUTPUT_OPTIONS_HELP
-               "     --vs OTHER   With RELEASE: the groups new in RELEASE (not reported on OTHER),\n"
-               "                  gone (reported on OTHER only) and still present (on both)\n");
+               "     --vs OTHER        With RELEASE: the groups new in RELEASE (not reported on\n"
+               "                       OTHER), gone (reported on OTHER only) and still present\n");
+        list_sorts_help(STORE_LIST_KERNELS);
+        fputs(LIST_OPTIONS_HELP, stdout);
 }
 
 int verb_kernels(int argc, char **argv) {
@@ -162,16 +164,22 @@ int verb_kernels(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 OUTPUT_OPTIONS,
                 { "vs", required_argument, NULL, _ARG_QUERY_MAX },
+                LIST_OPTIONS,
                 {},
         };
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_(store_closep) Store *s = NULL;
         KernelsCtx ctx = {};
+        StoreListQuery q = { .list = STORE_LIST_KERNELS };
+        bool listing = false;
         int c, r;
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
-                r = output_option(c, optarg, &ctx.out);
+                r = list_option(c, optarg, &q);
+                listing |= r > 0;
+                if (r == 0)
+                        r = output_option(c, optarg, &ctx.out);
                 if (r < 0)
                         return EXIT_USAGE;
                 if (r > 0)
@@ -196,6 +204,10 @@ int verb_kernels(int argc, char **argv) {
                 fprintf(stderr, "lockdepctl kernels: --vs needs a RELEASE to compare\n");
                 return EXIT_USAGE;
         }
+        if (rel && listing) {
+                fprintf(stderr, "lockdepctl kernels: --sort, --order, --limit and --offset are for the list, not one release\n");
+                return EXIT_USAGE;
+        }
         s = open_db(true);
         if (!s)
                 return 1;
@@ -217,7 +229,7 @@ int verb_kernels(int argc, char **argv) {
         if (ctx.out.no_legend)
                 table_hide_header(t);
         ctx.out.newest_last = false;
-        r = store_list_kernels(s, row, &ctx);
+        r = store_list_kernels(s, &q, row, &ctx);
         if (r < 0) {
                 output_done(&ctx.out);
                 return store_failed(s, r, "listing kernel releases");
@@ -230,7 +242,9 @@ int verb_kernels(int argc, char **argv) {
         r = output_flush(&ctx.out, add_row, &ctx);
         if (r < 0)
                 return print_oom();
-        if (!output_json(&ctx.out))
-                table_print(t, stdout, 0);
+        if (output_json(&ctx.out))
+                return 0;
+        table_print(t, stdout, 0);
+        list_footer(s, &q, &ctx.out, r, "kernel release", "kernel releases");
         return 0;
 }

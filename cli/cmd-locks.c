@@ -104,28 +104,31 @@ static void help(void) {
                "are in. With the NAME of a class, show its groups and edges; with another NAME,\n"
                "list the classes that match it.\n\n"
                "Options:\n"
-               "  -h --help       Show this help\n"
-               OUTPUT_OPTIONS_HELP
-               "     --limit N    Show at most N classes\n");
+               "  -h --help            Show this help\n"
+               OUTPUT_OPTIONS_HELP);
+        list_sorts_help(STORE_LIST_LOCKS);
+        fputs(LIST_OPTIONS_HELP, stdout);
 }
 
 int verb_locks(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 OUTPUT_OPTIONS,
-                { "limit", required_argument, NULL, ARG_LIMIT },
+                LIST_OPTIONS,
                 {},
         };
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_(store_closep) Store *s = NULL;
         const char *name = NULL;
         LocksCtx ctx = {};
-        StoreQuery q = {};
+        StoreListQuery q = { .list = STORE_LIST_LOCKS };
         int c, r;
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
-                r = output_option(c, optarg, &ctx.out);
+                r = list_option(c, optarg, &q);
+                if (r == 0)
+                        r = output_option(c, optarg, &ctx.out);
                 if (r < 0)
                         return EXIT_USAGE;
                 if (r > 0)
@@ -134,10 +137,6 @@ int verb_locks(int argc, char **argv) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_LIMIT:
-                        if (query_option(c, optarg, &q) < 0)
-                                return EXIT_USAGE;
-                        break;
                 default:
                         return EXIT_USAGE;
                 }
@@ -170,7 +169,8 @@ int verb_locks(int argc, char **argv) {
         pager_open();
         if (ctx.out.no_legend)
                 table_hide_header(t);
-        r = store_list_locks(s, name, q.limit, row, &ctx);
+        q.name = name;
+        r = store_list_locks(s, &q, row, &ctx);
         if (r < 0) {
                 output_done(&ctx.out);
                 return store_failed(s, r, "listing lock classes");
@@ -187,7 +187,9 @@ int verb_locks(int argc, char **argv) {
         r = output_flush(&ctx.out, add_row, &ctx);
         if (r < 0)
                 return print_oom();
-        if (!output_json(&ctx.out))
-                table_print(t, stdout, 0);
+        if (output_json(&ctx.out))
+                return 0;
+        table_print(t, stdout, 0);
+        list_footer(s, &q, &ctx.out, r, "lock class", "lock classes");
         return 0;
 }

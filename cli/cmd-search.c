@@ -40,18 +40,23 @@ static void help(void) {
         printf("Usage: lockdepctl [--db PATH] search [OPTIONS] TEXT...\n\n"
                "Search the raw text of the stored reports. TEXT is a list of words, or an SQLite\n"
                "FTS5 query (\"phrase\", AND, OR, NOT, prefix*). Words also find the other names of\n"
-               "the lock classes they are part of (class aliases: mmap_lock finds mmap_sem).\n\n"
+               "the lock classes they are part of (class aliases: mmap_lock finds mmap_sem).\n"
+               "The filters are those of lockdepctl reports; --status is the triage status of\n"
+               "the report's group. Best matches first unless --sort says otherwise.\n\n"
                "Options:\n"
-               "  -h --help       Show this help\n"
-               OUTPUT_OPTIONS_HELP
-               "     --limit N    Show at most N reports (default: 100)\n");
+               "  -h --help            Show this help\n"
+               OUTPUT_OPTIONS_HELP QUERY_FILTERS_HELP
+               "     --sort FIELD      last_seen (newest first), first_seen or id; default: rank\n"
+               "     --limit N         Show at most N reports (default: 100)\n"
+               "     --offset N        Skip the first N\n"
+               "     --all             Also what suppression rules hide\n");
 }
 
 int verb_search(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 OUTPUT_OPTIONS,
-                { "limit", required_argument, NULL, ARG_LIMIT },
+                QUERY_OPTIONS,
                 {},
         };
         _cleanup_(table_freep) Table *t = NULL;
@@ -59,11 +64,14 @@ int verb_search(int argc, char **argv) {
         StrBuf text = {};
         SearchCtx ctx = {};
         StoreQuery q = { .limit = 100 };
+        uint64_t total = 0;
         int c, r;
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
-                r = output_option(c, optarg, &ctx.out);
+                r = query_option(c, optarg, &q);
+                if (r == 0)
+                        r = output_option(c, optarg, &ctx.out);
                 if (r < 0)
                         return EXIT_USAGE;
                 if (r > 0)
@@ -72,10 +80,6 @@ int verb_search(int argc, char **argv) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_LIMIT:
-                        if (query_option(c, optarg, &q) < 0)
-                                return EXIT_USAGE;
-                        break;
                 default:
                         return EXIT_USAGE;
                 }
@@ -99,12 +103,14 @@ int verb_search(int argc, char **argv) {
         pager_open();
         if (ctx.out.no_legend)
                 table_hide_header(t);
-        r = store_search(s, text.s, q.limit, row, &ctx);
+        r = store_search(s, text.s, &q, row, &ctx);
+        if (r >= 0 && !output_json(&ctx.out) && (q.offset || ctx.n >= q.limit || ctx.out.lines))
+                r = store_count_search(s, text.s, &q, &total);
         strbuf_done(&text);
         if (r < 0)
                 output_done(&ctx.out);
         if (r == -EINVAL) {
-                fprintf(stderr, "lockdepctl search: invalid query: %s\n", store_error(s));
+                fprintf(stderr, "lockdepctl search: %s\n", store_error(s));
                 return EXIT_USAGE;
         }
         if (r < 0)
@@ -116,7 +122,11 @@ int verb_search(int argc, char **argv) {
         r = output_flush(&ctx.out, add_row, &ctx);
         if (r < 0)
                 return print_oom();
-        if (!output_json(&ctx.out))
-                table_print(t, stdout, 0);
+        if (output_json(&ctx.out))
+                return 0;
+        table_print(t, stdout, 0);
+        if (total > (uint64_t) r)
+                output_note(&ctx.out, "\n%d of %llu %s shown; use --limit/--offset or -n to see more.\n", r,
+                            (unsigned long long) total, plural((long long) total, "report", "reports"));
         return 0;
 }

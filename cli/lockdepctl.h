@@ -218,6 +218,14 @@ enum {
 /* clang-format on */
 
 #define QUERY_OPTIONS_HELP                                                                     \
+        QUERY_FILTERS_HELP                                                                     \
+        "     --sort FIELD      last_seen (default), first_seen, reports, hosts or id\n"       \
+        "     --limit N         Show at most N\n"                                             \
+        "     --offset N        Skip the first N\n"                                           \
+        "     --all             Also what suppression rules hide (marked suppressed)\n"
+
+/* The filters alone (search has its own sorts) */
+#define QUERY_FILTERS_HELP                                                                     \
         "     --kind KIND       Only this report kind (circular, recursive, ...)\n"            \
         "     --status STATUS   Only this triage status (new, confirmed, ...)\n"               \
         "     --host HOST       Only reports from this host name or machine id\n"              \
@@ -225,11 +233,7 @@ enum {
         "                       =R exactly, >=R, >R, <=R, <R, or A..B (by version)\n"          \
         "     --lock CLASS      Only cycles/chains the lock class takes part in\n"             \
         "     --since TIME      Seen at or after TIME (YYYY-MM-DD, ISO time, -7d, -2h, ...)\n" \
-        "     --until TIME      Seen at or before TIME (a date includes the whole day)\n"       \
-        "     --sort FIELD      last_seen (default), first_seen, reports, hosts or id\n"       \
-        "     --limit N         Show at most N\n"                                             \
-        "     --offset N        Skip the first N\n"                                           \
-        "     --all             Also what suppression rules hide (marked suppressed)\n"
+        "     --until TIME      Seen at or before TIME (a date includes the whole day)\n"
 
 /* ---- the output options of every list verb (util.c) ------------------------------------------ */
 
@@ -308,3 +312,33 @@ struct StoreQuery;
 /* Applies one of QUERY_OPTIONS: 1 if c is one, 0 if not, -EINVAL (message printed) for a bad value.
  */
 int query_option(int c, const char *optarg, struct StoreQuery *q);
+
+/* ---- sorting and paging the fleet lists (hosts, kernels, locks) ------------------------------ */
+
+enum {
+        ARG_ORDER = 0x280, /* above ARG_NO_LEGEND, below the verbs' own numbers */
+};
+
+/* clang-format off */
+#define LIST_OPTIONS                                                    \
+        { "sort", required_argument, NULL, ARG_SORT },                  \
+        { "order", required_argument, NULL, ARG_ORDER },                \
+        { "limit", required_argument, NULL, ARG_LIMIT },                \
+        { "offset", required_argument, NULL, ARG_OFFSET }
+/* clang-format on */
+
+#define LIST_OPTIONS_HELP                                                                      \
+        "     --order ORDER     asc or desc (default: most and newest first, names A to Z)\n"  \
+        "     --limit N         Show at most N\n"                                             \
+        "     --offset N        Skip the first N\n"
+
+struct StoreListQuery;
+/* Applies one of LIST_OPTIONS through the store's reader (store_list_query_set()), as the API
+ * does: 1 if c is one, 0 if not, -EINVAL (message printed) for a bad value. */
+int list_option(int c, const char *optarg, struct StoreListQuery *q);
+/* Prints the --sort line of a list verb's --help: the sort names of the store's table. */
+void list_sorts_help(int list);
+/* After a list verb printed its table: "3 of 13 hosts shown; ..." on stderr when a page of more. */
+struct Store;
+void list_footer(struct Store *s, const struct StoreListQuery *q, const Output *o, int shown, const char *one,
+                 const char *many);

@@ -370,6 +370,47 @@ int query_option(int c, const char *optarg, StoreQuery *q) {
         return 1;
 }
 
+int list_option(int c, const char *optarg, StoreListQuery *q) {
+        const char *name = c == ARG_SORT ? "sort" : c == ARG_ORDER ? "order" : c == ARG_LIMIT ? "limit"
+                         : c == ARG_OFFSET ? "offset" : NULL;
+        const char *why = NULL;
+        if (!name)
+                return 0;
+        int r = store_list_query_set(q, name, optarg, false, &why);
+        if (r < 0) {
+                fprintf(stderr, "lockdepctl: --%s '", name);
+                fputs_safe(optarg, stderr);
+                fprintf(stderr, "': %s\n", why ? why : strerror(-r));
+                return -EINVAL;
+        }
+        return 1;
+}
+
+void list_sorts_help(int list) {
+        StoreList l = (StoreList) list;
+        size_t col = 23;
+        fputs("     --sort NAME      ", stdout);
+        for (unsigned i = 0; store_list_sort_name(l, i); i++) {
+                char piece[64];
+                int n = snprintf(piece, sizeof(piece), "%s%s%s", store_list_sort_name(l, i), i == 0 ? " (default)" : "",
+                                 store_list_sort_name(l, i + 1) ? "," : "");
+                if (col + 1 + (size_t) n > 79) {
+                        fputs("\n                      ", stdout);
+                        col = 22;
+                }
+                printf(" %s", piece);
+                col += 1 + (size_t) n;
+        }
+        putchar('\n');
+}
+
+void list_footer(Store *s, const StoreListQuery *q, const Output *o, int shown, const char *one, const char *many) {
+        uint64_t total = 0;
+        if ((q->limit || q->offset || o->lines) && store_count_list(s, q, &total) >= 0 && total > (uint64_t) shown)
+                output_note(o, "\n%d of %llu %s shown; use --limit/--offset or -n to see more.\n", shown,
+                            (unsigned long long) total, plural((long long) total, one, many));
+}
+
 int show_named(const NamedObject *o, Store *s, const char *name, const Output *out) {
         _cleanup_free_ char *js = NULL;
         int r = o->get(s, name, &js);

@@ -130,13 +130,30 @@ int store_fleet_register(Store *s) {
         " LEFT JOIN gs ON gs.host = h.id "                                                         \
         "WHERE ?1 = 0 OR h.id = ?1 "
 
-int store_list_hosts(Store *s, StoreRowFunc f, void *userdata) {
+/* The rows of a fleet list's SELECT (?1 = 0, ?2 = NULL: every row) in q's order and page. */
+static int list_rows(Store *s, const char *select, StoreList l, const StoreListQuery *q, StoreRowFunc f,
+                     void *userdata) {
+        StrBuf sql = {};
         sqlite3_stmt *st;
-        int r = store_prepare(s, HOST_SELECT "ORDER BY host, h.id", &st);
+        int r = strbuf_puts(&sql, select);
+        if (r >= 0)
+                r = store_list_order_by(q, l, &sql);
+        if (r >= 0)
+                r = strbuf_puts(&sql, " LIMIT ?3 OFFSET ?4");
+        if (r >= 0)
+                r = store_prepare(s, sql.s, &st);
+        strbuf_done(&sql);
         if (r < 0)
-                return r;
+                return r == -EINVAL ? store_set_error(s, r, "not a query of this list") : r;
         sqlite3_bind_int64(st, 1, 0);
+        sqlite3_bind_null(st, 2);
+        sqlite3_bind_int64(st, 3, q && q->limit ? (sqlite3_int64) q->limit : -1);
+        sqlite3_bind_int64(st, 4, q ? q->offset : 0);
         return store_run_rows(s, st, f, userdata);
+}
+
+int store_list_hosts(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata) {
+        return list_rows(s, HOST_SELECT, STORE_LIST_HOSTS, q, f, userdata);
 }
 
 /* A machine id, else a host name, else the key ("name:<hostname>"): the host's id. */
@@ -230,14 +247,8 @@ int store_host_json(Store *s, const char *host, char **ret) {
         " FROM boots b JOIN hosts h ON h.id = b.host WHERE b.kernel = ?2 AND ?1 = ?1"              \
         " GROUP BY h.id ORDER BY n_reports DESC, host LIMIT 200"
 
-int store_list_kernels(Store *s, StoreRowFunc f, void *userdata) {
-        sqlite3_stmt *st;
-        int r = store_prepare(s, KERNEL_SELECT "ORDER BY bk.kernel COLLATE kernel_version DESC", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, 0);
-        sqlite3_bind_null(st, 2);
-        return store_run_rows(s, st, f, userdata);
+int store_list_kernels(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata) {
+        return list_rows(s, KERNEL_SELECT, STORE_LIST_KERNELS, q, f, userdata);
 }
 
 int store_kernel_json(Store *s, const char *release, char **ret) {

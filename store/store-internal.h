@@ -127,6 +127,9 @@ typedef struct StoreLatentCache StoreLatentCache;
 int store_latent_register(Store *s);
 void store_latent_forget(Store *s);
 int store_fleet_register(Store *s);
+/* store-lists.c: " ORDER BY ..." of q (a query of list l, or NULL: its default) appended to sql,
+ * from the list's table of sorts; -EINVAL for a query of another list. */
+int store_list_order_by(const StoreListQuery *q, StoreList l, StrBuf *sql);
 
 #define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"
 

@@ -220,6 +220,17 @@ int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret) {
         return r;
 }
 
+/* The filters of a report row r (boot b, host h), for store_list_reports() and store_search():
+ * ?1 kind ?2 status (of the report's group) ?3 host ?4 kernel ?5 lock ?6 since ?7 until ?10 a group
+ * given ?11 suppressed too. */
+#define REPORT_FILTERS                                                                              \
+        "(?1 IS NULL OR r.kind = ?1) AND (?3 IS NULL OR h.hostname = ?3 OR h.machine_id = ?3)"      \
+        " AND (?4 IS NULL OR kernel_match(?4, b.kernel))"                                          \
+        " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = r.grp AND gc.canonical = ?5))" \
+        " AND (?6 IS NULL OR r.time >= ?6) AND (?7 IS NULL OR r.time <= ?7)"                       \
+        " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM groups gs WHERE gs.id = r.grp AND gs.status = ?2))" \
+        " AND (?11 = 1 OR ?10 > 0 OR " NO_SUPPRESSIONS " OR NOT " SUPPRESSED("r.grp") ")"
+
 /* The report list, or (count_only) the number of its rows without limit and offset. */
 static int reports_query(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata, bool count_only,
                          uint64_t *ret_count) {
@@ -231,13 +242,7 @@ static int reports_query(Store *s, const StoreQuery *q, StoreRowFunc f, void *us
                 "coalesce(json_extract(lockdep_parsed(r.parsed), '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
                 "r.source, r.truncated FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host "
                 "WHERE ";
-        static const char filters[] =
-                "(?1 IS NULL OR r.kind = ?1) AND (?3 IS NULL OR h.hostname = ?3 OR h.machine_id = ?3)"
-                " AND (?4 IS NULL OR kernel_match(?4, b.kernel))"
-                " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = r.grp AND gc.canonical = ?5))"
-                " AND (?6 IS NULL OR r.time >= ?6) AND (?7 IS NULL OR r.time <= ?7) AND ?2 IS NULL"
-                " AND (?11 = 1 OR ?10 > 0 OR " NO_SUPPRESSIONS " OR NOT " SUPPRESSED("r.grp") ")"
-                " ORDER BY ";
+        static const char filters[] = REPORT_FILTERS " ORDER BY "; /* ?2 is bound NULL below */
         static const char *const order[_STORE_SORT_MAX] = {
                 [STORE_SORT_DEFAULT] = "r.id",
                 [STORE_SORT_ID] = "r.id",
@@ -540,22 +545,30 @@ int store_report_json(Store *s, int64_t id, char **ret) {
 
 /* ---- locks and edges ------------------------------------------------------------------------ */
 
-int store_list_locks(Store *s, const char *name_filter, unsigned limit, StoreRowFunc f, void *userdata) {
+int store_list_locks(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata) {
+        StrBuf sql = {};
         sqlite3_stmt *st;
         /* "printed": the names printed for the class that differ from it (as store_lock_json()),
          * joined by newlines (a class name is one line of a log) and escaped one by one below */
-        int r = store_prepare(s,
+        int r = strbuf_puts(&sql,
                         "SELECT gc.canonical AS name, count(DISTINCT gc.grp) AS n_groups, "
                         "(SELECT count(*) FROM lock_edges e WHERE e.from_class = gc.canonical OR e.to_class = gc.canonical) AS n_edges, "
                         "(SELECT group_concat(name, char(10)) FROM (SELECT lc.name FROM lock_classes lc WHERE lc.canonical = gc.canonical "
                         " AND lc.name != lc.canonical ORDER BY lc.name)) AS printed "
                         "FROM group_classes gc WHERE (?1 IS NULL OR instr(gc.canonical, ?1) > 0) "
-                        "GROUP BY gc.canonical ORDER BY n_groups DESC, name LIMIT ?2",
-                        &st);
+                        "GROUP BY gc.canonical");
+        if (r >= 0)
+                r = store_list_order_by(q, STORE_LIST_LOCKS, &sql); /* from the fixed table */
+        if (r >= 0)
+                r = strbuf_puts(&sql, " LIMIT ?2 OFFSET ?3");
+        if (r >= 0)
+                r = store_prepare(s, sql.s, &st);
+        strbuf_done(&sql);
         if (r < 0)
-                return r;
-        store_bind_text(st, 1, name_filter);
-        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64) limit : -1);
+                return r == -EINVAL ? store_set_error(s, r, "not a query of the lock list") : r;
+        store_bind_text(st, 1, q ? q->name : NULL);
+        sqlite3_bind_int64(st, 2, q && q->limit ? (sqlite3_int64) q->limit : -1);
+        sqlite3_bind_int64(st, 3, q ? q->offset : 0);
         StrBuf b = {};
         int rc = SQLITE_DONE;
         while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -683,47 +696,102 @@ static int search_expand(Store *s, const char *text, char **ret) {
         return 0;
 }
 
-int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, void *userdata) {
-        static const char sql[] =
-                "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, " ISO("r.time") " AS time, "
-                "snippet(reports_fts, 0, '[', ']', '...', 12) AS snippet FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid "
-                "JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host WHERE reports_fts MATCH ?1 ORDER BY rank LIMIT ?2";
-        sqlite3_stmt *st;
+/* What to MATCH for text: the alias expansion of search_expand(), else text itself; text as one
+ * phrase when FTS5 refuses it (a syntax error shows on the first step). *ret malloc()ed. */
+static int search_match(Store *s, const char *text, char **ret) {
         _cleanup_free_ char *expanded = NULL;
+        sqlite3_stmt *st;
         int r = search_expand(s, text, &expanded);
         if (r < 0)
                 return r;
-        r = store_prepare(s, sql, &st);
+        r = store_prepare(s, "SELECT 1 FROM reports_fts WHERE reports_fts MATCH ?1 LIMIT 1", &st);
         if (r < 0)
                 return r;
         store_bind_text(st, 1, expanded ? expanded : text);
-        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64) limit : 100);
-        int rc = sqlite3_step(st); /* a syntax error shows on the first step: search as a phrase */
-        if (rc == SQLITE_ERROR) {
-                sqlite3_finalize(st);
-                StrBuf q = {};
-                if (strbuf_appendc(&q, '"') < 0)
-                        return -ENOMEM;
-                for (const char *p = text; *p; p++)
-                        if ((*p == '"' && strbuf_appendc(&q, '"') < 0) || strbuf_appendc(&q, *p) < 0) {
-                                strbuf_done(&q);
-                                return -ENOMEM;
-                        }
-                if (strbuf_appendc(&q, '"') < 0) {
-                        strbuf_done(&q);
-                        return -ENOMEM;
-                }
-                r = store_prepare(s, sql, &st);
-                if (r >= 0) {
-                        store_bind_text(st, 1, q.s);
-                        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64) limit : 100);
-                }
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ERROR) {
+                *ret = expanded ? TAKE_PTR(expanded) : strdup(text);
+                return *ret ? 0 : -ENOMEM;
+        }
+        StrBuf q = {};
+        r = strbuf_appendc(&q, '"');
+        for (const char *p = text; r >= 0 && *p; p++)
+                r = *p == '"' ? strbuf_puts(&q, "\"\"") : strbuf_appendc(&q, *p);
+        if (r >= 0)
+                r = strbuf_appendc(&q, '"');
+        if (r < 0) {
                 strbuf_done(&q);
-                if (r < 0)
-                        return r;
-        } else
-                sqlite3_reset(st);
+                return -ENOMEM;
+        }
+        *ret = strbuf_steal(&q);
+        return 0;
+}
+
+/* ?12 the MATCH text, the filters of REPORT_FILTERS */
+#define SEARCH_FROM                                                                                 \
+        " FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid JOIN boots b ON b.id = r.boot"  \
+        " JOIN hosts h ON h.id = b.host WHERE reports_fts MATCH ?12 AND (?10 = 0 OR r.grp = ?10) AND " \
+        REPORT_FILTERS
+
+static int search_query(Store *s, const char *text, const StoreQuery *q, StoreRowFunc f, void *userdata,
+                        uint64_t *ret_count) {
+        static const char *const order[_STORE_SORT_MAX] = {
+                [STORE_SORT_DEFAULT] = "rank, r.id", /* ties (the same text) in a stable order for paging */
+                [STORE_SORT_ID] = "r.id",
+                [STORE_SORT_LAST_SEEN] = "r.time DESC, r.id DESC",
+                [STORE_SORT_FIRST_SEEN] = "r.time, r.id",
+        };
+        StoreSort sort = q && q->sort >= 0 && q->sort < _STORE_SORT_MAX ? q->sort : STORE_SORT_DEFAULT;
+        if (!order[sort])
+                return store_set_error(s, -EINVAL, "sort: search results are ordered by rank (the default), "
+                                       "last_seen, first_seen or id");
+        _cleanup_free_ char *match = NULL;
+        int r = search_match(s, text ? text : "", &match);
+        if (r < 0)
+                return r;
+        StrBuf sql = {};
+        sqlite3_stmt *st;
+        if (ret_count)
+                r = strbuf_puts(&sql, "SELECT count(*)" SEARCH_FROM);
+        else {
+                /* not a format: ISO() holds strftime's % */
+                r = strbuf_puts(&sql, "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, "
+                                "coalesce(json_extract(lockdep_parsed(r.parsed), '$.kernel'), b.kernel) AS kernel, "
+                                ISO("r.time") " AS time, snippet(reports_fts, 0, '[', ']', '...', 12) AS snippet"
+                                SEARCH_FROM " ORDER BY ");
+                if (r >= 0)
+                        r = strbuf_puts(&sql, order[sort]); /* from the fixed table */
+                if (r >= 0)
+                        r = strbuf_puts(&sql, " LIMIT ?8 OFFSET ?9");
+        }
+        if (r >= 0)
+                r = store_prepare(s, sql.s, &st);
+        strbuf_done(&sql);
+        if (r < 0)
+                return r;
+        bind_query(st, q);
+        sqlite3_bind_int64(st, 10, q ? q->group : 0);
+        store_bind_text(st, 12, match);
+        if (ret_count) {
+                int64_t n = 0;
+                r = store_step(s, st, &n);
+                sqlite3_finalize(st);
+                if (r >= 0)
+                        *ret_count = (uint64_t) n;
+                return r;
+        }
+        sqlite3_bind_int64(st, 8, q && q->limit ? (sqlite3_int64) q->limit : -1);
+        sqlite3_bind_int64(st, 9, q ? q->offset : 0);
         return store_run_rows(s, st, f, userdata);
+}
+
+int store_search(Store *s, const char *text, const StoreQuery *q, StoreRowFunc f, void *userdata) {
+        return search_query(s, text, q, f, userdata, NULL);
+}
+
+int store_count_search(Store *s, const char *text, const StoreQuery *q, uint64_t *ret) {
+        return search_query(s, text, q, NULL, NULL, ret);
 }
 
 int store_stats_json(Store *s, char **ret) {

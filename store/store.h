@@ -195,8 +195,53 @@ int store_group_json(Store *s, int64_t id, char **ret);
 /* One report: the list fields plus "raw" (text), "parsed" (the parse --json object), "usec". */
 int store_report_json(Store *s, int64_t id, char **ret);
 
-/* Lock classes: name (canonical), printed [names], n_groups, n_edges. name_filter NULL = all. */
-int store_list_locks(Store *s, const char *name_filter, unsigned limit, StoreRowFunc f, void *userdata);
+/* ---- the fleet lists (hosts, kernels, locks): sorted by any column, paged ------------------- */
+
+typedef enum StoreList {
+        STORE_LIST_HOSTS,
+        STORE_LIST_KERNELS,
+        STORE_LIST_LOCKS,
+        _STORE_LIST_MAX,
+} StoreList;
+
+typedef enum StoreOrder {
+        STORE_ORDER_DEFAULT, /* the sort's own direction: counts and times most/newest first, names A
+                              * to Z, kernel releases newest version first */
+        STORE_ORDER_ASC,
+        STORE_ORDER_DESC,
+} StoreOrder;
+
+/* How one of the lists is read. Zeroed (plus .list) = the list's default order, every row. */
+typedef struct StoreListQuery {
+        StoreList list;
+        unsigned sort;       /* index of the list's sort name (store_list_sort_name()); 0 = its default */
+        StoreOrder order;
+        unsigned limit;      /* 0 = no limit */
+        unsigned offset;
+        const char *name;    /* locks: only classes whose canonical name contains this; NULL = all */
+} StoreListQuery;
+
+/* One parameter from its name and text, the same words for lockdepctl's --NAME VALUE and the API's
+ * NAME=VALUE: sort (the list's sort names, the one table of them in store-lists.c: hosts: host,
+ * boots, reports, groups, kernels, lockdep_off, kernel_first, kernel_last, first_seen, last_seen,
+ * journal_read, last_entry; kernels: kernel, hosts, boots, reports, groups, new, lockdep_off,
+ * first_seen, last_seen; locks: groups, name, edges), order (asc or desc), limit (1..the list's API
+ * page maximum when paged, else any positive number) and offset. value is borrowed. 0; -EINVAL
+ * with *ret_why (static) naming what is accepted; -ENOENT for another name. */
+int store_list_query_set(StoreListQuery *q, const char *name, const char *value, bool paged, const char **ret_why);
+/* The name of sort i of list l, NULL past the last one; the index of a name, or -EINVAL. */
+const char *store_list_sort_name(StoreList l, unsigned i);
+int store_list_sort_from_string(StoreList l, const char *name);
+/* Is q sorted descending (its order, or its sort's own direction)? */
+bool store_list_descending(const StoreListQuery *q);
+/* The most rows one API page of list l holds (hosts, kernels 1000; locks 10000). */
+unsigned store_list_page_max(StoreList l);
+/* Rows of q's list (limit and offset ignored), for paging. */
+int store_count_list(Store *s, const StoreListQuery *q, uint64_t *ret);
+
+/* Lock classes: name (canonical), n_groups, n_edges. q: a STORE_LIST_LOCKS query (NULL = all, most
+ * groups first); ties in a sort go by name. */
+int store_list_locks(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata);
 /* One class: name, printed, groups [{id,kind,func_title,n_reports}], edges [{from,to,n,first_kernel}]. */
 int store_lock_json(Store *s, const char *name, char **ret);
 /* Observed lock-order edges: from, to, n, first_seen, last_seen, first_kernel, groups [ids].
@@ -207,18 +252,20 @@ int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, 
  * switched itself off), kernel_first/kernel_last (of the oldest/newest boot), first_seen, last_seen
  * (null without boots), journal_read (when lockdepd last read entries of it from a journal),
  * last_entry (its newest journal entry, the host's clock) and silent (last_entry older than the
- * silent_after setting; null for hosts not read from a journal); ordered by host. */
-int store_list_hosts(Store *s, StoreRowFunc f, void *userdata);
+ * silent_after setting; null for hosts not read from a journal). q: a STORE_LIST_HOSTS query (NULL:
+ * all, by host); ties in a sort go by host. */
+int store_list_hosts(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata);
 /* One host (machine id, host name or key) as a JSON object: the list fields plus "boots"
  * [{boot_id,kernel,first_seen,lockdep_off_at (kernel usec),lockdep_off_reason,n_reports}] newest
  * first (at most 200), "off_early" (the same for the boots where lockdep switched itself off, so
  * nothing after that point was validated) and "groups" [{id,kind,func_title,n,status,kernel_first,
  * kernel_last}] seen on it. *ret malloc()ed; -ENOENT if no such host. */
 int store_host_json(Store *s, const char *host, char **ret);
-/* Kernel releases seen on a boot, newest version first: kernel, n_hosts, n_boots, n_reports,
- * n_groups, new_groups (groups whose kernel_first is this release), boots_lockdep_off, first_seen,
- * last_seen. */
-int store_list_kernels(Store *s, StoreRowFunc f, void *userdata);
+/* Kernel releases seen on a boot: kernel, n_hosts, n_boots, n_reports, n_groups, new_groups (groups
+ * whose kernel_first is this release), boots_lockdep_off, first_seen, last_seen. q: a
+ * STORE_LIST_KERNELS query (NULL: all, newest version first); ties in a sort go by version, newest
+ * first. */
+int store_list_kernels(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata);
 /* One release: the list fields plus "regressions" (groups new in it: reported on it and on no older
  * release by version, kernel_first = release), "not_seen_since" (groups reported only on older
  * releases, kernel_last before it by version: probably fixed), "regressed" (groups whose fixed-in
@@ -231,8 +278,15 @@ int store_kernel_json(Store *s, const char *release, char **ret);
  * most 1000 each. -ENOENT unless boots ran both. */
 int store_kernel_vs_json(Store *s, const char *release, const char *vs, char **ret);
 
-/* Full-text search (FTS5 syntax, or plain words): id, group, kind, host, time, snippet. */
-int store_search(Store *s, const char *text, unsigned limit, StoreRowFunc f, void *userdata);
+/* Full-text search (FTS5 syntax, or plain words; a query FTS5 refuses is searched as one phrase):
+ * id, group, kind, host, kernel, time, snippet, for the reports matching text and q's filters as
+ * in store_list_reports() (kind, host, kernel, lock, since, until, group, suppressed), and status:
+ * the triage status of the report's group. Best match first (rank; ties by id), or sorted by id,
+ * last_seen (newest first) or first_seen; -EINVAL (message in store_error()) for the other sorts.
+ * q->limit 0 = no limit. */
+int store_search(Store *s, const char *text, const StoreQuery *q, StoreRowFunc f, void *userdata);
+/* Number of reports store_search() finds (limit/offset ignored), for paging. */
+int store_count_search(Store *s, const char *text, const StoreQuery *q, uint64_t *ret);
 /* Counters: reports, groups, hosts, hosts_sanitized (stored under a host_name_sanitize()d name), boots, boots_lockdep_off, by_kind {kind:n}, by_status {status:n},
  * sources [{source,position,updated}] (one row per source: a journal's streams counted, not listed),
  * gaps, fts_pending, journal_files_unreadable (journal files failing now), journal_file_errors

@@ -128,33 +128,38 @@ static bool name_ok(Request *r, const char *name, const char *what, MHD_Result_ 
 
 /* ---- hosts ----------------------------------------------------------------------------------- */
 
+#define FLEET_PAGE 100
+
 MHD_Result_ handle_hosts(Request *r) {
         Rows rows = {};
-        Store *s = web_store(r);
-        if (!s)
-                return MHD_YES;
-        int e = store_list_hosts(s, rows_collect, &rows);
-        if (e < 0) {
-                strbuf_done(&rows.json);
-                return reply_store_error(r, s, e);
-        }
+        StoreListQuery lq;
+        uint64_t total = 0;
+        MHD_Result_ q;
+        if (req_list_rows(r, STORE_LIST_HOSTS, FLEET_PAGE, &lq, &rows, &total, &q) < 0)
+                return q;
         if (r->api)
-                return reply_rows(r, "{\"hosts\":", &rows);
+                return reply_list_rows(r, &lq, total, "hosts", &rows);
         _cleanup_(json_value_freep) JsonValue *list = NULL;
-        e = rows_parse(&rows, &list);
+        int e = rows_parse(&rows, &list);
         strbuf_done(&rows.json);
         if (e < 0)
                 return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the hosts");
 
         Html h = {};
         h_begin(&h, "Hosts");
-        h_printf(&h, "<h1>Hosts</h1><p>%zu hosts. <a href=\"/api/v1/hosts\">JSON</a></p>\n",
-                 json_len(list));
-        h_raw(&h, "<table id=\"hosts\" class=\"sortable\"><thead><tr><th>Host</th><th>Boots</th>"
-                  "<th>Reports</th><th>Groups</th><th>Kernels</th><th>Lockdep off</th>"
-                  "<th>First kernel</th><th>Last kernel</th><th>Last seen</th>"
-                  "<th>Journal read</th><th>Last entry</th><th>Journal</th>"
-                  "</tr></thead><tbody>");
+        h_raw(&h, "<h1>Hosts</h1>\n");
+        h_list_summary(&h, &lq, total, json_len(list), "hosts");
+        static const char *const cols[][2] = {
+                { "host", "Host" }, { "boots", "Boots" }, { "reports", "Reports" }, { "groups", "Groups" },
+                { "kernels", "Kernels" }, { "lockdep_off", "Lockdep off" }, { "kernel_first", "First kernel" },
+                { "kernel_last", "Last kernel" }, { "first_seen", "First seen" }, { "last_seen", "Last seen" },
+                { "journal_read", "Journal read" },
+                { "last_entry", "Last entry" }, { NULL, "Journal" },
+        };
+        h_raw(&h, "<table id=\"hosts\" class=\"sortable\"><thead><tr>");
+        for (size_t i = 0; i < ELEMENTSOF(cols); i++)
+                h_sort_th(&h, "/hosts", &lq, FLEET_PAGE, cols[i][0] ?: "", cols[i][1]);
+        h_raw(&h, "</tr></thead><tbody>");
         for (size_t i = 0; i < json_len(list); i++) {
                 const JsonValue *x = json_at(list, i);
                 h_raw(&h, "<tr><td>");
@@ -167,6 +172,7 @@ MHD_Result_ handle_hosts(Request *r) {
                 h_cell_num(&h, x, "boots_lockdep_off");
                 h_cell_kernel(&h, json_get_str(x, "kernel_first"));
                 h_cell_kernel(&h, json_get_str(x, "kernel_last"));
+                h_cell_text(&h, json_get_str(x, "first_seen"));
                 h_cell_text(&h, json_get_str(x, "last_seen"));
                 h_cell_text(&h, json_get_str(x, "journal_read"));
                 h_cell_text(&h, json_get_str(x, "last_entry"));
@@ -175,7 +181,11 @@ MHD_Result_ handle_hosts(Request *r) {
                 h_text(&h, st ?: "");
                 h_raw(&h, "</td></tr>");
         }
-        h_raw(&h, "</tbody></table>");
+        h_raw(&h, "</tbody></table>\n");
+        h_list_pager(&h, "/hosts", &lq, FLEET_PAGE, total);
+        h_raw(&h, "<p class=\"api\"><a href=\"");
+        h_list_link(&h, "/api/v1/hosts", &lq, 0);
+        h_raw(&h, "\">JSON</a></p>\n");
         h_end(&h);
         return reply_html(r, MHD_HTTP_OK, &h);
 }
@@ -255,30 +265,32 @@ MHD_Result_ handle_host(Request *r) {
 
 MHD_Result_ handle_kernels(Request *r) {
         Rows rows = {};
-        Store *s = web_store(r);
-        if (!s)
-                return MHD_YES;
-        int e = store_list_kernels(s, rows_collect, &rows);
-        if (e < 0) {
-                strbuf_done(&rows.json);
-                return reply_store_error(r, s, e);
-        }
+        StoreListQuery lq;
+        uint64_t total = 0;
+        MHD_Result_ q;
+        if (req_list_rows(r, STORE_LIST_KERNELS, FLEET_PAGE, &lq, &rows, &total, &q) < 0)
+                return q;
         if (r->api)
-                return reply_rows(r, "{\"kernels\":", &rows);
+                return reply_list_rows(r, &lq, total, "kernels", &rows);
         _cleanup_(json_value_freep) JsonValue *list = NULL;
-        e = rows_parse(&rows, &list);
+        int e = rows_parse(&rows, &list);
         strbuf_done(&rows.json);
         if (e < 0)
                 return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the kernels");
 
         Html h = {};
         h_begin(&h, "Kernels");
-        h_printf(&h, "<h1>Kernel releases</h1><p>%zu releases, newest first. "
-                     "<a href=\"/api/v1/kernels\">JSON</a></p>\n",
-                 json_len(list));
-        h_raw(&h, "<table id=\"kernels\" class=\"sortable\"><thead><tr><th>Kernel</th>"
-                  "<th>Hosts</th><th>Boots</th><th>Reports</th><th>Groups</th><th>New groups</th>"
-                  "<th>Lockdep off</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>");
+        h_raw(&h, "<h1>Kernel releases</h1>\n");
+        h_list_summary(&h, &lq, total, json_len(list), "releases");
+        static const char *const cols[][2] = {
+                { "kernel", "Kernel" }, { "hosts", "Hosts" }, { "boots", "Boots" }, { "reports", "Reports" },
+                { "groups", "Groups" }, { "new", "New groups" }, { "lockdep_off", "Lockdep off" },
+                { "first_seen", "First seen" }, { "last_seen", "Last seen" },
+        };
+        h_raw(&h, "<table id=\"kernels\" class=\"sortable\"><thead><tr>");
+        for (size_t i = 0; i < ELEMENTSOF(cols); i++)
+                h_sort_th(&h, "/kernels", &lq, FLEET_PAGE, cols[i][0], cols[i][1]);
+        h_raw(&h, "</tr></thead><tbody>");
         for (size_t i = 0; i < json_len(list); i++) {
                 const JsonValue *x = json_at(list, i);
                 h_raw(&h, "<tr>");
@@ -293,7 +305,11 @@ MHD_Result_ handle_kernels(Request *r) {
                 h_cell_text(&h, json_get_str(x, "last_seen"));
                 h_raw(&h, "</tr>");
         }
-        h_raw(&h, "</tbody></table>");
+        h_raw(&h, "</tbody></table>\n");
+        h_list_pager(&h, "/kernels", &lq, FLEET_PAGE, total);
+        h_raw(&h, "<p class=\"api\"><a href=\"");
+        h_list_link(&h, "/api/v1/kernels", &lq, 0);
+        h_raw(&h, "\">JSON</a></p>\n");
         h_end(&h);
         return reply_html(r, MHD_HTTP_OK, &h);
 }

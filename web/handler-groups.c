@@ -17,47 +17,6 @@
 
 /* ---- the list --------------------------------------------------------------------------------- */
 
-static void h_select(Html *h, const char *name, const char *label, const char *const *opts, size_t n,
-                     const char *cur) {
-        h_printf(h, "<label>%s <select name=\"%s\"><option value=\"\">any</option>", label, name);
-        for (size_t i = 0; i < n; i++) {
-                h_raw(h, "<option");
-                if (cur && !strcmp(cur, opts[i]))
-                        h_raw(h, " selected");
-                h_raw(h, ">");
-                h_text(h, opts[i]);
-                h_raw(h, "</option>");
-        }
-        h_raw(h, "</select></label> ");
-}
-
-static void h_input(Html *h, const char *name, const char *label, const char *value, const char *type) {
-        h_printf(h, "<label>%s <input type=\"%s\" name=\"%s\" value=\"", label, type, name);
-        h_text(h, value ?: "");
-        h_raw(h, "\"></label> ");
-}
-
-static void filter_form(Request *r, Html *h, const StoreQuery *q) {
-        const char *kinds[_LOCKDEP_KIND_MAX];
-        size_t nk = 0;
-        for (int k = 0; k < _LOCKDEP_KIND_MAX; k++)
-                if (lockdep_kind_to_string(k))
-                        kinds[nk++] = lockdep_kind_to_string(k);
-        static const char *const statuses[] = { "new", "confirmed", "false-positive", "regressed" };
-        static const char *const sorts[] = { "last_seen", "first_seen", "reports", "hosts", "id" };
-
-        h_raw(h, "<form class=\"filters\" method=\"get\" action=\"/\">");
-        h_select(h, "kind", "Kind", kinds, nk, q->kind);
-        h_select(h, "status", "Status", statuses, ELEMENTSOF(statuses), q->status);
-        h_input(h, "host", "Host", q->host, "text");
-        h_input(h, "kernel", "Kernel", q->kernel, "text");
-        h_input(h, "lock", "Lock", q->lock, "text");
-        h_input(h, "since", "Since", req_arg(r, "since"), "text");
-        h_input(h, "until", "Until", req_arg(r, "until"), "text");
-        h_select(h, "sort", "Sort", sorts, ELEMENTSOF(sorts), store_sort_to_string(q->sort));
-        h_raw(h, "<button type=\"submit\">Filter</button> <a href=\"/\">reset</a></form>\n");
-}
-
 static void sort_header(Html *h, const StoreQuery *q, StoreSort s, const char *label) {
         StoreQuery q2 = *q;
         q2.sort = s == STORE_SORT_LAST_SEEN ? STORE_SORT_DEFAULT : s; /* the default needs no parameter */
@@ -139,7 +98,9 @@ MHD_Result_ handle_groups(Request *r) {
         Html h = {};
         h_begin(&h, "Groups");
         h_raw(&h, "<h1>Lockdep report groups</h1>\n");
-        filter_form(r, &h, &q);
+        static const char *const sorts[] = { "last_seen", "first_seen", "reports", "hosts", "id" };
+        h_filter_form(&h, r, &(FilterForm) { .action = "/", .sorts = sorts, .n_sorts = ELEMENTSOF(sorts),
+                                             .sort_default = "any", .button = "Filter" });
         h_printf(&h, "<p class=\"summary\"><span id=\"total\">%llu</span> groups", (unsigned long long) total);
         if (total > 0)
                 h_printf(&h, ", showing %u&ndash;%llu", q.offset + 1, (unsigned long long) MIN(total, (uint64_t) q.offset + q.limit));

@@ -7,34 +7,20 @@
 #include "macro.h"
 #include "web-internal.h"
 
-MHD_Result_ handle_locks(Request *r) {
-        const char *filter = req_arg(r, "q"), *lim = req_arg(r, "limit");
-        unsigned limit = 500;
-        Rows rows = {};
+#define LOCKS_PAGE 500
 
-        if (filter && !*filter)
-                filter = NULL;
-        if (lim) {
-                int64_t v;
-                if (parse_id(lim, &v) < 0 || v > 10000)
-                        return reply_error(r, MHD_HTTP_BAD_REQUEST, "limit: expected a number from 1 to 10000");
-                limit = (unsigned) v;
-        }
-        Store *s = web_store(r);
-        if (!s)
-                return MHD_YES;
-        int e = store_list_locks(s, filter, limit, rows_collect, &rows);
-        if (e < 0) {
-                strbuf_done(&rows.json);
-                return reply_store_error(r, s, e);
-        }
-        if (r->api) {
-                char head[128];
-                snprintf(head, sizeof(head), "{\"limit\":%u,\"locks\":", limit);
-                return reply_rows(r, head, &rows);
-        }
+MHD_Result_ handle_locks(Request *r) {
+        Rows rows = {};
+        StoreListQuery lq;
+        uint64_t total = 0;
+        MHD_Result_ q;
+
+        if (req_list_rows(r, STORE_LIST_LOCKS, LOCKS_PAGE, &lq, &rows, &total, &q) < 0)
+                return q;
+        if (r->api)
+                return reply_list_rows(r, &lq, total, "locks", &rows);
         _cleanup_(json_value_freep) JsonValue *list = NULL;
-        e = rows_parse(&rows, &list);
+        int e = rows_parse(&rows, &list);
         strbuf_done(&rows.json);
         if (e < 0)
                 return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the lock classes");
@@ -43,9 +29,20 @@ MHD_Result_ handle_locks(Request *r) {
         h_begin(&h, "Lock classes");
         h_raw(&h, "<h1>Lock classes</h1><form class=\"filters\" method=\"get\" action=\"/locks\"><label>Name contains "
                   "<input type=\"text\" name=\"q\" value=\"");
-        h_text(&h, filter ?: "");
-        h_raw(&h, "\"></label> <button type=\"submit\">Search</button></form>\n<table id=\"locks\" class=\"sortable\">"
-                  "<thead><tr><th>Class</th><th>Groups</th><th>Edges</th></tr></thead><tbody>");
+        h_value(&h, lq.name ?: "");
+        h_raw(&h, "\"></label> ");
+        /* the sort stays what it was; a new filter starts at the first page */
+        if (lq.sort)
+                h_printf(&h, "<input type=\"hidden\" name=\"sort\" value=\"%s\">", store_list_sort_name(lq.list, lq.sort));
+        if (lq.order != STORE_ORDER_DEFAULT)
+                h_printf(&h, "<input type=\"hidden\" name=\"order\" value=\"%s\">", lq.order == STORE_ORDER_DESC ? "desc" : "asc");
+        h_raw(&h, "<button type=\"submit\">Search</button></form>\n");
+        h_list_summary(&h, &lq, total, json_len(list), "lock classes");
+        h_raw(&h, "<table id=\"locks\" class=\"sortable\"><thead><tr>");
+        h_sort_th(&h, "/locks", &lq, LOCKS_PAGE, "name", "Class");
+        h_sort_th(&h, "/locks", &lq, LOCKS_PAGE, "groups", "Groups");
+        h_sort_th(&h, "/locks", &lq, LOCKS_PAGE, "edges", "Edges");
+        h_raw(&h, "</tr></thead><tbody>");
         for (size_t i = 0; i < json_len(list); i++) {
                 const JsonValue *l = json_at(list, i);
                 h_raw(&h, "<tr><td><a class=\"lock\" href=\"/locks/");
@@ -55,7 +52,11 @@ MHD_Result_ handle_locks(Request *r) {
                 h_printf(&h, "</a></td><td class=\"num\">%lld</td><td class=\"num\">%lld</td></tr>",
                          (long long) json_get_int(l, "n_groups", 0), (long long) json_get_int(l, "n_edges", 0));
         }
-        h_raw(&h, "</tbody></table>");
+        h_raw(&h, "</tbody></table>\n");
+        h_list_pager(&h, "/locks", &lq, LOCKS_PAGE, total);
+        h_raw(&h, "<p class=\"api\"><a href=\"");
+        h_list_link(&h, "/api/v1/locks", &lq, LOCKS_PAGE);
+        h_raw(&h, "\">JSON</a></p>\n");
         h_end(&h);
         return reply_html(r, MHD_HTTP_OK, &h);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* /metrics (Prometheus text format 0.0.4), /api/v1/stats and /api/v1/search. */
+/* /metrics (Prometheus text format 0.0.4) and /api/v1/stats. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,24 +197,4 @@ MHD_Result_ handle_stats(Request *r) {
         char *js;
         int e = store_stats_json(s, &js);
         return e < 0 ? reply_store_error(r, s, e) : reply_json(r, MHD_HTTP_OK, js);
-}
-
-MHD_Result_ handle_search(Request *r) {
-        const char *q = req_arg(r, "q"), *lim = req_arg(r, "limit");
-        int64_t limit = 100;
-        Rows rows = {};
-
-        if (!q || !*q || strlen(q) > 1000)
-                return reply_error(r, MHD_HTTP_BAD_REQUEST, "q: search text required (up to 1000 bytes)");
-        if (lim && (parse_id(lim, &limit) < 0 || limit > WEB_PAGE_MAX))
-                return reply_error(r, MHD_HTTP_BAD_REQUEST, "limit: expected a number from 1 to 1000");
-        Store *s = web_store(r);
-        if (!s)
-                return MHD_YES;
-        int e = store_search(s, q, (unsigned) limit, rows_collect, &rows);
-        if (e < 0) {
-                strbuf_done(&rows.json);
-                return reply_store_error(r, s, e);
-        }
-        return reply_rows(r, "{\"results\":", &rows);
 }

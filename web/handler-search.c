@@ -1,91 +1,168 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * /search: the full-text index over report text as an HTML page (the API is /api/v1/search).
- * kind and host narrow the answers the index ranked (of the first SEARCH_SCAN).
+ * /search and /api/v1/search: the full-text index over report text with the filters of the lists
+ * (kind, status, host, kernel, lock, since, until; read by req_query(), the store's one reader of
+ * them, as lockdepctl search's options), sorted by rank or time, paged with the total.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lockdep.h"
 #include "macro.h"
 #include "web-internal.h"
 
-#define SEARCH_SCAN 1000
-#define SEARCH_SHOWN 100
+#define SEARCH_PAGE 100      /* the page's rows, and the API's without a limit */
+#define SEARCH_TEXT_MAX 1000
+
+/* The search text (NULL or "": none) and the filters. 0, or -EINVAL with *ret_why. */
+static int search_request(Request *r, const char **ret_text, StoreQuery *q, const char **ret_why) {
+        const char *text = req_arg(r, "q");
+        int e = req_query(r, q, ret_why);
+        if (e < 0)
+                return e;
+        if (!req_arg(r, "limit") || !*req_arg(r, "limit"))
+                q->limit = SEARCH_PAGE;
+        if (text && strlen(text) > SEARCH_TEXT_MAX)
+                return *ret_why = "q: search text required (up to 1000 bytes)", -EINVAL;
+        *ret_text = text && *text ? text : NULL;
+        return 0;
+}
+
+/* The total and the page of the search; the rows are freed on failure. */
+static int run_search(Store *s, const char *text, const StoreQuery *q, Rows *rows, uint64_t *ret_total) {
+        int e = store_count_search(s, text, q, ret_total);
+        if (e >= 0)
+                e = store_search(s, text, q, rows_collect, rows);
+        if (e < 0)
+                strbuf_done(&rows->json);
+        return e;
+}
+
+MHD_Result_ handle_search(Request *r) {
+        const char *text, *why;
+        StoreQuery q;
+        uint64_t total = 0;
+        Rows rows = {};
+
+        if (search_request(r, &text, &q, &why) < 0)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", why);
+        if (!text)
+                return reply_error(r, MHD_HTTP_BAD_REQUEST, "q: search text required (up to 1000 bytes)");
+        Store *s = web_store(r);
+        if (!s)
+                return MHD_YES;
+        int e = run_search(s, text, &q, &rows, &total);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        char head[128];
+        snprintf(head, sizeof(head), "{\"total\":%llu,\"offset\":%u,\"limit\":%u,\"results\":", (unsigned long long) total,
+                 q.offset, q.limit);
+        return reply_rows(r, head, &rows);
+}
+
+/* /search?q=TEXT plus q's pairs: a link to another page of the same search */
+static void search_link(Html *h, const char *path, const char *text, const StoreQuery *q) {
+        h_raw(h, path);
+        h_raw(h, "?q=");
+        h_url(h, text);
+        h_query_after(h, q, "");
+        if (q->limit == WEB_PAGE_DEFAULT) /* h_query() leaves the lists' default out; this page's is another */
+                h_printf(h, "&amp;limit=%u", q->limit);
+}
+
+static void search_form(Html *h, Request *r) {
+        static const char *const sorts[] = { "last_seen", "first_seen", "id" };
+        h_filter_form(h, r, &(FilterForm) { .action = "/search", .text = req_arg(r, "q") ?: "", .sorts = sorts,
+                                            .n_sorts = ELEMENTSOF(sorts), .sort_default = "relevance",
+                                            .button = "Search" });
+        h_raw(h, "<p class=\"hint\">Words, \"a phrase\", prefix*, AND / OR / NOT (SQLite FTS5). Kernel: a release "
+                 "and its series (6.1: 6.1, 6.1.x, 6.1-rcN; not 6.10), =R, &gt;=R, &lt;R, A..B. Since and until: "
+                 "YYYY-MM-DD, ISO times, @SECONDS, today, yesterday, -7d, +2h.</p>\n");
+}
+
+/* The page again with the refused request's values in the form and why above it. */
+static MHD_Result_ search_refused(Request *r, const char *why) {
+        Html h = {};
+        h_begin(&h, "Search");
+        h_raw(&h, "<h1>Search the reports</h1>\n");
+        search_form(&h, r);
+        h_raw(&h, "<p class=\"error\" id=\"error\">");
+        h_text(&h, why);
+        h_raw(&h, "</p>\n");
+        h_end(&h);
+        return reply_html(r, MHD_HTTP_BAD_REQUEST, &h);
+}
 
 MHD_Result_ handle_search_page(Request *r) {
-        const char *q = req_arg(r, "q"), *kind = req_arg(r, "kind"), *host = req_arg(r, "host");
+        const char *text, *why;
+        StoreQuery q;
+        uint64_t total = 0;
         Rows rows = {};
         _cleanup_(json_value_freep) JsonValue *list = NULL;
 
-        if (kind && !*kind)
-                kind = NULL;
-        if (host && !*host)
-                host = NULL;
-        if (kind && lockdep_kind_from_string(kind) < 0)
-                return reply_error(r, MHD_HTTP_BAD_REQUEST, "unknown kind");
-        if (q && strlen(q) > 1000)
-                return reply_error(r, MHD_HTTP_BAD_REQUEST, "q: up to 1000 bytes");
-        if (q && *q) {
+        if (search_request(r, &text, &q, &why) < 0)
+                return search_refused(r, why);
+        if (text) {
                 Store *s = web_store(r);
                 if (!s)
                         return MHD_YES;
-                int e = store_search(s, q, SEARCH_SCAN, rows_collect, &rows);
-                if (e >= 0)
+                int e = run_search(s, text, &q, &rows, &total);
+                if (e == -EINVAL)
+                        return search_refused(r, store_error(s));
+                if (e >= 0) {
                         e = rows_parse(&rows, &list);
-                strbuf_done(&rows.json);
+                        strbuf_done(&rows.json);
+                }
                 if (e < 0)
                         return reply_store_error(r, s, e);
         }
         Html h = {};
         h_begin(&h, "Search");
-        h_raw(&h, "<h1>Search the reports</h1><form class=\"filters\" method=\"get\" action=\"/search\">"
-                  "<label>Text <input type=\"search\" name=\"q\" value=\"");
-        h_value(&h, q ?: "");
-        h_raw(&h, "\" autofocus></label> <label>Kind <select name=\"kind\"><option value=\"\">any</option>");
-        for (int k = 0; k < _LOCKDEP_KIND_MAX; k++) {
-                const char *s = lockdep_kind_to_string(k);
-                if (!s)
-                        continue;
-                h_printf(&h, "<option%s>", kind && !strcmp(kind, s) ? " selected" : "");
-                h_text(&h, s);
-                h_raw(&h, "</option>");
-        }
-        h_raw(&h, "</select></label> <label>Host <input type=\"text\" name=\"host\" value=\"");
-        h_value(&h, host ?: "");
-        h_raw(&h, "\"></label> <button type=\"submit\">Search</button></form>\n"
-                  "<p class=\"hint\">Words, \"a phrase\", prefix*, AND / OR / NOT (SQLite FTS5).</p>");
+        h_raw(&h, "<h1>Search the reports</h1>\n");
+        search_form(&h, r);
         if (list) {
-                size_t shown = 0, matched = 0;
-                h_raw(&h, "<table id=\"results\"><thead><tr><th>Report</th><th>Group</th><th>Kind</th><th>Host</th>"
-                          "<th>Time</th><th>Text</th></tr></thead><tbody>");
-                for (size_t i = 0; i < json_len(list); i++) {
+                size_t shown = json_len(list);
+                h_printf(&h, "<p class=\"summary\"><span id=\"n-results\">%llu</span> reports match",
+                         (unsigned long long) total);
+                if (shown > 0 && shown < total)
+                        h_printf(&h, ", showing <span id=\"shown\">%u&ndash;%llu</span>", q.offset + 1,
+                                 (unsigned long long) q.offset + shown);
+                h_raw(&h, ".</p>\n<table id=\"results\"><thead><tr><th>Report</th><th>Group</th><th>Kind</th><th>Host</th>"
+                          "<th>Kernel</th><th>Time</th><th>Text</th></tr></thead><tbody>");
+                for (size_t i = 0; i < shown; i++) {
                         const JsonValue *x = json_at(list, i);
-                        const char *k = json_get_str(x, "kind"), *hn = json_get_str(x, "host");
-                        if ((kind && (!k || strcmp(k, kind))) || (host && (!hn || strcmp(hn, host))))
-                                continue;
-                        matched++;
-                        if (shown >= SEARCH_SHOWN)
-                                continue;
-                        shown++;
                         long long id = (long long) json_get_int(x, "id", 0), g = (long long) json_get_int(x, "group", 0);
                         h_printf(&h, "<tr><td class=\"num\"><a href=\"/reports/%lld\">%lld</a></td>"
                                      "<td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td><td>", id, id, g, g);
-                        h_text(&h, k);
+                        h_text(&h, json_get_str(x, "kind"));
                         h_raw(&h, "</td><td>");
-                        h_text(&h, hn);
+                        h_text(&h, json_get_str(x, "host"));
+                        h_raw(&h, "</td><td>");
+                        h_text(&h, json_get_str(x, "kernel"));
                         h_raw(&h, "</td><td>");
                         h_text(&h, json_get_str(x, "time"));
                         h_raw(&h, "</td><td><code>");
                         h_text(&h, json_get_str(x, "snippet"));
-                        h_raw(&h, "</code></td></tr>");
+                        h_raw(&h, "</code></td></tr>\n");
                 }
-                h_printf(&h, "</tbody></table><p class=\"summary\"><span id=\"n-results\">%zu</span> reports match", matched);
-                if (json_len(list) >= SEARCH_SCAN)
-                        h_printf(&h, " among the %d best ranked", SEARCH_SCAN);
-                if (shown < matched)
-                        h_printf(&h, "; the first %zu are shown", shown);
-                h_raw(&h, ".</p>");
+                h_raw(&h, "</tbody></table>\n<p class=\"pages\">");
+                if (q.offset > 0) {
+                        StoreQuery p = q;
+                        p.offset = q.offset > q.limit ? q.offset - q.limit : 0;
+                        h_raw(&h, "<a rel=\"prev\" href=\"");
+                        search_link(&h, "/search", text, &p);
+                        h_raw(&h, "\">&larr; previous</a> ");
+                }
+                if ((uint64_t) q.offset + q.limit < total) {
+                        StoreQuery p = q;
+                        p.offset = q.offset + q.limit;
+                        h_raw(&h, "<a rel=\"next\" href=\"");
+                        search_link(&h, "/search", text, &p);
+                        h_raw(&h, "\">next &rarr;</a>");
+                }
+                h_raw(&h, "</p><p class=\"api\"><a href=\"");
+                search_link(&h, "/api/v1/search", text, &q);
+                h_raw(&h, "\">JSON</a></p>\n");
         }
         h_end(&h);
         return reply_html(r, MHD_HTTP_OK, &h);

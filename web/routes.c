@@ -105,7 +105,7 @@ MHD_Result_ reply_json(Request *r, unsigned status, char *json) {
 }
 
 MHD_Result_ reply_error(Request *r, unsigned status, const char *fmt, ...) {
-        char msg[256];
+        char msg[1024]; /* the longest refusal (the kinds) whole */
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -315,10 +315,9 @@ static void query_pair(Html *h, bool *first, const char *name, const char *value
         *first = false;
 }
 
-void h_query(Html *h, const StoreQuery *q, const char *skip) {
+static void query_pairs(Html *h, const StoreQuery *q, const char *skip, bool first) {
         static const char *const names[] = { "kind", "status", "host", "kernel", "lock" };
         const char *vals[] = { q->kind, q->status, q->host, q->kernel, q->lock };
-        bool first = true;
         char n[32];
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (vals[i] && strcmp(names[i], skip))
@@ -343,8 +342,17 @@ void h_query(Html *h, const StoreQuery *q, const char *skip) {
                 snprintf(n, sizeof(n), "%u", q->offset);
                 query_pair(h, &first, "offset", n);
         }
-        if (first)
+}
+
+void h_query(Html *h, const StoreQuery *q, const char *skip) {
+        size_t len = h->b.len;
+        query_pairs(h, q, skip, true);
+        if (h->b.len == len)
                 h_raw(h, "?");
+}
+
+void h_query_after(Html *h, const StoreQuery *q, const char *skip) {
+        query_pairs(h, q, skip, false);
 }
 
 int rows_collect(const char *json, void *userdata) {

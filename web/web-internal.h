@@ -228,6 +228,20 @@ int parse_id(const char *s, int64_t *ret);
 int req_query(Request *r, StoreQuery *q, const char **ret_why);
 /* The query string of q again, for page links; skip names a parameter left out ("offset"). */
 void h_query(Html *h, const StoreQuery *q, const char *skip);
+/* The same pairs each after "&amp;", for a link that has its own first pair (/search?q=...). */
+void h_query_after(Html *h, const StoreQuery *q, const char *skip);
+
+/* filter-form.c: the form of the list filters, each field showing the request's value as typed. */
+typedef struct FilterForm {
+        const char *action;              /* "/", "/search" */
+        const char *text;                /* the search text field's value; NULL: no such field */
+        const char *const *sorts;        /* the sort choices besides the default */
+        size_t n_sorts;
+        const char *sort_default;        /* the default's label: "any", "relevance" */
+        const char *button;
+} FilterForm;
+void h_filter_form(Html *h, Request *r, const FilterForm *f);
+
 
 /* One store row callback that collects parsed rows into a JSON array value. */
 typedef struct Rows {
@@ -240,6 +254,27 @@ int rows_collect(const char *json, void *userdata);
 MHD_Result_ reply_rows(Request *r, const char *head, Rows *rows);
 /* Closes the array; returns the parsed tree in *ret. */
 int rows_parse(Rows *rows, JsonValue **ret);
+
+/* list-query.c: the sorted, paged fleet lists (hosts, kernels, locks) on the web. */
+/* sort, order, limit, offset (and for locks q: the name filter) -> q, through the store's reader
+ * (store_list_query_set()); page: the limit without one (0: every row). -EINVAL with *ret_why. */
+int req_list_query(Request *r, StoreList l, unsigned page, StoreListQuery *q, const char **ret_why);
+/* path + the query string of q (offset as given), for links */
+void h_list_link(Html *h, const char *path, const StoreListQuery *q, unsigned page);
+/* A column header linking to the whole list sorted by sort (the other direction when it is the
+ * current sort, which is marked: class "sorted", aria-sort and an arrow). */
+void h_sort_th(Html *h, const char *path, const StoreListQuery *q, unsigned page, const char *sort, const char *label);
+/* "<p class=summary>N things, showing a-b</p>" */
+void h_list_summary(Html *h, const StoreListQuery *q, uint64_t total, size_t shown, const char *what);
+/* The rows of list l as the request asks and the list's total; page: the HTML page's limit (the
+ * API's too for locks; hosts and kernels give every row without a limit). 0, or < 0 with the
+ * reply (400, a store error) queued in *ret_q. */
+int req_list_rows(Request *r, StoreList l, unsigned page, StoreListQuery *q, Rows *rows, uint64_t *ret_total,
+                  MHD_Result_ *ret_q);
+/* {"total","offset","limit" (null: every row),"sort","order" (asc/desc),KEY:[rows]}; frees rows */
+MHD_Result_ reply_list_rows(Request *r, const StoreListQuery *q, uint64_t total, const char *key, Rows *rows);
+/* previous / next page links, if any */
+void h_list_pager(Html *h, const char *path, const StoreListQuery *q, unsigned page, uint64_t total);
 
 /* group-cells.c: a group row's lock key ("A -> B -> A": the key without "kind: ", NULL if none)
  * and the title cell's content: the key linking to the group, the function title below it. */

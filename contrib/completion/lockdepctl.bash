@@ -32,17 +32,17 @@ _lockdepctl() {
                 [show]='--json --output'
                 [reports]="$output --group $query"
                 [report]='--json --output --parsed --as-logged'
-                [locks]="$output --limit"
+                [locks]="$output --sort --order --limit --offset"
                 [graph]='--json --group --lock'
-                [search]="$output --limit"
+                [search]="$output $query"
                 [export]="--groups --reports --kcidb --json --group $query"
                 [triage]='--json --status --note'
                 [merge]='--json'
                 [suppress]="$output --class --edge --expires --note --list --delete"
                 [stats]='--json --output'
                 [reparse]='--aliases'
-                [hosts]="$output"
-                [kernels]="$output --vs"
+                [hosts]="$output --sort --order --limit --offset"
+                [kernels]="$output --vs --sort --order --limit --offset"
                 [latent]="$output --kernel --all --note triage"
                 [follow]='--json --output --since --interval'
                 [snapshot]='--input --output --state --boot-id --kernel --host --journal --journal-export'
@@ -83,7 +83,18 @@ _lockdepctl() {
                 return
                 ;;
         --sort)
-                COMPREPLY=($(compgen -W 'last_seen first_seen reports hosts id' -- "$cur"))
+                # the store's sort names of each list (store/store-lists.c; web-lists-sort checks them)
+                case $verb in
+                hosts) COMPREPLY=($(compgen -W 'host boots reports groups kernels lockdep_off kernel_first kernel_last first_seen last_seen journal_read last_entry' -- "$cur")) ;;
+                kernels) COMPREPLY=($(compgen -W 'kernel hosts boots reports groups new lockdep_off first_seen last_seen' -- "$cur")) ;;
+                locks) COMPREPLY=($(compgen -W 'groups name edges' -- "$cur")) ;;
+                search) COMPREPLY=($(compgen -W 'last_seen first_seen id' -- "$cur")) ;;
+                *) COMPREPLY=($(compgen -W 'last_seen first_seen reports hosts id' -- "$cur")) ;;
+                esac
+                return
+                ;;
+        --order)
+                COMPREPLY=($(compgen -W 'asc desc' -- "$cur"))
                 return
                 ;;
         --group)
