@@ -186,11 +186,29 @@ static void bind_query(sqlite3_stmt *st, const StoreQuery *q) {
                 sqlite3_bind_int64(st, 7, (sqlite3_int64) q->until);
 }
 
-int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
+/* The typed group row: ?1..?7 and ?11 the filters, ?8 limit, ?9 offset. */
+#define GROUP_VIEW_COLUMNS                                                                          \
+        "g.id, g.kind, g.key, g.signature, g.func_title, g.n_reports, g.n_hosts, g.first_seen, g.last_seen, " \
+        "g.status, g.note, g.kernel_first, g.kernel_last, " SUPPRESSED("g.id") " AS suppressed"
+
+/* Grows a view's array by one zeroed element. */
+static void *view_grow(void *v, size_t n, size_t *cap, size_t size) {
+        if (n < *cap)
+                return v;
+        size_t c = *cap ? *cap * 2 : 64;
+        void *m = realloc(v, c * size);
+        if (m)
+                *cap = c;
+        return m;
+}
+
+int store_group_list(Store *s, const StoreQuery *q, StoreGroupList *ret) {
         StoreSort sort = q && q->sort > 0 && q->sort < _STORE_SORT_MAX ? q->sort : STORE_SORT_DEFAULT;
         StrBuf sql = {};
         sqlite3_stmt *st;
-        int r = strbuf_puts(&sql, "SELECT " GROUP_COLUMNS " FROM groups g" GROUP_WHERE " ORDER BY ");
+        size_t cap = 0;
+        *ret = (StoreGroupList) {};
+        int r = strbuf_puts(&sql, "SELECT " GROUP_VIEW_COLUMNS " FROM groups g" GROUP_WHERE " ORDER BY ");
         if (r >= 0)
                 r = strbuf_puts(&sql, sort_sql[sort]); /* from the fixed table, never user text */
         if (r >= 0)
@@ -203,7 +221,51 @@ int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userd
         bind_query(st, q);
         sqlite3_bind_int64(st, 8, q && q->limit ? (sqlite3_int64) q->limit : -1);
         sqlite3_bind_int64(st, 9, q ? q->offset : 0);
-        return store_run_rows(s, st, f, userdata);
+        static const int texts[] = { 1, 2, 3, 4, 9, 10, 11, 12 };
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                StoreGroupRow *v = view_grow(ret->v, ret->n, &cap, sizeof(*v));
+                if (!v) {
+                        r = -ENOMEM;
+                        break;
+                }
+                ret->v = v;
+                StoreGroupRow *g = &v[ret->n];
+                *g = (StoreGroupRow) {
+                        .id = sqlite3_column_int64(st, 0),
+                        .n_reports = sqlite3_column_int64(st, 5),
+                        .n_hosts = sqlite3_column_int64(st, 6),
+                        .first_seen = sqlite3_column_int64(st, 7),
+                        .last_seen = sqlite3_column_int64(st, 8),
+                        .suppressed = sqlite3_column_int(st, 13) != 0,
+                };
+                const char **out[] = { &g->kind, &g->key, &g->signature, &g->func_title,
+                                       &g->status, &g->note, &g->kernel_first, &g->kernel_last };
+                r = store_row_texts(st, ELEMENTSOF(texts), texts, out, &g->mem_);
+                if (r < 0)
+                        break;
+                ret->n++;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = store_fail(s, rc);
+        sqlite3_finalize(st);
+        return r < 0 ? r : 0;
+}
+
+/* A view handed out row by row as the serializer's JSON, for the readers that take StoreRowFunc. */
+int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
+        StoreGroupList l;
+        StrBuf b = {};
+        int r = store_group_list(s, q, &l);
+        for (size_t i = 0; r >= 0 && i < l.n; i++) {
+                strbuf_truncate(&b, 0);
+                r = store_group_row_json(&l.v[i], &b);
+                if (r >= 0)
+                        r = f(b.s, userdata);
+        }
+        strbuf_done(&b);
+        store_group_list_free(&l);
+        return r < 0 ? r : 0;
 }
 
 int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret) {
@@ -221,14 +283,13 @@ int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret) {
 }
 
 /* The report list, or (count_only) the number of its rows without limit and offset. */
-static int reports_query(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata, bool count_only,
-                         uint64_t *ret_count) {
+static int reports_query(Store *s, const StoreQuery *q, StoreReportList *ret, bool count_only, uint64_t *ret_count) {
         static const char count_head[] =
                 "SELECT count(*) FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host WHERE ";
         /* two spellings so that a group filter can use the reports_grp index */
         static const char head[] =
                 "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, b.boot_id, "
-                "coalesce(json_extract(lockdep_parsed(r.parsed), '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
+                "coalesce(json_extract(lockdep_parsed(r.parsed), '$.kernel'), b.kernel) AS kernel, r.time, "
                 "r.source, r.truncated FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host "
                 "WHERE ";
         static const char filters[] =
@@ -282,15 +343,57 @@ static int reports_query(Store *s, const StoreQuery *q, StoreRowFunc f, void *us
                         *ret_count = (uint64_t) n;
                 return r;
         }
-        return store_run_rows(s, st, f, userdata);
+        static const int texts[] = { 2, 3, 4, 5, 7 };
+        size_t cap = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                StoreReportRow *v = view_grow(ret->v, ret->n, &cap, sizeof(*v));
+                if (!v) {
+                        r = -ENOMEM;
+                        break;
+                }
+                ret->v = v;
+                StoreReportRow *row = &v[ret->n];
+                *row = (StoreReportRow) {
+                        .id = sqlite3_column_int64(st, 0),
+                        .group = sqlite3_column_int64(st, 1),
+                        .time = sqlite3_column_int64(st, 6),
+                        .truncated = sqlite3_column_int(st, 8) != 0,
+                };
+                const char **out[] = { &row->kind, &row->host, &row->boot_id, &row->kernel, &row->source };
+                r = store_row_texts(st, ELEMENTSOF(texts), texts, out, &row->mem_);
+                if (r < 0)
+                        break;
+                ret->n++;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = store_fail(s, rc);
+        sqlite3_finalize(st);
+        return r < 0 ? r : 0;
+}
+
+int store_report_list(Store *s, const StoreQuery *q, StoreReportList *ret) {
+        *ret = (StoreReportList) {};
+        return reports_query(s, q, ret, false, NULL);
 }
 
 int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
-        return reports_query(s, q, f, userdata, false, NULL);
+        StoreReportList l;
+        StrBuf b = {};
+        int r = store_report_list(s, q, &l);
+        for (size_t i = 0; r >= 0 && i < l.n; i++) {
+                strbuf_truncate(&b, 0);
+                r = store_report_row_json(&l.v[i], &b);
+                if (r >= 0)
+                        r = f(b.s, userdata);
+        }
+        strbuf_done(&b);
+        store_report_list_free(&l);
+        return r < 0 ? r : 0;
 }
 
 int store_count_reports(Store *s, const StoreQuery *q, uint64_t *ret) {
-        return reports_query(s, q, NULL, NULL, true, ret);
+        return reports_query(s, q, NULL, true, ret);
 }
 
 int store_resolve_group(Store *s, const char *spec, int64_t *ret) {
