@@ -48,6 +48,7 @@ typedef enum StmtId {
         STMT_GROUP_REGRESSED_LOG,
         STMT_HOST_FIND,
         STMT_BOOT_FIND,
+        STMT_RULES_ACTIVE,
         _STMT_MAX,
 } StmtId;
 

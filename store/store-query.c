@@ -160,17 +160,6 @@ int store_query_set(StoreQuery *q, const char *name, const char *value, uint64_t
         ISO("g.first_seen") " AS first_seen, " ISO("g.last_seen") " AS last_seen, g.status, g.note, " \
         "g.kernel_first, g.kernel_last, " SUPPRESSED("g.id") " AS suppressed"
 
-/* ?1 kind ?2 status ?3 host ?4 kernel (a filter of common/kernel-release.h) ?5 lock ?6 since ?7 until */
-#define GROUP_WHERE                                                                                 \
-        " WHERE (?1 IS NULL OR g.kind = ?1) AND (?2 IS NULL OR g.status = ?2)"                      \
-        " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM group_hosts gh JOIN hosts h ON h.id = gh.host"   \
-        "      WHERE gh.grp = g.id AND (h.hostname = ?3 OR h.machine_id = ?3)))"                    \
-        " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM group_kernels gk"                                \
-        "      WHERE gk.grp = g.id AND kernel_match(?4, gk.kernel)))"                                \
-        " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = g.id AND gc.canonical = ?5))" \
-        " AND (?6 IS NULL OR g.last_seen >= ?6) AND (?7 IS NULL OR g.first_seen <= ?7)"                \
-        " AND (?11 = 1 OR " NO_SUPPRESSIONS " OR NOT " SUPPRESSED("g.id") ")"
-
 static void bind_query(sqlite3_stmt *st, const StoreQuery *q) {
         sqlite3_bind_int(st, 11, q && q->suppressed);
         if (!q)
@@ -186,10 +175,53 @@ static void bind_query(sqlite3_stmt *st, const StoreQuery *q) {
                 sqlite3_bind_int64(st, 7, (sqlite3_int64) q->until);
 }
 
-/* The typed group row: ?1..?7 and ?11 the filters, ?8 limit, ?9 offset. */
+/* Is any suppression rule active now? Without one (the usual case) no group is suppressed, and
+ * the lists ask nothing per group. */
+static int rules_active(Store *s, bool *ret) {
+        sqlite3_stmt *st = store_stmt(s, STMT_RULES_ACTIVE,
+                                      "SELECT EXISTS (SELECT 1 FROM suppressions WHERE expires IS NULL OR expires > now_usec())");
+        int64_t v = 0;
+        if (!st)
+                return store_fail(s, sqlite3_errcode(s->db));
+        int r = store_step(s, st, &v);
+        *ret = v != 0;
+        return r;
+}
+
+/* The WHERE clause of the group list for the filters q sets, from fixed pieces (the values are
+ * bound by bind_query(): ?1 kind ?2 status ?3 host ?4 kernel ?5 lock ?6 since ?7 until): a filter
+ * not given costs nothing per group, and without any "SELECT count(*)" counts from the b-tree.
+ * What an active rule hides is left out unless q->suppressed. */
+static int group_where(StrBuf *sql, const StoreQuery *q, bool rules) {
+        static const char *const pieces[] = {
+                "g.kind = ?1",
+                "g.status = ?2",
+                "EXISTS (SELECT 1 FROM group_hosts gh JOIN hosts h ON h.id = gh.host"
+                " WHERE gh.grp = g.id AND (h.hostname = ?3 OR h.machine_id = ?3))",
+                "EXISTS (SELECT 1 FROM group_kernels gk WHERE gk.grp = g.id AND kernel_match(?4, gk.kernel))",
+                "EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = g.id AND gc.canonical = ?5)",
+                "g.last_seen >= ?6",
+                "g.first_seen <= ?7",
+                "NOT " SUPPRESSED("g.id"),
+        };
+        bool on[] = {
+                q && q->kind, q && q->status, q && q->host, q && q->kernel, q && q->lock,
+                q && q->since, q && q->until, rules && !(q && q->suppressed),
+        };
+        int r = 0;
+        for (size_t i = 0, n = 0; i < ELEMENTSOF(pieces) && r >= 0; i++)
+                if (on[i]) {
+                        r = strbuf_puts(sql, n++ ? " AND " : " WHERE ");
+                        if (r >= 0)
+                                r = strbuf_puts(sql, pieces[i]);
+                }
+        return r;
+}
+
+/* The typed group row's columns. */
 #define GROUP_VIEW_COLUMNS                                                                          \
         "g.id, g.kind, g.key, g.signature, g.func_title, g.n_reports, g.n_hosts, g.first_seen, g.last_seen, " \
-        "g.status, g.note, g.kernel_first, g.kernel_last, " SUPPRESSED("g.id") " AS suppressed"
+        "g.status, g.note, g.kernel_first, g.kernel_last, "
 
 /* Grows a view's array by one zeroed element. */
 static void *view_grow(void *v, size_t n, size_t *cap, size_t size) {
@@ -207,12 +239,22 @@ int store_group_list(Store *s, const StoreQuery *q, StoreGroupList *ret) {
         StrBuf sql = {};
         sqlite3_stmt *st;
         size_t cap = 0;
+        bool rules;
         *ret = (StoreGroupList) {};
-        int r = strbuf_puts(&sql, "SELECT " GROUP_VIEW_COLUMNS " FROM groups g" GROUP_WHERE " ORDER BY ");
+        int r = rules_active(s, &rules);
+        if (r < 0)
+                return r;
+        /* the page is chosen by id and the sort keys alone (the index groups_last_seen serves the
+         * default order); the columns are read for its rows only */
+        r = strbuf_puts(&sql, "SELECT " GROUP_VIEW_COLUMNS);
         if (r >= 0)
-                r = strbuf_puts(&sql, sort_sql[sort]); /* from the fixed table, never user text */
+                r = strbuf_puts(&sql, rules ? SUPPRESSED("g.id") : "0");
         if (r >= 0)
-                r = strbuf_puts(&sql, " LIMIT ?8 OFFSET ?9");
+                r = strbuf_puts(&sql, " FROM groups g WHERE g.id IN (SELECT g.id FROM groups g");
+        if (r >= 0)
+                r = group_where(&sql, q, rules);
+        if (r >= 0)
+                r = strbuf_printf(&sql, " ORDER BY %s LIMIT ?8 OFFSET ?9) ORDER BY %s", sort_sql[sort], sort_sql[sort]);
         if (r >= 0)
                 r = store_prepare(s, sql.s, &st);
         strbuf_done(&sql);
@@ -269,9 +311,18 @@ int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userd
 }
 
 int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret) {
+        StrBuf sql = {};
         sqlite3_stmt *st;
         int64_t n = 0;
-        int r = store_prepare(s, "SELECT count(*) FROM groups g" GROUP_WHERE, &st);
+        bool rules;
+        int r = rules_active(s, &rules);
+        if (r >= 0)
+                r = strbuf_puts(&sql, "SELECT count(*) FROM groups g");
+        if (r >= 0)
+                r = group_where(&sql, q, rules);
+        if (r >= 0)
+                r = store_prepare(s, sql.s, &st);
+        strbuf_done(&sql);
         if (r < 0)
                 return r;
         bind_query(st, q);

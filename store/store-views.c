@@ -10,35 +10,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "json.h"
 #include "store-internal.h"
 
 const char *store_time_iso(int64_t usec, char buf[static STORE_TIME_MAX]) {
         /* as SQLite's strftime('%Y-%m-%dT%H:%M:%SZ', usec / 1000000, 'unixepoch') wrote it: the
-         * division truncates, years beyond 0000..9999 are NULL */
+         * division truncates, years beyond 0000..9999 are NULL. The civil date from the day
+         * number (proleptic Gregorian, H. Hinnant's days_from_civil inverse): no gmtime_r(), whose
+         * time zone lock every thread of the web server would share. */
         int64_t sec = usec / 1000000;
         if (sec < INT64_C(-62167219200) || sec > INT64_C(253402300799))
                 return NULL;
-        time_t t = (time_t) sec;
-        struct tm tm;
-        if (!gmtime_r(&t, &tm) || !strftime(buf, STORE_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm))
-                return NULL;
-        if (tm.tm_year + 1900 < 1000) { /* strftime's %Y does not pad, SQLite's does */
-                char year[8];
-                snprintf(year, sizeof(year), "%04d", (tm.tm_year + 1900) % 10000);
-                memmove(buf + 4, strchr(buf, '-'), strlen(strchr(buf, '-')) + 1);
-                memcpy(buf, year, 4);
-        }
+        int64_t days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400), rem = sec - days * 86400;
+        int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+        int64_t doe = z - era * 146097;
+        int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+        int d = (int) (doy - (153 * mp + 2) / 5 + 1), m = (int) (mp < 10 ? mp + 3 : mp - 9);
+        int y = (int) (yoe + era * 400 + (m <= 2));
+        int hh = (int) (rem / 3600), mm = (int) (rem / 60 % 60), ss = (int) (rem % 60);
+        const int v[] = { y / 1000, y / 100 % 10, y / 10 % 10, y % 10, -1, m / 10, m % 10, -1, d / 10, d % 10, -2,
+                          hh / 10, hh % 10, -3, mm / 10, mm % 10, -3, ss / 10, ss % 10, -4 };
+        size_t k = 0;
+        for (size_t i = 0; i < ELEMENTSOF(v); i++)
+                buf[k++] = v[i] >= 0 ? (char) ('0' + v[i]) : "-T:Z"[-v[i] - 1];
+        buf[k] = 0;
         return buf;
 }
 
 /* ,"key": and the value; the first member has no comma */
 static int key(StrBuf *b, const char *k) {
-        if (b->len > 0 && b->s[b->len - 1] != '{' && strbuf_appendc(b, ',') < 0)
+        size_t n = strlen(k);
+        if (strbuf_reserve(b, n + 4) < 0)
                 return -ENOMEM;
-        return strbuf_printf(b, "\"%s\":", k);
+        if (b->len > 0 && b->s[b->len - 1] != '{')
+                b->s[b->len++] = ',';
+        b->s[b->len++] = '"';
+        memcpy(b->s + b->len, k, n);
+        b->len += n;
+        b->s[b->len++] = '"';
+        b->s[b->len++] = ':';
+        b->s[b->len] = 0;
+        return 0;
 }
 
 static int put_str(StrBuf *b, const char *k, const char *v) {
@@ -46,7 +60,15 @@ static int put_str(StrBuf *b, const char *k, const char *v) {
 }
 
 static int put_int(StrBuf *b, const char *k, int64_t v) {
-        return key(b, k) < 0 ? -ENOMEM : strbuf_printf(b, "%" PRId64, v);
+        char d[24];
+        size_t i = sizeof(d);
+        uint64_t u = v < 0 ? -(uint64_t) v : (uint64_t) v;
+        do
+                d[--i] = (char) ('0' + u % 10);
+        while (u /= 10);
+        if (v < 0)
+                d[--i] = '-';
+        return key(b, k) < 0 ? -ENOMEM : strbuf_append(b, d + i, sizeof(d) - i);
 }
 
 static int put_time(StrBuf *b, const char *k, int64_t usec) {

@@ -225,7 +225,13 @@ TEST(typed_views) {
         /* the same text as SQLite's strftime() for these times */
         sqlite3 *m;
         assert(sqlite3_open(":memory:", &m) == SQLITE_OK);
-        static const int64_t secs[] = { 0, 1, 951782400, 1764754199, -1, -86401, 4102444800, -62135596800 };
+        int64_t secs[2000] = { 0, 1, 951782400, 1764754199, -1, -86401, 4102444800, -62135596800, -62167219200,
+                               253402300799, 951868800, 4107542400 };
+        uint64_t x = 88172645463325252ULL; /* and the rest anywhere in the years 0000..9999 */
+        for (size_t i = 12; i < sizeof(secs) / sizeof(secs[0]); i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                secs[i] = (int64_t) (x % (253402300799ULL + 62167219200ULL)) - INT64_C(62167219200);
+        }
         for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
                 sqlite3_stmt *st;
                 assert(sqlite3_prepare_v2(m, "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', ?1 / 1000000, 'unixepoch')", -1, &st,
