@@ -8,7 +8,9 @@
 #   3. wrk (BENCH_SECONDS, default 10 s, BENCH_CONNS connections, default 16, 2 threads) against
 #      /api/v1/groups?limit=50, / and /bench/fixed?size=<size of the groups answer>, and once more
 #      against /api/v1/groups?limit=50&n=<counter>: every URL distinct, so never from the
-#      response cache (the cost of a miss: store query and JSON)
+#      response cache (the cost of a miss: store query and JSON), and the same for / (HTML); for
+#      these two also lockdepd's CPU time (utime + stime) per request, steadier than req/s on a
+#      loaded machine
 #   4. prints req/s, p99 latency and the ratio groups / fixed-buffer req/s
 #   5. /graph at ~2,000 lock-order edges (issue 14): a second database (GRAPH_DB, default
 #      bench-data/graph.db: web-gen.py 2,000 reports in 500 groups over 10 hosts), 20 uncached
@@ -113,10 +115,20 @@ run() { # URL [wrk options] -> "req/s p99"
 read -r g_rps g_p99 < <(run "$base/api/v1/groups?limit=50")
 read -r h_rps h_p99 < <(run "$base/")
 read -r f_rps f_p99 < <(run "$base/bench/fixed?size=$size")
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; } # lockdepd's utime + stime
+c0=$(cpu_ticks)
 read -r u_rps u_p99 < <(run "$base/" -s "$lua")
+c1=$(cpu_ticks)
+sed -i 's|/api/v1/groups?limit=50&n=|/?n=|' "$lua"
+read -r uh_rps uh_p99 < <(run "$base/" -s "$lua")
+c2=$(cpu_ticks)
+per_request() { # TICKS REQ/S -> server CPU usec per request
+        awk -v t="$1" -v r="$2" -v s="$secs" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", t / hz * 1e6 / (r * s) }'
+}
 echo "/api/v1/groups?limit=50  $g_rps req/s  p99 $g_p99"
 echo "/ (HTML, 50 groups)      $h_rps req/s  p99 $h_p99"
 echo "/bench/fixed?size=$size  $f_rps req/s  p99 $f_p99"
-echo "/api/v1/groups?limit=50&n=<distinct> (uncached)  $u_rps req/s  p99 $u_p99"
+echo "/api/v1/groups?limit=50&n=<distinct> (uncached)  $u_rps req/s  p99 $u_p99  server CPU $(per_request $((c1 - c0)) "$u_rps") us/request"
+echo "/?n=<distinct> (HTML, uncached)  $uh_rps req/s  p99 $uh_p99  server CPU $(per_request $((c2 - c1)) "$uh_rps") us/request"
 awk -v a="$g_rps" -v b="$f_rps" 'BEGIN { printf "ratio groups/fixed: %.3f\n", a / b }'
 graph_bench

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lockdepctl list [FILTERS]: report groups as a table, or with --json one object per line (the
- * objects of the web API). The database is opened read-only and can be read while lockdepd writes.
+ * objects of the web API, written by the same serializer), both from the store's typed view. The
+ * database is opened read-only and can be read while lockdepd writes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,37 +12,18 @@
 #include "store.h"
 #include "table.h"
 
-typedef struct ListCtx {
-        Output out;
-        unsigned n;
-        Table *table;
-} ListCtx;
-
-static int row(const char *js, void *userdata) {
-        ListCtx *c = userdata;
-        c->n++;
-        return output_row(&c->out, js);
-}
-
-static int add_row(const char *js, void *userdata) {
-        ListCtx *c = userdata;
-        if (table_add_field(c->table, js, "id") < 0 || table_add_field(c->table, js, "kind") < 0 ||
-            table_add_field(c->table, js, "n_reports") < 0 ||
-            table_add_field(c->table, js, "n_hosts") < 0 ||
-            table_add_field(c->table, js, "last_seen") < 0 ||
-            table_add_field(c->table, js, "status") < 0)
+/* One table row from the typed view: the same columns as ever, a suppressed group (shown with
+ * --all) says so in its title. */
+static int add_row(Table *t, const StoreGroupRow *g) {
+        char last[STORE_TIME_MAX];
+        const char *title = g->func_title ? g->func_title : g->key;
+        if (table_addf(t, "%lld", (long long) g->id) < 0 || table_add(t, g->kind) < 0 ||
+            table_addf(t, "%lld", (long long) g->n_reports) < 0 || table_addf(t, "%lld", (long long) g->n_hosts) < 0 ||
+            table_add(t, store_time_iso(g->last_seen, last)) < 0 || table_add(t, g->status) < 0)
                 return -ENOMEM;
-        if (json_get_int(js, "suppressed", 0)) { /* shown with --all: say so */
-                _cleanup_free_ char *title = json_get_str(js, "func_title");
-                _cleanup_free_ char *key = json_get_str(js, "key");
-                _cleanup_free_ char *t = NULL;
-                if (asprintf(&t, "[suppressed] %s", title ? title : key ? key : "") < 0)
-                        return -ENOMEM;
-                return table_add(c->table, t);
-        }
-        _cleanup_free_ char *title = json_get_str(js, "func_title");
-        _cleanup_free_ char *key = json_get_str(js, "key");
-        return table_add(c->table, title ? title : key);
+        if (g->suppressed)
+                return table_addf(t, "[suppressed] %s", title ? title : "");
+        return table_add(t, title);
 }
 
 static void help(void) {
@@ -60,7 +42,8 @@ int verb_list(int argc, char **argv) {
         };
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_(store_closep) Store *s = NULL;
-        ListCtx ctx = {};
+        _cleanup_(store_group_list_free) StoreGroupList list = {};
+        Output out = {};
         StoreQuery q = {};
         uint64_t total = 0;
         int c, r;
@@ -69,7 +52,7 @@ int verb_list(int argc, char **argv) {
         while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
                 r = query_option(c, optarg, &q);
                 if (r == 0)
-                        r = output_option(c, optarg, &ctx.out);
+                        r = output_option(c, optarg, &out);
                 if (r < 0)
                         return EXIT_USAGE;
                 if (r > 0)
@@ -89,32 +72,43 @@ int verb_list(int argc, char **argv) {
         s = open_db(true);
         if (!s)
                 return 1;
-        t = ctx.table = table_new(">ID", "KIND", ">REPORTS", ">HOSTS", "LAST SEEN", "STATUS",
-                                  "~TITLE", NULL);
+        t = table_new(">ID", "KIND", ">REPORTS", ">HOSTS", "LAST SEEN", "STATUS", "~TITLE", NULL);
         if (!t)
                 return print_oom();
         pager_open();
-        if (ctx.out.no_legend)
+        if (out.no_legend)
                 table_hide_header(t);
-        r = store_list_groups(s, &q, row, &ctx);
-        if (r < 0) {
-                output_done(&ctx.out);
-                return store_failed(s, r, "listing groups");
-        }
-        if (ctx.n == 0 && !output_json(&ctx.out)) { /* an empty NDJSON stream is a valid answer */
-                if (!ctx.out.quiet)
+        r = store_group_list(s, &q, &list);
+        if (r < 0)
+                return r == -ENOMEM ? print_oom() : store_failed(s, r, "listing groups");
+        if (list.n == 0 && !output_json(&out)) { /* an empty NDJSON stream is a valid answer */
+                if (!out.quiet)
                         fprintf(stderr, "No groups found.\n");
                 return 1;
         }
-        r = output_flush(&ctx.out, add_row, &ctx);
-        if (r < 0)
-                return print_oom();
-        if (output_json(&ctx.out))
+        size_t shown = output_shown(&out, list.n);
+        StrBuf b = {};
+        for (size_t k = 0; k < shown; k++) {
+                const StoreGroupRow *g = &list.v[output_index(&out, list.n, k)];
+                if (output_json(&out)) { /* the API's object, from the one serializer */
+                        strbuf_truncate(&b, 0);
+                        r = store_group_row_json(g, &b);
+                        if (r >= 0)
+                                output_json_object(&out, b.s);
+                } else
+                        r = add_row(t, g);
+                if (r < 0) {
+                        strbuf_done(&b);
+                        return print_oom();
+                }
+        }
+        strbuf_done(&b);
+        if (output_json(&out))
                 return 0;
         table_print(t, stdout, 0);
         /* a footer, never on stdout: what is shown is part of more */
-        if ((q.limit || q.offset || ctx.out.lines) && store_count_groups(s, &q, &total) >= 0 && total > (uint64_t) r)
-                output_note(&ctx.out, "\n%d of %llu %s shown; use --limit or -n to see more.\n", r,
+        if ((q.limit || q.offset || out.lines) && store_count_groups(s, &q, &total) >= 0 && total > shown)
+                output_note(&out, "\n%zu of %llu %s shown; use --limit or -n to see more.\n", shown,
                             (unsigned long long) total, plural((long long) total, "group", "groups"));
         return 0;
 }

@@ -10,26 +10,13 @@
 #include "store.h"
 #include "table.h"
 
-typedef struct ReportsCtx {
-        Output out;
-        unsigned n;
-        Table *table;
-} ReportsCtx;
-
-static int row(const char *js, void *userdata) {
-        ReportsCtx *c = userdata;
-        c->n++;
-        return output_row(&c->out, js);
-}
-
-static int add_row(const char *js, void *userdata) {
-        ReportsCtx *c = userdata;
-        static const char *const fields[] = { "id",     "group", "kind",  "host",
-                                              "kernel", "time",  "source" };
-
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
-                if (table_add_field(c->table, js, fields[i]) < 0)
-                        return -ENOMEM;
+static int add_row(Table *t, const StoreReportRow *rep) {
+        char time[STORE_TIME_MAX];
+        if (table_addf(t, "%lld", (long long) rep->id) < 0 ||
+            (rep->group > 0 ? table_addf(t, "%lld", (long long) rep->group) : table_add(t, NULL)) < 0 ||
+            table_add(t, rep->kind) < 0 || table_add(t, rep->host) < 0 || table_add(t, rep->kernel) < 0 ||
+            table_add(t, store_time_iso(rep->time, time)) < 0 || table_add(t, rep->source) < 0)
+                return -ENOMEM;
         return 0;
 }
 
@@ -54,8 +41,9 @@ int verb_reports(int argc, char **argv) {
         };
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_(store_closep) Store *s = NULL;
+        _cleanup_(store_report_list_free) StoreReportList list = {};
         const char *group = NULL;
-        ReportsCtx ctx = {};
+        Output out = {};
         StoreQuery q = {};
         int c, r;
 
@@ -63,7 +51,7 @@ int verb_reports(int argc, char **argv) {
         while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
                 r = query_option(c, optarg, &q);
                 if (r == 0)
-                        r = output_option(c, optarg, &ctx.out);
+                        r = output_option(c, optarg, &out);
                 if (r < 0)
                         return EXIT_USAGE;
                 if (r > 0)
@@ -88,38 +76,49 @@ int verb_reports(int argc, char **argv) {
                 return 1;
         if (group && resolve_group(s, group, &q.group) < 0)
                 return 1;
-        t = ctx.table =
-                table_new(">ID", ">GROUP", "KIND", "~HOST", "|KERNEL", "TIME", "|SOURCE", NULL);
+        t = table_new(">ID", ">GROUP", "KIND", "~HOST", "|KERNEL", "TIME", "|SOURCE", NULL);
         if (!t)
                 return print_oom();
         pager_open();
-        if (ctx.out.no_legend)
+        if (out.no_legend)
                 table_hide_header(t);
         /* the rows come oldest first unless sorted by last_seen: -n takes the newest */
-        ctx.out.newest_last = q.sort != STORE_SORT_LAST_SEEN;
-        r = store_list_reports(s, &q, row, &ctx);
+        out.newest_last = q.sort != STORE_SORT_LAST_SEEN;
+        r = store_report_list(s, &q, &list);
         if (r == -EINVAL) { /* a filter that means nothing for reports (--sort reports) */
                 fprintf(stderr, "lockdepctl reports: %s\n", store_error(s));
                 return EXIT_USAGE;
         }
-        if (r < 0) {
-                output_done(&ctx.out);
-                return store_failed(s, r, "listing reports");
-        }
-        if (ctx.n == 0 && !output_json(&ctx.out)) { /* an empty NDJSON stream is a valid answer */
-                if (!ctx.out.quiet)
+        if (r < 0)
+                return r == -ENOMEM ? print_oom() : store_failed(s, r, "listing reports");
+        if (list.n == 0 && !output_json(&out)) { /* an empty NDJSON stream is a valid answer */
+                if (!out.quiet)
                         fprintf(stderr, "No reports found.\n");
                 return 1;
         }
-        r = output_flush(&ctx.out, add_row, &ctx);
-        if (r < 0)
-                return print_oom();
-        if (output_json(&ctx.out))
+        size_t shown = output_shown(&out, list.n);
+        StrBuf b = {};
+        for (size_t k = 0; k < shown; k++) {
+                const StoreReportRow *rep = &list.v[output_index(&out, list.n, k)];
+                if (output_json(&out)) { /* the API's object, from the one serializer */
+                        strbuf_truncate(&b, 0);
+                        r = store_report_row_json(rep, &b);
+                        if (r >= 0)
+                                output_json_object(&out, b.s);
+                } else
+                        r = add_row(t, rep);
+                if (r < 0) {
+                        strbuf_done(&b);
+                        return print_oom();
+                }
+        }
+        strbuf_done(&b);
+        if (output_json(&out))
                 return 0;
         table_print(t, stdout, 0);
         uint64_t total = 0; /* never a silent cap: say what the page is part of, on stderr */
-        if ((q.limit || q.offset || ctx.out.lines) && store_count_reports(s, &q, &total) >= 0 && total > (uint64_t) r)
-                output_note(&ctx.out, "\n%d of %llu %s shown; use --limit and --offset or -n to see more.\n", r,
+        if ((q.limit || q.offset || out.lines) && store_count_reports(s, &q, &total) >= 0 && total > shown)
+                output_note(&out, "\n%zu of %llu %s shown; use --limit and --offset or -n to see more.\n", shown,
                             (unsigned long long) total, plural((long long) total, "report", "reports"));
         return 0;
 }

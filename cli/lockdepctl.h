@@ -301,6 +301,10 @@ int output_row(Output *o, const char *js);
  * to add() (table rows). Frees the rows. Returns how many were output, or add()'s error. */
 int output_flush(Output *o, int (*add)(const char *js, void *userdata), void *userdata);
 void output_done(Output *o);
+/* The same choice for the n rows of a typed view (not kept in o): how many are output, and the
+ * index in the view of the k-th of them. */
+size_t output_shown(const Output *o, size_t n);
+size_t output_index(const Output *o, size_t n, size_t k);
 /* A footer or note ("3 of 349 groups shown"): on stderr, and not with -q or --no-legend. */
 void output_note(const Output *o, const char *fmt, ...) _printf_(2, 3);
 /* Prints one object as -o asks (json or json-pretty). */

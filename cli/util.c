@@ -584,17 +584,21 @@ void output_done(Output *o) {
         o->n_rows = 0;
 }
 
+size_t output_shown(const Output *o, size_t n) {
+        return o->lines && o->lines < n ? o->lines : n;
+}
+
+size_t output_index(const Output *o, size_t n, size_t k) {
+        size_t shown = output_shown(o, n), first = o->newest_last ? n - shown : 0;
+        return first + (o->reverse ? shown - 1 - k : k);
+}
+
 int output_flush(Output *o, int (*add)(const char *js, void *userdata), void *userdata) {
-        size_t n = o->n_rows, first = 0;
+        size_t n = output_shown(o, o->n_rows);
         int r = 0;
 
-        if (o->lines && o->lines < n) {
-                if (o->newest_last)
-                        first = n - o->lines;
-                n = o->lines;
-        }
         for (size_t i = 0; i < n && r >= 0; i++) {
-                const char *js = o->rows[first + (o->reverse ? n - 1 - i : i)];
+                const char *js = o->rows[output_index(o, o->n_rows, i)];
                 if (output_json(o))
                         output_json_object(o, js);
                 else
@@ -615,18 +619,15 @@ void output_note(const Output *o, const char *fmt, ...) {
 
 /* ---- the newest group or report (show, report without an ID) ------------------------------- */
 
-static int newest_row(const char *js, void *userdata) {
-        int64_t *id = userdata;
-        if (*id == 0)
-                *id = json_get_int(js, "id", 0);
-        return 0;
-}
-
 int newest_id(Store *s, bool reports, int64_t *ret) {
         /* what list and reports -r -n 1 show first: the newest by time, then by id */
         StoreQuery q = { .sort = STORE_SORT_LAST_SEEN, .limit = 1 };
-        int64_t id = 0;
-        int r = reports ? store_list_reports(s, &q, newest_row, &id) : store_list_groups(s, &q, newest_row, &id);
+        StoreGroupList groups = {};
+        StoreReportList reps = {};
+        int r = reports ? store_report_list(s, &q, &reps) : store_group_list(s, &q, &groups);
+        int64_t id = reports ? (reps.n ? reps.v[0].id : 0) : (groups.n ? groups.v[0].id : 0);
+        store_group_list_free(&groups);
+        store_report_list_free(&reps);
         if (r < 0)
                 return store_failed(s, r, reports ? "finding the newest report" : "finding the newest group");
         if (id <= 0) {

@@ -61,6 +61,18 @@ int json_append_str(StrBuf *b, const char *s) {
                 unsigned char c = (unsigned char) s[i];
                 size_t k;
                 int r;
+                /* a run of printable ASCII other than " and \ as it is, in one piece */
+                for (k = 0; i + k < n; k++) {
+                        unsigned char a = (unsigned char) s[i + k];
+                        if (a < 0x20 || a >= 0x7f || a == '"' || a == '\\')
+                                break;
+                }
+                if (k > 0) {
+                        if (strbuf_append(b, s + i, k) < 0)
+                                return -ENOMEM;
+                        i += k;
+                        continue;
+                }
                 if (c == '"' || c == '\\') {
                         char e[2] = { '\\', (char) c };
                         r = strbuf_append(b, e, 2);

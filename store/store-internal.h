@@ -51,6 +51,7 @@ typedef enum StmtId {
         STMT_GROUP_REGRESSED_LOG,
         STMT_HOST_FIND,
         STMT_BOOT_FIND,
+        STMT_RULES_ACTIVE,
         _STMT_MAX,
 } StmtId;
 
@@ -106,6 +107,9 @@ int store_row_json(sqlite3_stmt *st, StrBuf *b);
 /* Steps st to the end, handing each row's JSON to f; finalizes st. */
 int store_run_rows(Store *s, sqlite3_stmt *st, StoreRowFunc f, void *userdata);
 int store_replay_triage(Store *s);
+/* store-views.c: copies the text columns cols[0..n) of st's current row into one malloc()ed block
+ * (*ret_mem, the row's to free), pointing *out[k] at each (NULL for SQL NULL). 0 or -ENOMEM. */
+int store_row_texts(sqlite3_stmt *st, size_t n, const int *cols, const char **out[], char **ret_mem);
 
 /* store-query.c, for the other readers: the single row of sql (?1 = id, ?2 = text when given) as an
  * object into b without its closing brace (-ENOENT: no row); ,"key":[rows of sql] appended; the

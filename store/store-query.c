@@ -160,17 +160,6 @@ int store_query_set(StoreQuery *q, const char *name, const char *value, uint64_t
         ISO("g.first_seen") " AS first_seen, " ISO("g.last_seen") " AS last_seen, g.status, g.note, " \
         "g.kernel_first, g.kernel_last, " SUPPRESSED("g.id") " AS suppressed"
 
-/* ?1 kind ?2 status ?3 host ?4 kernel (a filter of common/kernel-release.h) ?5 lock ?6 since ?7 until */
-#define GROUP_WHERE                                                                                 \
-        " WHERE (?1 IS NULL OR g.kind = ?1) AND (?2 IS NULL OR g.status = ?2)"                      \
-        " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM group_hosts gh JOIN hosts h ON h.id = gh.host"   \
-        "      WHERE gh.grp = g.id AND (h.hostname = ?3 OR h.machine_id = ?3)))"                    \
-        " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM group_kernels gk"                                \
-        "      WHERE gk.grp = g.id AND kernel_match(?4, gk.kernel)))"                                \
-        " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = g.id AND gc.canonical = ?5))" \
-        " AND (?6 IS NULL OR g.last_seen >= ?6) AND (?7 IS NULL OR g.first_seen <= ?7)"                \
-        " AND (?11 = 1 OR " NO_SUPPRESSIONS " OR NOT " SUPPRESSED("g.id") ")"
-
 static void bind_query(sqlite3_stmt *st, const StoreQuery *q) {
         sqlite3_bind_int(st, 11, q && q->suppressed);
         if (!q)
@@ -186,15 +175,86 @@ static void bind_query(sqlite3_stmt *st, const StoreQuery *q) {
                 sqlite3_bind_int64(st, 7, (sqlite3_int64) q->until);
 }
 
-int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
+/* Is any suppression rule active now? Without one (the usual case) no group is suppressed, and
+ * the lists ask nothing per group. */
+static int rules_active(Store *s, bool *ret) {
+        sqlite3_stmt *st = store_stmt(s, STMT_RULES_ACTIVE,
+                                      "SELECT EXISTS (SELECT 1 FROM suppressions WHERE expires IS NULL OR expires > now_usec())");
+        int64_t v = 0;
+        if (!st)
+                return store_fail(s, sqlite3_errcode(s->db));
+        int r = store_step(s, st, &v);
+        *ret = v != 0;
+        return r;
+}
+
+/* The WHERE clause of the group list for the filters q sets, from fixed pieces (the values are
+ * bound by bind_query(): ?1 kind ?2 status ?3 host ?4 kernel ?5 lock ?6 since ?7 until): a filter
+ * not given costs nothing per group, and without any "SELECT count(*)" counts from the b-tree.
+ * What an active rule hides is left out unless q->suppressed. */
+static int group_where(StrBuf *sql, const StoreQuery *q, bool rules) {
+        static const char *const pieces[] = {
+                "g.kind = ?1",
+                "g.status = ?2",
+                "EXISTS (SELECT 1 FROM group_hosts gh JOIN hosts h ON h.id = gh.host"
+                " WHERE gh.grp = g.id AND (h.hostname = ?3 OR h.machine_id = ?3))",
+                "EXISTS (SELECT 1 FROM group_kernels gk WHERE gk.grp = g.id AND kernel_match(?4, gk.kernel))",
+                "EXISTS (SELECT 1 FROM group_classes gc WHERE gc.grp = g.id AND gc.canonical = ?5)",
+                "g.last_seen >= ?6",
+                "g.first_seen <= ?7",
+                "NOT " SUPPRESSED("g.id"),
+        };
+        bool on[] = {
+                q && q->kind, q && q->status, q && q->host, q && q->kernel, q && q->lock,
+                q && q->since, q && q->until, rules && !(q && q->suppressed),
+        };
+        int r = 0;
+        for (size_t i = 0, n = 0; i < ELEMENTSOF(pieces) && r >= 0; i++)
+                if (on[i]) {
+                        r = strbuf_puts(sql, n++ ? " AND " : " WHERE ");
+                        if (r >= 0)
+                                r = strbuf_puts(sql, pieces[i]);
+                }
+        return r;
+}
+
+/* The typed group row's columns. */
+#define GROUP_VIEW_COLUMNS                                                                          \
+        "g.id, g.kind, g.key, g.signature, g.func_title, g.n_reports, g.n_hosts, g.first_seen, g.last_seen, " \
+        "g.status, g.note, g.kernel_first, g.kernel_last, "
+
+/* Grows a view's array by one zeroed element. */
+static void *view_grow(void *v, size_t n, size_t *cap, size_t size) {
+        if (n < *cap)
+                return v;
+        size_t c = *cap ? *cap * 2 : 64;
+        void *m = realloc(v, c * size);
+        if (m)
+                *cap = c;
+        return m;
+}
+
+int store_group_list(Store *s, const StoreQuery *q, StoreGroupList *ret) {
         StoreSort sort = q && q->sort > 0 && q->sort < _STORE_SORT_MAX ? q->sort : STORE_SORT_DEFAULT;
         StrBuf sql = {};
         sqlite3_stmt *st;
-        int r = strbuf_puts(&sql, "SELECT " GROUP_COLUMNS " FROM groups g" GROUP_WHERE " ORDER BY ");
+        size_t cap = 0;
+        bool rules;
+        *ret = (StoreGroupList) {};
+        int r = rules_active(s, &rules);
+        if (r < 0)
+                return r;
+        /* the page is chosen by id and the sort keys alone (the index groups_last_seen serves the
+         * default order); the columns are read for its rows only */
+        r = strbuf_puts(&sql, "SELECT " GROUP_VIEW_COLUMNS);
         if (r >= 0)
-                r = strbuf_puts(&sql, sort_sql[sort]); /* from the fixed table, never user text */
+                r = strbuf_puts(&sql, rules ? SUPPRESSED("g.id") : "0");
         if (r >= 0)
-                r = strbuf_puts(&sql, " LIMIT ?8 OFFSET ?9");
+                r = strbuf_puts(&sql, " FROM groups g WHERE g.id IN (SELECT g.id FROM groups g");
+        if (r >= 0)
+                r = group_where(&sql, q, rules);
+        if (r >= 0)
+                r = strbuf_printf(&sql, " ORDER BY %s LIMIT ?8 OFFSET ?9) ORDER BY %s", sort_sql[sort], sort_sql[sort]);
         if (r >= 0)
                 r = store_prepare(s, sql.s, &st);
         strbuf_done(&sql);
@@ -203,13 +263,66 @@ int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userd
         bind_query(st, q);
         sqlite3_bind_int64(st, 8, q && q->limit ? (sqlite3_int64) q->limit : -1);
         sqlite3_bind_int64(st, 9, q ? q->offset : 0);
-        return store_run_rows(s, st, f, userdata);
+        static const int texts[] = { 1, 2, 3, 4, 9, 10, 11, 12 };
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                StoreGroupRow *v = view_grow(ret->v, ret->n, &cap, sizeof(*v));
+                if (!v) {
+                        r = -ENOMEM;
+                        break;
+                }
+                ret->v = v;
+                StoreGroupRow *g = &v[ret->n];
+                *g = (StoreGroupRow) {
+                        .id = sqlite3_column_int64(st, 0),
+                        .n_reports = sqlite3_column_int64(st, 5),
+                        .n_hosts = sqlite3_column_int64(st, 6),
+                        .first_seen = sqlite3_column_int64(st, 7),
+                        .last_seen = sqlite3_column_int64(st, 8),
+                        .suppressed = sqlite3_column_int(st, 13) != 0,
+                };
+                const char **out[] = { &g->kind, &g->key, &g->signature, &g->func_title,
+                                       &g->status, &g->note, &g->kernel_first, &g->kernel_last };
+                r = store_row_texts(st, ELEMENTSOF(texts), texts, out, &g->mem_);
+                if (r < 0)
+                        break;
+                ret->n++;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = store_fail(s, rc);
+        sqlite3_finalize(st);
+        return r < 0 ? r : 0;
+}
+
+/* A view handed out row by row as the serializer's JSON, for the readers that take StoreRowFunc. */
+int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
+        StoreGroupList l;
+        StrBuf b = {};
+        int r = store_group_list(s, q, &l);
+        for (size_t i = 0; r >= 0 && i < l.n; i++) {
+                strbuf_truncate(&b, 0);
+                r = store_group_row_json(&l.v[i], &b);
+                if (r >= 0)
+                        r = f(b.s, userdata);
+        }
+        strbuf_done(&b);
+        store_group_list_free(&l);
+        return r < 0 ? r : 0;
 }
 
 int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret) {
+        StrBuf sql = {};
         sqlite3_stmt *st;
         int64_t n = 0;
-        int r = store_prepare(s, "SELECT count(*) FROM groups g" GROUP_WHERE, &st);
+        bool rules;
+        int r = rules_active(s, &rules);
+        if (r >= 0)
+                r = strbuf_puts(&sql, "SELECT count(*) FROM groups g");
+        if (r >= 0)
+                r = group_where(&sql, q, rules);
+        if (r >= 0)
+                r = store_prepare(s, sql.s, &st);
+        strbuf_done(&sql);
         if (r < 0)
                 return r;
         bind_query(st, q);
@@ -232,14 +345,13 @@ int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret) {
         " AND (?11 = 1 OR ?10 > 0 OR " NO_SUPPRESSIONS " OR NOT " SUPPRESSED("r.grp") ")"
 
 /* The report list, or (count_only) the number of its rows without limit and offset. */
-static int reports_query(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata, bool count_only,
-                         uint64_t *ret_count) {
+static int reports_query(Store *s, const StoreQuery *q, StoreReportList *ret, bool count_only, uint64_t *ret_count) {
         static const char count_head[] =
                 "SELECT count(*) FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host WHERE ";
         /* two spellings so that a group filter can use the reports_grp index */
         static const char head[] =
                 "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, b.boot_id, "
-                "coalesce(json_extract(lockdep_parsed(r.parsed), '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
+                "coalesce(json_extract(lockdep_parsed(r.parsed), '$.kernel'), b.kernel) AS kernel, r.time, "
                 "r.source, r.truncated FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host "
                 "WHERE ";
         static const char filters[] = REPORT_FILTERS " ORDER BY "; /* ?2 is bound NULL below */
@@ -287,15 +399,57 @@ static int reports_query(Store *s, const StoreQuery *q, StoreRowFunc f, void *us
                         *ret_count = (uint64_t) n;
                 return r;
         }
-        return store_run_rows(s, st, f, userdata);
+        static const int texts[] = { 2, 3, 4, 5, 7 };
+        size_t cap = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                StoreReportRow *v = view_grow(ret->v, ret->n, &cap, sizeof(*v));
+                if (!v) {
+                        r = -ENOMEM;
+                        break;
+                }
+                ret->v = v;
+                StoreReportRow *row = &v[ret->n];
+                *row = (StoreReportRow) {
+                        .id = sqlite3_column_int64(st, 0),
+                        .group = sqlite3_column_int64(st, 1),
+                        .time = sqlite3_column_int64(st, 6),
+                        .truncated = sqlite3_column_int(st, 8) != 0,
+                };
+                const char **out[] = { &row->kind, &row->host, &row->boot_id, &row->kernel, &row->source };
+                r = store_row_texts(st, ELEMENTSOF(texts), texts, out, &row->mem_);
+                if (r < 0)
+                        break;
+                ret->n++;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = store_fail(s, rc);
+        sqlite3_finalize(st);
+        return r < 0 ? r : 0;
+}
+
+int store_report_list(Store *s, const StoreQuery *q, StoreReportList *ret) {
+        *ret = (StoreReportList) {};
+        return reports_query(s, q, ret, false, NULL);
 }
 
 int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata) {
-        return reports_query(s, q, f, userdata, false, NULL);
+        StoreReportList l;
+        StrBuf b = {};
+        int r = store_report_list(s, q, &l);
+        for (size_t i = 0; r >= 0 && i < l.n; i++) {
+                strbuf_truncate(&b, 0);
+                r = store_report_row_json(&l.v[i], &b);
+                if (r >= 0)
+                        r = f(b.s, userdata);
+        }
+        strbuf_done(&b);
+        store_report_list_free(&l);
+        return r < 0 ? r : 0;
 }
 
 int store_count_reports(Store *s, const StoreQuery *q, uint64_t *ret) {
-        return reports_query(s, q, NULL, NULL, true, ret);
+        return reports_query(s, q, NULL, true, ret);
 }
 
 int store_resolve_group(Store *s, const char *spec, int64_t *ret) {

@@ -34,11 +34,11 @@
 #include "time-spec.h"
 
 extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[], schema_0006[], schema_0007[],
-        schema_0008[], schema_0009[], schema_0013[];
+        schema_0008[], schema_0009[], schema_0012[], schema_0013[];
 
 static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004, schema_0005,
                                           schema_0006, schema_0007, schema_0008, schema_0009,
-                                          /* 0010-0012: taken by branches landing alongside */ schema_0013 };
+                                          schema_0012, schema_0013 };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 
@@ -448,7 +448,10 @@ int store_open(const char *path, unsigned flags, Store **ret) {
                 goto fail;
         }
         rc = sqlite3_open_v2(path, &s->db,
-                             ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+                             /* a read-only Store is one thread's (each web worker has its own): no
+                              * connection mutex around every sqlite3_column_*() call */
+                             ro ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                             NULL);
         if (rc != SQLITE_OK) {
                 r = s->db ? store_fail(s, rc) : -ENOMEM;
                 goto fail;

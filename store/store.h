@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "lockdep.h"
+#include "strbuf.h"
 
 #define STORE_APPLICATION_ID 0x4c4b4450 /* "LKDP" */
 
@@ -165,7 +166,74 @@ bool store_status_syntax_valid(const char *s);
 /* "circular, recursive, ...": every report kind, for messages. */
 const char *store_kinds_help(void);
 
-/* Groups: id, kind, key, signature, func_title, n_reports, n_hosts, first_seen, last_seen, status
+/* ---- typed views of the lists (store-views.c) ------------------------------------------------
+ *
+ * The group and report lists as structs, filled in SQL, and their one serializer: the API's JSON
+ * (/api/v1/groups, /api/v1/reports) and lockdepctl list/reports --json are both written by
+ * store_*_row_json() from the same rows, so they agree by construction; the HTML list and the CLI
+ * table render from the structs. Strings are never NULL unless said; a row's strings live in one
+ * block it owns. */
+
+typedef struct StoreGroupRow {
+        int64_t id;
+        const char *kind, *key, *signature;
+        const char *func_title;               /* NULL: the reports name no function */
+        int64_t n_reports, n_hosts;
+        int64_t first_seen, last_seen;        /* usec since the epoch */
+        const char *status;                   /* the triage vocabulary, "regressed" included */
+        const char *note;                     /* NULL: none */
+        const char *kernel_first, *kernel_last; /* oldest and newest release reported on, by version; NULL: none known */
+        bool suppressed;                      /* an active suppression rule matches it (listed only with q->suppressed) */
+        char *mem_;
+} StoreGroupRow;
+
+typedef struct StoreGroupList {
+        StoreGroupRow *v;
+        size_t n;
+} StoreGroupList;
+
+/* The groups store_list_groups() describes, in its order. *ret is zeroed first; free it with
+ * store_group_list_free() also after a failure. */
+int store_group_list(Store *s, const StoreQuery *q, StoreGroupList *ret);
+void store_group_list_free(StoreGroupList *l);
+/* Appends one group as the API's object ("first_seen"/"last_seen" as ISO 8601 UTC text,
+ * "suppressed" 0/1). 0 or -ENOMEM. */
+int store_group_row_json(const StoreGroupRow *g, StrBuf *b);
+/* Appends {"total":T,"offset":O,"limit":L,"groups":[...]}: the /api/v1/groups answer. */
+int store_group_list_json(const StoreGroupList *l, uint64_t total, const StoreQuery *q, StrBuf *b);
+
+typedef struct StoreReportRow {
+        int64_t id;
+        int64_t group;                        /* 0: in no group */
+        const char *kind;
+        const char *host;                     /* host name, else machine id; NULL: neither */
+        const char *boot_id;
+        const char *kernel;                   /* the release the report names, else its boot's; NULL: none */
+        int64_t time;                         /* usec since the epoch: when it was seen or logged */
+        const char *source;
+        bool truncated;
+        char *mem_;
+} StoreReportRow;
+
+typedef struct StoreReportList {
+        StoreReportRow *v;
+        size_t n;
+} StoreReportList;
+
+/* The reports store_list_reports() describes, in its order (-EINVAL for a sort that means nothing
+ * for reports). Free with store_report_list_free() also after a failure. */
+int store_report_list(Store *s, const StoreQuery *q, StoreReportList *ret);
+void store_report_list_free(StoreReportList *l);
+/* Appends one report as the API's object ("time" ISO 8601 UTC, "truncated" a boolean). */
+int store_report_row_json(const StoreReportRow *r, StrBuf *b);
+/* Appends {"total":T,"offset":O,"limit":L,"reports":[...]}: the /api/v1/reports answer. */
+int store_report_list_json(const StoreReportList *l, uint64_t total, const StoreQuery *q, StrBuf *b);
+/* usec since the epoch as "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf, as every time of the store is
+ * written; NULL (JSON null) outside the years 0000..9999. */
+#define STORE_TIME_MAX 32
+const char *store_time_iso(int64_t usec, char buf[static STORE_TIME_MAX]);
+
+/* Groups (as JSON rows of store_group_row_json(), from store_group_list()): id, kind, key, signature, func_title, n_reports, n_hosts, first_seen, last_seen, status
  * (plus note, kernel_first, kernel_last: the oldest and newest release reported on, by version,
  * and suppressed: 1 when an active suppression rule matches one of its classes or edges; such
  * groups, and their reports in store_list_reports() without a group, are left out unless
@@ -173,7 +241,7 @@ const char *store_kinds_help(void);
 int store_list_groups(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata);
 /* Number of groups matching q (limit/offset ignored), for paging. */
 int store_count_groups(Store *s, const StoreQuery *q, uint64_t *ret);
-/* Reports: id, group, kind, host, boot_id, kernel, time, source, truncated. Sorted by id (the
+/* Reports (JSON rows of store_report_row_json()): id, group, kind, host, boot_id, kernel, time, source, truncated. Sorted by id (the
  * default), last_seen (newest first), first_seen (oldest first); -EINVAL (message in store_error())
  * for the other sorts, which mean nothing for one report. */
 int store_list_reports(Store *s, const StoreQuery *q, StoreRowFunc f, void *userdata);

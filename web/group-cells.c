@@ -11,8 +11,7 @@
 
 #define KEY_SHOWN 300 /* bytes of a key shown in a list row */
 
-const char *group_key_text(const JsonValue *g) {
-        const char *key = json_get_str(g, "key"), *kind = json_get_str(g, "kind");
+const char *group_key_of(const char *kind, const char *key) {
         if (!key)
                 return NULL;
         size_t n = kind ? strlen(kind) : 0;
@@ -22,8 +21,8 @@ const char *group_key_text(const JsonValue *g) {
 }
 
 /* A circular key "A -> B -> C [fs: ...]" is shown closed: "A -> B -> C -> A [fs: ...]". */
-void h_group_key(Html *h, const JsonValue *g, const char *key) {
-        const char *kind = json_get_str(g, "kind"), *arrow = strstr(key, " -> ");
+void h_group_key_of(Html *h, const char *kind, const char *key) {
+        const char *arrow = strstr(key, " -> ");
         const char *fs = strstr(key, " [fs: ");
         size_t end = fs ? (size_t) (fs - key) : strlen(key);
         if (!kind || strcmp(kind, "circular") || !arrow || (size_t) (arrow - key) >= end) {
@@ -36,9 +35,8 @@ void h_group_key(Html *h, const JsonValue *g, const char *key) {
         h_text(h, key + end);
 }
 
-void h_group_title(Html *h, const JsonValue *g) {
-        int64_t id = json_get_int(g, "id", 0);
-        const char *key = group_key_text(g), *title = json_get_str(g, "func_title");
+void h_group_title_of(Html *h, int64_t id, const char *kind, const char *full_key, const char *title) {
+        const char *key = group_key_of(kind, full_key);
         size_t n = key ? strlen(key) : 0;
         if (n > KEY_SHOWN) {
                 /* a 10 KB class name: the start of it, all of it in the tooltip and on the group page */
@@ -53,9 +51,9 @@ void h_group_title(Html *h, const JsonValue *g) {
         } else {
                 h_printf(h, "<a class=\"key\" href=\"/groups/%lld\">", (long long) id);
                 if (key)
-                        h_group_key(h, g, key);
+                        h_group_key_of(h, kind, key);
                 else
-                        h_text(h, title ?: json_get_str(g, "kind") ?: "?");
+                        h_text(h, title ?: kind ?: "?");
         }
         h_raw(h, "</a>");
         if (key && title && strcmp(key, title)) {
@@ -63,4 +61,18 @@ void h_group_title(Html *h, const JsonValue *g) {
                 h_text(h, title);
                 h_raw(h, "</span>");
         }
+}
+
+/* the same for the pages that still read a group object of JSON */
+const char *group_key_text(const JsonValue *g) {
+        return group_key_of(json_get_str(g, "kind"), json_get_str(g, "key"));
+}
+
+void h_group_key(Html *h, const JsonValue *g, const char *key) {
+        h_group_key_of(h, json_get_str(g, "kind"), key);
+}
+
+void h_group_title(Html *h, const JsonValue *g) {
+        h_group_title_of(h, json_get_int(g, "id", 0), json_get_str(g, "kind"), json_get_str(g, "key"),
+                         json_get_str(g, "func_title"));
 }

@@ -6,6 +6,7 @@
  * groups they select (the groups list's own query); lock and depth keep the classes within depth
  * hops of the lock.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,21 +24,17 @@ typedef struct Ids {
         size_t n, size;
 } Ids;
 
-static int ids_collect(const char *json, void *userdata) {
-        Ids *ids = userdata;
-        const char *p = strstr(json, "\"id\":");
-        if (!p)
-                return 0;
-        if (ids->n == ids->size) {
-                size_t size = MAX(ids->size * 2, (size_t) 256);
-                int64_t *v = realloc(ids->v, size * sizeof(int64_t));
-                if (!v)
-                        return -ENOMEM;
-                ids->v = v;
-                ids->size = size;
-        }
-        ids->v[ids->n++] = strtoll(p + 5, NULL, 10);
-        return 0;
+/* The ids of the groups the filters select, from the store's typed view. */
+static int ids_of(Store *s, const StoreQuery *q, Ids *ids) {
+        StoreGroupList l;
+        int e = store_group_list(s, q, &l);
+        if (e >= 0 && l.n > 0 && !(ids->v = malloc(l.n * sizeof(int64_t))))
+                e = -ENOMEM;
+        for (size_t i = 0; e >= 0 && i < l.n; i++)
+                ids->v[ids->n++] = l.v[i].id;
+        ids->size = ids->n;
+        store_group_list_free(&l);
+        return e;
 }
 
 static int cmp_id(const void *a, const void *b) {
@@ -144,7 +141,7 @@ static MHD_Result_ graph_page(Request *r, Store *s, const JsonValue *edges, cons
                 gq.lock = NULL;
                 gq.limit = 0;
                 gq.offset = 0;
-                e = store_list_groups(s, &gq, ids_collect, &ids);
+                e = ids_of(s, &gq, &ids);
                 if (e < 0) {
                         free(ids.v);
                         return reply_store_error(r, s, e);

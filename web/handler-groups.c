@@ -28,45 +28,44 @@ static void sort_header(Html *h, const StoreQuery *q, StoreSort s, const char *l
         h_raw(h, "</a></th>");
 }
 
-static void group_row(Request *r, Html *h, const JsonValue *g) {
-        int64_t id = json_get_int(g, "id", 0);
-        const char *kf = json_get_str(g, "kernel_first"), *kl = json_get_str(g, "kernel_last");
+static void group_row(Html *h, const StoreGroupRow *g) {
+        char first[STORE_TIME_MAX], last[STORE_TIME_MAX];
 
-        h_printf(h, "<tr><td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td><td>", (long long) id, (long long) id);
-        h_text(h, json_get_str(g, "kind"));
+        h_printf(h, "<tr><td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td><td>", (long long) g->id,
+                 (long long) g->id);
+        h_text(h, g->kind);
         h_raw(h, "</td><td class=\"title\">");
-        h_group_title(h, g);
-        h_printf(h, "</td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td>",
-                 (long long) json_get_int(g, "n_reports", 0), (long long) json_get_int(g, "n_hosts", 0));
-        h_text(h, json_get_str(g, "first_seen"));
+        h_group_title_of(h, g->id, g->kind, g->key, g->func_title);
+        h_printf(h, "</td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td>", (long long) g->n_reports,
+                 (long long) g->n_hosts);
+        h_text(h, store_time_iso(g->first_seen, first));
         h_raw(h, "</td><td>");
-        h_text(h, json_get_str(g, "last_seen"));
+        h_text(h, store_time_iso(g->last_seen, last));
         h_raw(h, "</td><td>");
-        h_text(h, kf);
-        if (kl && kf && strcmp(kf, kl)) {
+        h_text(h, g->kernel_first);
+        if (g->kernel_last && g->kernel_first && strcmp(g->kernel_first, g->kernel_last)) {
                 h_raw(h, " &ndash; ");
-                h_text(h, kl);
+                h_text(h, g->kernel_last);
         }
-        const char *status = json_get_str(g, "status");
         /* a fix that did not hold stands out: the store set it when a report came back */
-        h_raw(h, status && !strcmp(status, "regressed") ? "</td><td><span class=\"status regressed\">"
-                                                        : "</td><td><span class=\"status\">");
-        h_text(h, status);
+        h_raw(h, g->status && !strcmp(g->status, "regressed") ? "</td><td><span class=\"status regressed\">"
+                                                              : "</td><td><span class=\"status\">");
+        h_text(h, g->status);
         h_raw(h, "</span>");
-        if (json_get_int(g, "suppressed", 0))
+        if (g->suppressed)
                 h_raw(h, " <span class=\"suppressed\">suppressed</span>");
         h_raw(h, "</td><td>");
         /* the sparkline is an image of its own, so the list does not wait for 50 groups' counts */
         h_printf(h, "<img class=\"spark\" src=\"/groups/%lld/spark.svg\" width=\"90\" height=\"20\" "
-                    "alt=\"reports per day\" loading=\"lazy\">", (long long) id);
+                    "alt=\"reports per day\" loading=\"lazy\">", (long long) g->id);
         h_raw(h, "</td></tr>\n");
 }
 
 MHD_Result_ handle_groups(Request *r) {
+        _cleanup_(store_group_list_free) StoreGroupList list = {};
         StoreQuery q;
         const char *why;
         uint64_t total = 0;
-        Rows rows = {};
         int e;
 
         if (req_query(r, &q, &why) < 0)
@@ -76,24 +75,18 @@ MHD_Result_ handle_groups(Request *r) {
                 return MHD_YES;
         e = store_count_groups(s, &q, &total);
         if (e >= 0)
-                e = store_list_groups(s, &q, rows_collect, &rows);
-        if (e < 0) {
-                strbuf_done(&rows.json);
+                e = store_group_list(s, &q, &list);
+        if (e < 0)
                 return reply_store_error(r, s, e);
-        }
 
         if (r->api) {
-                char head[128];
-                snprintf(head, sizeof(head), "{\"total\":%llu,\"offset\":%u,\"limit\":%u,\"groups\":",
-                         (unsigned long long) total, q.offset, q.limit);
-                return reply_rows(r, head, &rows);
+                StrBuf b = {};
+                if (store_group_list_json(&list, total, &q, &b) < 0) {
+                        strbuf_done(&b);
+                        return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+                }
+                return reply_json(r, MHD_HTTP_OK, strbuf_steal(&b));
         }
-
-        _cleanup_(json_value_freep) JsonValue *list = NULL;
-        e = rows_parse(&rows, &list);
-        strbuf_done(&rows.json);
-        if (e < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the groups");
 
         Html h = {};
         h_begin(&h, "Groups");
@@ -112,8 +105,8 @@ MHD_Result_ handle_groups(Request *r) {
         sort_header(&h, &q, STORE_SORT_FIRST_SEEN, "First seen");
         sort_header(&h, &q, STORE_SORT_LAST_SEEN, "Last seen");
         h_raw(&h, "<th>Kernels</th><th>Status</th><th>Last 90 days</th></tr></thead><tbody>\n");
-        for (size_t i = 0; i < json_len(list); i++)
-                group_row(r, &h, json_at(list, i));
+        for (size_t i = 0; i < list.n; i++)
+                group_row(&h, &list.v[i]);
         h_raw(&h, "</tbody></table>\n<p class=\"pages\">");
         if (q.offset > 0) {
                 StoreQuery p = q;

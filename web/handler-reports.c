@@ -149,9 +149,9 @@ MHD_Result_ handle_report(Request *r) {
 
 /* /api/v1/reports?group=&kind=&limit=&offset= */
 MHD_Result_ handle_reports(Request *r) {
+        _cleanup_(store_report_list_free) StoreReportList list = {};
         StoreQuery q;
         const char *why, *g = req_arg(r, "group");
-        Rows rows = {};
 
         if (req_query(r, &q, &why) < 0)
                 return reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", why);
@@ -163,13 +163,13 @@ MHD_Result_ handle_reports(Request *r) {
         uint64_t total = 0;
         int e = store_count_reports(s, &q, &total);
         if (e >= 0)
-                e = store_list_reports(s, &q, rows_collect, &rows);
-        if (e < 0) {
-                strbuf_done(&rows.json);
+                e = store_report_list(s, &q, &list);
+        if (e < 0)
                 return reply_store_error(r, s, e);
+        StrBuf b = {};
+        if (store_report_list_json(&list, total, &q, &b) < 0) {
+                strbuf_done(&b);
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
         }
-        char head[160];
-        snprintf(head, sizeof(head), "{\"total\":%llu,\"offset\":%u,\"limit\":%u,\"reports\":", (unsigned long long) total,
-                 q.offset, q.limit);
-        return reply_rows(r, head, &rows);
+        return reply_json(r, MHD_HTTP_OK, strbuf_steal(&b));
 }

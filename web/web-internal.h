@@ -278,6 +278,10 @@ void h_list_pager(Html *h, const char *path, const StoreListQuery *q, unsigned p
 
 /* group-cells.c: a group row's lock key ("A -> B -> A": the key without "kind: ", NULL if none)
  * and the title cell's content: the key linking to the group, the function title below it. */
+const char *group_key_of(const char *kind, const char *key);
+void h_group_title_of(Html *h, int64_t id, const char *kind, const char *key, const char *title);
+void h_group_key_of(Html *h, const char *kind, const char *key);
+/* the same from a group object of JSON (pages not yet on typed views) */
 const char *group_key_text(const JsonValue *g);
 void h_group_title(Html *h, const JsonValue *g);
 /* key (of group_key_text()) as text, a cycle closed by its first class again */

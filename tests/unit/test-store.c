@@ -5,6 +5,7 @@
  *  - triage (status, note, merge, split) survives reparse
  *  - a foreign SQLite file, a newer schema and a non-database are refused and left untouched
  *  - group queries: filters, resolve by id and signature prefix, JSON is well-formed
+ *  - typed list views: the rows, their one serializer, times as SQLite writes them
  *  - reports.parsed is stored deflated and reads back as the parse's JSON; a TEXT value (rows
  *    from before schema 0005) reads the same; a damaged one is an error, not an answer
  */
@@ -184,6 +185,73 @@ TEST(queries) {
         store_close(s);
 }
 
+/* The typed views and their one serializer: the list's JSON rows are the serializer's objects of
+ * the view's rows, times are SQLite's ISO form, hostile text is escaped. */
+TEST(typed_views) {
+        Store *s = fresh();
+        add(s, "h1", report_a, 0);
+        add(s, "h2", report_a, 1);
+        store_close(s);
+        assert(store_open(db, STORE_READ_ONLY, &s) >= 0);
+        StoreGroupList l;
+        StoreQuery q = { .sort = STORE_SORT_ID };
+        CHECK(store_group_list(s, &q, &l) == 0 && l.n == 1);
+        CHECK(l.n == 1 && l.v[0].id == 1 && l.v[0].n_reports == 2 && l.v[0].n_hosts == 2 && !l.v[0].suppressed);
+        CHECK(l.n == 1 && !strcmp(l.v[0].kind, "circular") && !strcmp(l.v[0].status, "new") && !l.v[0].note);
+        char *rows = NULL;
+        CHECK(store_list_groups(s, &q, collect, &rows) == 0);
+        StrBuf b = {};
+        CHECK(l.n == 1 && store_group_row_json(&l.v[0], &b) == 0);
+        CHECK(rows && b.s && strstr(rows, b.s)); /* the row callback hands out the same object */
+        CHECK(b.s && strstr(b.s, "\"note\":null,") && strstr(b.s, "\"suppressed\":0}"));
+        store_group_list_free(&l);
+        CHECK(l.v == NULL && l.n == 0);
+        strbuf_done(&b);
+        free(rows);
+
+        StoreReportList rl;
+        CHECK(store_report_list(s, &q, &rl) == 0 && rl.n == 2);
+        CHECK(rl.n == 2 && rl.v[0].group == 1 && !strcmp(rl.v[1].host, "h2") && !rl.v[0].truncated);
+        store_report_list_free(&rl);
+        StoreQuery bad = { .sort = STORE_SORT_REPORTS };
+        CHECK(store_report_list(s, &bad, &rl) == -EINVAL && rl.n == 0);
+        store_report_list_free(&rl);
+
+        char t[STORE_TIME_MAX];
+        CHECK(store_time_iso(0, t) && !strcmp(t, "1970-01-01T00:00:00Z"));
+        CHECK(store_time_iso(INT64_C(1764720000) * 1000000 + 999999, t) && !strcmp(t, "2025-12-03T00:00:00Z"));
+        CHECK(store_time_iso(INT64_C(-62135596800) * 1000000, t) && !strcmp(t, "0001-01-01T00:00:00Z"));
+        CHECK(!store_time_iso(INT64_C(253402300800) * 1000000, t)); /* year 10000: null, as SQLite */
+        /* the same text as SQLite's strftime() for these times */
+        sqlite3 *m;
+        assert(sqlite3_open(":memory:", &m) == SQLITE_OK);
+        int64_t secs[2000] = { 0, 1, 951782400, 1764754199, -1, -86401, 4102444800, -62135596800, -62167219200,
+                               253402300799, 951868800, 4107542400 };
+        uint64_t x = 88172645463325252ULL; /* and the rest anywhere in the years 0000..9999 */
+        for (size_t i = 12; i < sizeof(secs) / sizeof(secs[0]); i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                secs[i] = (int64_t) (x % (253402300799ULL + 62167219200ULL)) - INT64_C(62167219200);
+        }
+        for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+                sqlite3_stmt *st;
+                assert(sqlite3_prepare_v2(m, "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', ?1 / 1000000, 'unixepoch')", -1, &st,
+                                          NULL) == SQLITE_OK);
+                sqlite3_bind_int64(st, 1, secs[i] * 1000000 + 123);
+                assert(sqlite3_step(st) == SQLITE_ROW);
+                const char *want = (const char *) sqlite3_column_text(st, 0);
+                const char *got = store_time_iso(secs[i] * 1000000 + 123, t);
+                CHECK(want && got && !strcmp(want, got));
+                sqlite3_finalize(st);
+        }
+        sqlite3_close(m);
+
+        StoreGroupRow hostile = { .id = 7, .kind = "circular", .key = "a\"b\n\x01", .signature = "s", .status = "new" };
+        CHECK(store_group_row_json(&hostile, &b) == 0);
+        CHECK(b.s && strstr(b.s, "\"key\":\"a\\\"b\\u000a\\u0001\"") && strstr(b.s, "\"func_title\":null"));
+        strbuf_done(&b);
+        store_close(s);
+}
+
 static void write_file(const char *path, const char *data, size_t n) {
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         assert(fd >= 0 && write(fd, data, n) == (ssize_t) n);
@@ -291,6 +359,7 @@ int main(int argc, char **argv) {
                 T(dedup_and_counts),
                 T(triage_survives_reparse),
                 T(queries),
+                T(typed_views),
                 T(refuses_foreign_databases),
                 T(parsed_packed),
         };

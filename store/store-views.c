@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one serializer of the typed list views (store.h): the objects of /api/v1/groups and
+ * /api/v1/reports and of lockdepctl list/reports --json are written here and nowhere else. Every
+ * string goes through json_append_str(): names in the database came from kernel logs. The views
+ * are filled by store-query.c (SQL); this file only turns them into text and frees them.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "store-internal.h"
+
+const char *store_time_iso(int64_t usec, char buf[static STORE_TIME_MAX]) {
+        /* as SQLite's strftime('%Y-%m-%dT%H:%M:%SZ', usec / 1000000, 'unixepoch') wrote it: the
+         * division truncates, years beyond 0000..9999 are NULL. The civil date from the day
+         * number (proleptic Gregorian, H. Hinnant's days_from_civil inverse): no gmtime_r(), whose
+         * time zone lock every thread of the web server would share. */
+        int64_t sec = usec / 1000000;
+        if (sec < INT64_C(-62167219200) || sec > INT64_C(253402300799))
+                return NULL;
+        int64_t days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400), rem = sec - days * 86400;
+        int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+        int64_t doe = z - era * 146097;
+        int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+        int d = (int) (doy - (153 * mp + 2) / 5 + 1), m = (int) (mp < 10 ? mp + 3 : mp - 9);
+        int y = (int) (yoe + era * 400 + (m <= 2));
+        int hh = (int) (rem / 3600), mm = (int) (rem / 60 % 60), ss = (int) (rem % 60);
+        const int v[] = { y / 1000, y / 100 % 10, y / 10 % 10, y % 10, -1, m / 10, m % 10, -1, d / 10, d % 10, -2,
+                          hh / 10, hh % 10, -3, mm / 10, mm % 10, -3, ss / 10, ss % 10, -4 };
+        size_t k = 0;
+        for (size_t i = 0; i < ELEMENTSOF(v); i++)
+                buf[k++] = v[i] >= 0 ? (char) ('0' + v[i]) : "-T:Z"[-v[i] - 1];
+        buf[k] = 0;
+        return buf;
+}
+
+/* ,"key": and the value; the first member has no comma */
+static int key(StrBuf *b, const char *k) {
+        size_t n = strlen(k);
+        if (strbuf_reserve(b, n + 4) < 0)
+                return -ENOMEM;
+        if (b->len > 0 && b->s[b->len - 1] != '{')
+                b->s[b->len++] = ',';
+        b->s[b->len++] = '"';
+        memcpy(b->s + b->len, k, n);
+        b->len += n;
+        b->s[b->len++] = '"';
+        b->s[b->len++] = ':';
+        b->s[b->len] = 0;
+        return 0;
+}
+
+static int put_str(StrBuf *b, const char *k, const char *v) {
+        return key(b, k) < 0 ? -ENOMEM : json_append_str(b, v);
+}
+
+static int put_int(StrBuf *b, const char *k, int64_t v) {
+        char d[24];
+        size_t i = sizeof(d);
+        uint64_t u = v < 0 ? -(uint64_t) v : (uint64_t) v;
+        do
+                d[--i] = (char) ('0' + u % 10);
+        while (u /= 10);
+        if (v < 0)
+                d[--i] = '-';
+        return key(b, k) < 0 ? -ENOMEM : strbuf_append(b, d + i, sizeof(d) - i);
+}
+
+static int put_time(StrBuf *b, const char *k, int64_t usec) {
+        char buf[STORE_TIME_MAX];
+        return put_str(b, k, store_time_iso(usec, buf));
+}
+
+int store_group_row_json(const StoreGroupRow *g, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || put_int(b, "id", g->id) < 0 || put_str(b, "kind", g->kind) < 0 ||
+            put_str(b, "key", g->key) < 0 || put_str(b, "signature", g->signature) < 0 ||
+            put_str(b, "func_title", g->func_title) < 0 || put_int(b, "n_reports", g->n_reports) < 0 ||
+            put_int(b, "n_hosts", g->n_hosts) < 0 || put_time(b, "first_seen", g->first_seen) < 0 ||
+            put_time(b, "last_seen", g->last_seen) < 0 || put_str(b, "status", g->status) < 0 ||
+            put_str(b, "note", g->note) < 0 || put_str(b, "kernel_first", g->kernel_first) < 0 ||
+            put_str(b, "kernel_last", g->kernel_last) < 0 || put_int(b, "suppressed", g->suppressed) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+int store_report_row_json(const StoreReportRow *r, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || put_int(b, "id", r->id) < 0)
+                return -ENOMEM;
+        if (r->group > 0 ? put_int(b, "group", r->group) < 0 : put_str(b, "group", NULL) < 0)
+                return -ENOMEM;
+        if (put_str(b, "kind", r->kind) < 0 || put_str(b, "host", r->host) < 0 || put_str(b, "boot_id", r->boot_id) < 0 ||
+            put_str(b, "kernel", r->kernel) < 0 || put_time(b, "time", r->time) < 0 ||
+            put_str(b, "source", r->source) < 0 || key(b, "truncated") < 0 ||
+            strbuf_puts(b, r->truncated ? "true" : "false") < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+static int page_head(StrBuf *b, uint64_t total, const StoreQuery *q, const char *what) {
+        return strbuf_printf(b, "{\"total\":%" PRIu64 ",\"offset\":%u,\"limit\":%u,\"%s\":[", total, q ? q->offset : 0,
+                             q ? q->limit : 0, what);
+}
+
+int store_group_list_json(const StoreGroupList *l, uint64_t total, const StoreQuery *q, StrBuf *b) {
+        if (page_head(b, total, q, "groups") < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n; i++)
+                if ((i && strbuf_appendc(b, ',') < 0) || store_group_row_json(&l->v[i], b) < 0)
+                        return -ENOMEM;
+        return strbuf_puts(b, "]}");
+}
+
+int store_report_list_json(const StoreReportList *l, uint64_t total, const StoreQuery *q, StrBuf *b) {
+        if (page_head(b, total, q, "reports") < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n; i++)
+                if ((i && strbuf_appendc(b, ',') < 0) || store_report_row_json(&l->v[i], b) < 0)
+                        return -ENOMEM;
+        return strbuf_puts(b, "]}");
+}
+
+void store_group_list_free(StoreGroupList *l) {
+        for (size_t i = 0; l && i < l->n; i++)
+                free(l->v[i].mem_);
+        if (l) {
+                free(l->v);
+                *l = (StoreGroupList) {};
+        }
+}
+
+void store_report_list_free(StoreReportList *l) {
+        for (size_t i = 0; l && i < l->n; i++)
+                free(l->v[i].mem_);
+        if (l) {
+                free(l->v);
+                *l = (StoreReportList) {};
+        }
+}
+
+int store_row_texts(sqlite3_stmt *st, size_t n, const int *cols, const char **out[], char **ret_mem) {
+        bool null[32];
+        size_t total = 1;
+        if (n > ELEMENTSOF(null))
+                return -EINVAL;
+        for (size_t k = 0; k < n; k++) {
+                /* the type before any conversion, then the text form, then its length */
+                null[k] = sqlite3_column_type(st, cols[k]) == SQLITE_NULL;
+                if (!null[k] && sqlite3_column_text(st, cols[k]))
+                        total += (size_t) sqlite3_column_bytes(st, cols[k]);
+                total++;
+        }
+        char *m = malloc(total), *p = m;
+        if (!m)
+                return -ENOMEM;
+        for (size_t k = 0; k < n; k++) {
+                if (null[k]) {
+                        *out[k] = NULL;
+                        continue;
+                }
+                const unsigned char *t = sqlite3_column_text(st, cols[k]);
+                size_t len = t ? (size_t) sqlite3_column_bytes(st, cols[k]) : 0;
+                if (len)
+                        memcpy(p, t, len);
+                p[len] = 0;
+                *out[k] = p;
+                p += len + 1;
+        }
+        *ret_mem = m;
+        return 0;
+}
