@@ -354,7 +354,7 @@ static int reports_query(Store *s, const StoreQuery *q, StoreReportList *ret, bo
                 "coalesce(json_extract(lockdep_parsed(r.parsed), '$.kernel'), b.kernel) AS kernel, r.time, "
                 "r.source, r.truncated FROM reports r JOIN boots b ON b.id = r.boot JOIN hosts h ON h.id = b.host "
                 "WHERE ";
-        static const char filters[] = REPORT_FILTERS " ORDER BY "; /* ?2 is bound NULL below */
+        static const char filters[] = REPORT_FILTERS " ORDER BY ";
         static const char *const order[_STORE_SORT_MAX] = {
                 [STORE_SORT_DEFAULT] = "r.id",
                 [STORE_SORT_ID] = "r.id",
@@ -385,7 +385,6 @@ static int reports_query(Store *s, const StoreQuery *q, StoreReportList *ret, bo
         if (r < 0)
                 return r;
         bind_query(st, q);
-        sqlite3_bind_null(st, 2);
         if (!count_only) {
                 sqlite3_bind_int64(st, 8, q && q->limit ? (sqlite3_int64) q->limit : -1);
                 sqlite3_bind_int64(st, 9, q ? q->offset : 0);
