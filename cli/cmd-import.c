@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,13 +71,13 @@ static void import_rolled_back(ImportBatch *b) {
         b->in->n_new_groups = b->committed.n_new_groups;
 }
 
-/* After each piece of input: commit every IMPORT_BATCH reports or IMPORT_BYTES of text. */
-static int import_after_feed(void *userdata) {
-        ImportBatch *b = userdata;
-        if (b->input->format != DECOMPRESS_NONE)
+/* After each piece of input (plain bytes fed so far, the input's compression): commit every
+ * IMPORT_BATCH reports or IMPORT_BYTES of text. */
+static int import_fed(ImportBatch *b, uint64_t bytes, DecompressFormat format) {
+        if (format != DECOMPRESS_NONE)
                 b->total = 0; /* the file size is not the size of the text */
-        b->since += b->input->bytes - b->last;
-        b->last = b->input->bytes;
+        b->since += bytes - b->last;
+        b->last = bytes;
         if (b->in->n_stored - b->batch_start < IMPORT_BATCH && b->since < IMPORT_BYTES)
                 return 0;
         int r = import_commit(b);
@@ -85,8 +86,13 @@ static int import_after_feed(void *userdata) {
         b->batch_start = b->in->n_stored;
         b->since = 0;
         if (b->tty)
-                progress(b->path, b->input->bytes, b->total, b->in, false);
+                progress(b->path, bytes, b->total, b->in, false);
         return r;
+}
+
+static int import_after_feed(void *userdata) {
+        ImportBatch *b = userdata;
+        return import_fed(b, b->input->bytes, b->input->format);
 }
 
 /* Per report: the host and wall-clock time its log lines carry (journal and syslog text, dmesg -T),
@@ -98,14 +104,213 @@ typedef struct ImportIngest {
         uint64_t now;
 } ImportIngest;
 
+static void import_origin(ImportIngest *ii, const LockdepReport *r) {
+        ii->in.origin.hostname = !ii->host_given && r->host ? r->host : ii->host;
+        ii->in.origin.realtime = r->has_time ? r->time_usec : ii->now;
+}
+
 static int import_event(const LockdepEvent *ev, void *userdata) {
         ImportIngest *ii = userdata;
-        if (ev->type == LOCKDEP_EVENT_REPORT) {
-                const LockdepReport *r = ev->report;
-                ii->in.origin.hostname = !ii->host_given && r->host ? r->host : ii->host;
-                ii->in.origin.realtime = r->has_time ? r->time_usec : ii->now;
-        }
+        if (ev->type == LOCKDEP_EVENT_REPORT)
+                import_origin(ii, ev->report);
         return ingest_event(ev, &ii->in);
+}
+
+/* ---- two threads: parse here, store there -----------------------------------------------------
+ * The input is read, decompressed and parsed on a second thread, which also copies each report
+ * and deflates its parse (store_pack_report()); this thread stores them in the order the parser
+ * gave them. The commits come at the same points of the input as with one thread (an ITEM_FED
+ * per piece of input), so what is stored, in which order and in which transaction, and what an
+ * interrupted import leaves behind, are the same; only the parsing of the next reports overlaps
+ * the store's writes. After a store error the parser is told to stop and what it queued is
+ * dropped (the transaction is rolled back, as with one thread). */
+
+typedef enum ItemType {
+        ITEM_REPORT,
+        ITEM_LOCKDEP_OFF,
+        ITEM_FED,
+        ITEM_END,
+} ItemType;
+
+typedef struct Item {
+        ItemType type;
+        LockdepReport *report;     /* REPORT */
+        void *packed;
+        size_t packed_size;
+        LockdepEvent ev;           /* LOCKDEP_OFF, its text owned */
+        uint64_t bytes;            /* FED: LogInput.bytes and .format after that piece */
+        DecompressFormat format;
+        int result;                /* END: log_input_read()'s */
+} Item;
+
+#define PIPE_MAX 128
+
+typedef struct Pipe {
+        pthread_mutex_t lock;
+        pthread_cond_t can_put, can_get;
+        Item *v[PIPE_MAX];
+        size_t head, n;
+        int stop;                  /* < 0: the store failed, the parser stops with it */
+        StorePacker *packer;       /* the parser thread's */
+        LogInput *input;
+        int fd;
+        Item end;
+} Pipe;
+
+static void item_free(Item *it) {
+        if (!it || it->type == ITEM_END)
+                return;
+        lockdep_report_free(it->report);
+        free(it->packed);
+        free((char *) it->ev.text);
+        free(it);
+}
+
+/* An item for the store; dropped when it stopped (except the end, which it always waits for). */
+static int pipe_put(Pipe *p, Item *it) {
+        pthread_mutex_lock(&p->lock);
+        while (p->n == PIPE_MAX && (p->stop == 0 || it->type == ITEM_END))
+                pthread_cond_wait(&p->can_put, &p->lock);
+        int r = it->type == ITEM_END ? 0 : p->stop;
+        if (r == 0) {
+                p->v[(p->head + p->n++) % PIPE_MAX] = it;
+                pthread_cond_signal(&p->can_get);
+        }
+        pthread_mutex_unlock(&p->lock);
+        if (r < 0)
+                item_free(it);
+        return r;
+}
+
+static Item *pipe_get(Pipe *p) {
+        pthread_mutex_lock(&p->lock);
+        while (p->n == 0)
+                pthread_cond_wait(&p->can_get, &p->lock);
+        Item *it = p->v[p->head];
+        p->head = (p->head + 1) % PIPE_MAX;
+        p->n--;
+        pthread_cond_signal(&p->can_put);
+        pthread_mutex_unlock(&p->lock);
+        return it;
+}
+
+static void pipe_stop(Pipe *p, int r) {
+        pthread_mutex_lock(&p->lock);
+        if (p->stop == 0)
+                p->stop = r;
+        pthread_cond_signal(&p->can_put);
+        pthread_mutex_unlock(&p->lock);
+}
+
+/* The parser's callback on the parser thread: the events ingest_event() stores, copied. */
+static int pipe_event(const LockdepEvent *ev, void *userdata) {
+        Pipe *p = userdata;
+        if (ev->type != LOCKDEP_EVENT_REPORT && ev->type != LOCKDEP_EVENT_LOCKDEP_OFF)
+                return 0;
+        Item *it = calloc(1, sizeof(*it));
+        if (!it)
+                return -ENOMEM;
+        int r = 0;
+        if (ev->type == LOCKDEP_EVENT_REPORT) {
+                it->type = ITEM_REPORT;
+                r = lockdep_report_dup(ev->report, &it->report);
+                if (r >= 0)
+                        r = store_pack_report(p->packer, ev->report, &it->packed, &it->packed_size);
+        } else {
+                it->type = ITEM_LOCKDEP_OFF;
+                it->ev = *ev;
+                it->ev.report = NULL;
+                it->ev.text = strdup(ev->text ? ev->text : "");
+                if (!it->ev.text)
+                        r = -ENOMEM;
+        }
+        if (r < 0) {
+                item_free(it);
+                return r;
+        }
+        return pipe_put(p, it);
+}
+
+static int pipe_after_feed(void *userdata) {
+        Pipe *p = userdata;
+        Item *it = calloc(1, sizeof(*it));
+        if (!it)
+                return -ENOMEM;
+        *it = (Item) { .type = ITEM_FED, .bytes = p->input->bytes, .format = p->input->format };
+        return pipe_put(p, it);
+}
+
+static void *parse_thread(void *userdata) {
+        Pipe *p = userdata;
+        p->end = (Item) { .type = ITEM_END, .result = log_input_read(p->input, p->fd) };
+        (void) pipe_put(p, &p->end);
+        return NULL;
+}
+
+/* The store's side: what import_event() and import_after_feed() do with one thread, in order.
+ * Returns the first error of either side. */
+static int pipe_store(Pipe *p, ImportBatch *b, ImportIngest *ii) {
+        int err = 0;
+        for (;;) {
+                Item *it = pipe_get(p);
+                if (it->type == ITEM_END)
+                        return err < 0 ? err : it->result;
+                if (err >= 0) {
+                        switch (it->type) {
+                        case ITEM_REPORT:
+                                import_origin(ii, it->report);
+                                err = ingest_report(&ii->in, it->report, it->packed, it->packed_size);
+                                break;
+                        case ITEM_LOCKDEP_OFF:
+                                err = ingest_event(&it->ev, &ii->in);
+                                break;
+                        case ITEM_FED:
+                                err = import_fed(b, it->bytes, it->format);
+                                break;
+                        default:
+                                break;
+                        }
+                        if (err < 0)
+                                pipe_stop(p, err);
+                }
+                item_free(it);
+        }
+}
+
+/* The parser's callback: to the store directly, or to the parser thread's queue. */
+typedef struct ImportRun {
+        ImportIngest *ii;
+        Pipe *pipe;
+        bool pipelined;
+} ImportRun;
+
+static int import_dispatch(const LockdepEvent *ev, void *userdata) {
+        ImportRun *run = userdata;
+        return run->pipelined ? pipe_event(ev, run->pipe) : import_event(ev, run->ii);
+}
+
+/* log_input_read() with the parser on a second thread; on one thread when it cannot be made. */
+static int import_read(ImportRun *run, LogInput *input, int fd, ImportBatch *b) {
+        Pipe *p = run->pipe;
+        pthread_t t;
+        *p = (Pipe) { .lock = PTHREAD_MUTEX_INITIALIZER, .can_put = PTHREAD_COND_INITIALIZER,
+                      .can_get = PTHREAD_COND_INITIALIZER, .input = input, .fd = fd };
+        if (store_packer_new(&p->packer) >= 0) {
+                input->after_feed = pipe_after_feed;
+                input->userdata = p;
+                run->pipelined = true;
+                if (pthread_create(&t, NULL, parse_thread, p) == 0) {
+                        int r = pipe_store(p, b, run->ii);
+                        pthread_join(t, NULL);
+                        p->packer = store_packer_free(p->packer);
+                        return r;
+                }
+                p->packer = store_packer_free(p->packer);
+                run->pipelined = false;
+        }
+        input->after_feed = import_after_feed;
+        input->userdata = b;
+        return log_input_read(input, fd);
 }
 
 /* Returns the exit status contribution (0 or 1); store errors are printed here. */
@@ -115,7 +320,9 @@ static int import_fd(Store *s, int fd, const char *path, ImportIngest *ii, const
         struct stat st;
         int r;
 
-        LockdepOptions o = { .callback = import_event, .userdata = ii, .aliases = aliases,
+        Pipe pipe;
+        ImportRun run = { .ii = ii, .pipe = &pipe };
+        LockdepOptions o = { .callback = import_dispatch, .userdata = &run, .aliases = aliases,
                                .reference_usec = log_input_reference(fd) };
         r = lockdep_parser_new(&o, &p);
         if (r < 0) {
@@ -125,13 +332,11 @@ static int import_fd(Store *s, int fd, const char *path, ImportIngest *ii, const
         LogInput input = { .parser = p };
         ImportBatch b = { .store = s, .in = in, .input = &input, .path = path, .tty = isatty(STDERR_FILENO),
                           .committed = *in };
-        input.after_feed = import_after_feed;
-        input.userdata = &b;
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
                 b.total = (uint64_t) st.st_size;
         r = store_begin(s);
         if (r >= 0)
-                r = log_input_read(&input, fd);
+                r = import_read(&run, &input, fd, &b);
         /* what was read before corrupt or truncated compressed data is kept */
         if (r >= 0 || r == -EBADMSG || r == -EPIPE)
                 r = import_commit(&b);
@@ -277,6 +482,9 @@ int verb_import(int argc, char **argv) {
         if (load_aliases(aliases_file, &aliases) < 0)
                 return 1;
         Store *s = open_db(false);
+        /* best effort: without it this connection checkpoints, as every other writer does */
+        if (s)
+                (void) store_checkpoint_in_background(s);
         if (!s || rebuild_if_needed(s, aliases) < 0) {
                 store_close(s);
                 lockdep_aliases_free(aliases);

@@ -252,6 +252,11 @@ bool lockdep_line_looks_kernel(const char *s, size_t n);
  * length or -ENOMEM; *ret is malloc()ed. */
 int lockdep_report_to_json(const LockdepReport *r, char **ret);
 
+/* A deep copy of r that outlives the callback it was given to (a report passed to a callback is
+ * freed when the callback returns): 0 or -ENOMEM. Freed with lockdep_report_free(). */
+int lockdep_report_dup(const LockdepReport *r, LockdepReport **ret);
+void lockdep_report_free(LockdepReport *r);
+
 /* ---- /proc/lockdep ----------------------------------------------------------------------------
  * The dependency graph a boot has learned, as kernel/locking/lockdep_proc.c prints it (l_show()):
  * pure like the report parser (no I/O, bounded memory, any chunking gives the same result). */

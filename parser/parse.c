@@ -1207,6 +1207,8 @@ fail:
 }
 
 static void strv_free(char **v, size_t n) {
+        if (!v) /* a copy that failed before its array was made (lockdep_report_dup()) */
+                return;
         for (size_t i = 0; i < n; i++)
                 free(v[i]);
         free(v);
@@ -1247,4 +1249,111 @@ void report_done(LockdepReport *r) {
         free(r->text);
         free(r->host);
         *r = (LockdepReport) {};
+}
+
+/* ---- copies of reports, for a consumer on another thread (lockdepctl import) ----------------- */
+
+static int dup_str(char **dst, const char *src) {
+        if (!src)
+                return 0;
+        *dst = strdup(src);
+        return *dst ? 0 : -ENOMEM;
+}
+
+static int dup_strv(char ***dst, char *const *src, size_t n) {
+        if (!src)
+                return 0;
+        *dst = calloc(n ? n : 1, sizeof(char *));
+        if (!*dst)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (dup_str(&(*dst)[i], src[i]) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+static int dup_lock(LockdepLock *d, const LockdepLock *s) {
+        *d = (LockdepLock) {};
+        if (dup_str(&d->class, s->class) < 0 || dup_str(&d->canonical, s->canonical) < 0 ||
+            dup_str(&d->usage, s->usage) < 0 || dup_str(&d->wait, s->wait) < 0 || dup_str(&d->at, s->at) < 0 ||
+            dup_str(&d->fs, s->fs) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int dup_lockp(LockdepLock **d, const LockdepLock *s) {
+        if (!s)
+                return 0;
+        *d = calloc(1, sizeof(LockdepLock));
+        return *d ? dup_lock(*d, s) : -ENOMEM;
+}
+
+int lockdep_report_dup(const LockdepReport *r, LockdepReport **ret) {
+        LockdepReport *d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        /* the scalars; every pointer is replaced below (NULL until copied, for report_done()) */
+        *d = *r;
+        d->title = d->kernel = d->tainted = d->task = d->message = d->usage_from = d->usage_to = NULL;
+        d->acquiring = d->holding = NULL;
+        d->cycle = d->classes = d->scenario = d->backtrace = NULL;
+        d->chain = NULL;
+        d->held = NULL;
+        d->key = d->func_title = d->text = d->host = NULL;
+        /* report_done() frees n_* entries of each array: count them as they are made */
+        size_t n_chain = r->n_chain, n_held = r->n_held;
+        d->n_chain = d->n_held = 0;
+        int q = 0;
+        if (dup_str(&d->title, r->title) < 0 || dup_str(&d->kernel, r->kernel) < 0 ||
+            dup_str(&d->tainted, r->tainted) < 0 || dup_str(&d->task, r->task) < 0 ||
+            dup_str(&d->message, r->message) < 0 || dup_str(&d->usage_from, r->usage_from) < 0 ||
+            dup_str(&d->usage_to, r->usage_to) < 0 || dup_lockp(&d->acquiring, r->acquiring) < 0 ||
+            dup_lockp(&d->holding, r->holding) < 0 || dup_strv(&d->cycle, r->cycle, r->n_cycle) < 0 ||
+            dup_strv(&d->classes, r->classes, r->n_cycle) < 0 ||
+            dup_strv(&d->scenario, r->scenario, r->n_scenario) < 0 ||
+            dup_strv(&d->backtrace, r->backtrace, r->n_backtrace) < 0 || dup_str(&d->key, r->key) < 0 ||
+            dup_str(&d->func_title, r->func_title) < 0 || dup_str(&d->host, r->host) < 0)
+                q = -ENOMEM;
+        if (q >= 0 && r->text) {
+                d->text = malloc(r->text_len + 1);
+                if (d->text) {
+                        memcpy(d->text, r->text, r->text_len);
+                        d->text[r->text_len] = 0;
+                } else
+                        q = -ENOMEM;
+        }
+        if (q >= 0 && r->chain) {
+                d->chain = calloc(n_chain ? n_chain : 1, sizeof(LockdepChainEntry));
+                for (size_t i = 0; d->chain && q >= 0 && i < n_chain; i++) {
+                        const LockdepChainEntry *c = &r->chain[i];
+                        LockdepChainEntry *e = &d->chain[d->n_chain++];
+                        e->n = c->n;
+                        e->n_stack = c->n_stack;
+                        if (dup_lock(&e->lock, &c->lock) < 0 || dup_strv(&e->stack, c->stack, c->n_stack) < 0 ||
+                            dup_str(&e->at, c->at) < 0)
+                                q = -ENOMEM;
+                }
+                if (!d->chain)
+                        q = -ENOMEM;
+        }
+        if (q >= 0 && r->held) {
+                d->held = calloc(n_held ? n_held : 1, sizeof(LockdepLock));
+                for (size_t i = 0; d->held && q >= 0 && i < n_held; i++)
+                        q = dup_lock(&d->held[d->n_held++], &r->held[i]);
+                if (!d->held)
+                        q = -ENOMEM;
+        }
+        if (q < 0) {
+                lockdep_report_free(d);
+                return q;
+        }
+        *ret = d;
+        return 0;
+}
+
+void lockdep_report_free(LockdepReport *r) {
+        if (!r)
+                return;
+        report_done(r);
+        free(r);
 }

@@ -70,7 +70,8 @@ struct Store {
         char last_fixed[132];
         struct StoreLatentCache *latent; /* store-latent.c: class ids of this connection */
         sqlite3_stmt *stmt[_STMT_MAX];
-        struct z_stream_s *deflater; /* store-pack.c */
+        StorePacker *packer;    /* store-pack.c */
+        struct Checkpointer *checkpointer; /* store_checkpoint_in_background() */
 };
 
 static inline void store_closep(Store **s) {

@@ -19,29 +19,35 @@
 
 #define PACK_LEVEL 1
 
-/* The deflater of a writable store: made on first use, reset between reports. */
-static int packer(Store *s, z_stream **ret) {
-        if (!s->deflater) {
-                z_stream *z = calloc(1, sizeof(*z));
-                if (!z)
-                        return -ENOMEM;
-                if (deflateInit(z, PACK_LEVEL) != Z_OK) {
-                        free(z);
-                        return -ENOMEM;
-                }
-                s->deflater = z;
-        } else if (deflateReset(s->deflater) != Z_OK)
-                return -EIO;
-        *ret = s->deflater;
+struct StorePacker {
+        z_stream z;
+};
+
+int store_packer_new(StorePacker **ret) {
+        StorePacker *p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        if (deflateInit(&p->z, PACK_LEVEL) != Z_OK) {
+                free(p);
+                return -ENOMEM;
+        }
+        *ret = p;
         return 0;
 }
 
-int store_pack_json(Store *s, const char *js, void **ret, size_t *ret_size) {
-        z_stream *z;
+StorePacker *store_packer_free(StorePacker *p) {
+        if (p) {
+                deflateEnd(&p->z);
+                free(p);
+        }
+        return NULL;
+}
+
+static int pack_json(StorePacker *p, const char *js, void **ret, size_t *ret_size) {
+        z_stream *z = &p->z;
         size_t len = strlen(js);
-        int r = packer(s, &z);
-        if (r < 0)
-                return r;
+        if (deflateReset(z) != Z_OK)
+                return -EIO;
         uLong bound = deflateBound(z, (uLong) len);
         unsigned char *out = malloc(bound);
         if (!out)
@@ -59,12 +65,24 @@ int store_pack_json(Store *s, const char *js, void **ret, size_t *ret_size) {
         return 0;
 }
 
+int store_pack_report(StorePacker *p, const LockdepReport *r, void **ret, size_t *ret_size) {
+        _cleanup_free_ char *js = NULL;
+        int q = lockdep_report_to_json(r, &js);
+        return q < 0 ? q : pack_json(p, js, ret, ret_size);
+}
+
+/* The deflater of a writable store: made on first use. */
+int store_pack_json(Store *s, const char *js, void **ret, size_t *ret_size) {
+        if (!s->packer) {
+                int r = store_packer_new(&s->packer);
+                if (r < 0)
+                        return r;
+        }
+        return pack_json(s->packer, js, ret, ret_size);
+}
+
 void store_pack_free(Store *s) {
-        if (!s->deflater)
-                return;
-        deflateEnd(s->deflater);
-        free(s->deflater);
-        s->deflater = NULL;
+        s->packer = store_packer_free(s->packer);
 }
 
 /* Inflates a whole zlib stream; the text is NUL-terminated. */

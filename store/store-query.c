@@ -961,7 +961,7 @@ int store_stats_json(Store *s, char **ret) {
                             "(SELECT count(*) FROM suppressions) AS suppressions, "
                             "(SELECT count(*) FROM journal_files_failed WHERE ok_since IS NULL) AS journal_files_unreadable, "
                             "(SELECT coalesce(sum(n_failures), 0) FROM journal_files_failed) AS journal_file_errors, "
-                            /* /proc/lockdep snapshots not stored (schema/0013-snapshot-transport.sql) */
+                            /* /proc/lockdep snapshots not stored (schema/0012-snapshot-transport.sql) */
                             "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'untrusted'), 0) AS snapshots_untrusted, "
                             "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'incomplete'), 0) AS snapshots_incomplete, "
                             "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'refused'), 0) AS snapshots_refused "

@@ -34,11 +34,11 @@
 #include "time-spec.h"
 
 extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[], schema_0006[], schema_0007[],
-        schema_0008[], schema_0009[], schema_0012[], schema_0013[];
+        schema_0008[], schema_0009[], schema_0010[], schema_0011[], schema_0012[];
 
 static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004, schema_0005,
                                           schema_0006, schema_0007, schema_0008, schema_0009,
-                                          schema_0012, schema_0013 };
+                                          schema_0010, schema_0011, schema_0012 };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 
@@ -620,9 +620,105 @@ int store_health(Store *s) {
         return r;
 }
 
+/* ---- background checkpoints (store_checkpoint_in_background()) ------------------------------ */
+
+/* SQLite's own autocheckpoint threshold: a checkpoint once the WAL holds this many pages */
+#define CHECKPOINT_PAGES 1000
+#define STORE_WAL_WAIT_PAGES 65536 /* 256 MiB of 4 KiB pages */
+
+typedef struct Checkpointer {
+        sqlite3 *db;            /* its own connection */
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        uint64_t requested, done; /* checkpoints asked for / finished (their numbers) */
+        bool stop;
+} Checkpointer;
+
+static void *checkpoint_thread(void *userdata) {
+        Checkpointer *c = userdata;
+        pthread_mutex_lock(&c->lock);
+        for (;;) {
+                while (!c->stop && c->done == c->requested)
+                        pthread_cond_wait(&c->cond, &c->lock);
+                if (c->stop)
+                        break;
+                uint64_t n = c->requested;
+                pthread_mutex_unlock(&c->lock);
+                /* PASSIVE: copies what no reader still needs, never waits for the writer; a failure
+                 * (I/O error) leaves the pages in the WAL, where the next checkpoint finds them */
+                (void) sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+                pthread_mutex_lock(&c->lock);
+                c->done = n;
+                pthread_cond_broadcast(&c->cond);
+        }
+        pthread_mutex_unlock(&c->lock);
+        return NULL;
+}
+
+/* After every commit of the writer, with the pages now in the WAL (no lock held). */
+static int checkpoint_hook(void *userdata, sqlite3 *db, const char *schema, int pages) {
+        Checkpointer *c = userdata;
+        (void) db;
+        (void) schema;
+        if (pages < CHECKPOINT_PAGES)
+                return SQLITE_OK;
+        pthread_mutex_lock(&c->lock);
+        uint64_t n = ++c->requested;
+        pthread_cond_broadcast(&c->cond);
+        /* a long WAL: let this checkpoint finish, so the next transaction writes the WAL from its
+         * start (SQLite restarts it only when every page in it was copied) */
+        while (pages >= STORE_WAL_WAIT_PAGES && c->done < n && !c->stop)
+                pthread_cond_wait(&c->cond, &c->lock);
+        pthread_mutex_unlock(&c->lock);
+        return SQLITE_OK;
+}
+
+int store_checkpoint_in_background(Store *s) {
+        if (s->read_only || s->checkpointer || !s->path)
+                return 0;
+        Checkpointer *c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        *c = (Checkpointer) { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+        int rc = sqlite3_open_v2(s->path, &c->db, SQLITE_OPEN_READWRITE, NULL);
+        /* a first read opens the WAL (a connection that has read nothing does not checkpoint it) */
+        if (rc == SQLITE_OK)
+                rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+                sqlite3_close(c->db);
+                free(c);
+                return -EIO;
+        }
+        if (pthread_create(&c->thread, NULL, checkpoint_thread, c) != 0) {
+                sqlite3_close(c->db);
+                free(c);
+                return -EAGAIN;
+        }
+        s->checkpointer = c;
+        sqlite3_wal_hook(s->db, checkpoint_hook, c); /* replaces the autocheckpoint */
+        return 0;
+}
+
+static void checkpointer_stop(Store *s) {
+        Checkpointer *c = s->checkpointer;
+        if (!c)
+                return;
+        sqlite3_wal_autocheckpoint(s->db, CHECKPOINT_PAGES); /* this connection checkpoints again */
+        pthread_mutex_lock(&c->lock);
+        c->stop = true;
+        pthread_cond_broadcast(&c->cond);
+        pthread_mutex_unlock(&c->lock);
+        pthread_join(c->thread, NULL);
+        sqlite3_close(c->db);
+        free(c);
+        s->checkpointer = NULL;
+}
+
 Store *store_close(Store *s) {
         if (!s)
                 return NULL;
+        checkpointer_stop(s);
         for (size_t i = 0; i < ELEMENTSOF(s->stmt); i++)
                 sqlite3_finalize(s->stmt[i]);
         store_latent_forget(s);
@@ -1139,6 +1235,21 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         _cleanup_free_ char *js = NULL;
         _cleanup_free_ void *packed = NULL;
         size_t packed_size = 0;
+
+        s->last_report = 0;
+        s->last_replaced = false;
+        s->last_regressed = 0;
+        int q = lockdep_report_to_json(r, &js);
+        if (q < 0)
+                return q;
+        q = store_pack_json(s, js, &packed, &packed_size);
+        if (q < 0)
+                return q;
+        return store_add_report_packed(s, o, r, packed, packed_size, ret_group, ret_new_group);
+}
+
+int store_add_report_packed(Store *s, const StoreOrigin *o, const LockdepReport *r, const void *packed,
+                            size_t packed_size, int64_t *ret_group, bool *ret_new_group) {
         char key[64], pos[32];
         int64_t boot, host, grp, id;
         bool new_group = false;
@@ -1147,12 +1258,6 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         s->last_report = 0;
         s->last_replaced = false;
         s->last_regressed = 0;
-        q = lockdep_report_to_json(r, &js);
-        if (q < 0)
-                return q;
-        q = store_pack_json(s, js, &packed, &packed_size);
-        if (q < 0)
-                return q;
         q = boot_id(s, o, r->kernel, &boot, &host);
         if (q < 0)
                 return q;

@@ -37,6 +37,12 @@ enum {
  * migrations (see store_repaired()); a read-only one refuses such a database with -EPROTO and the
  * command that repairs it in store_error(). */
 int store_open(const char *path, unsigned flags, Store **ret);
+/* Bulk writers (lockdepctl import): the WAL is checkpointed by a second connection on a thread of
+ * its own while this one goes on writing, instead of by the committing connection after every
+ * commit (a third of the time of a commit). The WAL is kept under STORE_WAL_WAIT_PAGES pages: a
+ * commit past that waits for the checkpoint, so the next transaction starts the WAL again. Ends
+ * with store_close(). 0, or a negative errno (then checkpoints stay as they were). */
+int store_checkpoint_in_background(Store *s);
 /* What the open repaired ("table group_hosts, column groups.kernel_first, ..."), or NULL. */
 const char *store_repaired(const Store *s);
 /* Derived tables (lock classes and edges per group) that only a parse of the reports can fill are
@@ -81,6 +87,16 @@ typedef struct StoreOrigin {
  * dedup key); *ret_new_group tells whether its group was created by it. */
 int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int64_t *ret_group,
                      bool *ret_new_group);
+/* The same with reports.parsed made beforehand by store_pack_report() (on another thread: a
+ * StorePacker needs no database), e.g. while the store writes the previous report. */
+int store_add_report_packed(Store *s, const StoreOrigin *o, const LockdepReport *r, const void *packed,
+                            size_t packed_size, int64_t *ret_group, bool *ret_new_group);
+/* What reports.parsed holds for r: its parse --json object, deflated (store-pack.c). One packer
+ * per thread; *ret is malloc()ed. */
+typedef struct StorePacker StorePacker;
+int store_packer_new(StorePacker **ret);
+StorePacker *store_packer_free(StorePacker *p);
+int store_pack_report(StorePacker *p, const LockdepReport *r, void **ret, size_t *ret_size);
 /* The id of the report the last store_add_report() call stored, or found stored before; 0 after a
  * failed call. */
 int64_t store_last_report(const Store *s);

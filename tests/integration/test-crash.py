@@ -314,7 +314,7 @@ def part_migration(c, lockdepd, ctl, tmp):
                 "DROP TRIGGER groups_tombstone", "DROP TRIGGER groups_untombstone", "DROP TABLE group_tombstones",
                 # what 0009 (latent triage) makes
                 "DROP TABLE latent_triage",
-                # what 0013 (snapshot transport) makes
+                # what 0012 (snapshot transport) makes
                 "DROP TABLE dep_snapshots", "DROP TABLE dep_snapshot_rejects", "DROP TABLE journal_seen",
                 "PRAGMA user_version = 1", "PRAGMA wal_checkpoint(TRUNCATE)"]:
         con.execute(sql)

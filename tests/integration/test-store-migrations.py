@@ -21,6 +21,7 @@ Usage: test-store-migrations.py LOCKDEPCTL SOURCE_ROOT [--update]
 """
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -204,6 +205,26 @@ def main():
         c.eq(r.returncode, 0, "second upgrade run: exit status")
         c.eq(dump(old), d_old, "schema after a second upgrade run")
         c.eq(table_rows(old, V1_KEPT, v1_columns), kept, "rows after a second upgrade run")
+        # 0010: the index merges 16 segments at a time, in a migrated database as in a new one; old and
+        # new reports are found together afterwards (the segments written before and after it)
+        for name, db in (("fresh", fresh), ("migrated", old)):
+            c.eq(dh.db_query(db, "SELECT v FROM reports_fts_config WHERE k = 'automerge'"), [(16,)],
+                 f"{name}: full-text index automerge (0010)")
+        r = dh.ctl(ctlexe, old, "import", "--host", "new-host", os.path.join(root, "tests", "fixtures", "linux_guilty_61.txt"))
+        c.eq(r.returncode, 0, f"import of a report into the migrated database (stderr {r.stderr!r})")
+        for word, want in (("cut", ["ci-runner"]), ("s_writepages_rwsem", ["new-host"])):
+            r = dh.ctl(ctlexe, old, "search", "--json", word)
+            hosts = sorted({json.loads(l)["host"] for l in r.stdout.splitlines() if l.strip()})
+            c.eq(hosts, want, f"search {word} in the migrated database")
+        con = sqlite3.connect(old)
+        try:
+            con.execute("INSERT INTO reports_fts (reports_fts) VALUES ('integrity-check')")
+            fts_ok = "ok"
+        except sqlite3.DatabaseError as e:
+            fts_ok = str(e)
+        finally:
+            con.close()
+        c.eq(fts_ok, "ok", "migrated database: full-text index integrity-check")
 
         try:
             with open(golden, encoding="utf-8") as f:

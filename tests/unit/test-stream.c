@@ -34,6 +34,7 @@ typedef struct Collected {
         Rep reps[MAX_REPS];
         size_t n_reps;     /* may exceed MAX_REPS; only the first MAX_REPS are kept */
         unsigned bad_json; /* reports whose JSON is not valid JSON / UTF-8 */
+        unsigned bad_copy; /* reports whose lockdep_report_dup() serializes differently */
         int abort_with;    /* if < 0, the callback returns this */
         int feed_ret;      /* the first negative return of feed/finish, or 0 */
 } Collected;
@@ -68,6 +69,19 @@ static int collect_cb(const LockdepEvent *ev, void *userdata) {
         l = lockdep_report_to_json(r, &j);
         assert(l >= 0 && j);
         assert((size_t) l == strlen(j));
+        /* a copy (lockdepctl import stores it on another thread) serializes the same, and is all
+         * its own: the parser frees the original when this returns */
+        LockdepReport *copy = NULL;
+        char *jc = NULL;
+        assert(lockdep_report_dup(r, &copy) == 0 && copy);
+        assert(copy->text != r->text && copy->text_len == r->text_len && memcmp(copy->text, r->text, r->text_len) == 0);
+        int lc = lockdep_report_to_json(copy, &jc);
+        if (lc != l || memcmp(jc, j, (size_t) l) != 0) {
+                if (c->bad_copy++ < 3)
+                        printf("# a copy of the report serializes differently: %.300s\n", jc);
+        }
+        free(jc);
+        lockdep_report_free(copy);
         if (!tap_valid_utf8(j, l) || !tap_valid_json(j, l) || memchr(j, '\n', l)) {
                 if (c->bad_json++ < 3)
                         printf("# invalid JSON/UTF-8 (or a newline in NDJSON): %.300s\n", j);
@@ -254,6 +268,7 @@ TEST(reference_parse) {
         CHECK_INTEQ(ref.feed_ret, 0);
         REQUIRE(ref.n_reps == 1);
         CHECK_INTEQ(ref.bad_json, 0);
+        CHECK_INTEQ(ref.bad_copy, 0);
         CHECK_INTEQ(ref.reps[0].kind, LOCKDEP_CIRCULAR);
         CHECK_STREQ(ref.reps[0].cycle, "&lo->lo_ctl_mutex#2|&bdev->bd_mutex");
         CHECK(!ref.reps[0].truncated);
@@ -341,6 +356,7 @@ TEST(one_byte_chunks) {
                                   memcmp(one.json, odd.json, one.json_len) == 0,
                           "%s: 7-byte chunks differ", names[i]);
                 CHECK_INTEQ(one.bad_json, 0);
+                CHECK_INTEQ(one.bad_copy, 0);
                 collected_free(&one);
                 collected_free(&bytes);
                 collected_free(&odd);
@@ -459,6 +475,7 @@ TEST(records_equal_lines) {
                         CHECK_INTEQ(recs.reps[0].last_line, one.reps[0].last_line);
                 }
                 CHECK_INTEQ(recs.bad_json, 0);
+                CHECK_INTEQ(recs.bad_copy, 0);
                 collected_free(&one);
                 collected_free(&recs);
                 free(buf);
@@ -572,6 +589,7 @@ TEST(one_mib_line) {
                 run_chunks(&c, in, inl, 65536);
                 CHECK_INTEQ(c.feed_ret, 0);
                 CHECK_INTEQ(c.bad_json, 0);
+                CHECK_INTEQ(c.bad_copy, 0);
                 CHECK(c.n_reps >= 1);
                 free(in);
                 collected_free(&c);
@@ -588,6 +606,7 @@ TEST(one_mib_line) {
                 run_chunks(&c, in, inl, 0);
                 CHECK_INTEQ(c.feed_ret, 0);
                 CHECK_INTEQ(c.bad_json, 0);
+                CHECK_INTEQ(c.bad_copy, 0);
                 CHECK(c.n_reps >= 1);
                 collected_free(&c);
                 free(name);
@@ -622,6 +641,7 @@ TEST(nul_bytes) {
                 run_chunks(&c, in, inl, 0);
                 CHECK_INTEQ(c.feed_ret, 0);
                 CHECK_INTEQ(c.bad_json, 0);
+                CHECK_INTEQ(c.bad_copy, 0);
                 REQUIRE(c.n_reps == 1);
                 CHECK(same_rep(&c.reps[0], &ref.reps[0]));
                 CHECK_INTEQ(c.reps[0].first_line, ref.reps[0].first_line + 3);
@@ -640,6 +660,7 @@ TEST(nul_bytes) {
                 run_chunks(&c, in, inl, 0);
                 CHECK_INTEQ(c.feed_ret, 0);
                 CHECK_INTEQ(c.bad_json, 0);
+                CHECK_INTEQ(c.bad_copy, 0);
                 CHECK(c.n_reps == 1);
                 CHECK(!c.json || strlen(c.json) == c.json_len);
                 collected_free(&c);
@@ -688,6 +709,7 @@ TEST(random_bytes) {
         lockdep_parser_free(p);
         CHECK_INTEQ(c.feed_ret, 0);
         CHECK_INTEQ(c.bad_json, 0);
+        CHECK_INTEQ(c.bad_copy, 0);
         collected_free(&c);
 
         /* random bytes around a real report: the report is still found */
@@ -704,6 +726,7 @@ TEST(random_bytes) {
                 run_chunks(&d, in, inl, 0);
                 CHECK_INTEQ(d.feed_ret, 0);
                 CHECK_INTEQ(d.bad_json, 0);
+                CHECK_INTEQ(d.bad_copy, 0);
                 for (size_t i = 0; i < d.n_reps && i < MAX_REPS; i++)
                         if (d.reps[i].kind == LOCKDEP_CIRCULAR &&
                             strcmp(d.reps[i].cycle, ref.reps[0].cycle) == 0)
@@ -752,6 +775,7 @@ TEST(nested_parentheses) {
                 run_chunks(&c, in, inl, 0);
                 CHECK_INTEQ(c.feed_ret, 0);
                 CHECK_INTEQ(c.bad_json, 0);
+                CHECK_INTEQ(c.bad_copy, 0);
                 CHECK(c.n_reps == 1);
                 if (c.n_reps == 1) {
                         /* parenthesis matching must keep the whole nested name */
@@ -770,6 +794,7 @@ TEST(nested_parentheses) {
                 run_chunks(&c, in, inl, 0);
                 CHECK_INTEQ(c.feed_ret, 0);
                 CHECK_INTEQ(c.bad_json, 0);
+                CHECK_INTEQ(c.bad_copy, 0);
                 collected_free(&c);
                 free(in);
         }
@@ -798,6 +823,7 @@ TEST(invalid_utf8_task_name) {
                 CHECK_INTEQ(c.feed_ret, 0);
                 REQUIRE(c.n_reps == 1);
                 CHECK_INTEQ(c.bad_json, 0);
+                CHECK_INTEQ(c.bad_copy, 0);
                 CHECK(tap_valid_utf8(c.json, c.json_len));
                 CHECK(c.reps[0].task != NULL);
                 CHECK_INTEQ(c.reps[0].pid, 22269);
@@ -814,6 +840,7 @@ TEST(invalid_utf8_task_name) {
                 run_chunks(&c, in, inl, 0);
                 REQUIRE(c.n_reps == 1);
                 CHECK_INTEQ(c.bad_json, 0);
+                CHECK_INTEQ(c.bad_copy, 0);
                 CHECK_STREQ(c.reps[0].task, "gr\xc3\xbc\xc3\x9f-\xe2\x82\xac");
                 collected_free(&c);
                 free(in);

@@ -1,4 +1,4 @@
--- 0013: /proc/lockdep snapshots carried by the journal (docs/LATENT.md, "Collection and transport"):
+-- 0012: /proc/lockdep snapshots carried by the journal (docs/LATENT.md, "Collection and transport"):
 -- each stored once whatever carried it and however often, and counted when it is not stored.
 
 -- The snapshots stored: the same snapshot again (a journal read again after a restart, the same
