@@ -1298,6 +1298,8 @@ int lockdep_report_dup(const LockdepReport *r, LockdepReport **ret) {
         d->acquiring = d->holding = NULL;
         d->cycle = d->classes = d->scenario = d->backtrace = NULL;
         d->chain = NULL;
+        d->edges = NULL;
+        d->n_edges = 0;
         d->held = NULL;
         d->key = d->func_title = d->text = d->host = NULL;
         /* report_done() frees n_* entries of each array: count them as they are made */
@@ -1343,6 +1345,9 @@ int lockdep_report_dup(const LockdepReport *r, LockdepReport **ret) {
                 if (!d->held)
                         q = -ENOMEM;
         }
+        /* the edges point into the classes and locks: made again from the copy's, by the one rule */
+        if (q >= 0 && r->edges)
+                q = report_set_edges(d);
         if (q < 0) {
                 lockdep_report_free(d);
                 return q;
