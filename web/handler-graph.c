@@ -216,7 +216,9 @@ static MHD_Result_ graph_page(Request *r, Store *s, const JsonValue *edges, cons
                 qsort(order, g.n_edges, sizeof(GEdge *), by_cycle_n);
         size_t from = MIN((size_t) q.offset, g.n_edges), to = MIN(from + q.limit, g.n_edges);
         h_printf(&h, "<h2 id=\"edges-head\">Edges %zu&ndash;%zu of %zu</h2>", g.n_edges ? from + 1 : 0, to, g.n_edges);
-        h_raw(&h, "<table id=\"edges\" class=\"sortable\"><thead><tr><th>Held</th><th>Acquired</th><th>Times</th>"
+        /* sortable in the browser only when this page holds every edge (app.js) */
+        h_raw(&h, from == 0 && to == g.n_edges ? "<table id=\"edges\" class=\"sortable\">" : "<table id=\"edges\">");
+        h_raw(&h, "<thead><tr><th>Held</th><th>Acquired</th><th>Times</th>"
                   "<th>On a cycle</th><th>First seen</th><th>Last seen</th><th>First kernel</th><th>Groups</th></tr></thead><tbody>");
         for (size_t i = from; order && i < to; i++)
                 edge_row(&h, order[i], &g, newest);

@@ -322,7 +322,10 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
         strbuf_done(&rows.json);
         h_raw(&h, "<section><h2>Occurrences</h2>");
         occ_pager(&h, id, oq.offset, json_len(occ), n_occ);
-        h_raw(&h, "<table id=\"occurrences\" class=\"sortable\"><thead><tr><th>Report</th>"
+        /* sortable in the browser only when the page holds every occurrence (app.js) */
+        h_raw(&h, oq.offset == 0 && json_len(occ) >= n_occ ? "<table id=\"occurrences\" class=\"sortable\">"
+                                                            : "<table id=\"occurrences\">");
+        h_raw(&h, "<thead><tr><th>Report</th>"
                   "<th>Time</th><th>Host</th><th>Kernel</th><th>Source</th><th>Truncated</th></tr></thead><tbody>");
         for (size_t i = 0; i < json_len(occ); i++) {
                 const JsonValue *o = json_at(occ, i);

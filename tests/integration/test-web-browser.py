@@ -174,6 +174,12 @@ try:
     browser.get(f"{srv.base}/groups/{target['id']}")
     ths = browser.find_elements(By.CSS_SELECTOR, "#occurrences th.js-sort")
     c.check(len(ths) > 0, "app.js made the occurrence table sortable")
+    # a list sorted and paged on the server gets no client-side sorting: it would sort one page
+    for path, table in [("/locks", "locks"), ("/hosts", "hosts"), ("/kernels", "kernels"), ("/", "groups")]:
+        browser.get(srv.base + path)
+        n_th = len(browser.find_elements(By.CSS_SELECTOR, f"#{table} th"))
+        n_js = len(browser.find_elements(By.CSS_SELECTOR, f"#{table} th.js-sort"))
+        c.check(n_th > 0 and n_js == 0, f"{path}: {n_th} headers, {n_js} sorted in the browser (want 0)")
     logs = browser.get_log("browser")
     csp = [entry["message"] for entry in logs if "Content Security Policy" in entry["message"]]
     c.check(not csp, f"no CSP violations: {csp[:2]}")

@@ -1,6 +1,8 @@
 // lockdep dashboard: progressive enhancement only (every page works without it).
-// Tables with class "sortable" get client-side sorting on header clicks, for the columns whose
-// header is not already a server-side sort link.
+// Tables with class "sortable" get client-side sorting on header clicks. The server marks a
+// table so only when it holds the whole list; a list sorted on the server (its headers are sort
+// links: groups, hosts, kernels, locks) is paged, so none of its columns is sorted here, since
+// sorting one page would look like sorting the list.
 "use strict";
 (function () {
   function key(td) {
@@ -24,9 +26,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("table.sortable").forEach(function (table) {
       var head = table.tHead && table.tHead.rows[0];
-      if (!head) return;
+      if (!head || head.querySelector("a")) return;
       Array.prototype.forEach.call(head.cells, function (th, i) {
-        if (th.querySelector("a")) return;
         th.classList.add("js-sort");
         th.addEventListener("click", function () { sortBy(table, i, th); });
       });
