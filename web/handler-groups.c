@@ -91,7 +91,10 @@ MHD_Result_ handle_groups(Request *r) {
         Html h = {};
         h_begin(&h, "Groups");
         h_raw(&h, "<h1>Lockdep report groups</h1>\n");
-        static const char *const sorts[] = { "last_seen", "first_seen", "reports", "hosts", "id" };
+        /* the sort names of the group list, from the store's one table (DEFAULT has none) */
+        const char *sorts[_STORE_SORT_MAX - STORE_SORT_LAST_SEEN];
+        for (StoreSort so = STORE_SORT_LAST_SEEN; so < _STORE_SORT_MAX; so++)
+                sorts[so - STORE_SORT_LAST_SEEN] = store_sort_to_string(so);
         h_filter_form(&h, r, &(FilterForm) { .action = "/", .sorts = sorts, .n_sorts = ELEMENTSOF(sorts),
                                              .sort_default = "any", .button = "Filter" });
         h_printf(&h, "<p class=\"summary\"><span id=\"total\">%llu</span> groups", (unsigned long long) total);
