@@ -947,52 +947,56 @@ int store_count_search(Store *s, const char *text, const StoreQuery *q, uint64_t
         return search_query(s, text, q, NULL, NULL, ret);
 }
 
-int store_stats_json(Store *s, char **ret) {
-        StrBuf b = {};
-        int r = open_object(s, &b,
-                            "SELECT (SELECT count(*) FROM reports) AS reports, (SELECT count(*) FROM groups g WHERE NOT " SUPPRESSED("g.id") ") AS groups, "
-                            "(SELECT count(*) FROM groups g WHERE " SUPPRESSED("g.id") ") AS groups_suppressed, "
-                            "(SELECT count(*) FROM hosts) AS hosts, (SELECT count(*) FROM boots) AS boots, "
+int store_stats(Store *s, StoreStats *ret) {
+        *ret = (StoreStats) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        StoreMem *m = ret->mem_;
+        int r = store_view_query_one(s,
+                            "SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM groups g WHERE NOT " SUPPRESSED("g.id") "), "
+                            "(SELECT count(*) FROM groups g WHERE " SUPPRESSED("g.id") "), "
+                            "(SELECT count(*) FROM hosts), (SELECT count(*) FROM boots), "
                             /* names host_name_sanitize() made: only those have a backslash */
-                            "(SELECT count(*) FROM hosts WHERE instr(hostname, char(92)) > 0) AS hosts_sanitized, "
-                            "(SELECT count(*) FROM boots WHERE lockdep_off_at IS NOT NULL) AS boots_lockdep_off, "
-                            "(SELECT count(*) FROM gaps) AS gaps, "
-                            "(SELECT coalesce(max(id), 0) FROM reports) - (SELECT indexed_upto FROM fts_state) AS fts_pending, "
-                            "(SELECT count(*) FROM suppressions) AS suppressions, "
-                            "(SELECT count(*) FROM journal_files_failed WHERE ok_since IS NULL) AS journal_files_unreadable, "
-                            "(SELECT coalesce(sum(n_failures), 0) FROM journal_files_failed) AS journal_file_errors, "
+                            "(SELECT count(*) FROM hosts WHERE instr(hostname, char(92)) > 0), "
+                            "(SELECT count(*) FROM boots WHERE lockdep_off_at IS NOT NULL), "
+                            "(SELECT count(*) FROM gaps), "
+                            "(SELECT coalesce(max(id), 0) FROM reports) - (SELECT indexed_upto FROM fts_state), "
+                            "(SELECT count(*) FROM suppressions), "
+                            "(SELECT count(*) FROM journal_files_failed WHERE ok_since IS NULL), "
+                            "(SELECT coalesce(sum(n_failures), 0) FROM journal_files_failed), "
                             /* /proc/lockdep snapshots not stored (schema/0012-snapshot-transport.sql) */
-                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'untrusted'), 0) AS snapshots_untrusted, "
-                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'incomplete'), 0) AS snapshots_incomplete, "
-                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'refused'), 0) AS snapshots_refused "
-                            "WHERE ?1 = ?1",
-                            0, NULL);
+                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'untrusted'), 0), "
+                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'incomplete'), 0), "
+                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'refused'), 0)",
+                            0, NULL, NULL, &store_stats_shape, m, ret);
         if (r >= 0)
-                r = append_array(s, &b, "by_kind", "SELECT kind, count(*) AS n, sum(n_reports) AS reports FROM groups g WHERE NOT " SUPPRESSED("g.id") " GROUP BY kind ORDER BY kind", 0, NULL);
+                r = store_view_query_rows(s, "SELECT kind, count(*), sum(n_reports) FROM groups g WHERE NOT " SUPPRESSED("g.id")
+                                          " GROUP BY kind ORDER BY kind", 0, NULL, NULL, &store_kind_count_shape, m,
+                                          &ret->by_kind, &ret->n_by_kind);
         if (r >= 0)
-                r = append_array(s, &b, "by_status", "SELECT status, count(*) AS n, sum(n_reports) AS reports FROM groups g WHERE NOT " SUPPRESSED("g.id") " GROUP BY status ORDER BY status", 0, NULL);
+                r = store_view_query_rows(s, "SELECT status, count(*), sum(n_reports) FROM groups g WHERE NOT " SUPPRESSED("g.id")
+                                          " GROUP BY status ORDER BY status", 0, NULL, NULL, &store_status_count_shape, m,
+                                          &ret->by_status, &ret->n_by_status);
         /* a journal keeps one cursor per stream ("journal:DIR#remote-HOST"): one row per source,
          * the number of streams instead of a position when there are several */
         if (r >= 0)
-                r = append_array(s, &b, "sources",
-                                 "SELECT c.source, CASE WHEN c.n = 1 THEN c.position ELSE c.n || ' streams' END AS position, "
-                                 ISO("c.updated") " AS updated, (SELECT count(*) FROM reports r "
-                                 "WHERE r.source = c.source OR r.source = 'file:' || substr(c.source, 6)) AS reports "
+                r = store_view_query_rows(s,
+                                 "SELECT c.source, CASE WHEN c.n = 1 THEN c.position ELSE c.n || ' streams' END, "
+                                 "c.updated, (SELECT count(*) FROM reports r "
+                                 "WHERE r.source = c.source OR r.source = 'file:' || substr(c.source, 6)) "
                                  "FROM (SELECT substr(source, 1, instr(source || '#', '#') - 1) AS source, count(*) AS n, "
                                  "max(position) AS position, max(updated) AS updated FROM cursors GROUP BY 1) c ORDER BY c.source",
-                                 0, NULL);
+                                 0, NULL, NULL, &store_source_shape, m, &ret->sources, &ret->n_sources);
         if (r >= 0)
-                r = append_array(s, &b, "journal_files_failed",
-                                 "SELECT source, file, error, errno, " ISO("first_failed") " AS first_failed, "
-                                 ISO("last_failed") " AS last_failed, n_failures FROM journal_files_failed "
+                r = store_view_query_rows(s,
+                                 "SELECT source, file, error, errno, first_failed, last_failed, n_failures FROM journal_files_failed "
                                  "WHERE ok_since IS NULL ORDER BY source, file LIMIT 100",
-                                 0, NULL);
+                                 0, NULL, NULL, &store_file_failure_shape, m, &ret->files_failed, &ret->n_files_failed);
         if (r >= 0)
-                r = append_array(s, &b, "snapshots_rejected",
-                                 "SELECT reason, n, " ISO("last_at") " AS last, last_source AS source, last_what AS what "
-                                 "FROM dep_snapshot_rejects ORDER BY reason",
-                                 0, NULL);
-        return close_object(&b, ret, r);
+                r = store_view_query_rows(s,
+                                 "SELECT reason, n, last_at, last_source, last_what FROM dep_snapshot_rejects ORDER BY reason",
+                                 0, NULL, NULL, &store_rejected_shape, m, &ret->rejected, &ret->n_rejected);
+        return r < 0 ? r : 0;
 }
 
 /* ---- triage --------------------------------------------------------------------------------- */

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The one serializer of the typed list views (store.h): the objects of /api/v1/groups and
- * /api/v1/reports and of lockdepctl list/reports --json are written here and nowhere else. Every
+ * The one serializer of the typed views (store.h): the objects of the API (/api/v1/groups,
+ * /api/v1/reports, /api/v1/stats, ...) and of lockdepctl's --json are written here and nowhere
+ * else, from the structs web/ and cli/ render their pages and tables from. Every
  * string goes through json_append_str(): names in the database came from kernel logs. The views
- * are filled by store-query.c (SQL); this file only turns them into text and frees them.
+ * are filled by store-query.c and store-fleet.c (SQL), through the shapes below where a view is
+ * described by a table of fields; this file turns them into text and frees them.
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,4 +176,296 @@ int store_row_texts(sqlite3_stmt *st, size_t n, const int *cols, const char **ou
         }
         *ret_mem = m;
         return 0;
+}
+
+/* ---- shapes: SQL rows into structs, structs into JSON ----------------------------------------- */
+
+/* A bump allocator: chunks of at least 16 KiB, freed all at once with the view. */
+typedef struct StoreChunk {
+        struct StoreChunk *next;
+        size_t used, size;
+        max_align_t data[];
+} StoreChunk;
+
+struct StoreMem {
+        StoreChunk *chunks;
+        bool failed; /* an allocation failed: the view is incomplete */
+};
+
+StoreMem *store_mem_new(void) {
+        return calloc(1, sizeof(StoreMem));
+}
+
+void store_mem_free(StoreMem *m) {
+        if (!m)
+                return;
+        for (StoreChunk *c = m->chunks, *next; c; c = next) {
+                next = c->next;
+                free(c);
+        }
+        free(m);
+}
+
+static void *mem_alloc(StoreMem *m, size_t n) {
+        n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+        StoreChunk *c = m->chunks;
+        if (!c || c->size - c->used < n) {
+                size_t size = MAX(n, (size_t) 16384 - sizeof(StoreChunk));
+                c = malloc(sizeof(StoreChunk) + size);
+                if (!c) {
+                        m->failed = true;
+                        return NULL;
+                }
+                *c = (StoreChunk) { .next = m->chunks, .size = size };
+                m->chunks = c;
+        }
+        void *p = (char *) c->data + c->used;
+        c->used += n;
+        return p;
+}
+
+static const char *mem_text(StoreMem *m, sqlite3_stmt *st, int col) {
+        if (sqlite3_column_type(st, col) == SQLITE_NULL)
+                return NULL;
+        const unsigned char *t = sqlite3_column_text(st, col);
+        size_t len = t ? (size_t) sqlite3_column_bytes(st, col) : 0;
+        char *p = mem_alloc(m, len + 1);
+        if (!p)
+                return NULL;
+        if (len)
+                memcpy(p, t, len);
+        p[len] = 0;
+        return p;
+}
+
+static void fill_row(sqlite3_stmt *st, const StoreShape *sh, StoreMem *m, void *row) {
+        for (size_t k = 0; k < sh->n; k++) {
+                void *p = (char *) row + sh->f[k].offset;
+                bool null = sqlite3_column_type(st, (int) k) == SQLITE_NULL;
+                switch (sh->f[k].type) {
+                case SF_INT:
+                case SF_TIME:
+                        *(int64_t *) p = null ? STORE_NONE : sqlite3_column_int64(st, (int) k);
+                        break;
+                case SF_TEXT:
+                        *(const char **) p = mem_text(m, st, (int) k);
+                        break;
+                case SF_BOOL:
+                case SF_FLAG:
+                        *(bool *) p = sqlite3_column_int64(st, (int) k) != 0;
+                        break;
+                case SF_REAL:
+                        *(double *) p = sqlite3_column_double(st, (int) k);
+                        break;
+                }
+        }
+}
+
+int store_view_prepare(Store *s, const char *sql, int64_t id, const char *text, const char *text2, sqlite3_stmt **ret) {
+        int r = store_prepare(s, sql, ret);
+        if (r < 0)
+                return r;
+        if (sqlite3_bind_parameter_count(*ret) >= 1)
+                sqlite3_bind_int64(*ret, 1, id);
+        if (text)
+                store_bind_text(*ret, 2, text);
+        if (text2)
+                store_bind_text(*ret, 3, text2);
+        return 0;
+}
+
+int store_view_one(Store *s, sqlite3_stmt *st, const StoreShape *sh, StoreMem *m, void *row) {
+        assert((size_t) sqlite3_column_count(st) == sh->n);
+        int rc = sqlite3_step(st), r = 0;
+        if (rc == SQLITE_ROW) {
+                fill_row(st, sh, m, row);
+                if (m->failed)
+                        r = -ENOMEM;
+        } else
+                r = rc == SQLITE_DONE ? -ENOENT : store_fail(s, rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
+int store_view_rows(Store *s, sqlite3_stmt *st, const StoreShape *sh, StoreMem *m, void *ret_v, size_t *ret_n) {
+        assert((size_t) sqlite3_column_count(st) == sh->n);
+        _cleanup_free_ char *v = NULL;
+        size_t n = 0, cap = 0;
+        int rc, r = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (n == cap) {
+                        size_t c = cap ? cap * 2 : 16;
+                        char *nv = reallocarray(v, c, sh->size);
+                        if (!nv) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        v = nv;
+                        cap = c;
+                }
+                memset(v + n * sh->size, 0, sh->size);
+                fill_row(st, sh, m, v + n * sh->size);
+                if (m->failed) {
+                        r = -ENOMEM;
+                        break;
+                }
+                n++;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = store_fail(s, rc);
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        void *kept = NULL;
+        if (n > 0) {
+                kept = mem_alloc(m, n * sh->size);
+                if (!kept)
+                        return -ENOMEM;
+                memcpy(kept, v, n * sh->size);
+        }
+        memcpy(ret_v, &kept, sizeof(kept));
+        *ret_n = n;
+        return 0;
+}
+
+int store_view_query_one(Store *s, const char *sql, int64_t id, const char *text, const char *text2,
+                         const StoreShape *sh, StoreMem *m, void *row) {
+        sqlite3_stmt *st;
+        int r = store_view_prepare(s, sql, id, text, text2, &st);
+        return r < 0 ? r : store_view_one(s, st, sh, m, row);
+}
+
+int store_view_query_rows(Store *s, const char *sql, int64_t id, const char *text, const char *text2,
+                          const StoreShape *sh, StoreMem *m, void *ret_v, size_t *ret_n) {
+        sqlite3_stmt *st;
+        int r = store_view_prepare(s, sql, id, text, text2, &st);
+        return r < 0 ? r : store_view_rows(s, st, sh, m, ret_v, ret_n);
+}
+
+int store_put_fields(StrBuf *b, const StoreShape *sh, const void *row) {
+        for (size_t k = 0; k < sh->n; k++) {
+                const void *p = (const char *) row + sh->f[k].offset;
+                const char *name = sh->f[k].name;
+                int64_t i;
+                int r;
+                switch (sh->f[k].type) {
+                case SF_INT:
+                        i = *(const int64_t *) p;
+                        r = i == STORE_NONE ? put_str(b, name, NULL) : put_int(b, name, i);
+                        break;
+                case SF_TIME:
+                        i = *(const int64_t *) p;
+                        r = i == STORE_NONE ? put_str(b, name, NULL) : put_time(b, name, i);
+                        break;
+                case SF_TEXT:
+                        r = put_str(b, name, *(const char *const *) p);
+                        break;
+                case SF_BOOL:
+                        r = key(b, name) < 0 ? -ENOMEM : strbuf_puts(b, *(const bool *) p ? "true" : "false");
+                        break;
+                case SF_FLAG:
+                        r = put_int(b, name, *(const bool *) p);
+                        break;
+                case SF_REAL:
+                        r = key(b, name) < 0 ? -ENOMEM : strbuf_printf(b, "%.6f", *(const double *) p);
+                        break;
+                default:
+                        r = -EINVAL;
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int store_put_object(StrBuf *b, const StoreShape *sh, const void *row) {
+        if (strbuf_appendc(b, '{') < 0 || store_put_fields(b, sh, row) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+int store_put_rows(StrBuf *b, const char *k, const StoreShape *sh, const void *v, size_t n) {
+        if (key(b, k) < 0 || strbuf_appendc(b, '[') < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if ((i && strbuf_appendc(b, ',') < 0) || store_put_object(b, sh, (const char *) v + i * sh->size) < 0)
+                        return -ENOMEM;
+        return strbuf_appendc(b, ']');
+}
+
+/* ---- the counters ----------------------------------------------------------------------------- */
+
+static const StoreField stats_fields[] = {
+        SF_INT_(StoreStats, reports, "reports"),
+        SF_INT_(StoreStats, groups, "groups"),
+        SF_INT_(StoreStats, groups_suppressed, "groups_suppressed"),
+        SF_INT_(StoreStats, hosts, "hosts"),
+        SF_INT_(StoreStats, boots, "boots"),
+        SF_INT_(StoreStats, hosts_sanitized, "hosts_sanitized"),
+        SF_INT_(StoreStats, boots_lockdep_off, "boots_lockdep_off"),
+        SF_INT_(StoreStats, gaps, "gaps"),
+        SF_INT_(StoreStats, fts_pending, "fts_pending"),
+        SF_INT_(StoreStats, suppressions, "suppressions"),
+        SF_INT_(StoreStats, journal_files_unreadable, "journal_files_unreadable"),
+        SF_INT_(StoreStats, journal_file_errors, "journal_file_errors"),
+        SF_INT_(StoreStats, snapshots_untrusted, "snapshots_untrusted"),
+        SF_INT_(StoreStats, snapshots_incomplete, "snapshots_incomplete"),
+        SF_INT_(StoreStats, snapshots_refused, "snapshots_refused"),
+};
+static const StoreField kind_count_fields[] = {
+        SF_TEXT_(StoreStatsCount, name, "kind"),
+        SF_INT_(StoreStatsCount, n_groups, "n"),
+        SF_INT_(StoreStatsCount, n_reports, "reports"),
+};
+static const StoreField status_count_fields[] = {
+        SF_TEXT_(StoreStatsCount, name, "status"),
+        SF_INT_(StoreStatsCount, n_groups, "n"),
+        SF_INT_(StoreStatsCount, n_reports, "reports"),
+};
+static const StoreField source_fields[] = {
+        SF_TEXT_(StoreStatsSource, source, "source"),
+        SF_TEXT_(StoreStatsSource, position, "position"),
+        SF_TIME_(StoreStatsSource, updated, "updated"),
+        SF_INT_(StoreStatsSource, n_reports, "reports"),
+};
+static const StoreField file_failure_fields[] = {
+        SF_TEXT_(StoreStatsFileFailure, source, "source"),
+        SF_TEXT_(StoreStatsFileFailure, file, "file"),
+        SF_TEXT_(StoreStatsFileFailure, error, "error"),
+        SF_INT_(StoreStatsFileFailure, err, "errno"),
+        SF_TIME_(StoreStatsFileFailure, first_failed, "first_failed"),
+        SF_TIME_(StoreStatsFileFailure, last_failed, "last_failed"),
+        SF_INT_(StoreStatsFileFailure, n_failures, "n_failures"),
+};
+static const StoreField rejected_fields[] = {
+        SF_TEXT_(StoreStatsRejected, reason, "reason"),
+        SF_INT_(StoreStatsRejected, n, "n"),
+        SF_TIME_(StoreStatsRejected, last, "last"),
+        SF_TEXT_(StoreStatsRejected, source, "source"),
+        SF_TEXT_(StoreStatsRejected, what, "what"),
+};
+const StoreShape store_stats_shape = STORE_SHAPE(StoreStats, stats_fields);
+const StoreShape store_kind_count_shape = STORE_SHAPE(StoreStatsCount, kind_count_fields);
+const StoreShape store_status_count_shape = STORE_SHAPE(StoreStatsCount, status_count_fields);
+const StoreShape store_source_shape = STORE_SHAPE(StoreStatsSource, source_fields);
+const StoreShape store_file_failure_shape = STORE_SHAPE(StoreStatsFileFailure, file_failure_fields);
+const StoreShape store_rejected_shape = STORE_SHAPE(StoreStatsRejected, rejected_fields);
+
+int store_stats_json(const StoreStats *st, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || store_put_fields(b, &store_stats_shape, st) < 0 ||
+            store_put_rows(b, "by_kind", &store_kind_count_shape, st->by_kind, st->n_by_kind) < 0 ||
+            store_put_rows(b, "by_status", &store_status_count_shape, st->by_status, st->n_by_status) < 0 ||
+            store_put_rows(b, "sources", &store_source_shape, st->sources, st->n_sources) < 0 ||
+            store_put_rows(b, "journal_files_failed", &store_file_failure_shape, st->files_failed,
+                           st->n_files_failed) < 0 ||
+            store_put_rows(b, "snapshots_rejected", &store_rejected_shape, st->rejected, st->n_rejected) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+void store_stats_free(StoreStats *st) {
+        if (st) {
+                store_mem_free(st->mem_);
+                *st = (StoreStats) {};
+        }
 }

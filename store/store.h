@@ -123,7 +123,7 @@ int store_get_journal_seen(Store *s, const char *stream, char **ret);
 int store_host_heard(Store *s, const StoreOrigin *o, uint64_t last_entry, uint64_t read_at);
 /* A journal file of source that cannot be opened or read (err: negative errno, message: what
  * failed), or with err = 0, that was read again (file NULL: every file of source). Counted in
- * store_stats_json(). */
+ * store_stats(). */
 int store_journal_file_status(Store *s, const char *source, const char *file, int err, const char *message,
                               uint64_t now);
 /* Settings lockdepd and lockdepctl share (inside or outside a transaction). Keys:
@@ -136,6 +136,10 @@ int store_set_setting(Store *s, const char *key, const char *value);
 int store_index_text(Store *s, unsigned max);
 
 /* Readers: each row as one JSON object, handed to the callback (return < 0 to stop). */
+/* The typed views (store-views.c) keep their strings and arrays in one StoreMem each, freed by
+ * the view's _free(); STORE_NONE is an integer or time not known (JSON null). */
+typedef struct StoreMem StoreMem;
+#define STORE_NONE INT64_MIN
 typedef int (*StoreRowFunc)(const char *json, void *userdata);
 
 typedef enum StoreSort {
@@ -371,14 +375,63 @@ int store_kernel_vs_json(Store *s, const char *release, const char *vs, char **r
 int store_search(Store *s, const char *text, const StoreQuery *q, StoreRowFunc f, void *userdata);
 /* Number of reports store_search() finds (limit/offset ignored), for paging. */
 int store_count_search(Store *s, const char *text, const StoreQuery *q, uint64_t *ret);
-/* Counters: reports, groups, hosts, hosts_sanitized (stored under a host_name_sanitize()d name), boots, boots_lockdep_off, by_kind {kind:n}, by_status {status:n},
- * sources [{source,position,updated}] (one row per source: a journal's streams counted, not listed),
- * gaps, fts_pending, journal_files_unreadable (journal files failing now), journal_file_errors
- * (failed attempts to read a journal file, ever), journal_files_failed [{source,file,error,errno,
- * first_failed,last_failed,n_failures}] (failing now, at most 100), snapshots_untrusted,
- * snapshots_incomplete, snapshots_refused (/proc/lockdep snapshots not stored, ever) and
- * snapshots_rejected [{reason,n,last,source,what}]. */
-int store_stats_json(Store *s, char **ret);
+/* ---- the counters (lockdepctl stats, /api/v1/stats, /metrics) ------------------------------- */
+
+typedef struct StoreStatsCount {
+        const char *name;                     /* the kind, or the triage status */
+        int64_t n_groups, n_reports;          /* JSON "n", "reports" */
+} StoreStatsCount;
+
+typedef struct StoreStatsSource {
+        const char *source;                   /* a journal's streams ("journal:DIR#...") as one source */
+        const char *position;                 /* its cursor, or "N streams" */
+        int64_t updated;                      /* usec; when the position last moved */
+        int64_t n_reports;                    /* JSON "reports" */
+} StoreStatsSource;
+
+typedef struct StoreStatsFileFailure {
+        const char *source, *file, *error;
+        int64_t err;                          /* JSON "errno" */
+        int64_t first_failed, last_failed;    /* usec */
+        int64_t n_failures;
+} StoreStatsFileFailure;
+
+typedef struct StoreStatsRejected {
+        const char *reason;                   /* untrusted, incomplete, refused */
+        int64_t n;
+        int64_t last;                         /* usec of the last one */
+        const char *source, *what;            /* of the last one */
+} StoreStatsRejected;
+
+/* Counters: reports, groups (those suppression rules hide not counted; groups_suppressed: those),
+ * hosts, hosts_sanitized (stored under a host_name_sanitize()d name), boots, boots_lockdep_off,
+ * gaps, fts_pending, suppressions (rules), journal_files_unreadable (journal files failing now),
+ * journal_file_errors (failed attempts to read a journal file, ever), snapshots_untrusted,
+ * snapshots_incomplete, snapshots_refused (/proc/lockdep snapshots not stored, ever); by kind and
+ * by triage status (groups and their reports, hidden groups not counted), sources (one row per
+ * source: a journal's streams counted, not listed), the journal files failing now (at most 100)
+ * and the rejected snapshots by reason. */
+typedef struct StoreStats {
+        int64_t reports, groups, groups_suppressed, hosts, boots, hosts_sanitized, boots_lockdep_off, gaps,
+                fts_pending, suppressions, journal_files_unreadable, journal_file_errors, snapshots_untrusted,
+                snapshots_incomplete, snapshots_refused;
+        StoreStatsCount *by_kind, *by_status; /* by name */
+        size_t n_by_kind, n_by_status;
+        StoreStatsSource *sources;
+        size_t n_sources;
+        StoreStatsFileFailure *files_failed;  /* JSON "journal_files_failed" */
+        size_t n_files_failed;
+        StoreStatsRejected *rejected;         /* JSON "snapshots_rejected" */
+        size_t n_rejected;
+        StoreMem *mem_;
+} StoreStats;
+
+/* *ret zeroed first; free with store_stats_free() also after a failure. */
+int store_stats(Store *s, StoreStats *ret);
+void store_stats_free(StoreStats *st);
+/* Appends the /api/v1/stats object (lockdepctl stats --json): the counters, then "by_kind",
+ * "by_status", "sources", "journal_files_failed", "snapshots_rejected" (times as ISO 8601 UTC). */
+int store_stats_json(const StoreStats *st, StrBuf *b);
 
 /* Triage (each change is logged in triage_log with the group's signature, so it survives reparse).
  * status: new, confirmed, fixed-in <release>, false-positive, duplicate-of <group>, regressed (set

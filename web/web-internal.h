@@ -202,6 +202,9 @@ void cache_free(WebCache *c);
 MHD_Result_ reply(Request *r, unsigned status, const char *type, char *body, size_t len);
 MHD_Result_ reply_html(Request *r, unsigned status, Html *h);
 MHD_Result_ reply_json(Request *r, unsigned status, char *json);
+/* The API answer of a typed view's serializer (store-views.c): 200 with b's JSON (taken), or 500
+ * when the serializer failed (e < 0; b freed). */
+MHD_Result_ reply_view_json(Request *r, StrBuf *b, int e);
 MHD_Result_ reply_error(Request *r, unsigned status, const char *fmt, ...) _printf_(3, 4);
 MHD_Result_ reply_store_error(Request *r, Store *s, int err);
 /* The answer of a detail page's store_*_json() call (err, js): a missing object is 404 with
