@@ -958,15 +958,44 @@ static int find_report(Store *s, int64_t boot, const char *key, int64_t *ret) {
         return step_id(s, st, ret);
 }
 
+/* The edges of a stored copy of a report are those its parse lists (reports.parsed "edges": the
+ * parser's LockdepReport.edges, what store_report_derived() counted when the copy was stored);
+ * ?2 is that parse. Rows parsed before edges[] existed list none: their edges are counted by the
+ * rule of that time until a reparse or a rebuild recounts them. */
+#define OLD_EDGES "old AS MATERIALIZED (SELECT x.value ->> 'from' AS f, x.value ->> 'to' AS t " \
+                  "FROM json_each(lockdep_parsed(?2), '$.edges') x) "
+
+static int exec_old_edges(Store *s, const char *sql, int64_t id, const void *old_parsed, int old_size,
+                          bool old_text, int64_t grp) {
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(s, rc);
+        sqlite3_bind_int64(st, 1, id);
+        if (old_text)
+                sqlite3_bind_text(st, 2, old_parsed, old_size, SQLITE_STATIC);
+        else
+                sqlite3_bind_blob(st, 2, old_parsed, old_size, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, grp);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? 0 : store_fail(s, rc);
+}
+
 /* A report stored before under the same identity is replaced by a better copy: a complete one for a
  * truncated one, a longer truncated one, one that parsed for a degraded one. In place (the row
- * keeps its id and first time, so the full-text index stays consistent); its edges, chain links
- * and group counts are re-derived. Returns 1 if replaced, 0 if the stored copy is as good. */
+ * keeps its id and first time, so the full-text index stays consistent); its edges and group
+ * counts follow the new copy: the old copy's edges (those its stored parse lists) count one report
+ * less, the new copy's one more (store_report_derived(), the parser's edges, as for an insert), an
+ * edge no report has any more is deleted and a group keeps an edge only while one of its reports
+ * has it; the same rows a reparse makes. Returns 1 if replaced, 0 if the stored copy is as good. */
 static int replace_report(Store *s, int64_t id, const LockdepReport *r, const void *packed, size_t packed_size,
                           const char *key, int64_t grp, int64_t host) {
         sqlite3_stmt *st;
+        _cleanup_free_ void *old_parsed = NULL;
+        int old_size = 0;
         int rc = sqlite3_prepare_v2(s->db,
-                                    "SELECT truncated, length(CAST(raw AS BLOB)), coalesce(json_extract(lockdep_parsed(parsed), '$.degraded'), 0), grp, time "
+                                    "SELECT truncated, length(CAST(raw AS BLOB)), coalesce(json_extract(lockdep_parsed(parsed), '$.degraded'), 0), grp, time, parsed "
                                     "FROM reports WHERE id = ?1", -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return store_fail(s, rc);
@@ -978,25 +1007,31 @@ static int replace_report(Store *s, int64_t id, const LockdepReport *r, const vo
         bool old_trunc = sqlite3_column_int(st, 0), old_degraded = sqlite3_column_int(st, 2);
         int64_t old_len = sqlite3_column_int64(st, 1), old_grp = sqlite3_column_int64(st, 3);
         uint64_t t = (uint64_t) sqlite3_column_int64(st, 4);
-        sqlite3_finalize(st);
+        bool old_text = sqlite3_column_type(st, 5) == SQLITE_TEXT; /* rows from before schema 0006 */
         bool better = (old_trunc && (!r->truncated || (int64_t) r->text_len > old_len)) ||
                       (old_degraded && !r->degraded && !r->truncated);
+        if (better && sqlite3_column_type(st, 5) != SQLITE_NULL) {
+                old_size = sqlite3_column_bytes(st, 5);
+                old_parsed = malloc((size_t) old_size + 1);
+                if (!old_parsed) {
+                        sqlite3_finalize(st);
+                        return -ENOMEM;
+                }
+                memcpy(old_parsed, sqlite3_column_blob(st, 5), (size_t) old_size);
+        }
+        sqlite3_finalize(st);
         if (!better)
                 return 0;
-        /* the old copy's lock-order edges count one report less (as store_report_derived() added
-         * them: the cycle of circular/recursive reports, holding -> acquiring of safe_unsafe) */
-        int q = store_exec_bind_id(s,
-                "UPDATE lock_edges SET n = n - 1 WHERE id IN ("
-                " WITH p AS (SELECT lockdep_parsed(parsed) AS j FROM reports WHERE id = ?1)"
-                " SELECT e.id FROM p, json_each(p.j, '$.classes') a, json_each(p.j, '$.classes') b,"
-                " lock_edges e WHERE json_extract(p.j, '$.kind') IN ('circular', 'recursive')"
-                " AND b.key = (a.key + 1) % json_array_length(p.j, '$.classes')"
-                " AND (json_extract(p.j, '$.kind') = 'circular' OR a.key = 0)"
-                " AND e.from_class = b.value AND e.to_class = a.value"
-                " UNION ALL SELECT e.id FROM p, lock_edges e"
-                " WHERE json_extract(p.j, '$.kind') = 'safe_unsafe'"
-                " AND e.from_class = json_extract(p.j, '$.holding.canonical')"
-                " AND e.to_class = json_extract(p.j, '$.acquiring.canonical'))", id);
+        /* the old copy's edges count one report less (once per time its parse lists them, as
+         * add_edge() counted them) */
+        int q = 0;
+        if (old_parsed)
+                q = exec_old_edges(s,
+                                   "WITH " OLD_EDGES
+                                   "UPDATE lock_edges SET n = n - (SELECT count(*) FROM old"
+                                   " WHERE old.f = lock_edges.from_class AND old.t = lock_edges.to_class)"
+                                   " WHERE (from_class, to_class) IN (SELECT f, t FROM old)",
+                                   id, old_parsed, old_size, old_text, old_grp);
         if (q < 0)
                 return q;
         rc = sqlite3_prepare_v2(s->db,
@@ -1019,6 +1054,24 @@ static int replace_report(Store *s, int64_t id, const LockdepReport *r, const vo
         if (rc != SQLITE_DONE)
                 return store_fail(s, rc);
         q = store_report_derived(s, id, grp, r, t);
+        /* an edge of the old copy that no report has now is gone (edge_groups follow by cascade);
+         * the old group keeps the others only while one of its reports lists them (this one
+         * first: the new copy, when it stayed in the group, mostly has the same edges) */
+        if (q >= 0 && old_parsed)
+                q = exec_old_edges(s,
+                                   "WITH " OLD_EDGES
+                                   "DELETE FROM lock_edges WHERE n <= 0 AND (from_class, to_class) IN (SELECT f, t FROM old)",
+                                   id, old_parsed, old_size, old_text, old_grp);
+        if (q >= 0 && old_parsed)
+                q = exec_old_edges(s,
+                                   "WITH " OLD_EDGES
+                                   "DELETE FROM edge_groups WHERE grp = ?3 AND edge IN (SELECT e.id FROM old JOIN lock_edges e"
+                                   " ON e.from_class = old.f AND e.to_class = old.t"
+                                   " WHERE NOT EXISTS (SELECT 1 FROM reports r, json_each(lockdep_parsed(r.parsed), '$.edges') x"
+                                   "  WHERE r.id = ?1 AND r.grp = ?3 AND x.value ->> 'from' = e.from_class AND x.value ->> 'to' = e.to_class)"
+                                   " AND NOT EXISTS (SELECT 1 FROM reports r, json_each(lockdep_parsed(r.parsed), '$.edges') x"
+                                   "  WHERE r.grp = ?3 AND x.value ->> 'from' = e.from_class AND x.value ->> 'to' = e.to_class))",
+                                   id, old_parsed, old_size, old_text, old_grp);
         if (q >= 0 && grp != old_grp) {
                 /* the report moved to another group: both recounted, the old one gone if empty */
                 q = store_group_recount(s, old_grp);
