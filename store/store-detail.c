@@ -454,10 +454,9 @@ static int group_fill(Store *s, int64_t id, const StoreDetailQuery *q, StoreGrou
                                "SELECT coalesce(h.hostname, h.machine_id) AS host, gh.n FROM group_hosts gh JOIN hosts h ON h.id = gh.host "
                                "WHERE gh.grp = ?1 ORDER BY gh.n DESC, host",
                                id, NULL, sizeof(StoreCount), fill_count, &d->hosts, &d->n_hosts);
-        if (r >= 0) /* the task (comm, the parser leaves the pid out) of each report, from its parse */
+        if (r >= 0) /* the task (comm, the parser leaves the pid out) of each report, counted as they arrive */
                 r = query_rows(s, m,
-                               "SELECT json_extract(lockdep_parsed(parsed), '$.task') AS task, count(*) AS n FROM reports "
-                               "WHERE grp = ?1 GROUP BY task ORDER BY n DESC, task LIMIT 50",
+                               "SELECT nullif(task, ''), n FROM group_tasks WHERE grp = ?1 ORDER BY n DESC, task LIMIT 50",
                                id, NULL, sizeof(StoreCount), fill_count, &d->tasks, &d->n_tasks);
         if (r >= 0)
                 r = query_rows(s, m, DAILY_SQL, id, NULL, sizeof(StoreCount), fill_count, &d->daily, &d->n_daily);
@@ -485,16 +484,11 @@ static int group_fill(Store *s, int64_t id, const StoreDetailQuery *q, StoreGrou
                                "ORDER BY shared_edges DESC, coalesce(cls.score, 0) DESC, g2.n_reports DESC, g2.id LIMIT 20",
                                id, NULL, sizeof(StoreRelatedGroup), fill_related, &d->related, &d->n_related);
         if (r >= 0)
-                /* the names this group's reports printed (not every name of its classes in the
-                 * database: lock_classes has no group), for the locks store_report_derived() takes:
-                 * the chain, the acquiring and the holding lock */
+                /* the names this group's reports printed for the locks store_report_derived() takes
+                 * (the chain, the acquiring and the holding lock) that normalize to another class,
+                 * kept as they arrive (not every name of its classes in the database) */
                 r = query_rows(s, m,
-                               "WITH p AS MATERIALIZED (SELECT lockdep_parsed(parsed) AS j FROM reports WHERE grp = ?1), "
-                               "n (printed, canonical) AS (SELECT c.value ->> 'class', c.value ->> 'canonical' FROM p, json_each(p.j, '$.chain') c "
-                               " UNION SELECT p.j ->> '$.acquiring.class', p.j ->> '$.acquiring.canonical' FROM p "
-                               " UNION SELECT p.j ->> '$.holding.class', p.j ->> '$.holding.canonical' FROM p) "
-                               "SELECT printed, canonical FROM n WHERE printed IS NOT NULL AND canonical IS NOT NULL AND printed != canonical "
-                               "ORDER BY canonical, printed LIMIT 100",
+                               "SELECT printed, canonical FROM group_names WHERE grp = ?1 ORDER BY canonical, printed LIMIT 100",
                                id, NULL, sizeof(StoreNormalization), fill_normalization, &d->normalizations, &d->n_normalizations);
         if (r >= 0)
                 /* the log is keyed by signature (it survives reparse); the history names group ids: the

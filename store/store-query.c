@@ -1019,6 +1019,9 @@ static int merge_into(Store *s, int64_t into, int64_t from) {
                 "UPDATE reports SET grp = ?1 WHERE grp = ?2",
                 "INSERT OR IGNORE INTO group_classes (grp, canonical) SELECT ?1, canonical FROM group_classes WHERE grp = ?2",
                 "INSERT OR IGNORE INTO edge_groups (edge, grp) SELECT edge, ?1 FROM edge_groups WHERE grp = ?2",
+                "INSERT OR IGNORE INTO group_names (grp, canonical, printed) SELECT ?1, canonical, printed FROM group_names WHERE grp = ?2",
+                "INSERT INTO group_tasks (grp, task, n) SELECT ?1, task, n FROM group_tasks WHERE grp = ?2 "
+                " ON CONFLICT (grp, task) DO UPDATE SET n = n + excluded.n",
                 "DELETE FROM groups WHERE id = ?2", /* leaves a tombstone (schema/0008-tombstones.sql) */
                 /* what led to from leads to into now: chains are one step, and their histories meet */
                 "UPDATE group_tombstones SET into_grp = ?1 WHERE into_grp = ?2",
@@ -1146,6 +1149,19 @@ static int split_into(Store *s, int64_t group, const char *ids_csv, int64_t *ret
                             group, id, NULL);
         if (r >= 0)
                 r = exec_id(s, "INSERT OR IGNORE INTO edge_groups (edge, grp) SELECT edge, ?2 FROM edge_groups WHERE grp = ?1", group, id, NULL);
+        if (r >= 0)
+                r = exec_id(s, "INSERT OR IGNORE INTO group_names (grp, canonical, printed) SELECT ?2, canonical, printed "
+                            "FROM group_names WHERE grp = ?1", group, id, NULL);
+        /* the tasks of the reports moved (only they are read), and the same fewer in the group */
+        if (r >= 0)
+                r = exec_id(s, "INSERT INTO group_tasks (grp, task, n) SELECT ?2, coalesce(json_extract(lockdep_parsed(parsed), "
+                            "'$.task'), ''), count(*) FROM reports WHERE grp = ?2 GROUP BY 2", group, id, NULL);
+        if (r >= 0)
+                r = exec_id(s, "UPDATE group_tasks SET n = n - (SELECT m.n FROM group_tasks m WHERE m.grp = ?2 AND m.task = "
+                            "group_tasks.task) WHERE grp = ?1 AND task IN (SELECT task FROM group_tasks WHERE grp = ?2)",
+                            group, id, NULL);
+        if (r >= 0)
+                r = exec_id(s, "DELETE FROM group_tasks WHERE grp = ?1 AND n <= 0 AND ?2 = ?2", group, id, NULL);
         if (r >= 0)
                 r = store_group_recount(s, group);
         if (r >= 0)

@@ -388,6 +388,62 @@ TEST(group_detail) {
         }
 }
 
+static int64_t task_n(const StoreGroupDetail *d, const char *task) {
+        for (size_t i = 0; i < d->n_tasks; i++)
+                if (!strcmp(d->tasks[i].name, task))
+                        return d->tasks[i].n;
+        return 0;
+}
+
+static void detail(Store *s, int64_t id, StoreGroupDetail *d) {
+        store_group_detail_free(d);
+        CHECK_MSG(store_group_detail(s, id, NULL, d) == 0, "group %lld: %s", (long long) id, store_error(s));
+}
+
+/* The per-group tasks and printed names (schema 0013) follow reports through split and merge, and
+ * a report with the signature of a group merged away lands in the group it went into. */
+TEST(group_detail_moves) {
+        static const Occ a[] = {
+                { "h1", "6.1", "syz-executor5", 0 }, { "h1", "6.2", "syz-executor5", 0 }, { "h1", "6.3", "syz-executor5", 0 },
+                { "h2", "6.1", "trinity-c3", 0 },    { "h2", "6.2", "trinity-c3", 0 },
+        };
+        uint64_t now = (uint64_t) time(NULL) * 1000000;
+        Store *s = fresh();
+        for (size_t i = 0; i < ELEMENTSOF(a); i++)
+                add_occ(s, &a[i], (int) i, now);
+        /* another group: another lock acquired, the held one printed as "rtnl_mutex#2" (a name of its own) */
+        _cleanup_free_ char *other1 = replace_all(report_a, "rtnl_mutex", "rtnl_mutex#2");
+        _cleanup_free_ char *other = replace_all(other1, "sk_lock-AF_INET", "xfrm_cfg_mutex");
+        CHECK(add(s, "h3", other, 0) == 1);
+        StoreGroupDetail d = {};
+        detail(s, 1, &d);
+        CHECK(d.row.n_reports == 5 && task_n(&d, "syz-executor5") == 3 && task_n(&d, "trinity-c3") == 2);
+        detail(s, 2, &d);
+        CHECK(d.row.n_reports == 1 && d.n_normalizations == 1 && !strcmp(d.normalizations[0].printed, "rtnl_mutex#2") &&
+              !strcmp(d.normalizations[0].canonical, "rtnl_mutex"));
+
+        /* split the trinity reports (ids 4, 5) off group 1 */
+        int64_t moved[] = { 4, 5 }, split = 0;
+        CHECK(store_split_group(s, 1, moved, 2, &split) == 0 && split == 3);
+        detail(s, 1, &d);
+        CHECK(d.row.n_reports == 3 && task_n(&d, "syz-executor5") == 3 && task_n(&d, "trinity-c3") == 0 && d.n_tasks == 1);
+        detail(s, split, &d);
+        CHECK(d.row.n_reports == 2 && task_n(&d, "trinity-c3") == 2 && d.n_tasks == 1);
+
+        /* merge group 2 into the split group: counts add, names go along */
+        CHECK(store_merge_groups(s, split, 2) == 0);
+        detail(s, split, &d);
+        CHECK(d.row.n_reports == 3 && task_n(&d, "trinity-c3") == 2 && task_n(&d, "syz-executor5") == 1);
+        CHECK(d.n_normalizations == 1);
+        /* group 2's signature again: into the group it was merged into, not a new group 2 */
+        CHECK(add(s, "h4", other, 3) == 1);
+        detail(s, split, &d);
+        CHECK(d.row.n_reports == 4 && task_n(&d, "syz-executor5") == 2 && d.row.n_hosts == 3);
+        CHECK(scalar("SELECT count(*) FROM groups") == 2);
+        store_group_detail_free(&d);
+        store_close(s);
+}
+
 static void write_file(const char *path, const char *data, size_t n) {
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         assert(fd >= 0 && write(fd, data, n) == (ssize_t) n);
@@ -497,6 +553,7 @@ int main(int argc, char **argv) {
                 T(queries),
                 T(typed_views),
                 T(group_detail),
+                T(group_detail_moves),
                 T(refuses_foreign_databases),
                 T(parsed_packed),
         };
