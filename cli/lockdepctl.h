@@ -173,8 +173,6 @@ const char *json_get(const char *obj, const char *key);
 char *json_str(const char *v);
 char *json_get_str(const char *obj, const char *key);
 int64_t json_get_int(const char *obj, const char *key, int64_t def);
-/* The value's JSON text (for --json output of a member), malloc()ed. */
-char *json_raw(const char *v);
 
 /* Iterates an array (ret_key NULL) or an object's members. */
 typedef struct JsonIter {

@@ -35,23 +35,28 @@ void store_closep(Store **s) {
 }
 
 int print_group_after(Store *s, int64_t id, bool json, const char *what) {
-        _cleanup_free_ char *g = NULL;
-        int r = store_group_json(s, id, &g);
+        _cleanup_(store_group_detail_free) StoreGroupDetail d = {};
+        int r = store_group_detail(s, id, NULL, &d);
         if (r < 0)
                 return store_failed(s, r, "reading the group");
         if (json) {
-                print_json(g);
+                StrBuf b = {};
+                if (store_group_detail_json(&d, &b) < 0) {
+                        strbuf_done(&b);
+                        return print_oom();
+                }
+                print_json(b.s);
+                strbuf_done(&b);
                 return 0;
         }
-        _cleanup_free_ char *status = json_get_str(g, "status"), *note = json_get_str(g, "note");
         printf("Group %lld %s: status ", (long long) id, what);
-        fputs_safe(status ? status : "?", stdout);
-        if (note) {
+        fputs_safe(d.row.status, stdout);
+        if (d.row.note) {
                 printf(", note \"");
-                fputs_safe(note, stdout);
+                fputs_safe(d.row.note, stdout);
                 putchar('"');
         }
-        printf(", %lld reports.\n", (long long) json_get_int(g, "n_reports", 0));
+        printf(", %lld reports.\n", (long long) d.row.n_reports);
         return 0;
 }
 
@@ -340,10 +345,6 @@ int64_t json_get_int(const char *obj, const char *key, int64_t def) {
         if (!v || (*v != '-' && (*v < '0' || *v > '9')))
                 return def;
         return strtoll(v, NULL, 10);
-}
-
-char *json_raw(const char *v) {
-        return v ? strndup(v, (size_t) (skip_value(v) - v)) : NULL;
 }
 
 /* ---- query filters --------------------------------------------------------------------------- */

@@ -52,6 +52,10 @@ typedef enum StmtId {
         STMT_HOST_FIND,
         STMT_BOOT_FIND,
         STMT_RULES_ACTIVE,
+        STMT_GROUP_TASK,
+        STMT_GROUP_TASK_DROP,
+        STMT_GROUP_NAME,
+        STMT_GROUP_TOMBSTONE,
         _STMT_MAX,
 } StmtId;
 
@@ -92,7 +96,8 @@ sqlite3_stmt *store_stmt(Store *s, StmtId id, const char *sql);
 void store_dedup_key(const LockdepReport *r, char ret[static 64]);
 int store_exec_bind_id(Store *s, const char *sql, int64_t id);
 int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *ret_id, bool *ret_new);
-int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t, const char *kernel);
+int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t, const char *kernel, const char *task);
+int store_group_task(Store *s, int64_t grp, const char *task, int delta);
 int store_report_derived(Store *s, int64_t report, int64_t grp, const LockdepReport *r, uint64_t t);
 int store_group_recount(Store *s, int64_t grp);
 int store_step(Store *s, sqlite3_stmt *st, int64_t *ret);
@@ -101,6 +106,8 @@ uint64_t store_now(void);
 int store_pack_json(Store *s, const char *js, void **ret, size_t *ret_size);
 void store_pack_free(Store *s);
 int store_pack_register(Store *s);
+/* The same on a bare connection (the reference schema the migrations make): SQLite result code. */
+int store_pack_register_db(sqlite3 *db);
 #include "strbuf.h"
 /* The current row as a JSON object keyed by column names; a column named "@x" holds JSON already
  * (only for numbers built in SQL or our own parse output) and is embedded as "x". */

@@ -155,11 +155,6 @@ int store_query_set(StoreQuery *q, const char *name, const char *value, uint64_t
  * evaluates once per statement, instead of one per group. */
 #define NO_SUPPRESSIONS "NOT EXISTS (SELECT 1 FROM suppressions)"
 
-#define GROUP_COLUMNS                                                                               \
-        "g.id, g.kind, g.key, g.signature, g.func_title, g.n_reports, g.n_hosts, "                  \
-        ISO("g.first_seen") " AS first_seen, " ISO("g.last_seen") " AS last_seen, g.status, g.note, " \
-        "g.kernel_first, g.kernel_last, " SUPPRESSED("g.id") " AS suppressed"
-
 static void bind_query(sqlite3_stmt *st, const StoreQuery *q) {
         sqlite3_bind_int(st, 11, q && q->suppressed);
         if (!q)
@@ -580,120 +575,6 @@ static int close_object(StrBuf *b, char **ret, int r) {
         }
         *ret = strbuf_steal(b);
         return *ret ? 0 : -ENOMEM;
-}
-
-/* The report a group is shown by: its newest complete report, else its newest. */
-#define REPRESENTATIVE(grp)                                                                                            \
-        "coalesce((SELECT rr.id FROM reports rr WHERE rr.grp = " grp " AND rr.truncated = 0 ORDER BY rr.time DESC, rr.id DESC LIMIT 1), " \
-        "(SELECT rr.id FROM reports rr WHERE rr.grp = " grp " ORDER BY rr.time DESC, rr.id DESC LIMIT 1))"
-
-int store_group_json(Store *s, int64_t id, char **ret) {
-        StrBuf b = {};
-        int r = open_object(s, &b,
-                            "SELECT " GROUP_COLUMNS ", g.sig_version, " REPRESENTATIVE("g.id") " AS representative, "
-                            "(SELECT lockdep_parsed(r.parsed) FROM reports r WHERE r.id = " REPRESENTATIVE("g.id") ") AS \"@parsed\" "
-                            "FROM groups g WHERE g.id = ?1",
-                            id, NULL);
-        if (r >= 0) /* the rules that hide it, so the page can say which */
-                r = append_array(s, &b, "suppressed_by",
-                                 "SELECT su.id, su.class, su.edge_from, su.edge_to, CASE WHEN su.expires IS NULL THEN NULL ELSE "
-                                 ISO("su.expires") " END AS expires, su.note FROM suppressions su "
-                                 "WHERE (su.expires IS NULL OR su.expires > now_usec()) AND (su.class IN "
-                                 "(SELECT canonical FROM group_classes WHERE grp = ?1) OR EXISTS (SELECT 1 FROM edge_groups eg "
-                                 "JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = ?1 AND e.from_class = su.edge_from "
-                                 "AND e.to_class = su.edge_to)) ORDER BY su.id", id, NULL);
-        if (r >= 0)
-                /* each edge's acquire site ("site"): the one the parser gave it in the representative
-                 * report (LockdepEdge.at: never a locking function); reports parsed before edges[]
-                 * existed give the "at" of the chain entry of "to", the same rule, until a reparse */
-                r = append_array(s, &b, "edges",
-                                 "WITH rep AS MATERIALIZED (SELECT lockdep_parsed(r.parsed) AS p FROM reports r WHERE r.id = "
-                                 REPRESENTATIVE("?1") ") "
-                                 "SELECT e.from_class AS \"from\", e.to_class AS \"to\", e.n, e.first_kernel, "
-                                 "(SELECT CASE WHEN json_type(rep.p, '$.edges') IS NOT NULL THEN "
-                                 "  (SELECT x.value ->> 'at' FROM json_each(rep.p, '$.edges') x "
-                                 "   WHERE x.value ->> 'from' = e.from_class AND x.value ->> 'to' = e.to_class LIMIT 1) "
-                                 " ELSE (SELECT c.value ->> 'at' FROM json_each(rep.p, '$.chain') c "
-                                 "   WHERE c.value ->> 'canonical' = e.to_class LIMIT 1) END FROM rep) AS site "
-                                 "FROM edge_groups eg JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = ?1 ORDER BY e.id", id, NULL);
-        if (r >= 0)
-                r = append_array(s, &b, "kernels",
-                                 "SELECT kernel, n FROM group_kernels WHERE grp = ?1 ORDER BY n DESC, kernel", id, NULL);
-        if (r >= 0)
-                r = append_array(s, &b, "hosts",
-                                 "SELECT coalesce(h.hostname, h.machine_id) AS host, gh.n FROM group_hosts gh JOIN hosts h ON h.id = gh.host "
-                                 "WHERE gh.grp = ?1 ORDER BY gh.n DESC, host", id, NULL);
-        if (r >= 0) /* the task (comm, the parser leaves the pid out) of each report, from its parse */
-                r = append_array(s, &b, "tasks",
-                                 "SELECT json_extract(lockdep_parsed(parsed), '$.task') AS task, count(*) AS n FROM reports "
-                                 "WHERE grp = ?1 GROUP BY task ORDER BY n DESC, task LIMIT 50", id, NULL);
-        if (r >= 0)
-                r = append_array(s, &b, "daily",
-                                 "SELECT strftime('%Y-%m-%d', time / 1000000, 'unixepoch') AS day, count(*) AS n FROM reports "
-                                 "WHERE grp = ?1 AND time >= (CAST(strftime('%s','now') AS INTEGER) - 90 * 86400) * 1000000 "
-                                 "GROUP BY day ORDER BY day", id, NULL);
-        if (r >= 0)
-                /* Related groups, ranked over every group that shares a class or an edge: first by the
-                 * lock-order edges shared, then by the shared classes each weighted by its rarity (1 / the
-                 * number of groups that have it), so a class nearly every group has counts for little.
-                 * A group that shares one very common class (in more than a tenth of the groups, and
-                 * more than 3) and no edge is noise and left out. */
-                r = append_array(s, &b, "related",
-                                 "WITH df AS (SELECT canonical, count(*) AS n FROM group_classes "
-                                 "  WHERE canonical IN (SELECT canonical FROM group_classes WHERE grp = ?1) GROUP BY canonical), "
-                                 "cls AS (SELECT c.grp, count(*) AS shared, sum(1.0 / df.n) AS score, max(df.n) AS df_max "
-                                 "  FROM group_classes a JOIN group_classes c ON c.canonical = a.canonical AND c.grp != a.grp "
-                                 "  JOIN df ON df.canonical = a.canonical WHERE a.grp = ?1 GROUP BY c.grp), "
-                                 "edg AS (SELECT e2.grp, count(*) AS shared_edges FROM edge_groups e1 JOIN edge_groups e2 "
-                                 "  ON e2.edge = e1.edge AND e2.grp != e1.grp WHERE e1.grp = ?1 GROUP BY e2.grp), "
-                                 "cand AS (SELECT grp FROM cls UNION SELECT grp FROM edg) "
-                                 "SELECT g2.id, g2.kind, g2.func_title, coalesce(cls.shared, 0) AS shared, "
-                                 "coalesce(edg.shared_edges, 0) AS shared_edges, round(coalesce(cls.score, 0), 4) AS score "
-                                 "FROM cand JOIN groups g2 ON g2.id = cand.grp LEFT JOIN cls ON cls.grp = cand.grp "
-                                 "LEFT JOIN edg ON edg.grp = cand.grp "
-                                 "WHERE NOT (coalesce(edg.shared_edges, 0) = 0 AND cls.shared = 1 AND cls.df_max > 3 "
-                                 "  AND cls.df_max * 10 > (SELECT count(*) FROM groups)) "
-                                 "ORDER BY shared_edges DESC, coalesce(cls.score, 0) DESC, g2.n_reports DESC, g2.id LIMIT 20",
-                                 id, NULL);
-        if (r >= 0)
-                /* the names this group's reports printed (not every name of its classes in the
-                 * database: lock_classes has no group), for the locks store_report_derived() takes:
-                 * the chain, the acquiring and the holding lock */
-                r = append_array(s, &b, "normalizations",
-                                 "WITH p AS MATERIALIZED (SELECT lockdep_parsed(parsed) AS j FROM reports WHERE grp = ?1), "
-                                 "n (printed, canonical) AS (SELECT c.value ->> 'class', c.value ->> 'canonical' FROM p, json_each(p.j, '$.chain') c "
-                                 " UNION SELECT p.j ->> '$.acquiring.class', p.j ->> '$.acquiring.canonical' FROM p "
-                                 " UNION SELECT p.j ->> '$.holding.class', p.j ->> '$.holding.canonical' FROM p) "
-                                 "SELECT printed, canonical FROM n WHERE printed IS NOT NULL AND canonical IS NOT NULL AND printed != canonical "
-                                 "ORDER BY canonical, printed LIMIT 100",
-                                 id, NULL);
-        if (r >= 0)
-                /* the log is keyed by signature (it survives reparse); the history names group ids: the
-                 * group each entry was made on (this one, or one merged into it), and for a merge
-                 * the group merged ("group N"; its tombstone), the signature only if it left none */
-                r = append_array(s, &b, "triage",
-                                 "SELECT " ISO("t.at") " AS at, "
-                                 "CASE WHEN t.signature = (SELECT signature FROM groups WHERE id = ?1) THEN ?1 ELSE "
-                                 " (SELECT ts.id FROM group_tombstones ts WHERE ts.signature = t.signature AND ts.into_grp = ?1 "
-                                 "  ORDER BY ts.at DESC LIMIT 1) END AS \"group\", t.action, "
-                                 "CASE WHEN t.action = 'merge' THEN coalesce('group ' || coalesce("
-                                 " (SELECT ts.id FROM group_tombstones ts WHERE ts.signature = t.value ORDER BY ts.into_grp = ?1 DESC, ts.at DESC LIMIT 1),"
-                                 " (SELECT g2.id FROM groups g2 WHERE g2.signature = t.value)), t.value) ELSE t.value END AS value "
-                                 "FROM triage_log t WHERE t.signature IN "
-                                 "(SELECT signature FROM groups WHERE id = ?1 UNION ALL "
-                                 "SELECT signature FROM group_tombstones WHERE into_grp = ?1) ORDER BY t.at, t.id", id, NULL);
-        return close_object(&b, ret, r);
-}
-
-int store_report_json(Store *s, int64_t id, char **ret) {
-        StrBuf b = {};
-        int r = open_object(s, &b,
-                            "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, b.boot_id, "
-                            "coalesce(json_extract(lockdep_parsed(r.parsed), '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
-                            "r.source, r.truncated, r.usec, r.raw, lockdep_parsed(r.parsed) AS \"@parsed\" FROM reports r JOIN boots b ON b.id = r.boot "
-                            "JOIN hosts h ON h.id = b.host WHERE r.id = ?1",
-                            id, NULL);
-        return close_object(&b, ret, r);
 }
 
 /* ---- locks and edges ------------------------------------------------------------------------ */
@@ -1142,6 +1023,9 @@ static int merge_into(Store *s, int64_t into, int64_t from) {
                 "UPDATE reports SET grp = ?1 WHERE grp = ?2",
                 "INSERT OR IGNORE INTO group_classes (grp, canonical) SELECT ?1, canonical FROM group_classes WHERE grp = ?2",
                 "INSERT OR IGNORE INTO edge_groups (edge, grp) SELECT edge, ?1 FROM edge_groups WHERE grp = ?2",
+                "INSERT OR IGNORE INTO group_names (grp, canonical, printed) SELECT ?1, canonical, printed FROM group_names WHERE grp = ?2",
+                "INSERT INTO group_tasks (grp, task, n) SELECT ?1, task, n FROM group_tasks WHERE grp = ?2 "
+                " ON CONFLICT (grp, task) DO UPDATE SET n = n + excluded.n",
                 "DELETE FROM groups WHERE id = ?2", /* leaves a tombstone (schema/0008-tombstones.sql) */
                 /* what led to from leads to into now: chains are one step, and their histories meet */
                 "UPDATE group_tombstones SET into_grp = ?1 WHERE into_grp = ?2",
@@ -1269,6 +1153,19 @@ static int split_into(Store *s, int64_t group, const char *ids_csv, int64_t *ret
                             group, id, NULL);
         if (r >= 0)
                 r = exec_id(s, "INSERT OR IGNORE INTO edge_groups (edge, grp) SELECT edge, ?2 FROM edge_groups WHERE grp = ?1", group, id, NULL);
+        if (r >= 0)
+                r = exec_id(s, "INSERT OR IGNORE INTO group_names (grp, canonical, printed) SELECT ?2, canonical, printed "
+                            "FROM group_names WHERE grp = ?1", group, id, NULL);
+        /* the tasks of the reports moved (only they are read), and the same fewer in the group */
+        if (r >= 0)
+                r = exec_id(s, "INSERT INTO group_tasks (grp, task, n) SELECT ?2, coalesce(json_extract(lockdep_parsed(parsed), "
+                            "'$.task'), ''), count(*) FROM reports WHERE grp = ?2 GROUP BY 2", group, id, NULL);
+        if (r >= 0)
+                r = exec_id(s, "UPDATE group_tasks SET n = n - (SELECT m.n FROM group_tasks m WHERE m.grp = ?2 AND m.task = "
+                            "group_tasks.task) WHERE grp = ?1 AND task IN (SELECT task FROM group_tasks WHERE grp = ?2)",
+                            group, id, NULL);
+        if (r >= 0)
+                r = exec_id(s, "DELETE FROM group_tasks WHERE grp = ?1 AND n <= 0 AND ?2 = ?2", group, id, NULL);
         if (r >= 0)
                 r = store_group_recount(s, group);
         if (r >= 0)

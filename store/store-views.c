@@ -80,20 +80,21 @@ static int put_time(StrBuf *b, const char *k, int64_t usec) {
         return put_str(b, k, store_time_iso(usec, buf));
 }
 
-int store_group_row_json(const StoreGroupRow *g, StrBuf *b) {
-        if (strbuf_appendc(b, '{') < 0 || put_int(b, "id", g->id) < 0 || put_str(b, "kind", g->kind) < 0 ||
-            put_str(b, "key", g->key) < 0 || put_str(b, "signature", g->signature) < 0 ||
-            put_str(b, "func_title", g->func_title) < 0 || put_int(b, "n_reports", g->n_reports) < 0 ||
-            put_int(b, "n_hosts", g->n_hosts) < 0 || put_time(b, "first_seen", g->first_seen) < 0 ||
-            put_time(b, "last_seen", g->last_seen) < 0 || put_str(b, "status", g->status) < 0 ||
-            put_str(b, "note", g->note) < 0 || put_str(b, "kernel_first", g->kernel_first) < 0 ||
-            put_str(b, "kernel_last", g->kernel_last) < 0 || put_int(b, "suppressed", g->suppressed) < 0)
+/* The members of the list rows, without the braces, so that the detail objects extend them. */
+static int group_row_members(const StoreGroupRow *g, StrBuf *b) {
+        if (put_int(b, "id", g->id) < 0 || put_str(b, "kind", g->kind) < 0 || put_str(b, "key", g->key) < 0 ||
+            put_str(b, "signature", g->signature) < 0 || put_str(b, "func_title", g->func_title) < 0 ||
+            put_int(b, "n_reports", g->n_reports) < 0 || put_int(b, "n_hosts", g->n_hosts) < 0 ||
+            put_time(b, "first_seen", g->first_seen) < 0 || put_time(b, "last_seen", g->last_seen) < 0 ||
+            put_str(b, "status", g->status) < 0 || put_str(b, "note", g->note) < 0 ||
+            put_str(b, "kernel_first", g->kernel_first) < 0 || put_str(b, "kernel_last", g->kernel_last) < 0 ||
+            put_int(b, "suppressed", g->suppressed) < 0)
                 return -ENOMEM;
-        return strbuf_appendc(b, '}');
+        return 0;
 }
 
-int store_report_row_json(const StoreReportRow *r, StrBuf *b) {
-        if (strbuf_appendc(b, '{') < 0 || put_int(b, "id", r->id) < 0)
+static int report_row_members(const StoreReportRow *r, StrBuf *b) {
+        if (put_int(b, "id", r->id) < 0)
                 return -ENOMEM;
         if (r->group > 0 ? put_int(b, "group", r->group) < 0 : put_str(b, "group", NULL) < 0)
                 return -ENOMEM;
@@ -101,6 +102,115 @@ int store_report_row_json(const StoreReportRow *r, StrBuf *b) {
             put_str(b, "kernel", r->kernel) < 0 || put_time(b, "time", r->time) < 0 ||
             put_str(b, "source", r->source) < 0 || key(b, "truncated") < 0 ||
             strbuf_puts(b, r->truncated ? "true" : "false") < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int store_group_row_json(const StoreGroupRow *g, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || group_row_members(g, b) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+int store_report_row_json(const StoreReportRow *r, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || report_row_members(r, b) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+/* an id, or null for 0 */
+static int put_id(StrBuf *b, const char *k, int64_t v) {
+        return v > 0 ? put_int(b, k, v) : put_str(b, k, NULL);
+}
+
+/* JSON text made by this program (the stored parse), or null */
+static int put_raw(StrBuf *b, const char *k, const char *json) {
+        return key(b, k) < 0 ? -ENOMEM : strbuf_puts(b, json ?: "null");
+}
+
+/* ,"k":[ ... ] around n objects written by f */
+#define PUT_ARRAY(b, k, v, n, f)                                                                    \
+        ({                                                                                          \
+                int _r = key(b, k) < 0 || strbuf_appendc(b, '[') < 0 ? -ENOMEM : 0;                 \
+                for (size_t _i = 0; _r >= 0 && _i < (n); _i++)                                      \
+                        if ((_i && strbuf_appendc(b, ',') < 0) || strbuf_appendc(b, '{') < 0 ||     \
+                            f(&(v)[_i], b) < 0 || strbuf_appendc(b, '}') < 0)                        \
+                                _r = -ENOMEM;                                                       \
+                _r >= 0 ? strbuf_appendc(b, ']') : _r;                                              \
+        })
+
+static int rule_members(const StoreRuleRef *x, StrBuf *b) {
+        if (put_int(b, "id", x->id) < 0 || put_str(b, "class", x->cls) < 0 || put_str(b, "edge_from", x->edge_from) < 0 ||
+            put_str(b, "edge_to", x->edge_to) < 0)
+                return -ENOMEM;
+        if (x->expires ? put_time(b, "expires", x->expires) < 0 : put_str(b, "expires", NULL) < 0)
+                return -ENOMEM;
+        return put_str(b, "note", x->note);
+}
+
+static int edge_members(const StoreGroupEdge *e, StrBuf *b) {
+        if (put_str(b, "from", e->from) < 0 || put_str(b, "to", e->to) < 0 || put_int(b, "n", e->n) < 0 ||
+            put_str(b, "first_kernel", e->first_kernel) < 0)
+                return -ENOMEM;
+        return put_str(b, "site", e->site);
+}
+
+static int count_members(const char *k, const StoreCount *c, StrBuf *b) {
+        return put_str(b, k, c->name) < 0 ? -ENOMEM : put_int(b, "n", c->n);
+}
+static int kernel_members(const StoreCount *c, StrBuf *b) {
+        return count_members("kernel", c, b);
+}
+static int host_members(const StoreCount *c, StrBuf *b) {
+        return count_members("host", c, b);
+}
+static int task_members(const StoreCount *c, StrBuf *b) {
+        return count_members("task", c, b);
+}
+static int day_members(const StoreCount *c, StrBuf *b) {
+        return count_members("day", c, b);
+}
+
+static int related_members(const StoreRelatedGroup *x, StrBuf *b) {
+        if (put_int(b, "id", x->id) < 0 || put_str(b, "kind", x->kind) < 0 || put_str(b, "func_title", x->func_title) < 0 ||
+            put_int(b, "shared", x->shared) < 0 || put_int(b, "shared_edges", x->shared_edges) < 0 || key(b, "score") < 0)
+                return -ENOMEM;
+        /* as the API always wrote it: six decimals (a score is a sum of fractions, rounded to four) */
+        return strbuf_printf(b, "%.6f", x->score);
+}
+
+static int normalization_members(const StoreNormalization *x, StrBuf *b) {
+        return put_str(b, "printed", x->printed) < 0 ? -ENOMEM : put_str(b, "canonical", x->canonical);
+}
+
+static int triage_members(const StoreTriageEntry *x, StrBuf *b) {
+        if (put_time(b, "at", x->at) < 0 || put_id(b, "group", x->group) < 0 || put_str(b, "action", x->action) < 0)
+                return -ENOMEM;
+        return put_str(b, "value", x->value);
+}
+
+int store_group_detail_json(const StoreGroupDetail *d, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || group_row_members(&d->row, b) < 0 || put_int(b, "sig_version", d->sig_version) < 0 ||
+            put_id(b, "representative", d->representative) < 0 || put_raw(b, "parsed", d->parsed) < 0 ||
+            PUT_ARRAY(b, "suppressed_by", d->suppressed_by, d->n_suppressed_by, rule_members) < 0 ||
+            PUT_ARRAY(b, "edges", d->edges, d->n_edges, edge_members) < 0 ||
+            PUT_ARRAY(b, "kernels", d->kernels, d->n_kernels, kernel_members) < 0 ||
+            PUT_ARRAY(b, "hosts", d->hosts, d->n_hosts, host_members) < 0 ||
+            PUT_ARRAY(b, "tasks", d->tasks, d->n_tasks, task_members) < 0 ||
+            PUT_ARRAY(b, "daily", d->daily, d->n_daily, day_members) < 0 ||
+            PUT_ARRAY(b, "related", d->related, d->n_related, related_members) < 0 ||
+            PUT_ARRAY(b, "normalizations", d->normalizations, d->n_normalizations, normalization_members) < 0 ||
+            PUT_ARRAY(b, "triage", d->triage, d->n_triage, triage_members) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+int store_report_detail_json(const StoreReportDetail *d, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || report_row_members(&d->row, b) < 0)
+                return -ENOMEM;
+        if (d->has_usec ? put_int(b, "usec", d->usec) < 0 : put_str(b, "usec", NULL) < 0)
+                return -ENOMEM;
+        if (put_str(b, "raw", d->raw) < 0 || put_raw(b, "parsed", d->parsed) < 0)
                 return -ENOMEM;
         return strbuf_appendc(b, '}');
 }

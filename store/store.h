@@ -270,17 +270,145 @@ int store_count_reports(Store *s, const StoreQuery *q, uint64_t *ret);
 
 /* "42" or a unique signature prefix (>= 4 hex digits) -> group id. -ENOENT none, -EEXIST ambiguous. */
 int store_resolve_group(Store *s, const char *spec, int64_t *ret);
-/* One group as a JSON object: the list fields plus "note", "sig_version", "classes" (canonical
- * cycle/classes of the representative report), "edges" [{from,to,at}], "scenario", "kernels"
- * [{kernel,n}], "hosts" [{host,n}], "tasks" [{task,n}] (the comm, no pid; at most 50), "daily" [{day:"YYYY-MM-DD",n}] (last 90 days), "representative"
- * (report id), "related" [{id,kind,func_title,shared,shared_edges,score}] (of every group sharing
- * a class or an edge, the 20 sharing the most edges, then the rarest classes: score = sum of 1/groups
- * with the class; one very common shared class alone does not count),
- * "why" {"kind","key","signature","sig_version","normalizations":[{printed,canonical}]},
- * "triage" [{at,action,value}], "suppressed" (0/1) and "suppressed_by" [{id,class,edge_from,edge_to,
- * expires,note}] (the active rules that match it). *ret malloc()ed. -ENOENT if no such group. */
+/* ---- typed views of one group and one report (store-detail.c fills, store-views.c serializes) --
+ *
+ * The group page (/groups/ID), /api/v1/groups/ID and lockdepctl show (text and --json) read one
+ * StoreGroupDetail; /reports/ID, /api/v1/reports/ID and lockdepctl report one StoreReportDetail.
+ * Filled in SQL (SQLite's JSON1 over reports.parsed is the only reader of the stored parse), in one
+ * read transaction, so counts and pages agree. Strings are never NULL unless said; all of a view's
+ * strings and arrays are the view's, freed by its _free(). */
+
+typedef struct StoreCount {
+        const char *name;                     /* kernel release, host, task (NULL: none parsed), day "YYYY-MM-DD" */
+        int64_t n;                            /* reports */
+} StoreCount;
+
+typedef struct StoreGroupEdge {
+        const char *from, *to;                /* canonical classes: to taken while from was held */
+        int64_t n;                            /* reports of any group showing it */
+        const char *first_kernel;             /* NULL: unknown */
+        const char *site;                     /* where to was taken, in the representative report (the parser's
+                                               * LockdepEdge.at, never a locking function); NULL: not shown */
+} StoreGroupEdge;
+
+typedef struct StoreChainLink {
+        const char *canonical;                /* the class acquired */
+        const char **stack;                   /* the stack it was acquired with, innermost first */
+        size_t n_stack;
+} StoreChainLink;
+
+typedef struct StoreRelatedGroup {
+        int64_t id;
+        const char *kind;
+        const char *func_title;               /* NULL: none */
+        int64_t shared, shared_edges;         /* classes and lock-order edges shared with the group */
+        double score;                         /* sum over shared classes of 1 / groups with the class */
+} StoreRelatedGroup;
+
+typedef struct StoreNormalization {
+        const char *printed, *canonical;      /* a name the group's reports printed, and its class */
+} StoreNormalization;
+
+typedef struct StoreTriageEntry {
+        int64_t at;                           /* usec since the epoch */
+        int64_t group;                        /* the group it was made on (this one or one merged into it); 0: unknown */
+        const char *action;                   /* status, note, merge, split, regressed */
+        const char *value;                    /* NULL: none; a merge's names the group merged ("group 17") */
+} StoreTriageEntry;
+
+typedef struct StoreRuleRef {
+        int64_t id;
+        const char *cls;                      /* by class, else NULL and by edge: */
+        const char *edge_from, *edge_to;
+        int64_t expires;                      /* usec; 0: never */
+        const char *note;                     /* NULL: none */
+} StoreRuleRef;
+
+typedef struct StoreReportDetail {
+        StoreReportRow row;                   /* the list row (row.mem_ unused) */
+        bool has_usec;
+        int64_t usec;                         /* the kernel timestamp (has_usec) */
+        const char *raw;                      /* the text as stored */
+        const char *parsed;                   /* its parse --json object as JSON text, as stored; NULL: none */
+        /* from the parse: */
+        const char *func_title, *task;        /* NULL: none */
+        int64_t first_line, last_line;        /* where it was in its input; 0: unknown */
+        const char **marks;                   /* the lock names as printed (acquiring, holding, cycle, chain) */
+        size_t n_marks;
+        void *mem_;
+} StoreReportDetail;
+
+typedef struct StoreGroupDetail {
+        StoreGroupRow row;                    /* the list row (row.mem_ unused) */
+        int64_t sig_version;
+        int64_t representative;               /* its newest complete report, else its newest; 0: none */
+        const char *parsed;                   /* the representative's parse --json object as stored; NULL: none */
+        /* from the representative's parse: */
+        const char **classes;                 /* canonical classes, in the order lockdep printed the chain */
+        size_t n_classes;
+        const char **scenario;                /* "CPU0: lock(A);" lines */
+        size_t n_scenario;
+        const char *holding_at;               /* where the held lock was taken; NULL: not shown */
+        StoreChainLink *chain;
+        size_t n_chain;
+        /* from the derived tables: */
+        StoreRuleRef *suppressed_by;          /* the active rules that match it (row.suppressed) */
+        size_t n_suppressed_by;
+        StoreGroupEdge *edges;
+        size_t n_edges;
+        StoreCount *kernels;                  /* by version, newest first */
+        size_t n_kernels;
+        StoreCount *hosts;                    /* most reports first, then by name */
+        size_t n_hosts;
+        StoreCount *tasks;                    /* the comm without the pid; most first, at most 50 */
+        size_t n_tasks;
+        StoreCount *daily;                    /* reports per UTC day over the last 90 days, oldest first */
+        size_t n_daily;
+        StoreRelatedGroup *related;           /* at most 20: most shared edges first, then rarest shared classes */
+        size_t n_related;
+        StoreNormalization *normalizations;   /* printed != canonical; by canonical, printed; at most 100 */
+        size_t n_normalizations;
+        StoreTriageEntry *triage;             /* oldest first, with those of groups merged into it */
+        size_t n_triage;
+        /* with StoreDetailQuery.occurrences: a page of its reports (store_report_list(), sorted by
+         * id) and their number, read in the same transaction as the rest */
+        StoreReportList occurrences;
+        uint64_t n_occurrences;
+        /* with StoreDetailQuery.report: the representative report */
+        StoreReportDetail report;
+        void *mem_;
+} StoreGroupDetail;
+
+typedef struct StoreDetailQuery {
+        bool occurrences;                     /* fill occurrences (occ_limit 0: all) and n_occurrences */
+        unsigned occ_offset, occ_limit;
+        bool report;                          /* fill report: the representative */
+        bool daily_only;                      /* only row, representative and daily (a sparkline) */
+} StoreDetailQuery;
+
+/* One group by id (q NULL: what the API object holds). *ret is zeroed first; free it with
+ * store_group_detail_free() also after a failure. -ENOENT if no such group (a merged-away id too:
+ * see store_group_live()). */
+int store_group_detail(Store *s, int64_t id, const StoreDetailQuery *q, StoreGroupDetail *ret);
+void store_group_detail_free(StoreGroupDetail *d);
+/* Appends the group as the API's object (/api/v1/groups/ID, lockdepctl show --json): the list row's
+ * members, then "sig_version", "representative" (null: none), "parsed" (the representative's parse
+ * --json object), "suppressed_by" [{id,class,edge_from,edge_to,expires,note}], "edges"
+ * [{from,to,n,first_kernel,site}], "kernels" [{kernel,n}], "hosts" [{host,n}], "tasks" [{task,n}],
+ * "daily" [{day,n}], "related" [{id,kind,func_title,shared,shared_edges,score}], "normalizations"
+ * [{printed,canonical}], "triage" [{at,group,action,value}]. 0 or -ENOMEM. */
+int store_group_detail_json(const StoreGroupDetail *d, StrBuf *b);
+/* store_group_detail() and store_group_detail_json() into *ret (malloc()ed), for callers that pass
+ * the object on as it is (writes' answers, export). */
 int store_group_json(Store *s, int64_t id, char **ret);
-/* One report: the list fields plus "raw" (text), "parsed" (the parse --json object), "usec". */
+
+/* One report by id; free with store_report_detail_free() also after a failure. -ENOENT if none. */
+int store_report_detail(Store *s, int64_t id, StoreReportDetail *ret);
+void store_report_detail_free(StoreReportDetail *d);
+/* Appends the report as the API's object (/api/v1/reports/ID, lockdepctl report --json): the list
+ * row's members, then "usec" (null: no kernel timestamp), "raw", "parsed". 0 or -ENOMEM. */
+int store_report_detail_json(const StoreReportDetail *d, StrBuf *b);
+/* store_report_detail() and store_report_detail_json() into *ret (malloc()ed). */
 int store_report_json(Store *s, int64_t id, char **ret);
 
 /* ---- the fleet lists (hosts, kernels, locks): sorted by any column, paged ------------------- */
