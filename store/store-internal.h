@@ -203,3 +203,4 @@ int store_put_object(StrBuf *b, const StoreShape *sh, const void *row);
 int store_put_rows(StrBuf *b, const char *key, const StoreShape *sh, const void *v, size_t n);
 extern const StoreShape store_stats_shape, store_kind_count_shape, store_status_count_shape, store_source_shape,
         store_file_failure_shape, store_rejected_shape;
+extern const StoreShape store_suppression_shape;

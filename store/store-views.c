@@ -469,3 +469,36 @@ void store_stats_free(StoreStats *st) {
                 *st = (StoreStats) {};
         }
 }
+
+/* ---- suppression rules ------------------------------------------------------------------------ */
+
+static const StoreField suppression_fields[] = {
+        SF_INT_(StoreSuppression, id, "id"),
+        SF_TEXT_(StoreSuppression, cls, "class"),
+        SF_TEXT_(StoreSuppression, edge_from, "edge_from"),
+        SF_TEXT_(StoreSuppression, edge_to, "edge_to"),
+        SF_TIME_(StoreSuppression, expires, "expires"),
+        SF_TEXT_(StoreSuppression, note, "note"),
+        SF_TIME_(StoreSuppression, created, "created"),
+        SF_FLAG_(StoreSuppression, active, "active"),
+};
+const StoreShape store_suppression_shape = STORE_SHAPE(StoreSuppression, suppression_fields);
+
+int store_suppression_json(const StoreSuppression *x, StrBuf *b) {
+        return store_put_object(b, &store_suppression_shape, x);
+}
+
+int store_suppression_list_json(const StoreSuppressionList *l, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 ||
+            store_put_rows(b, "suppressions", &store_suppression_shape, l->v, l->n) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+void store_suppression_list_free(StoreSuppressionList *l) {
+        if (l) {
+                store_mem_free(l->mem_);
+                *l = (StoreSuppressionList) {};
+        }
+}
+

@@ -461,8 +461,32 @@ int store_split_group(Store *s, int64_t group, const int64_t *reports, size_t n,
  * in store_error() for a class or edge the database does not know, or an expiry already past. */
 int store_add_suppression(Store *s, const char *cls, const char *edge_from, const char *edge_to,
                           uint64_t expires, const char *note, int64_t *ret_id);
-/* Suppressions: id, class, edge_from, edge_to, expires, note, created, active. */
-int store_list_suppressions(Store *s, StoreRowFunc f, void *userdata);
+typedef struct StoreSuppression {
+        int64_t id;
+        const char *cls;                      /* JSON "class"; NULL: a rule for an edge */
+        const char *edge_from, *edge_to;      /* NULL: a rule for a class */
+        int64_t expires;                      /* usec; STORE_NONE: never */
+        const char *note;                     /* NULL: none */
+        int64_t created;                      /* usec */
+        bool active;                          /* not expired (JSON 0/1) */
+} StoreSuppression;
+
+typedef struct StoreSuppressionList {
+        StoreSuppression *v;
+        size_t n;
+        StoreMem *mem_;
+} StoreSuppressionList;
+
+/* group 0: every rule, by id (lockdepctl suppress --list, /api/v1/suppressions); group > 0: the
+ * active rules that match that group (one of its classes, or one of its edges: what hides it), by
+ * id. *ret zeroed first; free with store_suppression_list_free() also after a failure. */
+int store_suppression_list(Store *s, int64_t group, StoreSuppressionList *ret);
+void store_suppression_list_free(StoreSuppressionList *l);
+/* One rule as the API's object: id, class, edge_from, edge_to, expires (ISO 8601 UTC or null),
+ * note, created, active (0/1). */
+int store_suppression_json(const StoreSuppression *x, StrBuf *b);
+/* {"suppressions":[...]}: the /api/v1/suppressions answer. */
+int store_suppression_list_json(const StoreSuppressionList *l, StrBuf *b);
 int store_delete_suppression(Store *s, int64_t id);
 
 /* Recomputes parsed data, groups, chains and edges from the raw text of every report, keeping

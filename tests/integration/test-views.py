@@ -12,6 +12,10 @@ Covers:
   triage status (groups and reports, suppressed groups not counted) equal counts computed from the
   database's tables; the text table's "By triage status" has the REPORTS of each status; /metrics
   reads the same numbers
+- suppressions: /api/v1/suppressions == lockdepctl suppress --list --json; every rule by id with
+  "active" (0/1) true until it expires; the active rules hide exactly the groups their class or
+  edge names (lockdepctl list --all marks them, list leaves them out), a rule that expired hides
+  nothing (the same database two days later); the table says yes/no; /suppressions escapes notes
 """
 
 import json
@@ -34,8 +38,9 @@ c = wt.Checker()
 tmp = tempfile.mkdtemp(prefix="lockdep-views-")
 
 
-def run_ctl(db, *args, check=True):
+def run_ctl(db, *args, check=True, now=None):
     e = dict(os.environ, **ENV)
+    e["LOCKDEP_NOW"] = now or NOW
     e.pop("LOCKDEPCTL_DB", None)
     r = subprocess.run([ctl, "--db", db, "--no-pager", *args], capture_output=True, text=True, timeout=600, env=e)
     if check and r.returncode != 0:
@@ -43,9 +48,9 @@ def run_ctl(db, *args, check=True):
     return r
 
 
-def cli_json(db, *args):
+def cli_json(db, *args, now=None):
     """The verb's --json: one object, or the NDJSON rows of a list."""
-    out = run_ctl(db, *args, "--json").stdout
+    out = run_ctl(db, *args, "--json", now=now).stdout
     rows = [json.loads(line) for line in out.splitlines() if line.strip()]
     return rows
 
@@ -75,6 +80,13 @@ def golden_db():
     (cls,) = sql(db, "SELECT canonical FROM group_classes WHERE grp > ? GROUP BY canonical "
                  "HAVING count(DISTINCT grp) = 1 ORDER BY canonical LIMIT 1", ids[2])[0]
     run_ctl(db, "suppress", "--class", cls, "--note", "known")
+    # an edge of two groups, and a class of three that expires a day after NOW
+    (a, b), = sql(db, "SELECT e.from_class, e.to_class FROM lock_edges e JOIN edge_groups eg ON eg.edge = e.id "
+                  "GROUP BY e.id HAVING count(DISTINCT eg.grp) >= 2 ORDER BY e.from_class, e.to_class LIMIT 1")
+    run_ctl(db, "suppress", "--edge", f"{a},{b}")
+    (cls3,), = sql(db, "SELECT canonical FROM group_classes GROUP BY canonical HAVING count(DISTINCT grp) >= 3 "
+                   "ORDER BY count(DISTINCT grp), canonical LIMIT 1")
+    run_ctl(db, "suppress", "--class", cls3, "--expires", "+1d", "--note", "<b>until tomorrow</b>")
     return db
 
 
@@ -107,13 +119,13 @@ DBS = [(name, db) for name, db in (("golden", golden_db()), ("corpus", corpus_db
 
 # ---- stats --------------------------------------------------------------------------------------
 
-def suppressed_groups(db):
+def suppressed_groups(db, now=NOW):
     # the rule of store.h: an active rule names one of the group's classes or one of its edges
     return {g for (g,) in sql(db, """SELECT g.id FROM groups g WHERE EXISTS (SELECT 1 FROM suppressions su
         WHERE (su.expires IS NULL OR su.expires > ?) AND (su.class IN (SELECT canonical FROM group_classes
         WHERE grp = g.id) OR EXISTS (SELECT 1 FROM edge_groups eg JOIN lock_edges e ON e.id = eg.edge
         WHERE eg.grp = g.id AND e.from_class = su.edge_from AND e.to_class = su.edge_to)))""",
-                               int(NOW) * 1000000)}
+                               int(now) * 1000000)}
 
 
 def check_stats(name, db, srv):
@@ -150,11 +162,61 @@ def check_stats(name, db, srv):
             and int(m["lockdep_hosts"]) == api["hosts"], f"{name}: /metrics counts the same reports, groups, hosts")
 
 
+# ---- suppressions -------------------------------------------------------------------------------
+
+def rule_matches(db, rule):
+    """The groups a rule names by its class or edge (active or not)."""
+    if rule["class"]:
+        return {g for (g,) in sql(db, "SELECT DISTINCT grp FROM group_classes WHERE canonical = ?", rule["class"])}
+    return {g for (g,) in sql(db, "SELECT DISTINCT eg.grp FROM edge_groups eg JOIN lock_edges e ON e.id = eg.edge "
+                               "WHERE e.from_class = ? AND e.to_class = ?", rule["edge_from"], rule["edge_to"])}
+
+
+def check_suppressions(name, db, srv, now=NOW):
+    api = srv.json("/api/v1/suppressions")
+    cli = cli_json(db, "suppress", "--list", now=now)
+    c.check(list(api) == ["suppressions"] and api["suppressions"] == cli,
+            f"{name} at {now}: /api/v1/suppressions == lockdepctl suppress --list --json ({len(cli)} rules)")
+    rows = sql(db, "SELECT id, class, edge_from, edge_to, expires, note FROM suppressions ORDER BY id")
+    want_active = [x[4] is None or x[4] > int(now) * 1000000 for x in rows]
+    c.check([x["id"] for x in api["suppressions"]] == [x[0] for x in rows]
+            and [bool(x["active"]) for x in api["suppressions"]] == want_active
+            and all(x["active"] in (0, 1) for x in api["suppressions"]),
+            f"{name} at {now}: every rule by id, active (0/1) while not expired: {want_active}")
+    hidden = set()
+    for rule in api["suppressions"]:
+        if rule["active"]:
+            hidden |= rule_matches(db, rule)
+    listed = cli_json(db, "list", "--all", now=now)
+    marked = {g["id"] for g in listed if g["suppressed"]}
+    shown = {g["id"] for g in cli_json(db, "list", now=now)}
+    c.check(marked == hidden and not (shown & hidden) and shown | hidden == {g["id"] for g in listed},
+            f"{name} at {now}: the active rules hide exactly the groups they match ({len(hidden)}), the others listed")
+    if rows:
+        text = run_ctl(db, "suppress", "--list", now=now).stdout.splitlines()
+        c.check(len(text) == len(rows) + 1 and all(line.split()[0] == str(x[0]) for line, x in zip(text[1:], rows))
+                and [line.split()[4 if x[1] else 6] for line, x in zip(text[1:], rows)]
+                == ["yes" if a else "no" for a in want_active], f"{name} at {now}: suppress --list table")
+        st, _, body = srv.request("GET", "/suppressions")
+        c.check(st == 200 and b"<b>until" not in body and (b"&lt;b&gt;until" in body) == any(x[5] and "<b>" in x[5] for x in rows),
+                f"{name} at {now}: /suppressions escapes notes")
+
+
 for name, db in DBS:
     srv = wt.Server(lockdepd, db, env={"LOCKDEP_NOW": NOW})
     try:
         check_stats(name, db, srv)
+        check_suppressions(name, db, srv)
     finally:
         srv.stop()
+# two days later the rule that expired after one hides nothing
+later = str(int(NOW) + 2 * 86400)
+srv = wt.Server(lockdepd, DBS[0][1], env={"LOCKDEP_NOW": later})
+try:
+    check_suppressions("golden", DBS[0][1], srv, now=later)
+    c.check(srv.json("/api/v1/stats")["groups_suppressed"] == len(suppressed_groups(DBS[0][1], later)),
+            "golden two days later: stats count what the rules still hide")
+finally:
+    srv.stop()
 
 c.done()
