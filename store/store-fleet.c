@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Fleet views (DESIGN.md section 8): hosts and kernel releases with what was seen on them. Like
- * store-query.c, every string leaves through store_row_json() and every filter is a bound
- * parameter.
+ * Fleet views (DESIGN.md section 8): hosts and kernel releases with what was seen on them, as
+ * typed views (store.h) whose JSON store-views.c writes; every filter is a bound parameter.
  *
  * Kernel releases are ordered by kernel_release_compare(), which the connection also knows as the
  * collation "kernel_version" (registered by store_open() through store_fleet_register()), so SQL
@@ -117,11 +116,9 @@ int store_fleet_register(Store *s) {
         "  ORDER BY b.first_seen, b.id LIMIT 1) AS kernel_first,"                                  \
         " (SELECT b.kernel FROM boots b WHERE b.host = h.id AND b.kernel IS NOT NULL"              \
         "  ORDER BY b.first_seen DESC, b.id DESC LIMIT 1) AS kernel_last,"                         \
-        " " ISO("bs.first_boot") " AS first_seen,"                                                 \
-        " " ISO("nullif(max(coalesce(bs.last_boot, 0), coalesce(rs.last_report, 0)), 0)")          \
-        " AS last_seen,"                                                                           \
-        " " ISO("h.journal_read") " AS journal_read,"                                              \
-        " " ISO("h.journal_last_entry") " AS last_entry,"                                          \
+        " bs.first_boot AS first_seen,"                                                            \
+        " nullif(max(coalesce(bs.last_boot, 0), coalesce(rs.last_report, 0)), 0) AS last_seen,"    \
+        " h.journal_read AS journal_read, h.journal_last_entry AS last_entry,"                     \
         " CASE WHEN h.journal_last_entry IS NULL THEN NULL ELSE h.journal_last_entry <"            \
         "  (CAST(strftime('%s', 'now') AS INTEGER) - coalesce((SELECT CAST(value AS INTEGER)"      \
         "  FROM settings WHERE key = 'silent_after'), " SILENT_AFTER_DEFAULT ")) * 1000000"         \
@@ -130,9 +127,8 @@ int store_fleet_register(Store *s) {
         " LEFT JOIN gs ON gs.host = h.id "                                                         \
         "WHERE ?1 = 0 OR h.id = ?1 "
 
-/* The rows of a fleet list's SELECT (?1 = 0, ?2 = NULL: every row) in q's order and page. */
-static int list_rows(Store *s, const char *select, StoreList l, const StoreListQuery *q, StoreRowFunc f,
-                     void *userdata) {
+/* A fleet list's SELECT (?1 = 0, ?2 = NULL: every row) in q's order and page, prepared. */
+static int list_stmt(Store *s, const char *select, StoreList l, const StoreListQuery *q, sqlite3_stmt **ret) {
         StrBuf sql = {};
         sqlite3_stmt *st;
         int r = strbuf_puts(&sql, select);
@@ -149,11 +145,31 @@ static int list_rows(Store *s, const char *select, StoreList l, const StoreListQ
         sqlite3_bind_null(st, 2);
         sqlite3_bind_int64(st, 3, q && q->limit ? (sqlite3_int64) q->limit : -1);
         sqlite3_bind_int64(st, 4, q ? q->offset : 0);
-        return store_run_rows(s, st, f, userdata);
+        *ret = st;
+        return 0;
 }
 
-int store_list_hosts(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata) {
-        return list_rows(s, HOST_SELECT, STORE_LIST_HOSTS, q, f, userdata);
+/* The rows of a fleet list as JSON objects. */
+static int list_rows(Store *s, const char *select, StoreList l, const StoreListQuery *q, StoreRowFunc f,
+                     void *userdata) {
+        sqlite3_stmt *st;
+        int r = list_stmt(s, select, l, q, &st);
+        return r < 0 ? r : store_run_rows(s, st, f, userdata);
+}
+
+/* The rows of a fleet list into a typed view's array. */
+static int list_view(Store *s, const char *select, StoreList l, const StoreListQuery *q, const StoreShape *sh,
+                     StoreMem *m, void *ret_v, size_t *ret_n) {
+        sqlite3_stmt *st;
+        int r = list_stmt(s, select, l, q, &st);
+        return r < 0 ? r : store_view_rows(s, st, sh, m, ret_v, ret_n);
+}
+
+int store_host_list(Store *s, const StoreListQuery *q, StoreHostList *ret) {
+        *ret = (StoreHostList) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        return list_view(s, HOST_SELECT, STORE_LIST_HOSTS, q, &store_host_shape, ret->mem_, &ret->v, &ret->n);
 }
 
 /* A machine id, else a host name, else the key ("name:<hostname>"): the host's id. */
@@ -178,39 +194,39 @@ static int resolve_host(Store *s, const char *name, int64_t *ret) {
 }
 
 #define BOOT_SELECT                                                                                \
-        "SELECT b.boot_id, b.kernel, " ISO("b.first_seen") " AS first_seen, b.lockdep_off_at,"     \
+        "SELECT b.boot_id, b.kernel, b.first_seen, b.lockdep_off_at,"                              \
         " b.lockdep_off_reason, (SELECT count(*) FROM reports r WHERE r.boot = b.id) AS n_reports" \
         " FROM boots b WHERE b.host = ?1 "
 
-int store_host_json(Store *s, const char *host, char **ret) {
-        StrBuf b = {};
+int store_host_detail(Store *s, const char *host, StoreHostDetail *ret) {
+        *ret = (StoreHostDetail) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        StoreMem *m = ret->mem_;
         int64_t id;
         int r;
 
         if (!host || !*host)
                 return -ENOENT;
         r = resolve_host(s, host, &id);
-        if (r < 0)
-                return r;
-        r = store_open_object(s, &b, HOST_SELECT, id, NULL);
         if (r >= 0)
-                r = store_append_array(s, &b, "boots",
-                                       BOOT_SELECT "ORDER BY b.first_seen DESC, b.id DESC "
-                                       "LIMIT 200",
-                                       id, NULL);
+                r = store_view_query_one(s, HOST_SELECT, id, NULL, NULL, &store_host_shape, m, &ret->host);
+        if (r >= 0)
+                r = store_view_query_rows(s, BOOT_SELECT "ORDER BY b.first_seen DESC, b.id DESC LIMIT 200", id, NULL, NULL,
+                                          &store_boot_shape, m, &ret->boots, &ret->n_boots);
         if (r >= 0) /* lockdep validated nothing after these points: silence is not "clean" */
-                r = store_append_array(s, &b, "off_early",
-                                       BOOT_SELECT "AND b.lockdep_off_at IS NOT NULL "
-                                       "ORDER BY b.first_seen DESC, b.id DESC LIMIT 200",
-                                       id, NULL);
+                r = store_view_query_rows(s,
+                                          BOOT_SELECT "AND b.lockdep_off_at IS NOT NULL "
+                                          "ORDER BY b.first_seen DESC, b.id DESC LIMIT 200",
+                                          id, NULL, NULL, &store_boot_shape, m, &ret->off_early, &ret->n_off_early);
         if (r >= 0)
-                r = store_append_array(s, &b, "groups",
-                                       "SELECT g.id, g.kind, g.key, g.func_title, gh.n, g.status, "
-                                       "g.kernel_first, g.kernel_last FROM group_hosts gh "
-                                       "JOIN groups g ON g.id = gh.grp WHERE gh.host = ?1 "
-                                       "ORDER BY gh.n DESC, g.id LIMIT 1000",
-                                       id, NULL);
-        return store_close_object(&b, ret, r);
+                r = store_view_query_rows(s,
+                                          "SELECT g.id, g.kind, g.key, g.func_title, gh.n, g.status, "
+                                          "g.kernel_first, g.kernel_last FROM group_hosts gh "
+                                          "JOIN groups g ON g.id = gh.grp WHERE gh.host = ?1 "
+                                          "ORDER BY gh.n DESC, g.id LIMIT 1000",
+                                          id, NULL, NULL, &store_host_group_shape, m, &ret->groups, &ret->n_groups);
+        return r < 0 ? r : 0;
 }
 
 /* ---- kernels -------------------------------------------------------------------------------- */

@@ -257,6 +257,9 @@ static void fill_row(sqlite3_stmt *st, const StoreShape *sh, StoreMem *m, void *
                 case SF_REAL:
                         *(double *) p = sqlite3_column_double(st, (int) k);
                         break;
+                case SF_TRI:
+                        *(int *) p = null ? -1 : sqlite3_column_int64(st, (int) k) != 0;
+                        break;
                 }
         }
 }
@@ -368,6 +371,10 @@ int store_put_fields(StrBuf *b, const StoreShape *sh, const void *row) {
                         break;
                 case SF_REAL:
                         r = key(b, name) < 0 ? -ENOMEM : strbuf_printf(b, "%.6f", *(const double *) p);
+                        break;
+                case SF_TRI:
+                        r = key(b, name) < 0 ? -ENOMEM
+                                             : strbuf_puts(b, *(const int *) p < 0 ? "null" : *(const int *) p ? "true" : "false");
                         break;
                 default:
                         r = -EINVAL;
@@ -502,3 +509,101 @@ void store_suppression_list_free(StoreSuppressionList *l) {
         }
 }
 
+/* ---- the fleet lists: pages ------------------------------------------------------------------- */
+
+/* {"total":N,"offset":O,"limit":L (null: every row),"sort":"...","order":"asc|desc","KEY":[ */
+static int list_page_head(StrBuf *b, uint64_t total, const StoreListQuery *q, const char *what) {
+        StoreListQuery none = { .list = q ? q->list : STORE_LIST_HOSTS };
+        if (!q)
+                q = &none;
+        int r = strbuf_printf(b, "{\"total\":%" PRIu64 ",\"offset\":%u,\"limit\":", total, q->offset);
+        if (r >= 0)
+                r = q->limit ? strbuf_printf(b, "%u", q->limit) : strbuf_puts(b, "null");
+        if (r >= 0)
+                r = strbuf_printf(b, ",\"sort\":\"%s\",\"order\":\"%s\",\"%s\":[", store_list_sort_name(q->list, q->sort),
+                                  store_list_descending(q) ? "desc" : "asc", what);
+        return r;
+}
+
+static int list_page(StrBuf *b, uint64_t total, const StoreListQuery *q, const char *what, const StoreShape *sh,
+                     const void *v, size_t n) {
+        if (list_page_head(b, total, q, what) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if ((i && strbuf_appendc(b, ',') < 0) || store_put_object(b, sh, (const char *) v + i * sh->size) < 0)
+                        return -ENOMEM;
+        return strbuf_puts(b, "]}");
+}
+
+/* ---- hosts ------------------------------------------------------------------------------------ */
+
+static const StoreField host_fields[] = {
+        SF_INT_(StoreHost, id, "id"),
+        SF_TEXT_(StoreHost, host, "host"),
+        SF_TEXT_(StoreHost, machine_id, "machine_id"),
+        SF_TEXT_(StoreHost, hostname, "hostname"),
+        SF_INT_(StoreHost, n_boots, "n_boots"),
+        SF_INT_(StoreHost, n_reports, "n_reports"),
+        SF_INT_(StoreHost, n_groups, "n_groups"),
+        SF_INT_(StoreHost, kernels, "kernels"),
+        SF_INT_(StoreHost, boots_lockdep_off, "boots_lockdep_off"),
+        SF_TEXT_(StoreHost, kernel_first, "kernel_first"),
+        SF_TEXT_(StoreHost, kernel_last, "kernel_last"),
+        SF_TIME_(StoreHost, first_seen, "first_seen"),
+        SF_TIME_(StoreHost, last_seen, "last_seen"),
+        SF_TIME_(StoreHost, journal_read, "journal_read"),
+        SF_TIME_(StoreHost, last_entry, "last_entry"),
+        SF_TRI_(StoreHost, silent, "silent"),
+};
+static const StoreField boot_fields[] = {
+        SF_TEXT_(StoreBoot, boot_id, "boot_id"),
+        SF_TEXT_(StoreBoot, kernel, "kernel"),
+        SF_TIME_(StoreBoot, first_seen, "first_seen"),
+        SF_INT_(StoreBoot, lockdep_off_at, "lockdep_off_at"),
+        SF_TEXT_(StoreBoot, lockdep_off_reason, "lockdep_off_reason"),
+        SF_INT_(StoreBoot, n_reports, "n_reports"),
+};
+static const StoreField host_group_fields[] = {
+        SF_INT_(StoreFleetGroup, id, "id"),
+        SF_TEXT_(StoreFleetGroup, kind, "kind"),
+        SF_TEXT_(StoreFleetGroup, key, "key"),
+        SF_TEXT_(StoreFleetGroup, func_title, "func_title"),
+        SF_INT_(StoreFleetGroup, n_reports, "n"),
+        SF_TEXT_(StoreFleetGroup, status, "status"),
+        SF_TEXT_(StoreFleetGroup, kernel_first, "kernel_first"),
+        SF_TEXT_(StoreFleetGroup, kernel_last, "kernel_last"),
+};
+const StoreShape store_host_shape = STORE_SHAPE(StoreHost, host_fields);
+const StoreShape store_boot_shape = STORE_SHAPE(StoreBoot, boot_fields);
+const StoreShape store_host_group_shape = STORE_SHAPE(StoreFleetGroup, host_group_fields);
+
+int store_host_json(const StoreHost *h, StrBuf *b) {
+        return store_put_object(b, &store_host_shape, h);
+}
+
+int store_host_list_json(const StoreHostList *l, uint64_t total, const StoreListQuery *q, StrBuf *b) {
+        return list_page(b, total, q, "hosts", &store_host_shape, l->v, l->n);
+}
+
+int store_host_detail_json(const StoreHostDetail *d, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || store_put_fields(b, &store_host_shape, &d->host) < 0 ||
+            store_put_rows(b, "boots", &store_boot_shape, d->boots, d->n_boots) < 0 ||
+            store_put_rows(b, "off_early", &store_boot_shape, d->off_early, d->n_off_early) < 0 ||
+            store_put_rows(b, "groups", &store_host_group_shape, d->groups, d->n_groups) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+void store_host_list_free(StoreHostList *l) {
+        if (l) {
+                store_mem_free(l->mem_);
+                *l = (StoreHostList) {};
+        }
+}
+
+void store_host_detail_free(StoreHostDetail *d) {
+        if (d) {
+                store_mem_free(d->mem_);
+                *d = (StoreHostDetail) {};
+        }
+}

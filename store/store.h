@@ -335,20 +335,77 @@ int store_lock_json(Store *s, const char *name, char **ret);
 /* Observed lock-order edges: from, to, n, first_seen, last_seen, first_kernel, groups [ids].
  * Restricted to one group's edges (group != 0) or to edges touching lock (canonical) when set. */
 int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, void *userdata);
-/* Fleet views (store-fleet.c). Hosts: id, host (hostname or machine id), machine_id, hostname,
- * n_boots, n_reports, n_groups, kernels (distinct releases), boots_lockdep_off (boots where lockdep
- * switched itself off), kernel_first/kernel_last (of the oldest/newest boot), first_seen, last_seen
- * (null without boots), journal_read (when lockdepd last read entries of it from a journal),
+/* ---- fleet views (store-fleet.c): hosts ------------------------------------------------------ */
+
+/* A group as the host and kernel pages list it. */
+typedef struct StoreFleetGroup {
+        int64_t id;
+        const char *kind, *key;
+        const char *func_title;               /* NULL: none */
+        int64_t n_reports;                    /* a host's: its reports there (JSON "n"); a kernel's: all */
+        int64_t n_hosts;                      /* kernel pages only */
+        const char *status;
+        const char *kernel_first, *kernel_last; /* NULL: none known */
+} StoreFleetGroup;
+
+/* One host: host (hostname or machine id), machine_id, hostname (NULL: not known), n_boots,
+ * n_reports, n_groups, kernels (distinct releases), boots_lockdep_off (boots where lockdep switched
+ * itself off), kernel_first/kernel_last (of the oldest/newest boot), first_seen, last_seen
+ * (STORE_NONE without boots), journal_read (when lockdepd last read entries of it from a journal),
  * last_entry (its newest journal entry, the host's clock) and silent (last_entry older than the
- * silent_after setting; null for hosts not read from a journal). q: a STORE_LIST_HOSTS query (NULL:
- * all, by host); ties in a sort go by host. */
-int store_list_hosts(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata);
-/* One host (machine id, host name or key) as a JSON object: the list fields plus "boots"
- * [{boot_id,kernel,first_seen,lockdep_off_at (kernel usec),lockdep_off_reason,n_reports}] newest
- * first (at most 200), "off_early" (the same for the boots where lockdep switched itself off, so
- * nothing after that point was validated) and "groups" [{id,kind,func_title,n,status,kernel_first,
- * kernel_last}] seen on it. *ret malloc()ed; -ENOENT if no such host. */
-int store_host_json(Store *s, const char *host, char **ret);
+ * silent_after setting; -1 for hosts not read from a journal). */
+typedef struct StoreHost {
+        int64_t id;
+        const char *host, *machine_id, *hostname;
+        int64_t n_boots, n_reports, n_groups, kernels, boots_lockdep_off;
+        const char *kernel_first, *kernel_last;
+        int64_t first_seen, last_seen, journal_read, last_entry; /* usec; STORE_NONE: not known */
+        int silent;                           /* 1, 0, or -1 (JSON null) */
+} StoreHost;
+
+typedef struct StoreHostList {
+        StoreHost *v;
+        size_t n;
+        StoreMem *mem_;
+} StoreHostList;
+
+/* A boot of a host. */
+typedef struct StoreBoot {
+        const char *boot_id, *kernel;
+        int64_t first_seen;                   /* usec */
+        int64_t lockdep_off_at;               /* kernel usec when lockdep switched itself off; STORE_NONE: never */
+        const char *lockdep_off_reason;
+        int64_t n_reports;
+} StoreBoot;
+
+/* One host with its boots (newest first, at most 200), off_early (the same for the boots where
+ * lockdep switched itself off, so nothing after that point was validated) and the groups seen on
+ * it (most reports there first, at most 1000). */
+typedef struct StoreHostDetail {
+        StoreHost host;
+        StoreBoot *boots, *off_early;
+        size_t n_boots, n_off_early;
+        StoreFleetGroup *groups;
+        size_t n_groups;
+        StoreMem *mem_;
+} StoreHostDetail;
+
+/* The hosts, q: a STORE_LIST_HOSTS query (NULL: all, by host); ties in a sort go by host. *ret
+ * zeroed first; free with store_host_list_free() also after a failure. */
+int store_host_list(Store *s, const StoreListQuery *q, StoreHostList *ret);
+void store_host_list_free(StoreHostList *l);
+/* One host by machine id, host name or key; -ENOENT if no such host. Free with
+ * store_host_detail_free() also after a failure. */
+int store_host_detail(Store *s, const char *host, StoreHostDetail *ret);
+void store_host_detail_free(StoreHostDetail *d);
+/* The API's objects: one host row (lockdepctl hosts --json), the /api/v1/hosts page
+ * {"total","offset","limit" (null: every row),"sort","order","hosts":[...]}, one host
+ * (/api/v1/hosts/NAME, lockdepctl hosts NAME --json: the row's fields, then "boots", "off_early",
+ * "groups" [{id,kind,key,func_title,n,status,kernel_first,kernel_last}]). */
+int store_host_json(const StoreHost *h, StrBuf *b);
+int store_host_list_json(const StoreHostList *l, uint64_t total, const StoreListQuery *q, StrBuf *b);
+int store_host_detail_json(const StoreHostDetail *d, StrBuf *b);
+
 /* Kernel releases seen on a boot: kernel, n_hosts, n_boots, n_reports, n_groups, new_groups (groups
  * whose kernel_first is this release), boots_lockdep_off, first_seen, last_seen. q: a
  * STORE_LIST_KERNELS query (NULL: all, newest version first); ties in a sort go by version, newest

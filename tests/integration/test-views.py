@@ -16,6 +16,9 @@ Covers:
   "active" (0/1) true until it expires; the active rules hide exactly the groups their class or
   edge names (lockdepctl list --all marks them, list leaves them out), a rule that expired hides
   nothing (the same database two days later); the table says yes/no; /suppressions escapes notes
+- hosts: /api/v1/hosts (and a sorted page) == lockdepctl hosts --json; /api/v1/hosts/NAME ==
+  lockdepctl hosts NAME --json for every host; boots, reports and groups as the tables count them;
+  three hosts sending known reports have the known counts, groups and order; unknown: 404, exit 1
 """
 
 import json
@@ -114,7 +117,39 @@ def gen_db():
     return db
 
 
-DBS = [(name, db) for name, db in (("golden", golden_db()), ("corpus", corpus_db()), ("gen", gen_db())) if db]
+def parse(path):
+    out = subprocess.run([ctl, "parse", "--json", path], capture_output=True, text=True, check=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def pick_bases(n):
+    """n golden cases with one complete report each, of signatures no other case has."""
+    parsed = {f: parse(os.path.join(wt.GOLDEN, f)) for f in sorted(os.listdir(wt.GOLDEN)) if f.endswith(".txt")}
+    sigs = {}
+    for reps in parsed.values():
+        for rep in reps:
+            sigs[rep["signature"]] = sigs.get(rep["signature"], 0) + 1
+    ok = [(f, reps[0]) for f, reps in parsed.items() if len(reps) == 1 and not reps[0].get("truncated")
+          and reps[0].get("kernel") and sigs[reps[0]["signature"]] == 1
+          and not re.search(r"turning off the locking|lockdep is turned off",
+                            open(os.path.join(wt.GOLDEN, f), errors="replace").read())]
+    assert len(ok) >= n, f"only {len(ok)} usable golden cases"
+    return ok[:n]
+
+
+BASES = pick_bases(3)
+FLEET = {"alpha": "ABC", "beta": "A", "gamma": "AB"}  # host: the reports (of distinct groups) it sent
+
+
+def fleet_db():
+    """Three hosts sending known reports: the answer of every count is known."""
+    db = os.path.join(tmp, "fleet.db")
+    for host, which in FLEET.items():
+        run_ctl(db, "import", "--host", host, *[os.path.join(wt.GOLDEN, BASES["ABC".index(x)][0]) for x in which])
+    return db
+
+
+DBS = [(name, db) for name, db in (("golden", golden_db()), ("fleet", fleet_db()), ("corpus", corpus_db()), ("gen", gen_db())) if db]
 
 
 # ---- stats --------------------------------------------------------------------------------------
@@ -202,11 +237,68 @@ def check_suppressions(name, db, srv, now=NOW):
                 f"{name} at {now}: /suppressions escapes notes")
 
 
+# ---- hosts ---------------------------------------------------------------------------------------
+
+def check_hosts(name, db, srv):
+    api = srv.json("/api/v1/hosts")
+    cli = cli_json(db, "hosts")
+    c.check(api["hosts"] == cli and api["total"] == len(cli) and api["limit"] is None,
+            f"{name}: /api/v1/hosts == lockdepctl hosts --json ({len(cli)} hosts)")
+    # counts from the tables
+    want = {}
+    for hid, boots, reports in sql(db, "SELECT h.id, (SELECT count(*) FROM boots b WHERE b.host = h.id), "
+                                   "(SELECT count(*) FROM reports r JOIN boots b ON b.id = r.boot WHERE b.host = h.id) "
+                                   "FROM hosts h"):
+        want[hid] = (boots, reports, sql(db, "SELECT count(*) FROM group_hosts WHERE host = ?", hid)[0][0])
+    got = {x["id"]: (x["n_boots"], x["n_reports"], x["n_groups"]) for x in api["hosts"]}
+    c.check(got == want, f"{name}: every host's boots, reports and groups as the tables count them")
+    page = srv.json("/api/v1/hosts?sort=reports&limit=2&offset=1")
+    cli_page = cli_json(db, "hosts", "--sort", "reports", "--limit", "2", "--offset", "1")
+    c.check(page["hosts"] == cli_page and page["sort"] == "reports" and page["order"] == "desc" and page["limit"] == 2,
+            f"{name}: a sorted page of hosts, API == CLI")
+    same = 0
+    for h in api["hosts"]:
+        key = h["machine_id"] or h["host"]
+        one = srv.json(f"/api/v1/hosts/{q(key)}")
+        mine = cli_json(db, "hosts", key)
+        boots = sql(db, "SELECT count(*) FROM boots WHERE host = ?", h["id"])[0][0]
+        ok = (len(mine) == 1 and mine[0] == one and {k: one[k] for k in h} == h and len(one["boots"]) == min(boots, 200)
+              and sum(g["n"] for g in one["groups"]) == h["n_reports"] - sql(
+                  db, "SELECT count(*) FROM reports r JOIN boots b ON b.id = r.boot WHERE b.host = ? AND r.grp IS NULL",
+                  h["id"])[0][0])
+        same += ok
+        if not ok:
+            c.check(False, f"{name}: host {key}: API {json.dumps(one)[:300]} CLI {json.dumps(mine)[:300]}")
+    c.check(same == len(api["hosts"]), f"{name}: /api/v1/hosts/NAME == lockdepctl hosts NAME --json, the row's "
+            f"fields, its boots, its groups' reports adding up, for all {len(api['hosts'])} hosts")
+    if name == "fleet":
+        rows = {x["host"]: x for x in api["hosts"]}
+        sig = {rep["signature"]: "ABC"[i] for i, (_, rep) in enumerate(BASES)}
+        gid = {g: sig[s] for g, s in sql(db, "SELECT id, signature FROM groups")}
+        c.check({h: (x["n_reports"], x["n_groups"]) for h, x in rows.items()}
+                == {h: (len(w), len(w)) for h, w in FLEET.items()}, f"fleet: hosts' reports and groups {FLEET}")
+        c.check(all(sorted(gid[g["id"]] for g in srv.json(f"/api/v1/hosts/{h}")["groups"]) == list(w)
+                    and all(g["n"] == 1 for g in srv.json(f"/api/v1/hosts/{h}")["groups"]) for h, w in FLEET.items()),
+                "fleet: each host's page lists the groups it reported, one report each")
+        c.check([x["host"] for x in cli_json(db, "hosts", "--sort", "reports")] == ["alpha", "gamma", "beta"]
+                and [x["host"] for x in cli_json(db, "hosts")] == ["alpha", "beta", "gamma"],
+                "fleet: hosts by name, and by reports (most first)")
+        text = [line.split() for line in run_ctl(db, "hosts").stdout.splitlines()[1:]]
+        c.check([(x[0], x[2], x[3]) for x in text] == [(h, str(len(w)), str(len(w))) for h, w in FLEET.items()],
+                f"fleet: the hosts table's HOST, REPORTS, GROUPS: {text}")
+    st, _, body = srv.request("GET", "/hosts")
+    c.check(st == 200 and body.count(b'<a href="/hosts/') == len(api["hosts"][:100]), f"{name}: /hosts lists them")
+    r = run_ctl(db, "hosts", "no-such-host", check=False)
+    st, _, _ = srv.request("GET", "/api/v1/hosts/no-such-host")
+    c.check(r.returncode == 1 and "no host 'no-such-host'" in r.stderr and st == 404, f"{name}: an unknown host: exit 1, 404")
+
+
 for name, db in DBS:
     srv = wt.Server(lockdepd, db, env={"LOCKDEP_NOW": NOW})
     try:
         check_stats(name, db, srv)
         check_suppressions(name, db, srv)
+        check_hosts(name, db, srv)
     finally:
         srv.stop()
 # two days later the rule that expired after one hides nothing
