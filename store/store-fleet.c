@@ -149,14 +149,6 @@ static int list_stmt(Store *s, const char *select, StoreList l, const StoreListQ
         return 0;
 }
 
-/* The rows of a fleet list as JSON objects. */
-static int list_rows(Store *s, const char *select, StoreList l, const StoreListQuery *q, StoreRowFunc f,
-                     void *userdata) {
-        sqlite3_stmt *st;
-        int r = list_stmt(s, select, l, q, &st);
-        return r < 0 ? r : store_run_rows(s, st, f, userdata);
-}
-
 /* The rows of a fleet list into a typed view's array. */
 static int list_view(Store *s, const char *select, StoreList l, const StoreListQuery *q, const StoreShape *sh,
                      StoreMem *m, void *ret_v, size_t *ret_n) {
@@ -245,8 +237,8 @@ int store_host_detail(Store *s, const char *host, StoreHostDetail *ret) {
         "  GROUP BY kernel_first) "                                                                \
         "SELECT bk.kernel, bk.n_hosts, bk.n_boots, coalesce(rk.n_reports, 0) AS n_reports,"        \
         " coalesce(rk.n_groups, 0) AS n_groups, coalesce(nk.new_groups, 0) AS new_groups,"         \
-        " bk.boots_lockdep_off, " ISO("bk.first_boot") " AS first_seen,"                           \
-        " " ISO("max(bk.last_boot, coalesce(rk.last_report, 0))") " AS last_seen "                 \
+        " bk.boots_lockdep_off, bk.first_boot AS first_seen,"                                      \
+        " max(bk.last_boot, coalesce(rk.last_report, 0)) AS last_seen "                            \
         "FROM bk LEFT JOIN rk ON rk.kernel = bk.kernel LEFT JOIN nk ON nk.kernel = bk.kernel "     \
         "WHERE ?1 = ?1 "
 
@@ -263,37 +255,40 @@ int store_host_detail(Store *s, const char *host, StoreHostDetail *ret) {
         " FROM boots b JOIN hosts h ON h.id = b.host WHERE b.kernel = ?2 AND ?1 = ?1"              \
         " GROUP BY h.id ORDER BY n_reports DESC, host LIMIT 200"
 
-int store_list_kernels(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata) {
-        return list_rows(s, KERNEL_SELECT, STORE_LIST_KERNELS, q, f, userdata);
+int store_kernel_list(Store *s, const StoreListQuery *q, StoreKernelList *ret) {
+        *ret = (StoreKernelList) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        return list_view(s, KERNEL_SELECT, STORE_LIST_KERNELS, q, &store_kernel_shape, ret->mem_, &ret->v, &ret->n);
 }
 
-int store_kernel_json(Store *s, const char *release, char **ret) {
-        StrBuf b = {};
-        int r;
-
+int store_kernel_detail(Store *s, const char *release, StoreKernelDetail *ret) {
+        *ret = (StoreKernelDetail) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        StoreMem *m = ret->mem_;
         if (!release || !*release)
                 return -ENOENT;
-        r = store_open_object(s, &b, KERNEL_SELECT, 0, release);
+        int r = store_view_query_one(s, KERNEL_SELECT, 0, release, NULL, &store_kernel_shape, m, &ret->kernel);
         if (r >= 0)
-                r = store_append_array(s, &b, "regressions",
-                                       FLEET_GROUP_SELECT "AND g.kernel_first = ?2 "
-                                       "ORDER BY g.first_seen DESC, g.id",
-                                       0, release);
+                r = store_view_query_rows(s, FLEET_GROUP_SELECT "AND g.kernel_first = ?2 ORDER BY g.first_seen DESC, g.id",
+                                          0, release, NULL, &store_kernel_group_shape, m, &ret->regressions,
+                                          &ret->n_regressions);
         if (r >= 0) /* fixed before and reported again, first on this release */
-                r = store_append_array(s, &b, "regressed",
-                                       FLEET_GROUP_SELECT "AND EXISTS (SELECT 1 FROM triage_log t WHERE t.signature = g.signature "
-                                       "AND t.action = 'regressed' AND t.value = ?2) ORDER BY g.last_seen DESC, g.id",
-                                       0, release);
+                r = store_view_query_rows(s,
+                                          FLEET_GROUP_SELECT "AND EXISTS (SELECT 1 FROM triage_log t WHERE t.signature = g.signature "
+                                          "AND t.action = 'regressed' AND t.value = ?2) ORDER BY g.last_seen DESC, g.id",
+                                          0, release, NULL, &store_kernel_group_shape, m, &ret->regressed, &ret->n_regressed);
         if (r >= 0) /* last seen on an older release: probably fixed in this one or before */
-                r = store_append_array(s, &b, "not_seen_since",
-                                       FLEET_GROUP_SELECT "AND g.kernel_last < ?2 "
-                                       "COLLATE kernel_version "
-                                       "ORDER BY g.kernel_last COLLATE kernel_version DESC, "
-                                       "g.last_seen DESC, g.id LIMIT 1000",
-                                       0, release);
+                r = store_view_query_rows(s,
+                                          FLEET_GROUP_SELECT "AND g.kernel_last < ?2 COLLATE kernel_version "
+                                          "ORDER BY g.kernel_last COLLATE kernel_version DESC, g.last_seen DESC, g.id LIMIT 1000",
+                                          0, release, NULL, &store_kernel_group_shape, m, &ret->not_seen_since,
+                                          &ret->n_not_seen_since);
         if (r >= 0)
-                r = store_append_array(s, &b, "hosts", KERNEL_HOSTS, 0, release);
-        return store_close_object(&b, ret, r);
+                r = store_view_query_rows(s, KERNEL_HOSTS, 0, release, NULL, &store_kernel_host_shape, m, &ret->hosts,
+                                          &ret->n_hosts);
+        return r < 0 ? r : 0;
 }
 
 /* Groups reported on release ?2 (in) and (still) or not (new) on ?3; gone swaps them. */
@@ -302,22 +297,26 @@ int store_kernel_json(Store *s, const char *release, char **ret) {
         "AND " both " EXISTS (SELECT 1 FROM group_kernels gk WHERE gk.grp = g.id AND gk.kernel = " out ") " \
         "ORDER BY g.n_reports DESC, g.id LIMIT 1000"
 
-int store_kernel_vs_json(Store *s, const char *release, const char *vs, char **ret) {
-        StrBuf b = {};
-        int r;
-
+int store_kernel_vs(Store *s, const char *release, const char *vs, StoreKernelVs *ret) {
+        *ret = (StoreKernelVs) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        StoreMem *m = ret->mem_;
         if (!release || !*release || !vs || !*vs)
                 return -ENOENT;
-        r = store_open_object3(s, &b,
-                               "SELECT ?2 AS kernel, ?3 AS vs WHERE ?1 = ?1 "
-                               "AND EXISTS (SELECT 1 FROM boots WHERE kernel = ?2) "
-                               "AND EXISTS (SELECT 1 FROM boots WHERE kernel = ?3)",
-                               0, release, vs);
+        int r = store_view_query_one(s,
+                                     "SELECT ?2, ?3 WHERE ?1 = ?1 "
+                                     "AND EXISTS (SELECT 1 FROM boots WHERE kernel = ?2) "
+                                     "AND EXISTS (SELECT 1 FROM boots WHERE kernel = ?3)",
+                                     0, release, vs, &store_kernel_vs_shape, m, ret);
         if (r >= 0)
-                r = store_append_array3(s, &b, "new", VS_SELECT("?2", "?3", "NOT"), 0, release, vs);
+                r = store_view_query_rows(s, VS_SELECT("?2", "?3", "NOT"), 0, release, vs, &store_kernel_group_shape, m,
+                                          &ret->new_, &ret->n_new);
         if (r >= 0)
-                r = store_append_array3(s, &b, "gone", VS_SELECT("?3", "?2", "NOT"), 0, release, vs);
+                r = store_view_query_rows(s, VS_SELECT("?3", "?2", "NOT"), 0, release, vs, &store_kernel_group_shape, m,
+                                          &ret->gone, &ret->n_gone);
         if (r >= 0)
-                r = store_append_array3(s, &b, "still", VS_SELECT("?2", "?3", ""), 0, release, vs);
-        return store_close_object(&b, ret, r);
+                r = store_view_query_rows(s, VS_SELECT("?2", "?3", ""), 0, release, vs, &store_kernel_group_shape, m,
+                                          &ret->still, &ret->n_still);
+        return r < 0 ? r : 0;
 }

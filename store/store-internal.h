@@ -207,3 +207,4 @@ extern const StoreShape store_stats_shape, store_kind_count_shape, store_status_
         store_file_failure_shape, store_rejected_shape;
 extern const StoreShape store_suppression_shape;
 extern const StoreShape store_host_shape, store_boot_shape, store_host_group_shape;
+extern const StoreShape store_kernel_shape, store_kernel_group_shape, store_kernel_host_shape, store_kernel_vs_shape;

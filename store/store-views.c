@@ -607,3 +607,91 @@ void store_host_detail_free(StoreHostDetail *d) {
                 *d = (StoreHostDetail) {};
         }
 }
+
+/* ---- kernel releases -------------------------------------------------------------------------- */
+
+static const StoreField kernel_fields[] = {
+        SF_TEXT_(StoreKernel, kernel, "kernel"),
+        SF_INT_(StoreKernel, n_hosts, "n_hosts"),
+        SF_INT_(StoreKernel, n_boots, "n_boots"),
+        SF_INT_(StoreKernel, n_reports, "n_reports"),
+        SF_INT_(StoreKernel, n_groups, "n_groups"),
+        SF_INT_(StoreKernel, new_groups, "new_groups"),
+        SF_INT_(StoreKernel, boots_lockdep_off, "boots_lockdep_off"),
+        SF_TIME_(StoreKernel, first_seen, "first_seen"),
+        SF_TIME_(StoreKernel, last_seen, "last_seen"),
+};
+static const StoreField kernel_group_fields[] = {
+        SF_INT_(StoreFleetGroup, id, "id"),
+        SF_TEXT_(StoreFleetGroup, kind, "kind"),
+        SF_TEXT_(StoreFleetGroup, key, "key"),
+        SF_TEXT_(StoreFleetGroup, func_title, "func_title"),
+        SF_INT_(StoreFleetGroup, n_reports, "n_reports"),
+        SF_INT_(StoreFleetGroup, n_hosts, "n_hosts"),
+        SF_TEXT_(StoreFleetGroup, status, "status"),
+        SF_TEXT_(StoreFleetGroup, kernel_first, "kernel_first"),
+        SF_TEXT_(StoreFleetGroup, kernel_last, "kernel_last"),
+};
+static const StoreField kernel_host_fields[] = {
+        SF_TEXT_(StoreKernelHost, host, "host"),
+        SF_TEXT_(StoreKernelHost, machine_id, "machine_id"),
+        SF_INT_(StoreKernelHost, n_boots, "n_boots"),
+        SF_INT_(StoreKernelHost, n_reports, "n_reports"),
+        SF_INT_(StoreKernelHost, boots_lockdep_off, "boots_lockdep_off"),
+};
+static const StoreField kernel_vs_fields[] = {
+        SF_TEXT_(StoreKernelVs, kernel, "kernel"),
+        SF_TEXT_(StoreKernelVs, vs, "vs"),
+};
+const StoreShape store_kernel_shape = STORE_SHAPE(StoreKernel, kernel_fields);
+const StoreShape store_kernel_group_shape = STORE_SHAPE(StoreFleetGroup, kernel_group_fields);
+const StoreShape store_kernel_host_shape = STORE_SHAPE(StoreKernelHost, kernel_host_fields);
+const StoreShape store_kernel_vs_shape = STORE_SHAPE(StoreKernelVs, kernel_vs_fields);
+
+int store_kernel_json(const StoreKernel *k, StrBuf *b) {
+        return store_put_object(b, &store_kernel_shape, k);
+}
+
+int store_kernel_list_json(const StoreKernelList *l, uint64_t total, const StoreListQuery *q, StrBuf *b) {
+        return list_page(b, total, q, "kernels", &store_kernel_shape, l->v, l->n);
+}
+
+int store_kernel_detail_json(const StoreKernelDetail *d, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || store_put_fields(b, &store_kernel_shape, &d->kernel) < 0 ||
+            store_put_rows(b, "regressions", &store_kernel_group_shape, d->regressions, d->n_regressions) < 0 ||
+            store_put_rows(b, "regressed", &store_kernel_group_shape, d->regressed, d->n_regressed) < 0 ||
+            store_put_rows(b, "not_seen_since", &store_kernel_group_shape, d->not_seen_since, d->n_not_seen_since) < 0 ||
+            store_put_rows(b, "hosts", &store_kernel_host_shape, d->hosts, d->n_hosts) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+int store_kernel_vs_json(const StoreKernelVs *v, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || store_put_fields(b, &store_kernel_vs_shape, v) < 0 ||
+            store_put_rows(b, "new", &store_kernel_group_shape, v->new_, v->n_new) < 0 ||
+            store_put_rows(b, "gone", &store_kernel_group_shape, v->gone, v->n_gone) < 0 ||
+            store_put_rows(b, "still", &store_kernel_group_shape, v->still, v->n_still) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+void store_kernel_list_free(StoreKernelList *l) {
+        if (l) {
+                store_mem_free(l->mem_);
+                *l = (StoreKernelList) {};
+        }
+}
+
+void store_kernel_detail_free(StoreKernelDetail *d) {
+        if (d) {
+                store_mem_free(d->mem_);
+                *d = (StoreKernelDetail) {};
+        }
+}
+
+void store_kernel_vs_free(StoreKernelVs *v) {
+        if (v) {
+                store_mem_free(v->mem_);
+                *v = (StoreKernelVs) {};
+        }
+}

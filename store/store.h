@@ -406,22 +406,70 @@ int store_host_json(const StoreHost *h, StrBuf *b);
 int store_host_list_json(const StoreHostList *l, uint64_t total, const StoreListQuery *q, StrBuf *b);
 int store_host_detail_json(const StoreHostDetail *d, StrBuf *b);
 
-/* Kernel releases seen on a boot: kernel, n_hosts, n_boots, n_reports, n_groups, new_groups (groups
- * whose kernel_first is this release), boots_lockdep_off, first_seen, last_seen. q: a
- * STORE_LIST_KERNELS query (NULL: all, newest version first); ties in a sort go by version, newest
- * first. */
-int store_list_kernels(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata);
-/* One release: the list fields plus "regressions" (groups new in it: reported on it and on no older
- * release by version, kernel_first = release), "not_seen_since" (groups reported only on older
- * releases, kernel_last before it by version: probably fixed), "regressed" (groups whose fixed-in
- * release did not hold: reported again, first on this release), all [{id,kind,
- * func_title,n_reports,n_hosts,status,kernel_first,kernel_last}], and "hosts" [{host,machine_id,
- * n_boots,n_reports,boots_lockdep_off}] (at most 200). -ENOENT if no boot ran it. */
-int store_kernel_json(Store *s, const char *release, char **ret);
-/* Two releases compared: {"kernel","vs","new","gone","still"}, groups (as in store_kernel_json())
- * reported on release and not on vs, on vs and not on release, and on both; most reports first, at
- * most 1000 each. -ENOENT unless boots ran both. */
-int store_kernel_vs_json(Store *s, const char *release, const char *vs, char **ret);
+/* ---- fleet views (store-fleet.c): kernel releases ------------------------------------------- */
+
+/* A kernel release seen on a boot: n_hosts, n_boots, n_reports, n_groups, new_groups (groups whose
+ * kernel_first, by version, is this release), boots_lockdep_off, first_seen, last_seen. */
+typedef struct StoreKernel {
+        const char *kernel;
+        int64_t n_hosts, n_boots, n_reports, n_groups, new_groups, boots_lockdep_off;
+        int64_t first_seen, last_seen;        /* usec */
+} StoreKernel;
+
+typedef struct StoreKernelList {
+        StoreKernel *v;
+        size_t n;
+        StoreMem *mem_;
+} StoreKernelList;
+
+/* A host that ran a release. */
+typedef struct StoreKernelHost {
+        const char *host, *machine_id;        /* machine_id NULL: not known */
+        int64_t n_boots, n_reports, boots_lockdep_off;
+} StoreKernelHost;
+
+/* One release (common/kernel-release.c's collation decides "older" and "newer"): regressions
+ * (groups new in it: reported on it and on no older release, kernel_first = release, newest first),
+ * regressed (groups whose fixed-in release did not hold: reported again, first on this release),
+ * not_seen_since (groups reported only on older releases, kernel_last before it: probably fixed; at
+ * most 1000) and the hosts that ran it (most reports first, at most 200). */
+typedef struct StoreKernelDetail {
+        StoreKernel kernel;
+        StoreFleetGroup *regressions, *regressed, *not_seen_since;
+        size_t n_regressions, n_regressed, n_not_seen_since;
+        StoreKernelHost *hosts;
+        size_t n_hosts;
+        StoreMem *mem_;
+} StoreKernelDetail;
+
+/* Two releases compared: the groups reported on kernel and not on vs (new), on vs and not on
+ * kernel (gone), and on both (still); most reports first, at most 1000 each. */
+typedef struct StoreKernelVs {
+        const char *kernel, *vs;
+        StoreFleetGroup *new_, *gone, *still; /* JSON "new", "gone", "still" */
+        size_t n_new, n_gone, n_still;
+        StoreMem *mem_;
+} StoreKernelVs;
+
+/* The releases, q: a STORE_LIST_KERNELS query (NULL: all, newest version first); ties in a sort go
+ * by version, newest first. Free with store_kernel_list_free() also after a failure. */
+int store_kernel_list(Store *s, const StoreListQuery *q, StoreKernelList *ret);
+void store_kernel_list_free(StoreKernelList *l);
+/* -ENOENT if no boot ran release. */
+int store_kernel_detail(Store *s, const char *release, StoreKernelDetail *ret);
+void store_kernel_detail_free(StoreKernelDetail *d);
+/* -ENOENT unless boots ran both. */
+int store_kernel_vs(Store *s, const char *release, const char *vs, StoreKernelVs *ret);
+void store_kernel_vs_free(StoreKernelVs *v);
+/* The API's objects: a release row (lockdepctl kernels --json), the /api/v1/kernels page, one
+ * release (/api/v1/kernels/R, kernels R --json: the row's fields, then "regressions", "regressed",
+ * "not_seen_since" [{id,kind,key,func_title,n_reports,n_hosts,status,kernel_first,kernel_last}],
+ * "hosts" [{host,machine_id,n_boots,n_reports,boots_lockdep_off}]) and a comparison
+ * (/api/v1/kernels/R?vs=V, kernels R --vs V --json: {"kernel","vs","new","gone","still"}). */
+int store_kernel_json(const StoreKernel *k, StrBuf *b);
+int store_kernel_list_json(const StoreKernelList *l, uint64_t total, const StoreListQuery *q, StrBuf *b);
+int store_kernel_detail_json(const StoreKernelDetail *d, StrBuf *b);
+int store_kernel_vs_json(const StoreKernelVs *v, StrBuf *b);
 
 /* Full-text search (FTS5 syntax, or plain words; a query FTS5 refuses is searched as one phrase):
  * id, group, kind, host, kernel, time, snippet, for the reports matching text and q's filters as

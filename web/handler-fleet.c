@@ -41,10 +41,6 @@ static void h_cell_text(Html *h, const char *s) {
         h_raw(h, "</td>");
 }
 
-static void h_cell_num(Html *h, const JsonValue *v, const char *key) {
-        h_printf(h, "<td class=\"num\">%lld</td>", (long long) json_get_int(v, key, 0));
-}
-
 static void h_cell_int(Html *h, int64_t n) {
         h_printf(h, "<td class=\"num\">%lld</td>", (long long) n);
 }
@@ -89,35 +85,6 @@ static void h_fleet_groups(Html *h, const char *id, const StoreFleetGroup *v, si
                 h_cell_text(h, g->status);
                 h_cell_kernel(h, g->kernel_first);
                 h_cell_kernel(h, g->kernel_last);
-                h_raw(h, "</tr>");
-        }
-        h_raw(h, "</tbody></table>");
-}
-
-/* Groups [{id,kind,func_title,<count_key>,status,kernel_first,kernel_last}]. */
-static void h_groups(Html *h, const char *id, const JsonValue *groups, const char *count_key,
-                     const char *count_label) {
-        if (json_len(groups) == 0) {
-                h_raw(h, "<p class=\"hint\">None.</p>");
-                return;
-        }
-        h_printf(h, "<table id=\"%s\" class=\"sortable\"><thead><tr><th>ID</th><th>Kind</th>"
-                    "<th>Locks and title</th><th>%s</th><th>Status</th><th>First kernel</th>"
-                    "<th>Last kernel</th></tr></thead><tbody>",
-                 id, count_label);
-        for (size_t i = 0; i < json_len(groups); i++) {
-                const JsonValue *g = json_at(groups, i);
-                long long gid = (long long) json_get_int(g, "id", 0);
-                h_printf(h, "<tr><td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td>", gid,
-                         gid);
-                h_cell_text(h, json_get_str(g, "kind"));
-                h_raw(h, "<td class=\"title\">");
-                h_group_title(h, g);
-                h_raw(h, "</td>");
-                h_cell_num(h, g, count_key);
-                h_cell_text(h, json_get_str(g, "status"));
-                h_cell_kernel(h, json_get_str(g, "kernel_first"));
-                h_cell_kernel(h, json_get_str(g, "kernel_last"));
                 h_raw(h, "</tr>");
         }
         h_raw(h, "</tbody></table>");
@@ -303,24 +270,25 @@ MHD_Result_ handle_host(Request *r) {
 /* ---- kernels --------------------------------------------------------------------------------- */
 
 MHD_Result_ handle_kernels(Request *r) {
-        Rows rows = {};
+        _cleanup_(store_kernel_list_free) StoreKernelList list = {};
         StoreListQuery lq;
         uint64_t total = 0;
         MHD_Result_ q;
-        if (req_list_rows(r, STORE_LIST_KERNELS, FLEET_PAGE, &lq, &rows, &total, &q) < 0)
+        Store *s = req_list_count(r, STORE_LIST_KERNELS, FLEET_PAGE, &lq, &total, &q);
+        if (!s)
                 return q;
-        if (r->api)
-                return reply_list_rows(r, &lq, total, "kernels", &rows);
-        _cleanup_(json_value_freep) JsonValue *list = NULL;
-        int e = rows_parse(&rows, &list);
-        strbuf_done(&rows.json);
+        int e = store_kernel_list(s, &lq, &list);
         if (e < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the kernels");
+                return reply_store_error(r, s, e);
+        if (r->api) {
+                StrBuf b = {};
+                return reply_view_json(r, &b, store_kernel_list_json(&list, total, &lq, &b));
+        }
 
         Html h = {};
         h_begin(&h, "Kernels");
         h_raw(&h, "<h1>Kernel releases</h1>\n");
-        h_list_summary(&h, &lq, total, json_len(list), "releases");
+        h_list_summary(&h, &lq, total, list.n, "releases");
         static const char *const cols[][2] = {
                 { "kernel", "Kernel" }, { "hosts", "Hosts" }, { "boots", "Boots" }, { "reports", "Reports" },
                 { "groups", "Groups" }, { "new", "New groups" }, { "lockdep_off", "Lockdep off" },
@@ -330,18 +298,18 @@ MHD_Result_ handle_kernels(Request *r) {
         for (size_t i = 0; i < ELEMENTSOF(cols); i++)
                 h_sort_th(&h, "/kernels", &lq, FLEET_PAGE, cols[i][0], cols[i][1]);
         h_raw(&h, "</tr></thead><tbody>");
-        for (size_t i = 0; i < json_len(list); i++) {
-                const JsonValue *x = json_at(list, i);
+        for (size_t i = 0; i < list.n; i++) {
+                const StoreKernel *x = &list.v[i];
                 h_raw(&h, "<tr>");
-                h_cell_kernel(&h, json_get_str(x, "kernel"));
-                h_cell_num(&h, x, "n_hosts");
-                h_cell_num(&h, x, "n_boots");
-                h_cell_num(&h, x, "n_reports");
-                h_cell_num(&h, x, "n_groups");
-                h_cell_num(&h, x, "new_groups");
-                h_cell_num(&h, x, "boots_lockdep_off");
-                h_cell_text(&h, json_get_str(x, "first_seen"));
-                h_cell_text(&h, json_get_str(x, "last_seen"));
+                h_cell_kernel(&h, x->kernel);
+                h_cell_int(&h, x->n_hosts);
+                h_cell_int(&h, x->n_boots);
+                h_cell_int(&h, x->n_reports);
+                h_cell_int(&h, x->n_groups);
+                h_cell_int(&h, x->new_groups);
+                h_cell_int(&h, x->boots_lockdep_off);
+                h_cell_time(&h, x->first_seen);
+                h_cell_time(&h, x->last_seen);
                 h_raw(&h, "</tr>");
         }
         h_raw(&h, "</tbody></table>\n");
@@ -355,19 +323,25 @@ MHD_Result_ handle_kernels(Request *r) {
 
 /* /kernels/REL?vs=OTHER: the groups new, gone and still present between two releases. */
 static MHD_Result_ handle_kernel_vs(Request *r, Store *s, const char *rel, const char *vs) {
-        static const struct {
+        _cleanup_(store_kernel_vs_free) StoreKernelVs v = {};
+        int e = store_kernel_vs(s, rel, vs, &v);
+        if (e == -ENOENT)
+                return reply_error(r, MHD_HTTP_NOT_FOUND, "No boots ran both kernel releases");
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (r->api) {
+                StrBuf b = {};
+                return reply_view_json(r, &b, store_kernel_vs_json(&v, &b));
+        }
+        const struct {
                 const char *key, *title, *hint;
+                const StoreFleetGroup *v;
+                size_t n;
         } sections[] = {
-                { "new", "New", "Reported on this release and not on the other." },
-                { "gone", "Gone", "Reported on the other release and not on this one." },
-                { "still", "Still present", "Reported on both." },
+                { "new", "New", "Reported on this release and not on the other.", v.new_, v.n_new },
+                { "gone", "Gone", "Reported on the other release and not on this one.", v.gone, v.n_gone },
+                { "still", "Still present", "Reported on both.", v.still, v.n_still },
         };
-        MHD_Result_ q;
-        char *js = NULL;
-        int e = store_kernel_vs_json(s, rel, vs, &js);
-        _cleanup_(json_value_freep) JsonValue *v = NULL;
-        if (!reply_object(r, s, e, js, "No boots ran both kernel releases", "Cannot compare the kernel releases", &v, &q))
-                return q;
         Html h = {};
         h_begin(&h, rel);
         h_raw(&h, "<h1>Kernel <code>");
@@ -389,7 +363,7 @@ static MHD_Result_ handle_kernel_vs(Request *r, Store *s, const char *rel, const
         h_raw(&h, "\">JSON</a></p>\n");
         for (size_t i = 0; i < ELEMENTSOF(sections); i++) {
                 h_printf(&h, "<section><h2>%s</h2><p class=\"hint\">%s</p>", sections[i].title, sections[i].hint);
-                h_groups(&h, sections[i].key, json_get(v, sections[i].key), "n_reports", "Reports");
+                h_fleet_groups(&h, sections[i].key, sections[i].v, sections[i].n, "Reports");
                 h_raw(&h, "</section>\n");
         }
         h_end(&h);
@@ -406,11 +380,18 @@ MHD_Result_ handle_kernel(Request *r) {
                 return MHD_YES;
         if (vs && *vs)
                 return handle_kernel_vs(r, s, rel, vs);
-        char *js = NULL;
-        int e = store_kernel_json(s, rel, &js);
-        _cleanup_(json_value_freep) JsonValue *v = NULL;
-        if (!reply_object(r, s, e, js, "No such kernel release", "Cannot read the kernel release", &v, &q))
-                return q;
+        _cleanup_(store_kernel_detail_free) StoreKernelDetail d = {};
+        int e = store_kernel_detail(s, rel, &d);
+        if (e == -ENOENT)
+                return reply_error(r, MHD_HTTP_NOT_FOUND, "No such kernel release");
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (r->api) {
+                StrBuf b = {};
+                return reply_view_json(r, &b, store_kernel_detail_json(&d, &b));
+        }
+        const StoreKernel *v = &d.kernel;
+        char first[STORE_TIME_MAX], last[STORE_TIME_MAX];
         Html h = {};
         h_begin(&h, rel);
         h_raw(&h, "<h1>Kernel <code>");
@@ -419,14 +400,11 @@ MHD_Result_ handle_kernel(Request *r) {
                      "<dt>Boots</dt><dd>%lld</dd><dt>Reports</dt><dd>%lld</dd>"
                      "<dt>Groups</dt><dd>%lld</dd><dt>Lockdep off</dt><dd>%lld boots</dd>"
                      "<dt>First seen</dt><dd>",
-                 (long long) json_get_int(v, "n_hosts", 0),
-                 (long long) json_get_int(v, "n_boots", 0),
-                 (long long) json_get_int(v, "n_reports", 0),
-                 (long long) json_get_int(v, "n_groups", 0),
-                 (long long) json_get_int(v, "boots_lockdep_off", 0));
-        h_text(&h, json_get_str(v, "first_seen"));
+                 (long long) v->n_hosts, (long long) v->n_boots, (long long) v->n_reports, (long long) v->n_groups,
+                 (long long) v->boots_lockdep_off);
+        h_text(&h, v->first_seen == STORE_NONE ? NULL : store_time_iso(v->first_seen, first));
         h_raw(&h, "</dd><dt>Last seen</dt><dd>");
-        h_text(&h, json_get_str(v, "last_seen"));
+        h_text(&h, v->last_seen == STORE_NONE ? NULL : store_time_iso(v->last_seen, last));
         h_raw(&h, "</dd></dl>\n<p><a href=\"/?kernel=");
         h_url(&h, rel);
         h_raw(&h, "\">Groups list filtered by this release</a> &middot; "
@@ -434,25 +412,24 @@ MHD_Result_ handle_kernel(Request *r) {
         h_url(&h, rel);
         h_raw(&h, "\">JSON</a></p>\n<section><h2>New in this release</h2>"
                   "<p class=\"hint\">Groups reported on this release and on no older one (by version).</p>");
-        h_groups(&h, "regressions", json_get(v, "regressions"), "n_reports", "Reports");
+        h_fleet_groups(&h, "regressions", d.regressions, d.n_regressions, "Reports");
         h_raw(&h, "</section>\n<section><h2>Regressed</h2><p class=\"hint\">Groups marked fixed in an earlier "
                   "release and reported again, first on this one: the fix did not hold.</p>");
-        h_groups(&h, "regressed", json_get(v, "regressed"), "n_reports", "Reports");
+        h_fleet_groups(&h, "regressed", d.regressed, d.n_regressed, "Reports");
         h_raw(&h, "</section>\n<section><h2>Not seen since</h2><p class=\"hint\">Groups reported "
                   "only on older releases (by version): probably fixed by this one or before it.</p>");
-        h_groups(&h, "not-seen-since", json_get(v, "not_seen_since"), "n_reports", "Reports");
+        h_fleet_groups(&h, "not-seen-since", d.not_seen_since, d.n_not_seen_since, "Reports");
         h_raw(&h, "</section>\n<section><h2>Hosts</h2>");
-        const JsonValue *hosts = json_get(v, "hosts");
         h_raw(&h, "<table id=\"kernel-hosts\" class=\"sortable\"><thead><tr><th>Host</th>"
                   "<th>Boots</th><th>Reports</th><th>Lockdep off</th></tr></thead><tbody>");
-        for (size_t i = 0; i < json_len(hosts); i++) {
-                const JsonValue *x = json_at(hosts, i);
+        for (size_t i = 0; i < d.n_hosts; i++) {
+                const StoreKernelHost *x = &d.hosts[i];
                 h_raw(&h, "<tr><td>");
-                h_host_link(&h, json_get_str(x, "host"), json_get_str(x, "machine_id"));
+                h_host_link(&h, x->host, x->machine_id);
                 h_raw(&h, "</td>");
-                h_cell_num(&h, x, "n_boots");
-                h_cell_num(&h, x, "n_reports");
-                h_cell_num(&h, x, "boots_lockdep_off");
+                h_cell_int(&h, x->n_boots);
+                h_cell_int(&h, x->n_reports);
+                h_cell_int(&h, x->boots_lockdep_off);
                 h_raw(&h, "</tr>");
         }
         h_raw(&h, "</tbody></table></section>\n");

@@ -145,8 +145,7 @@ int req_list_rows(Request *r, StoreList l, unsigned page, StoreListQuery *q, Row
         Store *s = req_list_count(r, l, page, q, ret_total, ret_q);
         if (!s)
                 return -EIO;
-        int e = l == STORE_LIST_KERNELS ? store_list_kernels(s, q, rows_collect, rows)
-                                        : store_list_locks(s, q, rows_collect, rows);
+        int e = store_list_locks(s, q, rows_collect, rows);
         if (e < 0) {
                 strbuf_done(&rows->json);
                 *ret_q = reply_store_error(r, s, e);

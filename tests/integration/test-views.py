@@ -19,6 +19,10 @@ Covers:
 - hosts: /api/v1/hosts (and a sorted page) == lockdepctl hosts --json; /api/v1/hosts/NAME ==
   lockdepctl hosts NAME --json for every host; boots, reports and groups as the tables count them;
   three hosts sending known reports have the known counts, groups and order; unknown: 404, exit 1
+- kernels: /api/v1/kernels (and a sorted page), /api/v1/kernels/R for every release and
+  /api/v1/kernels/A?vs=B for pairs == lockdepctl kernels ... --json; hosts and boots per release as
+  the boots table counts them; releases arriving in three shuffled orders give the known new,
+  not-seen-since and new/gone/still lists, newest version first; unknown releases: 404, exit 1
 """
 
 import json
@@ -149,6 +153,26 @@ def fleet_db():
     return db
 
 
+RELEASES = ["5.15.0-91-generic", "6.1-rc3", "6.1.55", "6.10.0"]  # version order
+ON = {"A": {0, 1, 2, 3}, "B": {1}, "C": {0, 2}}  # group: the releases (indexes) it is reported on
+
+
+def with_release(base, release):
+    f, rep = BASES["ABC".index(base)]
+    text = open(os.path.join(wt.GOLDEN, f), encoding="utf-8", errors="surrogateescape").read()
+    path = os.path.join(tmp, f"{f[:-4]}@{release}.txt")
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as out:
+        out.write(text.replace(rep["kernel"], release))
+    return path
+
+
+def releases_db(order, name):
+    """The groups of ON re-released, the releases arriving in this order."""
+    db = os.path.join(tmp, name + ".db")
+    run_ctl(db, "import", *[with_release(g, RELEASES[i]) for i in order for g in "ABC" if i in ON[g]])
+    return db
+
+
 DBS = [(name, db) for name, db in (("golden", golden_db()), ("fleet", fleet_db()), ("corpus", corpus_db()), ("gen", gen_db())) if db]
 
 
@@ -237,6 +261,94 @@ def check_suppressions(name, db, srv, now=NOW):
                 f"{name} at {now}: /suppressions escapes notes")
 
 
+# ---- kernels -------------------------------------------------------------------------------------
+
+def check_kernels(name, db, srv):
+    api = srv.json("/api/v1/kernels")
+    cli = cli_json(db, "kernels")
+    c.check(api["kernels"] == cli and api["total"] == len(cli), f"{name}: /api/v1/kernels == lockdepctl kernels --json "
+            f"({len(cli)} releases)")
+    want = {k: (h, b) for k, h, b in sql(db, "SELECT kernel, count(DISTINCT host), count(*) FROM boots "
+                                         "WHERE kernel IS NOT NULL GROUP BY kernel")}
+    c.check({x["kernel"]: (x["n_hosts"], x["n_boots"]) for x in api["kernels"]} == want,
+            f"{name}: every release's hosts and boots as the boots table counts them")
+    page = srv.json("/api/v1/kernels?sort=reports&order=asc&limit=3&offset=1")
+    c.check(page["kernels"] == cli_json(db, "kernels", "--sort", "reports", "--order", "asc", "--limit", "3",
+                                        "--offset", "1") and page["order"] == "asc", f"{name}: a sorted page, API == CLI")
+    same = 0
+    rels = [x["kernel"] for x in api["kernels"]]
+    for rel in rels:
+        one = srv.json(f"/api/v1/kernels/{q(rel)}")
+        mine = cli_json(db, "kernels", rel)
+        ok = len(mine) == 1 and mine[0] == one and {k: one[k] for k in api["kernels"][0]} == next(
+            x for x in api["kernels"] if x["kernel"] == rel) and len(one["regressions"]) == one["new_groups"]
+        same += ok
+        if not ok:
+            c.check(False, f"{name}: kernel {rel}: API {json.dumps(one)[:300]} CLI {json.dumps(mine)[:300]}")
+    c.check(same == len(rels), f"{name}: /api/v1/kernels/R == lockdepctl kernels R --json for all {len(rels)} releases, "
+            "its regressions as many as its new_groups")
+    pairs = [(a, b) for a in rels[:5] for b in rels[:5] if a != b]
+    same = 0
+    for a, b in pairs:
+        one = srv.json(f"/api/v1/kernels/{q(a)}?vs={q(b)}")
+        mine = cli_json(db, "kernels", a, "--vs", b)
+        same += len(mine) == 1 and mine[0] == one and one["kernel"] == a and one["vs"] == b
+    c.check(same == len(pairs), f"{name}: /api/v1/kernels/A?vs=B == lockdepctl kernels A --vs B --json ({len(pairs)} pairs)")
+
+
+def kernel_answers(db):
+    """What the kernel views say, in group letters: per release its new, regressed-free gone, hosts."""
+    sig = {rep["signature"]: "ABC"[i] for i, (_, rep) in enumerate(BASES)}
+    letter = {g: sig[s] for g, s in sql(db, "SELECT id, signature FROM groups")}
+    rows = cli_json(db, "kernels")
+    out = {"order": [x["kernel"] for x in rows], "new": {x["kernel"]: x["new_groups"] for x in rows}}
+    for rel in RELEASES:
+        k = cli_json(db, "kernels", rel)[0]
+        out[rel] = (sorted(letter[g["id"]] for g in k["regressions"]), sorted(letter[g["id"]] for g in k["not_seen_since"]))
+        for other in RELEASES:
+            if other != rel:
+                v = cli_json(db, "kernels", rel, "--vs", other)[0]
+                out[rel, other] = tuple(sorted(letter[g["id"]] for g in v[key]) for key in ("new", "gone", "still"))
+    return out
+
+
+def expected_answers():
+    out = {"order": RELEASES[::-1], "new": {r: sum(min(ON[g]) == i for g in ON) for i, r in enumerate(RELEASES)}}
+    for i, rel in enumerate(RELEASES):
+        out[rel] = (sorted(g for g in ON if min(ON[g]) == i), sorted(g for g in ON if max(ON[g]) < i))
+        for j, other in enumerate(RELEASES):
+            if i != j:
+                out[rel, other] = (sorted(g for g in ON if i in ON[g] and j not in ON[g]),
+                                   sorted(g for g in ON if j in ON[g] and i not in ON[g]),
+                                   sorted(g for g in ON if i in ON[g] and j in ON[g]))
+    return out
+
+
+want = expected_answers()
+for n, order in enumerate([(3, 0, 2, 1), (1, 2, 3, 0), (2, 3, 1, 0)]):
+    rdb = releases_db(order, f"releases{n}")
+    got = kernel_answers(rdb)
+    c.check(got == want, f"releases arriving in order {[RELEASES[i] for i in order]}: every release's new and "
+            "not-seen-since groups, every pair's new/gone/still, newest version first"
+            + ("" if got == want else f": {got} != {want}"))
+    if n == 0:
+        srv = wt.Server(lockdepd, rdb, env={"LOCKDEP_NOW": NOW})
+        try:
+            check_kernels("releases", rdb, srv)
+            st, _, body = srv.request("GET", "/kernels/6.10.0?vs=6.1.55")
+            c.check(st == 200 and b"<h2>Gone</h2>" in body and b"Still present" in body, "/kernels/X?vs=Y page")
+            st, _, _ = srv.request("GET", "/api/v1/kernels/6.10.0?vs=7.0")
+            r = run_ctl(rdb, "kernels", "6.10.0", "--vs", "7.0", check=False)
+            c.check(st == 404 and r.returncode == 1 and "no boots ran both releases" in r.stderr,
+                    "vs a release no boot ran: 404, exit 1")
+            st, _, _ = srv.request("GET", "/api/v1/kernels/7.0")
+            r = run_ctl(rdb, "kernels", "7.0", check=False)
+            c.check(st == 404 and r.returncode == 1 and "no boot ran kernel '7.0'" in r.stderr,
+                    "a release no boot ran: 404, exit 1")
+        finally:
+            srv.stop()
+
+
 # ---- hosts ---------------------------------------------------------------------------------------
 
 def check_hosts(name, db, srv):
@@ -299,6 +411,7 @@ for name, db in DBS:
         check_stats(name, db, srv)
         check_suppressions(name, db, srv)
         check_hosts(name, db, srv)
+        check_kernels(name, db, srv)
     finally:
         srv.stop()
 # two days later the rule that expired after one hides nothing
