@@ -87,18 +87,6 @@ int print_oom(void);
 /* Prints "lockdepctl: <what>: <store error or strerror(-r)>" and returns 1 (the exit status). */
 int store_failed(struct Store *s, int r, const char *what);
 
-/* The one-object form of "VERB [NAME]" verbs (hosts, kernels): fetches NAME with get(), prints it
- * as JSON or with print(); a missing NAME is "lockdepctl VERB: <missing>'NAME'" and exit 1. */
-typedef struct NamedObject {
-        const char *verb;
-        const char *missing;   /* "no host " */
-        const char *reading;   /* for store errors: "reading the host" */
-        int (*get)(struct Store *s, const char *name, char **ret);
-        int (*print)(const char *js);
-} NamedObject;
-struct Output;
-int show_named(const NamedObject *o, struct Store *s, const char *name, const struct Output *out);
-
 /* ---- reading saved logs (log-input.c) -------------------------------------------------------- */
 
 #include "decompress.h"

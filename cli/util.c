@@ -412,25 +412,6 @@ void list_footer(Store *s, const StoreListQuery *q, const Output *o, int shown, 
                             (unsigned long long) total, plural((long long) total, one, many));
 }
 
-int show_named(const NamedObject *o, Store *s, const char *name, const Output *out) {
-        _cleanup_free_ char *js = NULL;
-        int r = o->get(s, name, &js);
-        if (r == -ENOENT) {
-                fprintf(stderr, "lockdepctl %s: %s'", o->verb, o->missing);
-                fputs_safe(name, stderr);
-                fputs("'\n", stderr);
-                return 1;
-        }
-        if (r < 0)
-                return store_failed(s, r, o->reading);
-        pager_open();
-        if (output_json(out)) {
-                output_json_object(out, js);
-                return 0;
-        }
-        return o->print(js);
-}
-
 int host_arg(const char *verb, const char *given, char *buf) {
         if (!given) {
                 /* this machine's own name: whatever it is, a valid name stands for it */

@@ -160,6 +160,7 @@ typedef enum StoreFieldType {
         SF_BOOL,  /* bool: JSON true/false */
         SF_FLAG,  /* bool: JSON 0/1 */
         SF_REAL,  /* double: "%.6f" as store_row_json() wrote SQLite's floats */
+        SF_TRI,   /* int: -1 (SQL NULL) JSON null, else JSON true/false */
 } StoreFieldType;
 
 typedef struct StoreField {
@@ -185,6 +186,7 @@ typedef struct StoreShape {
 #define SF_BOOL_(T, m, name) STORE_FIELD_(T, m, name, SF_BOOL, bool)
 #define SF_FLAG_(T, m, name) STORE_FIELD_(T, m, name, SF_FLAG, bool)
 #define SF_REAL_(T, m, name) STORE_FIELD_(T, m, name, SF_REAL, double)
+#define SF_TRI_(T, m, name) STORE_FIELD_(T, m, name, SF_TRI, int)
 #define STORE_SHAPE(T, fields) { fields, ELEMENTSOF(fields), sizeof(T) }
 
 /* A new, empty StoreMem (NULL on ENOMEM); store_mem_free() accepts NULL. */
@@ -210,3 +212,6 @@ int store_put_object(StrBuf *b, const StoreShape *sh, const void *row);
 int store_put_rows(StrBuf *b, const char *key, const StoreShape *sh, const void *v, size_t n);
 extern const StoreShape store_stats_shape, store_kind_count_shape, store_status_count_shape, store_source_shape,
         store_file_failure_shape, store_rejected_shape;
+extern const StoreShape store_suppression_shape;
+extern const StoreShape store_host_shape, store_boot_shape, store_host_group_shape;
+extern const StoreShape store_kernel_shape, store_kernel_group_shape, store_kernel_host_shape, store_kernel_vs_shape;

@@ -145,11 +145,13 @@ int store_query_set(StoreQuery *q, const char *name, const char *value, uint64_t
 /* ---- groups --------------------------------------------------------------------------------- */
 
 /* Does an active suppression rule match group grp (one of its classes, or one of its edges)? */
-#define SUPPRESSED(grp)                                                                             \
-        "EXISTS (SELECT 1 FROM suppressions su WHERE (su.expires IS NULL OR su.expires > now_usec())"  \
+#define SUPPRESSED(grp) "EXISTS (SELECT 1 FROM suppressions su WHERE " RULE_MATCHES(grp) ")"
+/* Does rule su (active) match group grp? The one definition of what a rule hides. */
+#define RULE_MATCHES(grp)                                                                           \
+        "(su.expires IS NULL OR su.expires > now_usec())"                                            \
         " AND (su.class IN (SELECT canonical FROM group_classes WHERE grp = " grp ") OR EXISTS"         \
         " (SELECT 1 FROM edge_groups eg JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = " grp       \
-        " AND e.from_class = su.edge_from AND e.to_class = su.edge_to)))"
+        " AND e.from_class = su.edge_from AND e.to_class = su.edge_to))"
 
 /* Without any rule (the usual case) the filter costs one uncorrelated subquery, which SQLite
  * evaluates once per statement, instead of one per group. */
@@ -1320,14 +1322,15 @@ int store_add_suppression(Store *s, const char *cls, const char *edge_from, cons
         return r;
 }
 
-int store_list_suppressions(Store *s, StoreRowFunc f, void *userdata) {
-        sqlite3_stmt *st;
-        int r = store_prepare(s,
-                        "SELECT id, class, edge_from, edge_to, CASE WHEN expires IS NULL THEN NULL ELSE " ISO("expires") " END AS expires, "
-                        "note, " ISO("created") " AS created, (expires IS NULL OR expires > now_usec()) AS active "
-                        "FROM suppressions ORDER BY id",
-                        &st);
-        return r < 0 ? r : store_run_rows(s, st, f, userdata);
+int store_suppression_list(Store *s, int64_t group, StoreSuppressionList *ret) {
+        *ret = (StoreSuppressionList) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        return store_view_query_rows(s,
+                        "SELECT su.id, su.class, su.edge_from, su.edge_to, su.expires, su.note, su.created, "
+                        "(su.expires IS NULL OR su.expires > now_usec()) FROM suppressions su "
+                        "WHERE ?1 = 0 OR " RULE_MATCHES("?1") " ORDER BY su.id",
+                        group, NULL, NULL, &store_suppression_shape, ret->mem_, &ret->v, &ret->n);
 }
 
 int store_delete_suppression(Store *s, int64_t id) {

@@ -367,6 +367,9 @@ static void fill_row(sqlite3_stmt *st, const StoreShape *sh, StoreMem *m, void *
                 case SF_REAL:
                         *(double *) p = sqlite3_column_double(st, (int) k);
                         break;
+                case SF_TRI:
+                        *(int *) p = null ? -1 : sqlite3_column_int64(st, (int) k) != 0;
+                        break;
                 }
         }
 }
@@ -479,6 +482,10 @@ int store_put_fields(StrBuf *b, const StoreShape *sh, const void *row) {
                 case SF_REAL:
                         r = key(b, name) < 0 ? -ENOMEM : strbuf_printf(b, "%.6f", *(const double *) p);
                         break;
+                case SF_TRI:
+                        r = key(b, name) < 0 ? -ENOMEM
+                                             : strbuf_puts(b, *(const int *) p < 0 ? "null" : *(const int *) p ? "true" : "false");
+                        break;
                 default:
                         r = -EINVAL;
                 }
@@ -577,5 +584,224 @@ void store_stats_free(StoreStats *st) {
         if (st) {
                 store_mem_free(st->mem_);
                 *st = (StoreStats) {};
+        }
+}
+
+/* ---- suppression rules ------------------------------------------------------------------------ */
+
+static const StoreField suppression_fields[] = {
+        SF_INT_(StoreSuppression, id, "id"),
+        SF_TEXT_(StoreSuppression, cls, "class"),
+        SF_TEXT_(StoreSuppression, edge_from, "edge_from"),
+        SF_TEXT_(StoreSuppression, edge_to, "edge_to"),
+        SF_TIME_(StoreSuppression, expires, "expires"),
+        SF_TEXT_(StoreSuppression, note, "note"),
+        SF_TIME_(StoreSuppression, created, "created"),
+        SF_FLAG_(StoreSuppression, active, "active"),
+};
+const StoreShape store_suppression_shape = STORE_SHAPE(StoreSuppression, suppression_fields);
+
+int store_suppression_json(const StoreSuppression *x, StrBuf *b) {
+        return store_put_object(b, &store_suppression_shape, x);
+}
+
+int store_suppression_list_json(const StoreSuppressionList *l, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 ||
+            store_put_rows(b, "suppressions", &store_suppression_shape, l->v, l->n) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+void store_suppression_list_free(StoreSuppressionList *l) {
+        if (l) {
+                store_mem_free(l->mem_);
+                *l = (StoreSuppressionList) {};
+        }
+}
+
+/* ---- the fleet lists: pages ------------------------------------------------------------------- */
+
+/* {"total":N,"offset":O,"limit":L (null: every row),"sort":"...","order":"asc|desc","KEY":[ */
+static int list_page_head(StrBuf *b, uint64_t total, const StoreListQuery *q, const char *what) {
+        StoreListQuery none = { .list = q ? q->list : STORE_LIST_HOSTS };
+        if (!q)
+                q = &none;
+        int r = strbuf_printf(b, "{\"total\":%" PRIu64 ",\"offset\":%u,\"limit\":", total, q->offset);
+        if (r >= 0)
+                r = q->limit ? strbuf_printf(b, "%u", q->limit) : strbuf_puts(b, "null");
+        if (r >= 0)
+                r = strbuf_printf(b, ",\"sort\":\"%s\",\"order\":\"%s\",\"%s\":[", store_list_sort_name(q->list, q->sort),
+                                  store_list_descending(q) ? "desc" : "asc", what);
+        return r;
+}
+
+static int list_page(StrBuf *b, uint64_t total, const StoreListQuery *q, const char *what, const StoreShape *sh,
+                     const void *v, size_t n) {
+        if (list_page_head(b, total, q, what) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if ((i && strbuf_appendc(b, ',') < 0) || store_put_object(b, sh, (const char *) v + i * sh->size) < 0)
+                        return -ENOMEM;
+        return strbuf_puts(b, "]}");
+}
+
+/* ---- hosts ------------------------------------------------------------------------------------ */
+
+static const StoreField host_fields[] = {
+        SF_INT_(StoreHost, id, "id"),
+        SF_TEXT_(StoreHost, host, "host"),
+        SF_TEXT_(StoreHost, machine_id, "machine_id"),
+        SF_TEXT_(StoreHost, hostname, "hostname"),
+        SF_INT_(StoreHost, n_boots, "n_boots"),
+        SF_INT_(StoreHost, n_reports, "n_reports"),
+        SF_INT_(StoreHost, n_groups, "n_groups"),
+        SF_INT_(StoreHost, kernels, "kernels"),
+        SF_INT_(StoreHost, boots_lockdep_off, "boots_lockdep_off"),
+        SF_TEXT_(StoreHost, kernel_first, "kernel_first"),
+        SF_TEXT_(StoreHost, kernel_last, "kernel_last"),
+        SF_TIME_(StoreHost, first_seen, "first_seen"),
+        SF_TIME_(StoreHost, last_seen, "last_seen"),
+        SF_TIME_(StoreHost, journal_read, "journal_read"),
+        SF_TIME_(StoreHost, last_entry, "last_entry"),
+        SF_TRI_(StoreHost, silent, "silent"),
+};
+static const StoreField boot_fields[] = {
+        SF_TEXT_(StoreBoot, boot_id, "boot_id"),
+        SF_TEXT_(StoreBoot, kernel, "kernel"),
+        SF_TIME_(StoreBoot, first_seen, "first_seen"),
+        SF_INT_(StoreBoot, lockdep_off_at, "lockdep_off_at"),
+        SF_TEXT_(StoreBoot, lockdep_off_reason, "lockdep_off_reason"),
+        SF_INT_(StoreBoot, n_reports, "n_reports"),
+};
+static const StoreField host_group_fields[] = {
+        SF_INT_(StoreFleetGroup, id, "id"),
+        SF_TEXT_(StoreFleetGroup, kind, "kind"),
+        SF_TEXT_(StoreFleetGroup, key, "key"),
+        SF_TEXT_(StoreFleetGroup, func_title, "func_title"),
+        SF_INT_(StoreFleetGroup, n_reports, "n"),
+        SF_TEXT_(StoreFleetGroup, status, "status"),
+        SF_TEXT_(StoreFleetGroup, kernel_first, "kernel_first"),
+        SF_TEXT_(StoreFleetGroup, kernel_last, "kernel_last"),
+};
+const StoreShape store_host_shape = STORE_SHAPE(StoreHost, host_fields);
+const StoreShape store_boot_shape = STORE_SHAPE(StoreBoot, boot_fields);
+const StoreShape store_host_group_shape = STORE_SHAPE(StoreFleetGroup, host_group_fields);
+
+int store_host_json(const StoreHost *h, StrBuf *b) {
+        return store_put_object(b, &store_host_shape, h);
+}
+
+int store_host_list_json(const StoreHostList *l, uint64_t total, const StoreListQuery *q, StrBuf *b) {
+        return list_page(b, total, q, "hosts", &store_host_shape, l->v, l->n);
+}
+
+int store_host_detail_json(const StoreHostDetail *d, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || store_put_fields(b, &store_host_shape, &d->host) < 0 ||
+            store_put_rows(b, "boots", &store_boot_shape, d->boots, d->n_boots) < 0 ||
+            store_put_rows(b, "off_early", &store_boot_shape, d->off_early, d->n_off_early) < 0 ||
+            store_put_rows(b, "groups", &store_host_group_shape, d->groups, d->n_groups) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+void store_host_list_free(StoreHostList *l) {
+        if (l) {
+                store_mem_free(l->mem_);
+                *l = (StoreHostList) {};
+        }
+}
+
+void store_host_detail_free(StoreHostDetail *d) {
+        if (d) {
+                store_mem_free(d->mem_);
+                *d = (StoreHostDetail) {};
+        }
+}
+
+/* ---- kernel releases -------------------------------------------------------------------------- */
+
+static const StoreField kernel_fields[] = {
+        SF_TEXT_(StoreKernel, kernel, "kernel"),
+        SF_INT_(StoreKernel, n_hosts, "n_hosts"),
+        SF_INT_(StoreKernel, n_boots, "n_boots"),
+        SF_INT_(StoreKernel, n_reports, "n_reports"),
+        SF_INT_(StoreKernel, n_groups, "n_groups"),
+        SF_INT_(StoreKernel, new_groups, "new_groups"),
+        SF_INT_(StoreKernel, boots_lockdep_off, "boots_lockdep_off"),
+        SF_TIME_(StoreKernel, first_seen, "first_seen"),
+        SF_TIME_(StoreKernel, last_seen, "last_seen"),
+};
+static const StoreField kernel_group_fields[] = {
+        SF_INT_(StoreFleetGroup, id, "id"),
+        SF_TEXT_(StoreFleetGroup, kind, "kind"),
+        SF_TEXT_(StoreFleetGroup, key, "key"),
+        SF_TEXT_(StoreFleetGroup, func_title, "func_title"),
+        SF_INT_(StoreFleetGroup, n_reports, "n_reports"),
+        SF_INT_(StoreFleetGroup, n_hosts, "n_hosts"),
+        SF_TEXT_(StoreFleetGroup, status, "status"),
+        SF_TEXT_(StoreFleetGroup, kernel_first, "kernel_first"),
+        SF_TEXT_(StoreFleetGroup, kernel_last, "kernel_last"),
+};
+static const StoreField kernel_host_fields[] = {
+        SF_TEXT_(StoreKernelHost, host, "host"),
+        SF_TEXT_(StoreKernelHost, machine_id, "machine_id"),
+        SF_INT_(StoreKernelHost, n_boots, "n_boots"),
+        SF_INT_(StoreKernelHost, n_reports, "n_reports"),
+        SF_INT_(StoreKernelHost, boots_lockdep_off, "boots_lockdep_off"),
+};
+static const StoreField kernel_vs_fields[] = {
+        SF_TEXT_(StoreKernelVs, kernel, "kernel"),
+        SF_TEXT_(StoreKernelVs, vs, "vs"),
+};
+const StoreShape store_kernel_shape = STORE_SHAPE(StoreKernel, kernel_fields);
+const StoreShape store_kernel_group_shape = STORE_SHAPE(StoreFleetGroup, kernel_group_fields);
+const StoreShape store_kernel_host_shape = STORE_SHAPE(StoreKernelHost, kernel_host_fields);
+const StoreShape store_kernel_vs_shape = STORE_SHAPE(StoreKernelVs, kernel_vs_fields);
+
+int store_kernel_json(const StoreKernel *k, StrBuf *b) {
+        return store_put_object(b, &store_kernel_shape, k);
+}
+
+int store_kernel_list_json(const StoreKernelList *l, uint64_t total, const StoreListQuery *q, StrBuf *b) {
+        return list_page(b, total, q, "kernels", &store_kernel_shape, l->v, l->n);
+}
+
+int store_kernel_detail_json(const StoreKernelDetail *d, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || store_put_fields(b, &store_kernel_shape, &d->kernel) < 0 ||
+            store_put_rows(b, "regressions", &store_kernel_group_shape, d->regressions, d->n_regressions) < 0 ||
+            store_put_rows(b, "regressed", &store_kernel_group_shape, d->regressed, d->n_regressed) < 0 ||
+            store_put_rows(b, "not_seen_since", &store_kernel_group_shape, d->not_seen_since, d->n_not_seen_since) < 0 ||
+            store_put_rows(b, "hosts", &store_kernel_host_shape, d->hosts, d->n_hosts) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+int store_kernel_vs_json(const StoreKernelVs *v, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || store_put_fields(b, &store_kernel_vs_shape, v) < 0 ||
+            store_put_rows(b, "new", &store_kernel_group_shape, v->new_, v->n_new) < 0 ||
+            store_put_rows(b, "gone", &store_kernel_group_shape, v->gone, v->n_gone) < 0 ||
+            store_put_rows(b, "still", &store_kernel_group_shape, v->still, v->n_still) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+void store_kernel_list_free(StoreKernelList *l) {
+        if (l) {
+                store_mem_free(l->mem_);
+                *l = (StoreKernelList) {};
+        }
+}
+
+void store_kernel_detail_free(StoreKernelDetail *d) {
+        if (d) {
+                store_mem_free(d->mem_);
+                *d = (StoreKernelDetail) {};
+        }
+}
+
+void store_kernel_vs_free(StoreKernelVs *v) {
+        if (v) {
+                store_mem_free(v->mem_);
+                *v = (StoreKernelVs) {};
         }
 }

@@ -463,36 +463,141 @@ int store_lock_json(Store *s, const char *name, char **ret);
 /* Observed lock-order edges: from, to, n, first_seen, last_seen, first_kernel, groups [ids].
  * Restricted to one group's edges (group != 0) or to edges touching lock (canonical) when set. */
 int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, void *userdata);
-/* Fleet views (store-fleet.c). Hosts: id, host (hostname or machine id), machine_id, hostname,
- * n_boots, n_reports, n_groups, kernels (distinct releases), boots_lockdep_off (boots where lockdep
- * switched itself off), kernel_first/kernel_last (of the oldest/newest boot), first_seen, last_seen
- * (null without boots), journal_read (when lockdepd last read entries of it from a journal),
+/* ---- fleet views (store-fleet.c): hosts ------------------------------------------------------ */
+
+/* A group as the host and kernel pages list it. */
+typedef struct StoreFleetGroup {
+        int64_t id;
+        const char *kind, *key;
+        const char *func_title;               /* NULL: none */
+        int64_t n_reports;                    /* a host's: its reports there (JSON "n"); a kernel's: all */
+        int64_t n_hosts;                      /* kernel pages only */
+        const char *status;
+        const char *kernel_first, *kernel_last; /* NULL: none known */
+} StoreFleetGroup;
+
+/* One host: host (hostname or machine id), machine_id, hostname (NULL: not known), n_boots,
+ * n_reports, n_groups, kernels (distinct releases), boots_lockdep_off (boots where lockdep switched
+ * itself off), kernel_first/kernel_last (of the oldest/newest boot), first_seen, last_seen
+ * (STORE_NONE without boots), journal_read (when lockdepd last read entries of it from a journal),
  * last_entry (its newest journal entry, the host's clock) and silent (last_entry older than the
- * silent_after setting; null for hosts not read from a journal). q: a STORE_LIST_HOSTS query (NULL:
- * all, by host); ties in a sort go by host. */
-int store_list_hosts(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata);
-/* One host (machine id, host name or key) as a JSON object: the list fields plus "boots"
- * [{boot_id,kernel,first_seen,lockdep_off_at (kernel usec),lockdep_off_reason,n_reports}] newest
- * first (at most 200), "off_early" (the same for the boots where lockdep switched itself off, so
- * nothing after that point was validated) and "groups" [{id,kind,func_title,n,status,kernel_first,
- * kernel_last}] seen on it. *ret malloc()ed; -ENOENT if no such host. */
-int store_host_json(Store *s, const char *host, char **ret);
-/* Kernel releases seen on a boot: kernel, n_hosts, n_boots, n_reports, n_groups, new_groups (groups
- * whose kernel_first is this release), boots_lockdep_off, first_seen, last_seen. q: a
- * STORE_LIST_KERNELS query (NULL: all, newest version first); ties in a sort go by version, newest
- * first. */
-int store_list_kernels(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata);
-/* One release: the list fields plus "regressions" (groups new in it: reported on it and on no older
- * release by version, kernel_first = release), "not_seen_since" (groups reported only on older
- * releases, kernel_last before it by version: probably fixed), "regressed" (groups whose fixed-in
- * release did not hold: reported again, first on this release), all [{id,kind,
- * func_title,n_reports,n_hosts,status,kernel_first,kernel_last}], and "hosts" [{host,machine_id,
- * n_boots,n_reports,boots_lockdep_off}] (at most 200). -ENOENT if no boot ran it. */
-int store_kernel_json(Store *s, const char *release, char **ret);
-/* Two releases compared: {"kernel","vs","new","gone","still"}, groups (as in store_kernel_json())
- * reported on release and not on vs, on vs and not on release, and on both; most reports first, at
- * most 1000 each. -ENOENT unless boots ran both. */
-int store_kernel_vs_json(Store *s, const char *release, const char *vs, char **ret);
+ * silent_after setting; -1 for hosts not read from a journal). */
+typedef struct StoreHost {
+        int64_t id;
+        const char *host, *machine_id, *hostname;
+        int64_t n_boots, n_reports, n_groups, kernels, boots_lockdep_off;
+        const char *kernel_first, *kernel_last;
+        int64_t first_seen, last_seen, journal_read, last_entry; /* usec; STORE_NONE: not known */
+        int silent;                           /* 1, 0, or -1 (JSON null) */
+} StoreHost;
+
+typedef struct StoreHostList {
+        StoreHost *v;
+        size_t n;
+        StoreMem *mem_;
+} StoreHostList;
+
+/* A boot of a host. */
+typedef struct StoreBoot {
+        const char *boot_id, *kernel;
+        int64_t first_seen;                   /* usec */
+        int64_t lockdep_off_at;               /* kernel usec when lockdep switched itself off; STORE_NONE: never */
+        const char *lockdep_off_reason;
+        int64_t n_reports;
+} StoreBoot;
+
+/* One host with its boots (newest first, at most 200), off_early (the same for the boots where
+ * lockdep switched itself off, so nothing after that point was validated) and the groups seen on
+ * it (most reports there first, at most 1000). */
+typedef struct StoreHostDetail {
+        StoreHost host;
+        StoreBoot *boots, *off_early;
+        size_t n_boots, n_off_early;
+        StoreFleetGroup *groups;
+        size_t n_groups;
+        StoreMem *mem_;
+} StoreHostDetail;
+
+/* The hosts, q: a STORE_LIST_HOSTS query (NULL: all, by host); ties in a sort go by host. *ret
+ * zeroed first; free with store_host_list_free() also after a failure. */
+int store_host_list(Store *s, const StoreListQuery *q, StoreHostList *ret);
+void store_host_list_free(StoreHostList *l);
+/* One host by machine id, host name or key; -ENOENT if no such host. Free with
+ * store_host_detail_free() also after a failure. */
+int store_host_detail(Store *s, const char *host, StoreHostDetail *ret);
+void store_host_detail_free(StoreHostDetail *d);
+/* The API's objects: one host row (lockdepctl hosts --json), the /api/v1/hosts page
+ * {"total","offset","limit" (null: every row),"sort","order","hosts":[...]}, one host
+ * (/api/v1/hosts/NAME, lockdepctl hosts NAME --json: the row's fields, then "boots", "off_early",
+ * "groups" [{id,kind,key,func_title,n,status,kernel_first,kernel_last}]). */
+int store_host_json(const StoreHost *h, StrBuf *b);
+int store_host_list_json(const StoreHostList *l, uint64_t total, const StoreListQuery *q, StrBuf *b);
+int store_host_detail_json(const StoreHostDetail *d, StrBuf *b);
+
+/* ---- fleet views (store-fleet.c): kernel releases ------------------------------------------- */
+
+/* A kernel release seen on a boot: n_hosts, n_boots, n_reports, n_groups, new_groups (groups whose
+ * kernel_first, by version, is this release), boots_lockdep_off, first_seen, last_seen. */
+typedef struct StoreKernel {
+        const char *kernel;
+        int64_t n_hosts, n_boots, n_reports, n_groups, new_groups, boots_lockdep_off;
+        int64_t first_seen, last_seen;        /* usec */
+} StoreKernel;
+
+typedef struct StoreKernelList {
+        StoreKernel *v;
+        size_t n;
+        StoreMem *mem_;
+} StoreKernelList;
+
+/* A host that ran a release. */
+typedef struct StoreKernelHost {
+        const char *host, *machine_id;        /* machine_id NULL: not known */
+        int64_t n_boots, n_reports, boots_lockdep_off;
+} StoreKernelHost;
+
+/* One release (common/kernel-release.c's collation decides "older" and "newer"): regressions
+ * (groups new in it: reported on it and on no older release, kernel_first = release, newest first),
+ * regressed (groups whose fixed-in release did not hold: reported again, first on this release),
+ * not_seen_since (groups reported only on older releases, kernel_last before it: probably fixed; at
+ * most 1000) and the hosts that ran it (most reports first, at most 200). */
+typedef struct StoreKernelDetail {
+        StoreKernel kernel;
+        StoreFleetGroup *regressions, *regressed, *not_seen_since;
+        size_t n_regressions, n_regressed, n_not_seen_since;
+        StoreKernelHost *hosts;
+        size_t n_hosts;
+        StoreMem *mem_;
+} StoreKernelDetail;
+
+/* Two releases compared: the groups reported on kernel and not on vs (new), on vs and not on
+ * kernel (gone), and on both (still); most reports first, at most 1000 each. */
+typedef struct StoreKernelVs {
+        const char *kernel, *vs;
+        StoreFleetGroup *new_, *gone, *still; /* JSON "new", "gone", "still" */
+        size_t n_new, n_gone, n_still;
+        StoreMem *mem_;
+} StoreKernelVs;
+
+/* The releases, q: a STORE_LIST_KERNELS query (NULL: all, newest version first); ties in a sort go
+ * by version, newest first. Free with store_kernel_list_free() also after a failure. */
+int store_kernel_list(Store *s, const StoreListQuery *q, StoreKernelList *ret);
+void store_kernel_list_free(StoreKernelList *l);
+/* -ENOENT if no boot ran release. */
+int store_kernel_detail(Store *s, const char *release, StoreKernelDetail *ret);
+void store_kernel_detail_free(StoreKernelDetail *d);
+/* -ENOENT unless boots ran both. */
+int store_kernel_vs(Store *s, const char *release, const char *vs, StoreKernelVs *ret);
+void store_kernel_vs_free(StoreKernelVs *v);
+/* The API's objects: a release row (lockdepctl kernels --json), the /api/v1/kernels page, one
+ * release (/api/v1/kernels/R, kernels R --json: the row's fields, then "regressions", "regressed",
+ * "not_seen_since" [{id,kind,key,func_title,n_reports,n_hosts,status,kernel_first,kernel_last}],
+ * "hosts" [{host,machine_id,n_boots,n_reports,boots_lockdep_off}]) and a comparison
+ * (/api/v1/kernels/R?vs=V, kernels R --vs V --json: {"kernel","vs","new","gone","still"}). */
+int store_kernel_json(const StoreKernel *k, StrBuf *b);
+int store_kernel_list_json(const StoreKernelList *l, uint64_t total, const StoreListQuery *q, StrBuf *b);
+int store_kernel_detail_json(const StoreKernelDetail *d, StrBuf *b);
+int store_kernel_vs_json(const StoreKernelVs *v, StrBuf *b);
 
 /* Full-text search (FTS5 syntax, or plain words; a query FTS5 refuses is searched as one phrase):
  * id, group, kind, host, kernel, time, snippet, for the reports matching text and q's filters as
@@ -589,8 +694,32 @@ int store_split_group(Store *s, int64_t group, const int64_t *reports, size_t n,
  * in store_error() for a class or edge the database does not know, or an expiry already past. */
 int store_add_suppression(Store *s, const char *cls, const char *edge_from, const char *edge_to,
                           uint64_t expires, const char *note, int64_t *ret_id);
-/* Suppressions: id, class, edge_from, edge_to, expires, note, created, active. */
-int store_list_suppressions(Store *s, StoreRowFunc f, void *userdata);
+typedef struct StoreSuppression {
+        int64_t id;
+        const char *cls;                      /* JSON "class"; NULL: a rule for an edge */
+        const char *edge_from, *edge_to;      /* NULL: a rule for a class */
+        int64_t expires;                      /* usec; STORE_NONE: never */
+        const char *note;                     /* NULL: none */
+        int64_t created;                      /* usec */
+        bool active;                          /* not expired (JSON 0/1) */
+} StoreSuppression;
+
+typedef struct StoreSuppressionList {
+        StoreSuppression *v;
+        size_t n;
+        StoreMem *mem_;
+} StoreSuppressionList;
+
+/* group 0: every rule, by id (lockdepctl suppress --list, /api/v1/suppressions); group > 0: the
+ * active rules that match that group (one of its classes, or one of its edges: what hides it), by
+ * id. *ret zeroed first; free with store_suppression_list_free() also after a failure. */
+int store_suppression_list(Store *s, int64_t group, StoreSuppressionList *ret);
+void store_suppression_list_free(StoreSuppressionList *l);
+/* One rule as the API's object: id, class, edge_from, edge_to, expires (ISO 8601 UTC or null),
+ * note, created, active (0/1). */
+int store_suppression_json(const StoreSuppression *x, StrBuf *b);
+/* {"suppressions":[...]}: the /api/v1/suppressions answer. */
+int store_suppression_list_json(const StoreSuppressionList *l, StrBuf *b);
 int store_delete_suppression(Store *s, int64_t id);
 
 /* Recomputes parsed data, groups, chains and edges from the raw text of every report, keeping

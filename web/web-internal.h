@@ -269,6 +269,10 @@ void h_list_link(Html *h, const char *path, const StoreListQuery *q, unsigned pa
 void h_sort_th(Html *h, const char *path, const StoreListQuery *q, unsigned page, const char *sort, const char *label);
 /* "<p class=summary>N things, showing a-b</p>" */
 void h_list_summary(Html *h, const StoreListQuery *q, uint64_t total, size_t shown, const char *what);
+/* The query of list l as the request asks (page: as below) and the list's total: the store to
+ * read its rows from, or NULL with the reply (400, a store error) queued in *ret_q. */
+Store *req_list_count(Request *r, StoreList l, unsigned page, StoreListQuery *q, uint64_t *ret_total,
+                      MHD_Result_ *ret_q);
 /* The rows of list l as the request asks and the list's total; page: the HTML page's limit (the
  * API's too for locks; hosts and kernels give every row without a limit). 0, or < 0 with the
  * reply (400, a store error) queued in *ret_q. */

@@ -6,6 +6,7 @@
  *  - a foreign SQLite file, a newer schema and a non-database are refused and left untouched
  *  - group queries: filters, resolve by id and signature prefix, JSON is well-formed
  *  - typed list views: the rows, their one serializer, times as SQLite writes them
+ *  - the suppression view: rules, their activity, the rules that match a group; the counters
  *  - reports.parsed is stored deflated and reads back as the parse's JSON; a TEXT value (rows
  *    from before schema 0005) reads the same; a damaged one is an error, not an answer
  */
@@ -441,6 +442,51 @@ TEST(group_detail_moves) {
         CHECK(d.row.n_reports == 4 && task_n(&d, "syz-executor5") == 2 && d.row.n_hosts == 3);
         CHECK(scalar("SELECT count(*) FROM groups") == 2);
         store_group_detail_free(&d);
+static void exec_sql(const char *sql) {
+        sqlite3 *d;
+        assert(sqlite3_open(db, &d) == SQLITE_OK);
+        assert(sqlite3_exec(d, sql, NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(d);
+}
+
+/* The suppression view: every rule with its activity; for a group, the active rules that match
+ * it (its class, its edge) and not the expired one; the API object from the serializer. */
+TEST(suppression_view) {
+        Store *s = fresh();
+        add(s, "h1", report_a, 0);
+        int64_t id1, id2;
+        CHECK(store_add_suppression(s, "rtnl_mutex", NULL, NULL, 0, "known", &id1) == 0);
+        CHECK(store_add_suppression(s, NULL, "rtnl_mutex", "sk_lock-AF_INET", 0, NULL, &id2) == 0);
+        CHECK(store_add_suppression(s, "no_such_class", NULL, NULL, 0, NULL, NULL) == -EINVAL);
+        store_close(s);
+        /* expired a second after 1970: refused by store_add_suppression(), so written directly */
+        exec_sql("INSERT INTO suppressions (class, expires, created) VALUES ('sk_lock-AF_INET', 1000000, 0)");
+        assert(store_open(db, STORE_READ_ONLY, &s) >= 0);
+        StoreSuppressionList l;
+        CHECK(store_suppression_list(s, 0, &l) == 0 && l.n == 3);
+        CHECK(l.n == 3 && l.v[0].id == id1 && !strcmp(l.v[0].cls, "rtnl_mutex") && !l.v[0].edge_from &&
+              l.v[0].expires == STORE_NONE && !strcmp(l.v[0].note, "known") && l.v[0].active);
+        CHECK(l.n == 3 && l.v[1].id == id2 && !l.v[1].cls && !strcmp(l.v[1].edge_to, "sk_lock-AF_INET") && l.v[1].active);
+        CHECK(l.n == 3 && !l.v[2].active && l.v[2].expires == 1000000 && l.v[2].created == 0);
+        StrBuf b = {};
+        CHECK(store_suppression_list_json(&l, &b) == 0);
+        static const char head[] = "{\"suppressions\":[{\"id\":1,\"class\":\"rtnl_mutex\",\"edge_from\":null,"
+                                   "\"edge_to\":null,\"expires\":null,\"note\":\"known\",\"created\":";
+        CHECK(b.s && !strncmp(b.s, head, strlen(head)));
+        CHECK(b.s && strstr(b.s, "{\"id\":3,\"class\":\"sk_lock-AF_INET\",\"edge_from\":null,\"edge_to\":null,"
+                                 "\"expires\":\"1970-01-01T00:00:01Z\",\"note\":null,\"created\":\"1970-01-01T00:00:00Z\","
+                                 "\"active\":0}]}"));
+        strbuf_done(&b);
+        store_suppression_list_free(&l);
+        CHECK(l.v == NULL && l.n == 0);
+        CHECK(store_suppression_list(s, 1, &l) == 0 && l.n == 2 && l.v[0].id == id1 && l.v[1].id == id2);
+        store_suppression_list_free(&l);
+        CHECK(store_suppression_list(s, 99, &l) == 0 && l.n == 0); /* no such group: no rule */
+        store_suppression_list_free(&l);
+        StoreStats st;
+        CHECK(store_stats(s, &st) == 0 && st.groups == 0 && st.groups_suppressed == 1 && st.suppressions == 3 &&
+              st.reports == 1 && st.n_by_kind == 0);
+        store_stats_free(&st);
         store_close(s);
 }
 
@@ -495,13 +541,6 @@ static int capture_json(const LockdepEvent *ev, void *userdata) {
         return 0;
 }
 
-static void exec_sql(const char *sql) {
-        sqlite3 *d;
-        assert(sqlite3_open(db, &d) == SQLITE_OK);
-        assert(sqlite3_exec(d, sql, NULL, NULL, NULL) == SQLITE_OK);
-        sqlite3_close(d);
-}
-
 TEST(parsed_packed) {
         char *want = NULL, *js = NULL, *sql = NULL;
         LockdepOptions o = { .callback = capture_json, .userdata = &want };
@@ -554,6 +593,7 @@ int main(int argc, char **argv) {
                 T(typed_views),
                 T(group_detail),
                 T(group_detail_moves),
+                T(suppression_view),
                 T(refuses_foreign_databases),
                 T(parsed_packed),
         };
