@@ -442,6 +442,9 @@ TEST(group_detail_moves) {
         CHECK(d.row.n_reports == 4 && task_n(&d, "syz-executor5") == 2 && d.row.n_hosts == 3);
         CHECK(scalar("SELECT count(*) FROM groups") == 2);
         store_group_detail_free(&d);
+        store_close(s);
+}
+
 static void exec_sql(const char *sql) {
         sqlite3 *d;
         assert(sqlite3_open(db, &d) == SQLITE_OK);
