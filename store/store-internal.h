@@ -161,6 +161,7 @@ typedef enum StoreFieldType {
         SF_FLAG,  /* bool: JSON 0/1 */
         SF_REAL,  /* double: "%.6f" as store_row_json() wrote SQLite's floats */
         SF_TRI,   /* int: -1 (SQL NULL) JSON null, else JSON true/false */
+        SF_STRS,  /* StoreStrings: from text of lines (group_concat(x, char(10))), a JSON array of strings */
 } StoreFieldType;
 
 typedef struct StoreField {
@@ -187,6 +188,7 @@ typedef struct StoreShape {
 #define SF_FLAG_(T, m, name) STORE_FIELD_(T, m, name, SF_FLAG, bool)
 #define SF_REAL_(T, m, name) STORE_FIELD_(T, m, name, SF_REAL, double)
 #define SF_TRI_(T, m, name) STORE_FIELD_(T, m, name, SF_TRI, int)
+#define SF_STRS_(T, m, name) STORE_FIELD_(T, m, name, SF_STRS, StoreStrings)
 #define STORE_SHAPE(T, fields) { fields, ELEMENTSOF(fields), sizeof(T) }
 
 /* A new, empty StoreMem (NULL on ENOMEM); store_mem_free() accepts NULL. */
@@ -215,3 +217,4 @@ extern const StoreShape store_stats_shape, store_kind_count_shape, store_status_
 extern const StoreShape store_suppression_shape;
 extern const StoreShape store_host_shape, store_boot_shape, store_host_group_shape;
 extern const StoreShape store_kernel_shape, store_kernel_group_shape, store_kernel_host_shape, store_kernel_vs_shape;
+extern const StoreShape store_lock_shape, store_lock_head_shape, store_lock_group_shape, store_lock_edge_shape;

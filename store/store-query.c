@@ -581,16 +581,22 @@ static int close_object(StrBuf *b, char **ret, int r) {
 
 /* ---- locks and edges ------------------------------------------------------------------------ */
 
-int store_list_locks(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata) {
+/* The names printed for class expr that differ from it, one a line (a class name is one line of a
+ * log), A to Z. */
+#define PRINTED_AS(expr)                                                                            \
+        "(SELECT group_concat(name, char(10)) FROM (SELECT lc.name FROM lock_classes lc WHERE lc.canonical = " expr \
+        " AND lc.name != lc.canonical ORDER BY lc.name))"
+
+int store_lock_list(Store *s, const StoreListQuery *q, StoreLockList *ret) {
+        *ret = (StoreLockList) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
         StrBuf sql = {};
         sqlite3_stmt *st;
-        /* "printed": the names printed for the class that differ from it (as store_lock_json()),
-         * joined by newlines (a class name is one line of a log) and escaped one by one below */
         int r = strbuf_puts(&sql,
                         "SELECT gc.canonical AS name, count(DISTINCT gc.grp) AS n_groups, "
                         "(SELECT count(*) FROM lock_edges e WHERE e.from_class = gc.canonical OR e.to_class = gc.canonical) AS n_edges, "
-                        "(SELECT group_concat(name, char(10)) FROM (SELECT lc.name FROM lock_classes lc WHERE lc.canonical = gc.canonical "
-                        " AND lc.name != lc.canonical ORDER BY lc.name)) AS printed "
+                        PRINTED_AS("gc.canonical") " AS printed "
                         "FROM group_classes gc WHERE (?1 IS NULL OR instr(gc.canonical, ?1) > 0) "
                         "GROUP BY gc.canonical");
         if (r >= 0)
@@ -605,54 +611,30 @@ int store_list_locks(Store *s, const StoreListQuery *q, StoreRowFunc f, void *us
         store_bind_text(st, 1, q ? q->name : NULL);
         sqlite3_bind_int64(st, 2, q && q->limit ? (sqlite3_int64) q->limit : -1);
         sqlite3_bind_int64(st, 3, q ? q->offset : 0);
-        StrBuf b = {};
-        int rc = SQLITE_DONE;
-        while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-                const char *printed = (const char *) sqlite3_column_text(st, 3);
-                strbuf_truncate(&b, 0);
-                r = strbuf_puts(&b, "{\"name\":");
-                if (r >= 0)
-                        r = json_append_str(&b, (const char *) sqlite3_column_text(st, 0));
-                if (r >= 0)
-                        r = strbuf_printf(&b, ",\"n_groups\":%lld,\"n_edges\":%lld,\"printed\":[",
-                                          (long long) sqlite3_column_int64(st, 1), (long long) sqlite3_column_int64(st, 2));
-                for (const char *p = printed; r >= 0 && p && *p;) {
-                        size_t l = strcspn(p, "\n");
-                        _cleanup_free_ char *one = strndup(p, l);
-                        r = one ? json_append_str(&b, one) : -ENOMEM;
-                        p += l;
-                        if (r >= 0 && *p && (p++, *p))
-                                r = strbuf_appendc(&b, ',');
-                }
-                if (r >= 0)
-                        r = strbuf_puts(&b, "]}");
-                if (r >= 0)
-                        r = f(b.s, userdata);
-        }
-        if (r >= 0 && rc != SQLITE_DONE)
-                r = store_fail(s, rc);
-        strbuf_done(&b);
-        sqlite3_finalize(st);
-        return r;
+        return store_view_rows(s, st, &store_lock_shape, ret->mem_, &ret->v, &ret->n);
 }
 
-int store_lock_json(Store *s, const char *name, char **ret) {
-        StrBuf b = {};
-        int r = open_object(s, &b,
-                            "SELECT ?2 AS name, (SELECT count(DISTINCT grp) FROM group_classes WHERE canonical = ?2) AS n_groups "
-                            "WHERE EXISTS (SELECT 1 FROM group_classes WHERE canonical = ?2) OR EXISTS (SELECT 1 FROM lock_classes WHERE canonical = ?2)",
-                            0, name);
+int store_lock_detail(Store *s, const char *name, StoreLockDetail *ret) {
+        *ret = (StoreLockDetail) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        StoreMem *m = ret->mem_;
+        int r = store_view_query_one(s,
+                            "SELECT ?2, (SELECT count(DISTINCT grp) FROM group_classes WHERE canonical = ?2), " PRINTED_AS("?2") " "
+                            "WHERE ?1 = ?1 AND (EXISTS (SELECT 1 FROM group_classes WHERE canonical = ?2) OR "
+                            "EXISTS (SELECT 1 FROM lock_classes WHERE canonical = ?2))",
+                            0, name, NULL, &store_lock_head_shape, m, ret);
         if (r >= 0)
-                r = append_array(s, &b, "printed", "SELECT name FROM lock_classes WHERE canonical = ?2 ORDER BY name", 0, name);
+                r = store_view_query_rows(s,
+                                 "SELECT g.id, g.kind, g.key, g.func_title, g.n_reports, g.status FROM group_classes gc "
+                                 "JOIN groups g ON g.id = gc.grp WHERE gc.canonical = ?2 AND ?1 = ?1 ORDER BY g.last_seen DESC, g.id",
+                                 0, name, NULL, &store_lock_group_shape, m, &ret->groups, &ret->n_group_rows);
         if (r >= 0)
-                r = append_array(s, &b, "groups",
-                                 "SELECT g.id, g.kind, g.key, g.func_title, g.n_reports, g.status FROM group_classes gc JOIN groups g ON g.id = gc.grp "
-                                 "WHERE gc.canonical = ?2 ORDER BY g.last_seen DESC, g.id", 0, name);
-        if (r >= 0)
-                r = append_array(s, &b, "edges",
-                                 "SELECT from_class AS \"from\", to_class AS \"to\", n, first_kernel FROM lock_edges "
-                                 "WHERE from_class = ?2 OR to_class = ?2 ORDER BY n DESC, id", 0, name);
-        return close_object(&b, ret, r);
+                r = store_view_query_rows(s,
+                                 "SELECT from_class, to_class, n, first_kernel FROM lock_edges "
+                                 "WHERE (from_class = ?2 OR to_class = ?2) AND ?1 = ?1 ORDER BY n DESC, id",
+                                 0, name, NULL, &store_lock_edge_shape, m, &ret->edges, &ret->n_edge_rows);
+        return r < 0 ? r : 0;
 }
 
 int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, void *userdata) {

@@ -348,6 +348,29 @@ static const char *mem_text(StoreMem *m, sqlite3_stmt *st, int col) {
         return p;
 }
 
+/* The lines of text (kept in m) as an array of strings; no lines for NULL or "". */
+static StoreStrings mem_lines(StoreMem *m, const char *text) {
+        size_t n = 0;
+        for (const char *p = text; p && *p; p += strcspn(p, "\n"), p += *p == '\n')
+                n++;
+        if (n == 0)
+                return (StoreStrings) {};
+        const char **v = mem_alloc(m, n * sizeof(char *));
+        char *copy = mem_alloc(m, strlen(text) + 1);
+        if (!v || !copy)
+                return (StoreStrings) {};
+        strcpy(copy, text);
+        size_t k = 0;
+        for (char *p = copy; *p && k < n;) {
+                size_t l = strcspn(p, "\n");
+                v[k++] = p;
+                p += l;
+                if (*p)
+                        *p++ = 0;
+        }
+        return (StoreStrings) { v, k };
+}
+
 static void fill_row(sqlite3_stmt *st, const StoreShape *sh, StoreMem *m, void *row) {
         for (size_t k = 0; k < sh->n; k++) {
                 void *p = (char *) row + sh->f[k].offset;
@@ -369,6 +392,9 @@ static void fill_row(sqlite3_stmt *st, const StoreShape *sh, StoreMem *m, void *
                         break;
                 case SF_TRI:
                         *(int *) p = null ? -1 : sqlite3_column_int64(st, (int) k) != 0;
+                        break;
+                case SF_STRS:
+                        *(StoreStrings *) p = mem_lines(m, mem_text(m, st, (int) k));
                         break;
                 }
         }
@@ -486,6 +512,11 @@ int store_put_fields(StrBuf *b, const StoreShape *sh, const void *row) {
                         r = key(b, name) < 0 ? -ENOMEM
                                              : strbuf_puts(b, *(const int *) p < 0 ? "null" : *(const int *) p ? "true" : "false");
                         break;
+                case SF_STRS: {
+                        const StoreStrings *v = p;
+                        r = key(b, name) < 0 ? -ENOMEM : json_append_str_array(b, v->v, v->n);
+                        break;
+                }
                 default:
                         r = -EINVAL;
                 }
@@ -803,5 +834,67 @@ void store_kernel_vs_free(StoreKernelVs *v) {
         if (v) {
                 store_mem_free(v->mem_);
                 *v = (StoreKernelVs) {};
+        }
+}
+
+/* ---- lock classes ----------------------------------------------------------------------------- */
+
+static const StoreField lock_fields[] = {
+        SF_TEXT_(StoreLock, name, "name"),
+        SF_INT_(StoreLock, n_groups, "n_groups"),
+        SF_INT_(StoreLock, n_edges, "n_edges"),
+        SF_STRS_(StoreLock, printed, "printed"),
+};
+static const StoreField lock_head_fields[] = {
+        SF_TEXT_(StoreLockDetail, name, "name"),
+        SF_INT_(StoreLockDetail, n_groups, "n_groups"),
+        SF_STRS_(StoreLockDetail, printed, "printed"),
+};
+static const StoreField lock_group_fields[] = {
+        SF_INT_(StoreLockGroup, id, "id"),
+        SF_TEXT_(StoreLockGroup, kind, "kind"),
+        SF_TEXT_(StoreLockGroup, key, "key"),
+        SF_TEXT_(StoreLockGroup, func_title, "func_title"),
+        SF_INT_(StoreLockGroup, n_reports, "n_reports"),
+        SF_TEXT_(StoreLockGroup, status, "status"),
+};
+static const StoreField lock_edge_fields[] = {
+        SF_TEXT_(StoreLockEdge, from, "from"),
+        SF_TEXT_(StoreLockEdge, to, "to"),
+        SF_INT_(StoreLockEdge, n, "n"),
+        SF_TEXT_(StoreLockEdge, first_kernel, "first_kernel"),
+};
+const StoreShape store_lock_shape = STORE_SHAPE(StoreLock, lock_fields);
+const StoreShape store_lock_head_shape = STORE_SHAPE(StoreLockDetail, lock_head_fields);
+const StoreShape store_lock_group_shape = STORE_SHAPE(StoreLockGroup, lock_group_fields);
+const StoreShape store_lock_edge_shape = STORE_SHAPE(StoreLockEdge, lock_edge_fields);
+
+int store_lock_json(const StoreLock *l, StrBuf *b) {
+        return store_put_object(b, &store_lock_shape, l);
+}
+
+int store_lock_list_json(const StoreLockList *l, uint64_t total, const StoreListQuery *q, StrBuf *b) {
+        return list_page(b, total, q, "locks", &store_lock_shape, l->v, l->n);
+}
+
+int store_lock_detail_json(const StoreLockDetail *d, StrBuf *b) {
+        if (strbuf_appendc(b, '{') < 0 || store_put_fields(b, &store_lock_head_shape, d) < 0 ||
+            store_put_rows(b, "groups", &store_lock_group_shape, d->groups, d->n_group_rows) < 0 ||
+            store_put_rows(b, "edges", &store_lock_edge_shape, d->edges, d->n_edge_rows) < 0)
+                return -ENOMEM;
+        return strbuf_appendc(b, '}');
+}
+
+void store_lock_list_free(StoreLockList *l) {
+        if (l) {
+                store_mem_free(l->mem_);
+                *l = (StoreLockList) {};
+        }
+}
+
+void store_lock_detail_free(StoreLockDetail *d) {
+        if (d) {
+                store_mem_free(d->mem_);
+                *d = (StoreLockDetail) {};
         }
 }

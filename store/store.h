@@ -455,11 +455,68 @@ unsigned store_list_page_max(StoreList l);
 /* Rows of q's list (limit and offset ignored), for paging. */
 int store_count_list(Store *s, const StoreListQuery *q, uint64_t *ret);
 
-/* Lock classes: name (canonical), n_groups, n_edges. q: a STORE_LIST_LOCKS query (NULL = all, most
- * groups first); ties in a sort go by name. */
-int store_list_locks(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata);
-/* One class: name, printed, groups [{id,kind,func_title,n_reports}], edges [{from,to,n,first_kernel}]. */
-int store_lock_json(Store *s, const char *name, char **ret);
+/* ---- lock classes (store-query.c) ----------------------------------------------------------- */
+
+/* Strings of a view (in its StoreMem). */
+typedef struct StoreStrings {
+        const char **v;
+        size_t n;
+} StoreStrings;
+
+/* A lock class: name (canonical), n_groups, n_edges, printed (the names printed for it that differ
+ * from it, A to Z). */
+typedef struct StoreLock {
+        const char *name;
+        int64_t n_groups, n_edges;
+        StoreStrings printed;
+} StoreLock;
+
+typedef struct StoreLockList {
+        StoreLock *v;
+        size_t n;
+        StoreMem *mem_;
+} StoreLockList;
+
+typedef struct StoreLockGroup {
+        int64_t id;
+        const char *kind, *key;
+        const char *func_title;               /* NULL: none */
+        int64_t n_reports;
+        const char *status;
+} StoreLockGroup;
+
+typedef struct StoreLockEdge {
+        const char *from, *to;                /* from held while to was taken */
+        int64_t n;
+        const char *first_kernel;             /* NULL: not known */
+} StoreLockEdge;
+
+/* One class: name, n_groups, printed (as in the list), its groups (newest first) and its
+ * lock-order edges (most often seen first). */
+typedef struct StoreLockDetail {
+        const char *name;
+        int64_t n_groups;
+        StoreStrings printed;
+        StoreLockGroup *groups;
+        size_t n_group_rows;
+        StoreLockEdge *edges;
+        size_t n_edge_rows;
+        StoreMem *mem_;
+} StoreLockDetail;
+
+/* The classes, q: a STORE_LIST_LOCKS query (NULL = all, most groups first); ties in a sort go by
+ * name. Free with store_lock_list_free() also after a failure. */
+int store_lock_list(Store *s, const StoreListQuery *q, StoreLockList *ret);
+void store_lock_list_free(StoreLockList *l);
+/* -ENOENT: no such canonical class. */
+int store_lock_detail(Store *s, const char *name, StoreLockDetail *ret);
+void store_lock_detail_free(StoreLockDetail *d);
+/* The API's objects: a class row (lockdepctl locks --json), the /api/v1/locks page, one class
+ * (/api/v1/locks/NAME, lockdepctl locks NAME --json: name, n_groups, printed, groups
+ * [{id,kind,key,func_title,n_reports,status}], edges [{from,to,n,first_kernel}]). */
+int store_lock_json(const StoreLock *l, StrBuf *b);
+int store_lock_list_json(const StoreLockList *l, uint64_t total, const StoreListQuery *q, StrBuf *b);
+int store_lock_detail_json(const StoreLockDetail *d, StrBuf *b);
 /* Observed lock-order edges: from, to, n, first_seen, last_seen, first_kernel, groups [ids].
  * Restricted to one group's edges (group != 0) or to edges touching lock (canonical) when set. */
 int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, void *userdata);

@@ -136,30 +136,3 @@ Store *req_list_count(Request *r, StoreList l, unsigned page, StoreListQuery *q,
         }
         return s;
 }
-
-/* A fleet list read as the request asks (sort, order, limit, offset): its rows and its total. API
- * pages of hosts and kernels without a limit hold every row (as before paging), other pages page
- * rows. 0, or a negative errno with the reply queued in *ret_q. */
-int req_list_rows(Request *r, StoreList l, unsigned page, StoreListQuery *q, Rows *rows, uint64_t *ret_total,
-                  MHD_Result_ *ret_q) {
-        Store *s = req_list_count(r, l, page, q, ret_total, ret_q);
-        if (!s)
-                return -EIO;
-        int e = store_list_locks(s, q, rows_collect, rows);
-        if (e < 0) {
-                strbuf_done(&rows->json);
-                *ret_q = reply_store_error(r, s, e);
-        }
-        return e;
-}
-
-/* {"total":N,"offset":O,"limit":L (null: every row),"sort","order","KEY":[rows]} */
-MHD_Result_ reply_list_rows(Request *r, const StoreListQuery *q, uint64_t total, const char *key, Rows *rows) {
-        char head[256], lim[16] = "null";
-        if (q->limit)
-                snprintf(lim, sizeof(lim), "%u", q->limit);
-        snprintf(head, sizeof(head), "{\"total\":%llu,\"offset\":%u,\"limit\":%s,\"sort\":\"%s\",\"order\":\"%s\",\"%s\":",
-                 (unsigned long long) total, q->offset, lim, store_list_sort_name(q->list, q->sort),
-                 store_list_descending(q) ? "desc" : "asc", key);
-        return reply_rows(r, head, rows);
-}

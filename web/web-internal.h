@@ -269,17 +269,11 @@ void h_list_link(Html *h, const char *path, const StoreListQuery *q, unsigned pa
 void h_sort_th(Html *h, const char *path, const StoreListQuery *q, unsigned page, const char *sort, const char *label);
 /* "<p class=summary>N things, showing a-b</p>" */
 void h_list_summary(Html *h, const StoreListQuery *q, uint64_t total, size_t shown, const char *what);
-/* The query of list l as the request asks (page: as below) and the list's total: the store to
- * read its rows from, or NULL with the reply (400, a store error) queued in *ret_q. */
+/* The query of list l as the request asks and the list's total: the store to read its rows from,
+ * or NULL with the reply (400, a store error) queued in *ret_q. page: the HTML page's limit (the
+ * API's too for locks; hosts and kernels give every row without a limit). */
 Store *req_list_count(Request *r, StoreList l, unsigned page, StoreListQuery *q, uint64_t *ret_total,
                       MHD_Result_ *ret_q);
-/* The rows of list l as the request asks and the list's total; page: the HTML page's limit (the
- * API's too for locks; hosts and kernels give every row without a limit). 0, or < 0 with the
- * reply (400, a store error) queued in *ret_q. */
-int req_list_rows(Request *r, StoreList l, unsigned page, StoreListQuery *q, Rows *rows, uint64_t *ret_total,
-                  MHD_Result_ *ret_q);
-/* {"total","offset","limit" (null: every row),"sort","order" (asc/desc),KEY:[rows]}; frees rows */
-MHD_Result_ reply_list_rows(Request *r, const StoreListQuery *q, uint64_t total, const char *key, Rows *rows);
 /* previous / next page links, if any */
 void h_list_pager(Html *h, const char *path, const StoreListQuery *q, unsigned page, uint64_t total);
 

@@ -23,8 +23,12 @@ Covers:
   /api/v1/kernels/A?vs=B for pairs == lockdepctl kernels ... --json; hosts and boots per release as
   the boots table counts them; releases arriving in three shuffled orders give the known new,
   not-seen-since and new/gone/still lists, newest version first; unknown releases: 404, exit 1
+- lock classes: /api/v1/locks (and a sorted page) == lockdepctl locks --json, /api/v1/locks/NAME ==
+  lockdepctl locks NAME --json for 30 classes; groups, edges and the other printed names as the
+  tables have them; a class's "printed" is the list's (strings); unknown: 404, exit 1
 """
 
+import html
 import json
 import os
 import re
@@ -349,6 +353,46 @@ for n, order in enumerate([(3, 0, 2, 1), (1, 2, 3, 0), (2, 3, 1, 0)]):
             srv.stop()
 
 
+# ---- lock classes --------------------------------------------------------------------------------
+
+def check_locks(name, db, srv):
+    api = srv.json("/api/v1/locks?limit=10000")
+    cli = cli_json(db, "locks")
+    c.check(api["locks"] == cli and api["total"] == len(cli), f"{name}: /api/v1/locks == lockdepctl locks --json "
+            f"({len(cli)} classes)")
+    want = {}
+    for cls, g in sql(db, "SELECT canonical, count(DISTINCT grp) FROM group_classes GROUP BY canonical"):
+        printed = [n for (n,) in sql(db, "SELECT name FROM lock_classes WHERE canonical = ? AND name != canonical "
+                                     "ORDER BY name", cls)]
+        edges = sql(db, "SELECT count(*) FROM lock_edges WHERE from_class = ? OR to_class = ?", cls, cls)[0][0]
+        want[cls] = (g, edges, printed)
+    c.check({x["name"]: (x["n_groups"], x["n_edges"], x["printed"]) for x in api["locks"]} == want,
+            f"{name}: every class's groups, edges and other printed names as the tables have them")
+    page = srv.json("/api/v1/locks?sort=edges&order=asc&limit=5&offset=2")
+    c.check(page["locks"] == cli_json(db, "locks", "--sort", "edges", "--order", "asc", "--limit", "5", "--offset", "2"),
+            f"{name}: a sorted page of classes, API == CLI")
+    some = [x for x in api["locks"] if x["printed"]][:10] + api["locks"][:20]
+    same = 0
+    for row in some:
+        one = srv.json(f"/api/v1/locks/{q(row['name'])}")
+        mine = cli_json(db, "locks", row["name"])
+        ok = (len(mine) == 1 and mine[0] == one and one["printed"] == row["printed"] and one["n_groups"] == row["n_groups"]
+              and len(one["groups"]) == row["n_groups"] and len(one["edges"]) == row["n_edges"]
+              and all(isinstance(p, str) for p in one["printed"]))
+        same += ok
+        if not ok:
+            c.check(False, f"{name}: lock {row['name']}: API {json.dumps(one)[:300]} CLI {json.dumps(mine)[:300]}")
+    c.check(same == len(some), f"{name}: /api/v1/locks/NAME == lockdepctl locks NAME --json for {len(some)} classes; "
+            "printed as in the list (strings), its groups and edges as many as the row says")
+    if some:
+        st, _, body = srv.request("GET", "/locks/" + q(some[0]["name"]))
+        c.check(st == 200 and all(html.escape(p, quote=False).encode() in body for p in some[0]["printed"]),
+                f"{name}: the class page shows its printed names")
+    st, _, _ = srv.request("GET", "/api/v1/locks/no_such_class_at_all")
+    r = run_ctl(db, "locks", "no_such_class_at_all", check=False)
+    c.check(st == 404 and r.returncode == 1 and "No lock class matches" in r.stderr, f"{name}: an unknown class: 404, exit 1")
+
+
 # ---- hosts ---------------------------------------------------------------------------------------
 
 def check_hosts(name, db, srv):
@@ -412,6 +456,7 @@ for name, db in DBS:
         check_suppressions(name, db, srv)
         check_hosts(name, db, srv)
         check_kernels(name, db, srv)
+        check_locks(name, db, srv)
     finally:
         srv.stop()
 # two days later the rule that expired after one hides nothing
