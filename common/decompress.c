@@ -558,10 +558,10 @@ int decompress_fd(int fd, DecompressSink sink, void *userdata, DecompressFormat 
                 r = gunzip_par_fd(fd, buf, (size_t) n, sink, userdata, &opt, &started, &stats);
                 if (started && getenv("LOCKDEP_GUNZIP_STATS"))
                         fprintf(stderr,
-                                "gunzip: %u pieces used, %u discarded, %u unconfirmed, %u failed, %u late; %llu bytes speculative, %llu of "
+                                "gunzip: %u pieces used, %u discarded, %u unconfirmed, %u failed, %u late%s; %llu bytes speculative, %llu of "
                                 "them from the window, %llu decoded twice; CPU ms: in-order %.0f, speculative %.0f, consumer %.0f\n",
                                 stats.chunks_used, stats.chunks_discarded, stats.chunks_unconfirmed, stats.chunks_failed,
-                                stats.chunks_late,
+                                stats.chunks_late, stats.stopped_busy ? ", stopped (no idle core)" : "",
                                 (unsigned long long) stats.bytes_speculative,
                                 (unsigned long long) stats.bytes_unresolved, (unsigned long long) stats.bytes_double,
                                 stats.cpu_ns_a / 1e6, stats.cpu_ns_b / 1e6, stats.cpu_ns_consumer / 1e6);

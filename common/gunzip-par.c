@@ -11,7 +11,8 @@
  * dict2): a byte that is the same in both decodes came from the compressed data; a byte that
  * differs was copied from the window, and the pair of values says from which of its 32768
  * positions (window_index()). Once the last 32 KiB of output agree, nothing later can refer to the
- * window and B continues with one decoder. Logs reach that point after a few hundred KiB.
+ * window and B continues with one decoder. (Logs rarely get there: their lines copy window bytes
+ * forward again and again, and most pieces are decoded twice to their end.)
  *
  * A piece is used only when A, decoding in order, arrives at its first block exactly: A feeds its
  * state the compressed bytes up to there and then, on a copy of its state, a made-up final empty
@@ -24,6 +25,10 @@
  * leaves the bytes to A: the output is always exactly that of one sequential inflate, errors
  * included (corrupt data: -EBADMSG; cut: -EPIPE; CRC-32 and length checked per member in the
  * consumer).
+ *
+ * B only helps with a core to spare: A waits for a piece only when B is about to finish it, B stops
+ * after LATE_MAX late pieces in a row, and when the process gets fewer than 1.5 CPUs while B works
+ * (a loaded machine: the second decode would only take CPU from A). Then A decodes alone.
  *
  * Memory: 4 MiB of slots for A's output, two pieces of B (about LB * 5 of text each, twice while
  * decoding), the input buffers: about 30 MiB with the defaults.
@@ -118,6 +123,7 @@ typedef struct Par {
         double a_ns_per_byte; /* A's speed */
         unsigned late_in_a_row, late_max; /* B stops after late_max: no idle core for it */
         bool patient;
+        double min_cpus; /* B stops when the process gets fewer CPUs than this */
 
         /* B's buffers, given back by the consumer */
         unsigned char *pool[POOL];
@@ -638,15 +644,43 @@ static void chunk_clear_locked(Par *p, Chunk *c) {
         *c = (Chunk) {};
 }
 
+/* CPU time of the whole process (all threads), ns. */
+static uint64_t process_cpu_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000 + (uint64_t) ts.tv_nsec;
+}
+
 static void *b_thread(void *userdata) {
         BState *b = userdata;
         Par *p = b->p;
+        uint64_t wall0 = now_ns(), cpu0 = process_cpu_ns(), wall_acc = 0, cpu_acc = 0;
+        unsigned busy = 0;
 
         for (;;) {
+                /* Speculation pays only with a core to spare: while the three threads run, the
+                 * process should get nearly two CPUs. On a loaded machine it gets much less, and
+                 * the second decode of every piece only takes CPU from the in-order thread: stop.
+                 * (Measured while B works, not while it waits for A.) */
+                uint64_t wall = now_ns(), cpu = process_cpu_ns();
+                wall_acc += wall - wall0;
+                cpu_acc += cpu - cpu0;
+                if (wall_acc >= 20000000) {
+                        busy = (double) cpu_acc < p->min_cpus * (double) wall_acc ? busy + 1 : 0;
+                        wall_acc = cpu_acc = 0;
+                        if (busy >= 2) {
+                                pthread_mutex_lock(&p->lock);
+                                p->st.stopped_busy = true;
+                                pthread_mutex_unlock(&p->lock);
+                                break;
+                        }
+                }
                 pthread_mutex_lock(&p->lock);
                 Chunk *c = &p->chunk[p->b_seq % NCHUNK];
                 while (!p->b_quit && c->state != CHUNK_FREE)
                         pthread_cond_wait(&p->cond, &p->lock);
+                wall0 = now_ns();
+                cpu0 = process_cpu_ns();
                 uint64_t from = MAX(p->b_next, p->a_pos + p->la);
                 if (p->b_quit || from + p->lb >= p->size || p->late_in_a_row >= p->late_max) {
                         pthread_mutex_unlock(&p->lock);
@@ -1040,10 +1074,11 @@ void gunzip_par_options_from_env(GunzipParOptions *o) {
                 .lb = env_size("LOCKDEP_GUNZIP_LB", 512 * 1024),
                 .min_file = env_size("LOCKDEP_GUNZIP_MIN", MIN_FILE),
                 .late_max = (unsigned) env_size("LOCKDEP_GUNZIP_LATE", LATE_MAX),
+                .min_cpus = (double) env_size("LOCKDEP_GUNZIP_MIN_CPUS_PERCENT", 150) / 100,
         };
         if (o->lb < 4096)
                 o->lb = 4096;
-        o->la = env_size("LOCKDEP_GUNZIP_LA", 4 * o->lb);
+        o->la = env_size("LOCKDEP_GUNZIP_LA", 6 * o->lb); /* B: 1/7 of the bytes (bench/RESULTS.md) */
         const char *t = getenv("LOCKDEP_GUNZIP_THREADS");
         o->in_order_only = t && strcmp(t, "1") == 0;
         const char *w = getenv("LOCKDEP_GUNZIP_PATIENT");
@@ -1077,6 +1112,7 @@ int gunzip_par_fd(int fd, const unsigned char *head, size_t head_len, Decompress
         p->la = MAX(opt->la, (size_t) AFEED);
         p->late_max = opt->late_max;
         p->patient = opt->patient;
+        p->min_cpus = opt->min_cpus;
         for (size_t i = 0; i < SLOTS; i++)
                 if (!(p->slot[i] = malloc(SLOT)))
                         goto oom;

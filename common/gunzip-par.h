@@ -23,6 +23,7 @@ typedef struct GunzipParStats {
         unsigned chunks_unconfirmed; /* no block boundary there in the in-order decode */
         unsigned chunks_failed;    /* the candidate block did not decode */
         unsigned chunks_late;      /* B was not done when A arrived, and not about to be */
+        bool stopped_busy;         /* B stopped: the machine had no core to spare */
         uint64_t bytes_speculative;/* output bytes that came from speculative pieces */
         uint64_t bytes_unresolved; /* of those, bytes that referred to the unknown window */
         uint64_t bytes_double;     /* output decoded twice (until no reference into the window was left) */
@@ -40,9 +41,10 @@ typedef struct GunzipParOptions {
         unsigned late_max; /* speculation stops after this many pieces in a row were not ready in time */
         bool in_order_only;/* no speculative thread (measurements, tests) */
         bool patient;      /* the in-order decoder always waits for a piece (tests) */
+        double min_cpus;   /* speculation stops when the process gets fewer CPUs (0: never) */
 } GunzipParOptions;
 
-/* The defaults, changed by LOCKDEP_GUNZIP_LB, _LA, _MIN, _LATE (numbers), LOCKDEP_GUNZIP_THREADS=1
+/* The defaults, changed by LOCKDEP_GUNZIP_LB, _LA, _MIN, _LATE, _MIN_CPUS_PERCENT (numbers), LOCKDEP_GUNZIP_THREADS=1
  * (in order only) and LOCKDEP_GUNZIP_PATIENT=1: knobs for benchmarks and tests. (decompress_fd()
  * also knows LOCKDEP_GUNZIP_THREADS=0: the sequential decoder, and LOCKDEP_GUNZIP_STATS=1: the
  * statistics on stderr.) */
