@@ -34,11 +34,11 @@
 #include "time-spec.h"
 
 extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[], schema_0006[], schema_0007[],
-        schema_0008[], schema_0009[], schema_0010[], schema_0011[], schema_0012[];
+        schema_0008[], schema_0009[], schema_0010[], schema_0011[], schema_0012[], schema_0017[];
 
 static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004, schema_0005,
                                           schema_0006, schema_0007, schema_0008, schema_0009,
-                                          schema_0010, schema_0011, schema_0012 };
+                                          schema_0010, schema_0011, schema_0012, schema_0017 };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 
@@ -963,7 +963,7 @@ static int find_report(Store *s, int64_t boot, const char *key, int64_t *ret) {
  * keeps its id and first time, so the full-text index stays consistent); its edges, chain links
  * and group counts are re-derived. Returns 1 if replaced, 0 if the stored copy is as good. */
 static int replace_report(Store *s, int64_t id, const LockdepReport *r, const void *packed, size_t packed_size,
-                          const char *key, int64_t grp, int64_t host) {
+                          const void *logged, size_t logged_size, const char *key, int64_t grp, int64_t host) {
         sqlite3_stmt *st;
         int rc = sqlite3_prepare_v2(s->db,
                                     "SELECT truncated, length(CAST(raw AS BLOB)), coalesce(json_extract(lockdep_parsed(parsed), '$.degraded'), 0), grp, time "
@@ -1001,8 +1001,8 @@ static int replace_report(Store *s, int64_t id, const LockdepReport *r, const vo
                 return q;
         rc = sqlite3_prepare_v2(s->db,
                                 "UPDATE reports SET grp = ?2, kind = ?3, truncated = ?4, raw = ?5, parsed = ?6,"
-                                " usec = coalesce(?8, usec), dedup_key = CASE WHEN ?8 IS NULL THEN dedup_key ELSE ?7 END"
-                                " WHERE id = ?1", -1, &st, NULL);
+                                " usec = coalesce(?8, usec), dedup_key = CASE WHEN ?8 IS NULL THEN dedup_key ELSE ?7 END,"
+                                " logged = ?9 WHERE id = ?1", -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return store_fail(s, rc);
         sqlite3_bind_int64(st, 1, id);
@@ -1014,6 +1014,8 @@ static int replace_report(Store *s, int64_t id, const LockdepReport *r, const vo
         bind_text(st, 7, key);
         if (r->has_ts)
                 sqlite3_bind_int64(st, 8, (sqlite3_int64) r->ts_usec);
+        if (logged) /* (the dictionary of logged is the raw text bound above: both change) */
+                sqlite3_bind_blob(st, 9, logged, (int) logged_size, SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE)
@@ -1233,8 +1235,8 @@ static int group_check_regressed(Store *s, int64_t grp, const char *kernel) {
 int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int64_t *ret_group,
                      bool *ret_new_group) {
         _cleanup_free_ char *js = NULL;
-        _cleanup_free_ void *packed = NULL;
-        size_t packed_size = 0;
+        _cleanup_free_ void *packed = NULL, *logged = NULL;
+        size_t packed_size = 0, logged_size = 0;
 
         s->last_report = 0;
         s->last_replaced = false;
@@ -1245,11 +1247,15 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         q = store_pack_json(s, js, &packed, &packed_size);
         if (q < 0)
                 return q;
-        return store_add_report_packed(s, o, r, packed, packed_size, ret_group, ret_new_group);
+        q = store_pack_logged_s(s, r, &logged, &logged_size);
+        if (q < 0)
+                return q;
+        return store_add_report_packed(s, o, r, packed, packed_size, logged, logged_size, ret_group, ret_new_group);
 }
 
 int store_add_report_packed(Store *s, const StoreOrigin *o, const LockdepReport *r, const void *packed,
-                            size_t packed_size, int64_t *ret_group, bool *ret_new_group) {
+                            size_t packed_size, const void *logged, size_t logged_size, int64_t *ret_group,
+                            bool *ret_new_group) {
         char key[64], pos[32];
         int64_t boot, host, grp, id;
         bool new_group = false;
@@ -1274,7 +1280,7 @@ int store_add_report_packed(Store *s, const StoreOrigin *o, const LockdepReport 
         if (found > 0) {
                 /* stored before (report identity, see store_dedup_key()): keep the better copy */
                 s->last_report = found;
-                q = replace_report(s, found, r, packed, packed_size, key, grp, host);
+                q = replace_report(s, found, r, packed, packed_size, logged, logged_size, key, grp, host);
                 s->last_replaced = q > 0;
                 if (q >= 0 && new_group) { /* created for a duplicate: undo (unless it took it) */
                         sqlite3_stmt *d = STMT(s, STMT_GROUP_DELETE_EMPTY, "DELETE FROM groups WHERE id = ?1 AND n_reports = 0");
@@ -1296,8 +1302,8 @@ int store_add_report_packed(Store *s, const StoreOrigin *o, const LockdepReport 
         }
 
         sqlite3_stmt *st = STMT(s, STMT_REPORT_INSERT,
-                                "INSERT INTO reports (boot, grp, source, position, usec, time, kind, truncated, dedup_key, raw, parsed) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                                "INSERT INTO reports (boot, grp, source, position, usec, time, kind, truncated, dedup_key, raw, parsed, logged) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
         sqlite3_bind_int64(st, 1, boot);
         sqlite3_bind_int64(st, 2, grp);
         bind_text(st, 3, o->source);
@@ -1310,6 +1316,10 @@ int store_add_report_packed(Store *s, const StoreOrigin *o, const LockdepReport 
         bind_text(st, 9, key);
         sqlite3_bind_text(st, 10, r->text, (int) r->text_len, SQLITE_TRANSIENT);
         sqlite3_bind_blob(st, 11, packed, (int) packed_size, SQLITE_STATIC);
+        if (logged)
+                sqlite3_bind_blob(st, 12, logged, (int) logged_size, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 12);
         q = step_id(s, st, NULL);
         if (q < 0)
                 return q;
