@@ -211,8 +211,10 @@ int verb_hosts(int argc, char **argv) {
                 static const NamedObject host = { "hosts", "no host ", "reading the host", store_host_json, print_host };
                 return show_named(&host, s, name, &ctx.out);
         }
-        t = ctx.table = table_new("~HOST", ">BOOTS", ">REPORTS", ">GROUPS", ">KERNELS",
-                                  ">LOCKDEP OFF", "|LAST KERNEL", "LAST SEEN", "LAST ENTRY", "JOURNAL", NULL);
+        /* at 80 columns: host names and releases cut in the middle (fleet names differ at their
+         * end), "OFF", and no LAST ENTRY (JOURNAL still says "silent"; hosts NAME shows it) */
+        t = ctx.table = table_new("|HOST", ">BOOTS", ">REPORTS", ">GROUPS", ">KERNELS", ">LOCKDEP OFF\tOFF",
+                                  "|LAST KERNEL\tKERNEL", "LAST SEEN", "?LAST ENTRY", "JOURNAL", NULL);
         if (!t)
                 return print_oom();
         pager_open();
