@@ -1275,6 +1275,18 @@ static int dup_str(char **dst, const char *src) {
         return *dst ? 0 : -ENOMEM;
 }
 
+/* n bytes that may hold NUL bytes (no strdup()), NUL-terminated. */
+static int dup_bytes(char **dst, const char *src, size_t n) {
+        if (!src)
+                return 0;
+        *dst = malloc(n + 1);
+        if (!*dst)
+                return -ENOMEM;
+        memcpy(*dst, src, n);
+        (*dst)[n] = 0;
+        return 0;
+}
+
 static int dup_strv(char ***dst, char *const *src, size_t n) {
         if (!src)
                 return 0;
@@ -1331,22 +1343,9 @@ int lockdep_report_dup(const LockdepReport *r, LockdepReport **ret) {
             dup_strv(&d->backtrace, r->backtrace, r->n_backtrace) < 0 || dup_str(&d->key, r->key) < 0 ||
             dup_str(&d->func_title, r->func_title) < 0 || dup_str(&d->host, r->host) < 0)
                 q = -ENOMEM;
-        if (q >= 0 && r->text) {
-                d->text = malloc(r->text_len + 1);
-                if (d->text) {
-                        memcpy(d->text, r->text, r->text_len);
-                        d->text[r->text_len] = 0;
-                } else
-                        q = -ENOMEM;
-        }
-        if (q >= 0 && r->logged) {
-                d->logged = malloc(r->logged_len + 1);
-                if (d->logged) {
-                        memcpy(d->logged, r->logged, r->logged_len);
-                        d->logged[r->logged_len] = 0;
-                } else
-                        q = -ENOMEM;
-        }
+        if (q >= 0 && (dup_bytes(&d->text, r->text, r->text_len) < 0 ||
+                       dup_bytes(&d->logged, r->logged, r->logged_len) < 0))
+                q = -ENOMEM;
         if (q >= 0 && r->chain) {
                 d->chain = calloc(n_chain ? n_chain : 1, sizeof(LockdepChainEntry));
                 for (size_t i = 0; d->chain && q >= 0 && i < n_chain; i++) {

@@ -35,14 +35,8 @@ import lockdeptest as lt  # noqa: E402
 RENDERINGS = ["ts", "dmesg-T", "journal", "journal-short-monotonic", "syslog", "syslog-rfc3339", "ts-caller",
               "dmesg-x"]
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print(f"FAIL: {what}")
-    return cond
+checker = lt.Checker("as-logged")
+check = checker.check
 
 
 def env():
@@ -261,11 +255,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         {"known": lambda: case_known(exe, srcdir, tmp), "old": lambda: case_old(exe, srcdir, tmp),
          "corpus": lambda: case_corpus(exe, shared, tmp)}[case]()
-    if failures:
-        print(f"{len(failures)} failures")
-        return 1
-    print("ok")
-    return 0
+    checker.finish()
 
 
 if __name__ == "__main__":
