@@ -30,7 +30,7 @@ static void print_banner(const char *raw) {
 
 /* --as-logged: the lines as the store kept them; raw bytes into a file or pipe (a mail, a patch),
  * escaped on a terminal like every text from a log. Reports stored before the store kept them
- * (schema 0017): the banner and the raw text, and a note that the prefixes were not kept. */
+ * (schema 0014): the banner and the raw text, and a note that the prefixes were not kept. */
 static int print_as_logged(struct Store *s, int64_t id) {
         _cleanup_free_ char *logged = NULL, *raw = NULL;
         size_t len = 0;

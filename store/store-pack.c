@@ -10,9 +10,9 @@
  *
  * Outside this program: python3 -c 'import zlib; print(zlib.decompress(blob).decode())'.
  *
- * reports.logged (0017): the report's lines as the log had them (LockdepReport.logged), split
+ * reports.logged (0014): the report's lines as the log had them (LockdepReport.logged), split
  * into what raw does not hold and references to raw's lines, deflated with raw as preset
- * dictionary. NULL when not kept (rows before 0017). Before deflating ("split form"):
+ * dictionary. NULL when not kept (rows before 0014). Before deflating ("split form"):
  *
  *   FLAGS '\n' PREFIX_1 '\n' ... PREFIX_n '\n'
  *

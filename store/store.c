@@ -34,11 +34,11 @@
 #include "time-spec.h"
 
 extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[], schema_0006[], schema_0007[],
-        schema_0008[], schema_0009[], schema_0010[], schema_0011[], schema_0012[], schema_0017[];
+        schema_0008[], schema_0009[], schema_0010[], schema_0011[], schema_0012[], schema_0014[];
 
 static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004, schema_0005,
                                           schema_0006, schema_0007, schema_0008, schema_0009,
-                                          schema_0010, schema_0011, schema_0012, schema_0017 };
+                                          schema_0010, schema_0011, schema_0012, schema_0014 };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 

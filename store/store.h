@@ -285,7 +285,7 @@ int store_group_json(Store *s, int64_t id, char **ret);
 int store_report_json(Store *s, int64_t id, char **ret);
 /* The report's lines as the log had them (reports.logged, LockdepReport.logged): *ret malloc()ed
  * and NUL-terminated, or NULL when the store did not keep them (reports stored before schema
- * 0017); *ret_raw (may be NULL) its raw text. -ENOENT: no such report. */
+ * 0014); *ret_raw (may be NULL) its raw text. -ENOENT: no such report. */
 int store_report_logged(Store *s, int64_t id, char **ret, size_t *ret_len, char **ret_raw);
 
 /* ---- the fleet lists (hosts, kernels, locks): sorted by any column, paged ------------------- */

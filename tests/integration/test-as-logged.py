@@ -67,7 +67,7 @@ def report_ids(db):
 
 
 def stored_logged(db):
-    """{id: as-logged text} read from the database as schema/0017-report-logged.sql and
+    """{id: as-logged text} read from the database as schema/0014-report-logged.sql and
     store/store-pack.c describe reports.logged (zlib with raw as dictionary, the split form)."""
     con = sqlite3.connect(db)
     rows = con.execute("SELECT id, CAST(raw AS BLOB), logged FROM reports").fetchall()

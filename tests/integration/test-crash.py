@@ -316,7 +316,7 @@ def part_migration(c, lockdepd, ctl, tmp):
                 "DROP TABLE latent_triage",
                 # what 0012 (snapshot transport) makes
                 "DROP TABLE dep_snapshots", "DROP TABLE dep_snapshot_rejects", "DROP TABLE journal_seen",
-                # what 0017 (reports as logged) makes
+                # what 0014 (reports as logged) makes
                 "ALTER TABLE reports DROP COLUMN logged",
                 "PRAGMA user_version = 1", "PRAGMA wal_checkpoint(TRUNCATE)"]:
         con.execute(sql)
