@@ -215,8 +215,10 @@ int verb_hosts(int argc, char **argv) {
                 return 1;
         if (name)
                 return show_host(s, name, &ctx.out);
-        t = table_new("~HOST", ">BOOTS", ">REPORTS", ">GROUPS", ">KERNELS",
-                      ">LOCKDEP OFF", "|LAST KERNEL", "LAST SEEN", "LAST ENTRY", "JOURNAL", NULL);
+        /* at 80 columns: host names and releases cut in the middle (fleet names differ at their
+         * end), "OFF", and no LAST ENTRY (JOURNAL still says "silent"; hosts NAME shows it) */
+        t = table_new("|HOST", ">BOOTS", ">REPORTS", ">GROUPS", ">KERNELS", ">LOCKDEP OFF\tOFF",
+                      "|LAST KERNEL\tKERNEL", "LAST SEEN", "?LAST ENTRY", "JOURNAL", NULL);
         if (!t)
                 return print_oom();
         pager_open();

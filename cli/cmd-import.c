@@ -118,7 +118,7 @@ static int import_event(const LockdepEvent *ev, void *userdata) {
 
 /* ---- two threads: parse here, store there -----------------------------------------------------
  * The input is read, decompressed and parsed on a second thread, which also copies each report
- * and deflates its parse (store_pack_report()); this thread stores them in the order the parser
+ * and deflates its parse and its logged lines (store_pack_report(), store_pack_logged()); this thread stores them in the order the parser
  * gave them. The commits come at the same points of the input as with one thread (an ITEM_FED
  * per piece of input), so what is stored, in which order and in which transaction, and what an
  * interrupted import leaves behind, are the same; only the parsing of the next reports overlaps
@@ -135,8 +135,8 @@ typedef enum ItemType {
 typedef struct Item {
         ItemType type;
         LockdepReport *report;     /* REPORT */
-        void *packed;
-        size_t packed_size;
+        void *packed, *logged;
+        size_t packed_size, logged_size;
         LockdepEvent ev;           /* LOCKDEP_OFF, its text owned */
         uint64_t bytes;            /* FED: LogInput.bytes and .format after that piece */
         DecompressFormat format;
@@ -162,6 +162,7 @@ static void item_free(Item *it) {
                 return;
         lockdep_report_free(it->report);
         free(it->packed);
+        free(it->logged);
         free((char *) it->ev.text);
         free(it);
 }
@@ -216,6 +217,8 @@ static int pipe_event(const LockdepEvent *ev, void *userdata) {
                 r = lockdep_report_dup(ev->report, &it->report);
                 if (r >= 0)
                         r = store_pack_report(p->packer, ev->report, &it->packed, &it->packed_size);
+                if (r >= 0)
+                        r = store_pack_logged(p->packer, ev->report, &it->logged, &it->logged_size);
         } else {
                 it->type = ITEM_LOCKDEP_OFF;
                 it->ev = *ev;
@@ -259,7 +262,8 @@ static int pipe_store(Pipe *p, ImportBatch *b, ImportIngest *ii) {
                         switch (it->type) {
                         case ITEM_REPORT:
                                 import_origin(ii, it->report);
-                                err = ingest_report(&ii->in, it->report, it->packed, it->packed_size);
+                                err = ingest_report(&ii->in, it->report, it->packed, it->packed_size, it->logged,
+                                                    it->logged_size);
                                 break;
                         case ITEM_LOCKDEP_OFF:
                                 err = ingest_event(&it->ev, &ii->in);

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lockdepctl report [ID]: the raw text of one stored report (the newest without an ID), --parsed its
- * parse --json object, --as-logged the text with the banner the kernel printed before it. */
+ * parse --json object, --as-logged its lines as the log had them (banner and prefixes). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lockdepctl.h"
 #include "macro.h"
 #include "store.h"
 
-/* The kernel prints an empty line and a line of '=' before every lockdep report (and the store
- * keeps the text from the line after it): as long as the report's "-----" line, or its first
- * line when it has none. */
+/* The kernel prints an empty line and a line of '=' before every lockdep report (and the raw text
+ * starts at the line after it): as long as the report's "-----" line, or its first line when it
+ * has none. For reports stored before the store kept their lines as logged. */
 static void print_banner(const char *raw) {
         size_t width = strcspn(raw, "\n");
         for (const char *l = raw; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] != 0)) {
@@ -27,14 +28,44 @@ static void print_banner(const char *raw) {
         putchar('\n');
 }
 
+/* --as-logged: the lines as the store kept them; raw bytes into a file or pipe (a mail, a patch),
+ * escaped on a terminal like every text from a log. Reports stored before the store kept them
+ * (schema 0014): the banner and the raw text, and a note that the prefixes were not kept. */
+static int print_as_logged(struct Store *s, int64_t id) {
+        _cleanup_free_ char *logged = NULL, *raw = NULL;
+        size_t len = 0;
+        int r = store_report_logged(s, id, &logged, &len, &raw);
+        if (r < 0)
+                return store_failed(s, r, "reading the report");
+        bool tty = isatty(STDOUT_FILENO); /* (before the pager takes stdout) */
+        if (!logged) {
+                fprintf(stderr, "lockdepctl: report %lld was stored before the store kept reports as logged: "
+                        "its original line prefixes were not kept, printed without them\n", (long long) id);
+                pager_open();
+                if (strncmp(raw, "===", 3) != 0)
+                        print_banner(raw);
+                fputs_text(raw, stdout);
+                if (raw[0] && raw[strlen(raw) - 1] != '\n')
+                        putchar('\n');
+                return 0;
+        }
+        pager_open();
+        if (tty)
+                fputs_text(logged, stdout);
+        else
+                fwrite(logged, 1, len, stdout);
+        return 0;
+}
+
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] report [OPTIONS] [ID]\n\n"
                "Print the raw text of one stored report (without an ID, the newest), as it was\n"
                "logged without the log's prefixes.\n\n"
                "Options:\n"
                "  -h --help            Show this help\n"
-               "     --as-logged       With the ===== banner line the kernel printed first, ready\n"
-               "                       to paste into a mail (per-line time prefixes are not stored)\n"
+               "     --as-logged       Its lines as the log had them: the ===== banner and each\n"
+               "                       line's original prefix (timestamps, host), ready to paste\n"
+               "                       into a mail\n"
                "     --parsed          Print the parsed report (the object of 'parse --json'),\n"
                "                       indented with -o json-pretty\n"
                OUTPUT_MODE_HELP
@@ -105,6 +136,8 @@ int verb_report(int argc, char **argv) {
         }
         if (r < 0)
                 return store_failed(s, r, "reading the report");
+        if (as_logged)
+                return print_as_logged(s, id);
         pager_open();
         if (json) { /* the API's object, from the same serializer */
                 StrBuf b = {};
@@ -129,8 +162,6 @@ int verb_report(int argc, char **argv) {
                         output_json_object(&out, d.parsed);
                 return 0;
         }
-        if (as_logged && strncmp(d.raw, "===", 3) != 0)
-                print_banner(d.raw);
         fputs_text(d.raw, stdout);
         if (d.raw[0] && d.raw[strlen(d.raw) - 1] != '\n')
                 putchar('\n');

@@ -17,6 +17,8 @@ struct Table {
         size_t n_cells;
         bool *right;
         char *cut;   /* per column: 0 never cut, 'e' cut at the end (titles), 'm' in the middle (paths) */
+        bool *optional; /* per column: left out when the pane is too narrow even so */
+        char **short_header; /* per column: the header for narrow panes, or NULL */
         bool no_header;
 };
 
@@ -32,7 +34,9 @@ Table *table_new(const char *header, ...) {
         va_end(ap);
         t->right = calloc(t->n_cols, sizeof(bool));
         t->cut = calloc(t->n_cols, 1);
-        if (!t->right || !t->cut)
+        t->optional = calloc(t->n_cols, sizeof(bool));
+        t->short_header = calloc(t->n_cols, sizeof(char *));
+        if (!t->right || !t->cut || !t->optional || !t->short_header)
                 return table_free(t);
         va_start(ap, header);
         for (const char *h = header; h; h = va_arg(ap, const char *)) {
@@ -41,7 +45,11 @@ Table *table_new(const char *header, ...) {
                 h += h[0] == '>';
                 if (h[0] == '~' || h[0] == '|')
                         t->cut[col] = *h++ == '~' ? 'e' : 'm';
-                if (table_add(t, h) < 0) {
+                t->optional[col] = h[0] == '?';
+                h += h[0] == '?';
+                const char *tab = strchr(h, '\t');
+                _cleanup_free_ char *full = strndup(h, tab ? (size_t) (tab - h) : strlen(h));
+                if (!full || (tab && !(t->short_header[col] = strdup(tab + 1))) || table_add(t, full) < 0) {
                         va_end(ap);
                         return table_free(t);
                 }
@@ -58,6 +66,10 @@ Table *table_free(Table *t) {
         free(t->cells);
         free(t->right);
         free(t->cut);
+        free(t->optional);
+        for (size_t c = 0; t->short_header && c < t->n_cols; c++)
+                free(t->short_header[c]);
+        free(t->short_header);
         free(t);
         return NULL;
 }
@@ -138,23 +150,24 @@ static void print_cell(FILE *f, const char *s, size_t width, bool right, bool la
                 fprintf(f, "%*s", (int) (width - w), "");
 }
 
-int table_print(Table *t, FILE *f, unsigned indent) {
-        _cleanup_free_ size_t *width = calloc(t->n_cols, sizeof(size_t));
-        _cleanup_free_ char *line = NULL;
-        size_t total, len = 0;
+/* The column widths for a layout: the short headers or not, without the hidden columns; the
+ * cuttable columns (titles, names, paths) shrunk, the last of them first down to LAST_MIN_WIDTH,
+ * then the widest, until the table fits arg.columns (or they are all at MIN_WIDTH). Returns the
+ * table's width. */
+static size_t layout(const Table *t, unsigned indent, bool use_short, const bool *hidden, size_t *width) {
+        size_t total;
 
-        if (!width)
-                return -ENOMEM;
-        for (size_t i = 0; i < t->n_cells; i++)
+        for (size_t c = 0; c < t->n_cols; c++)
+                width[c] = text_width(use_short && t->short_header[c] ? t->short_header[c] : t->cells[c]);
+        for (size_t i = t->n_cols; i < t->n_cells; i++)
                 width[i % t->n_cols] = MAX(width[i % t->n_cols], text_width(t->cells[i]));
-        /* only the columns marked cuttable (titles, names, paths) shrink, the last of them first
-         * down to LAST_MIN_WIDTH, then the widest: timestamps, kinds and numbers stay whole, and a
-         * table without such a column is printed whole, wider than the terminal (it wraps) */
         for (;;) {
-                size_t widest = SIZE_MAX, last = SIZE_MAX;
-                total = indent + t->n_cols - 1;
+                size_t widest = SIZE_MAX, last = SIZE_MAX, shown = 0;
+                total = indent;
                 for (size_t c = 0; c < t->n_cols; c++) {
-                        total += width[c];
+                        if (hidden[c])
+                                continue;
+                        total += width[c] + (shown++ > 0);
                         if (!t->cut[c])
                                 continue;
                         last = c;
@@ -164,19 +177,50 @@ int table_print(Table *t, FILE *f, unsigned indent) {
                 if (last != SIZE_MAX && width[last] > LAST_MIN_WIDTH)
                         widest = last;
                 if (arg.columns == 0 || total <= arg.columns || widest == SIZE_MAX || width[widest] <= MIN_WIDTH)
-                        break;
+                        return total;
                 width[widest]--;
         }
+}
+
+int table_print(Table *t, FILE *f, unsigned indent) {
+        _cleanup_free_ size_t *width = calloc(t->n_cols, sizeof(size_t));
+        _cleanup_free_ bool *hidden = calloc(t->n_cols, sizeof(bool));
+        _cleanup_free_ char *line = NULL;
+        size_t len = 0;
+        bool use_short = false;
+
+        if (!width || !hidden)
+                return -ENOMEM;
+        /* timestamps, kinds and numbers stay whole: when the table does not fit with its cuttable
+         * columns cut, the short headers ("OFF" for "LOCKDEP OFF"), then without its optional
+         * columns, the last first; a table that does not fit even so is printed whole, wider than
+         * the terminal (it wraps) */
+        if (layout(t, indent, false, hidden, width) > arg.columns && arg.columns > 0) {
+                use_short = true;
+                for (size_t c = t->n_cols; layout(t, indent, true, hidden, width) > arg.columns && c > 0; c--)
+                        if (t->optional[c - 1])
+                                hidden[c - 1] = true;
+        }
+        size_t last_shown = 0;
+        for (size_t c = 0; c < t->n_cols; c++)
+                if (!hidden[c])
+                        last_shown = c;
         for (size_t row = t->no_header ? 1 : 0; row < t->n_cells / t->n_cols; row++) {
                 FILE *l = open_memstream(&line, &len);
                 if (!l)
                         return -ENOMEM;
                 fprintf(l, "%*s", (int) indent, "");
+                bool first = true;
                 for (size_t c = 0; c < t->n_cols; c++) {
-                        print_cell(l, t->cells[row * t->n_cols + c], width[c], t->right[c],
-                                   c == t->n_cols - 1, t->cut[c]);
-                        if (c < t->n_cols - 1)
+                        if (hidden[c])
+                                continue;
+                        const char *cell = t->cells[row * t->n_cols + c];
+                        if (row == 0 && use_short && t->short_header[c])
+                                cell = t->short_header[c];
+                        if (!first)
                                 fputc(' ', l);
+                        first = false;
+                        print_cell(l, cell, width[c], t->right[c], c == last_shown, t->cut[c]);
                 }
                 if (fclose(l) != 0)
                         return -ENOMEM;

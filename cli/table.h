@@ -4,8 +4,9 @@
 /*
  * Tables for the terminal: cells are stored escaped (safe to print), columns are as wide as their
  * widest cell, and when arg.columns is set the columns marked cuttable are shrunk (cells cut with
- * "…" or "...") until the table fits; a table with none is printed whole (the terminal wraps it:
- * a timestamp or a number is never cut). The last column is not padded. The Table owns its cells.
+ * "…" or "...") until the table fits, then short headers are used and optional columns left out;
+ * a table that does not fit even so is printed whole (the terminal wraps it: a timestamp or a
+ * number is never cut). The last column is not padded. The Table owns its cells.
  */
 
 #include <stdbool.h>
@@ -18,7 +19,9 @@ typedef struct Table Table;
 
 /* Headers, NULL-terminated. A header starting with '>' is a right-aligned (numeric) column; the
  * '>' is not printed. After it, '~' marks a column that may be cut at its end (titles), '|' one
- * cut in the middle (paths, kernel releases); columns without either are never cut. NULL on ENOMEM. */
+ * cut in the middle (paths, kernel releases, host names); columns without either are never cut.
+ * Then '?' marks a column left out when the pane is too narrow even with every cuttable column
+ * cut and the short headers: "HEADER\tSHORT" gives the header for such a pane. NULL on ENOMEM. */
 Table *table_new(const char *header, ...);
 Table *table_free(Table *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Table *, table_free)

@@ -14,6 +14,7 @@
  * With caller ids ([T123]/[C3]) lines of other callers never reach the report.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "parser-internal.h"
@@ -142,19 +143,61 @@ static int emit(LockdepParser *p, LockdepEventType type, const Line *l, const Lo
 
 /* ---- the open report ------------------------------------------------------------------------ */
 
+static size_t leading_blanks(const char *s, size_t n);
+
 static void pending_clear(OpenReport *o) {
-        for (size_t i = 0; i < o->n_pending; i++)
+        for (size_t i = 0; i < o->n_pending; i++) {
                 free(o->pending[i].s);
+                free(o->pending[i].phys);
+        }
         o->n_pending = 0;
 }
 
 static void open_reset(OpenReport *o) {
         pending_clear(o);
         strbuf_truncate(&o->text, 0);
+        strbuf_truncate(&o->logged, 0);
+        o->logged_lineno = 0;
         o->n_lines = o->keep_lines = o->keep_len = 0;
         free(o->context);
         o->context = NULL;
+        free(o->before);
+        o->before = NULL;
         o->open = false;
+}
+
+/* A copy of n bytes that may hold NUL bytes (no strndup()), NUL-terminated; NULL for s NULL. */
+static int memdup_nul(const char *s, size_t n, char **ret) {
+        *ret = NULL;
+        if (!s)
+                return 0;
+        char *c = malloc(n + 1);
+        if (!c)
+                return -ENOMEM;
+        memcpy(c, s, n);
+        c[n] = 0;
+        *ret = c;
+        return 0;
+}
+
+/* The physical line(s) of l join the report's logged text, once each (the logical lines of one
+ * physical line, a syslog "#012" or a multi-line record, all point to the same one). */
+static int logged_add(OpenReport *o, const Line *l) {
+        if (!l->phys || l->phys_lineno <= o->logged_lineno)
+                return 0;
+        if (strbuf_append(&o->logged, l->phys, l->phys_len) < 0 || strbuf_appendc(&o->logged, '\n') < 0)
+                return -ENOMEM;
+        o->logged_lineno = l->phys_lineno;
+        return 0;
+}
+
+/* Two physical lines joined into one logical line: their phys, "a\nb", into j. */
+static int phys_join(StrBuf *j, const char *a, size_t an, const Line *b) {
+        if (!a || !b->phys)
+                return 0;
+        if (strbuf_append(j, a, an) < 0 || strbuf_appendc(j, '\n') < 0 || strbuf_append(j, b->phys, b->phys_len) < 0)
+                return -ENOMEM;
+        return 0;
 }
 
 static int accept_line(OpenReport *o, const Line *l) {
@@ -167,8 +210,13 @@ static int accept_line(OpenReport *o, const Line *l) {
                 o->lineno = n;
                 o->n_lines_cap = cap;
         }
+        size_t len = o->text.len;
         if (strbuf_append(&o->text, l->s, l->len) < 0 || strbuf_appendc(&o->text, '\n') < 0)
                 return -ENOMEM;
+        if (logged_add(o, l) < 0) {
+                strbuf_truncate(&o->text, len);
+                return -ENOMEM;
+        }
         o->lineno[o->n_lines++] = l->lineno;
         o->last_line = l->lineno;
         o->keep_len = o->text.len;
@@ -234,12 +282,14 @@ static int end_report(LockdepParser *p, OpenReport *o, EndCause cause) {
         for (size_t i = 0; i < n; i++) {
                 Line l = replay[i].l;
                 l.s = replay[i].s;
+                l.phys = replay[i].phys;
                 l.replay = true;
                 l.wall = l.wall ? &replay[i].wall : NULL;
                 l.host = l.host ? replay[i].host : NULL;
                 if (r >= 0)
                         r = assemble_line(p, &l);
                 free(replay[i].s);
+                free(replay[i].phys);
         }
         return r;
 }
@@ -273,9 +323,15 @@ static int hold_pending(OpenReport *o, const Line *l) {
                 return -ENOMEM;
         memcpy(s, l->s, l->len);
         s[l->len] = 0;
+        char *phys;
+        if (memdup_nul(l->phys, l->phys_len, &phys) < 0) {
+                free(s);
+                return -ENOMEM;
+        }
         typeof(o->pending[0]) *x = &o->pending[o->n_pending++];
         x->s = s;
         x->len = l->len;
+        x->phys = phys;
         x->l = *l;
         line_meta_copy(&x->l, &x->wall, x->host, sizeof(x->host));
         return 0;
@@ -312,6 +368,15 @@ static bool any_open(const LockdepParser *p) {
  * fragment waits for its second half, or a quoted-printable line for its continuation. */
 static bool every_line(const LockdepParser *p) {
         return any_open(p) || p->title_hold.held || p->qp_pending;
+}
+
+/* The line the kernel prints before a report's title: its "=====" banner (the length of the
+ * "-----" line under the title), or the "------------[ cut here ]------------" of a WARN. */
+static bool is_banner(const char *s, size_t n) {
+        size_t i = leading_blanks(s, n), k = i;
+        while (k < n && s[k] == '=')
+                k++;
+        return (k == n && k - i >= 8) || memmem_lit(s, n, "[ cut here ]") != NULL;
 }
 
 static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t title_off, size_t indent) {
@@ -365,6 +430,11 @@ static int open_report(LockdepParser *p, const Line *l, LockdepKind kind, size_t
                 o->context = strdup(p->prev_msg.s);
                 if (!o->context)
                         return -ENOMEM;
+        }
+        if (p->prev_phys.len > 0 && l->phys) {
+                if (memdup_nul(p->prev_phys.s, p->prev_phys.len, &o->before) < 0)
+                        return -ENOMEM;
+                o->before_banner = is_banner(p->prev_msg.s ? p->prev_msg.s : "", p->prev_msg.len);
         }
         Line t = *l;
         t.s += title_off;
@@ -540,7 +610,7 @@ static int maybe_rejoin(OpenReport *o, const Line *l) {
         while (o->text.len > b && o->text.s[o->text.len - 1] == ' ')
                 o->text.len--;
         if (strbuf_appendc(&o->text, ' ') < 0 || strbuf_append(&o->text, l->s, l->len) < 0 ||
-            strbuf_appendc(&o->text, '\n') < 0)
+            strbuf_appendc(&o->text, '\n') < 0 || logged_add(o, l) < 0)
                 return -ENOMEM;
         o->keep_len = o->text.len;
         o->last_line = l->lineno;
@@ -570,25 +640,31 @@ static int body_line(LockdepParser *p, OpenReport *o, const Line *l) {
                 /* the line held back as possibly foreign was cut: " ?" / "wait_for_...+0x9/0x9" */
                 typeof(o->pending[0]) *h = &o->pending[o->n_pending - 1];
                 if (line_cut(h->s, h->len)) {
-                        StrBuf j = {};
+                        StrBuf j = {}, jp = {};
                         size_t hl = h->len;
                         while (hl > 0 && h->s[hl - 1] == ' ')
                                 hl--;
                         if (strbuf_append(&j, h->s, hl) < 0 || strbuf_appendc(&j, ' ') < 0 ||
-                            strbuf_append(&j, s, n) < 0) {
+                            strbuf_append(&j, s, n) < 0 || phys_join(&jp, h->phys, h->l.phys_len, l) < 0) {
                                 strbuf_done(&j);
+                                strbuf_done(&jp);
                                 return -ENOMEM;
                         }
                         Line jl = h->l;
                         jl.s = j.s;
                         jl.len = j.len;
                         jl.lineno = l->lineno;
+                        jl.phys = jp.s;
+                        jl.phys_len = jp.len;
+                        jl.phys_lineno = l->phys_lineno;
                         jl.wall = NULL; /* (h is reused below; only titles need these) */
                         jl.host = NULL;
                         free(h->s);
+                        free(h->phys);
                         o->n_pending--;
                         r = body_line(p, o, &jl);
                         strbuf_done(&j);
+                        strbuf_done(&jp);
                         return r;
                 }
         }
@@ -691,6 +767,9 @@ static int check_boot(LockdepParser *p, const Line *l) {
 
 static int remember_context(LockdepParser *p, const Line *l) {
         strbuf_truncate(&p->prev_msg, 0);
+        strbuf_truncate(&p->prev_phys, 0);
+        if (l->phys && strbuf_append(&p->prev_phys, l->phys, MIN(l->phys_len, (size_t) 512)) < 0)
+                return -ENOMEM;
         return strbuf_append(&p->prev_msg, l->s, MIN(l->len, (size_t) 512));
 }
 
@@ -792,6 +871,7 @@ static int assemble_line_full(LockdepParser *p, const Line *l, bool may_hold);
  * they are. */
 static int title_hold_resolve(LockdepParser *p, const Line *l) {
         _cleanup_free_ char *first = TAKE_PTR(p->title_hold.s);
+        _cleanup_free_ char *first_phys = TAKE_PTR(p->title_hold.phys);
         Line h = p->title_hold.l;
         size_t fl = p->title_hold.len;
         size_t ind = leading_blanks(first, fl);
@@ -799,6 +879,7 @@ static int title_hold_resolve(LockdepParser *p, const Line *l) {
 
         p->title_hold.held = false;
         h.s = first;
+        h.phys = first_phys;
         h.wall = h.wall ? &p->title_hold.wall : NULL;
         h.host = h.host ? p->title_hold.host : NULL;
         if (l) {
@@ -818,14 +899,23 @@ static int title_hold_resolve(LockdepParser *p, const Line *l) {
                 if (k >= 0 && cont) {
                         if (soft)
                                 p->qp = true; /* quoted-printable: the rest of it too */
+                        StrBuf jp = {};
+                        if (phys_join(&jp, first_phys, h.phys_len, l) < 0) {
+                                strbuf_done(&j);
+                                return -ENOMEM;
+                        }
                         Line t = h;
                         t.s = j.s;
                         t.len = j.len;
+                        t.phys = jp.s;
+                        t.phys_len = jp.len;
+                        t.phys_lineno = l->phys_lineno;
                         OpenReport *o = slot_of(p, &t);
                         r = o ? end_report(p, o, END_FOLLOWED) : 0;
                         if (r >= 0)
                                 r = open_report(p, &t, k, ind + off, off == 0 ? ind : 0);
                         strbuf_done(&j);
+                        strbuf_done(&jp);
                         if (r >= 0) {
                                 OpenReport *n = slot_of(p, l);
                                 if (n)
@@ -847,6 +937,10 @@ static int hold_title(LockdepParser *p, const Line *l) {
                 return -ENOMEM;
         memcpy(c, l->s, l->len);
         c[l->len] = 0;
+        if (memdup_nul(l->phys, l->phys_len, &p->title_hold.phys) < 0) {
+                free(c);
+                return -ENOMEM;
+        }
         p->title_hold.held = true;
         p->title_hold.s = c;
         p->title_hold.len = l->len;
@@ -965,8 +1059,11 @@ static int unescape(LockdepParser *p, const char *s, size_t n, Escape esc) {
 
 /* One message (possibly several lines after unescaping) with its prefix data. */
 static int message(LockdepParser *p, const char *s, size_t n, const LinePrefix *pf, unsigned lineno,
-                   uint64_t pos) {
+                   uint64_t pos, const char *phys, size_t phys_len, unsigned phys_lineno) {
         Line l = {
+                .phys = phys,
+                .phys_len = phys_len,
+                .phys_lineno = phys_lineno,
                 .lineno = lineno,
                 .pos = pos,
                 .has_ts = pf->has_ts,
@@ -1060,6 +1157,9 @@ static void qp_notice(LockdepParser *p, const char *s, size_t n) {
 /* Only candidate lines and lines of an open report get here, so copying them is cheap; the
  * caller's buffer stays untouched. */
 static int physical_line(LockdepParser *p, const char *line, size_t n, unsigned lineno, uint64_t pos) {
+        const char *phys = line;
+        size_t phys_len;
+        unsigned phys_lineno = lineno;
         LinePrefix pf;
 
         while (n > 0 && line[n - 1] == '\r')
@@ -1069,12 +1169,17 @@ static int physical_line(LockdepParser *p, const char *line, size_t n, unsigned 
          * (kernel text can end in '=' too, "cpuset=": the length tells them apart) */
         if (!p->qp && n == 76 && line[n - 1] == '=' && !all_equals(line, n))
                 p->qp = true;
+        phys_len = n;
         if (p->qp && (p->qp_pending || (n > 0 && line[n - 1] == '=' && !all_equals(line, n)))) {
                 if (!p->qp_pending) {
                         p->qp_pos = pos;
                         p->qp_lineno = lineno;
                         strbuf_truncate(&p->qp_line, 0);
+                        strbuf_truncate(&p->qp_phys, 0);
                 }
+                if ((p->qp_phys.len > 0 && strbuf_appendc(&p->qp_phys, '\n') < 0) ||
+                    strbuf_append(&p->qp_phys, line, n) < 0)
+                        return -ENOMEM;
                 bool soft = n > 0 && line[n - 1] == '=' && !all_equals(line, n);
                 size_t room = p->o.max_line > p->qp_line.len ? p->o.max_line - p->qp_line.len : 0;
                 if (strbuf_append(&p->qp_line, line, MIN(n - soft, room)) < 0)
@@ -1083,6 +1188,8 @@ static int physical_line(LockdepParser *p, const char *line, size_t n, unsigned 
                 if (p->qp_pending)
                         return 0;
                 int r = clean_line(p, p->qp_line.s ? p->qp_line.s : "", p->qp_line.len);
+                phys = p->qp_phys.s;
+                phys_len = p->qp_phys.len;
                 lineno = p->qp_lineno;
                 pos = p->qp_pos;
                 strbuf_truncate(&p->qp_line, 0);
@@ -1120,7 +1227,7 @@ static int physical_line(LockdepParser *p, const char *line, size_t n, unsigned 
                          * of a continuation: something else printed it (a test harness) */
                         pf.caller_kind = '?';
         }
-        return message(p, s + pf.width, n - pf.width, &pf, lineno, pos);
+        return message(p, s + pf.width, n - pf.width, &pf, lineno, pos, phys, phys_len, phys_lineno);
 }
 
 /* The context of a title (the message of the line before it, for internal WARNs): that line as
@@ -1140,6 +1247,9 @@ static int context_from(LockdepParser *p, const char *s, size_t n) {
         qp_notice(p, s, n);
         prefix_parse(s, n, &pf);
         strbuf_truncate(&p->prev_msg, 0);
+        strbuf_truncate(&p->prev_phys, 0);
+        if (strbuf_append(&p->prev_phys, s, n) < 0)
+                return -ENOMEM;
         return strbuf_append(&p->prev_msg, s + pf.width, n - pf.width);
 }
 
@@ -1320,6 +1430,35 @@ int lockdep_parser_feed(LockdepParser *p, const void *data, size_t size) {
         return p->error;
 }
 
+/* A record has no rendering of its own: its logged form is the kernel console's, "[   12.345678] "
+ * (with "[  T123]" after it when the caller is known) before each of its lines. */
+static int record_phys(LockdepParser *p, const LockdepRecord *rec, const char *s, size_t n) {
+        char pre[64] = "";
+        if (rec->has_ts) {
+                int k = snprintf(pre, sizeof(pre), "[%5llu.%06llu]", (unsigned long long) (rec->ts_usec / 1000000),
+                                 (unsigned long long) (rec->ts_usec % 1000000));
+                if (rec->caller_kind) {
+                        char c[16];
+                        snprintf(c, sizeof(c), "%c%u", rec->caller_kind, rec->caller_id);
+                        snprintf(pre + k, sizeof(pre) - (size_t) k, "[%6s]", c);
+                }
+                strcat(pre, " ");
+        }
+        strbuf_truncate(&p->rec_phys, 0);
+        for (;;) {
+                const char *nl = memchr(s, '\n', n);
+                size_t len = nl ? (size_t) (nl - s) : n;
+                if (strbuf_puts(&p->rec_phys, pre) < 0 || strbuf_append(&p->rec_phys, s, len) < 0)
+                        return -ENOMEM;
+                if (!nl)
+                        return 0;
+                if (strbuf_appendc(&p->rec_phys, '\n') < 0)
+                        return -ENOMEM;
+                s = nl + 1;
+                n -= len + 1;
+        }
+}
+
 int lockdep_parser_feed_record(LockdepParser *p, const LockdepRecord *rec) {
         LinePrefix pf = {
                 .has_ts = rec->has_ts,
@@ -1339,7 +1478,10 @@ int lockdep_parser_feed_record(LockdepParser *p, const LockdepRecord *rec) {
         strbuf_truncate(&p->line, 0);
         if (strbuf_append(&p->line, rec->text, MIN(rec->len, p->o.max_line)) < 0)
                 return -ENOMEM;
-        r = message(p, p->line.s, p->line.len, &pf, p->lineno, rec->pos);
+        r = record_phys(p, rec, p->line.s, p->line.len);
+        if (r < 0)
+                return r;
+        r = message(p, p->line.s, p->line.len, &pf, p->lineno, rec->pos, p->rec_phys.s, p->rec_phys.len, p->lineno);
         p->next_record_pos = rec->pos + 1;
         return r;
 }
@@ -1473,15 +1615,20 @@ LockdepParser *lockdep_parser_free(LockdepParser *p) {
         for (size_t i = 0; i < OPEN_MAX; i++) {
                 open_reset(&p->slots[i]);
                 strbuf_done(&p->slots[i].text);
+                strbuf_done(&p->slots[i].logged);
                 free(p->slots[i].lineno);
         }
         strbuf_done(&p->partial);
         strbuf_done(&p->prev_msg);
+        strbuf_done(&p->prev_phys);
+        strbuf_done(&p->qp_phys);
+        strbuf_done(&p->rec_phys);
         strbuf_done(&p->prev_line);
         strbuf_done(&p->scratch);
         strbuf_done(&p->line);
         strbuf_done(&p->qp_line);
         free(p->title_hold.s);
+        free(p->title_hold.phys);
         fs_table_done(&p->fs);
         pcre2_match_data_free(p->md);
         pcre2_code_free(p->re_title);

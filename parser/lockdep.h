@@ -146,6 +146,14 @@ typedef struct LockdepReport {
 
         char *text;           /* the report's own lines, prefixes stripped, foreign lines dropped */
         size_t text_len;
+        /* The same lines as the log had them: each physical line as fed (its rendering prefix
+         * included, '\r' and '\n' removed), '\n'-terminated, with the line before the title when
+         * it is the "=====" banner or a WARN's "[ cut here ]" (or the message text keeps it).
+         * Foreign lines are dropped as in text; a line re-joined into text keeps its own line
+         * here. Records (feed_record()) are rendered as the console prints them ("[   12.345678] "
+         * before each line). NULL when not known. */
+        char *logged;
+        size_t logged_len;
 } LockdepReport;
 
 typedef enum LockdepEventType {

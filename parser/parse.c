@@ -1105,6 +1105,7 @@ int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepR
         const char *t = o->text.s ? o->text.s : "";
         size_t len = o->keep_len;
         const char *nl = memchr(t, '\n', len);
+        bool before = o->before_banner; /* the banner line goes into logged */
         int q;
 
         *ret = r;
@@ -1176,7 +1177,20 @@ int report_build(LockdepParser *p, const OpenReport *o, bool truncated, LockdepR
                         free(r.text);
                         r.text = x;
                         r.text_len = cl + 1 + len;
+                        before = true;
                 }
+        }
+        if (o->logged.s) {
+                size_t bl = before && o->before ? strlen(o->before) : 0;
+                r.logged = malloc(bl + (bl > 0) + o->logged.len + 1);
+                if (!r.logged)
+                        goto oom;
+                memcpy(r.logged, o->before ? o->before : "", bl);
+                if (bl > 0)
+                        r.logged[bl++] = '\n';
+                memcpy(r.logged + bl, o->logged.s, o->logged.len);
+                r.logged_len = bl + o->logged.len;
+                r.logged[r.logged_len] = 0;
         }
         q = set_cycle(&r);
         if (q < 0)
@@ -1247,6 +1261,7 @@ void report_done(LockdepReport *r) {
         free(r->key);
         free(r->func_title);
         free(r->text);
+        free(r->logged);
         free(r->host);
         *r = (LockdepReport) {};
 }
@@ -1258,6 +1273,18 @@ static int dup_str(char **dst, const char *src) {
                 return 0;
         *dst = strdup(src);
         return *dst ? 0 : -ENOMEM;
+}
+
+/* n bytes that may hold NUL bytes (no strdup()), NUL-terminated. */
+static int dup_bytes(char **dst, const char *src, size_t n) {
+        if (!src)
+                return 0;
+        *dst = malloc(n + 1);
+        if (!*dst)
+                return -ENOMEM;
+        memcpy(*dst, src, n);
+        (*dst)[n] = 0;
+        return 0;
 }
 
 static int dup_strv(char ***dst, char *const *src, size_t n) {
@@ -1301,7 +1328,7 @@ int lockdep_report_dup(const LockdepReport *r, LockdepReport **ret) {
         d->edges = NULL;
         d->n_edges = 0;
         d->held = NULL;
-        d->key = d->func_title = d->text = d->host = NULL;
+        d->key = d->func_title = d->text = d->logged = d->host = NULL;
         /* report_done() frees n_* entries of each array: count them as they are made */
         size_t n_chain = r->n_chain, n_held = r->n_held;
         d->n_chain = d->n_held = 0;
@@ -1316,14 +1343,9 @@ int lockdep_report_dup(const LockdepReport *r, LockdepReport **ret) {
             dup_strv(&d->backtrace, r->backtrace, r->n_backtrace) < 0 || dup_str(&d->key, r->key) < 0 ||
             dup_str(&d->func_title, r->func_title) < 0 || dup_str(&d->host, r->host) < 0)
                 q = -ENOMEM;
-        if (q >= 0 && r->text) {
-                d->text = malloc(r->text_len + 1);
-                if (d->text) {
-                        memcpy(d->text, r->text, r->text_len);
-                        d->text[r->text_len] = 0;
-                } else
-                        q = -ENOMEM;
-        }
+        if (q >= 0 && (dup_bytes(&d->text, r->text, r->text_len) < 0 ||
+                       dup_bytes(&d->logged, r->logged, r->logged_len) < 0))
+                q = -ENOMEM;
         if (q >= 0 && r->chain) {
                 d->chain = calloc(n_chain ? n_chain : 1, sizeof(LockdepChainEntry));
                 for (size_t i = 0; d->chain && q >= 0 && i < n_chain; i++) {

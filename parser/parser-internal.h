@@ -91,6 +91,11 @@ typedef struct Line {
         const WallTime *wall; /* of the line's prefix, or NULL */
         const char *host;    /* of the line's prefix (not NUL-terminated), or NULL */
         size_t host_len;
+        /* the physical line(s) as fed, prefix included ('\n' between the lines of a joined
+         * line), for LockdepReport.logged; phys_lineno is the number of the last of them */
+        const char *phys;
+        size_t phys_len;
+        unsigned phys_lineno;
 } Line;
 
 typedef enum Section {
@@ -134,6 +139,7 @@ typedef struct OpenReport {
         struct {
                 char *s;
                 size_t len;
+                char *phys;     /* copy of l.phys */
                 Line l;
                 WallTime wall;  /* copies of what l points to */
                 char host[HOST_NAME_BUF + 1]; /* one byte more: too long still shows */
@@ -145,6 +151,10 @@ typedef struct OpenReport {
         WallTime wall;          /* of the title line's prefix */
         char host[HOST_NAME_BUF]; /* of the title line's prefix, "" if none; host_name_sanitize()d */
         bool degraded_wrap;     /* a line had to be re-joined by guesswork (mail re-wrapping) */
+        StrBuf logged;          /* the physical lines of the accepted ones, as fed, '\n'-terminated */
+        unsigned logged_lineno; /* the last physical line in it */
+        char *before;           /* the physical line before the title, or NULL */
+        bool before_banner;     /* ... and it is the "=====" banner (or "[ cut here ]") */
 } OpenReport;
 
 struct LockdepParser {
@@ -174,6 +184,9 @@ struct LockdepParser {
         bool have_last_ts;
         uint64_t last_ts;        /* for timestamp-reset boot detection */
         StrBuf prev_msg;         /* message of the previous logical line (context for WARNs) */
+        StrBuf prev_phys;        /* ... and its physical line */
+        StrBuf qp_phys;          /* the physical lines joined into qp_line */
+        StrBuf rec_phys;         /* a record rendered as the console prints it */
         StrBuf prev_line;        /* the last complete physical line of earlier feeds */
         unsigned prev_msg_lineno;
         StrBuf scratch;          /* unescaped message */
@@ -186,6 +199,7 @@ struct LockdepParser {
                 bool held;
                 char *s;
                 size_t len;
+                char *phys;      /* copy of l.phys */
                 Line l;
                 WallTime wall;
                 char host[HOST_NAME_BUF + 1];

@@ -5,10 +5,11 @@
 
 #include "ingest.h"
 
-int ingest_report(Ingest *i, const LockdepReport *rep, const void *packed, size_t packed_size) {
+int ingest_report(Ingest *i, const LockdepReport *rep, const void *packed, size_t packed_size, const void *logged,
+                  size_t logged_size) {
         int64_t group = 0;
         bool new_group = false;
-        int r = packed ? store_add_report_packed(i->store, &i->origin, rep, packed, packed_size, &group, &new_group)
+        int r = packed ? store_add_report_packed(i->store, &i->origin, rep, packed, packed_size, logged, logged_size, &group, &new_group)
                        : store_add_report(i->store, &i->origin, rep, &group, &new_group);
         if (r < 0) {
                 if (i->error == 0)
@@ -41,7 +42,7 @@ int ingest_event(const LockdepEvent *ev, void *userdata) {
 
         switch (ev->type) {
         case LOCKDEP_EVENT_REPORT:
-                return ingest_report(i, ev->report, NULL, 0);
+                return ingest_report(i, ev->report, NULL, 0, NULL, 0);
         case LOCKDEP_EVENT_LOCKDEP_OFF:
                 if (!i->origin.boot_id) /* saved logs: no boot to attach it to */
                         return 0;

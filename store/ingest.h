@@ -35,9 +35,11 @@ struct Ingest {
 /* LockdepCallback: stores reports and lockdep-off events; returns the store error to stop the
  * feed on failure. */
 int ingest_event(const LockdepEvent *ev, void *userdata);
-/* Its report case: stores rep (with reports.parsed from store_pack_report() when packed is not
- * NULL), counts it and calls the callbacks. 0 or the store error. */
-int ingest_report(Ingest *i, const LockdepReport *rep, const void *packed, size_t packed_size);
+/* Its report case: stores rep (with reports.parsed from store_pack_report() and reports.logged
+ * from store_pack_logged() when packed is not NULL), counts it and calls the callbacks. 0 or the
+ * store error. */
+int ingest_report(Ingest *i, const LockdepReport *rep, const void *packed, size_t packed_size, const void *logged,
+                  size_t logged_size);
 
 /*
  * The alias tables, loaded the same way by lockdepd (for every source and POST /api/v1/ingest),

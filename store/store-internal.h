@@ -104,6 +104,10 @@ int store_step(Store *s, sqlite3_stmt *st, int64_t *ret);
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 uint64_t store_now(void);
 int store_pack_json(Store *s, const char *js, void **ret, size_t *ret_size);
+/* store_pack_logged() with the store's deflater. */
+int store_pack_logged_s(Store *s, const LockdepReport *r, void **ret, size_t *ret_size);
+/* Inflates a reports.logged blob with the report's raw text as its dictionary. */
+int store_unpack_logged(const void *blob, size_t size, const char *raw, size_t raw_len, char **ret, size_t *ret_len);
 void store_pack_free(Store *s);
 int store_pack_register(Store *s);
 /* The same on a bare connection (the reference schema the migrations make): SQLite result code. */

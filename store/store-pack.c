@@ -9,6 +9,17 @@
  * is about 0.9 KB. The raw text stays TEXT: full-text search and snippets read it.
  *
  * Outside this program: python3 -c 'import zlib; print(zlib.decompress(blob).decode())'.
+ *
+ * reports.logged (0014): the report's lines as the log had them (LockdepReport.logged), split
+ * into what raw does not hold and references to raw's lines, deflated with raw as preset
+ * dictionary. NULL when not kept (rows before 0014). Before deflating ("split form"):
+ *
+ *   FLAGS '\n' PREFIX_1 '\n' ... PREFIX_n '\n'
+ *
+ * one flag per physical line: '0'..'9' = the line is PREFIX_i followed by the raw line after
+ * skipping that many raw lines from where the previous reference left off; 'x' = PREFIX_i is the
+ * whole line (not one of raw's: a line re-joined in raw, colour codes, quoted-printable). The
+ * prefixes (timestamps, host tags) are most of what is stored, 4-14 bytes a line deflated.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +27,7 @@
 #include <zlib.h>
 
 #include "store-internal.h"
+#include "strbuf.h"
 
 #define PACK_LEVEL 1
 
@@ -43,10 +55,17 @@ StorePacker *store_packer_free(StorePacker *p) {
         return NULL;
 }
 
-static int pack_json(StorePacker *p, const char *js, void **ret, size_t *ret_size) {
+static int pack_text(StorePacker *p, const char *js, size_t len, const char *dict, size_t dict_len, void **ret,
+                     size_t *ret_size) {
         z_stream *z = &p->z;
-        size_t len = strlen(js);
         if (deflateReset(z) != Z_OK)
+                return -EIO;
+        /* (only the last 32 KiB of a dictionary can be referred to) */
+        if (dict_len > 32768) {
+                dict += dict_len - 32768;
+                dict_len = 32768;
+        }
+        if (dict && dict_len > 0 && deflateSetDictionary(z, (const Bytef *) dict, (uInt) dict_len) != Z_OK)
                 return -EIO;
         uLong bound = deflateBound(z, (uLong) len);
         unsigned char *out = malloc(bound);
@@ -65,10 +84,123 @@ static int pack_json(StorePacker *p, const char *js, void **ret, size_t *ret_siz
         return 0;
 }
 
+static int pack_json(StorePacker *p, const char *js, void **ret, size_t *ret_size) {
+        return pack_text(p, js, strlen(js), NULL, 0, ret, ret_size);
+}
+
 int store_pack_report(StorePacker *p, const LockdepReport *r, void **ret, size_t *ret_size) {
         _cleanup_free_ char *js = NULL;
         int q = lockdep_report_to_json(r, &js);
         return q < 0 ? q : pack_json(p, js, ret, ret_size);
+}
+
+/* The next line of [*s, e) (without its '\n'); false at the end. */
+static bool next_line(const char **s, const char *e, const char **ret, size_t *ret_len) {
+        if (*s >= e)
+                return false;
+        const char *nl = memchr(*s, '\n', (size_t) (e - *s));
+        *ret = *s;
+        *ret_len = nl ? (size_t) (nl - *s) : (size_t) (e - *s);
+        *s = nl ? nl + 1 : e;
+        return true;
+}
+
+/* logged in the split form (above), against raw. */
+static int logged_split(const char *logged, size_t len, const char *raw, size_t raw_len, StrBuf *ret) {
+        StrBuf flags = {}, pre = {};
+        const char *ls = logged, *le = logged + len, *rs = raw, *re = raw + raw_len, *l;
+        size_t n;
+        int q = 0;
+
+        while (q >= 0 && next_line(&ls, le, &l, &n)) {
+                /* the line ends in one of the next raw lines (at most 9 skipped: lines raw has and
+                 * the log did not, such as an internal WARN's message before its title) */
+                const char *r = rs, *x, *found = NULL;
+                size_t k = 0, skip;
+                for (skip = 0; skip <= 9 && next_line(&r, re, &x, &k); skip++)
+                        if (k <= n && memcmp(l + n - k, x, k) == 0) {
+                                found = r;
+                                break;
+                        }
+                if (found) {
+                        rs = found;
+                        q = strbuf_appendc(&flags, (char) ('0' + skip));
+                        n -= k;
+                } else
+                        q = strbuf_appendc(&flags, 'x');
+                if (q >= 0)
+                        q = strbuf_append(&pre, l, n);
+                if (q >= 0)
+                        q = strbuf_appendc(&pre, '\n');
+        }
+        if (q >= 0)
+                q = strbuf_append(ret, flags.s ? flags.s : "", flags.len);
+        if (q >= 0)
+                q = strbuf_appendc(ret, '\n');
+        if (q >= 0)
+                q = strbuf_append(ret, pre.s ? pre.s : "", pre.len);
+        strbuf_done(&flags);
+        strbuf_done(&pre);
+        return q;
+}
+
+/* The logged text of the split form s (n bytes) against raw; -EBADMSG if they do not fit. */
+static int logged_join(const char *s, size_t n, const char *raw, size_t raw_len, char **ret, size_t *ret_len) {
+        const char *e = s + n, *fl = memchr(s, '\n', n), *rs = raw, *re = raw + raw_len;
+        StrBuf b = {};
+        int q = 0;
+
+        if (!fl)
+                return -EBADMSG;
+        const char *p = fl + 1, *l, *x;
+        size_t ln, k;
+        for (const char *f = s; q >= 0 && f < fl; f++) {
+                if (!next_line(&p, e, &l, &ln) || (*f != 'x' && (*f < '0' || *f > '9'))) {
+                        q = -EBADMSG;
+                        break;
+                }
+                q = strbuf_append(&b, l, ln);
+                if (q >= 0 && *f != 'x') {
+                        bool got = false;
+                        for (int skip = *f - '0'; skip >= 0 && (got = next_line(&rs, re, &x, &k)); skip--)
+                                ;
+                        q = got ? strbuf_append(&b, x, k) : -EBADMSG;
+                }
+                if (q >= 0)
+                        q = strbuf_appendc(&b, '\n');
+        }
+        if (q >= 0 && p != e)
+                q = -EBADMSG;
+        if (q < 0) {
+                strbuf_done(&b);
+                return q;
+        }
+        *ret_len = b.len;
+        *ret = strbuf_steal(&b);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int store_pack_logged(StorePacker *p, const LockdepReport *r, void **ret, size_t *ret_size) {
+        if (!r->logged) {
+                *ret = NULL;
+                *ret_size = 0;
+                return 0;
+        }
+        StrBuf b = {};
+        int q = logged_split(r->logged, r->logged_len, r->text ? r->text : "", r->text_len, &b);
+        if (q >= 0)
+                q = pack_text(p, b.s, b.len, r->text, r->text_len, ret, ret_size);
+        strbuf_done(&b);
+        return q;
+}
+
+int store_pack_logged_s(Store *s, const LockdepReport *r, void **ret, size_t *ret_size) {
+        if (!s->packer) {
+                int q = store_packer_new(&s->packer);
+                if (q < 0)
+                        return q;
+        }
+        return store_pack_logged(s->packer, r, ret, ret_size);
 }
 
 /* The deflater of a writable store: made on first use. */
@@ -85,8 +217,9 @@ void store_pack_free(Store *s) {
         s->packer = store_packer_free(s->packer);
 }
 
-/* Inflates a whole zlib stream; the text is NUL-terminated. */
-static int unpack(const void *in, size_t size, char **ret, size_t *ret_len) {
+/* Inflates a whole zlib stream (made with dict as preset dictionary, or none); the text is
+ * NUL-terminated. */
+static int unpack_dict(const void *in, size_t size, const char *dict, size_t dict_len, char **ret, size_t *ret_len) {
         z_stream z = { .next_in = (Bytef *) in, .avail_in = (uInt) size };
         size_t cap = size * 4 + 64, used = 0;
         char *out = NULL;
@@ -105,6 +238,16 @@ static int unpack(const void *in, size_t size, char **ret, size_t *ret_len) {
                 z.next_out = (Bytef *) out + used;
                 z.avail_out = (uInt) (cap - used);
                 zr = inflate(&z, Z_FINISH);
+                if (zr == Z_NEED_DICT) {
+                        if (dict_len > 32768) {
+                                dict += dict_len - 32768;
+                                dict_len = 32768;
+                        }
+                        if (!dict || inflateSetDictionary(&z, (const Bytef *) dict, (uInt) dict_len) != Z_OK)
+                                zr = Z_DATA_ERROR;
+                        else
+                                zr = inflate(&z, Z_FINISH);
+                }
                 used = cap - z.avail_out;
                 cap *= 2;
         } while (zr == Z_BUF_ERROR && z.avail_in > 0);
@@ -117,6 +260,17 @@ static int unpack(const void *in, size_t size, char **ret, size_t *ret_len) {
         *ret = out;
         *ret_len = used;
         return 0;
+}
+
+static int unpack(const void *in, size_t size, char **ret, size_t *ret_len) {
+        return unpack_dict(in, size, NULL, 0, ret, ret_len);
+}
+
+int store_unpack_logged(const void *blob, size_t size, const char *raw, size_t raw_len, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *split = NULL;
+        size_t n;
+        int q = unpack_dict(blob, size, raw, raw_len, &split, &n);
+        return q < 0 ? q : logged_join(split, n, raw ? raw : "", raw_len, ret, ret_len);
 }
 
 static void fn_lockdep_parsed(sqlite3_context *ctx, int argc, sqlite3_value **argv) {

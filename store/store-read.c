@@ -447,3 +447,43 @@ int store_rebuild_derived(Store *s, const LockdepAliases *aliases, StoreProgress
                           unsigned *ret_reports) {
         return rederive(s, aliases, false, progress, userdata, ret_reports, NULL, NULL);
 }
+
+/* ---- the report as logged ------------------------------------------------------------------- */
+
+int store_report_logged(Store *s, int64_t id, char **ret, size_t *ret_len, char **ret_raw) {
+        sqlite3_stmt *st;
+        int q = store_prepare(s, "SELECT CAST(raw AS BLOB), logged FROM reports WHERE id = ?1", &st);
+        if (q < 0)
+                return q;
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_finalize(st);
+                return rc == SQLITE_DONE ? -ENOENT : store_fail(s, rc);
+        }
+        const char *raw = sqlite3_column_blob(st, 0);
+        size_t raw_len = (size_t) sqlite3_column_bytes(st, 0);
+        _cleanup_free_ char *text = NULL, *raw_copy = NULL;
+        size_t len = 0;
+        q = 0;
+        if (sqlite3_column_type(st, 1) == SQLITE_BLOB)
+                q = store_unpack_logged(sqlite3_column_blob(st, 1), (size_t) sqlite3_column_bytes(st, 1), raw, raw_len,
+                                        &text, &len);
+        if (q >= 0 && ret_raw) {
+                raw_copy = malloc(raw_len + 1);
+                if (raw_copy) {
+                        memcpy(raw_copy, raw ? raw : "", raw_len);
+                        raw_copy[raw_len] = 0;
+                } else
+                        q = -ENOMEM;
+        }
+        sqlite3_finalize(st);
+        if (q < 0)
+                return q;
+        *ret = TAKE_PTR(text);
+        if (ret_len)
+                *ret_len = len;
+        if (ret_raw)
+                *ret_raw = TAKE_PTR(raw_copy);
+        return 0;
+}

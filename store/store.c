@@ -34,11 +34,13 @@
 #include "time-spec.h"
 
 extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[], schema_0006[], schema_0007[],
-        schema_0008[], schema_0009[], schema_0010[], schema_0011[], schema_0012[], schema_0013[];
+        schema_0008[], schema_0009[], schema_0010[], schema_0011[], schema_0012[], schema_0013[],
+        schema_0014[];
 
 static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004, schema_0005,
                                           schema_0006, schema_0007, schema_0008, schema_0009,
-                                          schema_0010, schema_0011, schema_0012, schema_0013 };
+                                          schema_0010, schema_0011, schema_0012, schema_0013,
+                                          schema_0014 };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 
@@ -997,7 +999,7 @@ static bool same_text(const char *a, const char *b) {
  * edge no report has any more is deleted and a group keeps an edge only while one of its reports
  * has it; the same rows a reparse makes. Returns 1 if replaced, 0 if the stored copy is as good. */
 static int replace_report(Store *s, int64_t id, const LockdepReport *r, const void *packed, size_t packed_size,
-                          const char *key, int64_t grp, int64_t host) {
+                          const void *logged, size_t logged_size, const char *key, int64_t grp, int64_t host) {
         sqlite3_stmt *st;
         _cleanup_free_ void *old_parsed = NULL;
         int old_size = 0;
@@ -1049,8 +1051,8 @@ static int replace_report(Store *s, int64_t id, const LockdepReport *r, const vo
                 return q;
         rc = sqlite3_prepare_v2(s->db,
                                 "UPDATE reports SET grp = ?2, kind = ?3, truncated = ?4, raw = ?5, parsed = ?6,"
-                                " usec = coalesce(?8, usec), dedup_key = CASE WHEN ?8 IS NULL THEN dedup_key ELSE ?7 END"
-                                " WHERE id = ?1", -1, &st, NULL);
+                                " usec = coalesce(?8, usec), dedup_key = CASE WHEN ?8 IS NULL THEN dedup_key ELSE ?7 END,"
+                                " logged = ?9 WHERE id = ?1", -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return store_fail(s, rc);
         sqlite3_bind_int64(st, 1, id);
@@ -1062,6 +1064,8 @@ static int replace_report(Store *s, int64_t id, const LockdepReport *r, const vo
         bind_text(st, 7, key);
         if (r->has_ts)
                 sqlite3_bind_int64(st, 8, (sqlite3_int64) r->ts_usec);
+        if (logged) /* (the dictionary of logged is the raw text bound above: both change) */
+                sqlite3_bind_blob(st, 9, logged, (int) logged_size, SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE)
@@ -1351,8 +1355,8 @@ static int group_check_regressed(Store *s, int64_t grp, const char *kernel) {
 int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int64_t *ret_group,
                      bool *ret_new_group) {
         _cleanup_free_ char *js = NULL;
-        _cleanup_free_ void *packed = NULL;
-        size_t packed_size = 0;
+        _cleanup_free_ void *packed = NULL, *logged = NULL;
+        size_t packed_size = 0, logged_size = 0;
 
         s->last_report = 0;
         s->last_replaced = false;
@@ -1363,11 +1367,15 @@ int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int
         q = store_pack_json(s, js, &packed, &packed_size);
         if (q < 0)
                 return q;
-        return store_add_report_packed(s, o, r, packed, packed_size, ret_group, ret_new_group);
+        q = store_pack_logged_s(s, r, &logged, &logged_size);
+        if (q < 0)
+                return q;
+        return store_add_report_packed(s, o, r, packed, packed_size, logged, logged_size, ret_group, ret_new_group);
 }
 
 int store_add_report_packed(Store *s, const StoreOrigin *o, const LockdepReport *r, const void *packed,
-                            size_t packed_size, int64_t *ret_group, bool *ret_new_group) {
+                            size_t packed_size, const void *logged, size_t logged_size, int64_t *ret_group,
+                            bool *ret_new_group) {
         char key[64], pos[32];
         int64_t boot, host, grp, id;
         bool new_group = false;
@@ -1392,7 +1400,7 @@ int store_add_report_packed(Store *s, const StoreOrigin *o, const LockdepReport 
         if (found > 0) {
                 /* stored before (report identity, see store_dedup_key()): keep the better copy */
                 s->last_report = found;
-                q = replace_report(s, found, r, packed, packed_size, key, grp, host);
+                q = replace_report(s, found, r, packed, packed_size, logged, logged_size, key, grp, host);
                 s->last_replaced = q > 0;
                 if (q >= 0 && new_group) { /* created for a duplicate: undo (unless it took it) */
                         sqlite3_stmt *d = STMT(s, STMT_GROUP_DELETE_EMPTY, "DELETE FROM groups WHERE id = ?1 AND n_reports = 0");
@@ -1414,8 +1422,8 @@ int store_add_report_packed(Store *s, const StoreOrigin *o, const LockdepReport 
         }
 
         sqlite3_stmt *st = STMT(s, STMT_REPORT_INSERT,
-                                "INSERT INTO reports (boot, grp, source, position, usec, time, kind, truncated, dedup_key, raw, parsed) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                                "INSERT INTO reports (boot, grp, source, position, usec, time, kind, truncated, dedup_key, raw, parsed, logged) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
         sqlite3_bind_int64(st, 1, boot);
         sqlite3_bind_int64(st, 2, grp);
         bind_text(st, 3, o->source);
@@ -1428,6 +1436,10 @@ int store_add_report_packed(Store *s, const StoreOrigin *o, const LockdepReport 
         bind_text(st, 9, key);
         sqlite3_bind_text(st, 10, r->text, (int) r->text_len, SQLITE_TRANSIENT);
         sqlite3_bind_blob(st, 11, packed, (int) packed_size, SQLITE_STATIC);
+        if (logged)
+                sqlite3_bind_blob(st, 12, logged, (int) logged_size, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 12);
         q = step_id(s, st, NULL);
         if (q < 0)
                 return q;

@@ -87,16 +87,21 @@ typedef struct StoreOrigin {
  * dedup key); *ret_new_group tells whether its group was created by it. */
 int store_add_report(Store *s, const StoreOrigin *o, const LockdepReport *r, int64_t *ret_group,
                      bool *ret_new_group);
-/* The same with reports.parsed made beforehand by store_pack_report() (on another thread: a
- * StorePacker needs no database), e.g. while the store writes the previous report. */
+/* The same with reports.parsed made beforehand by store_pack_report() and reports.logged by
+ * store_pack_logged() (NULL: not known) (on another thread: a StorePacker needs no database),
+ * e.g. while the store writes the previous report. */
 int store_add_report_packed(Store *s, const StoreOrigin *o, const LockdepReport *r, const void *packed,
-                            size_t packed_size, int64_t *ret_group, bool *ret_new_group);
+                            size_t packed_size, const void *logged, size_t logged_size, int64_t *ret_group,
+                            bool *ret_new_group);
 /* What reports.parsed holds for r: its parse --json object, deflated (store-pack.c). One packer
  * per thread; *ret is malloc()ed. */
 typedef struct StorePacker StorePacker;
 int store_packer_new(StorePacker **ret);
 StorePacker *store_packer_free(StorePacker *p);
 int store_pack_report(StorePacker *p, const LockdepReport *r, void **ret, size_t *ret_size);
+/* What reports.logged holds for r: r->logged deflated with r->text as dictionary; *ret NULL when
+ * r->logged is. */
+int store_pack_logged(StorePacker *p, const LockdepReport *r, void **ret, size_t *ret_size);
 /* The id of the report the last store_add_report() call stored, or found stored before; 0 after a
  * failed call. */
 int64_t store_last_report(const Store *s);
@@ -410,6 +415,10 @@ void store_report_detail_free(StoreReportDetail *d);
 int store_report_detail_json(const StoreReportDetail *d, StrBuf *b);
 /* store_report_detail() and store_report_detail_json() into *ret (malloc()ed). */
 int store_report_json(Store *s, int64_t id, char **ret);
+/* The report's lines as the log had them (reports.logged, LockdepReport.logged): *ret malloc()ed
+ * and NUL-terminated, or NULL when the store did not keep them (reports stored before schema
+ * 0014); *ret_raw (may be NULL) its raw text. -ENOENT: no such report. */
+int store_report_logged(Store *s, int64_t id, char **ret, size_t *ret_len, char **ret_raw);
 
 /* ---- the fleet lists (hosts, kernels, locks): sorted by any column, paged ------------------- */
 

@@ -320,6 +320,8 @@ def part_migration(c, lockdepd, ctl, tmp):
                 "DROP TABLE dep_snapshots", "DROP TABLE dep_snapshot_rejects", "DROP TABLE journal_seen",
                 # what 0013 (group detail) makes (its index went with group_tombstones)
                 "DROP TABLE group_tasks", "DROP TABLE group_names",
+                # what 0014 (reports as logged) makes
+                "ALTER TABLE reports DROP COLUMN logged",
                 "PRAGMA user_version = 1", "PRAGMA wal_checkpoint(TRUNCATE)"]:
         con.execute(sql)
     con.close()

@@ -81,6 +81,10 @@ V_0012 = 1 + sorted(n for n in os.listdir(os.path.join(HERE, "..", "..", "schema
 NO_0013 = ["DROP TABLE group_tasks", "DROP TABLE group_names", "DROP INDEX IF EXISTS group_tombstones_signature"]
 V_0013 = 1 + sorted(n for n in os.listdir(os.path.join(HERE, "..", "..", "schema"))
                     if re.fullmatch(r"\d{4}-.*\.sql", n)).index("0013-group-detail.sql")
+# and what 0014 (reports as logged) makes
+NO_0014 = ["ALTER TABLE reports DROP COLUMN logged"]
+V_0014 = 1 + sorted(n for n in os.listdir(os.path.join(HERE, "..", "..", "schema"))
+                    if re.fullmatch(r"\d{4}-.*\.sql", n)).index("0014-report-logged.sql")
 
 SHAPES = {
     "v2-7206b80": (2, NO_0003 + NO_KERNEL_RANGE + NO_CLASSES + NO_HOSTS + FTS_7206B80),
@@ -112,7 +116,7 @@ def derived(db):
 def make_shape(src, dst, version, statements):
     shutil.copy(src, dst)
     con = sqlite3.connect(dst, isolation_level=None)
-    for sql in statements + (NO_0004 if version < 4 else []) + (NO_0007 if version < 7 else []) + (NO_0008 if version < 8 else []) + (NO_0009 if version < 9 else []) + (NO_0012 if version < V_0012 else []) + (NO_0013 if version < V_0013 else []):
+    for sql in statements + (NO_0004 if version < 4 else []) + (NO_0007 if version < 7 else []) + (NO_0008 if version < 8 else []) + (NO_0009 if version < 9 else []) + (NO_0012 if version < V_0012 else []) + (NO_0013 if version < V_0013 else []) + (NO_0014 if version < V_0014 else []):
         con.execute(sql)
     con.execute(f"PRAGMA user_version = {version}")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -13,7 +13,8 @@ Covers, for every list verb (list, reports, hosts, kernels, locks, search, laten
   (-o json, read through a pipe) are whole cells of its line; a "…" stands only where a cuttable
   column (title, host, path, kernel, note, snippet) holds a prefix of its value (and, cut in the
   middle, a suffix after it); tables with a cuttable column fit the pane; with a UTF-8 locale the
-  cut is "…", never "..."
+  cut is "…", never "..."; hosts (two long host names that differ near their end) fits 80
+  columns, its names cut in the middle (at 160 the two stay apart), all headers at 160
 - -n, -r, --no-legend, -q and -o json-pretty on the terminal: the newest N rows, the other order,
   no header, no footer on the screen (the footer is on stderr, which is the terminal too), and
   indented JSON equal to -o json
@@ -41,6 +42,8 @@ import lockdeptest as lt  # noqa: E402
 
 ELL = "\u2026"
 HOST = "build-worker-with-a-rather-long-host-name-0042.ci.example.org"
+# a second one that differs from it only near its end: cut in the middle, the two stay apart
+HOST2 = "build-worker-with-a-rather-long-host-name-0043.ci.example.org"
 LONG_DIR = "logs-of-the-nightly-syzkaller-fleet-run-kept-under-a-long-directory-name"
 LONG_KERNEL = "4.14.0-rc1-next-20171002-00042-gdeadbeefcafe-syzkaller-kasan-lockdep+"
 LONG_FUNC = "blkdev_reread_partition_table_after_the_loop_device_was_reconfigured"
@@ -133,6 +136,7 @@ def build_db(ctl, src, tmp, env):
     files = sorted(os.path.join(logs, f) for f in os.listdir(logs))
     ctl_run("import", "--host", HOST, *files)
     ctl_run("import", "--host", "h2", files[0], files[1])
+    ctl_run("import", "--host", HOST2, files[2])
     fleet = latentgen.Fleet(3, n_classes=40, pool=80, n_boots=4, n_planted=3, release=LONG_KERNEL)
     for boot, host, snap in fleet.texts():
         path = os.path.join(tmp, f"{boot}.lockdep")
@@ -198,6 +202,18 @@ def check_table(c, verb, cols, screen, js):
         for p in [m.start() for m in re.finditer(ELL, line)]:
             c.check(cut_ok(line, p, cuttable_values(o, cut_keys)), f"{verb} at {cols}: '…' outside a cuttable column at {p}: {line!r}")
     c.check("..." not in screen or verb == "search lock", f"{verb} at {cols}: '...' on a UTF-8 terminal")
+    if verb == "hosts":
+        # the fleet list fits even 80 columns: host names and releases cut in the middle, the
+        # short headers, LAST ENTRY left out (hosts NAME shows it); whole at 160
+        c.check(all(len(line) <= cols for line in lines), f"hosts at {cols}: wider than the pane: {lines}")
+        long = [line.split()[0] for line in lines[1:] if line.startswith(HOST[:3])]
+        c.check(len(long) == 2, f"hosts at {cols}: the two long host names: {long}")
+        c.check(all(same_cell(cell, HOST) or same_cell(cell, HOST2) for cell in long) and
+                all(cell[-1] != ELL for cell in long), f"hosts at {cols}: not cut in the middle: {long}")
+        if cols == 160:
+            # the two names differ near their end: cut in the middle, they stay apart
+            c.check(len(set(long)) == 2, f"hosts at 160: the two long host names look the same: {long}")
+            c.check("LAST ENTRY" in lines[0] and "LOCKDEP OFF" in lines[0], f"hosts at 160: headers {lines[0]!r}")
     # wider than the pane only when the columns that are never cut do not fit by themselves: then
     # every cuttable one is down to its least width (6, table.c MIN_WIDTH)
     for line in lines[1:]:
