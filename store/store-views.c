@@ -788,3 +788,37 @@ void store_lock_detail_free(StoreLockDetail *d) {
                 *d = (StoreLockDetail) {};
         }
 }
+
+/* ---- search ----------------------------------------------------------------------------------- */
+
+static const StoreField search_hit_fields[] = {
+        SF_INT_(StoreSearchHit, id, "id"),
+        SF_INT_(StoreSearchHit, group, "group"),
+        SF_TEXT_(StoreSearchHit, kind, "kind"),
+        SF_TEXT_(StoreSearchHit, host, "host"),
+        SF_TEXT_(StoreSearchHit, kernel, "kernel"),
+        SF_TIME_(StoreSearchHit, time, "time"),
+        SF_TEXT_(StoreSearchHit, snippet, "snippet"),
+};
+const StoreShape store_search_hit_shape = STORE_SHAPE(StoreSearchHit, search_hit_fields);
+
+int store_search_hit_json(const StoreSearchHit *x, StrBuf *b) {
+        return store_put_object(b, &store_search_hit_shape, x);
+}
+
+int store_search_list_json(const StoreSearchList *l, uint64_t total, const StoreQuery *q, StrBuf *b) {
+        if (strbuf_printf(b, "{\"total\":%" PRIu64 ",\"offset\":%u,\"limit\":%u,\"results\":[", total,
+                          q ? q->offset : 0, q ? q->limit : 0) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n; i++)
+                if ((i && strbuf_appendc(b, ',') < 0) || store_search_hit_json(&l->v[i], b) < 0)
+                        return -ENOMEM;
+        return strbuf_puts(b, "]}");
+}
+
+void store_search_list_free(StoreSearchList *l) {
+        if (l) {
+                store_mem_free(l->mem_);
+                *l = (StoreSearchList) {};
+        }
+}
