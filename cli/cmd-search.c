@@ -30,6 +30,15 @@ static int add_row(Table *t, const StoreSearchHit *x) {
         return table_add(t, snippet);
 }
 
+/* The rows of the view for output_view(). */
+static int row_json(const void *row, StrBuf *b) {
+        return store_search_hit_json(row, b);
+}
+
+static int row_table(Table *t, const void *row) {
+        return add_row(t, row);
+}
+
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] search [OPTIONS] TEXT...\n\n"
                "Search the raw text of the stored reports. TEXT is a list of words, or an SQLite\n"
@@ -112,23 +121,10 @@ int verb_search(int argc, char **argv) {
                 fprintf(stderr, "No reports match.\n");
                 return 1;
         }
-        size_t shown = output_shown(&ctx.out, hits.n);
-        StrBuf b = {};
-        for (size_t k = 0; k < shown; k++) {
-                const StoreSearchHit *x = &hits.v[output_index(&ctx.out, hits.n, k)];
-                if (output_json(&ctx.out)) { /* the API's object, from the one serializer */
-                        strbuf_truncate(&b, 0);
-                        r = store_search_hit_json(x, &b);
-                        if (r >= 0)
-                                output_json_object(&ctx.out, b.s);
-                } else
-                        r = add_row(t, x);
-                if (r < 0) {
-                        strbuf_done(&b);
-                        return print_oom();
-                }
-        }
-        strbuf_done(&b);
+        r = output_view(&ctx.out, hits.v, hits.n, sizeof(*hits.v), row_json, row_table, t);
+        if (r < 0)
+                return print_oom();
+        size_t shown = (size_t) r;
         if (output_json(&ctx.out))
                 return 0;
         table_print(t, stdout, 0);
