@@ -12,6 +12,7 @@
 #include "lockdepctl.h"
 #include "macro.h"
 #include "store.h"
+#include "strbuf.h"
 #include "table.h"
 
 typedef struct HostsCtx {
@@ -154,6 +155,15 @@ static int show_host(Store *s, const char *name, const Output *out) {
         return 0;
 }
 
+/* The rows of the view for output_view(). */
+static int row_json(const void *row, StrBuf *b) {
+        return store_host_json(row, b);
+}
+
+static int row_table(Table *t, const void *row) {
+        return add_row(t, row);
+}
+
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] hosts [OPTIONS] [NAME]\n\n"
                "List the hosts with their boots, reports, groups, kernels and the boots in which\n"
@@ -233,23 +243,10 @@ int verb_hosts(int argc, char **argv) {
                         fputs("No hosts found.\n", stderr);
                 return 1;
         }
-        size_t shown = output_shown(&ctx.out, list.n);
-        StrBuf b = {};
-        for (size_t k = 0; k < shown; k++) {
-                const StoreHost *x = &list.v[output_index(&ctx.out, list.n, k)];
-                if (output_json(&ctx.out)) { /* the API's object, from the one serializer */
-                        strbuf_truncate(&b, 0);
-                        r = store_host_json(x, &b);
-                        if (r >= 0)
-                                output_json_object(&ctx.out, b.s);
-                } else
-                        r = add_row(t, x);
-                if (r < 0) {
-                        strbuf_done(&b);
-                        return print_oom();
-                }
-        }
-        strbuf_done(&b);
+        r = output_view(&ctx.out, list.v, list.n, sizeof(*list.v), row_json, row_table, t);
+        if (r < 0)
+                return print_oom();
+        size_t shown = (size_t) r;
         if (output_json(&ctx.out))
                 return 0;
         table_print(t, stdout, 0);

@@ -12,6 +12,7 @@
 #include "lockdepctl.h"
 #include "macro.h"
 #include "store.h"
+#include "strbuf.h"
 #include "table.h"
 
 typedef struct KernelsCtx {
@@ -153,6 +154,15 @@ static int show_kernel(Store *s, const char *rel, const char *vs, const Output *
         return 0;
 }
 
+/* The rows of the view for output_view(). */
+static int row_json(const void *row, StrBuf *b) {
+        return store_kernel_json(row, b);
+}
+
+static int row_table(Table *t, const void *row) {
+        return add_row(t, row);
+}
+
 static void help(void) {
         printf("Usage: lockdepctl [--db PATH] kernels [OPTIONS] [RELEASE]\n\n"
                "List the kernel releases seen, newest version first, with their hosts, boots,\n"
@@ -239,23 +249,10 @@ int verb_kernels(int argc, char **argv) {
                         fputs("No kernel releases found.\n", stderr);
                 return 1;
         }
-        size_t shown = output_shown(&ctx.out, list.n);
-        StrBuf b = {};
-        for (size_t k = 0; k < shown; k++) {
-                const StoreKernel *x = &list.v[output_index(&ctx.out, list.n, k)];
-                if (output_json(&ctx.out)) { /* the API's object, from the one serializer */
-                        strbuf_truncate(&b, 0);
-                        r = store_kernel_json(x, &b);
-                        if (r >= 0)
-                                output_json_object(&ctx.out, b.s);
-                } else
-                        r = add_row(t, x);
-                if (r < 0) {
-                        strbuf_done(&b);
-                        return print_oom();
-                }
-        }
-        strbuf_done(&b);
+        r = output_view(&ctx.out, list.v, list.n, sizeof(*list.v), row_json, row_table, t);
+        if (r < 0)
+                return print_oom();
+        size_t shown = (size_t) r;
         if (output_json(&ctx.out))
                 return 0;
         table_print(t, stdout, 0);

@@ -10,6 +10,7 @@
 #include "lockdepctl.h"
 #include "macro.h"
 #include "store.h"
+#include "strbuf.h"
 #include "table.h"
 
 /* One table row from the typed view: the same columns as ever, a suppressed group (shown with
@@ -24,6 +25,15 @@ static int add_row(Table *t, const StoreGroupRow *g) {
         if (g->suppressed)
                 return table_addf(t, "[suppressed] %s", title ? title : "");
         return table_add(t, title);
+}
+
+/* The rows of the view for output_view(). */
+static int row_json(const void *row, StrBuf *b) {
+        return store_group_row_json(row, b);
+}
+
+static int row_table(Table *t, const void *row) {
+        return add_row(t, row);
 }
 
 static void help(void) {
@@ -86,23 +96,10 @@ int verb_list(int argc, char **argv) {
                         fprintf(stderr, "No groups found.\n");
                 return 1;
         }
-        size_t shown = output_shown(&out, list.n);
-        StrBuf b = {};
-        for (size_t k = 0; k < shown; k++) {
-                const StoreGroupRow *g = &list.v[output_index(&out, list.n, k)];
-                if (output_json(&out)) { /* the API's object, from the one serializer */
-                        strbuf_truncate(&b, 0);
-                        r = store_group_row_json(g, &b);
-                        if (r >= 0)
-                                output_json_object(&out, b.s);
-                } else
-                        r = add_row(t, g);
-                if (r < 0) {
-                        strbuf_done(&b);
-                        return print_oom();
-                }
-        }
-        strbuf_done(&b);
+        r = output_view(&out, list.v, list.n, sizeof(*list.v), row_json, row_table, t);
+        if (r < 0)
+                return print_oom();
+        size_t shown = (size_t) r;
         if (output_json(&out))
                 return 0;
         table_print(t, stdout, 0);

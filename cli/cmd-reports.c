@@ -8,6 +8,7 @@
 #include "lockdepctl.h"
 #include "macro.h"
 #include "store.h"
+#include "strbuf.h"
 #include "table.h"
 
 static int add_row(Table *t, const StoreReportRow *rep) {
@@ -18,6 +19,15 @@ static int add_row(Table *t, const StoreReportRow *rep) {
             table_add(t, store_time_iso(rep->time, time)) < 0 || table_add(t, rep->source) < 0)
                 return -ENOMEM;
         return 0;
+}
+
+/* The rows of the view for output_view(). */
+static int row_json(const void *row, StrBuf *b) {
+        return store_report_row_json(row, b);
+}
+
+static int row_table(Table *t, const void *row) {
+        return add_row(t, row);
 }
 
 static void help(void) {
@@ -96,23 +106,10 @@ int verb_reports(int argc, char **argv) {
                         fprintf(stderr, "No reports found.\n");
                 return 1;
         }
-        size_t shown = output_shown(&out, list.n);
-        StrBuf b = {};
-        for (size_t k = 0; k < shown; k++) {
-                const StoreReportRow *rep = &list.v[output_index(&out, list.n, k)];
-                if (output_json(&out)) { /* the API's object, from the one serializer */
-                        strbuf_truncate(&b, 0);
-                        r = store_report_row_json(rep, &b);
-                        if (r >= 0)
-                                output_json_object(&out, b.s);
-                } else
-                        r = add_row(t, rep);
-                if (r < 0) {
-                        strbuf_done(&b);
-                        return print_oom();
-                }
-        }
-        strbuf_done(&b);
+        r = output_view(&out, list.v, list.n, sizeof(*list.v), row_json, row_table, t);
+        if (r < 0)
+                return print_oom();
+        size_t shown = (size_t) r;
         if (output_json(&out))
                 return 0;
         table_print(t, stdout, 0);

@@ -12,28 +12,31 @@
 
 typedef struct SearchCtx {
         Output out;
-        unsigned n;
-        Table *table;
 } SearchCtx;
 
-static int row(const char *js, void *userdata) {
-        SearchCtx *c = userdata;
-        c->n++;
-        return output_row(&c->out, js);
-}
-
-static int add_row(const char *js, void *userdata) {
-        SearchCtx *c = userdata;
-        static const char *const fields[] = { "id", "group", "kind", "host", "time" };
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
-                if (table_add_field(c->table, js, fields[i]) < 0)
-                        return -ENOMEM;
+static int add_row(Table *t, const StoreSearchHit *x) {
+        char time[STORE_TIME_MAX];
+        if (table_addf(t, "%lld", (long long) x->id) < 0 ||
+            (x->group == STORE_NONE ? table_add(t, NULL) : table_addf(t, "%lld", (long long) x->group)) < 0 ||
+            table_add(t, x->kind) < 0 || table_add(t, x->host) < 0 || table_add(t, store_time_iso(x->time, time)) < 0)
+                return -ENOMEM;
         /* a snippet spans lines: show it on one */
-        _cleanup_free_ char *snippet = json_get_str(js, "snippet");
+        _cleanup_free_ char *snippet = x->snippet ? strdup(x->snippet) : NULL;
+        if (x->snippet && !snippet)
+                return -ENOMEM;
         for (char *p = snippet; p && *p; p++)
                 if (*p == '\n' || *p == '\t' || *p == '\r')
                         *p = ' ';
-        return table_add(c->table, snippet);
+        return table_add(t, snippet);
+}
+
+/* The rows of the view for output_view(). */
+static int row_json(const void *row, StrBuf *b) {
+        return store_search_hit_json(row, b);
+}
+
+static int row_table(Table *t, const void *row) {
+        return add_row(t, row);
 }
 
 static void help(void) {
@@ -62,6 +65,7 @@ int verb_search(int argc, char **argv) {
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_(store_closep) Store *s = NULL;
         StrBuf text = {};
+        _cleanup_(store_search_list_free) StoreSearchList hits = {};
         SearchCtx ctx = {};
         StoreQuery q = { .limit = 100 };
         uint64_t total = 0;
@@ -95,7 +99,7 @@ int verb_search(int argc, char **argv) {
                         return print_oom();
                 }
         s = open_db(true);
-        t = ctx.table = table_new(">ID", ">GROUP", "KIND", "~HOST", "TIME", "~MATCH", NULL);
+        t = table_new(">ID", ">GROUP", "KIND", "~HOST", "TIME", "~MATCH", NULL);
         if (!s || !t) {
                 strbuf_done(&text);
                 return s ? print_oom() : 1;
@@ -103,30 +107,29 @@ int verb_search(int argc, char **argv) {
         pager_open();
         if (ctx.out.no_legend)
                 table_hide_header(t);
-        r = store_search(s, text.s, &q, row, &ctx);
-        if (r >= 0 && !output_json(&ctx.out) && (q.offset || ctx.n >= q.limit || ctx.out.lines))
+        r = store_search(s, text.s, &q, &hits);
+        if (r >= 0 && !output_json(&ctx.out) && (q.offset || hits.n >= q.limit || ctx.out.lines))
                 r = store_count_search(s, text.s, &q, &total);
         strbuf_done(&text);
-        if (r < 0)
-                output_done(&ctx.out);
         if (r == -EINVAL) {
                 fprintf(stderr, "lockdepctl search: %s\n", store_error(s));
                 return EXIT_USAGE;
         }
         if (r < 0)
                 return store_failed(s, r, "searching");
-        if (ctx.n == 0 && !output_json(&ctx.out)) { /* an empty NDJSON stream is a valid answer */
+        if (hits.n == 0 && !output_json(&ctx.out)) { /* an empty NDJSON stream is a valid answer */
                 fprintf(stderr, "No reports match.\n");
                 return 1;
         }
-        r = output_flush(&ctx.out, add_row, &ctx);
+        r = output_view(&ctx.out, hits.v, hits.n, sizeof(*hits.v), row_json, row_table, t);
         if (r < 0)
                 return print_oom();
+        size_t shown = (size_t) r;
         if (output_json(&ctx.out))
                 return 0;
         table_print(t, stdout, 0);
-        if (total > (uint64_t) r)
-                output_note(&ctx.out, "\n%d of %llu %s shown; use --limit/--offset or -n to see more.\n", r,
+        if (total > shown)
+                output_note(&ctx.out, "\n%zu of %llu %s shown; use --limit/--offset or -n to see more.\n", shown,
                             (unsigned long long) total, plural((long long) total, "report", "reports"));
         return 0;
 }

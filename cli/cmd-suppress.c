@@ -12,6 +12,7 @@
 #include "lockdepctl.h"
 #include "macro.h"
 #include "store.h"
+#include "strbuf.h"
 #include "table.h"
 #include "time-spec.h"
 
@@ -37,6 +38,15 @@ static int add_row(Table *t, const StoreSuppression *x) {
         if (r >= 0)
                 r = table_add(t, x->note);
         return r;
+}
+
+/* The rows of the view for output_view(). */
+static int row_json(const void *row, StrBuf *b) {
+        return store_suppression_json(row, b);
+}
+
+static int row_table(Table *t, const void *row) {
+        return add_row(t, row);
 }
 
 static void help(void) {
@@ -190,23 +200,9 @@ int verb_suppress(int argc, char **argv) {
                         printf("Suppression %lld added.\n", (long long) ctx.only);
                 return 0;
         }
-        size_t shown = output_shown(&ctx.out, rules.n);
-        StrBuf b = {};
-        for (size_t k = 0; k < shown; k++) {
-                const StoreSuppression *x = &rules.v[output_index(&ctx.out, rules.n, k)];
-                if (output_json(&ctx.out)) { /* the API's object, from the one serializer */
-                        strbuf_truncate(&b, 0);
-                        r = store_suppression_json(x, &b);
-                        if (r >= 0)
-                                output_json_object(&ctx.out, b.s);
-                } else
-                        r = add_row(t, x);
-                if (r < 0) {
-                        strbuf_done(&b);
-                        return print_oom();
-                }
-        }
-        strbuf_done(&b);
+        r = output_view(&ctx.out, rules.v, rules.n, sizeof(*rules.v), row_json, row_table, t);
+        if (r < 0)
+                return print_oom();
         if (!output_json(&ctx.out))
                 table_print(t, stdout, 0);
         return 0;

@@ -291,6 +291,13 @@ void output_done(Output *o);
  * index in the view of the k-th of them. */
 size_t output_shown(const Output *o, size_t n);
 size_t output_index(const Output *o, size_t n, size_t k);
+/* The rows of a typed view (n rows of size bytes at v) as o asks (output_shown(), output_index()):
+ * each row's API object, written by json() (the store's one serializer), printed; or its table row
+ * made by add(t, row). How many were output, or -ENOMEM. */
+struct Table;
+struct StrBuf;
+int output_view(const Output *o, const void *v, size_t n, size_t size, int (*json)(const void *row, struct StrBuf *b),
+                int (*add)(struct Table *t, const void *row), struct Table *t);
 /* A footer or note ("3 of 349 groups shown"): on stderr, and not with -q or --no-legend. */
 void output_note(const Output *o, const char *fmt, ...) _printf_(2, 3);
 /* Prints one object as -o asks (json or json-pretty). */

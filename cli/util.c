@@ -14,6 +14,7 @@
 #include "json.h"
 #include "lockdep.h"
 #include "lockdepctl.h"
+#include "table.h"
 #include "macro.h"
 #include "store.h"
 #include "strbuf.h"
@@ -573,6 +574,25 @@ size_t output_shown(const Output *o, size_t n) {
 size_t output_index(const Output *o, size_t n, size_t k) {
         size_t shown = output_shown(o, n), first = o->newest_last ? n - shown : 0;
         return first + (o->reverse ? shown - 1 - k : k);
+}
+
+int output_view(const Output *o, const void *v, size_t n, size_t size, int (*json)(const void *row, StrBuf *b),
+                int (*add)(Table *t, const void *row), Table *t) {
+        size_t shown = output_shown(o, n);
+        StrBuf b = {};
+        int r = 0;
+        for (size_t k = 0; k < shown && r >= 0; k++) {
+                const void *row = (const char *) v + output_index(o, n, k) * size;
+                if (output_json(o)) {
+                        strbuf_truncate(&b, 0);
+                        r = json(row, &b);
+                        if (r >= 0)
+                                output_json_object(o, b.s);
+                } else
+                        r = add(t, row);
+        }
+        strbuf_done(&b);
+        return r < 0 ? -ENOMEM : (int) shown;
 }
 
 int output_flush(Output *o, int (*add)(const char *js, void *userdata), void *userdata) {

@@ -222,3 +222,4 @@ extern const StoreShape store_suppression_shape;
 extern const StoreShape store_host_shape, store_boot_shape, store_host_group_shape;
 extern const StoreShape store_kernel_shape, store_kernel_group_shape, store_kernel_host_shape, store_kernel_vs_shape;
 extern const StoreShape store_lock_shape, store_lock_head_shape, store_lock_group_shape, store_lock_edge_shape;
+extern const StoreShape store_search_hit_shape;

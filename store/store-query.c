@@ -752,7 +752,7 @@ static int search_match(Store *s, const char *text, char **ret) {
         " JOIN hosts h ON h.id = b.host WHERE reports_fts MATCH ?12 AND (?10 = 0 OR r.grp = ?10) AND " \
         REPORT_FILTERS
 
-static int search_query(Store *s, const char *text, const StoreQuery *q, StoreRowFunc f, void *userdata,
+static int search_query(Store *s, const char *text, const StoreQuery *q, StoreSearchList *ret_list,
                         uint64_t *ret_count) {
         static const char *const order[_STORE_SORT_MAX] = {
                 [STORE_SORT_DEFAULT] = "rank, r.id", /* ties (the same text) in a stable order for paging */
@@ -776,7 +776,7 @@ static int search_query(Store *s, const char *text, const StoreQuery *q, StoreRo
                 /* not a format: ISO() holds strftime's % */
                 r = strbuf_puts(&sql, "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, "
                                 "coalesce(json_extract(lockdep_parsed(r.parsed), '$.kernel'), b.kernel) AS kernel, "
-                                ISO("r.time") " AS time, snippet(reports_fts, 0, '[', ']', '...', 12) AS snippet"
+                                "r.time, snippet(reports_fts, 0, '[', ']', '...', 12) AS snippet"
                                 SEARCH_FROM " ORDER BY ");
                 if (r >= 0)
                         r = strbuf_puts(&sql, order[sort]); /* from the fixed table */
@@ -801,15 +801,18 @@ static int search_query(Store *s, const char *text, const StoreQuery *q, StoreRo
         }
         sqlite3_bind_int64(st, 8, q && q->limit ? (sqlite3_int64) q->limit : -1);
         sqlite3_bind_int64(st, 9, q ? q->offset : 0);
-        return store_run_rows(s, st, f, userdata);
+        return store_view_rows(s, st, &store_search_hit_shape, ret_list->mem_, &ret_list->v, &ret_list->n);
 }
 
-int store_search(Store *s, const char *text, const StoreQuery *q, StoreRowFunc f, void *userdata) {
-        return search_query(s, text, q, f, userdata, NULL);
+int store_search(Store *s, const char *text, const StoreQuery *q, StoreSearchList *ret) {
+        *ret = (StoreSearchList) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        return search_query(s, text, q, ret, NULL);
 }
 
 int store_count_search(Store *s, const char *text, const StoreQuery *q, uint64_t *ret) {
-        return search_query(s, text, q, NULL, NULL, ret);
+        return search_query(s, text, q, NULL, ret);
 }
 
 int store_stats(Store *s, StoreStats *ret) {

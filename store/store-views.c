@@ -288,6 +288,15 @@ int store_row_texts(sqlite3_stmt *st, size_t n, const int *cols, const char **ou
         return 0;
 }
 
+/* A view's _free(): its StoreMem, then the view zeroed (NULL accepted). */
+#define VIEW_FREE(name, T)                                                                          \
+        void name(T *x) {                                                                           \
+                if (x) {                                                                            \
+                        store_mem_free(x->mem_);                                                    \
+                        *x = (T) {};                                                                \
+                }                                                                                   \
+        }
+
 /* ---- shapes: SQL rows into structs, structs into JSON ----------------------------------------- */
 
 /* A bump allocator: chunks of at least 16 KiB, freed all at once with the view. */
@@ -611,12 +620,7 @@ int store_stats_json(const StoreStats *st, StrBuf *b) {
         return strbuf_appendc(b, '}');
 }
 
-void store_stats_free(StoreStats *st) {
-        if (st) {
-                store_mem_free(st->mem_);
-                *st = (StoreStats) {};
-        }
-}
+VIEW_FREE(store_stats_free, StoreStats)
 
 /* ---- suppression rules ------------------------------------------------------------------------ */
 
@@ -643,12 +647,7 @@ int store_suppression_list_json(const StoreSuppressionList *l, StrBuf *b) {
         return strbuf_appendc(b, '}');
 }
 
-void store_suppression_list_free(StoreSuppressionList *l) {
-        if (l) {
-                store_mem_free(l->mem_);
-                *l = (StoreSuppressionList) {};
-        }
-}
+VIEW_FREE(store_suppression_list_free, StoreSuppressionList)
 
 /* ---- the fleet lists: pages ------------------------------------------------------------------- */
 
@@ -735,19 +734,9 @@ int store_host_detail_json(const StoreHostDetail *d, StrBuf *b) {
         return strbuf_appendc(b, '}');
 }
 
-void store_host_list_free(StoreHostList *l) {
-        if (l) {
-                store_mem_free(l->mem_);
-                *l = (StoreHostList) {};
-        }
-}
+VIEW_FREE(store_host_list_free, StoreHostList)
 
-void store_host_detail_free(StoreHostDetail *d) {
-        if (d) {
-                store_mem_free(d->mem_);
-                *d = (StoreHostDetail) {};
-        }
-}
+VIEW_FREE(store_host_detail_free, StoreHostDetail)
 
 /* ---- kernel releases -------------------------------------------------------------------------- */
 
@@ -816,26 +805,11 @@ int store_kernel_vs_json(const StoreKernelVs *v, StrBuf *b) {
         return strbuf_appendc(b, '}');
 }
 
-void store_kernel_list_free(StoreKernelList *l) {
-        if (l) {
-                store_mem_free(l->mem_);
-                *l = (StoreKernelList) {};
-        }
-}
+VIEW_FREE(store_kernel_list_free, StoreKernelList)
 
-void store_kernel_detail_free(StoreKernelDetail *d) {
-        if (d) {
-                store_mem_free(d->mem_);
-                *d = (StoreKernelDetail) {};
-        }
-}
+VIEW_FREE(store_kernel_detail_free, StoreKernelDetail)
 
-void store_kernel_vs_free(StoreKernelVs *v) {
-        if (v) {
-                store_mem_free(v->mem_);
-                *v = (StoreKernelVs) {};
-        }
-}
+VIEW_FREE(store_kernel_vs_free, StoreKernelVs)
 
 /* ---- lock classes ----------------------------------------------------------------------------- */
 
@@ -885,16 +859,35 @@ int store_lock_detail_json(const StoreLockDetail *d, StrBuf *b) {
         return strbuf_appendc(b, '}');
 }
 
-void store_lock_list_free(StoreLockList *l) {
-        if (l) {
-                store_mem_free(l->mem_);
-                *l = (StoreLockList) {};
-        }
+VIEW_FREE(store_lock_list_free, StoreLockList)
+
+VIEW_FREE(store_lock_detail_free, StoreLockDetail)
+
+/* ---- search ----------------------------------------------------------------------------------- */
+
+static const StoreField search_hit_fields[] = {
+        SF_INT_(StoreSearchHit, id, "id"),
+        SF_INT_(StoreSearchHit, group, "group"),
+        SF_TEXT_(StoreSearchHit, kind, "kind"),
+        SF_TEXT_(StoreSearchHit, host, "host"),
+        SF_TEXT_(StoreSearchHit, kernel, "kernel"),
+        SF_TIME_(StoreSearchHit, time, "time"),
+        SF_TEXT_(StoreSearchHit, snippet, "snippet"),
+};
+const StoreShape store_search_hit_shape = STORE_SHAPE(StoreSearchHit, search_hit_fields);
+
+int store_search_hit_json(const StoreSearchHit *x, StrBuf *b) {
+        return store_put_object(b, &store_search_hit_shape, x);
 }
 
-void store_lock_detail_free(StoreLockDetail *d) {
-        if (d) {
-                store_mem_free(d->mem_);
-                *d = (StoreLockDetail) {};
-        }
+int store_search_list_json(const StoreSearchList *l, uint64_t total, const StoreQuery *q, StrBuf *b) {
+        if (strbuf_printf(b, "{\"total\":%" PRIu64 ",\"offset\":%u,\"limit\":%u,\"results\":[", total,
+                          q ? q->offset : 0, q ? q->limit : 0) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n; i++)
+                if ((i && strbuf_appendc(b, ',') < 0) || store_search_hit_json(&l->v[i], b) < 0)
+                        return -ENOMEM;
+        return strbuf_puts(b, "]}");
 }
+
+VIEW_FREE(store_search_list_free, StoreSearchList)

@@ -665,13 +665,37 @@ int store_kernel_list_json(const StoreKernelList *l, uint64_t total, const Store
 int store_kernel_detail_json(const StoreKernelDetail *d, StrBuf *b);
 int store_kernel_vs_json(const StoreKernelVs *v, StrBuf *b);
 
-/* Full-text search (FTS5 syntax, or plain words; a query FTS5 refuses is searched as one phrase):
- * id, group, kind, host, kernel, time, snippet, for the reports matching text and q's filters as
- * in store_list_reports() (kind, host, kernel, lock, since, until, group, suppressed), and status:
- * the triage status of the report's group. Best match first (rank; ties by id), or sorted by id,
- * last_seen (newest first) or first_seen; -EINVAL (message in store_error()) for the other sorts.
- * q->limit 0 = no limit. */
-int store_search(Store *s, const char *text, const StoreQuery *q, StoreRowFunc f, void *userdata);
+/* ---- full-text search (store-query.c) -------------------------------------------------------- */
+
+/* A report the search found. */
+typedef struct StoreSearchHit {
+        int64_t id;
+        int64_t group;                        /* STORE_NONE: in no group */
+        const char *kind;
+        const char *host;                     /* host name, else machine id */
+        const char *kernel;                   /* the release the report names, else its boot's; NULL: none */
+        int64_t time;                         /* usec */
+        const char *snippet;                  /* the matching text, the match in [brackets] */
+} StoreSearchHit;
+
+typedef struct StoreSearchList {
+        StoreSearchHit *v;
+        size_t n;
+        StoreMem *mem_;
+} StoreSearchList;
+
+/* Full-text search (FTS5 syntax, or plain words; a query FTS5 refuses is searched as one phrase)
+ * for the reports matching text and q's filters as in store_list_reports() (kind, status: the
+ * triage status of the report's group, host, kernel, lock, since, until, group, suppressed). Best
+ * match first (rank; ties by id), or sorted by id, last_seen (newest first) or first_seen; -EINVAL
+ * (message in store_error()) for the other sorts. q->limit 0 = no limit. Free with
+ * store_search_list_free() also after a failure. */
+int store_search(Store *s, const char *text, const StoreQuery *q, StoreSearchList *ret);
+void store_search_list_free(StoreSearchList *l);
+/* The API's objects: one hit (lockdepctl search --json: id, group, kind, host, kernel, time,
+ * snippet) and the /api/v1/search answer {"total","offset","limit","results":[...]}. */
+int store_search_hit_json(const StoreSearchHit *x, StrBuf *b);
+int store_search_list_json(const StoreSearchList *l, uint64_t total, const StoreQuery *q, StrBuf *b);
 /* Number of reports store_search() finds (limit/offset ignored), for paging. */
 int store_count_search(Store *s, const char *text, const StoreQuery *q, uint64_t *ret);
 /* ---- the counters (lockdepctl stats, /api/v1/stats, /metrics) ------------------------------- */

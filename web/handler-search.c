@@ -28,21 +28,17 @@ static int search_request(Request *r, const char **ret_text, StoreQuery *q, cons
         return 0;
 }
 
-/* The total and the page of the search; the rows are freed on failure. */
-static int run_search(Store *s, const char *text, const StoreQuery *q, Rows *rows, uint64_t *ret_total) {
+/* The total and the page of the search. */
+static int run_search(Store *s, const char *text, const StoreQuery *q, StoreSearchList *hits, uint64_t *ret_total) {
         int e = store_count_search(s, text, q, ret_total);
-        if (e >= 0)
-                e = store_search(s, text, q, rows_collect, rows);
-        if (e < 0)
-                strbuf_done(&rows->json);
-        return e;
+        return e < 0 ? e : store_search(s, text, q, hits);
 }
 
 MHD_Result_ handle_search(Request *r) {
         const char *text, *why;
         StoreQuery q;
         uint64_t total = 0;
-        Rows rows = {};
+        _cleanup_(store_search_list_free) StoreSearchList hits = {};
 
         if (search_request(r, &text, &q, &why) < 0)
                 return reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", why);
@@ -51,13 +47,11 @@ MHD_Result_ handle_search(Request *r) {
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        int e = run_search(s, text, &q, &rows, &total);
+        int e = run_search(s, text, &q, &hits, &total);
         if (e < 0)
                 return reply_store_error(r, s, e);
-        char head[128];
-        snprintf(head, sizeof(head), "{\"total\":%llu,\"offset\":%u,\"limit\":%u,\"results\":", (unsigned long long) total,
-                 q.offset, q.limit);
-        return reply_rows(r, head, &rows);
+        StrBuf b = {};
+        return reply_view_json(r, &b, store_search_list_json(&hits, total, &q, &b));
 }
 
 /* /search?q=TEXT plus q's pairs: a link to another page of the same search */
@@ -97,8 +91,8 @@ MHD_Result_ handle_search_page(Request *r) {
         const char *text, *why;
         StoreQuery q;
         uint64_t total = 0;
-        Rows rows = {};
-        _cleanup_(json_value_freep) JsonValue *list = NULL;
+        _cleanup_(store_search_list_free) StoreSearchList hits = {};
+        bool searched = false;
 
         if (search_request(r, &text, &q, &why) < 0)
                 return search_refused(r, why);
@@ -106,22 +100,19 @@ MHD_Result_ handle_search_page(Request *r) {
                 Store *s = web_store(r);
                 if (!s)
                         return MHD_YES;
-                int e = run_search(s, text, &q, &rows, &total);
+                int e = run_search(s, text, &q, &hits, &total);
                 if (e == -EINVAL)
                         return search_refused(r, store_error(s));
-                if (e >= 0) {
-                        e = rows_parse(&rows, &list);
-                        strbuf_done(&rows.json);
-                }
                 if (e < 0)
                         return reply_store_error(r, s, e);
+                searched = true;
         }
         Html h = {};
         h_begin(&h, "Search");
         h_raw(&h, "<h1>Search the reports</h1>\n");
         search_form(&h, r);
-        if (list) {
-                size_t shown = json_len(list);
+        if (searched) {
+                size_t shown = hits.n;
                 h_printf(&h, "<p class=\"summary\"><span id=\"n-results\">%llu</span> reports match",
                          (unsigned long long) total);
                 if (shown > 0 && shown < total)
@@ -130,19 +121,22 @@ MHD_Result_ handle_search_page(Request *r) {
                 h_raw(&h, ".</p>\n<table id=\"results\"><thead><tr><th>Report</th><th>Group</th><th>Kind</th><th>Host</th>"
                           "<th>Kernel</th><th>Time</th><th>Text</th></tr></thead><tbody>");
                 for (size_t i = 0; i < shown; i++) {
-                        const JsonValue *x = json_at(list, i);
-                        long long id = (long long) json_get_int(x, "id", 0), g = (long long) json_get_int(x, "group", 0);
-                        h_printf(&h, "<tr><td class=\"num\"><a href=\"/reports/%lld\">%lld</a></td>"
-                                     "<td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td><td>", id, id, g, g);
-                        h_text(&h, json_get_str(x, "kind"));
+                        const StoreSearchHit *x = &hits.v[i];
+                        char t[STORE_TIME_MAX];
+                        h_printf(&h, "<tr><td class=\"num\"><a href=\"/reports/%lld\">%lld</a></td><td class=\"num\">",
+                                 (long long) x->id, (long long) x->id);
+                        if (x->group != STORE_NONE) /* a report in no group links nowhere */
+                                h_printf(&h, "<a href=\"/groups/%lld\">%lld</a>", (long long) x->group, (long long) x->group);
                         h_raw(&h, "</td><td>");
-                        h_text(&h, json_get_str(x, "host"));
+                        h_text(&h, x->kind);
                         h_raw(&h, "</td><td>");
-                        h_text(&h, json_get_str(x, "kernel"));
+                        h_text(&h, x->host);
                         h_raw(&h, "</td><td>");
-                        h_text(&h, json_get_str(x, "time"));
+                        h_text(&h, x->kernel);
+                        h_raw(&h, "</td><td>");
+                        h_text(&h, store_time_iso(x->time, t));
                         h_raw(&h, "</td><td><code>");
-                        h_text(&h, json_get_str(x, "snippet"));
+                        h_text(&h, x->snippet);
                         h_raw(&h, "</code></td></tr>\n");
                 }
                 h_raw(&h, "</tbody></table>\n<p class=\"pages\">");

@@ -26,6 +26,8 @@ Covers:
 - lock classes: /api/v1/locks (and a sorted page) == lockdepctl locks --json, /api/v1/locks/NAME ==
   lockdepctl locks NAME --json for 30 classes; groups, edges and the other printed names as the
   tables have them; a class's "printed" is the list's (strings); unknown: 404, exit 1
+- search: /api/v1/search == lockdepctl search --json for words of the database, sorts, pages and a
+  word found nowhere; every hit's group and kind as stored, its match marked
 """
 
 import html
@@ -393,6 +395,35 @@ def check_locks(name, db, srv):
     c.check(st == 404 and r.returncode == 1 and "No lock class matches" in r.stderr, f"{name}: an unknown class: 404, exit 1")
 
 
+# ---- search --------------------------------------------------------------------------------------
+
+def check_search(name, db, srv):
+    words = [w for (w,) in sql(db, "SELECT canonical FROM group_classes GROUP BY canonical ORDER BY count(*) DESC LIMIT 3")]
+    words = [re.sub(r"[^A-Za-z0-9_]", " ", w).split()[-1] for w in words if re.search(r"[A-Za-z0-9_]", w)]
+    same = 0
+    cases = []
+    for w in words + ["lock", "nosuchwordanywhere"]:
+        for extra in ([], ["sort", "id"], ["limit", "3", "offset", "1"], ["sort", "last_seen", "limit", "5"]):
+            cases.append((w, extra))
+    for w, extra in cases:
+        pairs = list(zip(extra[::2], extra[1::2]))
+        api = srv.json("/api/v1/search?q=" + q(w) + "".join(f"&{k}={q(v)}" for k, v in pairs) + ("" if "limit" in extra else "&limit=1000"))
+        cli = cli_json(db, "search", *[f"--{k}={v}" for k, v in pairs], *([] if "limit" in extra else ["--limit", "1000"]), w)
+        ok = api["results"] == cli and (w != "nosuchwordanywhere" or (api["total"] == 0 and cli == []))
+        if "limit" not in extra:
+            ok = ok and api["total"] == len(cli)
+        same += ok
+        if not ok:
+            c.check(False, f"{name}: search {w!r} {extra}: API {json.dumps(api)[:300]} CLI {json.dumps(cli)[:300]}")
+    c.check(same == len(cases), f"{name}: /api/v1/search == lockdepctl search --json for {len(cases)} searches "
+            "(words, sorts, pages, nothing found)")
+    if words:
+        hits = srv.json("/api/v1/search?q=" + q(words[0]) + "&limit=1000")["results"]
+        want = {i: (g, k) for i, g, k in sql(db, "SELECT id, grp, kind FROM reports")}
+        c.check(hits and all(want[h["id"]] == (h["group"], h["kind"]) and "[" in h["snippet"] for h in hits),
+                f"{name}: search {words[0]!r}: {len(hits)} hits, each report's group and kind as stored, the match marked")
+
+
 # ---- hosts ---------------------------------------------------------------------------------------
 
 def check_hosts(name, db, srv):
@@ -457,6 +488,7 @@ for name, db in DBS:
         check_hosts(name, db, srv)
         check_kernels(name, db, srv)
         check_locks(name, db, srv)
+        check_search(name, db, srv)
     finally:
         srv.stop()
 # two days later the rule that expired after one hides nothing
