@@ -23,6 +23,9 @@ Write path (what is honest about it):
 
 --append N: after the last stage, N more reports (new ones, other hosts' boots) are imported in one
 call into the full database and timed alone: the ingest rate into a database of that size.
+--append-only: no stages; WORKDIR/fleet.db is a database this script built (a copy of one), the
+append follows the reports it holds (the same reports a full run would append). --append-log FILE:
+write the append's syslog text to FILE instead of importing it (for perf record and the like).
 
 Measured after each stage: import wall time and reports/s (including the process start and the
 quick_check of each import call),
@@ -33,7 +36,7 @@ the response cache never answers; --no-web skips it), and `lockdepctl reparse` o
 database (stages up to --reparse-upto).
 
 Options: --import-calls N --hosts N --groups N --reports N --empty-boots N --stages A,B,C --reparse-upto N
-         --runs N --seed N --append N --no-web --keep
+         --runs N --seed N --append N --append-only --append-log FILE --no-web --keep
 Prints a JSON line per stage and a Markdown table at the end.
 """
 
@@ -299,7 +302,11 @@ def main():
     ap.add_argument("--import-calls", type=int, default=10)
     ap.add_argument("--no-web", action="store_true")
     ap.add_argument("--keep", action="store_true", help="reuse WORKDIR/fleet.db and its progress file")
+    ap.add_argument("--append-only", action="store_true", help="only the append, into WORKDIR/fleet.db")
+    ap.add_argument("--append-log", help="write the append's text here instead of importing it")
     a = ap.parse_args()
+    if a.append_only:
+        a.keep = True
     a.build = os.path.abspath(a.build)
     os.makedirs(a.workdir, exist_ok=True)
     db = os.path.join(a.workdir, "fleet.db")
@@ -312,6 +319,11 @@ def main():
     rng = random.Random(a.seed + 1)
     done = 0
     results = []
+    if a.append_only:
+        done = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("SELECT count(*) FROM reports").fetchone()[0]
+        for i in range(done):  # the generator's state after the stages that built the database
+            a.gen.pick(i)
+        stages = []
     for n in stages:
         if n > a.reports:
             break
@@ -338,6 +350,11 @@ def main():
         for i in range(done, done + a.append):
             g, h = a.gen.pick(i)
             items.append((i, g, "6.5.%d-%d-%s" % (i % 3, 40 + i % 5, FLAVOURS[h % 3]), h))
+        if a.append_log:
+            with open(a.append_log, "wb") as f:
+                f.write(a.gen.syslog(items))
+            print(f"wrote {a.append_log}: {len(items)} reports after report {done}", file=sys.stderr)
+            return
         a.import_only = 0.0
         stored = import_items(a, db, items, 1, "append")
         have = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("SELECT count(*) FROM reports").fetchone()[0]

@@ -477,6 +477,12 @@ static int run(int argc, char **argv) {
                                 store_error(d.store)[0] ? store_error(d.store) : strerror(-r));
                 goto out;
         }
+        /* commits do not pay for checkpoints: a second connection on a thread of its own copies the
+         * WAL into the database (it sleeps until a commit leaves 1,000 pages in the WAL); without it
+         * this connection checkpoints after its commits, as SQLite does by default */
+        r = store_checkpoint_in_background(d.store);
+        if (r < 0)
+                log_warning_errno(r, "Cannot checkpoint %s in the background; the writer does it: %m", d.cfg.db);
         r = load_aliases(&d);
         if (r < 0)
                 goto out;

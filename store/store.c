@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,12 +36,12 @@
 
 extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[], schema_0006[], schema_0007[],
         schema_0008[], schema_0009[], schema_0010[], schema_0011[], schema_0012[], schema_0013[],
-        schema_0014[];
+        schema_0014[], schema_0015[];
 
 static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004, schema_0005,
                                           schema_0006, schema_0007, schema_0008, schema_0009,
                                           schema_0010, schema_0011, schema_0012, schema_0013,
-                                          schema_0014 };
+                                          schema_0014, schema_0015 };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 
@@ -694,7 +695,14 @@ int store_checkpoint_in_background(Store *s) {
                 free(c);
                 return -EIO;
         }
-        if (pthread_create(&c->thread, NULL, checkpoint_thread, c) != 0) {
+        /* the thread takes no signals: a daemon blocks SIGTERM and the like for its event loop
+         * (signalfd), maybe only after this, and a signal left deliverable here would kill it */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        int e = pthread_create(&c->thread, NULL, checkpoint_thread, c);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (e != 0) {
                 sqlite3_close(c->db);
                 free(c);
                 return -EAGAIN;

@@ -97,6 +97,10 @@ int web_store_get(Request *r, bool rw, Store **ret) {
                 atomic_fetch_add(&r->w->n_store_errors, 1);
                 return q;
         }
+        /* the writer thread's connection (POST /api/v1/ingest, triage): its commits leave the
+         * checkpoints to a thread of their own, as lockdepd's ingest does */
+        if (rw && store_checkpoint_in_background(n) < 0)
+                log_debug("web: %s is checkpointed by the writer thread", r->w->db);
         *ret = *s = n;
         return 0;
 }

@@ -306,7 +306,7 @@ def part_migration(c, lockdepd, ctl, tmp):
     con = sqlite3.connect(old, isolation_level=None)
     for sql in ["DROP TABLE group_kernels", "ALTER TABLE groups DROP COLUMN kernel_first",
                 "ALTER TABLE groups DROP COLUMN kernel_last", "DROP TABLE group_classes", "DROP TABLE edge_groups",
-                "DROP TABLE group_hosts", "DROP TABLE gaps", "DROP TABLE triage_log", "DROP INDEX boots_host",
+                "DROP TABLE group_hosts", "DROP TABLE gaps", "DROP TABLE triage_log", "DROP INDEX IF EXISTS boots_host",
                 "DROP TABLE journal_files_failed", "DROP TABLE settings", "ALTER TABLE hosts DROP COLUMN journal_read",
                 "ALTER TABLE hosts DROP COLUMN journal_last_entry",
                 # what 0007 (latent cycles) makes

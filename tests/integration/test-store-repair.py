@@ -59,7 +59,7 @@ NO_0003 = ["DROP TABLE group_kernels"]
 NO_CLASSES = ["DROP TABLE group_classes", "DROP TABLE edge_groups"]
 NO_HOSTS = ["DROP TABLE group_hosts"]
 FTS_7206B80 = ["DROP TABLE fts_state", OLD_FTS_TRIGGER]
-NO_0002 = ["DROP TABLE gaps", "DROP TABLE triage_log", "DROP INDEX boots_host"]
+NO_0002 = ["DROP TABLE gaps", "DROP TABLE triage_log", "DROP INDEX IF EXISTS boots_host"]
 # the newest migration: a shape at this version went through all of them
 CURRENT = len([n for n in os.listdir(os.path.join(HERE, "..", "..", "schema")) if re.fullmatch(r"\d{4}-.*\.sql", n)])
 # the shapes older than that lack what 0004 (host journal bookkeeping) makes
