@@ -16,65 +16,52 @@
 
 typedef struct HostsCtx {
         Output out;
-        unsigned n;
-        Table *table;
 } HostsCtx;
 
 /* "silent" (no journal entry for longer than lockdepd's silent-after), "ok", or "-" for a host
  * that is not read from a journal (imported or pushed reports only). */
-static const char *journal_state(const char *js) {
-        const char *v = json_get(js, "silent");
-        return !v || *v == 'n' ? "-" : *v == 't' ? "silent" : "ok";
+static const char *journal_state(const StoreHost *x) {
+        return x->silent < 0 ? "-" : x->silent ? "silent" : "ok";
 }
 
-static int row(const char *js, void *userdata) {
-        HostsCtx *c = userdata;
-        c->n++;
-        return output_row(&c->out, js);
+static const char *time_cell(int64_t usec, char buf[static STORE_TIME_MAX]) {
+        return usec == STORE_NONE ? NULL : store_time_iso(usec, buf);
 }
 
-static int add_row(const char *js, void *userdata) {
-        HostsCtx *c = userdata;
-        if (table_add_field(c->table, js, "host") < 0 ||
-            table_add_field(c->table, js, "n_boots") < 0 ||
-            table_add_field(c->table, js, "n_reports") < 0 ||
-            table_add_field(c->table, js, "n_groups") < 0 ||
-            table_add_field(c->table, js, "kernels") < 0 ||
-            table_add_field(c->table, js, "boots_lockdep_off") < 0 ||
-            table_add_field(c->table, js, "kernel_last") < 0 ||
-            table_add_field(c->table, js, "last_seen") < 0 ||
-            table_add_field(c->table, js, "last_entry") < 0 ||
-            table_add(c->table, journal_state(js)) < 0)
+static int add_row(Table *t, const StoreHost *x) {
+        char last[STORE_TIME_MAX], entry[STORE_TIME_MAX];
+        if (table_add(t, x->host) < 0 || table_addf(t, "%lld", (long long) x->n_boots) < 0 ||
+            table_addf(t, "%lld", (long long) x->n_reports) < 0 || table_addf(t, "%lld", (long long) x->n_groups) < 0 ||
+            table_addf(t, "%lld", (long long) x->kernels) < 0 ||
+            table_addf(t, "%lld", (long long) x->boots_lockdep_off) < 0 || table_add(t, x->kernel_last) < 0 ||
+            table_add(t, time_cell(x->last_seen, last)) < 0 || table_add(t, time_cell(x->last_entry, entry)) < 0 ||
+            table_add(t, journal_state(x)) < 0)
                 return -ENOMEM;
         return 0;
 }
 
-/* Boots [{boot_id,kernel,first_seen,lockdep_off_at,lockdep_off_reason,n_reports}] as a table. */
-static int add_boots(Table *t, const char *arr) {
-        JsonIter it;
-        const char *v;
-
-        if (json_iter_init(&it, arr))
-                while (json_iter_next(&it, NULL, &v)) {
-                        const char *off = json_get(v, "lockdep_off_at");
-                        int r = table_add_field(t, v, "boot_id");
-                        if (r >= 0)
-                                r = table_add_field(t, v, "kernel");
-                        if (r >= 0)
-                                r = table_add_field(t, v, "first_seen");
-                        if (r >= 0)
-                                r = table_add_field(t, v, "n_reports");
-                        if (r >= 0 && off && *off != 'n') {
-                                int64_t us = json_get_int(v, "lockdep_off_at", 0);
-                                r = table_addf(t, "%lld.%06lld", (long long) (us / 1000000),
-                                               (long long) (us % 1000000));
-                        } else if (r >= 0)
-                                r = table_add(t, NULL);
-                        if (r >= 0)
-                                r = table_add_field(t, v, "lockdep_off_reason");
-                        if (r < 0)
-                                return r;
-                }
+/* Boots as a table. */
+static int add_boots(Table *t, const StoreBoot *v, size_t n) {
+        char first[STORE_TIME_MAX];
+        for (size_t i = 0; i < n; i++) {
+                const StoreBoot *b = &v[i];
+                int r = table_add(t, b->boot_id);
+                if (r >= 0)
+                        r = table_add(t, b->kernel);
+                if (r >= 0)
+                        r = table_add(t, time_cell(b->first_seen, first));
+                if (r >= 0)
+                        r = table_addf(t, "%lld", (long long) b->n_reports);
+                if (r >= 0 && b->lockdep_off_at != STORE_NONE)
+                        r = table_addf(t, "%lld.%06lld", (long long) (b->lockdep_off_at / 1000000),
+                                       (long long) (b->lockdep_off_at % 1000000));
+                else if (r >= 0)
+                        r = table_add(t, NULL);
+                if (r >= 0)
+                        r = table_add(t, b->lockdep_off_reason);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -86,66 +73,84 @@ static void print_section(const char *title, Table *t) {
                 printf("    (none)\n");
 }
 
-static void print_fact(const char *label, const char *js, const char *key) {
-        _cleanup_free_ char *v = json_get_str(js, key);
+static void print_fact(const char *label, const char *v) {
         printf("  %-13s ", label);
         fputs_safe(v ? v : "-", stdout);
         putchar('\n');
 }
 
-static int print_host(const char *js) {
-        _cleanup_free_ char *host = json_get_str(js, "host");
+static int print_host(const StoreHostDetail *d) {
+        const StoreHost *x = &d->host;
         _cleanup_(table_freep) Table *groups =
                 table_new(">ID", "KIND", ">REPORTS", "STATUS", "~TITLE", NULL);
         _cleanup_(table_freep) Table *off =
                 table_new("BOOT", "|KERNEL", "FIRST SEEN", ">REPORTS", ">OFF AT (s)", "~WHY", NULL);
         _cleanup_(table_freep) Table *boots =
                 table_new("BOOT", "|KERNEL", "FIRST SEEN", ">REPORTS", ">OFF AT (s)", "~WHY", NULL);
-        JsonIter it;
-        const char *v;
+        char buf[STORE_TIME_MAX];
 
         if (!groups || !off || !boots)
                 return print_oom();
-        if (json_iter_init(&it, json_get(js, "groups")))
-                while (json_iter_next(&it, NULL, &v))
-                        if (table_add_field(groups, v, "id") < 0 ||
-                            table_add_field(groups, v, "kind") < 0 ||
-                            table_add_field(groups, v, "n") < 0 ||
-                            table_add_field(groups, v, "status") < 0 ||
-                            table_add_field(groups, v, "func_title") < 0)
-                                return print_oom();
-        if (add_boots(off, json_get(js, "off_early")) < 0 ||
-            add_boots(boots, json_get(js, "boots")) < 0)
+        for (size_t i = 0; i < d->n_groups; i++) {
+                const StoreFleetGroup *g = &d->groups[i];
+                if (table_addf(groups, "%lld", (long long) g->id) < 0 || table_add(groups, g->kind) < 0 ||
+                    table_addf(groups, "%lld", (long long) g->n_reports) < 0 || table_add(groups, g->status) < 0 ||
+                    table_add(groups, g->func_title) < 0)
+                        return print_oom();
+        }
+        if (add_boots(off, d->off_early, d->n_off_early) < 0 || add_boots(boots, d->boots, d->n_boots) < 0)
                 return print_oom();
 
         printf("%sHost ", ansi_highlight());
-        fputs_safe(host ? host : "?", stdout);
+        fputs_safe(x->host ? x->host : "?", stdout);
         printf("%s\n", ansi_normal());
-        print_fact("machine id:", js, "machine_id");
-        print_fact("host name:", js, "hostname");
-        long long nb = json_get_int(js, "n_boots", 0), nr = json_get_int(js, "n_reports", 0),
-                  ng = json_get_int(js, "n_groups", 0), nk = json_get_int(js, "kernels", 0);
+        print_fact("machine id:", x->machine_id);
+        print_fact("host name:", x->hostname);
+        long long nb = x->n_boots, nr = x->n_reports, ng = x->n_groups, nk = x->kernels;
         printf("  %-13s %lld %s, %lld %s, %lld %s, %lld %s\n", "seen:", nb, plural(nb, "boot", "boots"), nr,
                plural(nr, "report", "reports"), ng, plural(ng, "group", "groups"), nk,
                plural(nk, "kernel", "kernels"));
-        print_fact("first kernel:", js, "kernel_first");
-        print_fact("last kernel:", js, "kernel_last");
-        print_fact("first seen:", js, "first_seen");
-        print_fact("last seen:", js, "last_seen");
-        print_fact("journal read:", js, "journal_read");
-        print_fact("last entry:", js, "last_entry");
-        if (strcmp(journal_state(js), "silent") == 0)
+        print_fact("first kernel:", x->kernel_first);
+        print_fact("last kernel:", x->kernel_last);
+        print_fact("first seen:", time_cell(x->first_seen, buf));
+        print_fact("last seen:", time_cell(x->last_seen, buf));
+        print_fact("journal read:", time_cell(x->journal_read, buf));
+        print_fact("last entry:", time_cell(x->last_entry, buf));
+        if (x->silent > 0)
                 printf("%s  silent:       no journal entry from this host for longer than lockdepd's silent-after:\n"
                        "                no report from it does not mean it is clean%s\n",
                        ansi_highlight(), ansi_normal());
         if (table_rows(off) > 0) {
-                long long off_n = json_get_int(js, "boots_lockdep_off", 0);
+                long long off_n = x->boots_lockdep_off;
                 printf("\n%sLockdep switched itself off in %lld %s:%s nothing after that point was validated.\n",
                        ansi_highlight(), off_n, plural(off_n, "boot", "boots"), ansi_normal());
                 table_print(off, stdout, 4);
         }
         print_section("Groups", groups);
         print_section("Boots (newest first)", boots);
+        return 0;
+}
+
+/* lockdepctl hosts NAME: the host, as JSON (the API's object) or as text. */
+static int show_host(Store *s, const char *name, const Output *out) {
+        _cleanup_(store_host_detail_free) StoreHostDetail d = {};
+        int r = store_host_detail(s, name, &d);
+        if (r == -ENOENT) {
+                fputs("lockdepctl hosts: no host '", stderr);
+                fputs_safe(name, stderr);
+                fputs("'\n", stderr);
+                return 1;
+        }
+        if (r < 0)
+                return store_failed(s, r, "reading the host");
+        pager_open();
+        if (!output_json(out))
+                return print_host(&d);
+        StrBuf b = {};
+        if (store_host_detail_json(&d, &b) < 0)
+                return print_oom();
+        output_json_object(out, b.s);
+        strbuf_done(&b);
         return 0;
 }
 
@@ -172,6 +177,7 @@ int verb_hosts(int argc, char **argv) {
         };
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_(store_closep) Store *s = NULL;
+        _cleanup_(store_host_list_free) StoreHostList list = {};
         HostsCtx ctx = {};
         StoreListQuery q = { .list = STORE_LIST_HOSTS };
         bool listing = false;
@@ -207,36 +213,46 @@ int verb_hosts(int argc, char **argv) {
         s = open_db(true);
         if (!s)
                 return 1;
-        if (name) {
-                static const NamedObject host = { "hosts", "no host ", "reading the host", store_host_json, print_host };
-                return show_named(&host, s, name, &ctx.out);
-        }
+        if (name)
+                return show_host(s, name, &ctx.out);
         /* at 80 columns: host names and releases cut in the middle (fleet names differ at their
          * end), "OFF", and no LAST ENTRY (JOURNAL still says "silent"; hosts NAME shows it) */
-        t = ctx.table = table_new("|HOST", ">BOOTS", ">REPORTS", ">GROUPS", ">KERNELS", ">LOCKDEP OFF\tOFF",
-                                  "|LAST KERNEL\tKERNEL", "LAST SEEN", "?LAST ENTRY", "JOURNAL", NULL);
+        t = table_new("|HOST", ">BOOTS", ">REPORTS", ">GROUPS", ">KERNELS", ">LOCKDEP OFF\tOFF",
+                      "|LAST KERNEL\tKERNEL", "LAST SEEN", "?LAST ENTRY", "JOURNAL", NULL);
         if (!t)
                 return print_oom();
         pager_open();
         if (ctx.out.no_legend)
                 table_hide_header(t);
         ctx.out.newest_last = false;
-        r = store_list_hosts(s, &q, row, &ctx);
-        if (r < 0) {
-                output_done(&ctx.out);
+        r = store_host_list(s, &q, &list);
+        if (r < 0)
                 return store_failed(s, r, "listing hosts");
-        }
-        if (ctx.n == 0 && !output_json(&ctx.out)) {
+        if (list.n == 0 && !output_json(&ctx.out)) {
                 if (!ctx.out.quiet)
                         fputs("No hosts found.\n", stderr);
                 return 1;
         }
-        r = output_flush(&ctx.out, add_row, &ctx);
-        if (r < 0)
-                return print_oom();
+        size_t shown = output_shown(&ctx.out, list.n);
+        StrBuf b = {};
+        for (size_t k = 0; k < shown; k++) {
+                const StoreHost *x = &list.v[output_index(&ctx.out, list.n, k)];
+                if (output_json(&ctx.out)) { /* the API's object, from the one serializer */
+                        strbuf_truncate(&b, 0);
+                        r = store_host_json(x, &b);
+                        if (r >= 0)
+                                output_json_object(&ctx.out, b.s);
+                } else
+                        r = add_row(t, x);
+                if (r < 0) {
+                        strbuf_done(&b);
+                        return print_oom();
+                }
+        }
+        strbuf_done(&b);
         if (output_json(&ctx.out))
                 return 0;
         table_print(t, stdout, 0);
-        list_footer(s, &q, &ctx.out, r, "host", "hosts");
+        list_footer(s, &q, &ctx.out, (int) shown, "host", "hosts");
         return 0;
 }

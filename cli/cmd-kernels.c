@@ -16,40 +16,33 @@
 
 typedef struct KernelsCtx {
         Output out;
-        unsigned n;
-        Table *table;
 } KernelsCtx;
 
-static int row(const char *js, void *userdata) {
-        KernelsCtx *c = userdata;
-        c->n++;
-        return output_row(&c->out, js);
+static const char *time_cell(int64_t usec, char buf[static STORE_TIME_MAX]) {
+        return usec == STORE_NONE ? NULL : store_time_iso(usec, buf);
 }
 
-static int add_row(const char *js, void *userdata) {
-        KernelsCtx *c = userdata;
-        static const char *const keys[] = {
-                "kernel",   "n_hosts",    "n_boots",           "n_reports",
-                "n_groups", "new_groups", "boots_lockdep_off", "last_seen"
-        };
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                if (table_add_field(c->table, js, keys[i]) < 0)
-                        return -ENOMEM;
+static int add_row(Table *t, const StoreKernel *k) {
+        char last[STORE_TIME_MAX];
+        if (table_add(t, k->kernel) < 0 || table_addf(t, "%lld", (long long) k->n_hosts) < 0 ||
+            table_addf(t, "%lld", (long long) k->n_boots) < 0 || table_addf(t, "%lld", (long long) k->n_reports) < 0 ||
+            table_addf(t, "%lld", (long long) k->n_groups) < 0 || table_addf(t, "%lld", (long long) k->new_groups) < 0 ||
+            table_addf(t, "%lld", (long long) k->boots_lockdep_off) < 0 || table_add(t, time_cell(k->last_seen, last)) < 0)
+                return -ENOMEM;
         return 0;
 }
 
-static int add_groups(Table *t, const char *arr) {
-        static const char *const keys[] = { "id",          "kind",   "n_reports", "kernel_first",
-                                            "kernel_last", "status", "func_title" };
-        JsonIter it;
-        const char *v;
-
-        if (json_iter_init(&it, arr))
-                while (json_iter_next(&it, NULL, &v))
-                        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                                if (table_add_field(t, v, keys[i]) < 0)
-                                        return -ENOMEM;
-        return 0;
+static Table *groups_table(const StoreFleetGroup *v, size_t n) {
+        _cleanup_(table_freep) Table *t = table_new(">ID", "KIND", ">REPORTS", "|FIRST KERNEL", "|LAST KERNEL", "STATUS",
+                                                    "~TITLE", NULL);
+        if (!t)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                if (table_addf(t, "%lld", (long long) v[i].id) < 0 || table_add(t, v[i].kind) < 0 ||
+                    table_addf(t, "%lld", (long long) v[i].n_reports) < 0 || table_add(t, v[i].kernel_first) < 0 ||
+                    table_add(t, v[i].kernel_last) < 0 || table_add(t, v[i].status) < 0 || table_add(t, v[i].func_title) < 0)
+                        return NULL;
+        return TAKE_PTR(t);
 }
 
 static void print_section(const char *title, Table *t) {
@@ -60,46 +53,33 @@ static void print_section(const char *title, Table *t) {
                 printf("    (none)\n");
 }
 
-static int print_kernel(const char *js) {
-        _cleanup_free_ char *rel = json_get_str(js, "kernel"),
-                            *first = json_get_str(js, "first_seen"),
-                            *last = json_get_str(js, "last_seen");
-        _cleanup_(table_freep) Table *regr = table_new(">ID", "KIND", ">REPORTS", "|FIRST KERNEL",
-                                                       "|LAST KERNEL", "STATUS", "~TITLE", NULL);
-        _cleanup_(table_freep) Table *gone = table_new(">ID", "KIND", ">REPORTS", "|FIRST KERNEL",
-                                                       "|LAST KERNEL", "STATUS", "~TITLE", NULL);
-        _cleanup_(table_freep) Table *regressed = table_new(">ID", "KIND", ">REPORTS", "|FIRST KERNEL",
-                                                            "|LAST KERNEL", "STATUS", "~TITLE", NULL);
-        _cleanup_(table_freep) Table *hosts =
-                table_new("~HOST", ">BOOTS", ">REPORTS", ">LOCKDEP OFF", NULL);
-        JsonIter it;
-        const char *v;
+static int print_kernel(const StoreKernelDetail *d) {
+        const StoreKernel *k = &d->kernel;
+        _cleanup_(table_freep) Table *regr = groups_table(d->regressions, d->n_regressions);
+        _cleanup_(table_freep) Table *gone = groups_table(d->not_seen_since, d->n_not_seen_since);
+        _cleanup_(table_freep) Table *regressed = groups_table(d->regressed, d->n_regressed);
+        _cleanup_(table_freep) Table *hosts = table_new("~HOST", ">BOOTS", ">REPORTS", ">LOCKDEP OFF", NULL);
+        char buf[STORE_TIME_MAX];
 
         if (!regr || !gone || !hosts || !regressed)
                 return print_oom();
-        if (add_groups(regr, json_get(js, "regressions")) < 0 || add_groups(regressed, json_get(js, "regressed")) < 0 ||
-            add_groups(gone, json_get(js, "not_seen_since")) < 0)
-                return print_oom();
-        if (json_iter_init(&it, json_get(js, "hosts")))
-                while (json_iter_next(&it, NULL, &v))
-                        if (table_add_field(hosts, v, "host") < 0 ||
-                            table_add_field(hosts, v, "n_boots") < 0 ||
-                            table_add_field(hosts, v, "n_reports") < 0 ||
-                            table_add_field(hosts, v, "boots_lockdep_off") < 0)
-                                return print_oom();
+        for (size_t i = 0; i < d->n_hosts; i++)
+                if (table_add(hosts, d->hosts[i].host) < 0 || table_addf(hosts, "%lld", (long long) d->hosts[i].n_boots) < 0 ||
+                    table_addf(hosts, "%lld", (long long) d->hosts[i].n_reports) < 0 ||
+                    table_addf(hosts, "%lld", (long long) d->hosts[i].boots_lockdep_off) < 0)
+                        return print_oom();
 
         printf("%sKernel ", ansi_highlight());
-        fputs_safe(rel ? rel : "?", stdout);
+        fputs_safe(k->kernel ? k->kernel : "?", stdout);
         printf("%s\n", ansi_normal());
-        long long nh = json_get_int(js, "n_hosts", 0), nb = json_get_int(js, "n_boots", 0),
-                  nr = json_get_int(js, "n_reports", 0), ng = json_get_int(js, "n_groups", 0),
-                  off = json_get_int(js, "boots_lockdep_off", 0);
+        long long nh = k->n_hosts, nb = k->n_boots, nr = k->n_reports, ng = k->n_groups, off = k->boots_lockdep_off;
         printf("  %lld %s, %lld %s, %lld %s, %lld %s (%lld new), lockdep off in %lld %s\n", nh,
                plural(nh, "host", "hosts"), nb, plural(nb, "boot", "boots"), nr, plural(nr, "report", "reports"), ng,
-               plural(ng, "group", "groups"), (long long) json_get_int(js, "new_groups", 0), off,
-               plural(off, "boot", "boots"));
+               plural(ng, "group", "groups"), (long long) k->new_groups, off, plural(off, "boot", "boots"));
+        const char *first = time_cell(k->first_seen, buf);
         printf("  first seen: ");
         fputs_safe(first ? first : "-", stdout);
+        const char *last = time_cell(k->last_seen, buf);
         printf(", last seen: ");
         fputs_safe(last ? last : "-", stdout);
         putchar('\n');
@@ -110,30 +90,24 @@ static int print_kernel(const char *js) {
         return 0;
 }
 
-static const char *vs_release;
-
-static int get_vs(Store *s, const char *rel, char **ret) {
-        return store_kernel_vs_json(s, rel, vs_release, ret);
-}
-
-static int print_vs(const char *js) {
-        static const struct {
-                const char *key, *title;
+static int print_vs(const StoreKernelVs *v) {
+        const struct {
+                const char *title;
+                const StoreFleetGroup *v;
+                size_t n;
         } sections[] = {
-                { "new", "New (reported on %s, not on %s)" },
-                { "gone", "Gone (reported on %2$s, not on %1$s)" },
-                { "still", "Still present (reported on both)" },
+                { "New (reported on %s, not on %s)", v->new_, v->n_new },
+                { "Gone (reported on %2$s, not on %1$s)", v->gone, v->n_gone },
+                { "Still present (reported on both)", v->still, v->n_still },
         };
-        _cleanup_free_ char *rel = json_get_str(js, "kernel"), *vs = json_get_str(js, "vs");
-        _cleanup_free_ char *erel = escape_safe(rel ? rel : "?"), *evs = escape_safe(vs ? vs : "?");
+        _cleanup_free_ char *erel = escape_safe(v->kernel ? v->kernel : "?"), *evs = escape_safe(v->vs ? v->vs : "?");
         if (!erel || !evs)
                 return print_oom();
         printf("%sKernel %s vs %s%s\n", ansi_highlight(), erel, evs, ansi_normal());
         for (size_t i = 0; i < ELEMENTSOF(sections); i++) {
-                _cleanup_(table_freep) Table *t = table_new(">ID", "KIND", ">REPORTS", "|FIRST KERNEL", "|LAST KERNEL",
-                                                            "STATUS", "~TITLE", NULL);
+                _cleanup_(table_freep) Table *t = groups_table(sections[i].v, sections[i].n);
                 char title[600];
-                if (!t || add_groups(t, json_get(js, sections[i].key)) < 0)
+                if (!t)
                         return print_oom();
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
@@ -141,6 +115,41 @@ static int print_vs(const char *js) {
 #pragma GCC diagnostic pop
                 print_section(title, t);
         }
+        return 0;
+}
+
+/* "lockdepctl kernels: <missing>'NAME'" for a release no boot ran (r == -ENOENT): exit 1. */
+static int not_found(Store *s, int r, const char *missing, const char *name, const char *reading) {
+        if (r != -ENOENT)
+                return store_failed(s, r, reading);
+        fprintf(stderr, "lockdepctl kernels: %s'", missing);
+        fputs_safe(name, stderr);
+        fputs("'\n", stderr);
+        return 1;
+}
+
+/* lockdepctl kernels REL [--vs OTHER]: as JSON (the API's object) or as text. */
+static int show_kernel(Store *s, const char *rel, const char *vs, const Output *out) {
+        _cleanup_(store_kernel_detail_free) StoreKernelDetail d = {};
+        _cleanup_(store_kernel_vs_free) StoreKernelVs v = {};
+        StrBuf b = {};
+        int r;
+        if (vs) {
+                r = store_kernel_vs(s, rel, vs, &v);
+                if (r < 0)
+                        return not_found(s, r, "no boots ran both releases: ", rel, "comparing the kernel releases");
+        } else {
+                r = store_kernel_detail(s, rel, &d);
+                if (r < 0)
+                        return not_found(s, r, "no boot ran kernel ", rel, "reading the kernel release");
+        }
+        pager_open();
+        if (!output_json(out))
+                return vs ? print_vs(&v) : print_kernel(&d);
+        if ((vs ? store_kernel_vs_json(&v, &b) : store_kernel_detail_json(&d, &b)) < 0)
+                return print_oom();
+        output_json_object(out, b.s);
+        strbuf_done(&b);
         return 0;
 }
 
@@ -169,8 +178,10 @@ int verb_kernels(int argc, char **argv) {
         };
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_(store_closep) Store *s = NULL;
+        _cleanup_(store_kernel_list_free) StoreKernelList list = {};
         KernelsCtx ctx = {};
         StoreListQuery q = { .list = STORE_LIST_KERNELS };
+        const char *vs_release = NULL;
         bool listing = false;
         int c, r;
 
@@ -211,40 +222,43 @@ int verb_kernels(int argc, char **argv) {
         s = open_db(true);
         if (!s)
                 return 1;
-        if (rel && vs_release) {
-                static const NamedObject kernels = { "kernels", "no boots ran both releases: ",
-                                                     "comparing the kernel releases", get_vs, print_vs };
-                return show_named(&kernels, s, rel, &ctx.out);
-        }
-        if (rel) {
-                static const NamedObject kernel = { "kernels", "no boot ran kernel ", "reading the kernel release",
-                                                    store_kernel_json, print_kernel };
-                return show_named(&kernel, s, rel, &ctx.out);
-        }
-        t = ctx.table = table_new("|KERNEL", ">HOSTS", ">BOOTS", ">REPORTS", ">GROUPS", ">NEW",
-                                  ">LOCKDEP OFF", "LAST SEEN", NULL);
+        if (rel)
+                return show_kernel(s, rel, vs_release, &ctx.out);
+        t = table_new("|KERNEL", ">HOSTS", ">BOOTS", ">REPORTS", ">GROUPS", ">NEW", ">LOCKDEP OFF", "LAST SEEN", NULL);
         if (!t)
                 return print_oom();
         pager_open();
         if (ctx.out.no_legend)
                 table_hide_header(t);
         ctx.out.newest_last = false;
-        r = store_list_kernels(s, &q, row, &ctx);
-        if (r < 0) {
-                output_done(&ctx.out);
+        r = store_kernel_list(s, &q, &list);
+        if (r < 0)
                 return store_failed(s, r, "listing kernel releases");
-        }
-        if (ctx.n == 0 && !output_json(&ctx.out)) {
+        if (list.n == 0 && !output_json(&ctx.out)) {
                 if (!ctx.out.quiet)
                         fputs("No kernel releases found.\n", stderr);
                 return 1;
         }
-        r = output_flush(&ctx.out, add_row, &ctx);
-        if (r < 0)
-                return print_oom();
+        size_t shown = output_shown(&ctx.out, list.n);
+        StrBuf b = {};
+        for (size_t k = 0; k < shown; k++) {
+                const StoreKernel *x = &list.v[output_index(&ctx.out, list.n, k)];
+                if (output_json(&ctx.out)) { /* the API's object, from the one serializer */
+                        strbuf_truncate(&b, 0);
+                        r = store_kernel_json(x, &b);
+                        if (r >= 0)
+                                output_json_object(&ctx.out, b.s);
+                } else
+                        r = add_row(t, x);
+                if (r < 0) {
+                        strbuf_done(&b);
+                        return print_oom();
+                }
+        }
+        strbuf_done(&b);
         if (output_json(&ctx.out))
                 return 0;
         table_print(t, stdout, 0);
-        list_footer(s, &q, &ctx.out, r, "kernel release", "kernel releases");
+        list_footer(s, &q, &ctx.out, (int) shown, "kernel release", "kernel releases");
         return 0;
 }

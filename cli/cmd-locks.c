@@ -16,76 +16,56 @@
 
 typedef struct LocksCtx {
         Output out;
-        unsigned n;
-        Table *table;
 } LocksCtx;
 
-/* The strings (or the "name" of the objects) of a JSON array joined with ", ". */
-static char *join_array(const char *v) {
+/* The strings joined with ", " (malloc()ed; NULL on ENOMEM). */
+static char *join(const StoreStrings *v) {
         StrBuf b = {};
-        JsonIter it;
-        const char *e;
-
-        strbuf_puts(&b, "");
-        if (json_iter_init(&it, v))
-                while (json_iter_next(&it, NULL, &e)) {
-                        _cleanup_free_ char *s = *e == '{' ? json_get_str(e, "name") : json_str(e);
-                        if (b.len > 0)
-                                strbuf_puts(&b, ", ");
-                        strbuf_puts(&b, s ? s : "");
+        if (strbuf_puts(&b, "") < 0)
+                return NULL;
+        for (size_t i = 0; i < v->n; i++)
+                if ((i && strbuf_puts(&b, ", ") < 0) || strbuf_puts(&b, v->v[i]) < 0) {
+                        strbuf_done(&b);
+                        return NULL;
                 }
         return strbuf_steal(&b);
 }
 
-static int row(const char *js, void *userdata) {
-        LocksCtx *c = userdata;
-        c->n++;
-        return output_row(&c->out, js);
-}
-
-static int add_row(const char *js, void *userdata) {
-        LocksCtx *c = userdata;
-        _cleanup_free_ char *printed = join_array(json_get(js, "printed"));
-        if (table_add_field(c->table, js, "name") < 0 ||
-            table_add_field(c->table, js, "n_groups") < 0 ||
-            table_add_field(c->table, js, "n_edges") < 0 || table_add(c->table, printed) < 0)
+static int add_row(Table *t, const StoreLock *l) {
+        _cleanup_free_ char *printed = join(&l->printed);
+        if (!printed || table_add(t, l->name) < 0 || table_addf(t, "%lld", (long long) l->n_groups) < 0 ||
+            table_addf(t, "%lld", (long long) l->n_edges) < 0 || table_add(t, printed) < 0)
                 return -ENOMEM;
         return 0;
 }
 
-static void print_lock(const char *js) {
-        _cleanup_free_ char *name = json_get_str(js, "name"),
-                            *printed = join_array(json_get(js, "printed"));
+static int print_lock(const StoreLockDetail *d) {
+        _cleanup_free_ char *printed = join(&d->printed);
         _cleanup_(table_freep) Table *groups = table_new(">ID", "KIND", ">REPORTS", "~TITLE", NULL);
-        _cleanup_(table_freep) Table *edges =
-                table_new("FROM", "TO", ">REPORTS", "|FIRST KERNEL", NULL);
-        JsonIter it;
-        const char *v;
+        _cleanup_(table_freep) Table *edges = table_new("FROM", "TO", ">REPORTS", "|FIRST KERNEL", NULL);
 
+        if (!printed || !groups || !edges)
+                return print_oom();
+        for (size_t i = 0; i < d->n_group_rows; i++) {
+                const StoreLockGroup *g = &d->groups[i];
+                if (table_addf(groups, "%lld", (long long) g->id) < 0 || table_add(groups, g->kind) < 0 ||
+                    table_addf(groups, "%lld", (long long) g->n_reports) < 0 || table_add(groups, g->func_title) < 0)
+                        return print_oom();
+        }
+        for (size_t i = 0; i < d->n_edge_rows; i++) {
+                const StoreLockEdge *e = &d->edges[i];
+                if (table_add(edges, e->from) < 0 || table_add(edges, e->to) < 0 ||
+                    table_addf(edges, "%lld", (long long) e->n) < 0 || table_add(edges, e->first_kernel) < 0)
+                        return print_oom();
+        }
         printf("%sLock class ", ansi_highlight());
-        fputs_safe(name ? name : "?", stdout);
+        fputs_safe(d->name ? d->name : "?", stdout);
         printf("%s\n", ansi_normal());
-        if (printed && printed[0]) {
+        if (printed[0]) {
                 printf("  printed as: ");
                 fputs_safe(printed, stdout);
                 putchar('\n');
         }
-        if (!groups || !edges)
-                return;
-        if (json_iter_init(&it, json_get(js, "groups")))
-                while (json_iter_next(&it, NULL, &v))
-                        if (table_add_field(groups, v, "id") < 0 ||
-                            table_add_field(groups, v, "kind") < 0 ||
-                            table_add_field(groups, v, "n_reports") < 0 ||
-                            table_add_field(groups, v, "func_title") < 0)
-                                return;
-        if (json_iter_init(&it, json_get(js, "edges")))
-                while (json_iter_next(&it, NULL, &v))
-                        if (table_add_field(edges, v, "from") < 0 ||
-                            table_add_field(edges, v, "to") < 0 ||
-                            table_add_field(edges, v, "n") < 0 ||
-                            table_add_field(edges, v, "first_kernel") < 0)
-                                return;
         printf("\n%sGroups:%s\n", ansi_highlight(), ansi_normal());
         if (table_rows(groups) > 0)
                 table_print(groups, stdout, 4);
@@ -96,6 +76,7 @@ static void print_lock(const char *js) {
                 table_print(edges, stdout, 4);
         else
                 printf("    (none)\n");
+        return 0;
 }
 
 static void help(void) {
@@ -119,6 +100,7 @@ int verb_locks(int argc, char **argv) {
         };
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_(store_closep) Store *s = NULL;
+        _cleanup_(store_lock_list_free) StoreLockList list = {};
         const char *name = NULL;
         LocksCtx ctx = {};
         StoreListQuery q = { .list = STORE_LIST_LOCKS };
@@ -150,32 +132,33 @@ int verb_locks(int argc, char **argv) {
         if (!s)
                 return 1;
         if (name) {
-                _cleanup_free_ char *js = NULL;
-                r = store_lock_json(s, name, &js);
+                _cleanup_(store_lock_detail_free) StoreLockDetail d = {};
+                r = store_lock_detail(s, name, &d);
                 if (r >= 0) {
                         pager_open();
-                        if (output_json(&ctx.out))
-                                output_json_object(&ctx.out, js);
-                        else
-                                print_lock(js);
+                        if (!output_json(&ctx.out))
+                                return print_lock(&d);
+                        StrBuf b = {};
+                        if (store_lock_detail_json(&d, &b) < 0)
+                                return print_oom();
+                        output_json_object(&ctx.out, b.s);
+                        strbuf_done(&b);
                         return 0;
                 }
                 if (r != -ENOENT)
                         return store_failed(s, r, "reading the lock class");
         }
-        t = ctx.table = table_new("NAME", ">GROUPS", ">EDGES", "~PRINTED AS", NULL);
+        t = table_new("NAME", ">GROUPS", ">EDGES", "~PRINTED AS", NULL);
         if (!t)
                 return print_oom();
         pager_open();
         if (ctx.out.no_legend)
                 table_hide_header(t);
         q.name = name;
-        r = store_list_locks(s, &q, row, &ctx);
-        if (r < 0) {
-                output_done(&ctx.out);
+        r = store_lock_list(s, &q, &list);
+        if (r < 0)
                 return store_failed(s, r, "listing lock classes");
-        }
-        if (ctx.n == 0 && !output_json(&ctx.out)) { /* an empty NDJSON stream is a valid answer */
+        if (list.n == 0 && !output_json(&ctx.out)) { /* an empty NDJSON stream is a valid answer */
                 if (name) {
                         fputs("No lock class matches '", stderr);
                         fputs_safe(name, stderr);
@@ -184,12 +167,26 @@ int verb_locks(int argc, char **argv) {
                         fputs("No lock classes found.\n", stderr);
                 return 1;
         }
-        r = output_flush(&ctx.out, add_row, &ctx);
-        if (r < 0)
-                return print_oom();
+        size_t shown = output_shown(&ctx.out, list.n);
+        StrBuf b = {};
+        for (size_t k = 0; k < shown; k++) {
+                const StoreLock *l = &list.v[output_index(&ctx.out, list.n, k)];
+                if (output_json(&ctx.out)) { /* the API's object, from the one serializer */
+                        strbuf_truncate(&b, 0);
+                        r = store_lock_json(l, &b);
+                        if (r >= 0)
+                                output_json_object(&ctx.out, b.s);
+                } else
+                        r = add_row(t, l);
+                if (r < 0) {
+                        strbuf_done(&b);
+                        return print_oom();
+                }
+        }
+        strbuf_done(&b);
         if (output_json(&ctx.out))
                 return 0;
         table_print(t, stdout, 0);
-        list_footer(s, &q, &ctx.out, r, "lock class", "lock classes");
+        list_footer(s, &q, &ctx.out, (int) shown, "lock class", "lock classes");
         return 0;
 }

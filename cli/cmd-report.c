@@ -85,7 +85,7 @@ int verb_report(int argc, char **argv) {
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
-        _cleanup_free_ char *js = NULL;
+        _cleanup_(store_report_detail_free) StoreReportDetail d = {};
         bool parsed = false, as_logged = false;
         Output out = {};
         int64_t id;
@@ -129,7 +129,7 @@ int verb_report(int argc, char **argv) {
                 return 1;
         if (optind == argc && newest_id(s, true, &id) != 0) /* as coredumpctl: the newest */
                 return 1;
-        r = store_report_json(s, id, &js);
+        r = store_report_detail(s, id, &d);
         if (r == -ENOENT) {
                 fprintf(stderr, "lockdepctl: no report %lld\n", (long long) id);
                 return 1;
@@ -139,28 +139,31 @@ int verb_report(int argc, char **argv) {
         if (as_logged)
                 return print_as_logged(s, id);
         pager_open();
-        if (json) {
-                output_json_object(&out, js);
+        if (json) { /* the API's object, from the same serializer */
+                StrBuf b = {};
+                if (store_report_detail_json(&d, &b) < 0) {
+                        strbuf_done(&b);
+                        return print_oom();
+                }
+                output_json_object(&out, b.s);
+                strbuf_done(&b);
                 return 0;
         }
         if (parsed) {
-                _cleanup_free_ char *p = json_raw(json_get(js, "parsed"));
-                if (!p || strcmp(p, "null") == 0) {
-                        fprintf(stderr, "lockdepctl: report %lld has no parsed form\n",
-                                (long long) id);
+                if (!d.parsed || strcmp(d.parsed, "null") == 0) {
+                        fprintf(stderr, "lockdepctl: report %lld has no parsed form\n", (long long) id);
                         return 1;
                 }
-                if (p[0] == '"') { /* stored as a JSON string */
-                        _cleanup_free_ char *inner = json_str(p);
+                if (d.parsed[0] == '"') { /* stored as a JSON string */
+                        _cleanup_free_ char *inner = json_str(d.parsed);
                         fputs_safe(inner ? inner : "", stdout);
                         putchar('\n');
                 } else
-                        output_json_object(&out, p);
+                        output_json_object(&out, d.parsed);
                 return 0;
         }
-        _cleanup_free_ char *raw = json_get_str(js, "raw");
-        fputs_text(raw ? raw : "", stdout);
-        if (raw && raw[0] && raw[strlen(raw) - 1] != '\n')
+        fputs_text(d.raw, stdout);
+        if (d.raw[0] && d.raw[strlen(d.raw) - 1] != '\n')
                 putchar('\n');
         return 0;
 }

@@ -22,37 +22,16 @@ static void field(const char *label, const char *value) {
         putchar('\n');
 }
 
-static void json_field(const char *g, const char *label, const char *key) {
-        _cleanup_free_ char *v = json_get_str(g, key);
-        field(label, v);
-}
-
 static void section(const char *title) {
         printf("\n%s%s:%s\n", ansi_highlight(), title, ansi_normal());
 }
 
-/* A member of the group object, or of its representative's parsed report ("classes", "scenario").
- */
-static const char *member(const char *g, const char *key) {
-        const char *v = json_get(g, key);
-        return v ? v : json_get(json_get(g, "parsed"), key);
-}
-
-static bool str_eq(const char *obj, const char *key, const char *s) {
-        _cleanup_free_ char *v = json_get_str(obj, key);
-        return v && strcmp(v, s) == 0;
-}
-
 /* Where "to" was acquired while "from" was held: the site the store gives the group's edge (the
  * parser's one rule, LockdepEdge.at), which the web page and the API show too. */
-static char *edge_site(const char *g, const char *from, const char *to) {
-        const char *e;
-        JsonIter it;
-
-        if (json_iter_init(&it, json_get(g, "edges")))
-                while (json_iter_next(&it, NULL, &e))
-                        if (str_eq(e, "from", from) && str_eq(e, "to", to))
-                                return json_get_str(e, "site");
+static const char *edge_site(const StoreGroupDetail *d, const char *from, const char *to) {
+        for (size_t i = 0; i < d->n_edges; i++)
+                if (!strcmp(d->edges[i].from, from) && !strcmp(d->edges[i].to, to))
+                        return d->edges[i].site;
         return NULL;
 }
 
@@ -65,26 +44,15 @@ static void print_site(size_t pad, const char *what, const char *at) {
 }
 
 /* The group's edges as "A -> B  at SITE" (kinds without a cycle to draw: recursive, safe_unsafe). */
-static void print_edges(const char *g) {
-        JsonIter it;
-        const char *e;
-        bool any = false;
-
-        if (!json_iter_init(&it, json_get(g, "edges")))
-                return;
-        while (json_iter_next(&it, NULL, &e)) {
-                _cleanup_free_ char *from = json_get_str(e, "from"), *to = json_get_str(e, "to"),
-                                    *site = json_get_str(e, "site");
-                if (!from || !to)
-                        continue;
-                if (!any)
+static void print_edges(const StoreGroupDetail *d) {
+        for (size_t i = 0; i < d->n_edges; i++) {
+                if (i == 0)
                         section("Lock order (the second lock taken while the first is held)");
-                any = true;
                 printf("    ");
-                fputs_safe(from, stdout);
+                fputs_safe(d->edges[i].from, stdout);
                 printf(" -> ");
-                fputs_safe(to, stdout);
-                print_site(0, "at", site);
+                fputs_safe(d->edges[i].to, stdout);
+                print_site(0, "at", d->edges[i].site);
                 putchar('\n');
         }
 }
@@ -92,37 +60,28 @@ static void print_edges(const char *g) {
 /* "classes" are in the order lockdep prints the chain, #N (the lock held) to #0 (the lock being
  * acquired); entry #k was taken while #k-1 was held. Drawn in lock order: #N -> #0 -> #1 ... -> #N.
  */
-static void print_cycle(const char *g, const char *kind) {
-        _cleanup_free_ char *held_at =
-                json_get_str(json_get(json_get(g, "parsed"), "holding"), "at");
-        JsonIter it;
-        const char *v;
-        char *classes[64], *order[65];
-        size_t n = 0, width = 0;
+static void print_cycle(const StoreGroupDetail *d) {
+        const char *order[65];
+        size_t n = MIN(d->n_classes, (size_t) 64), width = 0;
 
-        if (json_iter_init(&it, member(g, "classes")))
-                while (n < ELEMENTSOF(classes) && json_iter_next(&it, NULL, &v))
-                        if ((classes[n] = json_str(v)))
-                                n++;
         if (n == 0)
                 return;
-        if (strcmp(kind, "circular") != 0) {
+        if (strcmp(d->row.kind, "circular") != 0) {
                 section("Classes");
                 for (size_t i = 0; i < n; i++) {
                         printf("    ");
-                        fputs_safe(classes[i], stdout);
+                        fputs_safe(d->classes[i], stdout);
                         putchar('\n');
-                        free(classes[i]);
                 }
-                print_edges(g);
+                print_edges(d);
                 return;
         }
-        order[0] = classes[0];
+        order[0] = d->classes[0];
         for (size_t i = 1; i < n; i++)
-                order[i] = classes[n - i];
-        order[n] = classes[0];
+                order[i] = d->classes[n - i];
+        order[n] = d->classes[0];
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *e = escape_safe(classes[i]);
+                _cleanup_free_ char *e = escape_safe(d->classes[i]);
                 width = MAX(width, e ? text_width(e) : 0);
         }
 
@@ -134,37 +93,24 @@ static void print_cycle(const char *g, const char *kind) {
         }
         for (size_t i = 0; i <= n; i++) {
                 _cleanup_free_ char *e = escape_safe(order[i]);
-                _cleanup_free_ char *at = i == 0 ? NULL : edge_site(g, order[i - 1], order[i]);
+                const char *at = i == 0 ? d->holding_at : edge_site(d, order[i - 1], order[i]);
                 printf("    %s%s", i == 0 ? "" : "  -> ", e ? e : "");
-                print_site(width - (e ? text_width(e) : 0) + (i == 0 ? 5 : 0),
-                           i == 0 ? "held, taken at" : "at", i == 0 ? held_at : at);
+                print_site(width - (e ? text_width(e) : 0) + (i == 0 ? 5 : 0), i == 0 ? "held, taken at" : "at", at);
                 putchar('\n');
         }
-        for (size_t i = 0; i < n; i++)
-                free(classes[i]);
 }
 
 /* "CPU0: lock(A);" lines side by side, like the kernel prints them. */
-static void print_scenario(const char *g) {
-        JsonIter it;
-        const char *v;
-        bool any = false;
-
-        if (!json_iter_init(&it, member(g, "scenario")))
-                return;
-        while (json_iter_next(&it, NULL, &v)) {
-                _cleanup_free_ char *line = json_str(v);
-                if (!line)
-                        continue;
-                if (!any) {
+static void print_scenario(const StoreGroupDetail *d) {
+        for (size_t i = 0; i < d->n_scenario; i++) {
+                const char *line = d->scenario[i];
+                if (i == 0) {
                         section("Scenario");
                         printf("    %-36s %s\n    %-36s %s\n", "CPU0", "CPU1", "----", "----");
-                        any = true;
                 }
                 const char *text = line;
                 int cpu = -1;
-                if (strncmp(line, "CPU", 3) == 0 && (line[3] == '0' || line[3] == '1') &&
-                    line[4] == ':') {
+                if (strncmp(line, "CPU", 3) == 0 && (line[3] == '0' || line[3] == '1') && line[4] == ':') {
                         cpu = line[3] - '0';
                         text = line + 5 + (line[5] == ' ');
                 }
@@ -174,97 +120,104 @@ static void print_scenario(const char *g) {
         }
 }
 
-/* A table of the objects of array key, with the given columns (header, field) pairs. */
-static void print_list4(const char *g, const char *key, const char *title, const char *h1,
-                        const char *f1, const char *h2, const char *f2, const char *h3,
-                        const char *f3, const char *h4, const char *f4) {
-        _cleanup_(table_freep) Table *t = table_new(h1, h2, h3, h4, NULL);
-        JsonIter it;
-        const char *v;
-
-        if (!t || !json_iter_init(&it, json_get(g, key)))
+/* A table of counts (kernels, hosts) under title. */
+static void print_counts(const StoreCount *v, size_t n, const char *title, const char *h1) {
+        _cleanup_(table_freep) Table *t = table_new(h1, ">REPORTS", NULL);
+        if (!t || n == 0)
                 return;
-        while (json_iter_next(&it, NULL, &v))
-                if (table_add_field(t, v, f1) < 0 || table_add_field(t, v, f2) < 0 ||
-                    (f3 && table_add_field(t, v, f3) < 0) || (f4 && table_add_field(t, v, f4) < 0))
+        for (size_t i = 0; i < n; i++)
+                if (table_add(t, v[i].name) < 0 || table_addf(t, "%lld", (long long) v[i].n) < 0)
                         return;
-        if (table_rows(t) == 0)
-                return;
         section(title);
         table_print(t, stdout, 4);
 }
 
-static void print_list(const char *g, const char *key, const char *title, const char *h1,
-                       const char *f1, const char *h2, const char *f2, const char *h3,
-                       const char *f3) {
-        print_list4(g, key, title, h1, f1, h2, f2, h3, f3, NULL, NULL);
+static void print_triage(const StoreGroupDetail *d) {
+        _cleanup_(table_freep) Table *t = table_new("TIME", ">GROUP", "ACTION", "~VALUE", NULL);
+        if (!t || d->n_triage == 0)
+                return;
+        for (size_t i = 0; i < d->n_triage; i++) {
+                const StoreTriageEntry *x = &d->triage[i];
+                char at[STORE_TIME_MAX];
+                if (table_add(t, store_time_iso(x->at, at)) < 0 ||
+                    (x->group > 0 ? table_addf(t, "%lld", (long long) x->group) : table_add(t, NULL)) < 0 ||
+                    table_add(t, x->action) < 0 || table_add(t, x->value) < 0)
+                        return;
+        }
+        section("Triage history");
+        table_print(t, stdout, 4);
 }
 
-static void print_group(Store *s, const char *g) {
-        _cleanup_free_ char *title = json_get_str(g, "func_title"), *kind = json_get_str(g, "kind"),
-                            *sig = json_get_str(g, "signature"), *note = json_get_str(g, "note"),
-                            *first = json_get_str(g, "kernel_first"),
-                            *last = json_get_str(g, "kernel_last");
-        _cleanup_free_ char *rep_json = NULL;
-        int64_t rep = json_get_int(g, "representative", 0);
-        char buf[256];
-
-        printf("%sGroup %lld: ", ansi_highlight(), (long long) json_get_int(g, "id", 0));
-        fputs_safe(title ? title : kind ? kind : "?", stdout);
-        printf("%s\n\n", ansi_normal());
-        field("Kind", kind);
-        json_field(g, "Key", "key");
-        if (sig) {
-                snprintf(buf, sizeof(buf), "%s (version %lld)", sig,
-                         (long long) json_get_int(g, "sig_version", 0));
-                field("Signature", buf);
+static void print_related(const StoreGroupDetail *d) {
+        _cleanup_(table_freep) Table *t = table_new(">ID", "KIND", "~TITLE", NULL);
+        if (!t || d->n_related == 0)
+                return;
+        for (size_t i = 0; i < d->n_related; i++) {
+                const StoreRelatedGroup *x = &d->related[i];
+                if (table_addf(t, "%lld", (long long) x->id) < 0 || table_add(t, x->kind) < 0 || table_add(t, x->func_title) < 0)
+                        return;
         }
-        json_field(g, "Status", "status");
-        field("Note", note);
-        json_field(g, "First seen", "first_seen");
-        json_field(g, "Last seen", "last_seen");
-        snprintf(buf, sizeof(buf), "%lld on %lld host%s",
-                 (long long) json_get_int(g, "n_reports", 0),
-                 (long long) json_get_int(g, "n_hosts", 0),
-                 json_get_int(g, "n_hosts", 0) == 1 ? "" : "s");
+        section("Related groups");
+        table_print(t, stdout, 4);
+}
+
+static void print_normalizations(const StoreGroupDetail *d) {
+        _cleanup_(table_freep) Table *t = table_new("PRINTED", "CANONICAL", NULL);
+        if (!t || d->n_normalizations == 0)
+                return;
+        for (size_t i = 0; i < d->n_normalizations; i++)
+                if (table_add(t, d->normalizations[i].printed) < 0 || table_add(t, d->normalizations[i].canonical) < 0)
+                        return;
+        section("Class names normalized");
+        table_print(t, stdout, 4);
+}
+
+static void print_group(const StoreGroupDetail *d) {
+        const StoreGroupRow *g = &d->row;
+        char buf[256], t[STORE_TIME_MAX];
+
+        printf("%sGroup %lld: ", ansi_highlight(), (long long) g->id);
+        fputs_safe(g->func_title ? g->func_title : g->kind, stdout);
+        printf("%s\n\n", ansi_normal());
+        field("Kind", g->kind);
+        field("Key", g->key);
+        snprintf(buf, sizeof(buf), "%s (version %lld)", g->signature, (long long) d->sig_version);
+        field("Signature", buf);
+        field("Status", g->status);
+        field("Note", g->note);
+        field("First seen", store_time_iso(g->first_seen, t));
+        field("Last seen", store_time_iso(g->last_seen, t));
+        snprintf(buf, sizeof(buf), "%lld on %lld host%s", (long long) g->n_reports, (long long) g->n_hosts,
+                 g->n_hosts == 1 ? "" : "s");
         field("Reports", buf);
-        if (first && last && strcmp(first, last) != 0) {
+        if (g->kernel_first && g->kernel_last && strcmp(g->kernel_first, g->kernel_last) != 0) {
                 _cleanup_free_ char *range = NULL;
-                if (asprintf(&range, "%s .. %s", first, last) >= 0)
+                if (asprintf(&range, "%s .. %s", g->kernel_first, g->kernel_last) >= 0)
                         field("Kernels", range);
         } else
-                field("Kernel", first);
+                field("Kernel", g->kernel_first);
 
-        print_cycle(g, kind ? kind : "");
-        print_scenario(g);
-        print_list(g, "kernels", "Kernels", "|KERNEL", "kernel", ">REPORTS", "n", NULL, NULL);
-        print_list(g, "hosts", "Hosts", "~HOST", "host", ">REPORTS", "n", NULL, NULL);
-        print_list4(g, "triage", "Triage history", "TIME", "at", ">GROUP", "group", "ACTION", "action",
-                    "~VALUE", "value");
-        print_list(g, "related", "Related groups", ">ID", "id", "KIND", "kind", "~TITLE",
-                   "func_title");
-        print_list(g, "normalizations", "Class names normalized", "PRINTED", "printed", "CANONICAL",
-                   "canonical", NULL, NULL);
+        print_cycle(d);
+        print_scenario(d);
+        print_counts(d->kernels, d->n_kernels, "Kernels", "|KERNEL");
+        print_counts(d->hosts, d->n_hosts, "Hosts", "~HOST");
+        print_triage(d);
+        print_related(d);
+        print_normalizations(d);
 
-        if (rep <= 0 || store_report_json(s, rep, &rep_json) < 0)
+        const StoreReportDetail *rep = &d->report;
+        if (rep->row.id <= 0)
                 return;
-        _cleanup_free_ char *raw = json_get_str(rep_json, "raw"),
-                            *host = json_get_str(rep_json, "host"),
-                            *time = json_get_str(rep_json, "time");
-        snprintf(buf, sizeof(buf), "Representative report %lld", (long long) rep);
+        snprintf(buf, sizeof(buf), "Representative report %lld", (long long) rep->row.id);
         section(buf);
-        if (host || time) {
-                printf("%s    from ", ansi_grey());
-                fputs_safe(host ? host : "?", stdout);
-                printf(" at ");
-                fputs_safe(time ? time : "?", stdout);
-                printf("%s\n\n", ansi_normal());
-        }
-        if (raw) {
-                fputs_text(raw, stdout);
-                if (raw[0] && raw[strlen(raw) - 1] != '\n')
-                        putchar('\n');
-        }
+        printf("%s    from ", ansi_grey());
+        fputs_safe(rep->row.host ? rep->row.host : "?", stdout);
+        printf(" at ");
+        fputs_safe(store_time_iso(rep->row.time, t) ?: "?", stdout);
+        printf("%s\n\n", ansi_normal());
+        fputs_text(rep->raw, stdout);
+        if (rep->raw[0] && rep->raw[strlen(rep->raw) - 1] != '\n')
+                putchar('\n');
 }
 
 static void help(void) {
@@ -286,7 +239,7 @@ int verb_show(int argc, char **argv) {
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
-        _cleanup_free_ char *g = NULL;
+        _cleanup_(store_group_detail_free) StoreGroupDetail d = {};
         Output out = {};
         int64_t id;
         int c, r;
@@ -318,7 +271,8 @@ int verb_show(int argc, char **argv) {
                         return 1;
         } else if (resolve_group(s, argv[optind], &id) < 0) /* follows a merge's tombstone */
                 return 1;
-        r = store_group_json(s, id, &g);
+        /* the JSON form is the API's object (the same serializer), the text form adds the report */
+        r = store_group_detail(s, id, output_json(&out) ? NULL : &(StoreDetailQuery) { .report = true }, &d);
         if (r == -ENOENT) {
                 fprintf(stderr, "lockdepctl: no group %lld\n", (long long) id);
                 return 1;
@@ -326,9 +280,15 @@ int verb_show(int argc, char **argv) {
         if (r < 0)
                 return store_failed(s, r, "reading the group");
         pager_open();
-        if (output_json(&out))
-                output_json_object(&out, g);
-        else
-                print_group(s, g);
+        if (output_json(&out)) {
+                StrBuf b = {};
+                if (store_group_detail_json(&d, &b) < 0) {
+                        strbuf_done(&b);
+                        return print_oom();
+                }
+                output_json_object(&out, b.s);
+                strbuf_done(&b);
+        } else
+                print_group(&d);
         return 0;
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lockdepctl stats: database counters (reports, groups, hosts, boots, kinds, sources, gaps). */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -8,99 +10,78 @@
 #include "store.h"
 #include "table.h"
 
-static void counter(const char *js, const char *label, const char *key) {
-        const char *v = json_get(js, key);
-        if (v)
-                printf("%24s: %lld\n", label, (long long) json_get_int(js, key, 0));
+static void counter(const char *label, int64_t n) {
+        printf("%24s: %lld\n", label, (long long) n);
 }
 
-/* Counts by kind or status: {name: n, ...}, or [{FIELD: name, n, reports}, ...]. */
-static void by(const char *js, const char *key, const char *title, const char *field,
-               const char *header) {
+static const char *time_cell(int64_t usec, char buf[static STORE_TIME_MAX]) {
+        return usec == STORE_NONE ? NULL : store_time_iso(usec, buf);
+}
+
+/* Groups and their reports by kind or by triage status. */
+static int by(const StoreStatsCount *v, size_t n, const char *title, const char *header) {
         _cleanup_(table_freep) Table *t = table_new(header, ">GROUPS", ">REPORTS", NULL);
-        JsonIter it;
-        const char *k, *v;
-
-        if (!t || !json_iter_init(&it, json_get(js, key)))
-                return;
-        while (json_iter_next(&it, &k, &v)) {
-                int r;
-                if (k) {
-                        _cleanup_free_ char *name = json_str(k), *n = json_str(v);
-                        r = table_add(t, name);
-                        if (r >= 0)
-                                r = table_add(t, n);
-                        if (r >= 0)
-                                r = table_add(t, NULL);
-                } else {
-                        r = table_add_field(t, v, field);
-                        if (r >= 0)
-                                r = table_add_field(t, v, "n");
-                        if (r >= 0)
-                                r = table_add_field(t, v, "reports");
-                }
-                if (r < 0)
-                        return;
-        }
-        if (table_rows(t) == 0)
-                return;
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (table_add(t, v[i].name) < 0 || table_addf(t, "%" PRId64, v[i].n_groups) < 0 ||
+                    table_addf(t, "%" PRId64, v[i].n_reports) < 0)
+                        return -ENOMEM;
+        if (n == 0)
+                return 0;
         printf("\n%s%s:%s\n", ansi_highlight(), title, ansi_normal());
-        table_print(t, stdout, 4);
+        return table_print(t, stdout, 4);
 }
 
-static void sources(const char *js) {
+static int sources(const StoreStats *st) {
         _cleanup_(table_freep) Table *t = table_new("|SOURCE", "POSITION", "UPDATED", NULL);
-        JsonIter it;
-        const char *v;
-
-        if (!t || !json_iter_init(&it, json_get(js, "sources")))
-                return;
-        while (json_iter_next(&it, NULL, &v))
-                if (table_add_field(t, v, "source") < 0 || table_add_field(t, v, "position") < 0 ||
-                    table_add_field(t, v, "updated") < 0)
-                        return;
-        if (table_rows(t) == 0)
-                return;
+        char buf[STORE_TIME_MAX];
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < st->n_sources; i++)
+                if (table_add(t, st->sources[i].source) < 0 || table_add(t, st->sources[i].position) < 0 ||
+                    table_add(t, time_cell(st->sources[i].updated, buf)) < 0)
+                        return -ENOMEM;
+        if (st->n_sources == 0)
+                return 0;
         printf("\n%sSources:%s\n", ansi_highlight(), ansi_normal());
-        table_print(t, stdout, 4);
+        return table_print(t, stdout, 4);
 }
 
-static void failed_files(const char *js) {
+static int failed_files(const StoreStats *st) {
         _cleanup_(table_freep) Table *t = table_new("|SOURCE", "|FILE", "~ERROR", "SINCE", ">ATTEMPTS", NULL);
-        JsonIter it;
-        const char *v;
-
-        if (!t || !json_iter_init(&it, json_get(js, "journal_files_failed")))
-                return;
-        while (json_iter_next(&it, NULL, &v))
-                if (table_add_field(t, v, "source") < 0 || table_add_field(t, v, "file") < 0 ||
-                    table_add_field(t, v, "error") < 0 || table_add_field(t, v, "first_failed") < 0 ||
-                    table_add_field(t, v, "n_failures") < 0)
-                        return;
-        if (table_rows(t) == 0)
-                return;
+        char buf[STORE_TIME_MAX];
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < st->n_files_failed; i++) {
+                const StoreStatsFileFailure *f = &st->files_failed[i];
+                if (table_add(t, f->source) < 0 || table_add(t, f->file) < 0 || table_add(t, f->error) < 0 ||
+                    table_add(t, time_cell(f->first_failed, buf)) < 0 || table_addf(t, "%" PRId64, f->n_failures) < 0)
+                        return -ENOMEM;
+        }
+        if (st->n_files_failed == 0)
+                return 0;
         printf("\n%sJournal files that cannot be read (retried; reading of their host waits):%s\n",
                ansi_highlight(), ansi_normal());
-        table_print(t, stdout, 4);
+        return table_print(t, stdout, 4);
 }
 
 /* /proc/lockdep snapshots that were not stored (docs/LATENT.md): by reason, with the last one. */
-static void rejected_snapshots(const char *js) {
+static int rejected_snapshots(const StoreStats *st) {
         _cleanup_(table_freep) Table *t = table_new("REASON", ">SNAPSHOTS", "LAST", "SOURCE", "WHAT", NULL);
-        JsonIter it;
-        const char *v;
-
-        if (!t || !json_iter_init(&it, json_get(js, "snapshots_rejected")))
-                return;
-        while (json_iter_next(&it, NULL, &v))
-                if (table_add_field(t, v, "reason") < 0 || table_add_field(t, v, "n") < 0 ||
-                    table_add_field(t, v, "last") < 0 || table_add_field(t, v, "source") < 0 ||
-                    table_add_field(t, v, "what") < 0)
-                        return;
-        if (table_rows(t) == 0)
-                return;
+        char buf[STORE_TIME_MAX];
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < st->n_rejected; i++) {
+                const StoreStatsRejected *x = &st->rejected[i];
+                if (table_add(t, x->reason) < 0 || table_addf(t, "%" PRId64, x->n) < 0 ||
+                    table_add(t, time_cell(x->last, buf)) < 0 || table_add(t, x->source) < 0 || table_add(t, x->what) < 0)
+                        return -ENOMEM;
+        }
+        if (st->n_rejected == 0)
+                return 0;
         printf("\n%s/proc/lockdep snapshots not stored:%s\n", ansi_highlight(), ansi_normal());
-        table_print(t, stdout, 4);
+        return table_print(t, stdout, 4);
 }
 
 static void help(void) {
@@ -122,7 +103,7 @@ int verb_stats(int argc, char **argv) {
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
-        _cleanup_free_ char *js = NULL;
+        _cleanup_(store_stats_free) StoreStats st = {};
         Output out = {};
         int c, r;
 
@@ -148,30 +129,33 @@ int verb_stats(int argc, char **argv) {
         s = open_db(true);
         if (!s)
                 return 1;
-        r = store_stats_json(s, &js);
+        r = store_stats(s, &st);
         if (r < 0)
                 return store_failed(s, r, "reading counters");
         pager_open();
         if (output_json(&out)) {
-                output_json_object(&out, js);
+                StrBuf b = {};
+                if (store_stats_json(&st, &b) < 0)
+                        return print_oom();
+                output_json_object(&out, b.s);
+                strbuf_done(&b);
                 return 0;
         }
         printf("%sDatabase %s", ansi_highlight(), "");
         fputs_safe(arg.db, stdout);
         printf("%s\n\n", ansi_normal());
-        counter(js, "Reports", "reports");
-        counter(js, "Groups", "groups");
-        counter(js, "Hosts", "hosts");
-        counter(js, "Boots", "boots");
-        counter(js, "Boots with lockdep off", "boots_lockdep_off");
-        counter(js, "Gaps", "gaps");
-        counter(js, "Not yet searchable", "fts_pending");
-        counter(js, "Unreadable journal files", "journal_files_unreadable");
-        counter(js, "Journal file errors", "journal_file_errors");
-        by(js, "by_kind", "By kind", "kind", "KIND");
-        by(js, "by_status", "By triage status", "status", "STATUS");
-        sources(js);
-        failed_files(js);
-        rejected_snapshots(js);
+        counter("Reports", st.reports);
+        counter("Groups", st.groups);
+        counter("Hosts", st.hosts);
+        counter("Boots", st.boots);
+        counter("Boots with lockdep off", st.boots_lockdep_off);
+        counter("Gaps", st.gaps);
+        counter("Not yet searchable", st.fts_pending);
+        counter("Unreadable journal files", st.journal_files_unreadable);
+        counter("Journal file errors", st.journal_file_errors);
+        if (by(st.by_kind, st.n_by_kind, "By kind", "KIND") < 0 ||
+            by(st.by_status, st.n_by_status, "By triage status", "STATUS") < 0 || sources(&st) < 0 ||
+            failed_files(&st) < 0 || rejected_snapshots(&st) < 0)
+                return print_oom();
         return 0;
 }

@@ -18,37 +18,24 @@
 typedef struct SuppressCtx {
         Output out;
         int64_t only; /* print just this id (after adding it); 0 = all */
-        unsigned n;
-        Table *table;
 } SuppressCtx;
 
-static int row(const char *js, void *userdata) {
-        SuppressCtx *c = userdata;
-
-        if (c->only && json_get_int(js, "id", 0) != c->only)
-                return 0;
-        c->n++;
-        return output_row(&c->out, js);
-}
-
-static int add_row(const char *js, void *userdata) {
-        SuppressCtx *c = userdata;
-        _cleanup_free_ char *from = json_get_str(js, "edge_from"),
-                            *to = json_get_str(js, "edge_to");
-        _cleanup_free_ char *active = json_get_str(js, "active");
-        bool on = active && (strcmp(active, "true") == 0 || strcmp(active, "1") == 0);
-        int r = table_add_field(c->table, js, "id");
+/* One table row from the typed view. */
+static int add_row(Table *t, const StoreSuppression *x) {
+        char expires[STORE_TIME_MAX];
+        int r = table_addf(t, "%lld", (long long) x->id);
         if (r >= 0)
-                r = table_add_field(c->table, js, "class");
+                r = table_add(t, x->cls);
         if (r >= 0)
-                r = from || to ? table_addf(c->table, "%s -> %s", from ? from : "?", to ? to : "?")
-                               : table_add(c->table, NULL);
+                r = x->edge_from || x->edge_to
+                            ? table_addf(t, "%s -> %s", x->edge_from ? x->edge_from : "?", x->edge_to ? x->edge_to : "?")
+                            : table_add(t, NULL);
         if (r >= 0)
-                r = table_add_field(c->table, js, "expires");
+                r = table_add(t, x->expires == STORE_NONE ? NULL : store_time_iso(x->expires, expires));
         if (r >= 0)
-                r = table_add(c->table, on ? "yes" : "no");
+                r = table_add(t, x->active ? "yes" : "no");
         if (r >= 0)
-                r = table_add_field(c->table, js, "note");
+                r = table_add(t, x->note);
         return r;
 }
 
@@ -90,6 +77,7 @@ int verb_suppress(int argc, char **argv) {
         };
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_(store_closep) Store *s = NULL;
+        _cleanup_(store_suppression_list_free) StoreSuppressionList rules = {};
         _cleanup_free_ char *edge_from = NULL;
         const char *cls = NULL, *edge_to = NULL, *note = NULL;
         bool list = false;
@@ -158,7 +146,7 @@ int verb_suppress(int argc, char **argv) {
         s = open_db(list);
         if (!s)
                 return 1;
-        t = ctx.table = table_new(">ID", "CLASS", "EDGE", "EXPIRES", "ACTIVE", "~NOTE", NULL);
+        t = table_new(">ID", "CLASS", "EDGE", "EXPIRES", "ACTIVE", "~NOTE", NULL);
         if (!t)
                 return print_oom();
         if (ctx.out.no_legend)
@@ -182,25 +170,43 @@ int verb_suppress(int argc, char **argv) {
                         return store_failed(s, r, "adding the suppression");
         } else
                 pager_open();
-        r = store_list_suppressions(s, row, &ctx);
-        if (r < 0) {
-                output_done(&ctx.out);
+        r = store_suppression_list(s, 0, &rules);
+        if (r < 0)
                 return store_failed(s, r, "listing suppressions");
+        if (ctx.only) { /* just the rule added */
+                size_t k = 0;
+                for (size_t i = 0; i < rules.n; i++)
+                        if (rules.v[i].id == ctx.only)
+                                rules.v[k++] = rules.v[i];
+                rules.n = k;
         }
-        if (list && ctx.n == 0 && !output_json(&ctx.out)) {
+        if (list && rules.n == 0 && !output_json(&ctx.out)) {
                 if (!ctx.out.quiet)
                         fprintf(stderr, "No suppressions.\n");
                 return 1;
         }
         if (!list && !output_json(&ctx.out)) {
-                output_done(&ctx.out);
                 if (!ctx.out.quiet)
                         printf("Suppression %lld added.\n", (long long) ctx.only);
                 return 0;
         }
-        r = output_flush(&ctx.out, add_row, &ctx);
-        if (r < 0)
-                return print_oom();
+        size_t shown = output_shown(&ctx.out, rules.n);
+        StrBuf b = {};
+        for (size_t k = 0; k < shown; k++) {
+                const StoreSuppression *x = &rules.v[output_index(&ctx.out, rules.n, k)];
+                if (output_json(&ctx.out)) { /* the API's object, from the one serializer */
+                        strbuf_truncate(&b, 0);
+                        r = store_suppression_json(x, &b);
+                        if (r >= 0)
+                                output_json_object(&ctx.out, b.s);
+                } else
+                        r = add_row(t, x);
+                if (r < 0) {
+                        strbuf_done(&b);
+                        return print_oom();
+                }
+        }
+        strbuf_done(&b);
         if (!output_json(&ctx.out))
                 table_print(t, stdout, 0);
         return 0;

@@ -87,18 +87,6 @@ int print_oom(void);
 /* Prints "lockdepctl: <what>: <store error or strerror(-r)>" and returns 1 (the exit status). */
 int store_failed(struct Store *s, int r, const char *what);
 
-/* The one-object form of "VERB [NAME]" verbs (hosts, kernels): fetches NAME with get(), prints it
- * as JSON or with print(); a missing NAME is "lockdepctl VERB: <missing>'NAME'" and exit 1. */
-typedef struct NamedObject {
-        const char *verb;
-        const char *missing;   /* "no host " */
-        const char *reading;   /* for store errors: "reading the host" */
-        int (*get)(struct Store *s, const char *name, char **ret);
-        int (*print)(const char *js);
-} NamedObject;
-struct Output;
-int show_named(const NamedObject *o, struct Store *s, const char *name, const struct Output *out);
-
 /* ---- reading saved logs (log-input.c) -------------------------------------------------------- */
 
 #include "decompress.h"
@@ -173,8 +161,6 @@ const char *json_get(const char *obj, const char *key);
 char *json_str(const char *v);
 char *json_get_str(const char *obj, const char *key);
 int64_t json_get_int(const char *obj, const char *key, int64_t def);
-/* The value's JSON text (for --json output of a member), malloc()ed. */
-char *json_raw(const char *v);
 
 /* Iterates an array (ret_key NULL) or an object's members. */
 typedef struct JsonIter {

@@ -35,23 +35,28 @@ void store_closep(Store **s) {
 }
 
 int print_group_after(Store *s, int64_t id, bool json, const char *what) {
-        _cleanup_free_ char *g = NULL;
-        int r = store_group_json(s, id, &g);
+        _cleanup_(store_group_detail_free) StoreGroupDetail d = {};
+        int r = store_group_detail(s, id, NULL, &d);
         if (r < 0)
                 return store_failed(s, r, "reading the group");
         if (json) {
-                print_json(g);
+                StrBuf b = {};
+                if (store_group_detail_json(&d, &b) < 0) {
+                        strbuf_done(&b);
+                        return print_oom();
+                }
+                print_json(b.s);
+                strbuf_done(&b);
                 return 0;
         }
-        _cleanup_free_ char *status = json_get_str(g, "status"), *note = json_get_str(g, "note");
         printf("Group %lld %s: status ", (long long) id, what);
-        fputs_safe(status ? status : "?", stdout);
-        if (note) {
+        fputs_safe(d.row.status, stdout);
+        if (d.row.note) {
                 printf(", note \"");
-                fputs_safe(note, stdout);
+                fputs_safe(d.row.note, stdout);
                 putchar('"');
         }
-        printf(", %lld reports.\n", (long long) json_get_int(g, "n_reports", 0));
+        printf(", %lld reports.\n", (long long) d.row.n_reports);
         return 0;
 }
 
@@ -342,10 +347,6 @@ int64_t json_get_int(const char *obj, const char *key, int64_t def) {
         return strtoll(v, NULL, 10);
 }
 
-char *json_raw(const char *v) {
-        return v ? strndup(v, (size_t) (skip_value(v) - v)) : NULL;
-}
-
 /* ---- query filters --------------------------------------------------------------------------- */
 
 int query_option(int c, const char *optarg, StoreQuery *q) {
@@ -409,25 +410,6 @@ void list_footer(Store *s, const StoreListQuery *q, const Output *o, int shown, 
         if ((q->limit || q->offset || o->lines) && store_count_list(s, q, &total) >= 0 && total > (uint64_t) shown)
                 output_note(o, "\n%d of %llu %s shown; use --limit/--offset or -n to see more.\n", shown,
                             (unsigned long long) total, plural((long long) total, one, many));
-}
-
-int show_named(const NamedObject *o, Store *s, const char *name, const Output *out) {
-        _cleanup_free_ char *js = NULL;
-        int r = o->get(s, name, &js);
-        if (r == -ENOENT) {
-                fprintf(stderr, "lockdepctl %s: %s'", o->verb, o->missing);
-                fputs_safe(name, stderr);
-                fputs("'\n", stderr);
-                return 1;
-        }
-        if (r < 0)
-                return store_failed(s, r, o->reading);
-        pager_open();
-        if (output_json(out)) {
-                output_json_object(out, js);
-                return 0;
-        }
-        return o->print(js);
 }
 
 int host_arg(const char *verb, const char *given, char *buf) {

@@ -11,6 +11,7 @@
 #endif
 #include <lzma.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <zstd.h>
 
 #include "decompress.h"
+#include "gunzip-par.h"
 #include "macro.h"
 
 #define OUT_SIZE (256 * 1024)
@@ -362,10 +364,10 @@ uint64_t decompressor_bytes_out(const Decompressor *d) {
         return d ? d->bytes_out : 0;
 }
 
-static ssize_t read_full(int fd, unsigned char *buf, size_t n) {
+ssize_t decompress_read_full(int fd, unsigned char *buf, size_t n, int64_t off) {
         size_t got = 0;
         while (got < n) {
-                ssize_t k = read(fd, buf + got, n - got);
+                ssize_t k = off < 0 ? read(fd, buf + got, n - got) : pread(fd, buf + got, n - got, (off_t) off + (off_t) got);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0)
@@ -540,12 +542,33 @@ int decompress_fd(int fd, DecompressSink sink, void *userdata, DecompressFormat 
         if (!buf)
                 return -ENOMEM;
         /* the first piece decides the format: read until the magic is complete or EOF */
-        n = read_full(fd, buf, DECOMPRESS_MAGIC_MAX);
+        n = decompress_read_full(fd, buf, DECOMPRESS_MAGIC_MAX, -1);
         if (n < 0)
                 return (int) n;
         DecompressFormat f = decompress_detect(buf, (size_t) n);
         if (ret_format)
                 *ret_format = f;
+#if HAVE_ISAL
+        const char *threads = getenv("LOCKDEP_GUNZIP_THREADS");
+        if (f == DECOMPRESS_GZIP && !(threads && strcmp(threads, "0") == 0)) {
+                bool started;
+                GunzipParStats stats = {};
+                GunzipParOptions opt;
+                gunzip_par_options_from_env(&opt);
+                r = gunzip_par_fd(fd, buf, (size_t) n, sink, userdata, &opt, &started, &stats);
+                if (started && getenv("LOCKDEP_GUNZIP_STATS"))
+                        fprintf(stderr,
+                                "gunzip: %u pieces used, %u discarded, %u unconfirmed, %u failed, %u late; %llu bytes speculative, %llu of "
+                                "them from the window, %llu decoded twice; CPU ms: in-order %.0f, speculative %.0f, consumer %.0f\n",
+                                stats.chunks_used, stats.chunks_discarded, stats.chunks_unconfirmed, stats.chunks_failed,
+                                stats.chunks_late,
+                                (unsigned long long) stats.bytes_speculative,
+                                (unsigned long long) stats.bytes_unresolved, (unsigned long long) stats.bytes_double,
+                                stats.cpu_ns_a / 1e6, stats.cpu_ns_b / 1e6, stats.cpu_ns_consumer / 1e6);
+                if (started || r < 0)
+                        return r;
+        }
+#endif
         if (f != DECOMPRESS_NONE) {
                 bool started;
                 r = decode_fd_pipelined(fd, f, buf, n, sink, userdata, &started);

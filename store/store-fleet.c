@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Fleet views (DESIGN.md section 8): hosts and kernel releases with what was seen on them. Like
- * store-query.c, every string leaves through store_row_json() and every filter is a bound
- * parameter.
+ * Fleet views (DESIGN.md section 8): hosts and kernel releases with what was seen on them, as
+ * typed views (store.h) whose JSON store-views.c writes; every filter is a bound parameter.
  *
  * Kernel releases are ordered by kernel_release_compare(), which the connection also knows as the
  * collation "kernel_version" (registered by store_open() through store_fleet_register()), so SQL
@@ -117,11 +116,9 @@ int store_fleet_register(Store *s) {
         "  ORDER BY b.first_seen, b.id LIMIT 1) AS kernel_first,"                                  \
         " (SELECT b.kernel FROM boots b WHERE b.host = h.id AND b.kernel IS NOT NULL"              \
         "  ORDER BY b.first_seen DESC, b.id DESC LIMIT 1) AS kernel_last,"                         \
-        " " ISO("bs.first_boot") " AS first_seen,"                                                 \
-        " " ISO("nullif(max(coalesce(bs.last_boot, 0), coalesce(rs.last_report, 0)), 0)")          \
-        " AS last_seen,"                                                                           \
-        " " ISO("h.journal_read") " AS journal_read,"                                              \
-        " " ISO("h.journal_last_entry") " AS last_entry,"                                          \
+        " bs.first_boot AS first_seen,"                                                            \
+        " nullif(max(coalesce(bs.last_boot, 0), coalesce(rs.last_report, 0)), 0) AS last_seen,"    \
+        " h.journal_read AS journal_read, h.journal_last_entry AS last_entry,"                     \
         " CASE WHEN h.journal_last_entry IS NULL THEN NULL ELSE h.journal_last_entry <"            \
         "  (CAST(strftime('%s', 'now') AS INTEGER) - coalesce((SELECT CAST(value AS INTEGER)"      \
         "  FROM settings WHERE key = 'silent_after'), " SILENT_AFTER_DEFAULT ")) * 1000000"         \
@@ -130,9 +127,8 @@ int store_fleet_register(Store *s) {
         " LEFT JOIN gs ON gs.host = h.id "                                                         \
         "WHERE ?1 = 0 OR h.id = ?1 "
 
-/* The rows of a fleet list's SELECT (?1 = 0, ?2 = NULL: every row) in q's order and page. */
-static int list_rows(Store *s, const char *select, StoreList l, const StoreListQuery *q, StoreRowFunc f,
-                     void *userdata) {
+/* A fleet list's SELECT (?1 = 0, ?2 = NULL: every row) in q's order and page, prepared. */
+static int list_stmt(Store *s, const char *select, StoreList l, const StoreListQuery *q, sqlite3_stmt **ret) {
         StrBuf sql = {};
         sqlite3_stmt *st;
         int r = strbuf_puts(&sql, select);
@@ -149,11 +145,23 @@ static int list_rows(Store *s, const char *select, StoreList l, const StoreListQ
         sqlite3_bind_null(st, 2);
         sqlite3_bind_int64(st, 3, q && q->limit ? (sqlite3_int64) q->limit : -1);
         sqlite3_bind_int64(st, 4, q ? q->offset : 0);
-        return store_run_rows(s, st, f, userdata);
+        *ret = st;
+        return 0;
 }
 
-int store_list_hosts(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata) {
-        return list_rows(s, HOST_SELECT, STORE_LIST_HOSTS, q, f, userdata);
+/* The rows of a fleet list into a typed view's array. */
+static int list_view(Store *s, const char *select, StoreList l, const StoreListQuery *q, const StoreShape *sh,
+                     StoreMem *m, void *ret_v, size_t *ret_n) {
+        sqlite3_stmt *st;
+        int r = list_stmt(s, select, l, q, &st);
+        return r < 0 ? r : store_view_rows(s, st, sh, m, ret_v, ret_n);
+}
+
+int store_host_list(Store *s, const StoreListQuery *q, StoreHostList *ret) {
+        *ret = (StoreHostList) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        return list_view(s, HOST_SELECT, STORE_LIST_HOSTS, q, &store_host_shape, ret->mem_, &ret->v, &ret->n);
 }
 
 /* A machine id, else a host name, else the key ("name:<hostname>"): the host's id. */
@@ -178,39 +186,39 @@ static int resolve_host(Store *s, const char *name, int64_t *ret) {
 }
 
 #define BOOT_SELECT                                                                                \
-        "SELECT b.boot_id, b.kernel, " ISO("b.first_seen") " AS first_seen, b.lockdep_off_at,"     \
+        "SELECT b.boot_id, b.kernel, b.first_seen, b.lockdep_off_at,"                              \
         " b.lockdep_off_reason, (SELECT count(*) FROM reports r WHERE r.boot = b.id) AS n_reports" \
         " FROM boots b WHERE b.host = ?1 "
 
-int store_host_json(Store *s, const char *host, char **ret) {
-        StrBuf b = {};
+int store_host_detail(Store *s, const char *host, StoreHostDetail *ret) {
+        *ret = (StoreHostDetail) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        StoreMem *m = ret->mem_;
         int64_t id;
         int r;
 
         if (!host || !*host)
                 return -ENOENT;
         r = resolve_host(s, host, &id);
-        if (r < 0)
-                return r;
-        r = store_open_object(s, &b, HOST_SELECT, id, NULL);
         if (r >= 0)
-                r = store_append_array(s, &b, "boots",
-                                       BOOT_SELECT "ORDER BY b.first_seen DESC, b.id DESC "
-                                       "LIMIT 200",
-                                       id, NULL);
+                r = store_view_query_one(s, HOST_SELECT, id, NULL, NULL, &store_host_shape, m, &ret->host);
+        if (r >= 0)
+                r = store_view_query_rows(s, BOOT_SELECT "ORDER BY b.first_seen DESC, b.id DESC LIMIT 200", id, NULL, NULL,
+                                          &store_boot_shape, m, &ret->boots, &ret->n_boots);
         if (r >= 0) /* lockdep validated nothing after these points: silence is not "clean" */
-                r = store_append_array(s, &b, "off_early",
-                                       BOOT_SELECT "AND b.lockdep_off_at IS NOT NULL "
-                                       "ORDER BY b.first_seen DESC, b.id DESC LIMIT 200",
-                                       id, NULL);
+                r = store_view_query_rows(s,
+                                          BOOT_SELECT "AND b.lockdep_off_at IS NOT NULL "
+                                          "ORDER BY b.first_seen DESC, b.id DESC LIMIT 200",
+                                          id, NULL, NULL, &store_boot_shape, m, &ret->off_early, &ret->n_off_early);
         if (r >= 0)
-                r = store_append_array(s, &b, "groups",
-                                       "SELECT g.id, g.kind, g.key, g.func_title, gh.n, g.status, "
-                                       "g.kernel_first, g.kernel_last FROM group_hosts gh "
-                                       "JOIN groups g ON g.id = gh.grp WHERE gh.host = ?1 "
-                                       "ORDER BY gh.n DESC, g.id LIMIT 1000",
-                                       id, NULL);
-        return store_close_object(&b, ret, r);
+                r = store_view_query_rows(s,
+                                          "SELECT g.id, g.kind, g.key, g.func_title, gh.n, g.status, "
+                                          "g.kernel_first, g.kernel_last FROM group_hosts gh "
+                                          "JOIN groups g ON g.id = gh.grp WHERE gh.host = ?1 "
+                                          "ORDER BY gh.n DESC, g.id LIMIT 1000",
+                                          id, NULL, NULL, &store_host_group_shape, m, &ret->groups, &ret->n_groups);
+        return r < 0 ? r : 0;
 }
 
 /* ---- kernels -------------------------------------------------------------------------------- */
@@ -229,8 +237,8 @@ int store_host_json(Store *s, const char *host, char **ret) {
         "  GROUP BY kernel_first) "                                                                \
         "SELECT bk.kernel, bk.n_hosts, bk.n_boots, coalesce(rk.n_reports, 0) AS n_reports,"        \
         " coalesce(rk.n_groups, 0) AS n_groups, coalesce(nk.new_groups, 0) AS new_groups,"         \
-        " bk.boots_lockdep_off, " ISO("bk.first_boot") " AS first_seen,"                           \
-        " " ISO("max(bk.last_boot, coalesce(rk.last_report, 0))") " AS last_seen "                 \
+        " bk.boots_lockdep_off, bk.first_boot AS first_seen,"                                      \
+        " max(bk.last_boot, coalesce(rk.last_report, 0)) AS last_seen "                            \
         "FROM bk LEFT JOIN rk ON rk.kernel = bk.kernel LEFT JOIN nk ON nk.kernel = bk.kernel "     \
         "WHERE ?1 = ?1 "
 
@@ -247,37 +255,40 @@ int store_host_json(Store *s, const char *host, char **ret) {
         " FROM boots b JOIN hosts h ON h.id = b.host WHERE b.kernel = ?2 AND ?1 = ?1"              \
         " GROUP BY h.id ORDER BY n_reports DESC, host LIMIT 200"
 
-int store_list_kernels(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata) {
-        return list_rows(s, KERNEL_SELECT, STORE_LIST_KERNELS, q, f, userdata);
+int store_kernel_list(Store *s, const StoreListQuery *q, StoreKernelList *ret) {
+        *ret = (StoreKernelList) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        return list_view(s, KERNEL_SELECT, STORE_LIST_KERNELS, q, &store_kernel_shape, ret->mem_, &ret->v, &ret->n);
 }
 
-int store_kernel_json(Store *s, const char *release, char **ret) {
-        StrBuf b = {};
-        int r;
-
+int store_kernel_detail(Store *s, const char *release, StoreKernelDetail *ret) {
+        *ret = (StoreKernelDetail) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        StoreMem *m = ret->mem_;
         if (!release || !*release)
                 return -ENOENT;
-        r = store_open_object(s, &b, KERNEL_SELECT, 0, release);
+        int r = store_view_query_one(s, KERNEL_SELECT, 0, release, NULL, &store_kernel_shape, m, &ret->kernel);
         if (r >= 0)
-                r = store_append_array(s, &b, "regressions",
-                                       FLEET_GROUP_SELECT "AND g.kernel_first = ?2 "
-                                       "ORDER BY g.first_seen DESC, g.id",
-                                       0, release);
+                r = store_view_query_rows(s, FLEET_GROUP_SELECT "AND g.kernel_first = ?2 ORDER BY g.first_seen DESC, g.id",
+                                          0, release, NULL, &store_kernel_group_shape, m, &ret->regressions,
+                                          &ret->n_regressions);
         if (r >= 0) /* fixed before and reported again, first on this release */
-                r = store_append_array(s, &b, "regressed",
-                                       FLEET_GROUP_SELECT "AND EXISTS (SELECT 1 FROM triage_log t WHERE t.signature = g.signature "
-                                       "AND t.action = 'regressed' AND t.value = ?2) ORDER BY g.last_seen DESC, g.id",
-                                       0, release);
+                r = store_view_query_rows(s,
+                                          FLEET_GROUP_SELECT "AND EXISTS (SELECT 1 FROM triage_log t WHERE t.signature = g.signature "
+                                          "AND t.action = 'regressed' AND t.value = ?2) ORDER BY g.last_seen DESC, g.id",
+                                          0, release, NULL, &store_kernel_group_shape, m, &ret->regressed, &ret->n_regressed);
         if (r >= 0) /* last seen on an older release: probably fixed in this one or before */
-                r = store_append_array(s, &b, "not_seen_since",
-                                       FLEET_GROUP_SELECT "AND g.kernel_last < ?2 "
-                                       "COLLATE kernel_version "
-                                       "ORDER BY g.kernel_last COLLATE kernel_version DESC, "
-                                       "g.last_seen DESC, g.id LIMIT 1000",
-                                       0, release);
+                r = store_view_query_rows(s,
+                                          FLEET_GROUP_SELECT "AND g.kernel_last < ?2 COLLATE kernel_version "
+                                          "ORDER BY g.kernel_last COLLATE kernel_version DESC, g.last_seen DESC, g.id LIMIT 1000",
+                                          0, release, NULL, &store_kernel_group_shape, m, &ret->not_seen_since,
+                                          &ret->n_not_seen_since);
         if (r >= 0)
-                r = store_append_array(s, &b, "hosts", KERNEL_HOSTS, 0, release);
-        return store_close_object(&b, ret, r);
+                r = store_view_query_rows(s, KERNEL_HOSTS, 0, release, NULL, &store_kernel_host_shape, m, &ret->hosts,
+                                          &ret->n_hosts);
+        return r < 0 ? r : 0;
 }
 
 /* Groups reported on release ?2 (in) and (still) or not (new) on ?3; gone swaps them. */
@@ -286,22 +297,26 @@ int store_kernel_json(Store *s, const char *release, char **ret) {
         "AND " both " EXISTS (SELECT 1 FROM group_kernels gk WHERE gk.grp = g.id AND gk.kernel = " out ") " \
         "ORDER BY g.n_reports DESC, g.id LIMIT 1000"
 
-int store_kernel_vs_json(Store *s, const char *release, const char *vs, char **ret) {
-        StrBuf b = {};
-        int r;
-
+int store_kernel_vs(Store *s, const char *release, const char *vs, StoreKernelVs *ret) {
+        *ret = (StoreKernelVs) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        StoreMem *m = ret->mem_;
         if (!release || !*release || !vs || !*vs)
                 return -ENOENT;
-        r = store_open_object3(s, &b,
-                               "SELECT ?2 AS kernel, ?3 AS vs WHERE ?1 = ?1 "
-                               "AND EXISTS (SELECT 1 FROM boots WHERE kernel = ?2) "
-                               "AND EXISTS (SELECT 1 FROM boots WHERE kernel = ?3)",
-                               0, release, vs);
+        int r = store_view_query_one(s,
+                                     "SELECT ?2, ?3 WHERE ?1 = ?1 "
+                                     "AND EXISTS (SELECT 1 FROM boots WHERE kernel = ?2) "
+                                     "AND EXISTS (SELECT 1 FROM boots WHERE kernel = ?3)",
+                                     0, release, vs, &store_kernel_vs_shape, m, ret);
         if (r >= 0)
-                r = store_append_array3(s, &b, "new", VS_SELECT("?2", "?3", "NOT"), 0, release, vs);
+                r = store_view_query_rows(s, VS_SELECT("?2", "?3", "NOT"), 0, release, vs, &store_kernel_group_shape, m,
+                                          &ret->new_, &ret->n_new);
         if (r >= 0)
-                r = store_append_array3(s, &b, "gone", VS_SELECT("?3", "?2", "NOT"), 0, release, vs);
+                r = store_view_query_rows(s, VS_SELECT("?3", "?2", "NOT"), 0, release, vs, &store_kernel_group_shape, m,
+                                          &ret->gone, &ret->n_gone);
         if (r >= 0)
-                r = store_append_array3(s, &b, "still", VS_SELECT("?2", "?3", ""), 0, release, vs);
-        return store_close_object(&b, ret, r);
+                r = store_view_query_rows(s, VS_SELECT("?2", "?3", ""), 0, release, vs, &store_kernel_group_shape, m,
+                                          &ret->still, &ret->n_still);
+        return r < 0 ? r : 0;
 }

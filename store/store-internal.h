@@ -52,6 +52,10 @@ typedef enum StmtId {
         STMT_HOST_FIND,
         STMT_BOOT_FIND,
         STMT_RULES_ACTIVE,
+        STMT_GROUP_TASK,
+        STMT_GROUP_TASK_DROP,
+        STMT_GROUP_NAME,
+        STMT_GROUP_TOMBSTONE,
         _STMT_MAX,
 } StmtId;
 
@@ -92,7 +96,8 @@ sqlite3_stmt *store_stmt(Store *s, StmtId id, const char *sql);
 void store_dedup_key(const LockdepReport *r, char ret[static 64]);
 int store_exec_bind_id(Store *s, const char *sql, int64_t id);
 int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *ret_id, bool *ret_new);
-int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t, const char *kernel);
+int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t, const char *kernel, const char *task);
+int store_group_task(Store *s, int64_t grp, const char *task, int delta);
 int store_report_derived(Store *s, int64_t report, int64_t grp, const LockdepReport *r, uint64_t t);
 int store_group_recount(Store *s, int64_t grp);
 int store_step(Store *s, sqlite3_stmt *st, int64_t *ret);
@@ -105,6 +110,8 @@ int store_pack_logged_s(Store *s, const LockdepReport *r, void **ret, size_t *re
 int store_unpack_logged(const void *blob, size_t size, const char *raw, size_t raw_len, char **ret, size_t *ret_len);
 void store_pack_free(Store *s);
 int store_pack_register(Store *s);
+/* The same on a bare connection (the reference schema the migrations make): SQLite result code. */
+int store_pack_register_db(sqlite3 *db);
 #include "strbuf.h"
 /* The current row as a JSON object keyed by column names; a column named "@x" holds JSON already
  * (only for numbers built in SQL or our own parse output) and is embedded as "x". */
@@ -142,3 +149,76 @@ int store_list_order_by(const StoreListQuery *q, StoreList l, StrBuf *sql);
 
 #define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"
 
+
+/* ---- the typed views' shapes (store-views.c) -------------------------------------------------
+ *
+ * A view row is a struct whose members are described once, in SQL column order, by a StoreShape:
+ * column k of the query fills field k (store_view_rows()), and the same table writes the row's
+ * JSON object (store_put_fields()), so the SQL, the struct and the API agree by construction. The
+ * strings and arrays of one view live in its StoreMem, freed with the view. */
+
+typedef enum StoreFieldType {
+        SF_INT,   /* int64_t; SQL NULL and STORE_NONE are JSON null */
+        SF_TEXT,  /* const char *; NULL is JSON null */
+        SF_TIME,  /* int64_t usec since the epoch: ISO 8601 UTC text (store_time_iso()); STORE_NONE null */
+        SF_BOOL,  /* bool: JSON true/false */
+        SF_FLAG,  /* bool: JSON 0/1 */
+        SF_REAL,  /* double: "%.6f" as store_row_json() wrote SQLite's floats */
+        SF_TRI,   /* int: -1 (SQL NULL) JSON null, else JSON true/false */
+        SF_STRS,  /* StoreStrings: from text of lines (group_concat(x, char(10))), a JSON array of strings */
+} StoreFieldType;
+
+typedef struct StoreField {
+        const char *name;
+        StoreFieldType type;
+        size_t offset;
+} StoreField;
+
+typedef struct StoreShape {
+        const StoreField *f;
+        size_t n;
+        size_t size; /* of one row */
+} StoreShape;
+
+/* One field: member m of struct T, of the C type the field type stores (checked at build time). */
+#define STORE_FIELD_(T, m, name, type, ctype)                                                         \
+        { name, type,                                                                                \
+          offsetof(T, m) +                                                                           \
+                  0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((T *) 0)->m), ctype) ? 1 : -1]) }
+#define SF_INT_(T, m, name) STORE_FIELD_(T, m, name, SF_INT, int64_t)
+#define SF_TEXT_(T, m, name) STORE_FIELD_(T, m, name, SF_TEXT, const char *)
+#define SF_TIME_(T, m, name) STORE_FIELD_(T, m, name, SF_TIME, int64_t)
+#define SF_BOOL_(T, m, name) STORE_FIELD_(T, m, name, SF_BOOL, bool)
+#define SF_FLAG_(T, m, name) STORE_FIELD_(T, m, name, SF_FLAG, bool)
+#define SF_REAL_(T, m, name) STORE_FIELD_(T, m, name, SF_REAL, double)
+#define SF_TRI_(T, m, name) STORE_FIELD_(T, m, name, SF_TRI, int)
+#define SF_STRS_(T, m, name) STORE_FIELD_(T, m, name, SF_STRS, StoreStrings)
+#define STORE_SHAPE(T, fields) { fields, ELEMENTSOF(fields), sizeof(T) }
+
+/* A new, empty StoreMem (NULL on ENOMEM); store_mem_free() accepts NULL. */
+StoreMem *store_mem_new(void);
+void store_mem_free(StoreMem *m);
+/* sql prepared with ?1 = id, ?2 = text and ?3 = text2 bound when they are not NULL. */
+int store_view_prepare(Store *s, const char *sql, int64_t id, const char *text, const char *text2, sqlite3_stmt **ret);
+/* The single row of st into row (-ENOENT: none); finalizes st. */
+int store_view_one(Store *s, sqlite3_stmt *st, const StoreShape *sh, StoreMem *m, void *row);
+/* Every row of st into an array kept in m: *(T **) ret_v and *ret_n (NULL, 0 without rows);
+ * finalizes st. */
+int store_view_rows(Store *s, sqlite3_stmt *st, const StoreShape *sh, StoreMem *m, void *ret_v, size_t *ret_n);
+/* Both, from sql (store_view_prepare()). */
+int store_view_query_one(Store *s, const char *sql, int64_t id, const char *text, const char *text2,
+                         const StoreShape *sh, StoreMem *m, void *row);
+int store_view_query_rows(Store *s, const char *sql, int64_t id, const char *text, const char *text2,
+                          const StoreShape *sh, StoreMem *m, void *ret_v, size_t *ret_n);
+/* The fields of row as members of the JSON object being written into b (its '{' written). */
+int store_put_fields(StrBuf *b, const StoreShape *sh, const void *row);
+/* {fields} of one row. */
+int store_put_object(StrBuf *b, const StoreShape *sh, const void *row);
+/* ,"key":[{...},...] (the comma unless first in its object). */
+int store_put_rows(StrBuf *b, const char *key, const StoreShape *sh, const void *v, size_t n);
+extern const StoreShape store_stats_shape, store_kind_count_shape, store_status_count_shape, store_source_shape,
+        store_file_failure_shape, store_rejected_shape;
+extern const StoreShape store_suppression_shape;
+extern const StoreShape store_host_shape, store_boot_shape, store_host_group_shape;
+extern const StoreShape store_kernel_shape, store_kernel_group_shape, store_kernel_host_shape, store_kernel_vs_shape;
+extern const StoreShape store_lock_shape, store_lock_head_shape, store_lock_group_shape, store_lock_edge_shape;

@@ -298,9 +298,12 @@ static void fn_lockdep_parsed(sqlite3_context *ctx, int argc, sqlite3_value **ar
         }
 }
 
+int store_pack_register_db(sqlite3 *db) {
+        return sqlite3_create_function_v2(db, "lockdep_parsed", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                          NULL, fn_lockdep_parsed, NULL, NULL, NULL);
+}
+
 int store_pack_register(Store *s) {
-        int rc = sqlite3_create_function_v2(s->db, "lockdep_parsed", 1,
-                                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-                                            fn_lockdep_parsed, NULL, NULL, NULL);
+        int rc = store_pack_register_db(s->db);
         return rc == SQLITE_OK ? 0 : store_fail(s, rc);
 }

@@ -145,20 +145,17 @@ int store_query_set(StoreQuery *q, const char *name, const char *value, uint64_t
 /* ---- groups --------------------------------------------------------------------------------- */
 
 /* Does an active suppression rule match group grp (one of its classes, or one of its edges)? */
-#define SUPPRESSED(grp)                                                                             \
-        "EXISTS (SELECT 1 FROM suppressions su WHERE (su.expires IS NULL OR su.expires > now_usec())"  \
+#define SUPPRESSED(grp) "EXISTS (SELECT 1 FROM suppressions su WHERE " RULE_MATCHES(grp) ")"
+/* Does rule su (active) match group grp? The one definition of what a rule hides. */
+#define RULE_MATCHES(grp)                                                                           \
+        "(su.expires IS NULL OR su.expires > now_usec())"                                            \
         " AND (su.class IN (SELECT canonical FROM group_classes WHERE grp = " grp ") OR EXISTS"         \
         " (SELECT 1 FROM edge_groups eg JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = " grp       \
-        " AND e.from_class = su.edge_from AND e.to_class = su.edge_to)))"
+        " AND e.from_class = su.edge_from AND e.to_class = su.edge_to))"
 
 /* Without any rule (the usual case) the filter costs one uncorrelated subquery, which SQLite
  * evaluates once per statement, instead of one per group. */
 #define NO_SUPPRESSIONS "NOT EXISTS (SELECT 1 FROM suppressions)"
-
-#define GROUP_COLUMNS                                                                               \
-        "g.id, g.kind, g.key, g.signature, g.func_title, g.n_reports, g.n_hosts, "                  \
-        ISO("g.first_seen") " AS first_seen, " ISO("g.last_seen") " AS last_seen, g.status, g.note, " \
-        "g.kernel_first, g.kernel_last, " SUPPRESSED("g.id") " AS suppressed"
 
 static void bind_query(sqlite3_stmt *st, const StoreQuery *q) {
         sqlite3_bind_int(st, 11, q && q->suppressed);
@@ -582,132 +579,24 @@ static int close_object(StrBuf *b, char **ret, int r) {
         return *ret ? 0 : -ENOMEM;
 }
 
-/* The report a group is shown by: its newest complete report, else its newest. */
-#define REPRESENTATIVE(grp)                                                                                            \
-        "coalesce((SELECT rr.id FROM reports rr WHERE rr.grp = " grp " AND rr.truncated = 0 ORDER BY rr.time DESC, rr.id DESC LIMIT 1), " \
-        "(SELECT rr.id FROM reports rr WHERE rr.grp = " grp " ORDER BY rr.time DESC, rr.id DESC LIMIT 1))"
-
-int store_group_json(Store *s, int64_t id, char **ret) {
-        StrBuf b = {};
-        int r = open_object(s, &b,
-                            "SELECT " GROUP_COLUMNS ", g.sig_version, " REPRESENTATIVE("g.id") " AS representative, "
-                            "(SELECT lockdep_parsed(r.parsed) FROM reports r WHERE r.id = " REPRESENTATIVE("g.id") ") AS \"@parsed\" "
-                            "FROM groups g WHERE g.id = ?1",
-                            id, NULL);
-        if (r >= 0) /* the rules that hide it, so the page can say which */
-                r = append_array(s, &b, "suppressed_by",
-                                 "SELECT su.id, su.class, su.edge_from, su.edge_to, CASE WHEN su.expires IS NULL THEN NULL ELSE "
-                                 ISO("su.expires") " END AS expires, su.note FROM suppressions su "
-                                 "WHERE (su.expires IS NULL OR su.expires > now_usec()) AND (su.class IN "
-                                 "(SELECT canonical FROM group_classes WHERE grp = ?1) OR EXISTS (SELECT 1 FROM edge_groups eg "
-                                 "JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = ?1 AND e.from_class = su.edge_from "
-                                 "AND e.to_class = su.edge_to)) ORDER BY su.id", id, NULL);
-        if (r >= 0)
-                /* each edge's acquire site ("site"): the one the parser gave it in the representative
-                 * report (LockdepEdge.at: never a locking function); reports parsed before edges[]
-                 * existed give the "at" of the chain entry of "to", the same rule, until a reparse */
-                r = append_array(s, &b, "edges",
-                                 "WITH rep AS MATERIALIZED (SELECT lockdep_parsed(r.parsed) AS p FROM reports r WHERE r.id = "
-                                 REPRESENTATIVE("?1") ") "
-                                 "SELECT e.from_class AS \"from\", e.to_class AS \"to\", e.n, e.first_kernel, "
-                                 "(SELECT CASE WHEN json_type(rep.p, '$.edges') IS NOT NULL THEN "
-                                 "  (SELECT x.value ->> 'at' FROM json_each(rep.p, '$.edges') x "
-                                 "   WHERE x.value ->> 'from' = e.from_class AND x.value ->> 'to' = e.to_class LIMIT 1) "
-                                 " ELSE (SELECT c.value ->> 'at' FROM json_each(rep.p, '$.chain') c "
-                                 "   WHERE c.value ->> 'canonical' = e.to_class LIMIT 1) END FROM rep) AS site "
-                                 "FROM edge_groups eg JOIN lock_edges e ON e.id = eg.edge WHERE eg.grp = ?1 ORDER BY e.id", id, NULL);
-        if (r >= 0)
-                r = append_array(s, &b, "kernels",
-                                 "SELECT kernel, n FROM group_kernels WHERE grp = ?1 ORDER BY n DESC, kernel", id, NULL);
-        if (r >= 0)
-                r = append_array(s, &b, "hosts",
-                                 "SELECT coalesce(h.hostname, h.machine_id) AS host, gh.n FROM group_hosts gh JOIN hosts h ON h.id = gh.host "
-                                 "WHERE gh.grp = ?1 ORDER BY gh.n DESC, host", id, NULL);
-        if (r >= 0) /* the task (comm, the parser leaves the pid out) of each report, from its parse */
-                r = append_array(s, &b, "tasks",
-                                 "SELECT json_extract(lockdep_parsed(parsed), '$.task') AS task, count(*) AS n FROM reports "
-                                 "WHERE grp = ?1 GROUP BY task ORDER BY n DESC, task LIMIT 50", id, NULL);
-        if (r >= 0)
-                r = append_array(s, &b, "daily",
-                                 "SELECT strftime('%Y-%m-%d', time / 1000000, 'unixepoch') AS day, count(*) AS n FROM reports "
-                                 "WHERE grp = ?1 AND time >= (CAST(strftime('%s','now') AS INTEGER) - 90 * 86400) * 1000000 "
-                                 "GROUP BY day ORDER BY day", id, NULL);
-        if (r >= 0)
-                /* Related groups, ranked over every group that shares a class or an edge: first by the
-                 * lock-order edges shared, then by the shared classes each weighted by its rarity (1 / the
-                 * number of groups that have it), so a class nearly every group has counts for little.
-                 * A group that shares one very common class (in more than a tenth of the groups, and
-                 * more than 3) and no edge is noise and left out. */
-                r = append_array(s, &b, "related",
-                                 "WITH df AS (SELECT canonical, count(*) AS n FROM group_classes "
-                                 "  WHERE canonical IN (SELECT canonical FROM group_classes WHERE grp = ?1) GROUP BY canonical), "
-                                 "cls AS (SELECT c.grp, count(*) AS shared, sum(1.0 / df.n) AS score, max(df.n) AS df_max "
-                                 "  FROM group_classes a JOIN group_classes c ON c.canonical = a.canonical AND c.grp != a.grp "
-                                 "  JOIN df ON df.canonical = a.canonical WHERE a.grp = ?1 GROUP BY c.grp), "
-                                 "edg AS (SELECT e2.grp, count(*) AS shared_edges FROM edge_groups e1 JOIN edge_groups e2 "
-                                 "  ON e2.edge = e1.edge AND e2.grp != e1.grp WHERE e1.grp = ?1 GROUP BY e2.grp), "
-                                 "cand AS (SELECT grp FROM cls UNION SELECT grp FROM edg) "
-                                 "SELECT g2.id, g2.kind, g2.func_title, coalesce(cls.shared, 0) AS shared, "
-                                 "coalesce(edg.shared_edges, 0) AS shared_edges, round(coalesce(cls.score, 0), 4) AS score "
-                                 "FROM cand JOIN groups g2 ON g2.id = cand.grp LEFT JOIN cls ON cls.grp = cand.grp "
-                                 "LEFT JOIN edg ON edg.grp = cand.grp "
-                                 "WHERE NOT (coalesce(edg.shared_edges, 0) = 0 AND cls.shared = 1 AND cls.df_max > 3 "
-                                 "  AND cls.df_max * 10 > (SELECT count(*) FROM groups)) "
-                                 "ORDER BY shared_edges DESC, coalesce(cls.score, 0) DESC, g2.n_reports DESC, g2.id LIMIT 20",
-                                 id, NULL);
-        if (r >= 0)
-                /* the names this group's reports printed (not every name of its classes in the
-                 * database: lock_classes has no group), for the locks store_report_derived() takes:
-                 * the chain, the acquiring and the holding lock */
-                r = append_array(s, &b, "normalizations",
-                                 "WITH p AS MATERIALIZED (SELECT lockdep_parsed(parsed) AS j FROM reports WHERE grp = ?1), "
-                                 "n (printed, canonical) AS (SELECT c.value ->> 'class', c.value ->> 'canonical' FROM p, json_each(p.j, '$.chain') c "
-                                 " UNION SELECT p.j ->> '$.acquiring.class', p.j ->> '$.acquiring.canonical' FROM p "
-                                 " UNION SELECT p.j ->> '$.holding.class', p.j ->> '$.holding.canonical' FROM p) "
-                                 "SELECT printed, canonical FROM n WHERE printed IS NOT NULL AND canonical IS NOT NULL AND printed != canonical "
-                                 "ORDER BY canonical, printed LIMIT 100",
-                                 id, NULL);
-        if (r >= 0)
-                /* the log is keyed by signature (it survives reparse); the history names group ids: the
-                 * group each entry was made on (this one, or one merged into it), and for a merge
-                 * the group merged ("group N"; its tombstone), the signature only if it left none */
-                r = append_array(s, &b, "triage",
-                                 "SELECT " ISO("t.at") " AS at, "
-                                 "CASE WHEN t.signature = (SELECT signature FROM groups WHERE id = ?1) THEN ?1 ELSE "
-                                 " (SELECT ts.id FROM group_tombstones ts WHERE ts.signature = t.signature AND ts.into_grp = ?1 "
-                                 "  ORDER BY ts.at DESC LIMIT 1) END AS \"group\", t.action, "
-                                 "CASE WHEN t.action = 'merge' THEN coalesce('group ' || coalesce("
-                                 " (SELECT ts.id FROM group_tombstones ts WHERE ts.signature = t.value ORDER BY ts.into_grp = ?1 DESC, ts.at DESC LIMIT 1),"
-                                 " (SELECT g2.id FROM groups g2 WHERE g2.signature = t.value)), t.value) ELSE t.value END AS value "
-                                 "FROM triage_log t WHERE t.signature IN "
-                                 "(SELECT signature FROM groups WHERE id = ?1 UNION ALL "
-                                 "SELECT signature FROM group_tombstones WHERE into_grp = ?1) ORDER BY t.at, t.id", id, NULL);
-        return close_object(&b, ret, r);
-}
-
-int store_report_json(Store *s, int64_t id, char **ret) {
-        StrBuf b = {};
-        int r = open_object(s, &b,
-                            "SELECT r.id, r.grp AS \"group\", r.kind, coalesce(h.hostname, h.machine_id) AS host, b.boot_id, "
-                            "coalesce(json_extract(lockdep_parsed(r.parsed), '$.kernel'), b.kernel) AS kernel, " ISO("r.time") " AS time, "
-                            "r.source, r.truncated, r.usec, r.raw, lockdep_parsed(r.parsed) AS \"@parsed\" FROM reports r JOIN boots b ON b.id = r.boot "
-                            "JOIN hosts h ON h.id = b.host WHERE r.id = ?1",
-                            id, NULL);
-        return close_object(&b, ret, r);
-}
-
 /* ---- locks and edges ------------------------------------------------------------------------ */
 
-int store_list_locks(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata) {
+/* The names printed for class expr that differ from it, one a line (a class name is one line of a
+ * log), A to Z. */
+#define PRINTED_AS(expr)                                                                            \
+        "(SELECT group_concat(name, char(10)) FROM (SELECT lc.name FROM lock_classes lc WHERE lc.canonical = " expr \
+        " AND lc.name != lc.canonical ORDER BY lc.name))"
+
+int store_lock_list(Store *s, const StoreListQuery *q, StoreLockList *ret) {
+        *ret = (StoreLockList) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
         StrBuf sql = {};
         sqlite3_stmt *st;
-        /* "printed": the names printed for the class that differ from it (as store_lock_json()),
-         * joined by newlines (a class name is one line of a log) and escaped one by one below */
         int r = strbuf_puts(&sql,
                         "SELECT gc.canonical AS name, count(DISTINCT gc.grp) AS n_groups, "
                         "(SELECT count(*) FROM lock_edges e WHERE e.from_class = gc.canonical OR e.to_class = gc.canonical) AS n_edges, "
-                        "(SELECT group_concat(name, char(10)) FROM (SELECT lc.name FROM lock_classes lc WHERE lc.canonical = gc.canonical "
-                        " AND lc.name != lc.canonical ORDER BY lc.name)) AS printed "
+                        PRINTED_AS("gc.canonical") " AS printed "
                         "FROM group_classes gc WHERE (?1 IS NULL OR instr(gc.canonical, ?1) > 0) "
                         "GROUP BY gc.canonical");
         if (r >= 0)
@@ -722,54 +611,30 @@ int store_list_locks(Store *s, const StoreListQuery *q, StoreRowFunc f, void *us
         store_bind_text(st, 1, q ? q->name : NULL);
         sqlite3_bind_int64(st, 2, q && q->limit ? (sqlite3_int64) q->limit : -1);
         sqlite3_bind_int64(st, 3, q ? q->offset : 0);
-        StrBuf b = {};
-        int rc = SQLITE_DONE;
-        while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-                const char *printed = (const char *) sqlite3_column_text(st, 3);
-                strbuf_truncate(&b, 0);
-                r = strbuf_puts(&b, "{\"name\":");
-                if (r >= 0)
-                        r = json_append_str(&b, (const char *) sqlite3_column_text(st, 0));
-                if (r >= 0)
-                        r = strbuf_printf(&b, ",\"n_groups\":%lld,\"n_edges\":%lld,\"printed\":[",
-                                          (long long) sqlite3_column_int64(st, 1), (long long) sqlite3_column_int64(st, 2));
-                for (const char *p = printed; r >= 0 && p && *p;) {
-                        size_t l = strcspn(p, "\n");
-                        _cleanup_free_ char *one = strndup(p, l);
-                        r = one ? json_append_str(&b, one) : -ENOMEM;
-                        p += l;
-                        if (r >= 0 && *p && (p++, *p))
-                                r = strbuf_appendc(&b, ',');
-                }
-                if (r >= 0)
-                        r = strbuf_puts(&b, "]}");
-                if (r >= 0)
-                        r = f(b.s, userdata);
-        }
-        if (r >= 0 && rc != SQLITE_DONE)
-                r = store_fail(s, rc);
-        strbuf_done(&b);
-        sqlite3_finalize(st);
-        return r;
+        return store_view_rows(s, st, &store_lock_shape, ret->mem_, &ret->v, &ret->n);
 }
 
-int store_lock_json(Store *s, const char *name, char **ret) {
-        StrBuf b = {};
-        int r = open_object(s, &b,
-                            "SELECT ?2 AS name, (SELECT count(DISTINCT grp) FROM group_classes WHERE canonical = ?2) AS n_groups "
-                            "WHERE EXISTS (SELECT 1 FROM group_classes WHERE canonical = ?2) OR EXISTS (SELECT 1 FROM lock_classes WHERE canonical = ?2)",
-                            0, name);
+int store_lock_detail(Store *s, const char *name, StoreLockDetail *ret) {
+        *ret = (StoreLockDetail) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        StoreMem *m = ret->mem_;
+        int r = store_view_query_one(s,
+                            "SELECT ?2, (SELECT count(DISTINCT grp) FROM group_classes WHERE canonical = ?2), " PRINTED_AS("?2") " "
+                            "WHERE ?1 = ?1 AND (EXISTS (SELECT 1 FROM group_classes WHERE canonical = ?2) OR "
+                            "EXISTS (SELECT 1 FROM lock_classes WHERE canonical = ?2))",
+                            0, name, NULL, &store_lock_head_shape, m, ret);
         if (r >= 0)
-                r = append_array(s, &b, "printed", "SELECT name FROM lock_classes WHERE canonical = ?2 ORDER BY name", 0, name);
+                r = store_view_query_rows(s,
+                                 "SELECT g.id, g.kind, g.key, g.func_title, g.n_reports, g.status FROM group_classes gc "
+                                 "JOIN groups g ON g.id = gc.grp WHERE gc.canonical = ?2 AND ?1 = ?1 ORDER BY g.last_seen DESC, g.id",
+                                 0, name, NULL, &store_lock_group_shape, m, &ret->groups, &ret->n_group_rows);
         if (r >= 0)
-                r = append_array(s, &b, "groups",
-                                 "SELECT g.id, g.kind, g.key, g.func_title, g.n_reports, g.status FROM group_classes gc JOIN groups g ON g.id = gc.grp "
-                                 "WHERE gc.canonical = ?2 ORDER BY g.last_seen DESC, g.id", 0, name);
-        if (r >= 0)
-                r = append_array(s, &b, "edges",
-                                 "SELECT from_class AS \"from\", to_class AS \"to\", n, first_kernel FROM lock_edges "
-                                 "WHERE from_class = ?2 OR to_class = ?2 ORDER BY n DESC, id", 0, name);
-        return close_object(&b, ret, r);
+                r = store_view_query_rows(s,
+                                 "SELECT from_class, to_class, n, first_kernel FROM lock_edges "
+                                 "WHERE (from_class = ?2 OR to_class = ?2) AND ?1 = ?1 ORDER BY n DESC, id",
+                                 0, name, NULL, &store_lock_edge_shape, m, &ret->edges, &ret->n_edge_rows);
+        return r < 0 ? r : 0;
 }
 
 int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, void *userdata) {
@@ -947,52 +812,56 @@ int store_count_search(Store *s, const char *text, const StoreQuery *q, uint64_t
         return search_query(s, text, q, NULL, NULL, ret);
 }
 
-int store_stats_json(Store *s, char **ret) {
-        StrBuf b = {};
-        int r = open_object(s, &b,
-                            "SELECT (SELECT count(*) FROM reports) AS reports, (SELECT count(*) FROM groups g WHERE NOT " SUPPRESSED("g.id") ") AS groups, "
-                            "(SELECT count(*) FROM groups g WHERE " SUPPRESSED("g.id") ") AS groups_suppressed, "
-                            "(SELECT count(*) FROM hosts) AS hosts, (SELECT count(*) FROM boots) AS boots, "
+int store_stats(Store *s, StoreStats *ret) {
+        *ret = (StoreStats) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        StoreMem *m = ret->mem_;
+        int r = store_view_query_one(s,
+                            "SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM groups g WHERE NOT " SUPPRESSED("g.id") "), "
+                            "(SELECT count(*) FROM groups g WHERE " SUPPRESSED("g.id") "), "
+                            "(SELECT count(*) FROM hosts), (SELECT count(*) FROM boots), "
                             /* names host_name_sanitize() made: only those have a backslash */
-                            "(SELECT count(*) FROM hosts WHERE instr(hostname, char(92)) > 0) AS hosts_sanitized, "
-                            "(SELECT count(*) FROM boots WHERE lockdep_off_at IS NOT NULL) AS boots_lockdep_off, "
-                            "(SELECT count(*) FROM gaps) AS gaps, "
-                            "(SELECT coalesce(max(id), 0) FROM reports) - (SELECT indexed_upto FROM fts_state) AS fts_pending, "
-                            "(SELECT count(*) FROM suppressions) AS suppressions, "
-                            "(SELECT count(*) FROM journal_files_failed WHERE ok_since IS NULL) AS journal_files_unreadable, "
-                            "(SELECT coalesce(sum(n_failures), 0) FROM journal_files_failed) AS journal_file_errors, "
+                            "(SELECT count(*) FROM hosts WHERE instr(hostname, char(92)) > 0), "
+                            "(SELECT count(*) FROM boots WHERE lockdep_off_at IS NOT NULL), "
+                            "(SELECT count(*) FROM gaps), "
+                            "(SELECT coalesce(max(id), 0) FROM reports) - (SELECT indexed_upto FROM fts_state), "
+                            "(SELECT count(*) FROM suppressions), "
+                            "(SELECT count(*) FROM journal_files_failed WHERE ok_since IS NULL), "
+                            "(SELECT coalesce(sum(n_failures), 0) FROM journal_files_failed), "
                             /* /proc/lockdep snapshots not stored (schema/0012-snapshot-transport.sql) */
-                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'untrusted'), 0) AS snapshots_untrusted, "
-                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'incomplete'), 0) AS snapshots_incomplete, "
-                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'refused'), 0) AS snapshots_refused "
-                            "WHERE ?1 = ?1",
-                            0, NULL);
+                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'untrusted'), 0), "
+                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'incomplete'), 0), "
+                            "coalesce((SELECT n FROM dep_snapshot_rejects WHERE reason = 'refused'), 0)",
+                            0, NULL, NULL, &store_stats_shape, m, ret);
         if (r >= 0)
-                r = append_array(s, &b, "by_kind", "SELECT kind, count(*) AS n, sum(n_reports) AS reports FROM groups g WHERE NOT " SUPPRESSED("g.id") " GROUP BY kind ORDER BY kind", 0, NULL);
+                r = store_view_query_rows(s, "SELECT kind, count(*), sum(n_reports) FROM groups g WHERE NOT " SUPPRESSED("g.id")
+                                          " GROUP BY kind ORDER BY kind", 0, NULL, NULL, &store_kind_count_shape, m,
+                                          &ret->by_kind, &ret->n_by_kind);
         if (r >= 0)
-                r = append_array(s, &b, "by_status", "SELECT status, count(*) AS n, sum(n_reports) AS reports FROM groups g WHERE NOT " SUPPRESSED("g.id") " GROUP BY status ORDER BY status", 0, NULL);
+                r = store_view_query_rows(s, "SELECT status, count(*), sum(n_reports) FROM groups g WHERE NOT " SUPPRESSED("g.id")
+                                          " GROUP BY status ORDER BY status", 0, NULL, NULL, &store_status_count_shape, m,
+                                          &ret->by_status, &ret->n_by_status);
         /* a journal keeps one cursor per stream ("journal:DIR#remote-HOST"): one row per source,
          * the number of streams instead of a position when there are several */
         if (r >= 0)
-                r = append_array(s, &b, "sources",
-                                 "SELECT c.source, CASE WHEN c.n = 1 THEN c.position ELSE c.n || ' streams' END AS position, "
-                                 ISO("c.updated") " AS updated, (SELECT count(*) FROM reports r "
-                                 "WHERE r.source = c.source OR r.source = 'file:' || substr(c.source, 6)) AS reports "
+                r = store_view_query_rows(s,
+                                 "SELECT c.source, CASE WHEN c.n = 1 THEN c.position ELSE c.n || ' streams' END, "
+                                 "c.updated, (SELECT count(*) FROM reports r "
+                                 "WHERE r.source = c.source OR r.source = 'file:' || substr(c.source, 6)) "
                                  "FROM (SELECT substr(source, 1, instr(source || '#', '#') - 1) AS source, count(*) AS n, "
                                  "max(position) AS position, max(updated) AS updated FROM cursors GROUP BY 1) c ORDER BY c.source",
-                                 0, NULL);
+                                 0, NULL, NULL, &store_source_shape, m, &ret->sources, &ret->n_sources);
         if (r >= 0)
-                r = append_array(s, &b, "journal_files_failed",
-                                 "SELECT source, file, error, errno, " ISO("first_failed") " AS first_failed, "
-                                 ISO("last_failed") " AS last_failed, n_failures FROM journal_files_failed "
+                r = store_view_query_rows(s,
+                                 "SELECT source, file, error, errno, first_failed, last_failed, n_failures FROM journal_files_failed "
                                  "WHERE ok_since IS NULL ORDER BY source, file LIMIT 100",
-                                 0, NULL);
+                                 0, NULL, NULL, &store_file_failure_shape, m, &ret->files_failed, &ret->n_files_failed);
         if (r >= 0)
-                r = append_array(s, &b, "snapshots_rejected",
-                                 "SELECT reason, n, " ISO("last_at") " AS last, last_source AS source, last_what AS what "
-                                 "FROM dep_snapshot_rejects ORDER BY reason",
-                                 0, NULL);
-        return close_object(&b, ret, r);
+                r = store_view_query_rows(s,
+                                 "SELECT reason, n, last_at, last_source, last_what FROM dep_snapshot_rejects ORDER BY reason",
+                                 0, NULL, NULL, &store_rejected_shape, m, &ret->rejected, &ret->n_rejected);
+        return r < 0 ? r : 0;
 }
 
 /* ---- triage --------------------------------------------------------------------------------- */
@@ -1138,6 +1007,9 @@ static int merge_into(Store *s, int64_t into, int64_t from) {
                 "UPDATE reports SET grp = ?1 WHERE grp = ?2",
                 "INSERT OR IGNORE INTO group_classes (grp, canonical) SELECT ?1, canonical FROM group_classes WHERE grp = ?2",
                 "INSERT OR IGNORE INTO edge_groups (edge, grp) SELECT edge, ?1 FROM edge_groups WHERE grp = ?2",
+                "INSERT OR IGNORE INTO group_names (grp, canonical, printed) SELECT ?1, canonical, printed FROM group_names WHERE grp = ?2",
+                "INSERT INTO group_tasks (grp, task, n) SELECT ?1, task, n FROM group_tasks WHERE grp = ?2 "
+                " ON CONFLICT (grp, task) DO UPDATE SET n = n + excluded.n",
                 "DELETE FROM groups WHERE id = ?2", /* leaves a tombstone (schema/0008-tombstones.sql) */
                 /* what led to from leads to into now: chains are one step, and their histories meet */
                 "UPDATE group_tombstones SET into_grp = ?1 WHERE into_grp = ?2",
@@ -1265,6 +1137,19 @@ static int split_into(Store *s, int64_t group, const char *ids_csv, int64_t *ret
                             group, id, NULL);
         if (r >= 0)
                 r = exec_id(s, "INSERT OR IGNORE INTO edge_groups (edge, grp) SELECT edge, ?2 FROM edge_groups WHERE grp = ?1", group, id, NULL);
+        if (r >= 0)
+                r = exec_id(s, "INSERT OR IGNORE INTO group_names (grp, canonical, printed) SELECT ?2, canonical, printed "
+                            "FROM group_names WHERE grp = ?1", group, id, NULL);
+        /* the tasks of the reports moved (only they are read), and the same fewer in the group */
+        if (r >= 0)
+                r = exec_id(s, "INSERT INTO group_tasks (grp, task, n) SELECT ?2, coalesce(json_extract(lockdep_parsed(parsed), "
+                            "'$.task'), ''), count(*) FROM reports WHERE grp = ?2 GROUP BY 2", group, id, NULL);
+        if (r >= 0)
+                r = exec_id(s, "UPDATE group_tasks SET n = n - (SELECT m.n FROM group_tasks m WHERE m.grp = ?2 AND m.task = "
+                            "group_tasks.task) WHERE grp = ?1 AND task IN (SELECT task FROM group_tasks WHERE grp = ?2)",
+                            group, id, NULL);
+        if (r >= 0)
+                r = exec_id(s, "DELETE FROM group_tasks WHERE grp = ?1 AND n <= 0 AND ?2 = ?2", group, id, NULL);
         if (r >= 0)
                 r = store_group_recount(s, group);
         if (r >= 0)
@@ -1419,14 +1304,15 @@ int store_add_suppression(Store *s, const char *cls, const char *edge_from, cons
         return r;
 }
 
-int store_list_suppressions(Store *s, StoreRowFunc f, void *userdata) {
-        sqlite3_stmt *st;
-        int r = store_prepare(s,
-                        "SELECT id, class, edge_from, edge_to, CASE WHEN expires IS NULL THEN NULL ELSE " ISO("expires") " END AS expires, "
-                        "note, " ISO("created") " AS created, (expires IS NULL OR expires > now_usec()) AS active "
-                        "FROM suppressions ORDER BY id",
-                        &st);
-        return r < 0 ? r : store_run_rows(s, st, f, userdata);
+int store_suppression_list(Store *s, int64_t group, StoreSuppressionList *ret) {
+        *ret = (StoreSuppressionList) { .mem_ = store_mem_new() };
+        if (!ret->mem_)
+                return -ENOMEM;
+        return store_view_query_rows(s,
+                        "SELECT su.id, su.class, su.edge_from, su.edge_to, su.expires, su.note, su.created, "
+                        "(su.expires IS NULL OR su.expires > now_usec()) FROM suppressions su "
+                        "WHERE ?1 = 0 OR " RULE_MATCHES("?1") " ORDER BY su.id",
+                        group, NULL, NULL, &store_suppression_shape, ret->mem_, &ret->v, &ret->n);
 }
 
 int store_delete_suppression(Store *s, int64_t id) {

@@ -342,7 +342,7 @@ static int rederive(Store *s, const LockdepAliases *aliases, bool regroup, Store
                 return q;
         q = store_exec(s,
                        "DELETE FROM edge_groups; DELETE FROM lock_edges; DELETE FROM lock_classes;"
-                       "DELETE FROM group_classes;");
+                       "DELETE FROM group_classes; DELETE FROM group_names;");
         if (q >= 0 && regroup)
                 q = rekey(s, aliases, &merged);
         if (q < 0)
@@ -393,7 +393,9 @@ static int rederive(Store *s, const LockdepAliases *aliases, bool regroup, Store
         if (!regroup)
                 goto done;
         q = store_exec(s,
-                       "DELETE FROM group_hosts; DELETE FROM group_kernels;"
+                       "DELETE FROM group_hosts; DELETE FROM group_kernels; DELETE FROM group_tasks;"
+                       "INSERT INTO group_tasks (grp, task, n) SELECT grp, coalesce(json_extract(lockdep_parsed(parsed), '$.task'), ''),"
+                       " count(*) FROM reports WHERE grp IS NOT NULL GROUP BY 1, 2;"
                        "INSERT INTO group_kernels (grp, kernel, n) SELECT r.grp, b.kernel, count(*) FROM reports r"
                        " JOIN boots b ON b.id = r.boot WHERE r.grp IS NOT NULL AND b.kernel IS NOT NULL GROUP BY r.grp, b.kernel;"
                        "INSERT INTO group_hosts (grp, host, n) SELECT r.grp, b.host, count(*) FROM reports r"

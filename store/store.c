@@ -34,11 +34,11 @@
 #include "time-spec.h"
 
 extern const char schema_0001[], schema_0002[], schema_0003[], schema_0004[], schema_0005[], schema_0006[], schema_0007[],
-        schema_0008[], schema_0009[], schema_0010[], schema_0011[], schema_0012[], schema_0014[];
+        schema_0008[], schema_0009[], schema_0010[], schema_0011[], schema_0012[], schema_0013[], schema_0014[];
 
 static const char *const migrations[] = { schema_0001, schema_0002, schema_0003, schema_0004, schema_0005,
                                           schema_0006, schema_0007, schema_0008, schema_0009,
-                                          schema_0010, schema_0011, schema_0012, schema_0014 };
+                                          schema_0010, schema_0011, schema_0012, schema_0013, schema_0014 };
 
 #define STORE_CHECK_MAX_BYTES (256LL * 1024 * 1024)
 
@@ -198,6 +198,8 @@ static void reference_build(void) {
         int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL);
         if (rc == SQLITE_OK)
                 rc = store_register_functions(db);
+        if (rc == SQLITE_OK) /* migrations fill derived tables from reports.parsed (0013) */
+                rc = store_pack_register_db(db);
         for (size_t v = 0; rc == SQLITE_OK && v < ELEMENTSOF(migrations); v++)
                 rc = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
         if (rc == SQLITE_OK)
@@ -958,16 +960,50 @@ static int find_report(Store *s, int64_t boot, const char *key, int64_t *ret) {
         return step_id(s, st, ret);
 }
 
+/* The edges of a stored copy of a report are those its parse lists (reports.parsed "edges": the
+ * parser's LockdepReport.edges, what store_report_derived() counted when the copy was stored);
+ * ?2 is that parse. Rows parsed before edges[] existed list none: their edges are counted by the
+ * rule of that time until a reparse or a rebuild recounts them. */
+#define OLD_EDGES "old AS MATERIALIZED (SELECT x.value ->> 'from' AS f, x.value ->> 'to' AS t " \
+                  "FROM json_each(lockdep_parsed(?2), '$.edges') x) "
+
+static int exec_old_edges(Store *s, const char *sql, int64_t id, const void *old_parsed, int old_size,
+                          bool old_text, int64_t grp) {
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return store_fail(s, rc);
+        sqlite3_bind_int64(st, 1, id);
+        if (old_text)
+                sqlite3_bind_text(st, 2, old_parsed, old_size, SQLITE_STATIC);
+        else
+                sqlite3_bind_blob(st, 2, old_parsed, old_size, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, grp);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? 0 : store_fail(s, rc);
+}
+
+/* Both NULL, or the same text. */
+static bool same_text(const char *a, const char *b) {
+        return a == b || (a && b && !strcmp(a, b));
+}
+
 /* A report stored before under the same identity is replaced by a better copy: a complete one for a
  * truncated one, a longer truncated one, one that parsed for a degraded one. In place (the row
- * keeps its id and first time, so the full-text index stays consistent); its edges, chain links
- * and group counts are re-derived. Returns 1 if replaced, 0 if the stored copy is as good. */
+ * keeps its id and first time, so the full-text index stays consistent); its edges and group
+ * counts follow the new copy: the old copy's edges (those its stored parse lists) count one report
+ * less, the new copy's one more (store_report_derived(), the parser's edges, as for an insert), an
+ * edge no report has any more is deleted and a group keeps an edge only while one of its reports
+ * has it; the same rows a reparse makes. Returns 1 if replaced, 0 if the stored copy is as good. */
 static int replace_report(Store *s, int64_t id, const LockdepReport *r, const void *packed, size_t packed_size,
                           const void *logged, size_t logged_size, const char *key, int64_t grp, int64_t host) {
         sqlite3_stmt *st;
+        _cleanup_free_ void *old_parsed = NULL;
+        int old_size = 0;
         int rc = sqlite3_prepare_v2(s->db,
-                                    "SELECT truncated, length(CAST(raw AS BLOB)), coalesce(json_extract(lockdep_parsed(parsed), '$.degraded'), 0), grp, time "
-                                    "FROM reports WHERE id = ?1", -1, &st, NULL);
+                                    "SELECT truncated, length(CAST(raw AS BLOB)), coalesce(json_extract(lockdep_parsed(parsed), '$.degraded'), 0), grp, time, parsed, "
+                                    "json_extract(lockdep_parsed(parsed), '$.task') FROM reports WHERE id = ?1", -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return store_fail(s, rc);
         sqlite3_bind_int64(st, 1, id);
@@ -978,25 +1014,37 @@ static int replace_report(Store *s, int64_t id, const LockdepReport *r, const vo
         bool old_trunc = sqlite3_column_int(st, 0), old_degraded = sqlite3_column_int(st, 2);
         int64_t old_len = sqlite3_column_int64(st, 1), old_grp = sqlite3_column_int64(st, 3);
         uint64_t t = (uint64_t) sqlite3_column_int64(st, 4);
-        sqlite3_finalize(st);
+        bool old_text = sqlite3_column_type(st, 5) == SQLITE_TEXT; /* rows from before schema 0006 */
+        const char *ot = (const char *) sqlite3_column_text(st, 6);
+        _cleanup_free_ char *old_task = ot ? strdup(ot) : NULL;
+        if (ot && !old_task) {
+                sqlite3_finalize(st);
+                return -ENOMEM;
+        }
         bool better = (old_trunc && (!r->truncated || (int64_t) r->text_len > old_len)) ||
                       (old_degraded && !r->degraded && !r->truncated);
+        if (better && sqlite3_column_type(st, 5) != SQLITE_NULL) {
+                old_size = sqlite3_column_bytes(st, 5);
+                old_parsed = malloc((size_t) old_size + 1);
+                if (!old_parsed) {
+                        sqlite3_finalize(st);
+                        return -ENOMEM;
+                }
+                memcpy(old_parsed, sqlite3_column_blob(st, 5), (size_t) old_size);
+        }
+        sqlite3_finalize(st);
         if (!better)
                 return 0;
-        /* the old copy's lock-order edges count one report less (as store_report_derived() added
-         * them: the cycle of circular/recursive reports, holding -> acquiring of safe_unsafe) */
-        int q = store_exec_bind_id(s,
-                "UPDATE lock_edges SET n = n - 1 WHERE id IN ("
-                " WITH p AS (SELECT lockdep_parsed(parsed) AS j FROM reports WHERE id = ?1)"
-                " SELECT e.id FROM p, json_each(p.j, '$.classes') a, json_each(p.j, '$.classes') b,"
-                " lock_edges e WHERE json_extract(p.j, '$.kind') IN ('circular', 'recursive')"
-                " AND b.key = (a.key + 1) % json_array_length(p.j, '$.classes')"
-                " AND (json_extract(p.j, '$.kind') = 'circular' OR a.key = 0)"
-                " AND e.from_class = b.value AND e.to_class = a.value"
-                " UNION ALL SELECT e.id FROM p, lock_edges e"
-                " WHERE json_extract(p.j, '$.kind') = 'safe_unsafe'"
-                " AND e.from_class = json_extract(p.j, '$.holding.canonical')"
-                " AND e.to_class = json_extract(p.j, '$.acquiring.canonical'))", id);
+        /* the old copy's edges count one report less (once per time its parse lists them, as
+         * add_edge() counted them) */
+        int q = 0;
+        if (old_parsed)
+                q = exec_old_edges(s,
+                                   "WITH " OLD_EDGES
+                                   "UPDATE lock_edges SET n = n - (SELECT count(*) FROM old"
+                                   " WHERE old.f = lock_edges.from_class AND old.t = lock_edges.to_class)"
+                                   " WHERE (from_class, to_class) IN (SELECT f, t FROM old)",
+                                   id, old_parsed, old_size, old_text, old_grp);
         if (q < 0)
                 return q;
         rc = sqlite3_prepare_v2(s->db,
@@ -1021,6 +1069,29 @@ static int replace_report(Store *s, int64_t id, const LockdepReport *r, const vo
         if (rc != SQLITE_DONE)
                 return store_fail(s, rc);
         q = store_report_derived(s, id, grp, r, t);
+        /* an edge of the old copy that no report has now is gone (edge_groups follow by cascade);
+         * the old group keeps the others only while one of its reports lists them (this one
+         * first: the new copy, when it stayed in the group, mostly has the same edges) */
+        if (q >= 0 && old_parsed)
+                q = exec_old_edges(s,
+                                   "WITH " OLD_EDGES
+                                   "DELETE FROM lock_edges WHERE n <= 0 AND (from_class, to_class) IN (SELECT f, t FROM old)",
+                                   id, old_parsed, old_size, old_text, old_grp);
+        if (q >= 0 && old_parsed)
+                q = exec_old_edges(s,
+                                   "WITH " OLD_EDGES
+                                   "DELETE FROM edge_groups WHERE grp = ?3 AND edge IN (SELECT e.id FROM old JOIN lock_edges e"
+                                   " ON e.from_class = old.f AND e.to_class = old.t"
+                                   " WHERE NOT EXISTS (SELECT 1 FROM reports r, json_each(lockdep_parsed(r.parsed), '$.edges') x"
+                                   "  WHERE r.id = ?1 AND r.grp = ?3 AND x.value ->> 'from' = e.from_class AND x.value ->> 'to' = e.to_class)"
+                                   " AND NOT EXISTS (SELECT 1 FROM reports r, json_each(lockdep_parsed(r.parsed), '$.edges') x"
+                                   "  WHERE r.grp = ?3 AND x.value ->> 'from' = e.from_class AND x.value ->> 'to' = e.to_class))",
+                                   id, old_parsed, old_size, old_text, old_grp);
+        /* the report's task counts where it is now, as the copy says */
+        if (q >= 0 && (grp != old_grp || !same_text(old_task, r->task)))
+                q = store_group_task(s, old_grp, old_task, -1);
+        if (q >= 0 && (grp != old_grp || !same_text(old_task, r->task)))
+                q = store_group_task(s, grp, r->task, 1);
         if (q >= 0 && grp != old_grp) {
                 /* the report moved to another group: both recounted, the old one gone if empty */
                 q = store_group_recount(s, old_grp);
@@ -1041,6 +1112,25 @@ int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *re
         int q = step_id(s, st, &id);
         if (q < 0)
                 return q;
+        if (id == 0) {
+                /* the signature of a group merged away: the report goes to the group it went into
+                 * (and is shown with that group's history, which holds the old one's); a group
+                 * deleted because its reports all went elsewhere is not followed */
+                int64_t gone = 0;
+                st = STMT(s, STMT_GROUP_TOMBSTONE,
+                          "SELECT id FROM group_tombstones WHERE signature = ?1 AND reason = 'merge' ORDER BY at DESC, id DESC LIMIT 1");
+                bind_text(st, 1, r->signature);
+                q = step_id(s, st, &gone);
+                if (q < 0)
+                        return q;
+                if (gone > 0) {
+                        q = store_group_successor(s, gone, &id);
+                        if (q < 0 && q != -ENOENT)
+                                return q;
+                        if (q < 0)
+                                id = 0;
+                }
+        }
         if (id > 0) {
                 if (ret_new)
                         *ret_new = false;
@@ -1067,8 +1157,25 @@ int store_group_upsert(Store *s, const LockdepReport *r, uint64_t t, int64_t *re
         return step_id(s, st, ret_id);
 }
 
+/* delta reports of task (NULL: none named) more in grp's group_tasks (schema/0013-group-detail.sql) */
+int store_group_task(Store *s, int64_t grp, const char *task, int delta) {
+        sqlite3_stmt *st = STMT(s, STMT_GROUP_TASK,
+                                "INSERT INTO group_tasks (grp, task, n) VALUES (?1, ?2, ?3) "
+                                "ON CONFLICT (grp, task) DO UPDATE SET n = n + excluded.n");
+        sqlite3_bind_int64(st, 1, grp);
+        bind_text(st, 2, task ?: "");
+        sqlite3_bind_int(st, 3, delta);
+        int q = step_id(s, st, NULL);
+        if (q < 0 || delta > 0)
+                return q;
+        st = STMT(s, STMT_GROUP_TASK_DROP, "DELETE FROM group_tasks WHERE grp = ?1 AND task = ?2 AND n <= 0");
+        sqlite3_bind_int64(st, 1, grp);
+        bind_text(st, 2, task ?: "");
+        return step_id(s, st, NULL);
+}
+
 /* One more report in a group: counts and times move incrementally, n_hosts through group_hosts. */
-int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t, const char *kernel) {
+int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t, const char *kernel, const char *task) {
         /* no RETURNING here or in add_edge(): SQLite runs it as a temporary trigger with its own
          * statement journal, 50 us a statement, most of an insert into a large database */
         sqlite3_stmt *st = STMT(s, STMT_GROUP_HOST,
@@ -1096,6 +1203,9 @@ int store_group_count(Store *s, int64_t grp, int64_t host, uint64_t t, const cha
                 if (q < 0)
                         return q;
         }
+        q = store_group_task(s, grp, task, 1);
+        if (q < 0)
+                return q;
         /* the right-hand sides see the old row: first/last seen before this report */
         st = STMT(s, STMT_GROUP_BUMP,
                   "UPDATE groups SET n_reports = n_reports + 1, n_hosts = n_hosts + ?3, "
@@ -1165,6 +1275,14 @@ static int add_class(Store *s, int64_t grp, const LockdepLock *l) {
         st = STMT(s, STMT_GROUP_CLASS, "INSERT OR IGNORE INTO group_classes (grp, canonical) VALUES (?1, ?2)");
         sqlite3_bind_int64(st, 1, grp);
         bind_text(st, 2, l->canonical);
+        q = step_id(s, st, NULL);
+        if (q < 0 || !l->canonical || !strcmp(l->class, l->canonical))
+                return q;
+        /* a name printed for another class: the group page's "normalizations" */
+        st = STMT(s, STMT_GROUP_NAME, "INSERT OR IGNORE INTO group_names (grp, canonical, printed) VALUES (?1, ?2, ?3)");
+        sqlite3_bind_int64(st, 1, grp);
+        bind_text(st, 2, l->canonical);
+        bind_text(st, 3, l->class);
         return step_id(s, st, NULL);
 }
 
@@ -1326,7 +1444,7 @@ int store_add_report_packed(Store *s, const StoreOrigin *o, const LockdepReport 
         id = sqlite3_last_insert_rowid(s->db);
         q = store_report_derived(s, id, grp, r, o->realtime);
         if (q >= 0)
-                q = store_group_count(s, grp, host, o->realtime, r->kernel);
+                q = store_group_count(s, grp, host, o->realtime, r->kernel, r->task);
         if (q >= 0 && !new_group && r->kernel)
                 q = group_check_regressed(s, grp, r->kernel);
         if (q < 0)

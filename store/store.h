@@ -128,7 +128,7 @@ int store_get_journal_seen(Store *s, const char *stream, char **ret);
 int store_host_heard(Store *s, const StoreOrigin *o, uint64_t last_entry, uint64_t read_at);
 /* A journal file of source that cannot be opened or read (err: negative errno, message: what
  * failed), or with err = 0, that was read again (file NULL: every file of source). Counted in
- * store_stats_json(). */
+ * store_stats(). */
 int store_journal_file_status(Store *s, const char *source, const char *file, int err, const char *message,
                               uint64_t now);
 /* Settings lockdepd and lockdepctl share (inside or outside a transaction). Keys:
@@ -141,6 +141,10 @@ int store_set_setting(Store *s, const char *key, const char *value);
 int store_index_text(Store *s, unsigned max);
 
 /* Readers: each row as one JSON object, handed to the callback (return < 0 to stop). */
+/* The typed views (store-views.c) keep their strings and arrays in one StoreMem each, freed by
+ * the view's _free(); STORE_NONE is an integer or time not known (JSON null). */
+typedef struct StoreMem StoreMem;
+#define STORE_NONE INT64_MIN
 typedef int (*StoreRowFunc)(const char *json, void *userdata);
 
 typedef enum StoreSort {
@@ -271,17 +275,145 @@ int store_count_reports(Store *s, const StoreQuery *q, uint64_t *ret);
 
 /* "42" or a unique signature prefix (>= 4 hex digits) -> group id. -ENOENT none, -EEXIST ambiguous. */
 int store_resolve_group(Store *s, const char *spec, int64_t *ret);
-/* One group as a JSON object: the list fields plus "note", "sig_version", "classes" (canonical
- * cycle/classes of the representative report), "edges" [{from,to,at}], "scenario", "kernels"
- * [{kernel,n}], "hosts" [{host,n}], "tasks" [{task,n}] (the comm, no pid; at most 50), "daily" [{day:"YYYY-MM-DD",n}] (last 90 days), "representative"
- * (report id), "related" [{id,kind,func_title,shared,shared_edges,score}] (of every group sharing
- * a class or an edge, the 20 sharing the most edges, then the rarest classes: score = sum of 1/groups
- * with the class; one very common shared class alone does not count),
- * "why" {"kind","key","signature","sig_version","normalizations":[{printed,canonical}]},
- * "triage" [{at,action,value}], "suppressed" (0/1) and "suppressed_by" [{id,class,edge_from,edge_to,
- * expires,note}] (the active rules that match it). *ret malloc()ed. -ENOENT if no such group. */
+/* ---- typed views of one group and one report (store-detail.c fills, store-views.c serializes) --
+ *
+ * The group page (/groups/ID), /api/v1/groups/ID and lockdepctl show (text and --json) read one
+ * StoreGroupDetail; /reports/ID, /api/v1/reports/ID and lockdepctl report one StoreReportDetail.
+ * Filled in SQL (SQLite's JSON1 over reports.parsed is the only reader of the stored parse), in one
+ * read transaction, so counts and pages agree. Strings are never NULL unless said; all of a view's
+ * strings and arrays are the view's, freed by its _free(). */
+
+typedef struct StoreCount {
+        const char *name;                     /* kernel release, host, task (NULL: none parsed), day "YYYY-MM-DD" */
+        int64_t n;                            /* reports */
+} StoreCount;
+
+typedef struct StoreGroupEdge {
+        const char *from, *to;                /* canonical classes: to taken while from was held */
+        int64_t n;                            /* reports of any group showing it */
+        const char *first_kernel;             /* NULL: unknown */
+        const char *site;                     /* where to was taken, in the representative report (the parser's
+                                               * LockdepEdge.at, never a locking function); NULL: not shown */
+} StoreGroupEdge;
+
+typedef struct StoreChainLink {
+        const char *canonical;                /* the class acquired */
+        const char **stack;                   /* the stack it was acquired with, innermost first */
+        size_t n_stack;
+} StoreChainLink;
+
+typedef struct StoreRelatedGroup {
+        int64_t id;
+        const char *kind;
+        const char *func_title;               /* NULL: none */
+        int64_t shared, shared_edges;         /* classes and lock-order edges shared with the group */
+        double score;                         /* sum over shared classes of 1 / groups with the class */
+} StoreRelatedGroup;
+
+typedef struct StoreNormalization {
+        const char *printed, *canonical;      /* a name the group's reports printed, and its class */
+} StoreNormalization;
+
+typedef struct StoreTriageEntry {
+        int64_t at;                           /* usec since the epoch */
+        int64_t group;                        /* the group it was made on (this one or one merged into it); 0: unknown */
+        const char *action;                   /* status, note, merge, split, regressed */
+        const char *value;                    /* NULL: none; a merge's names the group merged ("group 17") */
+} StoreTriageEntry;
+
+typedef struct StoreRuleRef {
+        int64_t id;
+        const char *cls;                      /* by class, else NULL and by edge: */
+        const char *edge_from, *edge_to;
+        int64_t expires;                      /* usec; 0: never */
+        const char *note;                     /* NULL: none */
+} StoreRuleRef;
+
+typedef struct StoreReportDetail {
+        StoreReportRow row;                   /* the list row (row.mem_ unused) */
+        bool has_usec;
+        int64_t usec;                         /* the kernel timestamp (has_usec) */
+        const char *raw;                      /* the text as stored */
+        const char *parsed;                   /* its parse --json object as JSON text, as stored; NULL: none */
+        /* from the parse: */
+        const char *func_title, *task;        /* NULL: none */
+        int64_t first_line, last_line;        /* where it was in its input; 0: unknown */
+        const char **marks;                   /* the lock names as printed (acquiring, holding, cycle, chain) */
+        size_t n_marks;
+        void *mem_;
+} StoreReportDetail;
+
+typedef struct StoreGroupDetail {
+        StoreGroupRow row;                    /* the list row (row.mem_ unused) */
+        int64_t sig_version;
+        int64_t representative;               /* its newest complete report, else its newest; 0: none */
+        const char *parsed;                   /* the representative's parse --json object as stored; NULL: none */
+        /* from the representative's parse: */
+        const char **classes;                 /* canonical classes, in the order lockdep printed the chain */
+        size_t n_classes;
+        const char **scenario;                /* "CPU0: lock(A);" lines */
+        size_t n_scenario;
+        const char *holding_at;               /* where the held lock was taken; NULL: not shown */
+        StoreChainLink *chain;
+        size_t n_chain;
+        /* from the derived tables: */
+        StoreRuleRef *suppressed_by;          /* the active rules that match it (row.suppressed) */
+        size_t n_suppressed_by;
+        StoreGroupEdge *edges;
+        size_t n_edges;
+        StoreCount *kernels;                  /* by version, newest first */
+        size_t n_kernels;
+        StoreCount *hosts;                    /* most reports first, then by name */
+        size_t n_hosts;
+        StoreCount *tasks;                    /* the comm without the pid; most first, at most 50 */
+        size_t n_tasks;
+        StoreCount *daily;                    /* reports per UTC day over the last 90 days, oldest first */
+        size_t n_daily;
+        StoreRelatedGroup *related;           /* at most 20: most shared edges first, then rarest shared classes */
+        size_t n_related;
+        StoreNormalization *normalizations;   /* printed != canonical; by canonical, printed; at most 100 */
+        size_t n_normalizations;
+        StoreTriageEntry *triage;             /* oldest first, with those of groups merged into it */
+        size_t n_triage;
+        /* with StoreDetailQuery.occurrences: a page of its reports (store_report_list(), sorted by
+         * id) and their number, read in the same transaction as the rest */
+        StoreReportList occurrences;
+        uint64_t n_occurrences;
+        /* with StoreDetailQuery.report: the representative report */
+        StoreReportDetail report;
+        void *mem_;
+} StoreGroupDetail;
+
+typedef struct StoreDetailQuery {
+        bool occurrences;                     /* fill occurrences (occ_limit 0: all) and n_occurrences */
+        unsigned occ_offset, occ_limit;
+        bool report;                          /* fill report: the representative */
+        bool daily_only;                      /* only row, representative and daily (a sparkline) */
+} StoreDetailQuery;
+
+/* One group by id (q NULL: what the API object holds). *ret is zeroed first; free it with
+ * store_group_detail_free() also after a failure. -ENOENT if no such group (a merged-away id too:
+ * see store_group_live()). */
+int store_group_detail(Store *s, int64_t id, const StoreDetailQuery *q, StoreGroupDetail *ret);
+void store_group_detail_free(StoreGroupDetail *d);
+/* Appends the group as the API's object (/api/v1/groups/ID, lockdepctl show --json): the list row's
+ * members, then "sig_version", "representative" (null: none), "parsed" (the representative's parse
+ * --json object), "suppressed_by" [{id,class,edge_from,edge_to,expires,note}], "edges"
+ * [{from,to,n,first_kernel,site}], "kernels" [{kernel,n}], "hosts" [{host,n}], "tasks" [{task,n}],
+ * "daily" [{day,n}], "related" [{id,kind,func_title,shared,shared_edges,score}], "normalizations"
+ * [{printed,canonical}], "triage" [{at,group,action,value}]. 0 or -ENOMEM. */
+int store_group_detail_json(const StoreGroupDetail *d, StrBuf *b);
+/* store_group_detail() and store_group_detail_json() into *ret (malloc()ed), for callers that pass
+ * the object on as it is (writes' answers, export). */
 int store_group_json(Store *s, int64_t id, char **ret);
-/* One report: the list fields plus "raw" (text), "parsed" (the parse --json object), "usec". */
+
+/* One report by id; free with store_report_detail_free() also after a failure. -ENOENT if none. */
+int store_report_detail(Store *s, int64_t id, StoreReportDetail *ret);
+void store_report_detail_free(StoreReportDetail *d);
+/* Appends the report as the API's object (/api/v1/reports/ID, lockdepctl report --json): the list
+ * row's members, then "usec" (null: no kernel timestamp), "raw", "parsed". 0 or -ENOMEM. */
+int store_report_detail_json(const StoreReportDetail *d, StrBuf *b);
+/* store_report_detail() and store_report_detail_json() into *ret (malloc()ed). */
 int store_report_json(Store *s, int64_t id, char **ret);
 /* The report's lines as the log had them (reports.logged, LockdepReport.logged): *ret malloc()ed
  * and NUL-terminated, or NULL when the store did not keep them (reports stored before schema
@@ -332,44 +464,206 @@ unsigned store_list_page_max(StoreList l);
 /* Rows of q's list (limit and offset ignored), for paging. */
 int store_count_list(Store *s, const StoreListQuery *q, uint64_t *ret);
 
-/* Lock classes: name (canonical), n_groups, n_edges. q: a STORE_LIST_LOCKS query (NULL = all, most
- * groups first); ties in a sort go by name. */
-int store_list_locks(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata);
-/* One class: name, printed, groups [{id,kind,func_title,n_reports}], edges [{from,to,n,first_kernel}]. */
-int store_lock_json(Store *s, const char *name, char **ret);
+/* ---- lock classes (store-query.c) ----------------------------------------------------------- */
+
+/* Strings of a view (in its StoreMem). */
+typedef struct StoreStrings {
+        const char **v;
+        size_t n;
+} StoreStrings;
+
+/* A lock class: name (canonical), n_groups, n_edges, printed (the names printed for it that differ
+ * from it, A to Z). */
+typedef struct StoreLock {
+        const char *name;
+        int64_t n_groups, n_edges;
+        StoreStrings printed;
+} StoreLock;
+
+typedef struct StoreLockList {
+        StoreLock *v;
+        size_t n;
+        StoreMem *mem_;
+} StoreLockList;
+
+typedef struct StoreLockGroup {
+        int64_t id;
+        const char *kind, *key;
+        const char *func_title;               /* NULL: none */
+        int64_t n_reports;
+        const char *status;
+} StoreLockGroup;
+
+typedef struct StoreLockEdge {
+        const char *from, *to;                /* from held while to was taken */
+        int64_t n;
+        const char *first_kernel;             /* NULL: not known */
+} StoreLockEdge;
+
+/* One class: name, n_groups, printed (as in the list), its groups (newest first) and its
+ * lock-order edges (most often seen first). */
+typedef struct StoreLockDetail {
+        const char *name;
+        int64_t n_groups;
+        StoreStrings printed;
+        StoreLockGroup *groups;
+        size_t n_group_rows;
+        StoreLockEdge *edges;
+        size_t n_edge_rows;
+        StoreMem *mem_;
+} StoreLockDetail;
+
+/* The classes, q: a STORE_LIST_LOCKS query (NULL = all, most groups first); ties in a sort go by
+ * name. Free with store_lock_list_free() also after a failure. */
+int store_lock_list(Store *s, const StoreListQuery *q, StoreLockList *ret);
+void store_lock_list_free(StoreLockList *l);
+/* -ENOENT: no such canonical class. */
+int store_lock_detail(Store *s, const char *name, StoreLockDetail *ret);
+void store_lock_detail_free(StoreLockDetail *d);
+/* The API's objects: a class row (lockdepctl locks --json), the /api/v1/locks page, one class
+ * (/api/v1/locks/NAME, lockdepctl locks NAME --json: name, n_groups, printed, groups
+ * [{id,kind,key,func_title,n_reports,status}], edges [{from,to,n,first_kernel}]). */
+int store_lock_json(const StoreLock *l, StrBuf *b);
+int store_lock_list_json(const StoreLockList *l, uint64_t total, const StoreListQuery *q, StrBuf *b);
+int store_lock_detail_json(const StoreLockDetail *d, StrBuf *b);
 /* Observed lock-order edges: from, to, n, first_seen, last_seen, first_kernel, groups [ids].
  * Restricted to one group's edges (group != 0) or to edges touching lock (canonical) when set. */
 int store_list_edges(Store *s, int64_t group, const char *lock, StoreRowFunc f, void *userdata);
-/* Fleet views (store-fleet.c). Hosts: id, host (hostname or machine id), machine_id, hostname,
- * n_boots, n_reports, n_groups, kernels (distinct releases), boots_lockdep_off (boots where lockdep
- * switched itself off), kernel_first/kernel_last (of the oldest/newest boot), first_seen, last_seen
- * (null without boots), journal_read (when lockdepd last read entries of it from a journal),
+/* ---- fleet views (store-fleet.c): hosts ------------------------------------------------------ */
+
+/* A group as the host and kernel pages list it. */
+typedef struct StoreFleetGroup {
+        int64_t id;
+        const char *kind, *key;
+        const char *func_title;               /* NULL: none */
+        int64_t n_reports;                    /* a host's: its reports there (JSON "n"); a kernel's: all */
+        int64_t n_hosts;                      /* kernel pages only */
+        const char *status;
+        const char *kernel_first, *kernel_last; /* NULL: none known */
+} StoreFleetGroup;
+
+/* One host: host (hostname or machine id), machine_id, hostname (NULL: not known), n_boots,
+ * n_reports, n_groups, kernels (distinct releases), boots_lockdep_off (boots where lockdep switched
+ * itself off), kernel_first/kernel_last (of the oldest/newest boot), first_seen, last_seen
+ * (STORE_NONE without boots), journal_read (when lockdepd last read entries of it from a journal),
  * last_entry (its newest journal entry, the host's clock) and silent (last_entry older than the
- * silent_after setting; null for hosts not read from a journal). q: a STORE_LIST_HOSTS query (NULL:
- * all, by host); ties in a sort go by host. */
-int store_list_hosts(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata);
-/* One host (machine id, host name or key) as a JSON object: the list fields plus "boots"
- * [{boot_id,kernel,first_seen,lockdep_off_at (kernel usec),lockdep_off_reason,n_reports}] newest
- * first (at most 200), "off_early" (the same for the boots where lockdep switched itself off, so
- * nothing after that point was validated) and "groups" [{id,kind,func_title,n,status,kernel_first,
- * kernel_last}] seen on it. *ret malloc()ed; -ENOENT if no such host. */
-int store_host_json(Store *s, const char *host, char **ret);
-/* Kernel releases seen on a boot: kernel, n_hosts, n_boots, n_reports, n_groups, new_groups (groups
- * whose kernel_first is this release), boots_lockdep_off, first_seen, last_seen. q: a
- * STORE_LIST_KERNELS query (NULL: all, newest version first); ties in a sort go by version, newest
- * first. */
-int store_list_kernels(Store *s, const StoreListQuery *q, StoreRowFunc f, void *userdata);
-/* One release: the list fields plus "regressions" (groups new in it: reported on it and on no older
- * release by version, kernel_first = release), "not_seen_since" (groups reported only on older
- * releases, kernel_last before it by version: probably fixed), "regressed" (groups whose fixed-in
- * release did not hold: reported again, first on this release), all [{id,kind,
- * func_title,n_reports,n_hosts,status,kernel_first,kernel_last}], and "hosts" [{host,machine_id,
- * n_boots,n_reports,boots_lockdep_off}] (at most 200). -ENOENT if no boot ran it. */
-int store_kernel_json(Store *s, const char *release, char **ret);
-/* Two releases compared: {"kernel","vs","new","gone","still"}, groups (as in store_kernel_json())
- * reported on release and not on vs, on vs and not on release, and on both; most reports first, at
- * most 1000 each. -ENOENT unless boots ran both. */
-int store_kernel_vs_json(Store *s, const char *release, const char *vs, char **ret);
+ * silent_after setting; -1 for hosts not read from a journal). */
+typedef struct StoreHost {
+        int64_t id;
+        const char *host, *machine_id, *hostname;
+        int64_t n_boots, n_reports, n_groups, kernels, boots_lockdep_off;
+        const char *kernel_first, *kernel_last;
+        int64_t first_seen, last_seen, journal_read, last_entry; /* usec; STORE_NONE: not known */
+        int silent;                           /* 1, 0, or -1 (JSON null) */
+} StoreHost;
+
+typedef struct StoreHostList {
+        StoreHost *v;
+        size_t n;
+        StoreMem *mem_;
+} StoreHostList;
+
+/* A boot of a host. */
+typedef struct StoreBoot {
+        const char *boot_id, *kernel;
+        int64_t first_seen;                   /* usec */
+        int64_t lockdep_off_at;               /* kernel usec when lockdep switched itself off; STORE_NONE: never */
+        const char *lockdep_off_reason;
+        int64_t n_reports;
+} StoreBoot;
+
+/* One host with its boots (newest first, at most 200), off_early (the same for the boots where
+ * lockdep switched itself off, so nothing after that point was validated) and the groups seen on
+ * it (most reports there first, at most 1000). */
+typedef struct StoreHostDetail {
+        StoreHost host;
+        StoreBoot *boots, *off_early;
+        size_t n_boots, n_off_early;
+        StoreFleetGroup *groups;
+        size_t n_groups;
+        StoreMem *mem_;
+} StoreHostDetail;
+
+/* The hosts, q: a STORE_LIST_HOSTS query (NULL: all, by host); ties in a sort go by host. *ret
+ * zeroed first; free with store_host_list_free() also after a failure. */
+int store_host_list(Store *s, const StoreListQuery *q, StoreHostList *ret);
+void store_host_list_free(StoreHostList *l);
+/* One host by machine id, host name or key; -ENOENT if no such host. Free with
+ * store_host_detail_free() also after a failure. */
+int store_host_detail(Store *s, const char *host, StoreHostDetail *ret);
+void store_host_detail_free(StoreHostDetail *d);
+/* The API's objects: one host row (lockdepctl hosts --json), the /api/v1/hosts page
+ * {"total","offset","limit" (null: every row),"sort","order","hosts":[...]}, one host
+ * (/api/v1/hosts/NAME, lockdepctl hosts NAME --json: the row's fields, then "boots", "off_early",
+ * "groups" [{id,kind,key,func_title,n,status,kernel_first,kernel_last}]). */
+int store_host_json(const StoreHost *h, StrBuf *b);
+int store_host_list_json(const StoreHostList *l, uint64_t total, const StoreListQuery *q, StrBuf *b);
+int store_host_detail_json(const StoreHostDetail *d, StrBuf *b);
+
+/* ---- fleet views (store-fleet.c): kernel releases ------------------------------------------- */
+
+/* A kernel release seen on a boot: n_hosts, n_boots, n_reports, n_groups, new_groups (groups whose
+ * kernel_first, by version, is this release), boots_lockdep_off, first_seen, last_seen. */
+typedef struct StoreKernel {
+        const char *kernel;
+        int64_t n_hosts, n_boots, n_reports, n_groups, new_groups, boots_lockdep_off;
+        int64_t first_seen, last_seen;        /* usec */
+} StoreKernel;
+
+typedef struct StoreKernelList {
+        StoreKernel *v;
+        size_t n;
+        StoreMem *mem_;
+} StoreKernelList;
+
+/* A host that ran a release. */
+typedef struct StoreKernelHost {
+        const char *host, *machine_id;        /* machine_id NULL: not known */
+        int64_t n_boots, n_reports, boots_lockdep_off;
+} StoreKernelHost;
+
+/* One release (common/kernel-release.c's collation decides "older" and "newer"): regressions
+ * (groups new in it: reported on it and on no older release, kernel_first = release, newest first),
+ * regressed (groups whose fixed-in release did not hold: reported again, first on this release),
+ * not_seen_since (groups reported only on older releases, kernel_last before it: probably fixed; at
+ * most 1000) and the hosts that ran it (most reports first, at most 200). */
+typedef struct StoreKernelDetail {
+        StoreKernel kernel;
+        StoreFleetGroup *regressions, *regressed, *not_seen_since;
+        size_t n_regressions, n_regressed, n_not_seen_since;
+        StoreKernelHost *hosts;
+        size_t n_hosts;
+        StoreMem *mem_;
+} StoreKernelDetail;
+
+/* Two releases compared: the groups reported on kernel and not on vs (new), on vs and not on
+ * kernel (gone), and on both (still); most reports first, at most 1000 each. */
+typedef struct StoreKernelVs {
+        const char *kernel, *vs;
+        StoreFleetGroup *new_, *gone, *still; /* JSON "new", "gone", "still" */
+        size_t n_new, n_gone, n_still;
+        StoreMem *mem_;
+} StoreKernelVs;
+
+/* The releases, q: a STORE_LIST_KERNELS query (NULL: all, newest version first); ties in a sort go
+ * by version, newest first. Free with store_kernel_list_free() also after a failure. */
+int store_kernel_list(Store *s, const StoreListQuery *q, StoreKernelList *ret);
+void store_kernel_list_free(StoreKernelList *l);
+/* -ENOENT if no boot ran release. */
+int store_kernel_detail(Store *s, const char *release, StoreKernelDetail *ret);
+void store_kernel_detail_free(StoreKernelDetail *d);
+/* -ENOENT unless boots ran both. */
+int store_kernel_vs(Store *s, const char *release, const char *vs, StoreKernelVs *ret);
+void store_kernel_vs_free(StoreKernelVs *v);
+/* The API's objects: a release row (lockdepctl kernels --json), the /api/v1/kernels page, one
+ * release (/api/v1/kernels/R, kernels R --json: the row's fields, then "regressions", "regressed",
+ * "not_seen_since" [{id,kind,key,func_title,n_reports,n_hosts,status,kernel_first,kernel_last}],
+ * "hosts" [{host,machine_id,n_boots,n_reports,boots_lockdep_off}]) and a comparison
+ * (/api/v1/kernels/R?vs=V, kernels R --vs V --json: {"kernel","vs","new","gone","still"}). */
+int store_kernel_json(const StoreKernel *k, StrBuf *b);
+int store_kernel_list_json(const StoreKernelList *l, uint64_t total, const StoreListQuery *q, StrBuf *b);
+int store_kernel_detail_json(const StoreKernelDetail *d, StrBuf *b);
+int store_kernel_vs_json(const StoreKernelVs *v, StrBuf *b);
 
 /* Full-text search (FTS5 syntax, or plain words; a query FTS5 refuses is searched as one phrase):
  * id, group, kind, host, kernel, time, snippet, for the reports matching text and q's filters as
@@ -380,14 +674,63 @@ int store_kernel_vs_json(Store *s, const char *release, const char *vs, char **r
 int store_search(Store *s, const char *text, const StoreQuery *q, StoreRowFunc f, void *userdata);
 /* Number of reports store_search() finds (limit/offset ignored), for paging. */
 int store_count_search(Store *s, const char *text, const StoreQuery *q, uint64_t *ret);
-/* Counters: reports, groups, hosts, hosts_sanitized (stored under a host_name_sanitize()d name), boots, boots_lockdep_off, by_kind {kind:n}, by_status {status:n},
- * sources [{source,position,updated}] (one row per source: a journal's streams counted, not listed),
- * gaps, fts_pending, journal_files_unreadable (journal files failing now), journal_file_errors
- * (failed attempts to read a journal file, ever), journal_files_failed [{source,file,error,errno,
- * first_failed,last_failed,n_failures}] (failing now, at most 100), snapshots_untrusted,
- * snapshots_incomplete, snapshots_refused (/proc/lockdep snapshots not stored, ever) and
- * snapshots_rejected [{reason,n,last,source,what}]. */
-int store_stats_json(Store *s, char **ret);
+/* ---- the counters (lockdepctl stats, /api/v1/stats, /metrics) ------------------------------- */
+
+typedef struct StoreStatsCount {
+        const char *name;                     /* the kind, or the triage status */
+        int64_t n_groups, n_reports;          /* JSON "n", "reports" */
+} StoreStatsCount;
+
+typedef struct StoreStatsSource {
+        const char *source;                   /* a journal's streams ("journal:DIR#...") as one source */
+        const char *position;                 /* its cursor, or "N streams" */
+        int64_t updated;                      /* usec; when the position last moved */
+        int64_t n_reports;                    /* JSON "reports" */
+} StoreStatsSource;
+
+typedef struct StoreStatsFileFailure {
+        const char *source, *file, *error;
+        int64_t err;                          /* JSON "errno" */
+        int64_t first_failed, last_failed;    /* usec */
+        int64_t n_failures;
+} StoreStatsFileFailure;
+
+typedef struct StoreStatsRejected {
+        const char *reason;                   /* untrusted, incomplete, refused */
+        int64_t n;
+        int64_t last;                         /* usec of the last one */
+        const char *source, *what;            /* of the last one */
+} StoreStatsRejected;
+
+/* Counters: reports, groups (those suppression rules hide not counted; groups_suppressed: those),
+ * hosts, hosts_sanitized (stored under a host_name_sanitize()d name), boots, boots_lockdep_off,
+ * gaps, fts_pending, suppressions (rules), journal_files_unreadable (journal files failing now),
+ * journal_file_errors (failed attempts to read a journal file, ever), snapshots_untrusted,
+ * snapshots_incomplete, snapshots_refused (/proc/lockdep snapshots not stored, ever); by kind and
+ * by triage status (groups and their reports, hidden groups not counted), sources (one row per
+ * source: a journal's streams counted, not listed), the journal files failing now (at most 100)
+ * and the rejected snapshots by reason. */
+typedef struct StoreStats {
+        int64_t reports, groups, groups_suppressed, hosts, boots, hosts_sanitized, boots_lockdep_off, gaps,
+                fts_pending, suppressions, journal_files_unreadable, journal_file_errors, snapshots_untrusted,
+                snapshots_incomplete, snapshots_refused;
+        StoreStatsCount *by_kind, *by_status; /* by name */
+        size_t n_by_kind, n_by_status;
+        StoreStatsSource *sources;
+        size_t n_sources;
+        StoreStatsFileFailure *files_failed;  /* JSON "journal_files_failed" */
+        size_t n_files_failed;
+        StoreStatsRejected *rejected;         /* JSON "snapshots_rejected" */
+        size_t n_rejected;
+        StoreMem *mem_;
+} StoreStats;
+
+/* *ret zeroed first; free with store_stats_free() also after a failure. */
+int store_stats(Store *s, StoreStats *ret);
+void store_stats_free(StoreStats *st);
+/* Appends the /api/v1/stats object (lockdepctl stats --json): the counters, then "by_kind",
+ * "by_status", "sources", "journal_files_failed", "snapshots_rejected" (times as ISO 8601 UTC). */
+int store_stats_json(const StoreStats *st, StrBuf *b);
 
 /* Triage (each change is logged in triage_log with the group's signature, so it survives reparse).
  * status: new, confirmed, fixed-in <release>, false-positive, duplicate-of <group>, regressed (set
@@ -417,8 +760,32 @@ int store_split_group(Store *s, int64_t group, const int64_t *reports, size_t n,
  * in store_error() for a class or edge the database does not know, or an expiry already past. */
 int store_add_suppression(Store *s, const char *cls, const char *edge_from, const char *edge_to,
                           uint64_t expires, const char *note, int64_t *ret_id);
-/* Suppressions: id, class, edge_from, edge_to, expires, note, created, active. */
-int store_list_suppressions(Store *s, StoreRowFunc f, void *userdata);
+typedef struct StoreSuppression {
+        int64_t id;
+        const char *cls;                      /* JSON "class"; NULL: a rule for an edge */
+        const char *edge_from, *edge_to;      /* NULL: a rule for a class */
+        int64_t expires;                      /* usec; STORE_NONE: never */
+        const char *note;                     /* NULL: none */
+        int64_t created;                      /* usec */
+        bool active;                          /* not expired (JSON 0/1) */
+} StoreSuppression;
+
+typedef struct StoreSuppressionList {
+        StoreSuppression *v;
+        size_t n;
+        StoreMem *mem_;
+} StoreSuppressionList;
+
+/* group 0: every rule, by id (lockdepctl suppress --list, /api/v1/suppressions); group > 0: the
+ * active rules that match that group (one of its classes, or one of its edges: what hides it), by
+ * id. *ret zeroed first; free with store_suppression_list_free() also after a failure. */
+int store_suppression_list(Store *s, int64_t group, StoreSuppressionList *ret);
+void store_suppression_list_free(StoreSuppressionList *l);
+/* One rule as the API's object: id, class, edge_from, edge_to, expires (ISO 8601 UTC or null),
+ * note, created, active (0/1). */
+int store_suppression_json(const StoreSuppression *x, StrBuf *b);
+/* {"suppressions":[...]}: the /api/v1/suppressions answer. */
+int store_suppression_list_json(const StoreSuppressionList *l, StrBuf *b);
 int store_delete_suppression(Store *s, int64_t id);
 
 /* Recomputes parsed data, groups, chains and edges from the raw text of every report, keeping

@@ -64,14 +64,6 @@ void h_group_title_of(Html *h, int64_t id, const char *kind, const char *full_ke
 }
 
 /* the same for the pages that still read a group object of JSON */
-const char *group_key_text(const JsonValue *g) {
-        return group_key_of(json_get_str(g, "kind"), json_get_str(g, "key"));
-}
-
-void h_group_key(Html *h, const JsonValue *g, const char *key) {
-        h_group_key_of(h, json_get_str(g, "kind"), key);
-}
-
 void h_group_title(Html *h, const JsonValue *g) {
         h_group_title_of(h, json_get_int(g, "id", 0), json_get_str(g, "kind"), json_get_str(g, "key"),
                          json_get_str(g, "func_title"));

@@ -2,7 +2,7 @@
 /*
  * A group's evidence on its page (issue 14): breakdowns by kernel release and host drawn as bars,
  * a timeline of reports per day over the group's whole life (from its occurrences), and related
- * groups as the store ranks them (store_get_group_json(): shared lock-order edges, then shared classes
+ * groups as the store ranks them (store_group_detail(): shared lock-order edges, then shared classes
  * weighted by their rarity, over every candidate), so that one
  * common class such as &mm->mmap_lock does not make every group "related".
  * Bars are SVG <rect>s with a width attribute: the CSP allows no style attributes.
@@ -17,16 +17,16 @@
 #define BAR_W 160.0
 #define TIMELINE_MAX_DAYS 730
 
-void h_bars(Html *h, const char *id, const char *title, const JsonValue *arr, const char *key, const char *link) {
+void h_bars(Html *h, const char *id, const char *title, const StoreCount *v, size_t n_rows, const char *key,
+            const char *link) {
         int64_t max = 1;
-        for (size_t i = 0; i < json_len(arr); i++)
-                max = MAX(max, json_get_int(json_at(arr, i), "n", 0));
+        for (size_t i = 0; i < n_rows; i++)
+                max = MAX(max, v[i].n);
         h_printf(h, "<section><h2>%s</h2><table id=\"%s\" class=\"bars sortable\"><thead><tr><th>%s</th><th>Reports</th>"
                     "<th></th></tr></thead><tbody>", title, id, key);
-        for (size_t i = 0; i < json_len(arr); i++) {
-                const JsonValue *v = json_at(arr, i);
-                const char *name = json_get_str(v, key);
-                int64_t n = json_get_int(v, "n", 0);
+        for (size_t i = 0; i < n_rows; i++) {
+                const char *name = v[i].name;
+                int64_t n = v[i].n;
                 h_raw(h, "<tr><td><div class=\"bar-name\">"); /* a 10 KB name breaks inside it */
                 if (link && name) {
                         h_printf(h, "<a href=\"%s", link);
@@ -44,17 +44,16 @@ void h_bars(Html *h, const char *id, const char *title, const JsonValue *arr, co
         h_raw(h, "</tbody></table></section>\n");
 }
 
-static int64_t day_of(const char *iso) {
-        struct tm tm = {};
-        if (!iso || !strptime(iso, "%Y-%m-%d", &tm))
-                return -1;
-        return (int64_t) (timegm(&tm) / 86400);
+/* the UTC day number of a time in usec since the epoch */
+static int64_t day_of(int64_t usec) {
+        int64_t sec = usec / 1000000;
+        return sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
 }
 
-void h_timeline(Html *h, const JsonValue *occ, bool cut) {
+void h_timeline(Html *h, const StoreReportList *occ, bool cut) {
         int64_t lo = INT64_MAX, hi = -1;
-        for (size_t i = 0; i < json_len(occ); i++) {
-                int64_t d = day_of(json_get_str(json_at(occ, i), "time"));
+        for (size_t i = 0; i < occ->n; i++) {
+                int64_t d = day_of(occ->v[i].time);
                 if (d >= 0) {
                         lo = MIN(lo, d);
                         hi = MAX(hi, d);
@@ -71,8 +70,8 @@ void h_timeline(Html *h, const JsonValue *occ, bool cut) {
                 return;
         }
         unsigned max = 1, busiest = 0;
-        for (size_t i = 0; i < json_len(occ); i++) {
-                int64_t d = day_of(json_get_str(json_at(occ, i), "time"));
+        for (size_t i = 0; i < occ->n; i++) {
+                int64_t d = day_of(occ->v[i].time);
                 if (d >= lo && d <= hi && ++n[d - lo] > max)
                         max = n[d - lo];
         }
@@ -87,8 +86,8 @@ void h_timeline(Html *h, const JsonValue *occ, bool cut) {
         strftime(db, sizeof(db), "%Y-%m-%d", gmtime(&tb));
         h_printf(h, "<section><h2>Timeline</h2><p class=\"summary\" id=\"timeline-summary\">%zu reports over %zu day%s, "
                     "%s to %s; the busiest day %s with %u%s.</p><div class=\"svg-scroll\">",
-                 json_len(occ), days, days == 1 ? "" : "s", d0, d1, db, n[busiest],
-                 cut ? " (of the newest 500 reports)" : "");
+                 occ->n, days, days == 1 ? "" : "s", d0, d1, db, n[busiest],
+                 cut ? " (of the reports on this page)" : "");
         h_printf(h, "<svg id=\"timeline\" class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
                     "viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"reports per day\"><line x1=\"0\" y1=\"%.0f\" "
                     "x2=\"%.0f\" y2=\"%.0f\"/>", W, H + 14, W, H + 14, H, W, H);
@@ -105,14 +104,12 @@ void h_timeline(Html *h, const JsonValue *occ, bool cut) {
                  H + 12, d0, W - 1, H + 12, days > 1 ? d1 : "");
 }
 
-void h_related(Html *h, const JsonValue *g) {
-        const JsonValue *rel = json_get(g, "related");
-        size_t n = json_len(rel);
+void h_related(Html *h, const StoreRelatedGroup *rel, size_t n) {
         if (n == 0)
                 return;
         /* the store ranked them: shared edges first, then shared classes weighted by rarity */
         size_t with_edges = 0;
-        while (with_edges < n && json_get_int(json_at(rel, with_edges), "shared_edges", 0) > 0)
+        while (with_edges < n && rel[with_edges].shared_edges > 0)
                 with_edges++;
         h_raw(h, "<section><h2>Related groups</h2>");
         for (int part = 0; part < 2; part++) {
@@ -125,12 +122,10 @@ void h_related(Html *h, const JsonValue *g) {
                         h_raw(h, "<p class=\"hint\">Sharing lock-order edges with this group, most first.</p>");
                 h_printf(h, "<ol class=\"related\" id=\"related-%s\">", part ? "classes" : "edges");
                 for (size_t i = a; i < b; i++) {
-                        const JsonValue *x = json_at(rel, i);
-                        int64_t rid = json_get_int(x, "id", 0);
-                        unsigned edges = (unsigned) json_get_int(x, "shared_edges", 0),
-                                 classes = (unsigned) json_get_int(x, "shared", 0);
-                        h_printf(h, "<li><a href=\"/groups/%lld\">#%lld</a> ", (long long) rid, (long long) rid);
-                        h_text(h, json_get_str(x, "func_title") ?: json_get_str(x, "kind"));
+                        const StoreRelatedGroup *x = &rel[i];
+                        unsigned edges = (unsigned) x->shared_edges, classes = (unsigned) x->shared;
+                        h_printf(h, "<li><a href=\"/groups/%lld\">#%lld</a> ", (long long) x->id, (long long) x->id);
+                        h_text(h, x->func_title ?: x->kind);
                         h_printf(h, " <span class=\"hint\">(%u shared edge%s, %u shared class%s)</span></li>", edges,
                                  edges == 1 ? "" : "s", classes, classes == 1 ? "" : "es");
                 }

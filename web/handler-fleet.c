@@ -27,8 +27,7 @@ static void h_link(Html *h, const char *prefix, const char *name) {
 }
 
 /* A host by its machine id when known (host names need not be unique), shown by its name. */
-static void h_host_link(Html *h, const JsonValue *x) {
-        const char *host = json_get_str(x, "host"), *mid = json_get_str(x, "machine_id");
+static void h_host_link(Html *h, const char *host, const char *mid) {
         h_raw(h, "<a href=\"/hosts/");
         h_url(h, mid ?: host ?: "");
         h_raw(h, "\">");
@@ -42,8 +41,14 @@ static void h_cell_text(Html *h, const char *s) {
         h_raw(h, "</td>");
 }
 
-static void h_cell_num(Html *h, const JsonValue *v, const char *key) {
-        h_printf(h, "<td class=\"num\">%lld</td>", (long long) json_get_int(v, key, 0));
+static void h_cell_int(Html *h, int64_t n) {
+        h_printf(h, "<td class=\"num\">%lld</td>", (long long) n);
+}
+
+/* A time of a typed view; empty when not known. */
+static void h_cell_time(Html *h, int64_t usec) {
+        char buf[STORE_TIME_MAX];
+        h_cell_text(h, usec == STORE_NONE ? NULL : store_time_iso(usec, buf));
 }
 
 static void h_cell_kernel(Html *h, const char *kernel) {
@@ -53,44 +58,41 @@ static void h_cell_kernel(Html *h, const char *kernel) {
 }
 
 /* A host read from a journal: silent (nothing from it for longer than lockdepd's silent-after:
- * no report does not mean clean) or not; null for hosts that are not. */
-static const char *journal_state(const JsonValue *x) {
-        const JsonValue *v = json_get(x, "silent");
-        return !v || v->type != JSON_BOOL ? NULL : v->num != 0 ? "silent" : "ok";
+ * no report does not mean clean) or not; NULL for hosts that are not. */
+static const char *journal_state(const StoreHost *x) {
+        return x->silent < 0 ? NULL : x->silent ? "silent" : "ok";
 }
 
-/* Groups [{id,kind,func_title,<count_key>,status,kernel_first,kernel_last}]. */
-static void h_groups(Html *h, const char *id, const JsonValue *groups, const char *count_key,
-                     const char *count_label) {
-        if (json_len(groups) == 0) {
+/* The groups of a typed fleet view; count: the label of their n_reports. */
+static void h_fleet_groups(Html *h, const char *id, const StoreFleetGroup *v, size_t n, const char *count) {
+        if (n == 0) {
                 h_raw(h, "<p class=\"hint\">None.</p>");
                 return;
         }
         h_printf(h, "<table id=\"%s\" class=\"sortable\"><thead><tr><th>ID</th><th>Kind</th>"
                     "<th>Locks and title</th><th>%s</th><th>Status</th><th>First kernel</th>"
                     "<th>Last kernel</th></tr></thead><tbody>",
-                 id, count_label);
-        for (size_t i = 0; i < json_len(groups); i++) {
-                const JsonValue *g = json_at(groups, i);
-                long long gid = (long long) json_get_int(g, "id", 0);
-                h_printf(h, "<tr><td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td>", gid,
-                         gid);
-                h_cell_text(h, json_get_str(g, "kind"));
+                 id, count);
+        for (size_t i = 0; i < n; i++) {
+                const StoreFleetGroup *g = &v[i];
+                h_printf(h, "<tr><td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td>", (long long) g->id,
+                         (long long) g->id);
+                h_cell_text(h, g->kind);
                 h_raw(h, "<td class=\"title\">");
-                h_group_title(h, g);
+                h_group_title_of(h, g->id, g->kind, g->key, g->func_title);
                 h_raw(h, "</td>");
-                h_cell_num(h, g, count_key);
-                h_cell_text(h, json_get_str(g, "status"));
-                h_cell_kernel(h, json_get_str(g, "kernel_first"));
-                h_cell_kernel(h, json_get_str(g, "kernel_last"));
+                h_cell_int(h, g->n_reports);
+                h_cell_text(h, g->status);
+                h_cell_kernel(h, g->kernel_first);
+                h_cell_kernel(h, g->kernel_last);
                 h_raw(h, "</tr>");
         }
         h_raw(h, "</tbody></table>");
 }
 
-/* Boots [{boot_id,kernel,first_seen,lockdep_off_at,lockdep_off_reason,n_reports}]. */
-static void h_boots(Html *h, const char *id, const JsonValue *boots) {
-        if (json_len(boots) == 0) {
+/* Boots of a host. */
+static void h_boots(Html *h, const char *id, const StoreBoot *v, size_t n) {
+        if (n == 0) {
                 h_raw(h, "<p class=\"hint\">None.</p>");
                 return;
         }
@@ -98,21 +100,20 @@ static void h_boots(Html *h, const char *id, const JsonValue *boots) {
                     "<th>First seen</th><th>Reports</th><th>Lockdep off at</th><th>Why</th>"
                     "</tr></thead><tbody>",
                  id);
-        for (size_t i = 0; i < json_len(boots); i++) {
-                const JsonValue *b = json_at(boots, i);
-                const JsonValue *off = json_get(b, "lockdep_off_at");
+        for (size_t i = 0; i < n; i++) {
+                const StoreBoot *b = &v[i];
                 h_raw(h, "<tr><td><code>");
-                h_text(h, json_get_str(b, "boot_id"));
+                h_text(h, b->boot_id);
                 h_raw(h, "</code></td>");
-                h_cell_kernel(h, json_get_str(b, "kernel"));
-                h_cell_text(h, json_get_str(b, "first_seen"));
-                h_cell_num(h, b, "n_reports");
-                if (off && off->type == JSON_NUMBER)
+                h_cell_kernel(h, b->kernel);
+                h_cell_time(h, b->first_seen);
+                h_cell_int(h, b->n_reports);
+                if (b->lockdep_off_at != STORE_NONE)
                         h_printf(h, "<td class=\"num warning\">%lld.%06lld s</td>",
-                                 (long long) (off->i / 1000000), (long long) (off->i % 1000000));
+                                 (long long) (b->lockdep_off_at / 1000000), (long long) (b->lockdep_off_at % 1000000));
                 else
                         h_raw(h, "<td></td>");
-                h_cell_text(h, json_get_str(b, "lockdep_off_reason"));
+                h_cell_text(h, b->lockdep_off_reason);
                 h_raw(h, "</tr>");
         }
         h_raw(h, "</tbody></table>");
@@ -131,24 +132,25 @@ static bool name_ok(Request *r, const char *name, const char *what, MHD_Result_ 
 #define FLEET_PAGE 100
 
 MHD_Result_ handle_hosts(Request *r) {
-        Rows rows = {};
+        _cleanup_(store_host_list_free) StoreHostList list = {};
         StoreListQuery lq;
         uint64_t total = 0;
         MHD_Result_ q;
-        if (req_list_rows(r, STORE_LIST_HOSTS, FLEET_PAGE, &lq, &rows, &total, &q) < 0)
+        Store *s = req_list_count(r, STORE_LIST_HOSTS, FLEET_PAGE, &lq, &total, &q);
+        if (!s)
                 return q;
-        if (r->api)
-                return reply_list_rows(r, &lq, total, "hosts", &rows);
-        _cleanup_(json_value_freep) JsonValue *list = NULL;
-        int e = rows_parse(&rows, &list);
-        strbuf_done(&rows.json);
+        int e = store_host_list(s, &lq, &list);
         if (e < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the hosts");
+                return reply_store_error(r, s, e);
+        if (r->api) {
+                StrBuf b = {};
+                return reply_view_json(r, &b, store_host_list_json(&list, total, &lq, &b));
+        }
 
         Html h = {};
         h_begin(&h, "Hosts");
         h_raw(&h, "<h1>Hosts</h1>\n");
-        h_list_summary(&h, &lq, total, json_len(list), "hosts");
+        h_list_summary(&h, &lq, total, list.n, "hosts");
         static const char *const cols[][2] = {
                 { "host", "Host" }, { "boots", "Boots" }, { "reports", "Reports" }, { "groups", "Groups" },
                 { "kernels", "Kernels" }, { "lockdep_off", "Lockdep off" }, { "kernel_first", "First kernel" },
@@ -160,22 +162,22 @@ MHD_Result_ handle_hosts(Request *r) {
         for (size_t i = 0; i < ELEMENTSOF(cols); i++)
                 h_sort_th(&h, "/hosts", &lq, FLEET_PAGE, cols[i][0] ?: "", cols[i][1]);
         h_raw(&h, "</tr></thead><tbody>");
-        for (size_t i = 0; i < json_len(list); i++) {
-                const JsonValue *x = json_at(list, i);
+        for (size_t i = 0; i < list.n; i++) {
+                const StoreHost *x = &list.v[i];
                 h_raw(&h, "<tr><td>");
-                h_host_link(&h, x);
+                h_host_link(&h, x->host, x->machine_id);
                 h_raw(&h, "</td>");
-                h_cell_num(&h, x, "n_boots");
-                h_cell_num(&h, x, "n_reports");
-                h_cell_num(&h, x, "n_groups");
-                h_cell_num(&h, x, "kernels");
-                h_cell_num(&h, x, "boots_lockdep_off");
-                h_cell_kernel(&h, json_get_str(x, "kernel_first"));
-                h_cell_kernel(&h, json_get_str(x, "kernel_last"));
-                h_cell_text(&h, json_get_str(x, "first_seen"));
-                h_cell_text(&h, json_get_str(x, "last_seen"));
-                h_cell_text(&h, json_get_str(x, "journal_read"));
-                h_cell_text(&h, json_get_str(x, "last_entry"));
+                h_cell_int(&h, x->n_boots);
+                h_cell_int(&h, x->n_reports);
+                h_cell_int(&h, x->n_groups);
+                h_cell_int(&h, x->kernels);
+                h_cell_int(&h, x->boots_lockdep_off);
+                h_cell_kernel(&h, x->kernel_first);
+                h_cell_kernel(&h, x->kernel_last);
+                h_cell_time(&h, x->first_seen);
+                h_cell_time(&h, x->last_seen);
+                h_cell_time(&h, x->journal_read);
+                h_cell_time(&h, x->last_entry);
                 const char *st = journal_state(x);
                 h_raw(&h, st && !strcmp(st, "silent") ? "<td class=\"warning\">" : "<td>");
                 h_text(&h, st ?: "");
@@ -198,38 +200,43 @@ MHD_Result_ handle_host(Request *r) {
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        char *js = NULL;
-        int e = store_host_json(s, name, &js);
-        _cleanup_(json_value_freep) JsonValue *v = NULL;
-        if (!reply_object(r, s, e, js, "No such host", "Cannot read the host", &v, &q))
-                return q;
-        const char *host = json_get_str(v, "host") ?: name;
+        _cleanup_(store_host_detail_free) StoreHostDetail d = {};
+        int e = store_host_detail(s, name, &d);
+        if (e == -ENOENT)
+                return reply_error(r, MHD_HTTP_NOT_FOUND, "No such host");
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (r->api) {
+                StrBuf b = {};
+                return reply_view_json(r, &b, store_host_detail_json(&d, &b));
+        }
+        const StoreHost *v = &d.host;
+        const char *host = v->host ?: name;
+        char first[STORE_TIME_MAX], last[STORE_TIME_MAX], read[STORE_TIME_MAX], entry[STORE_TIME_MAX];
         Html h = {};
         h_begin(&h, host);
         h_raw(&h, "<h1>Host ");
         h_text(&h, host);
         h_raw(&h, "</h1>\n<dl class=\"facts\"><dt>Machine ID</dt><dd><code>");
-        h_text(&h, json_get_str(v, "machine_id") ?: "unknown");
+        h_text(&h, v->machine_id ?: "unknown");
         h_raw(&h, "</code></dd><dt>Host name</dt><dd>");
-        h_text(&h, json_get_str(v, "hostname") ?: "unknown");
+        h_text(&h, v->hostname ?: "unknown");
         h_printf(&h, "</dd><dt>Boots</dt><dd>%lld</dd><dt>Reports</dt><dd>%lld</dd>"
                      "<dt>Groups</dt><dd>%lld</dd><dt>Kernels</dt><dd>",
-                 (long long) json_get_int(v, "n_boots", 0),
-                 (long long) json_get_int(v, "n_reports", 0),
-                 (long long) json_get_int(v, "n_groups", 0));
-        h_link(&h, "/kernels/", json_get_str(v, "kernel_first"));
-        if (json_get_int(v, "kernels", 0) > 1) {
+                 (long long) v->n_boots, (long long) v->n_reports, (long long) v->n_groups);
+        h_link(&h, "/kernels/", v->kernel_first);
+        if (v->kernels > 1) {
                 h_raw(&h, " &hellip; ");
-                h_link(&h, "/kernels/", json_get_str(v, "kernel_last"));
+                h_link(&h, "/kernels/", v->kernel_last);
         }
         h_raw(&h, "</dd><dt>First seen</dt><dd>");
-        h_text(&h, json_get_str(v, "first_seen"));
+        h_text(&h, v->first_seen == STORE_NONE ? NULL : store_time_iso(v->first_seen, first));
         h_raw(&h, "</dd><dt>Last seen</dt><dd>");
-        h_text(&h, json_get_str(v, "last_seen"));
+        h_text(&h, v->last_seen == STORE_NONE ? NULL : store_time_iso(v->last_seen, last));
         h_raw(&h, "</dd><dt>Journal read</dt><dd>");
-        h_text(&h, json_get_str(v, "journal_read") ?: "never (not read from a journal)");
+        h_text(&h, v->journal_read == STORE_NONE ? "never (not read from a journal)" : store_time_iso(v->journal_read, read));
         h_raw(&h, "</dd><dt>Last journal entry</dt><dd>");
-        h_text(&h, json_get_str(v, "last_entry") ?: "unknown");
+        h_text(&h, v->last_entry == STORE_NONE ? "unknown" : store_time_iso(v->last_entry, entry));
         h_raw(&h, "</dd></dl>\n");
         const char *st = journal_state(v);
         if (st && !strcmp(st, "silent"))
@@ -242,20 +249,19 @@ MHD_Result_ handle_host(Request *r) {
         h_url(&h, name);
         h_raw(&h, "\">JSON</a></p>\n");
 
-        const JsonValue *off = json_get(v, "off_early");
-        if (json_len(off) > 0) {
+        if (d.n_off_early > 0) {
                 h_printf(&h, "<section><h2>Lockdep switched off (%lld boots)</h2>"
                              "<p class=\"warning\">Lockdep turned itself off in these boots: "
                              "nothing after that point was validated, so silence there is not a "
                              "clean result.</p>",
-                         (long long) json_get_int(v, "boots_lockdep_off", 0));
-                h_boots(&h, "host-off", off);
+                         (long long) v->boots_lockdep_off);
+                h_boots(&h, "host-off", d.off_early, d.n_off_early);
                 h_raw(&h, "</section>\n");
         }
         h_raw(&h, "<section><h2>Groups seen here</h2>");
-        h_groups(&h, "host-groups", json_get(v, "groups"), "n", "Reports here");
+        h_fleet_groups(&h, "host-groups", d.groups, d.n_groups, "Reports here");
         h_raw(&h, "</section>\n<section><h2>Boots</h2>");
-        h_boots(&h, "host-boots", json_get(v, "boots"));
+        h_boots(&h, "host-boots", d.boots, d.n_boots);
         h_raw(&h, "</section>\n");
         h_end(&h);
         return reply_html(r, MHD_HTTP_OK, &h);
@@ -264,24 +270,25 @@ MHD_Result_ handle_host(Request *r) {
 /* ---- kernels --------------------------------------------------------------------------------- */
 
 MHD_Result_ handle_kernels(Request *r) {
-        Rows rows = {};
+        _cleanup_(store_kernel_list_free) StoreKernelList list = {};
         StoreListQuery lq;
         uint64_t total = 0;
         MHD_Result_ q;
-        if (req_list_rows(r, STORE_LIST_KERNELS, FLEET_PAGE, &lq, &rows, &total, &q) < 0)
+        Store *s = req_list_count(r, STORE_LIST_KERNELS, FLEET_PAGE, &lq, &total, &q);
+        if (!s)
                 return q;
-        if (r->api)
-                return reply_list_rows(r, &lq, total, "kernels", &rows);
-        _cleanup_(json_value_freep) JsonValue *list = NULL;
-        int e = rows_parse(&rows, &list);
-        strbuf_done(&rows.json);
+        int e = store_kernel_list(s, &lq, &list);
         if (e < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the kernels");
+                return reply_store_error(r, s, e);
+        if (r->api) {
+                StrBuf b = {};
+                return reply_view_json(r, &b, store_kernel_list_json(&list, total, &lq, &b));
+        }
 
         Html h = {};
         h_begin(&h, "Kernels");
         h_raw(&h, "<h1>Kernel releases</h1>\n");
-        h_list_summary(&h, &lq, total, json_len(list), "releases");
+        h_list_summary(&h, &lq, total, list.n, "releases");
         static const char *const cols[][2] = {
                 { "kernel", "Kernel" }, { "hosts", "Hosts" }, { "boots", "Boots" }, { "reports", "Reports" },
                 { "groups", "Groups" }, { "new", "New groups" }, { "lockdep_off", "Lockdep off" },
@@ -291,18 +298,18 @@ MHD_Result_ handle_kernels(Request *r) {
         for (size_t i = 0; i < ELEMENTSOF(cols); i++)
                 h_sort_th(&h, "/kernels", &lq, FLEET_PAGE, cols[i][0], cols[i][1]);
         h_raw(&h, "</tr></thead><tbody>");
-        for (size_t i = 0; i < json_len(list); i++) {
-                const JsonValue *x = json_at(list, i);
+        for (size_t i = 0; i < list.n; i++) {
+                const StoreKernel *x = &list.v[i];
                 h_raw(&h, "<tr>");
-                h_cell_kernel(&h, json_get_str(x, "kernel"));
-                h_cell_num(&h, x, "n_hosts");
-                h_cell_num(&h, x, "n_boots");
-                h_cell_num(&h, x, "n_reports");
-                h_cell_num(&h, x, "n_groups");
-                h_cell_num(&h, x, "new_groups");
-                h_cell_num(&h, x, "boots_lockdep_off");
-                h_cell_text(&h, json_get_str(x, "first_seen"));
-                h_cell_text(&h, json_get_str(x, "last_seen"));
+                h_cell_kernel(&h, x->kernel);
+                h_cell_int(&h, x->n_hosts);
+                h_cell_int(&h, x->n_boots);
+                h_cell_int(&h, x->n_reports);
+                h_cell_int(&h, x->n_groups);
+                h_cell_int(&h, x->new_groups);
+                h_cell_int(&h, x->boots_lockdep_off);
+                h_cell_time(&h, x->first_seen);
+                h_cell_time(&h, x->last_seen);
                 h_raw(&h, "</tr>");
         }
         h_raw(&h, "</tbody></table>\n");
@@ -316,19 +323,25 @@ MHD_Result_ handle_kernels(Request *r) {
 
 /* /kernels/REL?vs=OTHER: the groups new, gone and still present between two releases. */
 static MHD_Result_ handle_kernel_vs(Request *r, Store *s, const char *rel, const char *vs) {
-        static const struct {
+        _cleanup_(store_kernel_vs_free) StoreKernelVs v = {};
+        int e = store_kernel_vs(s, rel, vs, &v);
+        if (e == -ENOENT)
+                return reply_error(r, MHD_HTTP_NOT_FOUND, "No boots ran both kernel releases");
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (r->api) {
+                StrBuf b = {};
+                return reply_view_json(r, &b, store_kernel_vs_json(&v, &b));
+        }
+        const struct {
                 const char *key, *title, *hint;
+                const StoreFleetGroup *v;
+                size_t n;
         } sections[] = {
-                { "new", "New", "Reported on this release and not on the other." },
-                { "gone", "Gone", "Reported on the other release and not on this one." },
-                { "still", "Still present", "Reported on both." },
+                { "new", "New", "Reported on this release and not on the other.", v.new_, v.n_new },
+                { "gone", "Gone", "Reported on the other release and not on this one.", v.gone, v.n_gone },
+                { "still", "Still present", "Reported on both.", v.still, v.n_still },
         };
-        MHD_Result_ q;
-        char *js = NULL;
-        int e = store_kernel_vs_json(s, rel, vs, &js);
-        _cleanup_(json_value_freep) JsonValue *v = NULL;
-        if (!reply_object(r, s, e, js, "No boots ran both kernel releases", "Cannot compare the kernel releases", &v, &q))
-                return q;
         Html h = {};
         h_begin(&h, rel);
         h_raw(&h, "<h1>Kernel <code>");
@@ -350,7 +363,7 @@ static MHD_Result_ handle_kernel_vs(Request *r, Store *s, const char *rel, const
         h_raw(&h, "\">JSON</a></p>\n");
         for (size_t i = 0; i < ELEMENTSOF(sections); i++) {
                 h_printf(&h, "<section><h2>%s</h2><p class=\"hint\">%s</p>", sections[i].title, sections[i].hint);
-                h_groups(&h, sections[i].key, json_get(v, sections[i].key), "n_reports", "Reports");
+                h_fleet_groups(&h, sections[i].key, sections[i].v, sections[i].n, "Reports");
                 h_raw(&h, "</section>\n");
         }
         h_end(&h);
@@ -367,11 +380,18 @@ MHD_Result_ handle_kernel(Request *r) {
                 return MHD_YES;
         if (vs && *vs)
                 return handle_kernel_vs(r, s, rel, vs);
-        char *js = NULL;
-        int e = store_kernel_json(s, rel, &js);
-        _cleanup_(json_value_freep) JsonValue *v = NULL;
-        if (!reply_object(r, s, e, js, "No such kernel release", "Cannot read the kernel release", &v, &q))
-                return q;
+        _cleanup_(store_kernel_detail_free) StoreKernelDetail d = {};
+        int e = store_kernel_detail(s, rel, &d);
+        if (e == -ENOENT)
+                return reply_error(r, MHD_HTTP_NOT_FOUND, "No such kernel release");
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (r->api) {
+                StrBuf b = {};
+                return reply_view_json(r, &b, store_kernel_detail_json(&d, &b));
+        }
+        const StoreKernel *v = &d.kernel;
+        char first[STORE_TIME_MAX], last[STORE_TIME_MAX];
         Html h = {};
         h_begin(&h, rel);
         h_raw(&h, "<h1>Kernel <code>");
@@ -380,14 +400,11 @@ MHD_Result_ handle_kernel(Request *r) {
                      "<dt>Boots</dt><dd>%lld</dd><dt>Reports</dt><dd>%lld</dd>"
                      "<dt>Groups</dt><dd>%lld</dd><dt>Lockdep off</dt><dd>%lld boots</dd>"
                      "<dt>First seen</dt><dd>",
-                 (long long) json_get_int(v, "n_hosts", 0),
-                 (long long) json_get_int(v, "n_boots", 0),
-                 (long long) json_get_int(v, "n_reports", 0),
-                 (long long) json_get_int(v, "n_groups", 0),
-                 (long long) json_get_int(v, "boots_lockdep_off", 0));
-        h_text(&h, json_get_str(v, "first_seen"));
+                 (long long) v->n_hosts, (long long) v->n_boots, (long long) v->n_reports, (long long) v->n_groups,
+                 (long long) v->boots_lockdep_off);
+        h_text(&h, v->first_seen == STORE_NONE ? NULL : store_time_iso(v->first_seen, first));
         h_raw(&h, "</dd><dt>Last seen</dt><dd>");
-        h_text(&h, json_get_str(v, "last_seen"));
+        h_text(&h, v->last_seen == STORE_NONE ? NULL : store_time_iso(v->last_seen, last));
         h_raw(&h, "</dd></dl>\n<p><a href=\"/?kernel=");
         h_url(&h, rel);
         h_raw(&h, "\">Groups list filtered by this release</a> &middot; "
@@ -395,25 +412,24 @@ MHD_Result_ handle_kernel(Request *r) {
         h_url(&h, rel);
         h_raw(&h, "\">JSON</a></p>\n<section><h2>New in this release</h2>"
                   "<p class=\"hint\">Groups reported on this release and on no older one (by version).</p>");
-        h_groups(&h, "regressions", json_get(v, "regressions"), "n_reports", "Reports");
+        h_fleet_groups(&h, "regressions", d.regressions, d.n_regressions, "Reports");
         h_raw(&h, "</section>\n<section><h2>Regressed</h2><p class=\"hint\">Groups marked fixed in an earlier "
                   "release and reported again, first on this one: the fix did not hold.</p>");
-        h_groups(&h, "regressed", json_get(v, "regressed"), "n_reports", "Reports");
+        h_fleet_groups(&h, "regressed", d.regressed, d.n_regressed, "Reports");
         h_raw(&h, "</section>\n<section><h2>Not seen since</h2><p class=\"hint\">Groups reported "
                   "only on older releases (by version): probably fixed by this one or before it.</p>");
-        h_groups(&h, "not-seen-since", json_get(v, "not_seen_since"), "n_reports", "Reports");
+        h_fleet_groups(&h, "not-seen-since", d.not_seen_since, d.n_not_seen_since, "Reports");
         h_raw(&h, "</section>\n<section><h2>Hosts</h2>");
-        const JsonValue *hosts = json_get(v, "hosts");
         h_raw(&h, "<table id=\"kernel-hosts\" class=\"sortable\"><thead><tr><th>Host</th>"
                   "<th>Boots</th><th>Reports</th><th>Lockdep off</th></tr></thead><tbody>");
-        for (size_t i = 0; i < json_len(hosts); i++) {
-                const JsonValue *x = json_at(hosts, i);
+        for (size_t i = 0; i < d.n_hosts; i++) {
+                const StoreKernelHost *x = &d.hosts[i];
                 h_raw(&h, "<tr><td>");
-                h_host_link(&h, x);
+                h_host_link(&h, x->host, x->machine_id);
                 h_raw(&h, "</td>");
-                h_cell_num(&h, x, "n_boots");
-                h_cell_num(&h, x, "n_reports");
-                h_cell_num(&h, x, "boots_lockdep_off");
+                h_cell_int(&h, x->n_boots);
+                h_cell_int(&h, x->n_reports);
+                h_cell_int(&h, x->boots_lockdep_off);
                 h_raw(&h, "</tr>");
         }
         h_raw(&h, "</tbody></table></section>\n");

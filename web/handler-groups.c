@@ -135,14 +135,13 @@ MHD_Result_ handle_groups(Request *r) {
 /* ---- one group -------------------------------------------------------------------------------- */
 
 /* "CPU0: lock(A);" lines as a two-column table */
-static void h_scenario(Html *h, const JsonValue *sc) {
-        if (json_len(sc) == 0)
+static void h_scenario(Html *h, const char *const *sc, size_t n) {
+        if (n == 0)
                 return;
         h_raw(h, "<section><h2>Scenario</h2><table class=\"scenario\"><thead><tr><th>CPU0</th><th>CPU1</th></tr>"
                  "</thead><tbody>");
-        for (size_t i = 0; i < json_len(sc); i++) {
-                const JsonValue *v = json_at(sc, i);
-                const char *line = v->type == JSON_STRING ? v->str : "";
+        for (size_t i = 0; i < n; i++) {
+                const char *line = sc[i];
                 bool cpu1 = strncmp(line, "CPU1:", 5) == 0;
                 const char *text = line;
                 if (!strncmp(line, "CPU0:", 5) || cpu1)
@@ -197,100 +196,95 @@ static void occ_pager(Html *h, int64_t id, unsigned offset, size_t shown, uint64
         h_raw(h, "</p>");
 }
 
-static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue *g) {
-        const JsonValue *parsed = json_get(g, "parsed");
-        const char *title = json_get_str(g, "func_title") ?: json_get_str(g, "key") ?: "group";
-        const char *kf = json_get_str(g, "kernel_first"), *kl = json_get_str(g, "kernel_last");
+static MHD_Result_ group_page(Request *r, const StoreGroupDetail *d, unsigned offset) {
+        const StoreGroupRow *g = &d->row;
+        const char *title = g->func_title ?: g->key[0] ? g->key : "group";
+        const char *key = group_key_of(g->kind, g->key);
+        char first[STORE_TIME_MAX], last[STORE_TIME_MAX];
+        int64_t id = g->id;
         Html h = {};
-        int e;
 
         h_begin(&h, title);
         h_printf(&h, "<h1><span class=\"gid\">#%lld</span> ", (long long) id);
         h_text(&h, title);
         h_raw(&h, "</h1>\n");
-        if (group_key_text(g)) {
+        if (key) {
                 h_raw(&h, "<p class=\"lead-key\"><code id=\"key\">");
-                h_group_key(&h, g, group_key_text(g));
+                h_group_key_of(&h, g->kind, key);
                 h_raw(&h, "</code></p>\n");
         }
         h_raw(&h, "<dl class=\"facts\"><dt>Kind</dt><dd>");
-        h_text(&h, json_get_str(g, "kind"));
-        const char *status = json_get_str(g, "status");
-        h_raw(&h, status && !strcmp(status, "regressed") ? "</dd><dt>Status</dt><dd><span class=\"status regressed\" id=\"status\">"
-                                                         : "</dd><dt>Status</dt><dd><span class=\"status\" id=\"status\">");
-        h_text(&h, status);
+        h_text(&h, g->kind);
+        h_raw(&h, !strcmp(g->status, "regressed") ? "</dd><dt>Status</dt><dd><span class=\"status regressed\" id=\"status\">"
+                                                  : "</dd><dt>Status</dt><dd><span class=\"status\" id=\"status\">");
+        h_text(&h, g->status);
         h_raw(&h, "</span>");
-        const JsonValue *rules = json_get(g, "suppressed_by");
-        for (size_t i = 0; i < json_len(rules); i++) { /* the rules that hide it from the list */
-                const JsonValue *x = json_at(rules, i);
-                const char *cls = json_get_str(x, "class");
+        for (size_t i = 0; i < d->n_suppressed_by; i++) { /* the rules that hide it from the list */
+                const StoreRuleRef *x = &d->suppressed_by[i];
                 h_printf(&h, " <span class=\"suppressed\">suppressed by <a href=\"/suppressions\">rule %lld</a> (",
-                         (long long) json_get_int(x, "id", 0));
-                if (cls) {
+                         (long long) x->id);
+                if (x->cls) {
                         h_raw(&h, "class ");
-                        h_text(&h, cls);
+                        h_text(&h, x->cls);
                 } else {
                         h_raw(&h, "edge ");
-                        h_text(&h, json_get_str(x, "edge_from"));
+                        h_text(&h, x->edge_from);
                         h_raw(&h, " &rarr; ");
-                        h_text(&h, json_get_str(x, "edge_to"));
+                        h_text(&h, x->edge_to);
                 }
                 h_raw(&h, ")</span>");
         }
         h_raw(&h, "</dd>");
-        if (json_get_str(g, "note")) {
+        if (g->note) {
                 h_raw(&h, "<dt>Note</dt><dd>");
-                h_text(&h, json_get_str(g, "note"));
+                h_text(&h, g->note);
                 h_raw(&h, "</dd>");
         }
         h_printf(&h, "<dt>Reports</dt><dd>%lld</dd><dt>Hosts</dt><dd>%lld</dd><dt>First seen</dt><dd>",
-                 (long long) json_get_int(g, "n_reports", 0), (long long) json_get_int(g, "n_hosts", 0));
-        h_text(&h, json_get_str(g, "first_seen"));
+                 (long long) g->n_reports, (long long) g->n_hosts);
+        h_text(&h, store_time_iso(g->first_seen, first));
         h_raw(&h, "</dd><dt>Last seen</dt><dd>");
-        h_text(&h, json_get_str(g, "last_seen"));
+        h_text(&h, store_time_iso(g->last_seen, last));
         h_raw(&h, "</dd><dt>Kernels</dt><dd>");
-        h_text(&h, kf);
-        if (kf && kl && strcmp(kf, kl)) {
+        h_text(&h, g->kernel_first);
+        if (g->kernel_first && g->kernel_last && strcmp(g->kernel_first, g->kernel_last)) {
                 h_raw(&h, " &ndash; ");
-                h_text(&h, kl);
+                h_text(&h, g->kernel_last);
         }
         h_raw(&h, "</dd><dt>Last 90 days</dt><dd>");
-        svg_sparkline(&h, json_get(g, "daily"), false);
+        svg_sparkline(&h, d->daily, d->n_daily, false);
         h_printf(&h, "</dd></dl>\n<p><a href=\"/api/v1/groups/%lld\">JSON</a></p>\n", (long long) id);
 
         /* the cycle */
-        const JsonValue *classes = json_get(parsed, "classes");
-        if (json_len(classes) > 0) {
+        if (d->n_classes > 0) {
                 h_raw(&h, "<section><h2>Lock cycle</h2><div class=\"cycle-box\"><div class=\"svg-scroll\">");
-                svg_cycle(&h, classes, json_get(g, "edges"));
+                svg_cycle(&h, d);
                 h_raw(&h, "</div>");
-                h_cycle_text(&h, classes, json_get(g, "edges"), parsed);
+                h_cycle_text(&h, d);
                 h_raw(&h, "</div>");
                 h_raw(&h, "</section>\n");
         }
-        h_scenario(&h, json_get(parsed, "scenario"));
+        h_scenario(&h, d->scenario, d->n_scenario);
 
         /* why grouped */
         h_raw(&h, "<section><h2>Why grouped</h2><dl class=\"facts\"><dt>Key</dt><dd><code>");
-        h_text(&h, json_get_str(g, "key"));
+        h_text(&h, g->key);
         h_raw(&h, "</code></dd><dt>Signature</dt><dd><code>");
-        h_text(&h, json_get_str(g, "signature"));
-        h_printf(&h, "</code> (version %lld)</dd><dt>Canonical classes</dt><dd>", (long long) json_get_int(g, "sig_version", 0));
-        for (size_t i = 0; i < json_len(classes); i++) {
-                const JsonValue *c = json_at(classes, i);
+        h_text(&h, g->signature);
+        h_printf(&h, "</code> (version %lld)</dd><dt>Canonical classes</dt><dd>", (long long) d->sig_version);
+        for (size_t i = 0; i < d->n_classes; i++) {
                 h_raw(&h, i ? ", <code>" : "<code>");
-                h_text(&h, c->type == JSON_STRING ? c->str : "");
+                h_text(&h, d->classes[i]);
                 h_raw(&h, "</code>");
         }
         h_raw(&h, "</dd></dl>");
-        const JsonValue *norm = json_get(g, "normalizations");
-        if (json_len(norm) > 0) {
+        if (d->n_normalizations > 0) {
                 h_raw(&h, "<table class=\"sortable\"><thead><tr><th>Printed</th><th>Canonical</th></tr></thead><tbody>");
-                for (size_t i = 0; i < json_len(norm); i++) {
+                for (size_t i = 0; i < d->n_normalizations; i++) {
                         h_raw(&h, "<tr><td><code>");
-                        h_text(&h, json_get_str(json_at(norm, i), "printed"));
+                        h_text(&h, d->normalizations[i].printed);
                         h_raw(&h, "</code></td><td><code>");
-                        h_text(&h, json_get_str(json_at(norm, i), "canonical"));
+                        h_text(&h, d->normalizations[i].canonical);
                         h_raw(&h, "</code></td></tr>");
                 }
                 h_raw(&h, "</tbody></table>");
@@ -298,78 +292,64 @@ static MHD_Result_ group_page(Request *r, Store *s, int64_t id, const JsonValue 
         h_raw(&h, "</section>\n");
 
         /* representative report */
-        int64_t rep = json_get_int(g, "representative", 0);
-        _cleanup_free_ char *rjs = NULL;
-        _cleanup_(json_value_freep) JsonValue *rv = NULL;
-        if (rep > 0 && store_report_json(s, rep, &rjs) >= 0 && json_parse(rjs, &rv) >= 0) {
+        if (d->report.row.id > 0) {
                 h_printf(&h, "<section><h2>Representative report <a href=\"/reports/%lld\">#%lld</a></h2>",
-                         (long long) rep, (long long) rep);
-                h_report_text(&h, json_get_str(rv, "raw"), json_get(rv, "parsed"));
+                         (long long) d->report.row.id, (long long) d->report.row.id);
+                h_report_text(&h, d->report.raw, d->report.marks, d->report.n_marks);
                 h_raw(&h, "</section>\n");
         }
 
-        /* occurrences */
-        Rows rows = {};
-        _cleanup_(json_value_freep) JsonValue *occ = NULL;
-        /* paged: ?occ=OFFSET, OCC_PAGE a page, and the page says which part of how many it is */
-        StoreQuery oq = { .group = id, .limit = OCC_PAGE };
-        uint64_t n_occ = 0;
-        const char *occ_arg = req_arg(r, "occ");
-        if (occ_arg && uint_from_string(occ_arg, 100000000, &oq.offset) < 0)
-                oq.offset = 0;
-        e = store_count_reports(s, &oq, &n_occ);
-        if (e >= 0)
-                e = store_list_reports(s, &oq, rows_collect, &rows);
-        if (e >= 0)
-                e = rows_parse(&rows, &occ);
-        strbuf_done(&rows.json);
+        /* occurrences: paged (?occ=OFFSET, OCC_PAGE a page), the page says which part of how many it
+         * is; page and total come from one read of the database (store_group_detail()) */
+        const StoreReportList *occ = &d->occurrences;
         h_raw(&h, "<section><h2>Occurrences</h2>");
-        occ_pager(&h, id, oq.offset, json_len(occ), n_occ);
+        occ_pager(&h, id, offset, occ->n, d->n_occurrences);
         /* sortable in the browser only when the page holds every occurrence (app.js) */
-        h_raw(&h, oq.offset == 0 && json_len(occ) >= n_occ ? "<table id=\"occurrences\" class=\"sortable\">"
-                                                            : "<table id=\"occurrences\">");
+        h_raw(&h, offset == 0 && occ->n >= d->n_occurrences ? "<table id=\"occurrences\" class=\"sortable\">"
+                                                           : "<table id=\"occurrences\">");
         h_raw(&h, "<thead><tr><th>Report</th>"
                   "<th>Time</th><th>Host</th><th>Kernel</th><th>Source</th><th>Truncated</th></tr></thead><tbody>");
-        for (size_t i = 0; i < json_len(occ); i++) {
-                const JsonValue *o = json_at(occ, i);
-                h_printf(&h, "<tr><td class=\"num\"><a href=\"/reports/%lld\">%lld</a></td><td>",
-                         (long long) json_get_int(o, "id", 0), (long long) json_get_int(o, "id", 0));
-                h_text(&h, json_get_str(o, "time"));
+        for (size_t i = 0; i < occ->n; i++) {
+                const StoreReportRow *o = &occ->v[i];
+                char t[STORE_TIME_MAX];
+                h_printf(&h, "<tr><td class=\"num\"><a href=\"/reports/%lld\">%lld</a></td><td>", (long long) o->id,
+                         (long long) o->id);
+                h_text(&h, store_time_iso(o->time, t));
                 h_raw(&h, "</td><td>");
-                h_text(&h, json_get_str(o, "host"));
+                h_text(&h, o->host);
                 h_raw(&h, "</td><td>");
-                h_text(&h, json_get_str(o, "kernel"));
+                h_text(&h, o->kernel);
                 h_raw(&h, "</td><td>");
-                h_text(&h, json_get_str(o, "source"));
-                h_raw(&h, json_get_int(o, "truncated", 0) ? "</td><td>yes</td></tr>" : "</td><td></td></tr>");
+                h_text(&h, o->source);
+                h_raw(&h, o->truncated ? "</td><td>yes</td></tr>" : "</td><td></td></tr>");
         }
         h_raw(&h, "</tbody></table></section>\n<div class=\"columns\">");
-        h_bars(&h, "by-kernel", "By kernel release", json_get(g, "kernels"), "kernel", "/kernels/");
-        h_bars(&h, "by-host", "By host", json_get(g, "hosts"), "host", "/hosts/");
-        h_bars(&h, "by-task", "By task", json_get(g, "tasks"), "task", NULL);
+        h_bars(&h, "by-kernel", "By kernel release", d->kernels, d->n_kernels, "kernel", "/kernels/");
+        h_bars(&h, "by-host", "By host", d->hosts, d->n_hosts, "host", "/hosts/");
+        h_bars(&h, "by-task", "By task", d->tasks, d->n_tasks, "task", NULL);
         h_raw(&h, "</div>\n");
-        h_timeline(&h, occ, json_len(occ) >= 500 && json_get_int(g, "n_reports", 0) > 500);
+        h_timeline(&h, occ, occ->n < d->n_occurrences);
 
-        h_related(&h, g);
-        const JsonValue *tl = json_get(g, "triage");
-        if (json_len(tl) > 0) {
+        h_related(&h, d->related, d->n_related);
+        if (d->n_triage > 0) {
                 h_raw(&h, "<section><h2>Triage history</h2><ul>");
-                for (size_t i = 0; i < json_len(tl); i++) {
-                        const JsonValue *x = json_at(tl, i);
-                        int64_t on = json_get_int(x, "group", 0);
+                for (size_t i = 0; i < d->n_triage; i++) {
+                        const StoreTriageEntry *x = &d->triage[i];
+                        char at[STORE_TIME_MAX];
                         h_raw(&h, "<li>");
-                        h_text(&h, json_get_str(x, "at"));
-                        if (on > 0 && on != id) /* made on a group merged into this one */
-                                h_printf(&h, " (on group <a href=\"/groups/%lld\">%lld</a>)", (long long) on, (long long) on);
+                        h_text(&h, store_time_iso(x->at, at));
+                        if (x->group > 0 && x->group != id) /* made on a group merged into this one */
+                                h_printf(&h, " (on group <a href=\"/groups/%lld\">%lld</a>)", (long long) x->group,
+                                         (long long) x->group);
                         h_raw(&h, " ");
-                        h_text(&h, json_get_str(x, "action"));
+                        h_text(&h, x->action);
                         h_raw(&h, ": ");
-                        h_text(&h, json_get_str(x, "value"));
+                        h_text(&h, x->value);
                         h_raw(&h, "</li>");
                 }
                 h_raw(&h, "</ul></section>\n");
         }
-        h_triage_forms(&h, id, json_get_str(g, "status"));
+        h_triage_forms(&h, id, g->status);
         h_end(&h);
         return reply_html(r, MHD_HTTP_OK, &h);
 }
@@ -577,15 +557,12 @@ static MHD_Result_ group_spark(Request *r, int64_t id) {
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        _cleanup_free_ char *js = NULL;
-        _cleanup_(json_value_freep) JsonValue *g = NULL;
-        int e = store_group_json(s, id, &js);
+        _cleanup_(store_group_detail_free) StoreGroupDetail d = {};
+        int e = store_group_detail(s, id, &(StoreDetailQuery) { .daily_only = true }, &d);
         if (e < 0)
                 return reply_store_error(r, s, e);
-        if (json_parse(js, &g) < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read group %lld", (long long) id);
         Html h = {};
-        svg_sparkline(&h, json_get(g, "daily"), true);
+        svg_sparkline(&h, d.daily, d.n_daily, true);
         char *out;
         size_t n;
         if (h_steal(&h, &out, &n) < 0)
@@ -663,15 +640,24 @@ MHD_Result_ handle_group(Request *r) {
                 if (e < 0)
                         return reply_store_error(r, s, e);
         }
-        char *js = NULL, missing[64], unreadable[64];
-        e = store_group_json(s, id, &js);
+        /* the page reads everything in one transaction: the occurrence page and its total agree */
+        StoreDetailQuery dq = { .occurrences = true, .occ_limit = OCC_PAGE, .report = true };
+        const char *occ_arg = req_arg(r, "occ");
+        if (occ_arg && uint_from_string(occ_arg, 100000000, &dq.occ_offset) < 0)
+                dq.occ_offset = 0;
+        _cleanup_(store_group_detail_free) StoreGroupDetail d = {};
+        e = store_group_detail(s, id, r->api ? NULL : &dq, &d);
         if (e == -ENOENT)
                 return group_gone(r, s, id);
-        _cleanup_(json_value_freep) JsonValue *g = NULL;
-        MHD_Result_ q;
-        snprintf(missing, sizeof(missing), "No group %lld", (long long) id);
-        snprintf(unreadable, sizeof(unreadable), "Cannot read group %lld", (long long) id);
-        if (!reply_object(r, s, e, js, missing, unreadable, &g, &q))
-                return q;
-        return group_page(r, s, id, g);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (r->api) {
+                StrBuf b = {};
+                if (store_group_detail_json(&d, &b) < 0) {
+                        strbuf_done(&b);
+                        return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+                }
+                return reply_json(r, MHD_HTTP_OK, strbuf_steal(&b));
+        }
+        return group_page(r, &d, dq.occ_offset);
 }

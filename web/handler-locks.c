@@ -10,20 +10,21 @@
 #define LOCKS_PAGE 500
 
 MHD_Result_ handle_locks(Request *r) {
-        Rows rows = {};
+        _cleanup_(store_lock_list_free) StoreLockList list = {};
         StoreListQuery lq;
         uint64_t total = 0;
         MHD_Result_ q;
 
-        if (req_list_rows(r, STORE_LIST_LOCKS, LOCKS_PAGE, &lq, &rows, &total, &q) < 0)
+        Store *s = req_list_count(r, STORE_LIST_LOCKS, LOCKS_PAGE, &lq, &total, &q);
+        if (!s)
                 return q;
-        if (r->api)
-                return reply_list_rows(r, &lq, total, "locks", &rows);
-        _cleanup_(json_value_freep) JsonValue *list = NULL;
-        int e = rows_parse(&rows, &list);
-        strbuf_done(&rows.json);
+        int e = store_lock_list(s, &lq, &list);
         if (e < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the lock classes");
+                return reply_store_error(r, s, e);
+        if (r->api) {
+                StrBuf b = {};
+                return reply_view_json(r, &b, store_lock_list_json(&list, total, &lq, &b));
+        }
 
         Html h = {};
         h_begin(&h, "Lock classes");
@@ -37,20 +38,20 @@ MHD_Result_ handle_locks(Request *r) {
         if (lq.order != STORE_ORDER_DEFAULT)
                 h_printf(&h, "<input type=\"hidden\" name=\"order\" value=\"%s\">", lq.order == STORE_ORDER_DESC ? "desc" : "asc");
         h_raw(&h, "<button type=\"submit\">Search</button></form>\n");
-        h_list_summary(&h, &lq, total, json_len(list), "lock classes");
+        h_list_summary(&h, &lq, total, list.n, "lock classes");
         h_raw(&h, "<table id=\"locks\" class=\"sortable\"><thead><tr>");
         h_sort_th(&h, "/locks", &lq, LOCKS_PAGE, "name", "Class");
         h_sort_th(&h, "/locks", &lq, LOCKS_PAGE, "groups", "Groups");
         h_sort_th(&h, "/locks", &lq, LOCKS_PAGE, "edges", "Edges");
         h_raw(&h, "</tr></thead><tbody>");
-        for (size_t i = 0; i < json_len(list); i++) {
-                const JsonValue *l = json_at(list, i);
+        for (size_t i = 0; i < list.n; i++) {
+                const StoreLock *l = &list.v[i];
                 h_raw(&h, "<tr><td><a class=\"lock\" href=\"/locks/");
-                h_url(&h, json_get_str(l, "name"));
+                h_url(&h, l->name);
                 h_raw(&h, "\">");
-                h_text(&h, json_get_str(l, "name"));
+                h_text(&h, l->name);
                 h_printf(&h, "</a></td><td class=\"num\">%lld</td><td class=\"num\">%lld</td></tr>",
-                         (long long) json_get_int(l, "n_groups", 0), (long long) json_get_int(l, "n_edges", 0));
+                         (long long) l->n_groups, (long long) l->n_edges);
         }
         h_raw(&h, "</tbody></table>\n");
         h_list_pager(&h, "/locks", &lq, LOCKS_PAGE, total);
@@ -68,23 +69,26 @@ MHD_Result_ handle_lock(Request *r) {
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        char *js = NULL;
-        int e = store_lock_json(s, name, &js);
-        _cleanup_(json_value_freep) JsonValue *v = NULL;
-        MHD_Result_ q;
-        if (!reply_object(r, s, e, js, "No such lock class", "Cannot read the lock class", &v, &q))
-                return q;
+        _cleanup_(store_lock_detail_free) StoreLockDetail d = {};
+        int e = store_lock_detail(s, name, &d);
+        if (e == -ENOENT)
+                return reply_error(r, MHD_HTTP_NOT_FOUND, "No such lock class");
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (r->api) {
+                StrBuf b = {};
+                return reply_view_json(r, &b, store_lock_detail_json(&d, &b));
+        }
         Html h = {};
         h_begin(&h, name);
         h_raw(&h, "<h1>Lock class <code>");
         h_text(&h, name);
         h_raw(&h, "</code></h1>");
-        const JsonValue *printed = json_get(v, "printed");
-        if (json_len(printed) > 0) {
+        if (d.printed.n > 0) {
                 h_raw(&h, "<p>Printed as: ");
-                for (size_t i = 0; i < json_len(printed); i++) {
+                for (size_t i = 0; i < d.printed.n; i++) {
                         h_raw(&h, i ? ", <code>" : "<code>");
-                        h_text(&h, json_get_str(json_at(printed, i), "name"));
+                        h_text(&h, d.printed.v[i]);
                         h_raw(&h, "</code>");
                 }
                 h_raw(&h, "</p>");
@@ -95,24 +99,22 @@ MHD_Result_ handle_lock(Request *r) {
         h_url(&h, name);
         h_raw(&h, "\">JSON</a></p><h2>Groups</h2><table id=\"lock-groups\" class=\"sortable\"><thead><tr><th>ID</th>"
                   "<th>Kind</th><th>Locks and title</th><th>Reports</th><th>Status</th></tr></thead><tbody>");
-        const JsonValue *groups = json_get(v, "groups");
-        for (size_t i = 0; i < json_len(groups); i++) {
-                const JsonValue *g = json_at(groups, i);
-                long long id = (long long) json_get_int(g, "id", 0);
-                h_printf(&h, "<tr><td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td><td>", id, id);
-                h_text(&h, json_get_str(g, "kind"));
+        for (size_t i = 0; i < d.n_group_rows; i++) {
+                const StoreLockGroup *g = &d.groups[i];
+                h_printf(&h, "<tr><td class=\"num\"><a href=\"/groups/%lld\">%lld</a></td><td>", (long long) g->id,
+                         (long long) g->id);
+                h_text(&h, g->kind);
                 h_raw(&h, "</td><td class=\"title\">");
-                h_group_title(&h, g);
-                h_printf(&h, "</td><td class=\"num\">%lld</td><td>", (long long) json_get_int(g, "n_reports", 0));
-                h_text(&h, json_get_str(g, "status"));
+                h_group_title_of(&h, g->id, g->kind, g->key, g->func_title);
+                h_printf(&h, "</td><td class=\"num\">%lld</td><td>", (long long) g->n_reports);
+                h_text(&h, g->status);
                 h_raw(&h, "</td></tr>");
         }
         h_raw(&h, "</tbody></table><h2>Lock-order edges</h2><table id=\"lock-edges\" class=\"sortable\"><thead><tr>"
                   "<th>Held</th><th>Acquired</th><th>Times</th><th>First kernel</th></tr></thead><tbody>");
-        const JsonValue *edges = json_get(v, "edges");
-        for (size_t i = 0; i < json_len(edges); i++) {
-                const JsonValue *e2 = json_at(edges, i);
-                const char *ends[2] = { json_get_str(e2, "from"), json_get_str(e2, "to") };
+        for (size_t i = 0; i < d.n_edge_rows; i++) {
+                const StoreLockEdge *e2 = &d.edges[i];
+                const char *ends[2] = { e2->from, e2->to };
                 h_raw(&h, "<tr>");
                 for (int k = 0; k < 2; k++) {
                         h_raw(&h, "<td><a class=\"lock\" href=\"/locks/");
@@ -121,8 +123,8 @@ MHD_Result_ handle_lock(Request *r) {
                         h_text(&h, ends[k]);
                         h_raw(&h, "</a></td>");
                 }
-                h_printf(&h, "<td class=\"num\">%lld</td><td>", (long long) json_get_int(e2, "n", 0));
-                h_text(&h, json_get_str(e2, "first_kernel"));
+                h_printf(&h, "<td class=\"num\">%lld</td><td>", (long long) e2->n);
+                h_text(&h, e2->first_kernel);
                 h_raw(&h, "</td></tr>");
         }
         h_raw(&h, "</tbody></table>");

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* /metrics (Prometheus text format 0.0.4) and /api/v1/stats. */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "macro.h"
 #include "web-internal.h"
@@ -20,70 +21,58 @@ static void h_label_value(Html *h, const char *s) {
         }
 }
 
-static time_t parse_iso(const char *s) {
-        struct tm tm = {};
-        if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
-                return 0;
-        return timegm(&tm);
-}
-
 MHD_Result_ handle_metrics(Request *r) {
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        char *js = NULL;
-        int e = store_stats_json(s, &js);
+        _cleanup_(store_stats_free) StoreStats st = {};
+        int e = store_stats(s, &st);
         if (e < 0)
                 return reply_store_error(r, s, e);
-        _cleanup_free_ char *owned = js;
-        _cleanup_(json_value_freep) JsonValue *v = NULL;
-        if (json_parse(js, &v) < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the statistics");
 
         /* Prometheus naming (docs/METRICS.md): what only grows is a counter named *_total, what can
          * go down (merges, triage, suppressions) a gauge; times are *_timestamp_seconds. */
         Html h = {};
-        static const struct { const char *key, *name, *type, *help; } totals[] = {
-                { "reports", "lockdep_reports_total", "counter", "Reports stored" },
-                { "boots", "lockdep_boots_total", "counter", "Boots seen" },
-                { "boots_lockdep_off", "lockdep_boots_lockdep_off_total", "counter",
+        static const struct { size_t offset; const char *name, *type, *help; } totals[] = {
+                { offsetof(StoreStats, reports), "lockdep_reports_total", "counter", "Reports stored" },
+                { offsetof(StoreStats, boots), "lockdep_boots_total", "counter", "Boots seen" },
+                { offsetof(StoreStats, boots_lockdep_off), "lockdep_boots_lockdep_off_total", "counter",
                   "Boots in which lockdep switched itself off (nothing after that point was validated)" },
-                { "gaps", "lockdep_source_gaps_total", "counter", "Times a source lost records" },
-                { "groups", "lockdep_groups", "gauge", "Report groups (not counting those suppression rules hide)" },
-                { "groups_suppressed", "lockdep_groups_suppressed", "gauge", "Report groups an active suppression rule hides" },
-                { "hosts", "lockdep_hosts", "gauge", "Hosts that sent reports" },
-                { "hosts_sanitized", "lockdep_hosts_sanitized", "gauge",
+                { offsetof(StoreStats, gaps), "lockdep_source_gaps_total", "counter", "Times a source lost records" },
+                { offsetof(StoreStats, groups), "lockdep_groups", "gauge", "Report groups (not counting those suppression rules hide)" },
+                { offsetof(StoreStats, groups_suppressed), "lockdep_groups_suppressed", "gauge", "Report groups an active suppression rule hides" },
+                { offsetof(StoreStats, hosts), "lockdep_hosts", "gauge", "Hosts that sent reports" },
+                { offsetof(StoreStats, hosts_sanitized), "lockdep_hosts_sanitized", "gauge",
                   "Hosts stored under a sanitized name: their log text or journal named them against the host name rule" },
-                { "fts_pending", "lockdep_fts_pending_reports", "gauge", "Reports not yet in the full-text index" },
-                { "suppressions", "lockdep_suppressions", "gauge", "Suppression rules" },
-                { "journal_file_errors", "lockdep_journal_file_errors_total", "counter",
+                { offsetof(StoreStats, fts_pending), "lockdep_fts_pending_reports", "gauge", "Reports not yet in the full-text index" },
+                { offsetof(StoreStats, suppressions), "lockdep_suppressions", "gauge", "Suppression rules" },
+                { offsetof(StoreStats, journal_file_errors), "lockdep_journal_file_errors_total", "counter",
                   "Failed attempts to open or read a journal file (retried)" },
-                { "journal_files_unreadable", "lockdep_journal_files_unreadable", "gauge",
+                { offsetof(StoreStats, journal_files_unreadable), "lockdep_journal_files_unreadable", "gauge",
                   "Journal files that cannot be opened or read now: their streams wait" },
-                { "snapshots_untrusted", "lockdep_snapshots_untrusted_total", "counter",
+                { offsetof(StoreStats, snapshots_untrusted), "lockdep_snapshots_untrusted_total", "counter",
                   "/proc/lockdep snapshot entries in a journal not written by lockdep-collect.service as root: not stored" },
-                { "snapshots_incomplete", "lockdep_snapshots_incomplete_total", "counter",
+                { offsetof(StoreStats, snapshots_incomplete), "lockdep_snapshots_incomplete_total", "counter",
                   "/proc/lockdep snapshots from a journal with a part missing: not stored" },
-                { "snapshots_refused", "lockdep_snapshots_refused_total", "counter",
+                { offsetof(StoreStats, snapshots_refused), "lockdep_snapshots_refused_total", "counter",
                   "/proc/lockdep snapshots from a journal or the spool that the acceptance rule refused: not stored" },
         };
         for (size_t i = 0; i < ELEMENTSOF(totals); i++)
                 h_printf(&h, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", totals[i].name, totals[i].help, totals[i].name,
-                         totals[i].type, totals[i].name, (long long) json_get_int(v, totals[i].key, 0));
+                         totals[i].type, totals[i].name, (long long) *(const int64_t *) ((const char *) &st + totals[i].offset));
 
         h_raw(&h, "# HELP lockdep_groups_by_kind Report groups per kind\n# TYPE lockdep_groups_by_kind gauge\n");
-        const JsonValue *bk = json_get(v, "by_kind");
-        for (size_t i = 0; i < json_len(bk); i++) {
+        for (size_t i = 0; i < st.n_by_kind; i++) {
                 h_raw(&h, "lockdep_groups_by_kind{kind=\"");
-                h_label_value(&h, json_get_str(json_at(bk, i), "kind"));
-                h_printf(&h, "\"} %lld\n", (long long) json_get_int(json_at(bk, i), "n", 0));
+                h_label_value(&h, st.by_kind[i].name);
+                h_printf(&h, "\"} %lld\n", (long long) st.by_kind[i].n_groups);
         }
         h_raw(&h, "# HELP lockdep_reports_by_kind_total Reports stored per kind\n"
                   "# TYPE lockdep_reports_by_kind_total counter\n");
-        for (size_t i = 0; i < json_len(bk); i++) {
+        for (size_t i = 0; i < st.n_by_kind; i++) {
                 h_raw(&h, "lockdep_reports_by_kind_total{kind=\"");
-                h_label_value(&h, json_get_str(json_at(bk, i), "kind"));
-                h_printf(&h, "\"} %lld\n", (long long) json_get_int(json_at(bk, i), "reports", 0));
+                h_label_value(&h, st.by_kind[i].name);
+                h_printf(&h, "\"} %lld\n", (long long) st.by_kind[i].n_reports);
         }
 
         /* Every status word, 0 included, so that an alert can compare with the value of 15 minutes
@@ -91,13 +80,12 @@ MHD_Result_ handle_metrics(Request *r) {
         static const char *const statuses[] = { "new", "confirmed", "false-positive", "fixed-in", "duplicate-of",
                                                 "regressed" };
         long long n_status[ELEMENTSOF(statuses)] = {};
-        const JsonValue *bs = json_get(v, "by_status");
-        for (size_t i = 0; i < json_len(bs); i++) {
-                const char *st = json_get_str(json_at(bs, i), "status") ?: "";
+        for (size_t i = 0; i < st.n_by_status; i++) {
+                const char *word = st.by_status[i].name ?: "";
                 for (size_t k = 0; k < ELEMENTSOF(statuses); k++)
-                        if (!strncmp(st, statuses[k], strlen(statuses[k])) &&
-                            (!st[strlen(statuses[k])] || st[strlen(statuses[k])] == ' '))
-                                n_status[k] += json_get_int(json_at(bs, i), "n", 0);
+                        if (!strncmp(word, statuses[k], strlen(statuses[k])) &&
+                            (!word[strlen(statuses[k])] || word[strlen(statuses[k])] == ' '))
+                                n_status[k] += st.by_status[i].n_groups;
         }
         h_raw(&h, "# HELP lockdep_groups_by_status Report groups per triage status\n"
                   "# TYPE lockdep_groups_by_status gauge\n");
@@ -107,22 +95,22 @@ MHD_Result_ handle_metrics(Request *r) {
                      "# TYPE lockdep_groups_regressed gauge\nlockdep_groups_regressed %lld\n",
                  n_status[ELEMENTSOF(statuses) - 1]);
 
-        const JsonValue *src = json_get(v, "sources");
         h_raw(&h, "# HELP lockdep_source_reports_total Reports stored per source\n"
                   "# TYPE lockdep_source_reports_total counter\n");
-        for (size_t i = 0; i < json_len(src); i++) {
+        for (size_t i = 0; i < st.n_sources; i++) {
                 h_raw(&h, "lockdep_source_reports_total{source=\"");
-                h_label_value(&h, json_get_str(json_at(src, i), "source"));
-                h_printf(&h, "\"} %lld\n", (long long) json_get_int(json_at(src, i), "reports", 0));
+                h_label_value(&h, st.sources[i].source);
+                h_printf(&h, "\"} %lld\n", (long long) st.sources[i].n_reports);
         }
         h_raw(&h, "# HELP lockdep_source_updated_timestamp_seconds When a source's position last moved (Unix time)\n"
                   "# TYPE lockdep_source_updated_timestamp_seconds gauge\n");
-        for (size_t i = 0; i < json_len(src); i++) {
-                time_t t = parse_iso(json_get_str(json_at(src, i), "updated"));
+        for (size_t i = 0; i < st.n_sources; i++) {
+                /* whole seconds, as the ISO text of the API has them */
+                int64_t t = st.sources[i].updated == STORE_NONE ? 0 : st.sources[i].updated / 1000000;
                 if (t <= 0)
                         continue;
                 h_raw(&h, "lockdep_source_updated_timestamp_seconds{source=\"");
-                h_label_value(&h, json_get_str(json_at(src, i), "source"));
+                h_label_value(&h, st.sources[i].source);
                 h_printf(&h, "\"} %lld\n", (long long) t);
         }
         /* latent cycles per release (docs/LATENT.md): those lockdep did not report itself */
@@ -194,7 +182,10 @@ MHD_Result_ handle_stats(Request *r) {
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        char *js;
-        int e = store_stats_json(s, &js);
-        return e < 0 ? reply_store_error(r, s, e) : reply_json(r, MHD_HTTP_OK, js);
+        _cleanup_(store_stats_free) StoreStats st = {};
+        int e = store_stats(s, &st);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        StrBuf b = {};
+        return reply_view_json(r, &b, store_stats_json(&st, &b));
 }

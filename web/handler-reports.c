@@ -23,19 +23,13 @@ static void add_name(Html *names, size_t *n, const char *name) {
 
 /* Escape first, then wrap: the names are escaped the same way and matched in the escaped text, at
  * character (not entity) boundaries, so no markup can come from the log. Longest name wins. */
-void h_report_text(Html *h, const char *raw, const JsonValue *parsed) {
+void h_report_text(Html *h, const char *raw, const char *const *marks, size_t n_marks) {
         Html esc = {}, names[MAX_MARKS];
         size_t n = 0;
 
         h_text(&esc, raw ?: "");
-        add_name(names, &n, json_get_str(json_get(parsed, "acquiring"), "class"));
-        add_name(names, &n, json_get_str(json_get(parsed, "holding"), "class"));
-        const JsonValue *cycle = json_get(parsed, "cycle"), *chain = json_get(parsed, "chain");
-        for (size_t i = 0; i < json_len(cycle); i++)
-                if (json_at(cycle, i)->type == JSON_STRING)
-                        add_name(names, &n, json_at(cycle, i)->str);
-        for (size_t i = 0; i < json_len(chain); i++)
-                add_name(names, &n, json_get_str(json_at(chain, i), "class"));
+        for (size_t i = 0; i < n_marks; i++)
+                add_name(names, &n, marks[i]);
 
         h_raw(h, "<pre class=\"report\">");
         const char *p = esc.b.s ?: "", *end = p + esc.b.len;
@@ -66,29 +60,20 @@ void h_report_text(Html *h, const char *raw, const JsonValue *parsed) {
 }
 
 /* /reports/ID.txt: the text as the kernel printed it (as stored), inert: text/plain, nosniff */
-static MHD_Result_ report_txt(Request *r, Store *s, int64_t id) {
-        _cleanup_free_ char *js = NULL;
-        _cleanup_(json_value_freep) JsonValue *v = NULL;
-        int e = store_report_json(s, id, &js);
-        if (e == -ENOENT)
-                return reply_error(r, MHD_HTTP_NOT_FOUND, "No report %lld", (long long) id);
-        if (e < 0)
-                return reply_store_error(r, s, e);
-        if (json_parse(js, &v) < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read report %lld", (long long) id);
-        const char *raw = json_get_str(v, "raw") ?: "";
-        size_t n = strlen(raw);
+static MHD_Result_ report_txt(Request *r, const StoreReportDetail *d) {
+        size_t n = strlen(d->raw);
         char *out = malloc(n + 2);
         if (!out)
                 return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
-        memcpy(out, raw, n);
-        if (n == 0 || raw[n - 1] != '\n')
+        memcpy(out, d->raw, n);
+        if (n == 0 || d->raw[n - 1] != '\n')
                 out[n++] = '\n';
         out[n] = 0;
         return reply(r, MHD_HTTP_OK, "text/plain; charset=utf-8", out, n);
 }
 
 MHD_Result_ handle_report(Request *r) {
+        _cleanup_(store_report_detail_free) StoreReportDetail d = {};
         int64_t id;
         char idbuf[32];
         size_t l = strlen(r->rest);
@@ -96,52 +81,53 @@ MHD_Result_ handle_report(Request *r) {
         snprintf(idbuf, sizeof(idbuf), "%.*s", (int) (txt ? l - 4 : MIN(l, sizeof(idbuf) - 1)), r->rest);
         if (l >= sizeof(idbuf) || parse_id(idbuf, &id) < 0)
                 return reply_error(r, MHD_HTTP_BAD_REQUEST, "Invalid report id");
-        if (txt) {
-                Store *s = web_store(r);
-                return s ? report_txt(r, s, id) : MHD_YES;
-        }
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        char *js = NULL, missing[64], unreadable[64];
-        int e = store_report_json(s, id, &js);
-        _cleanup_(json_value_freep) JsonValue *v = NULL;
-        MHD_Result_ q;
-        snprintf(missing, sizeof(missing), "No report %lld", (long long) id);
-        snprintf(unreadable, sizeof(unreadable), "Cannot read report %lld", (long long) id);
-        if (!reply_object(r, s, e, js, missing, unreadable, &v, &q))
-                return q;
-        const JsonValue *parsed = json_get(v, "parsed");
-        int64_t g = json_get_int(v, "group", 0);
-        char title[64];
+        int e = store_report_detail(s, id, &d);
+        if (e == -ENOENT)
+                return reply_error(r, MHD_HTTP_NOT_FOUND, "No report %lld", (long long) id);
+        if (e < 0)
+                return reply_store_error(r, s, e);
+        if (txt)
+                return report_txt(r, &d);
+        if (r->api) {
+                StrBuf b = {};
+                if (store_report_detail_json(&d, &b) < 0) {
+                        strbuf_done(&b);
+                        return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+                }
+                return reply_json(r, MHD_HTTP_OK, strbuf_steal(&b));
+        }
+        char title[64], t[STORE_TIME_MAX];
         snprintf(title, sizeof(title), "Report %lld", (long long) id);
 
         Html h = {};
         h_begin(&h, title);
         h_printf(&h, "<h1>Report %lld</h1><dl class=\"facts\"><dt>Group</dt><dd><a href=\"/groups/%lld\">#%lld</a> ",
-                 (long long) id, (long long) g, (long long) g);
-        h_text(&h, json_get_str(parsed, "func_title"));
+                 (long long) id, (long long) d.row.group, (long long) d.row.group);
+        h_text(&h, d.func_title);
         h_raw(&h, "</dd><dt>Kind</dt><dd>");
-        h_text(&h, json_get_str(v, "kind"));
+        h_text(&h, d.row.kind);
         h_raw(&h, "</dd><dt>Task</dt><dd><code class=\"task\">");
-        h_text(&h, json_get_str(parsed, "task"));
+        h_text(&h, d.task);
         h_raw(&h, "</code></dd><dt>Host</dt><dd>");
-        h_text(&h, json_get_str(v, "host"));
+        h_text(&h, d.row.host);
         h_raw(&h, "</dd><dt>Kernel</dt><dd>");
-        h_text(&h, json_get_str(v, "kernel"));
+        h_text(&h, d.row.kernel);
         h_raw(&h, "</dd><dt>Time</dt><dd>");
-        h_text(&h, json_get_str(v, "time"));
+        h_text(&h, store_time_iso(d.row.time, t));
         h_raw(&h, "</dd><dt>Source</dt><dd><code id=\"source\">");
-        h_text(&h, json_get_str(v, "source"));
+        h_text(&h, d.row.source);
         h_raw(&h, "</code>");
-        int64_t first = json_get_int(parsed, "first_line", 0), last = json_get_int(parsed, "last_line", 0);
-        if (first > 0 && last >= first)
-                h_printf(&h, ", <span id=\"lines\">lines %lld&ndash;%lld</span>", (long long) first, (long long) last);
+        if (d.first_line > 0 && d.last_line >= d.first_line)
+                h_printf(&h, ", <span id=\"lines\">lines %lld&ndash;%lld</span>", (long long) d.first_line,
+                         (long long) d.last_line);
         h_printf(&h, "</dd><dt>Text</dt><dd><a id=\"raw\" href=\"/reports/%lld.txt\">as printed</a> (plain text)</dd></dl>",
                  (long long) id);
-        if (json_get_int(v, "truncated", 0))
+        if (d.row.truncated)
                 h_raw(&h, "<p class=\"warning\">This report was cut short in the log.</p>");
-        h_report_text(&h, json_get_str(v, "raw"), parsed);
+        h_report_text(&h, d.raw, d.marks, d.n_marks);
         h_printf(&h, "<p><a href=\"/api/v1/reports/%lld\">JSON</a></p>", (long long) id);
         h_end(&h);
         return reply_html(r, MHD_HTTP_OK, &h);

@@ -60,52 +60,45 @@ static MHD_Result_ suppression_write(Request *r) {
 }
 
 MHD_Result_ handle_suppressions(Request *r) {
-        Rows rows = {};
-
         if (r->method == METHOD_POST || r->method == METHOD_DELETE)
                 return suppression_write(r);
         Store *s = web_store(r);
         if (!s)
                 return MHD_YES;
-        int e = store_list_suppressions(s, rows_collect, &rows);
-        if (e < 0) {
-                strbuf_done(&rows.json);
-                return reply_store_error(r, s, e);
-        }
-        if (r->api) {
-                return reply_rows(r, "{\"suppressions\":", &rows);
-        }
-        _cleanup_(json_value_freep) JsonValue *list = NULL;
-        e = rows_parse(&rows, &list);
-        strbuf_done(&rows.json);
+        _cleanup_(store_suppression_list_free) StoreSuppressionList rules = {};
+        int e = store_suppression_list(s, 0, &rules);
         if (e < 0)
-                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot read the suppressions");
+                return reply_store_error(r, s, e);
+        if (r->api) {
+                StrBuf b = {};
+                return reply_view_json(r, &b, store_suppression_list_json(&rules, &b));
+        }
 
         Html h = {};
+        char created[STORE_TIME_MAX], expires[STORE_TIME_MAX];
         h_begin(&h, "Suppressions");
         h_raw(&h, "<h1>Suppressions</h1><table id=\"suppressions\"><thead><tr><th>ID</th><th>Class or edge</th>"
                   "<th>Note</th><th>Created</th><th>Expires</th><th>Active</th><th></th></tr></thead><tbody>");
-        for (size_t i = 0; i < json_len(list); i++) {
-                const JsonValue *x = json_at(list, i);
-                long long id = (long long) json_get_int(x, "id", 0);
-                h_printf(&h, "<tr><td class=\"num\">%lld</td><td><code>", id);
-                if (json_get_str(x, "class"))
-                        h_text(&h, json_get_str(x, "class"));
+        for (size_t i = 0; i < rules.n; i++) {
+                const StoreSuppression *x = &rules.v[i];
+                h_printf(&h, "<tr><td class=\"num\">%lld</td><td><code>", (long long) x->id);
+                if (x->cls)
+                        h_text(&h, x->cls);
                 else {
-                        h_text(&h, json_get_str(x, "edge_from"));
+                        h_text(&h, x->edge_from);
                         h_raw(&h, " &rarr; ");
-                        h_text(&h, json_get_str(x, "edge_to"));
+                        h_text(&h, x->edge_to);
                 }
                 h_raw(&h, "</code></td><td>");
-                h_text(&h, json_get_str(x, "note"));
+                h_text(&h, x->note);
                 h_raw(&h, "</td><td>");
-                h_text(&h, json_get_str(x, "created"));
+                h_text(&h, store_time_iso(x->created, created));
                 h_raw(&h, "</td><td>");
-                h_text(&h, json_get_str(x, "expires") ?: "never");
+                h_text(&h, x->expires == STORE_NONE ? "never" : store_time_iso(x->expires, expires));
                 h_printf(&h, "</td><td>%s</td><td><form method=\"post\" action=\"/api/v1/suppressions/%lld\">"
                              "<input type=\"password\" name=\"token\" placeholder=\"token\" autocomplete=\"off\" required> "
                              "<button type=\"submit\">Delete</button></form></td></tr>",
-                         json_get_int(x, "active", 0) ? "yes" : "no", id);
+                         x->active ? "yes" : "no", (long long) x->id);
         }
         h_raw(&h, "</tbody></table><h2>Add a suppression</h2>"
                   "<form method=\"post\" action=\"/api/v1/suppressions\" class=\"suppress\">"

@@ -116,41 +116,23 @@ void h_list_pager(Html *h, const char *path, const StoreListQuery *q, unsigned p
         h_raw(h, "</p>\n");
 }
 
-/* A fleet list read as the request asks (sort, order, limit, offset): its rows and its total. API
- * pages of hosts and kernels without a limit hold every row (as before paging), other pages page
- * rows. 0, or a negative errno with the reply queued in *ret_q. */
-int req_list_rows(Request *r, StoreList l, unsigned page, StoreListQuery *q, Rows *rows, uint64_t *ret_total,
-                  MHD_Result_ *ret_q) {
+Store *req_list_count(Request *r, StoreList l, unsigned page, StoreListQuery *q, uint64_t *ret_total,
+                      MHD_Result_ *ret_q) {
         const char *why;
         int e = req_list_query(r, l, r->api && l != STORE_LIST_LOCKS ? 0 : page, q, &why);
         if (e < 0) {
                 *ret_q = reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", why);
-                return e;
+                return NULL;
         }
         Store *s = web_store(r);
         if (!s) {
                 *ret_q = MHD_YES;
-                return -EIO;
+                return NULL;
         }
         e = store_count_list(s, q, ret_total);
-        if (e >= 0)
-                e = l == STORE_LIST_HOSTS ? store_list_hosts(s, q, rows_collect, rows)
-                  : l == STORE_LIST_KERNELS ? store_list_kernels(s, q, rows_collect, rows)
-                                            : store_list_locks(s, q, rows_collect, rows);
         if (e < 0) {
-                strbuf_done(&rows->json);
                 *ret_q = reply_store_error(r, s, e);
+                return NULL;
         }
-        return e;
-}
-
-/* {"total":N,"offset":O,"limit":L (null: every row),"sort","order","KEY":[rows]} */
-MHD_Result_ reply_list_rows(Request *r, const StoreListQuery *q, uint64_t total, const char *key, Rows *rows) {
-        char head[256], lim[16] = "null";
-        if (q->limit)
-                snprintf(lim, sizeof(lim), "%u", q->limit);
-        snprintf(head, sizeof(head), "{\"total\":%llu,\"offset\":%u,\"limit\":%s,\"sort\":\"%s\",\"order\":\"%s\",\"%s\":",
-                 (unsigned long long) total, q->offset, lim, store_list_sort_name(q->list, q->sort),
-                 store_list_descending(q) ? "desc" : "asc", key);
-        return reply_rows(r, head, rows);
+        return s;
 }

@@ -104,6 +104,14 @@ MHD_Result_ reply_json(Request *r, unsigned status, char *json) {
         return reply(r, status, "application/json", s, n + 1);
 }
 
+MHD_Result_ reply_view_json(Request *r, StrBuf *b, int e) {
+        if (e < 0) {
+                strbuf_done(b);
+                return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        }
+        return reply_json(r, MHD_HTTP_OK, strbuf_steal(b));
+}
+
 MHD_Result_ reply_error(Request *r, unsigned status, const char *fmt, ...) {
         char msg[1024]; /* the longest refusal (the kinds) whole */
         va_list ap;

@@ -121,19 +121,11 @@ static void h_label_lines(Html *h, const Label *l, double x, double y, double li
         h_raw(h, "</text>");
 }
 
-static const char *str_of(const JsonValue *v) {
-        return v && v->type == JSON_STRING ? v->str : "";
-}
-
-/* The chain entry of the parsed report in which `to` was acquired, or NULL. */
-static const JsonValue *chain_entry(const JsonValue *parsed, const char *to) {
-        const JsonValue *chain = json_get(parsed, "chain");
-        for (size_t i = 0; i < json_len(chain); i++) {
-                const JsonValue *c = json_at(chain, i);
-                const char *canon = json_get_str(c, "canonical");
-                if (canon && !strcmp(canon, to))
-                        return c;
-        }
+/* The chain entry of the representative report in which `to` was acquired, or NULL. */
+static const StoreChainLink *chain_entry(const StoreGroupDetail *d, const char *to) {
+        for (size_t i = 0; i < d->n_chain; i++)
+                if (!strcmp(d->chain[i].canonical, to))
+                        return &d->chain[i];
         return NULL;
 }
 
@@ -145,18 +137,18 @@ static void h_lock_code(Html *h, const char *name) {
         h_raw(h, "</code></a>");
 }
 
-void h_cycle_text(Html *h, const JsonValue *classes, const JsonValue *edges, const JsonValue *parsed) {
-        size_t ne = json_len(edges), nc = json_len(classes);
+void h_cycle_text(Html *h, const StoreGroupDetail *d) {
+        size_t ne = d->n_edges, nc = d->n_classes;
         h_raw(h, "<ol class=\"cycle-text\" id=\"cycle-text\">");
         for (size_t e = 0; e < (ne ? ne : nc > 1 ? nc : 0); e++) {
                 const char *from, *to, *at = NULL;
                 if (ne) {
-                        from = json_get_str(json_at(edges, e), "from") ?: "";
-                        to = json_get_str(json_at(edges, e), "to") ?: "";
-                        at = json_get_str(json_at(edges, e), "site"); /* the store's, as the CLI shows it */
+                        from = d->edges[e].from;
+                        to = d->edges[e].to;
+                        at = d->edges[e].site; /* the store's, as the CLI shows it */
                 } else { /* no edges stored (derived tables being rebuilt): the cycle without sites */
-                        from = str_of(json_at(classes, e));
-                        to = str_of(json_at(classes, (e + 1) % nc));
+                        from = d->classes[e];
+                        to = d->classes[(e + 1) % nc];
                 }
                 h_raw(h, "<li>");
                 h_lock_code(h, from);
@@ -167,11 +159,11 @@ void h_cycle_text(Html *h, const JsonValue *classes, const JsonValue *edges, con
                         h_text(h, at);
                         h_raw(h, "</code>");
                 }
-                const JsonValue *st = json_get(chain_entry(parsed, to), "stack");
-                if (json_len(st) > 0) {
-                        h_printf(h, "<details><summary>stack (%zu frames)</summary><pre class=\"stack\">", json_len(st));
-                        for (size_t k = 0; k < json_len(st); k++) {
-                                const char *f = str_of(json_at(st, k));
+                const StoreChainLink *l = chain_entry(d, to);
+                if (l && l->n_stack > 0) {
+                        h_printf(h, "<details><summary>stack (%zu frames)</summary><pre class=\"stack\">", l->n_stack);
+                        for (size_t k = 0; k < l->n_stack; k++) {
+                                const char *f = l->stack[k];
                                 bool mark = at && !strncmp(f, at, strcspn(at, "+ ")) && f[strcspn(at, "+ ")] == 0;
                                 h_raw(h, mark ? "<mark>" : "");
                                 h_text(h, f);
@@ -382,19 +374,13 @@ void svg_cycle_draw(Html *h, const char *const *classes, size_t n_classes, const
         h_raw(h, "</svg>");
 }
 
-void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges) {
-        size_t nc = json_len(classes), ne = json_len(edges);
-        _cleanup_free_ const char **names = calloc(nc + 1, sizeof(char *));
-        _cleanup_free_ SvgEdge *ev = calloc(ne + 1, sizeof(SvgEdge));
-        if (!names || !ev) {
+void svg_cycle(Html *h, const StoreGroupDetail *d) {
+        _cleanup_free_ SvgEdge *ev = calloc(d->n_edges + 1, sizeof(SvgEdge));
+        if (!ev) {
                 h->err = -ENOMEM;
                 return;
         }
-        for (size_t i = 0; i < nc; i++)
-                names[i] = str_of(json_at(classes, i));
-        for (size_t e = 0; e < ne; e++) {
-                const JsonValue *x = json_at(edges, e);
-                ev[e] = (SvgEdge) { json_get_str(x, "from"), json_get_str(x, "to"), json_get_str(x, "site") };
-        }
-        svg_cycle_draw(h, names, nc, ev, ne);
+        for (size_t e = 0; e < d->n_edges; e++)
+                ev[e] = (SvgEdge) { d->edges[e].from, d->edges[e].to, d->edges[e].site };
+        svg_cycle_draw(h, d->classes, d->n_classes, ev, d->n_edges);
 }

@@ -32,14 +32,13 @@ void svg_sparkline_days(Html *h, const double v[SPARK_DAYS], bool standalone) {
         h_raw(h, standalone ? "\" fill=\"none\" stroke=\"#1565c0\" stroke-width=\"1\"/></svg>" : "\"/></svg>");
 }
 
-void svg_sparkline(Html *h, const JsonValue *daily, bool standalone) {
+void svg_sparkline(Html *h, const StoreCount *daily, size_t n, bool standalone) {
         double v[SPARK_DAYS] = {};
         time_t now = time(NULL);
-        for (size_t i = 0; i < json_len(daily); i++) {
-                const JsonValue *d = json_at(daily, i);
-                int k = sparkline_day(json_get_str(d, "day"), now);
+        for (size_t i = 0; i < n; i++) {
+                int k = sparkline_day(daily[i].name, now);
                 if (k >= 0)
-                        v[k] += (double) json_get_int(d, "n", 0);
+                        v[k] += (double) daily[i].n;
         }
         svg_sparkline_days(h, v, standalone);
 }

@@ -202,6 +202,9 @@ void cache_free(WebCache *c);
 MHD_Result_ reply(Request *r, unsigned status, const char *type, char *body, size_t len);
 MHD_Result_ reply_html(Request *r, unsigned status, Html *h);
 MHD_Result_ reply_json(Request *r, unsigned status, char *json);
+/* The API answer of a typed view's serializer (store-views.c): 200 with b's JSON (taken), or 500
+ * when the serializer failed (e < 0; b freed). */
+MHD_Result_ reply_view_json(Request *r, StrBuf *b, int e);
 MHD_Result_ reply_error(Request *r, unsigned status, const char *fmt, ...) _printf_(3, 4);
 MHD_Result_ reply_store_error(Request *r, Store *s, int err);
 /* The answer of a detail page's store_*_json() call (err, js): a missing object is 404 with
@@ -266,13 +269,11 @@ void h_list_link(Html *h, const char *path, const StoreListQuery *q, unsigned pa
 void h_sort_th(Html *h, const char *path, const StoreListQuery *q, unsigned page, const char *sort, const char *label);
 /* "<p class=summary>N things, showing a-b</p>" */
 void h_list_summary(Html *h, const StoreListQuery *q, uint64_t total, size_t shown, const char *what);
-/* The rows of list l as the request asks and the list's total; page: the HTML page's limit (the
- * API's too for locks; hosts and kernels give every row without a limit). 0, or < 0 with the
- * reply (400, a store error) queued in *ret_q. */
-int req_list_rows(Request *r, StoreList l, unsigned page, StoreListQuery *q, Rows *rows, uint64_t *ret_total,
-                  MHD_Result_ *ret_q);
-/* {"total","offset","limit" (null: every row),"sort","order" (asc/desc),KEY:[rows]}; frees rows */
-MHD_Result_ reply_list_rows(Request *r, const StoreListQuery *q, uint64_t total, const char *key, Rows *rows);
+/* The query of list l as the request asks and the list's total: the store to read its rows from,
+ * or NULL with the reply (400, a store error) queued in *ret_q. page: the HTML page's limit (the
+ * API's too for locks; hosts and kernels give every row without a limit). */
+Store *req_list_count(Request *r, StoreList l, unsigned page, StoreListQuery *q, uint64_t *ret_total,
+                      MHD_Result_ *ret_q);
 /* previous / next page links, if any */
 void h_list_pager(Html *h, const char *path, const StoreListQuery *q, unsigned page, uint64_t total);
 
@@ -282,19 +283,17 @@ const char *group_key_of(const char *kind, const char *key);
 void h_group_title_of(Html *h, int64_t id, const char *kind, const char *key, const char *title);
 void h_group_key_of(Html *h, const char *kind, const char *key);
 /* the same from a group object of JSON (pages not yet on typed views) */
-const char *group_key_text(const JsonValue *g);
 void h_group_title(Html *h, const JsonValue *g);
-/* key (of group_key_text()) as text, a cycle closed by its first class again */
-void h_group_key(Html *h, const JsonValue *g, const char *key);
 
-/* group-evidence.c: a group's breakdown (rows {KEY, n}) as bars, its reports per day over its life
- * (from its occurrences; cut: they are the newest 500 only), related groups by shared edges */
-void h_bars(Html *h, const char *id, const char *title, const JsonValue *arr, const char *key, const char *link);
-void h_timeline(Html *h, const JsonValue *occ, bool cut);
-void h_related(Html *h, const JsonValue *g);
+/* group-evidence.c: a group's breakdown (counts of KEY) as bars, its reports per day over its life
+ * (from its occurrences; cut: they are the newest page only), related groups by shared edges */
+void h_bars(Html *h, const char *id, const char *title, const StoreCount *v, size_t n, const char *key,
+            const char *link);
+void h_timeline(Html *h, const StoreReportList *occ, bool cut);
+void h_related(Html *h, const StoreRelatedGroup *v, size_t n);
 
 /* svg-cycle.c: the cycle of a group as a ladder of boxes (see there) */
-void svg_cycle(Html *h, const JsonValue *classes, const JsonValue *edges);
+void svg_cycle(Html *h, const StoreGroupDetail *d);
 /* The same from typed data: n_classes names in cycle order, edges (from, to, the site "at" or NULL)
  * or none for the printed order closing the circle. */
 typedef struct SvgEdge {
@@ -302,7 +301,7 @@ typedef struct SvgEdge {
 } SvgEdge;
 void svg_cycle_draw(Html *h, const char *const *classes, size_t n_classes, const SvgEdge *edges, size_t n_edges);
 /* The same cycle as text: each edge with its acquire site and the chain stack on demand. */
-void h_cycle_text(Html *h, const JsonValue *classes, const JsonValue *edges, const JsonValue *parsed);
+void h_cycle_text(Html *h, const StoreGroupDetail *d);
 
 /* svg.c */
 #define SPARK_DAYS 90
@@ -310,7 +309,7 @@ void h_cycle_text(Html *h, const JsonValue *classes, const JsonValue *edges, con
 int sparkline_day(const char *iso_day, time_t now);
 /* standalone: an image/svg+xml document of its own (no page CSS) */
 void svg_sparkline_days(Html *h, const double v[SPARK_DAYS], bool standalone);
-void svg_sparkline(Html *h, const JsonValue *daily, bool standalone);
+void svg_sparkline(Html *h, const StoreCount *daily, size_t n, bool standalone);
 
 /* graph-layout.c: the fleet graph as a layered drawing (see there). Graph borrows the edge rows
  * (and their strings) it was built from. */
@@ -346,8 +345,8 @@ void graph_focus(Graph *g, int center, unsigned depth);
 /* Finds the cycles, chooses what to draw and appends the SVG (nothing without edges). */
 int graph_svg(Html *h, Graph *g, size_t max_nodes, size_t max_edges, int center, const char *newest_kernel);
 
-/* handler-reports.c: the raw text escaped, then the parsed chain's class names marked */
-void h_report_text(Html *h, const char *raw, const JsonValue *parsed);
+/* handler-reports.c: the raw text escaped, then the lock names of the report marked */
+void h_report_text(Html *h, const char *raw, const char *const *marks, size_t n_marks);
 /* handler-groups.c: checks Sec-Fetch-Site and the token for a write and opens the writable store;
  * on failure the reply is queued and a negative errno returned. *ret_form: an HTML form post. */
 int write_check(Request *r, bool *ret_form, Store **ret_store);

@@ -56,7 +56,9 @@ def derived(db):
     return (q("SELECT r.id, g.signature FROM reports r JOIN groups g ON g.id = r.grp"),
             q("SELECT g.signature, c.canonical FROM group_classes c JOIN groups g ON g.id = c.grp"),
             q("SELECT e.from_class, e.to_class, e.n FROM lock_edges e"),
-            q("SELECT g.signature, n_reports, n_hosts FROM groups g"))
+            q("SELECT g.signature, n_reports, n_hosts FROM groups g"),
+            q("SELECT g.signature, t.task, t.n FROM group_tasks t JOIN groups g ON g.id = t.grp"),
+            q("SELECT g.signature, m.canonical, m.printed FROM group_names m JOIN groups g ON g.id = m.grp"))
 
 
 n_reports = dh.db_count
@@ -316,6 +318,8 @@ def part_migration(c, lockdepd, ctl, tmp):
                 "DROP TABLE latent_triage",
                 # what 0012 (snapshot transport) makes
                 "DROP TABLE dep_snapshots", "DROP TABLE dep_snapshot_rejects", "DROP TABLE journal_seen",
+                # what 0013 (group detail) makes (its index went with group_tombstones)
+                "DROP TABLE group_tasks", "DROP TABLE group_names",
                 # what 0014 (reports as logged) makes
                 "ALTER TABLE reports DROP COLUMN logged",
                 "PRAGMA user_version = 1", "PRAGMA wal_checkpoint(TRUNCATE)"]:

@@ -76,6 +76,11 @@ NO_0009 = ["DROP TABLE latent_triage"]
 NO_0012 = ["DROP TABLE dep_snapshots", "DROP TABLE dep_snapshot_rejects", "DROP TABLE journal_seen"]
 V_0012 = 1 + sorted(n for n in os.listdir(os.path.join(HERE, "..", "..", "schema"))
                     if re.fullmatch(r"\d{4}-.*\.sql", n)).index("0012-snapshot-transport.sql")
+# and what 0013 (group detail: tasks and printed names per group) makes (its index goes with
+# group_tombstones when 0008's statements drop that)
+NO_0013 = ["DROP TABLE group_tasks", "DROP TABLE group_names", "DROP INDEX IF EXISTS group_tombstones_signature"]
+V_0013 = 1 + sorted(n for n in os.listdir(os.path.join(HERE, "..", "..", "schema"))
+                    if re.fullmatch(r"\d{4}-.*\.sql", n)).index("0013-group-detail.sql")
 # and what 0014 (reports as logged) makes
 NO_0014 = ["ALTER TABLE reports DROP COLUMN logged"]
 V_0014 = 1 + sorted(n for n in os.listdir(os.path.join(HERE, "..", "..", "schema"))
@@ -99,6 +104,9 @@ def derived(db):
         "lock_edges": q("SELECT from_class, to_class, n, first_kernel FROM lock_edges"),
         "group_hosts": q("SELECT grp, host, n FROM group_hosts"),
         "group_kernels": q("SELECT grp, kernel, n FROM group_kernels"),
+        # filled by migration 0013 from the stored parses, by the store on insert: the same rows
+        "group_tasks": q("SELECT grp, task, n FROM group_tasks"),
+        "group_names": q("SELECT grp, canonical, printed FROM group_names"),
         "groups": q("SELECT id, signature, n_reports, n_hosts, kernel_first, kernel_last FROM groups"),
         "reports": q("SELECT id, grp, lockdep_parsed(parsed) FROM reports"),
         "fts": q("SELECT rowid FROM reports_fts WHERE reports_fts MATCH 'lock'"),
@@ -108,7 +116,7 @@ def derived(db):
 def make_shape(src, dst, version, statements):
     shutil.copy(src, dst)
     con = sqlite3.connect(dst, isolation_level=None)
-    for sql in statements + (NO_0004 if version < 4 else []) + (NO_0007 if version < 7 else []) + (NO_0008 if version < 8 else []) + (NO_0009 if version < 9 else []) + (NO_0012 if version < V_0012 else []) + (NO_0014 if version < V_0014 else []):
+    for sql in statements + (NO_0004 if version < 4 else []) + (NO_0007 if version < 7 else []) + (NO_0008 if version < 8 else []) + (NO_0009 if version < 9 else []) + (NO_0012 if version < V_0012 else []) + (NO_0013 if version < V_0013 else []) + (NO_0014 if version < V_0014 else []):
         con.execute(sql)
     con.execute(f"PRAGMA user_version = {version}")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

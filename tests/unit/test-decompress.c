@@ -7,7 +7,11 @@
  * stops the feed with that value; decompress_fd() on a pipe; the binary-data heuristic. gzip is
  * decoded by both backends when ISA-L is built in (igzip and zlib, DECOMPRESS_ZLIB), which must
  * agree byte for byte and error for error: multi-member files, truncation at every kind of place,
- * corrupt blocks, a wrong CRC-32 or length in the trailer.
+ * corrupt blocks, a wrong CRC-32 or length in the trailer. The parallel gzip decoder of files
+ * (gunzip-par.h, ISA-L builds) with small pieces, so that many of them are decoded speculatively:
+ * the same bytes and the same result as the sequential decoder for single and multi-member files of
+ * every compression level and strategy, truncated, corrupt, with a wrong trailer, with trailing
+ * garbage, with a sink error.
  */
 
 #include <errno.h>
@@ -16,6 +20,9 @@
 #include <zstd.h>
 
 #include "decompress.h"
+#if HAVE_ISAL
+#include "gunzip-par.h"
+#endif
 #include "macro.h"
 
 #include "tap.h"
@@ -435,5 +442,236 @@ TEST(gzip_backends_agree) {
         free(t);
 }
 
-TAP_MAIN(T(detect), T(gzip_backends_agree), T(round_trip_every_piece_size), T(concatenated), T(truncated_and_corrupt),
+
+#if HAVE_ISAL
+/* Text with long-range repeats (as logs have: the same lines again and again, some text that
+ * varies), seeded. */
+static unsigned char *make_log(size_t n, unsigned seed) {
+        static const char *const words[] = { "lock", "mutex", "&rq->__lock", "rcu_read_lock", "kworker/0:1",
+                                             "__might_sleep", "WARNING:", "possible", "circular", "dependency",
+                                             "ext4_", "xfs_", "\xc3\xbc", "\t", "[ 12.345678]", "0x", "=" };
+        unsigned char *t = malloc(n);
+        unsigned x = seed * 2654435761u + 1;
+        size_t i = 0;
+        assert(t);
+        while (i < n) {
+                x = x * 1103515245 + 12345;
+                char line[160];
+                int l;
+                if ((x >> 16) % 7 == 0) /* a line seen before (from far back, often) */
+                        l = snprintf(line, sizeof(line), "[%6u.%06u] %s %s held by %s at %u\n", (x >> 20) % 999,
+                                     (x >> 8) % 1000000, words[(x >> 3) % ELEMENTSOF(words)],
+                                     words[(x >> 7) % ELEMENTSOF(words)], words[(x >> 11) % ELEMENTSOF(words)],
+                                     (x >> 24) % 13);
+                else
+                        l = snprintf(line, sizeof(line), "[%6u.%06u] %s %08x %s\n", (unsigned) (i / 1000),
+                                     (unsigned) (i % 1000000), words[(x >> 5) % ELEMENTSOF(words)], x,
+                                     words[(x >> 9) % ELEMENTSOF(words)]);
+                for (int j = 0; j < l && i < n; j++)
+                        t[i++] = (unsigned char) line[j];
+        }
+        return t;
+}
+
+static size_t deflate_gzip(const unsigned char *in, size_t n, int level, int strategy, size_t flush_every,
+                           unsigned char **ret) {
+        z_stream z = {};
+        size_t cap = compressBound(n) + 64 + (flush_every ? n / flush_every * 16 : 0), done = 0;
+        unsigned char *out = malloc(cap);
+        assert(out && deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, strategy) == Z_OK);
+        z.next_out = out;
+        z.avail_out = cap;
+        while (done < n) {
+                size_t k = flush_every ? MIN(flush_every, n - done) : n - done;
+                z.next_in = (Bytef *) in + done;
+                z.avail_in = k;
+                done += k;
+                int fl = done == n ? Z_FINISH : Z_FULL_FLUSH;
+                assert(deflate(&z, fl) == (fl == Z_FINISH ? Z_STREAM_END : Z_OK));
+        }
+        size_t len = z.total_out;
+        deflateEnd(&z);
+        *ret = out;
+        return len;
+}
+
+static int tmpfile_with(const unsigned char *data, size_t n) {
+        char path[] = "/tmp/test-gunzip-par-XXXXXX";
+        int fd = mkstemp(path);
+        assert(fd >= 0);
+        unlink(path);
+        /* a few bytes before: the decoder starts at the file offset it is given */
+        assert(write(fd, "junk", 4) == 4);
+        assert(write(fd, data, n) == (ssize_t) n);
+        assert(lseek(fd, 4, SEEK_SET) == 4);
+        return fd;
+}
+
+/* Parallel (small pieces) against the push decoder: the same result and bytes. */
+static int par_vs_push(const unsigned char *c, size_t cn, const char *what, GunzipParStats *ret_stats,
+                       Out *ret_out) {
+        GunzipParOptions opt = { .la = 20000, .lb = 12000, .late_max = 1000000, .patient = true };
+        Out op = {}, os = {};
+        int fd = tmpfile_with(c, cn);
+        unsigned char head[DECOMPRESS_MAGIC_MAX];
+        ssize_t hn = read(fd, head, sizeof(head));
+        assert(hn >= 0);
+        bool started;
+        GunzipParStats stats = {};
+        int rp = gunzip_par_fd(fd, head, (size_t) hn, sink, &op, &opt, &started, &stats);
+        CHECK(started);
+        close(fd);
+        int rs = decode_flags(DECOMPRESS_GZIP, 0, c, cn, 65536, &os);
+        /* errors: the same; text: the same bytes up to where the shorter stops (the push decoder
+         * may emit a little more of a damaged block before it notices) */
+        bool same = rp == rs && (rp == 0 ? op.len == os.len : true) &&
+                    memcmp(op.p ? op.p : (unsigned char *) "", os.p ? os.p : (unsigned char *) "", MIN(op.len, os.len)) == 0;
+        CHECK(same);
+        if (!same)
+                printf("# %s: parallel r=%d len=%zu, sequential r=%d len=%zu\n", what, rp, op.len, rs, os.len);
+        if (ret_stats)
+                *ret_stats = stats;
+        free(os.p);
+        if (ret_out)
+                *ret_out = op;
+        else
+                free(op.p);
+        return rp;
+}
+
+TEST(gzip_parallel) {
+        size_t n = 2 * 1024 * 1024 + 11;
+        unsigned char *t = make_log(n, 1);
+        struct {
+                int level, strategy;
+                size_t flush;
+        } kinds[] = {
+                { 6, Z_DEFAULT_STRATEGY, 0 }, { 1, Z_DEFAULT_STRATEGY, 0 }, { 9, Z_DEFAULT_STRATEGY, 0 },
+                { 6, Z_FIXED, 0 },            { 6, Z_HUFFMAN_ONLY, 0 },      { 0, Z_DEFAULT_STRATEGY, 0 },
+                { 6, Z_DEFAULT_STRATEGY, 100000 }, /* empty stored blocks between, as pigz -i */
+        };
+        unsigned used_total = 0;
+        for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+                unsigned char *c;
+                size_t cn = deflate_gzip(t, n, kinds[k].level, kinds[k].strategy, kinds[k].flush, &c);
+                char what[64];
+                snprintf(what, sizeof(what), "level %d strategy %d flush %zu", kinds[k].level, kinds[k].strategy,
+                         kinds[k].flush);
+                GunzipParStats st;
+                Out o;
+                int r = par_vs_push(c, cn, what, &st, &o);
+                CHECK(r == 0 && o.len == n && memcmp(o.p, t, n) == 0);
+                printf("# %s: %zu bytes, %u pieces used, %u discarded, %u unconfirmed, %u late, %u failed, %llu "
+                       "bytes from the window\n", what, cn, st.chunks_used, st.chunks_discarded, st.chunks_unconfirmed,
+                       st.chunks_late, st.chunks_failed, (unsigned long long) st.bytes_unresolved);
+                CHECK(st.chunks_late == 0 && st.chunks_unconfirmed == 0 && st.chunks_failed == 0);
+                if (kinds[k].strategy == Z_DEFAULT_STRATEGY && kinds[k].level > 0)
+                        CHECK(st.chunks_used > 0 && st.bytes_unresolved > 0); /* it did speculate */
+                used_total += st.chunks_used;
+                free(o.p);
+                if (kinds[k].level != 6 || kinds[k].strategy != Z_DEFAULT_STRATEGY)
+                        goto next; /* cuts and damage: level 6, one block stream and with flushes */
+                /* cut at 24 places: the same error, the same text before it */
+                for (size_t i = 1; i <= 24; i++) {
+                        size_t cut = cn * i / 25;
+                        snprintf(what, sizeof(what), "level %d cut at %zu", kinds[k].level, cut);
+                        r = par_vs_push(c, cut, what, NULL, NULL);
+                        CHECK(r == -EPIPE);
+                }
+                /* damage in 12 places (bytes flipped): an error (never a success with other bytes) */
+                for (size_t i = 1; i <= 12; i++) {
+                        unsigned char *bad = malloc(cn);
+                        memcpy(bad, c, cn);
+                        size_t at = 20 + (cn - 40) * i / 13;
+                        bad[at] ^= 0x10;
+                        bad[at + 1] ^= 0x81;
+                        snprintf(what, sizeof(what), "level %d damage at %zu", kinds[k].level, at);
+                        r = par_vs_push(bad, cn, what, NULL, &o);
+                        CHECK(r == -EBADMSG || r == -EPIPE || (r == 0 && o.len == n && memcmp(o.p, t, n) == 0));
+                        free(o.p);
+                        free(bad);
+                }
+        next:
+                free(c);
+        }
+        CHECK(used_total > 0);
+        free(t);
+}
+
+TEST(gzip_parallel_members) {
+        /* members of 1 MiB of text each (bgzip writes 64 KiB ones), some empty, one with a name,
+         * then the same with a wrong CRC-32, a wrong length, garbage, a cut header after them */
+        size_t n = 4 * 1024 * 1024 + 5, step = 1024 * 1024;
+        unsigned char *t = make_log(n, 2), *cat = NULL;
+        size_t cn = 0;
+        for (size_t at = 0; at <= n; at += step) {
+                unsigned char *c;
+                size_t len = deflate_gzip(t + at, MIN(step, n - at), 6, Z_DEFAULT_STRATEGY, 0, &c);
+                cat = realloc(cat, cn + len + 64);
+                assert(cat);
+                if (at == step) { /* FNAME and FCOMMENT in this member's header */
+                        memcpy(cat + cn, c, 10);
+                        cat[cn + 3] |= 8 | 16;
+                        memcpy(cat + cn + 10, "name.log\0comment\0", 17);
+                        memcpy(cat + cn + 27, c + 10, len - 10);
+                        len += 17;
+                } else
+                        memcpy(cat + cn, c, len);
+                cn += len;
+                free(c);
+        }
+        Out o;
+        int r = par_vs_push(cat, cn, "members", NULL, &o);
+        CHECK(r == 0 && o.len == n && memcmp(o.p, t, n) == 0);
+        free(o.p);
+        /* the last trailer: CRC-32, then length */
+        for (size_t k = 0; k < 2; k++) {
+                cat[cn - 8 + 4 * k] ^= 1;
+                CHECK(par_vs_push(cat, cn, k ? "length" : "crc", NULL, NULL) == -EBADMSG);
+                cat[cn - 8 + 4 * k] ^= 1;
+        }
+        cat = realloc(cat, cn + 16);
+        memcpy(cat + cn, "\x1f\x8b\x08\x00\x00", 5);
+        CHECK(par_vs_push(cat, cn + 5, "a cut header after the members", NULL, NULL) == -EPIPE);
+        memcpy(cat + cn, "trailing garbage", 16);
+        CHECK(par_vs_push(cat, cn + 16, "garbage after the members", NULL, NULL) == -EBADMSG);
+        free(cat);
+        free(t);
+}
+
+TEST(gzip_parallel_sink_error) {
+        size_t n = 4 * 1024 * 1024;
+        unsigned char *t = make_log(n, 3), *c;
+        size_t cn = deflate_gzip(t, n, 6, Z_DEFAULT_STRATEGY, 0, &c);
+        for (int after = 1; after <= 3; after++) {
+                GunzipParOptions opt = { .la = 20000, .lb = 12000, .late_max = 1000000, .patient = true };
+                int fd = tmpfile_with(c, cn);
+                Out o = { .fail_after = after };
+                bool started;
+                int r = gunzip_par_fd(fd, NULL, 0, sink, &o, &opt, &started, NULL);
+                CHECK(r == -ECANCELED);
+                if (r != -ECANCELED)
+                        printf("# sink error after %d: r=%d calls=%d len=%zu\n", after, r, o.calls, o.len);
+                /* the sink is never called again after its error */
+                CHECK(started && o.calls == after && memcmp(o.p ? o.p : t, t, o.len) == 0);
+                close(fd);
+                free(o.p);
+        }
+        /* too small for the options: not started, nothing read */
+        GunzipParOptions opt = { .la = 20000, .lb = 12000, .min_file = cn + 1 };
+        int fd = tmpfile_with(c, cn);
+        bool started = true;
+        Out o = {};
+        CHECK(gunzip_par_fd(fd, NULL, 0, sink, &o, &opt, &started, NULL) == 0 && !started && o.len == 0);
+        close(fd);
+        free(c);
+        free(t);
+}
+#endif
+
+TAP_MAIN(
+#if HAVE_ISAL
+         T(gzip_parallel), T(gzip_parallel_members), T(gzip_parallel_sink_error),
+#endif
+         T(detect), T(gzip_backends_agree), T(round_trip_every_piece_size), T(concatenated), T(truncated_and_corrupt),
          T(sink_error_stops), T(fd), T(looks_binary))

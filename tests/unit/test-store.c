@@ -6,12 +6,14 @@
  *  - a foreign SQLite file, a newer schema and a non-database are refused and left untouched
  *  - group queries: filters, resolve by id and signature prefix, JSON is well-formed
  *  - typed list views: the rows, their one serializer, times as SQLite writes them
+ *  - the suppression view: rules, their activity, the rules that match a group; the counters
  *  - reports.parsed is stored deflated and reads back as the parse's JSON; a TEXT value (rows
  *    from before schema 0005) reads the same; a damaged one is an error, not an answer
  */
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "lockdep.h"
 #include "store.h"
@@ -252,6 +254,245 @@ TEST(typed_views) {
         store_close(s);
 }
 
+/* text with every from replaced by to (malloc()ed) */
+static char *replace_all(const char *text, const char *from, const char *to) {
+        StrBuf b = {};
+        size_t fl = strlen(from);
+        for (const char *p = text, *q; *p; p = q + fl) {
+                q = strstr(p, from);
+                if (!q) {
+                        assert(strbuf_puts(&b, p) >= 0);
+                        break;
+                }
+                assert(strbuf_append(&b, p, (size_t) (q - p)) >= 0 && strbuf_puts(&b, to) >= 0);
+        }
+        return strbuf_steal(&b);
+}
+
+typedef struct Occ {
+        const char *host, *release, *task;
+        int days_ago;
+} Occ;
+
+/* One report of report_a on host, on a boot of release, by task, seen days_ago days ago; shift
+ * makes its kernel timestamp its own. */
+static void add_occ(Store *s, const Occ *x, int shift, uint64_t now) {
+        _cleanup_free_ char *t1 = replace_all(report_a, "4.15.0+", x->release);
+        _cleanup_free_ char *t2 = replace_all(t1, "syz-executor5", x->task);
+        char boot[64];
+        snprintf(boot, sizeof(boot), "boot-%s", x->release);
+        Ctx c = { .s = s, .o = { .hostname = x->host, .boot_id = boot, .source = "test",
+                                 .realtime = now - (uint64_t) x->days_ago * 86400 * 1000000 } };
+        LockdepOptions o = { .callback = on_report, .userdata = &c };
+        LockdepParser *p;
+        for (char *q = t2; (q = strstr(q, "[   36.")); q += 7)
+                q[5] = (char) ('0' + shift);
+        assert(lockdep_parser_new(&o, &p) >= 0);
+        assert(store_begin(s) >= 0);
+        assert(lockdep_parser_feed(p, t2, strlen(t2)) >= 0);
+        assert(lockdep_parser_finish(p) >= 0);
+        assert(store_commit(s) >= 0);
+        lockdep_parser_free(p);
+        CHECK_MSG(c.stored == 1, "report on %s %s not stored", x->host, x->release);
+}
+
+/* The typed group detail on a database built for the question: kernels by version whatever the
+ * order the releases arrived in, hosts, tasks and days counted, the page of occurrences with the
+ * total of the same read, and its serializer the object of store_group_json(). */
+TEST(group_detail) {
+        static const Occ occ[] = {
+                { "h1", "6.10", "syz-executor5", 0 },       { "h2", "6.10", "syz-executor5", 0 },
+                { "h3", "6.10", "trinity-c3", 1 },          { "h1", "6.9", "syz-executor5", 1 },
+                { "h1", "6.10-rc2", "trinity-c3", 0 },      { "h2", "6.10-rc2", "syz-executor5", 5 },
+                { "h1", "6.1.55", "syz-executor5", 200 },   { "h2", "5.15.0-91-generic", "trinity-c3", 1 },
+                { "h3", "5.15.0-91-generic", "syz-executor5", 0 },
+        };
+        static const char *const kernels[] = { "6.10", "6.10-rc2", "6.9", "6.1.55", "5.15.0-91-generic" };
+        static const int64_t kernel_n[] = { 3, 2, 1, 1, 2 };
+        uint64_t now = (uint64_t) time(NULL) * 1000000;
+        uint64_t x = 0x9e3779b97f4a7c15ULL;
+        for (unsigned round = 0; round < 24; round++) {
+                size_t order[ELEMENTSOF(occ)];
+                for (size_t i = 0; i < ELEMENTSOF(occ); i++)
+                        order[i] = i;
+                for (size_t i = ELEMENTSOF(occ) - 1; round > 0 && i > 0; i--) { /* round 0: as listed */
+                        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                        size_t j = (size_t) (x % (i + 1)), t = order[i];
+                        order[i] = order[j];
+                        order[j] = t;
+                }
+                Store *s = fresh();
+                for (size_t i = 0; i < ELEMENTSOF(occ); i++)
+                        add_occ(s, &occ[order[i]], (int) order[i], now);
+                store_close(s);
+                assert(store_open(db, STORE_READ_ONLY, &s) >= 0);
+
+                StoreGroupDetail d;
+                StoreDetailQuery q = { .occurrences = true, .occ_offset = 2, .occ_limit = 3, .report = true };
+                CHECK(store_group_detail(s, 1, &q, &d) == 0);
+                CHECK(d.row.id == 1 && d.row.n_reports == 9 && d.row.n_hosts == 3 && !strcmp(d.row.kind, "circular"));
+                CHECK(d.row.kernel_first && !strcmp(d.row.kernel_first, "5.15.0-91-generic"));
+                CHECK(d.row.kernel_last && !strcmp(d.row.kernel_last, "6.10"));
+                CHECK_MSG(d.n_kernels == ELEMENTSOF(kernels), "round %u: %zu kernels", round, d.n_kernels);
+                for (size_t i = 0; i < d.n_kernels && i < ELEMENTSOF(kernels); i++)
+                        CHECK_MSG(!strcmp(d.kernels[i].name, kernels[i]) && d.kernels[i].n == kernel_n[i],
+                                  "round %u: kernel %zu is %s (%lld)", round, i, d.kernels[i].name, (long long) d.kernels[i].n);
+                CHECK(d.n_hosts == 3 && !strcmp(d.hosts[0].name, "h1") && d.hosts[0].n == 4 && !strcmp(d.hosts[1].name, "h2") &&
+                      d.hosts[1].n == 3 && !strcmp(d.hosts[2].name, "h3") && d.hosts[2].n == 2);
+                CHECK(d.n_tasks == 2 && !strcmp(d.tasks[0].name, "syz-executor5") && d.tasks[0].n == 6 &&
+                      !strcmp(d.tasks[1].name, "trinity-c3") && d.tasks[1].n == 3);
+                /* the last 90 days, oldest first: the report of 200 days ago is not in them */
+                CHECK_MSG(d.n_daily == 3 && d.daily[0].n == 1 && d.daily[1].n == 3 && d.daily[2].n == 4,
+                          "round %u: %zu days", round, d.n_daily);
+                CHECK(d.n_classes == 2 && d.n_edges == 2 && !d.row.suppressed && d.n_suppressed_by == 0);
+                /* the parser's sites: the first frame that is no locking function, none when every frame is one */
+                for (size_t i = 0; i < d.n_edges; i++)
+                        CHECK(!strcmp(d.edges[i].from, "rtnl_mutex") ? d.edges[i].site && !strcmp(d.edges[i].site, "do_ip_setsockopt")
+                                                                    : !d.edges[i].site);
+                CHECK(d.holding_at && !strncmp(d.holding_at, "rtnl_lock", 9));
+                CHECK(d.n_chain == 2 && d.chain[0].n_stack > 0);
+                CHECK(d.n_normalizations == 0 && d.n_triage == 0);
+                /* the page: 3 of 9 from the third, by id */
+                CHECK(d.n_occurrences == 9 && d.occurrences.n == 3);
+                for (size_t i = 0; i < d.occurrences.n; i++)
+                        CHECK(d.occurrences.v[i].id == (int64_t) i + 3 && d.occurrences.v[i].group == 1);
+                /* the representative: the newest complete report, read with the rest */
+                CHECK(d.representative > 0 && d.report.row.id == d.representative && d.report.raw[0]);
+                bool marked = false;
+                for (size_t i = 0; i < d.report.n_marks; i++)
+                        marked |= !strcmp(d.report.marks[i], "rtnl_mutex");
+                CHECK(marked && d.report.task && d.report.first_line > 0);
+
+                /* one serializer: the object of store_group_json() and store_report_json() */
+                StoreGroupDetail api;
+                StrBuf b = {}, rb = {};
+                char *js = NULL, *rjs = NULL;
+                CHECK(store_group_detail(s, 1, NULL, &api) == 0 && store_group_detail_json(&api, &b) == 0);
+                CHECK(store_group_json(s, 1, &js) == 0 && b.s && js && !strcmp(b.s, js));
+                CHECK(api.occurrences.n == 0 && api.report.row.id == 0);
+                CHECK(store_report_detail_json(&d.report, &rb) == 0);
+                CHECK(store_report_json(s, d.representative, &rjs) == 0 && rb.s && rjs && !strcmp(rb.s, rjs));
+                CHECK(js && strstr(js, "\"kernels\":[{\"kernel\":\"6.10\",\"n\":3},{\"kernel\":\"6.10-rc2\",\"n\":2},"));
+                free(js);
+                free(rjs);
+                strbuf_done(&b);
+                strbuf_done(&rb);
+                store_group_detail_free(&api);
+                store_group_detail_free(&d);
+                CHECK(d.n_kernels == 0 && d.mem_ == NULL);
+                CHECK(store_group_detail(s, 2, NULL, &d) == -ENOENT);
+                store_group_detail_free(&d);
+                StoreReportDetail rd;
+                CHECK(store_report_detail(s, 99, &rd) == -ENOENT);
+                store_report_detail_free(&rd);
+                store_close(s);
+        }
+}
+
+static int64_t task_n(const StoreGroupDetail *d, const char *task) {
+        for (size_t i = 0; i < d->n_tasks; i++)
+                if (!strcmp(d->tasks[i].name, task))
+                        return d->tasks[i].n;
+        return 0;
+}
+
+static void detail(Store *s, int64_t id, StoreGroupDetail *d) {
+        store_group_detail_free(d);
+        CHECK_MSG(store_group_detail(s, id, NULL, d) == 0, "group %lld: %s", (long long) id, store_error(s));
+}
+
+/* The per-group tasks and printed names (schema 0013) follow reports through split and merge, and
+ * a report with the signature of a group merged away lands in the group it went into. */
+TEST(group_detail_moves) {
+        static const Occ a[] = {
+                { "h1", "6.1", "syz-executor5", 0 }, { "h1", "6.2", "syz-executor5", 0 }, { "h1", "6.3", "syz-executor5", 0 },
+                { "h2", "6.1", "trinity-c3", 0 },    { "h2", "6.2", "trinity-c3", 0 },
+        };
+        uint64_t now = (uint64_t) time(NULL) * 1000000;
+        Store *s = fresh();
+        for (size_t i = 0; i < ELEMENTSOF(a); i++)
+                add_occ(s, &a[i], (int) i, now);
+        /* another group: another lock acquired, the held one printed as "rtnl_mutex#2" (a name of its own) */
+        _cleanup_free_ char *other1 = replace_all(report_a, "rtnl_mutex", "rtnl_mutex#2");
+        _cleanup_free_ char *other = replace_all(other1, "sk_lock-AF_INET", "xfrm_cfg_mutex");
+        CHECK(add(s, "h3", other, 0) == 1);
+        StoreGroupDetail d = {};
+        detail(s, 1, &d);
+        CHECK(d.row.n_reports == 5 && task_n(&d, "syz-executor5") == 3 && task_n(&d, "trinity-c3") == 2);
+        detail(s, 2, &d);
+        CHECK(d.row.n_reports == 1 && d.n_normalizations == 1 && !strcmp(d.normalizations[0].printed, "rtnl_mutex#2") &&
+              !strcmp(d.normalizations[0].canonical, "rtnl_mutex"));
+
+        /* split the trinity reports (ids 4, 5) off group 1 */
+        int64_t moved[] = { 4, 5 }, split = 0;
+        CHECK(store_split_group(s, 1, moved, 2, &split) == 0 && split == 3);
+        detail(s, 1, &d);
+        CHECK(d.row.n_reports == 3 && task_n(&d, "syz-executor5") == 3 && task_n(&d, "trinity-c3") == 0 && d.n_tasks == 1);
+        detail(s, split, &d);
+        CHECK(d.row.n_reports == 2 && task_n(&d, "trinity-c3") == 2 && d.n_tasks == 1);
+
+        /* merge group 2 into the split group: counts add, names go along */
+        CHECK(store_merge_groups(s, split, 2) == 0);
+        detail(s, split, &d);
+        CHECK(d.row.n_reports == 3 && task_n(&d, "trinity-c3") == 2 && task_n(&d, "syz-executor5") == 1);
+        CHECK(d.n_normalizations == 1);
+        /* group 2's signature again: into the group it was merged into, not a new group 2 */
+        CHECK(add(s, "h4", other, 3) == 1);
+        detail(s, split, &d);
+        CHECK(d.row.n_reports == 4 && task_n(&d, "syz-executor5") == 2 && d.row.n_hosts == 3);
+        CHECK(scalar("SELECT count(*) FROM groups") == 2);
+        store_group_detail_free(&d);
+        store_close(s);
+}
+
+static void exec_sql(const char *sql) {
+        sqlite3 *d;
+        assert(sqlite3_open(db, &d) == SQLITE_OK);
+        assert(sqlite3_exec(d, sql, NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(d);
+}
+
+/* The suppression view: every rule with its activity; for a group, the active rules that match
+ * it (its class, its edge) and not the expired one; the API object from the serializer. */
+TEST(suppression_view) {
+        Store *s = fresh();
+        add(s, "h1", report_a, 0);
+        int64_t id1, id2;
+        CHECK(store_add_suppression(s, "rtnl_mutex", NULL, NULL, 0, "known", &id1) == 0);
+        CHECK(store_add_suppression(s, NULL, "rtnl_mutex", "sk_lock-AF_INET", 0, NULL, &id2) == 0);
+        CHECK(store_add_suppression(s, "no_such_class", NULL, NULL, 0, NULL, NULL) == -EINVAL);
+        store_close(s);
+        /* expired a second after 1970: refused by store_add_suppression(), so written directly */
+        exec_sql("INSERT INTO suppressions (class, expires, created) VALUES ('sk_lock-AF_INET', 1000000, 0)");
+        assert(store_open(db, STORE_READ_ONLY, &s) >= 0);
+        StoreSuppressionList l;
+        CHECK(store_suppression_list(s, 0, &l) == 0 && l.n == 3);
+        CHECK(l.n == 3 && l.v[0].id == id1 && !strcmp(l.v[0].cls, "rtnl_mutex") && !l.v[0].edge_from &&
+              l.v[0].expires == STORE_NONE && !strcmp(l.v[0].note, "known") && l.v[0].active);
+        CHECK(l.n == 3 && l.v[1].id == id2 && !l.v[1].cls && !strcmp(l.v[1].edge_to, "sk_lock-AF_INET") && l.v[1].active);
+        CHECK(l.n == 3 && !l.v[2].active && l.v[2].expires == 1000000 && l.v[2].created == 0);
+        StrBuf b = {};
+        CHECK(store_suppression_list_json(&l, &b) == 0);
+        static const char head[] = "{\"suppressions\":[{\"id\":1,\"class\":\"rtnl_mutex\",\"edge_from\":null,"
+                                   "\"edge_to\":null,\"expires\":null,\"note\":\"known\",\"created\":";
+        CHECK(b.s && !strncmp(b.s, head, strlen(head)));
+        CHECK(b.s && strstr(b.s, "{\"id\":3,\"class\":\"sk_lock-AF_INET\",\"edge_from\":null,\"edge_to\":null,"
+                                 "\"expires\":\"1970-01-01T00:00:01Z\",\"note\":null,\"created\":\"1970-01-01T00:00:00Z\","
+                                 "\"active\":0}]}"));
+        strbuf_done(&b);
+        store_suppression_list_free(&l);
+        CHECK(l.v == NULL && l.n == 0);
+        CHECK(store_suppression_list(s, 1, &l) == 0 && l.n == 2 && l.v[0].id == id1 && l.v[1].id == id2);
+        store_suppression_list_free(&l);
+        CHECK(store_suppression_list(s, 99, &l) == 0 && l.n == 0); /* no such group: no rule */
+        store_suppression_list_free(&l);
+        StoreStats st;
+        CHECK(store_stats(s, &st) == 0 && st.groups == 0 && st.groups_suppressed == 1 && st.suppressions == 3 &&
+              st.reports == 1 && st.n_by_kind == 0);
+        store_stats_free(&st);
+        store_close(s);
+}
+
 static void write_file(const char *path, const char *data, size_t n) {
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         assert(fd >= 0 && write(fd, data, n) == (ssize_t) n);
@@ -301,13 +542,6 @@ static int capture_json(const LockdepEvent *ev, void *userdata) {
         if (ev->type == LOCKDEP_EVENT_REPORT && !*out)
                 assert(lockdep_report_to_json(ev->report, out) >= 0);
         return 0;
-}
-
-static void exec_sql(const char *sql) {
-        sqlite3 *d;
-        assert(sqlite3_open(db, &d) == SQLITE_OK);
-        assert(sqlite3_exec(d, sql, NULL, NULL, NULL) == SQLITE_OK);
-        sqlite3_close(d);
 }
 
 TEST(parsed_packed) {
@@ -360,6 +594,9 @@ int main(int argc, char **argv) {
                 T(triage_survives_reparse),
                 T(queries),
                 T(typed_views),
+                T(group_detail),
+                T(group_detail_moves),
+                T(suppression_view),
                 T(refuses_foreign_databases),
                 T(parsed_packed),
         };
