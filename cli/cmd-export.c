@@ -153,66 +153,60 @@ static void help(void) {
                "     --group GROUP     Only this group and its reports\n" QUERY_OPTIONS_HELP);
 }
 
-int verb_export(int argc, char **argv) {
-        enum {
-                ARG_GROUPS = _ARG_QUERY_MAX,
-                ARG_REPORTS,
-                ARG_KCIDB,
-                ARG_GROUP
-        };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "groups", no_argument, NULL, ARG_GROUPS },
-                { "reports", no_argument, NULL, ARG_REPORTS },
-                { "kcidb", no_argument, NULL, ARG_KCIDB },
-                { "group", required_argument, NULL, ARG_GROUP },
-                QUERY_OPTIONS,
-                {},
-        };
-        _cleanup_(store_closep) Store *s = NULL;
-        const char *group = NULL;
-        Rows groups = {}, reports = {};
-        StoreQuery q = {};
-        int c, r, what = 0;
+enum {
+        ARG_GROUPS = _ARG_QUERY_MAX,
+        ARG_REPORTS,
+        ARG_KCIDB,
+        ARG_GROUP
+};
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-                r = query_option(c, optarg, &q);
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_JSON:
-                        break;
-                case ARG_GROUPS:
-                case ARG_REPORTS:
-                case ARG_KCIDB:
-                        if (what && what != c) {
-                                fprintf(stderr,
-                                        "lockdepctl export: --groups, --reports and --kcidb exclude each other\n");
-                                return EXIT_USAGE;
-                        }
-                        what = c;
-                        break;
-                case ARG_GROUP:
-                        group = optarg;
-                        break;
-                default:
-                        return EXIT_USAGE;
+static const char *arg_group;
+static StoreQuery arg_query;
+static int arg_what;
+static const struct option options[] = {
+        { "json", no_argument, NULL, ARG_JSON },
+        { "groups", no_argument, NULL, ARG_GROUPS },
+        { "reports", no_argument, NULL, ARG_REPORTS },
+        { "kcidb", no_argument, NULL, ARG_KCIDB },
+        { "group", required_argument, NULL, ARG_GROUP },
+        QUERY_OPTIONS,
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        int r = query_option(c, optarg, &arg_query);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        switch (c) {
+        case ARG_JSON: /* (NDJSON is the only output) */
+                return 0;
+        case ARG_GROUPS:
+        case ARG_REPORTS:
+        case ARG_KCIDB:
+                if (arg_what && arg_what != c) {
+                        fprintf(stderr, "lockdepctl export: --groups, --reports and --kcidb exclude each other\n");
+                        return -EINVAL;
                 }
+                arg_what = c;
+                return 0;
+        case ARG_GROUP:
+                arg_group = optarg;
+                return 0;
+        default:
+                return -EINVAL;
         }
-        if (optind < argc) {
-                fprintf(stderr, "lockdepctl export: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_USAGE;
-        }
+}
+
+static int run(VerbRun *v) {
+        const char *group = arg_group;
+        Rows groups = {}, reports = {};
+        StoreQuery q = arg_query;
+        Store *s;
+        int c, r, what = arg_what;
+
         if (!what)
                 what = ARG_GROUPS;
-        s = open_db(true);
+        s = verb_db(v);
         if (!s)
                 return 1;
         if (group && resolve_group(s, group, &q.group) < 0)
@@ -248,3 +242,11 @@ int verb_export(int argc, char **argv) {
         rows_done(&reports);
         return c;
 }
+
+const VerbSpec verb_export = {
+        .max_args = 0,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

@@ -125,60 +125,51 @@ static void help(void) {
                OUTPUT_MODE_HELP);
 }
 
-int verb_follow(int argc, char **argv) {
-        enum {
-                ARG_INTERVAL = _ARG_QUERY_MAX,
-        };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                OUTPUT_MODE_OPTIONS,
-                { "since", required_argument, NULL, ARG_SINCE },
-                { "interval", required_argument, NULL, ARG_INTERVAL },
-                {},
-        };
-        _cleanup_(store_closep) Store *s = NULL;
-        FollowCtx ctx = {};
-        StoreQuery since_q = {};
-        double interval = 1.0;
-        bool have_since = false;
-        int c, r;
+enum {
+        ARG_INTERVAL = _ARG_QUERY_MAX,
+};
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h" OUTPUT_MODE_SHORTOPTS, options, NULL)) >= 0) {
-                r = output_option(c, optarg, &ctx.out);
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_SINCE:
-                        if (query_option(c, optarg, &since_q) < 0)
-                                return EXIT_USAGE;
-                        have_since = true;
-                        break;
-                case ARG_INTERVAL: {
-                        char *e;
-                        interval = strtod(optarg, &e);
-                        if (e == optarg || *e || !(interval >= 0.1 && interval <= 60)) {
-                                fputs("lockdepctl follow: --interval '", stderr);
-                                fputs_safe(optarg, stderr);
-                                fputs("': expected seconds from 0.1 to 60\n", stderr);
-                                return EXIT_USAGE;
-                        }
-                        break;
+static StoreQuery arg_since;
+static double arg_interval = 1.0;
+static bool arg_have_since;
+static const struct option options[] = {
+        { "since", required_argument, NULL, ARG_SINCE },
+        { "interval", required_argument, NULL, ARG_INTERVAL },
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        switch (c) {
+        case ARG_SINCE:
+                if (query_option(c, optarg, &arg_since) < 0)
+                        return -EINVAL;
+                arg_have_since = true;
+                return 0;
+        case ARG_INTERVAL: {
+                char *e;
+                arg_interval = strtod(optarg, &e);
+                if (e == optarg || *e || !(arg_interval >= 0.1 && arg_interval <= 60)) {
+                        fputs("lockdepctl follow: --interval '", stderr);
+                        fputs_safe(optarg, stderr);
+                        fputs("': expected seconds from 0.1 to 60\n", stderr);
+                        return -EINVAL;
                 }
-                default:
-                        return EXIT_USAGE;
-                }
+                return 0;
         }
-        if (optind < argc) {
-                fprintf(stderr, "lockdepctl follow: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_USAGE;
+        default:
+                return -EINVAL;
         }
-        s = open_db(true);
+}
+
+static int run(VerbRun *v) {
+        FollowCtx ctx = { .out = v->out };
+        StoreQuery since_q = arg_since;
+        double interval = arg_interval;
+        bool have_since = arg_have_since;
+        Store *s;
+        int r;
+
+        s = verb_db(v);
         if (!s)
                 return 1;
 
@@ -189,14 +180,14 @@ int verb_follow(int argc, char **argv) {
         int exit_status = 0;
         uint64_t version = 0;
         for (bool first = true; !stop; first = false) {
-                uint64_t v;
-                r = store_data_version(s, &v);
+                uint64_t dv;
+                r = store_data_version(s, &dv);
                 if (r < 0) {
                         exit_status = store_failed(s, r, "reading the database's data version");
                         break;
                 }
-                if (first || v != version) { /* else nothing was committed since the last read */
-                        version = v;
+                if (first || dv != version) { /* else nothing was committed since the last read */
+                        version = dv;
                         r = read_groups(s, &ctx, first && have_since ? &since_q : NULL);
                         if (r < 0) {
                                 exit_status = store_failed(s, r, "listing groups");
@@ -211,3 +202,12 @@ int verb_follow(int argc, char **argv) {
         free(ctx.seen);
         return exit_status;
 }
+
+const VerbSpec verb_follow = {
+        .max_args = 0,
+        .flags = VERB_OUTPUT_MODE,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

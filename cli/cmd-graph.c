@@ -67,46 +67,43 @@ static void help(void) {
                "     --lock CLASS    Only the edges touching this lock class\n");
 }
 
-int verb_graph(int argc, char **argv) {
-        enum {
-                ARG_GROUP = _ARG_QUERY_MAX
-        };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "group", required_argument, NULL, ARG_GROUP },
-                { "lock", required_argument, NULL, ARG_LOCK },
-                {},
-        };
-        _cleanup_(store_closep) Store *s = NULL;
-        const char *group = NULL, *lock = NULL;
-        GraphCtx ctx = {};
-        int64_t id = 0;
-        int c, r;
+enum {
+        ARG_GROUP = _ARG_QUERY_MAX
+};
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_JSON:
-                        ctx.json = true;
-                        break;
-                case ARG_GROUP:
-                        group = optarg;
-                        break;
-                case ARG_LOCK:
-                        lock = optarg;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
-        if (optind < argc) {
-                fprintf(stderr, "lockdepctl graph: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_USAGE;
+static const char *arg_group, *arg_lock;
+static bool arg_json;
+static const struct option options[] = {
+        { "json", no_argument, NULL, ARG_JSON },
+        { "group", required_argument, NULL, ARG_GROUP },
+        { "lock", required_argument, NULL, ARG_LOCK },
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        switch (c) {
+        case ARG_JSON:
+                arg_json = true;
+                return 0;
+        case ARG_GROUP:
+                arg_group = optarg;
+                return 0;
+        case ARG_LOCK:
+                arg_lock = optarg;
+                return 0;
+        default:
+                return -EINVAL;
         }
-        s = open_db(true);
+}
+
+static int run(VerbRun *v) {
+        const char *group = arg_group, *lock = arg_lock;
+        GraphCtx ctx = { .json = arg_json };
+        Store *s;
+        int64_t id = 0;
+        int r;
+
+        s = verb_db(v);
         if (!s)
                 return 1;
         if (group && resolve_group(s, group, &id) < 0)
@@ -131,3 +128,11 @@ int verb_graph(int argc, char **argv) {
         strbuf_done(&ctx.edges);
         return 0;
 }
+
+const VerbSpec verb_graph = {
+        .max_args = 0,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

@@ -178,49 +178,33 @@ static void help(void) {
         fputs(LIST_OPTIONS_HELP, stdout);
 }
 
-int verb_hosts(int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                OUTPUT_OPTIONS,
-                LIST_OPTIONS,
-                {},
-        };
-        _cleanup_(table_freep) Table *t = NULL;
-        _cleanup_(store_closep) Store *s = NULL;
-        _cleanup_(store_host_list_free) StoreHostList list = {};
-        HostsCtx ctx = {};
-        StoreListQuery q = { .list = STORE_LIST_HOSTS };
-        bool listing = false;
-        int c, r;
+static StoreListQuery arg_list = { .list = STORE_LIST_HOSTS };
+static bool arg_listing;
+static const struct option options[] = {
+        LIST_OPTIONS,
+        {},
+};
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
-                r = list_option(c, optarg, &q);
-                listing |= r > 0;
-                if (r == 0)
-                        r = output_option(c, optarg, &ctx.out);
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind + 1 < argc) {
-                fprintf(stderr, "lockdepctl hosts: expected at most one NAME\n");
-                return EXIT_USAGE;
-        }
-        const char *name = argv[optind];
+static int option(int c, const char *optarg) {
+        arg_listing = true;
+        return list_option(c, optarg, &arg_list) > 0 ? 0 : -EINVAL;
+}
+
+static int run(VerbRun *v) {
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(store_host_list_free) StoreHostList list = {};
+        HostsCtx ctx = { .out = v->out };
+        StoreListQuery q = arg_list;
+        bool listing = arg_listing;
+        Store *s;
+        int r;
+
+        const char *name = v->argc > 0 ? v->argv[0] : NULL;
         if (name && listing) {
                 fprintf(stderr, "lockdepctl hosts: --sort, --order, --limit and --offset are for the list, not one host\n");
                 return EXIT_USAGE;
         }
-        s = open_db(true);
+        s = verb_db(v);
         if (!s)
                 return 1;
         if (name)
@@ -253,3 +237,13 @@ int verb_hosts(int argc, char **argv) {
         list_footer(s, &q, &ctx.out, (int) shown, "host", "hosts");
         return 0;
 }
+
+const VerbSpec verb_hosts = {
+        .max_args = 1,
+        .args = "expected at most one NAME",
+        .flags = VERB_OUTPUT,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

@@ -438,46 +438,45 @@ static void help(void) {
                "     --aliases FILE    Add the class aliases of FILE\n");
 }
 
-int verb_import(int argc, char **argv) {
-        enum { ARG_BOOT = _ARG_QUERY_MAX, ARG_ALIASES };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "host", required_argument, NULL, ARG_HOST },
-                { "boot-id", required_argument, NULL, ARG_BOOT },
-                { "kernel", required_argument, NULL, ARG_KERNEL },
-                { "aliases", required_argument, NULL, ARG_ALIASES },
-                {},
-        };
-        const char *host = NULL, *boot = NULL, *aliases_file = NULL, *release = NULL;
+enum {
+        ARG_BOOT = _ARG_QUERY_MAX,
+        ARG_ALIASES
+};
+
+static const char *arg_host, *arg_boot, *arg_aliases, *arg_release;
+static const struct option options[] = {
+        { "host", required_argument, NULL, ARG_HOST },
+        { "boot-id", required_argument, NULL, ARG_BOOT },
+        { "kernel", required_argument, NULL, ARG_KERNEL },
+        { "aliases", required_argument, NULL, ARG_ALIASES },
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        switch (c) {
+        case ARG_HOST:
+                arg_host = optarg;
+                return 0;
+        case ARG_BOOT:
+                arg_boot = optarg;
+                return 0;
+        case ARG_KERNEL:
+                arg_release = optarg;
+                return 0;
+        case ARG_ALIASES:
+                arg_aliases = optarg;
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+static int run(VerbRun *v) {
+        const char *host = arg_host, *boot = arg_boot, *aliases_file = arg_aliases, *release = arg_release;
         LockdepAliases *aliases = NULL;
         unsigned stored = 0, dup = 0, replaced = 0, groups = 0, n_snapshots = 0, n_logs = 0;
-        int c, ret = 0;
+        int ret = 0;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_HOST:
-                        host = optarg;
-                        break;
-                case ARG_BOOT:
-                        boot = optarg;
-                        break;
-                case ARG_KERNEL:
-                        release = optarg;
-                        break;
-                case ARG_ALIASES:
-                        aliases_file = optarg;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
-        if (optind >= argc) {
-                fprintf(stderr, "lockdepctl import: no input; give FILE... or - for stdin\n");
-                return EXIT_USAGE;
-        }
         bool host_given = host != NULL;
         char host_buf[HOST_NAME_BUF];
         if (host_arg("import", host, host_buf) < 0)
@@ -485,18 +484,17 @@ int verb_import(int argc, char **argv) {
         host = host_buf;
         if (load_aliases(aliases_file, &aliases) < 0)
                 return 1;
-        Store *s = open_db(false);
+        Store *s = verb_db(v);
         /* best effort: without it this connection checkpoints, as every other writer does */
         if (s)
                 (void) store_checkpoint_in_background(s);
         if (!s || rebuild_if_needed(s, aliases) < 0) {
-                store_close(s);
                 lockdep_aliases_free(aliases);
                 return 1;
         }
 
-        for (int i = optind; i < argc; i++) {
-                const char *path = argv[i];
+        for (int i = 0; i < v->argc; i++) {
+                const char *path = v->argv[i];
                 bool is_stdin = strcmp(path, "-") == 0;
                 char source[4200];
                 _cleanup_free_ char *abs = is_stdin ? NULL : realpath(path, NULL);
@@ -538,7 +536,6 @@ int verb_import(int argc, char **argv) {
         }
         int q = store_index_text(s, 0);
         if (release || (n_snapshots > 0 && n_logs == 0)) {
-                store_close(s);
                 lockdep_aliases_free(aliases);
                 return ret;
         }
@@ -552,7 +549,17 @@ int verb_import(int argc, char **argv) {
         if (replaced == 0 || dup > replaced)
                 printf(", %u already in the database", dup - replaced);
         putchar('\n');
-        store_close(s);
         lockdep_aliases_free(aliases);
         return ret;
 }
+
+const VerbSpec verb_import = {
+        .min_args = 1,
+        .max_args = VERB_ANY,
+        .args = "no input; give FILE... or - for stdin",
+        .flags = VERB_DB_WRITE,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

@@ -178,49 +178,35 @@ static void help(void) {
         fputs(LIST_OPTIONS_HELP, stdout);
 }
 
-int verb_kernels(int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                OUTPUT_OPTIONS,
-                { "vs", required_argument, NULL, _ARG_QUERY_MAX },
-                LIST_OPTIONS,
-                {},
-        };
-        _cleanup_(table_freep) Table *t = NULL;
-        _cleanup_(store_closep) Store *s = NULL;
-        _cleanup_(store_kernel_list_free) StoreKernelList list = {};
-        KernelsCtx ctx = {};
-        StoreListQuery q = { .list = STORE_LIST_KERNELS };
-        const char *vs_release = NULL;
-        bool listing = false;
-        int c, r;
+static StoreListQuery arg_list = { .list = STORE_LIST_KERNELS };
+static const char *arg_vs;
+static bool arg_listing;
+static const struct option options[] = {
+        { "vs", required_argument, NULL, _ARG_QUERY_MAX },
+        LIST_OPTIONS,
+        {},
+};
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
-                r = list_option(c, optarg, &q);
-                listing |= r > 0;
-                if (r == 0)
-                        r = output_option(c, optarg, &ctx.out);
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case _ARG_QUERY_MAX:
-                        vs_release = optarg;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
+static int option(int c, const char *optarg) {
+        if (c == _ARG_QUERY_MAX) {
+                arg_vs = optarg;
+                return 0;
         }
-        if (optind + 1 < argc) {
-                fprintf(stderr, "lockdepctl kernels: expected at most one RELEASE\n");
-                return EXIT_USAGE;
-        }
-        const char *rel = argv[optind];
+        arg_listing = true;
+        return list_option(c, optarg, &arg_list) > 0 ? 0 : -EINVAL;
+}
+
+static int run(VerbRun *v) {
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(store_kernel_list_free) StoreKernelList list = {};
+        KernelsCtx ctx = { .out = v->out };
+        StoreListQuery q = arg_list;
+        const char *vs_release = arg_vs;
+        bool listing = arg_listing;
+        Store *s;
+        int r;
+
+        const char *rel = v->argc > 0 ? v->argv[0] : NULL;
         if (vs_release && !rel) {
                 fprintf(stderr, "lockdepctl kernels: --vs needs a RELEASE to compare\n");
                 return EXIT_USAGE;
@@ -229,7 +215,7 @@ int verb_kernels(int argc, char **argv) {
                 fprintf(stderr, "lockdepctl kernels: --sort, --order, --limit and --offset are for the list, not one release\n");
                 return EXIT_USAGE;
         }
-        s = open_db(true);
+        s = verb_db(v);
         if (!s)
                 return 1;
         if (rel)
@@ -259,3 +245,13 @@ int verb_kernels(int argc, char **argv) {
         list_footer(s, &q, &ctx.out, (int) shown, "kernel release", "kernel releases");
         return 0;
 }
+
+const VerbSpec verb_kernels = {
+        .max_args = 1,
+        .args = "expected at most one RELEASE",
+        .flags = VERB_OUTPUT,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

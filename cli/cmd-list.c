@@ -43,69 +43,60 @@ static void help(void) {
                "  -h --help            Show this help\n" OUTPUT_OPTIONS_HELP QUERY_OPTIONS_HELP);
 }
 
-int verb_list(int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                OUTPUT_OPTIONS,
-                QUERY_OPTIONS,
-                {},
-        };
-        _cleanup_(table_freep) Table *t = NULL;
-        _cleanup_(store_closep) Store *s = NULL;
-        _cleanup_(store_group_list_free) StoreGroupList list = {};
-        Output out = {};
-        StoreQuery q = {};
-        uint64_t total = 0;
-        int c, r;
+static StoreQuery arg_query;
+static const struct option options[] = {
+        QUERY_OPTIONS,
+        {},
+};
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
-                r = query_option(c, optarg, &q);
-                if (r == 0)
-                        r = output_option(c, optarg, &out);
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind < argc) {
-                fprintf(stderr, "lockdepctl list: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_USAGE;
-        }
-        s = open_db(true);
+static int option(int c, const char *optarg) {
+        return query_option(c, optarg, &arg_query) > 0 ? 0 : -EINVAL;
+}
+
+static int run(VerbRun *v) {
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(store_group_list_free) StoreGroupList list = {};
+        Output *out = &v->out;
+        StoreQuery q = arg_query;
+        Store *s = verb_db(v);
+        uint64_t total = 0;
+        int r;
+
         if (!s)
                 return 1;
         t = table_new(">ID", "KIND", ">REPORTS", ">HOSTS", "LAST SEEN", "STATUS", "~TITLE", NULL);
         if (!t)
                 return print_oom();
         pager_open();
-        if (out.no_legend)
+        if (out->no_legend)
                 table_hide_header(t);
         r = store_group_list(s, &q, &list);
         if (r < 0)
                 return r == -ENOMEM ? print_oom() : store_failed(s, r, "listing groups");
-        if (list.n == 0 && !output_json(&out)) { /* an empty NDJSON stream is a valid answer */
-                if (!out.quiet)
+        if (list.n == 0 && !output_json(out)) { /* an empty NDJSON stream is a valid answer */
+                if (!out->quiet)
                         fprintf(stderr, "No groups found.\n");
                 return 1;
         }
-        r = output_view(&out, list.v, list.n, sizeof(*list.v), row_json, row_table, t);
+        r = output_view(out, list.v, list.n, sizeof(*list.v), row_json, row_table, t);
         if (r < 0)
                 return print_oom();
         size_t shown = (size_t) r;
-        if (output_json(&out))
+        if (output_json(out))
                 return 0;
         table_print(t, stdout, 0);
         /* a footer, never on stdout: what is shown is part of more */
-        if ((q.limit || q.offset || out.lines) && store_count_groups(s, &q, &total) >= 0 && total > shown)
-                output_note(&out, "\n%zu of %llu %s shown; use --limit or -n to see more.\n", shown,
+        if ((q.limit || q.offset || out->lines) && store_count_groups(s, &q, &total) >= 0 && total > shown)
+                output_note(out, "\n%zu of %llu %s shown; use --limit or -n to see more.\n", shown,
                             (unsigned long long) total, plural((long long) total, "group", "groups"));
         return 0;
 }
+
+const VerbSpec verb_list = {
+        .max_args = 0,
+        .flags = VERB_OUTPUT,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

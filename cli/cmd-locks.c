@@ -100,44 +100,27 @@ static void help(void) {
         fputs(LIST_OPTIONS_HELP, stdout);
 }
 
-int verb_locks(int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                OUTPUT_OPTIONS,
-                LIST_OPTIONS,
-                {},
-        };
+static StoreListQuery arg_list = { .list = STORE_LIST_LOCKS };
+static const struct option options[] = {
+        LIST_OPTIONS,
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        return list_option(c, optarg, &arg_list) > 0 ? 0 : -EINVAL;
+}
+
+static int run(VerbRun *v) {
         _cleanup_(table_freep) Table *t = NULL;
-        _cleanup_(store_closep) Store *s = NULL;
         _cleanup_(store_lock_list_free) StoreLockList list = {};
         const char *name = NULL;
-        LocksCtx ctx = {};
-        StoreListQuery q = { .list = STORE_LIST_LOCKS };
-        int c, r;
+        LocksCtx ctx = { .out = v->out };
+        StoreListQuery q = arg_list;
+        Store *s;
+        int r;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
-                r = list_option(c, optarg, &q);
-                if (r == 0)
-                        r = output_option(c, optarg, &ctx.out);
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind + 1 < argc) {
-                fprintf(stderr, "lockdepctl locks: expected at most one NAME\n");
-                return EXIT_USAGE;
-        }
-        name = argv[optind];
-        s = open_db(true);
+        name = v->argc > 0 ? v->argv[0] : NULL;
+        s = verb_db(v);
         if (!s)
                 return 1;
         if (name) {
@@ -186,3 +169,13 @@ int verb_locks(int argc, char **argv) {
         list_footer(s, &q, &ctx.out, (int) shown, "lock class", "lock classes");
         return 0;
 }
+
+const VerbSpec verb_locks = {
+        .max_args = 1,
+        .args = "expected at most one NAME",
+        .flags = VERB_OUTPUT,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

@@ -16,52 +16,45 @@ static void help(void) {
                "     --json    Print the merged group object afterwards\n");
 }
 
-int verb_merge(int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
-                {},
-        };
-        _cleanup_(store_closep) Store *s = NULL;
-        bool json = false;
-        int64_t into, from;
-        int c, r;
+static bool arg_json;
+static const struct option options[] = {
+        { "json", no_argument, NULL, ARG_JSON },
+        {},
+};
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_JSON:
-                        json = true;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
-        if (optind + 2 != argc) {
-                fprintf(stderr, "lockdepctl merge: expected two groups, INTO and FROM\n");
-                return EXIT_USAGE;
-        }
-        s = open_db(false);
+static int option(int c, const char *optarg) {
+        (void) optarg;
+        if (c != ARG_JSON)
+                return -EINVAL;
+        arg_json = true;
+        return 0;
+}
+
+static int run(VerbRun *v) {
+        bool json = arg_json;
+        Store *s;
+        int64_t into, from;
+        int r;
+
+        s = verb_db(v);
         if (!s)
                 return 1;
-        if (resolve_group_write(s, argv[optind], &into) < 0)
+        if (resolve_group_write(s, v->argv[0], &into) < 0)
                 return 1;
         /* FROM merged away already: following it would move the reports of the group it went into
          * as well, so it is named, not followed (done if that group is INTO) */
-        r = store_resolve_group(s, argv[optind + 1], &from);
-        if (r == -ENOENT && store_resolve_live_group(s, argv[optind + 1], &from) > 0) {
+        r = store_resolve_group(s, v->argv[1], &from);
+        if (r == -ENOENT && store_resolve_live_group(s, v->argv[1], &from) > 0) {
                 if (from == into) {
                         fprintf(stderr, "lockdepctl merge: group %s was merged into %lld already; nothing to do\n",
-                                argv[optind + 1], (long long) into);
+                                v->argv[1], (long long) into);
                         return print_group_after(s, into, json, "merged");
                 }
                 fprintf(stderr, "lockdepctl merge: group %s was merged into %lld; to move the reports of that "
-                        "group, merge %lld\n", argv[optind + 1], (long long) from, (long long) from);
+                        "group, merge %lld\n", v->argv[1], (long long) from, (long long) from);
                 return 1;
         }
-        if (resolve_group(s, argv[optind + 1], &from) < 0)
+        if (resolve_group(s, v->argv[1], &from) < 0)
                 return 1;
         if (into == from) {
                 fprintf(stderr, "lockdepctl merge: cannot merge group %lld into itself\n",
@@ -73,3 +66,14 @@ int verb_merge(int argc, char **argv) {
                 return store_failed(s, r, "merging");
         return print_group_after(s, into, json, "merged");
 }
+
+const VerbSpec verb_merge = {
+        .min_args = 2,
+        .max_args = 2,
+        .args = "expected two groups, INTO and FROM",
+        .flags = VERB_DB_WRITE,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

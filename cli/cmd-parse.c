@@ -107,43 +107,42 @@ static void help(void) {
                LOCKDEP_SYSCONFDIR);
 }
 
-int verb_parse(int argc, char **argv) {
-        enum { ARG_EVENTS = _ARG_QUERY_MAX, ARG_ALIASES };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "events", no_argument, NULL, ARG_EVENTS },
-                { "aliases", required_argument, NULL, ARG_ALIASES },
-                {},
-        };
-        ParseCtx ctx = {};
-        const char *aliases_file = NULL;
+enum {
+        ARG_EVENTS = _ARG_QUERY_MAX,
+        ARG_ALIASES
+};
+
+static bool arg_json, arg_events;
+static const char *arg_aliases;
+static const struct option options[] = {
+        { "json", no_argument, NULL, ARG_JSON },
+        { "events", no_argument, NULL, ARG_EVENTS },
+        { "aliases", required_argument, NULL, ARG_ALIASES },
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        switch (c) {
+        case ARG_JSON:
+                arg_json = true;
+                return 0;
+        case ARG_EVENTS:
+                arg_events = true;
+                return 0;
+        case ARG_ALIASES:
+                arg_aliases = optarg;
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+static int run(VerbRun *v) {
+        ParseCtx ctx = { .json = arg_json, .events = arg_events };
+        const char *aliases_file = arg_aliases;
         LockdepAliases *aliases = NULL;
         LockdepParser *p = NULL;
-        int c, r, ret = 0;
-
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_JSON:
-                        ctx.json = true;
-                        break;
-                case ARG_EVENTS:
-                        ctx.events = true;
-                        break;
-                case ARG_ALIASES:
-                        aliases_file = optarg;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
-        if (optind >= argc) {
-                fprintf(stderr, "lockdepctl parse: no input; give FILE... or - for stdin\n");
-                return EXIT_USAGE;
-        }
+        int r, ret = 0;
 
         if (load_aliases(aliases_file, &aliases) < 0)
                 return 1;
@@ -151,8 +150,8 @@ int verb_parse(int argc, char **argv) {
         static char outbuf[1 << 16];
         setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
-        for (int i = optind; i < argc; i++) {
-                const char *path = argv[i];
+        for (int i = 0; i < v->argc; i++) {
+                const char *path = v->argv[i];
                 bool is_stdin = strcmp(path, "-") == 0;
                 int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
                 if (fd < 0) {
@@ -186,3 +185,13 @@ int verb_parse(int argc, char **argv) {
         }
         return ret;
 }
+
+const VerbSpec verb_parse = {
+        .min_args = 1,
+        .max_args = VERB_ANY,
+        .args = "no input; give FILE... or - for stdin",
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

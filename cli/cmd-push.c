@@ -318,62 +318,62 @@ static void help(void) {
                "     --json             Print the server's answer (one JSON object per FILE)\n");
 }
 
-int verb_push(int argc, char **argv) {
-        enum {
-                ARG_URL = _ARG_QUERY_MAX,
-                ARG_BOOT,
-                ARG_RUN,
-                ARG_TOKEN_FILE
-        };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "url", required_argument, NULL, ARG_URL },
-                { "host", required_argument, NULL, ARG_HOST },
-                { "boot-id", required_argument, NULL, ARG_BOOT },
-                { "kernel", required_argument, NULL, ARG_KERNEL },
-                { "run", required_argument, NULL, ARG_RUN },
-                { "token-file", required_argument, NULL, ARG_TOKEN_FILE },
-                { "json", no_argument, NULL, ARG_JSON },
-                {},
-        };
-        const char *url = NULL, *host = NULL, *boot = NULL, *kernel = NULL, *run = NULL,
-                   *token_file = NULL;
+enum {
+        ARG_URL = _ARG_QUERY_MAX,
+        ARG_BOOT,
+        ARG_RUN,
+        ARG_TOKEN_FILE
+};
+
+static const char *arg_url, *arg_host, *arg_boot, *arg_kernel, *arg_run, *arg_token_file;
+static bool arg_json;
+static const struct option options[] = {
+        { "url", required_argument, NULL, ARG_URL },
+        { "host", required_argument, NULL, ARG_HOST },
+        { "boot-id", required_argument, NULL, ARG_BOOT },
+        { "kernel", required_argument, NULL, ARG_KERNEL },
+        { "run", required_argument, NULL, ARG_RUN },
+        { "token-file", required_argument, NULL, ARG_TOKEN_FILE },
+        { "json", no_argument, NULL, ARG_JSON },
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        switch (c) {
+        case ARG_URL:
+                arg_url = optarg;
+                return 0;
+        case ARG_HOST:
+                arg_host = optarg;
+                return 0;
+        case ARG_BOOT:
+                arg_boot = optarg;
+                return 0;
+        case ARG_KERNEL:
+                arg_kernel = optarg;
+                return 0;
+        case ARG_RUN:
+                arg_run = optarg;
+                return 0;
+        case ARG_TOKEN_FILE:
+                arg_token_file = optarg;
+                return 0;
+        case ARG_JSON:
+                arg_json = true;
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+static int run(VerbRun *v) {
+        const char *url = arg_url, *host = arg_host, *boot = arg_boot, *kernel = arg_kernel, *run_id = arg_run,
+                   *token_file = arg_token_file;
         _cleanup_free_ char *token = NULL;
-        bool json = false;
+        bool json = arg_json;
         PushUrl u;
         StrBuf target = {};
-        int c, ret = 0;
-
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_URL:
-                        url = optarg;
-                        break;
-                case ARG_HOST:
-                        host = optarg;
-                        break;
-                case ARG_BOOT:
-                        boot = optarg;
-                        break;
-                case ARG_KERNEL:
-                        kernel = optarg;
-                        break;
-                case ARG_RUN:
-                        run = optarg;
-                        break;
-                case ARG_TOKEN_FILE:
-                        token_file = optarg;
-                        break;
-                case ARG_JSON:
-                        json = true;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
+        int ret = 0;
         if (!url) {
                 fprintf(stderr, "lockdepctl push: --url URL is required (http://HOST:PORT)\n");
                 return EXIT_USAGE;
@@ -387,7 +387,7 @@ int verb_push(int argc, char **argv) {
                 fprintf(stderr, "lockdepctl push: %s: expected http://HOST[:PORT][/PATH]\n", url);
                 return EXIT_USAGE;
         }
-        if (optind >= argc) {
+        if (v->argc == 0) {
                 fprintf(stderr, "lockdepctl push: no input; give FILE... or - for stdin\n");
                 return EXIT_USAGE;
         }
@@ -399,13 +399,21 @@ int verb_push(int argc, char **argv) {
         host = host_buf;
         if (strbuf_printf(&target, "%s/api/v1/ingest", u.path) < 0 ||
             url_encode(&target, "host", host) < 0 || url_encode(&target, "boot_id", boot) < 0 ||
-            url_encode(&target, "kernel", kernel) < 0 || url_encode(&target, "run", run) < 0) {
+            url_encode(&target, "kernel", kernel) < 0 || url_encode(&target, "run", run_id) < 0) {
                 strbuf_done(&target);
                 return print_oom();
         }
-        for (int i = optind; i < argc; i++)
-                if (push_one(&u, target.s, token, argv[i], json) != 0)
+        for (int i = 0; i < v->argc; i++)
+                if (push_one(&u, target.s, token, v->argv[i], json) != 0)
                         ret = 1;
         strbuf_done(&target);
         return ret;
 }
+
+const VerbSpec verb_push = {
+        .max_args = VERB_ANY,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

@@ -13,38 +13,40 @@ static void progress(unsigned done, unsigned total, void *userdata) {
                 fprintf(stderr, "\rreparse: %u of %u reports%s", done, total, done == total ? "\n" : "");
 }
 
-int verb_reparse(int argc, char **argv) {
-        enum { ARG_ALIASES = 0x100 };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "aliases", required_argument, NULL, ARG_ALIASES },
-                {},
-        };
-        const char *aliases_file = NULL;
+enum {
+        ARG_ALIASES = 0x100
+};
+
+static const struct option options[] = {
+        { "aliases", required_argument, NULL, ARG_ALIASES },
+        {},
+};
+static const char *arg_aliases;
+
+static void help(void) {
+        printf("Usage: lockdepctl [--db PATH] reparse [--aliases FILE]\n\n"
+               "Parse every stored report again from its raw text and recompute groups,\n"
+               "chains and lock-order edges. Triage status and notes are kept.\n\n"
+               "Options:\n"
+               "  -h --help            Show this help\n"
+               "     --aliases FILE    Add the class aliases of FILE\n");
+}
+
+static int option(int c, const char *optarg) {
+        if (c != ARG_ALIASES)
+                return -EINVAL;
+        arg_aliases = optarg;
+        return 0;
+}
+
+static int run(VerbRun *v) {
+        const char *aliases_file = arg_aliases;
         LockdepAliases *aliases = NULL;
         unsigned n = 0, changed = 0, merged = 0;
-        int c;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        printf("Usage: lockdepctl [--db PATH] reparse [--aliases FILE]\n\n"
-                               "Parse every stored report again from its raw text and recompute groups,\n"
-                               "chains and lock-order edges. Triage status and notes are kept.\n\n"
-                               "Options:\n"
-                               "  -h --help            Show this help\n"
-                               "     --aliases FILE    Add the class aliases of FILE\n");
-                        return 0;
-                case ARG_ALIASES:
-                        aliases_file = optarg;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
         if (load_aliases(aliases_file, &aliases) < 0)
                 return 1;
-        Store *s = open_db(false);
+        Store *s = verb_db(v);
         if (!s) {
                 lockdep_aliases_free(aliases);
                 return 1;
@@ -61,7 +63,15 @@ int verb_reparse(int argc, char **argv) {
                         printf(", %u duplicate%s merged (the better copy kept)", merged, merged == 1 ? "" : "s");
                 putchar('\n');
         }
-        store_close(s);
         lockdep_aliases_free(aliases);
         return r < 0 ? 1 : 0;
 }
+
+const VerbSpec verb_reparse = {
+        .max_args = 0,
+        .flags = VERB_DB_WRITE,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

@@ -72,62 +72,49 @@ static void help(void) {
                "\nThe JSON form is the report object of the web API (raw and parsed included).\n");
 }
 
-int verb_report(int argc, char **argv) {
-        enum {
-                ARG_PARSED = _ARG_QUERY_MAX,
-                ARG_AS_LOGGED,
-        };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                OUTPUT_MODE_OPTIONS,
-                { "parsed", no_argument, NULL, ARG_PARSED },
-                { "as-logged", no_argument, NULL, ARG_AS_LOGGED },
-                {},
-        };
-        _cleanup_(store_closep) Store *s = NULL;
-        _cleanup_(store_report_detail_free) StoreReportDetail d = {};
-        bool parsed = false, as_logged = false;
-        Output out = {};
-        int64_t id;
-        int c, r;
+enum {
+        ARG_PARSED = _ARG_QUERY_MAX,
+        ARG_AS_LOGGED,
+};
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h" OUTPUT_MODE_SHORTOPTS, options, NULL)) >= 0) {
-                r = output_option(c, optarg, &out);
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_PARSED:
-                        parsed = true;
-                        break;
-                case ARG_AS_LOGGED:
-                        as_logged = true;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind + 1 < argc) {
-                fprintf(stderr, "lockdepctl report: expected at most one report ID\n");
-                return EXIT_USAGE;
-        }
+static bool arg_parsed, arg_as_logged;
+static const struct option options[] = {
+        { "parsed", no_argument, NULL, ARG_PARSED },
+        { "as-logged", no_argument, NULL, ARG_AS_LOGGED },
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        (void) optarg;
+        if (c == ARG_PARSED)
+                arg_parsed = true;
+        else if (c == ARG_AS_LOGGED)
+                arg_as_logged = true;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+static int run(VerbRun *v) {
+        _cleanup_(store_report_detail_free) StoreReportDetail d = {};
+        bool parsed = arg_parsed, as_logged = arg_as_logged;
+        Output *out = &v->out;
+        Store *s;
+        int64_t id;
+        int r;
+
         /* -o json is the report object; --parsed -o json-pretty the parsed object indented */
-        bool pretty_parsed = parsed && out.mode == OUTPUT_JSON_PRETTY, json = output_json(&out) && !parsed;
-        if ((output_json(&out) && !pretty_parsed) + parsed + as_logged > 1) {
+        bool pretty_parsed = parsed && out->mode == OUTPUT_JSON_PRETTY, json = output_json(out) && !parsed;
+        if ((output_json(out) && !pretty_parsed) + parsed + as_logged > 1) {
                 fprintf(stderr, "lockdepctl report: -o json (--json), --parsed and --as-logged exclude each other\n");
                 return EXIT_USAGE;
         }
-        if (optind < argc && parse_id(argv[optind], "report ID", &id) < 0)
+        if (v->argc > 0 && parse_id(v->argv[0], "report ID", &id) < 0)
                 return EXIT_USAGE;
-        s = open_db(true);
+        s = verb_db(v);
         if (!s)
                 return 1;
-        if (optind == argc && newest_id(s, true, &id) != 0) /* as coredumpctl: the newest */
+        if (v->argc == 0 && newest_id(s, true, &id) != 0) /* as coredumpctl: the newest */
                 return 1;
         r = store_report_detail(s, id, &d);
         if (r == -ENOENT) {
@@ -145,7 +132,7 @@ int verb_report(int argc, char **argv) {
                         strbuf_done(&b);
                         return print_oom();
                 }
-                output_json_object(&out, b.s);
+                output_json_object(out, b.s);
                 strbuf_done(&b);
                 return 0;
         }
@@ -159,7 +146,7 @@ int verb_report(int argc, char **argv) {
                         fputs_safe(inner ? inner : "", stdout);
                         putchar('\n');
                 } else
-                        output_json_object(&out, d.parsed);
+                        output_json_object(out, d.parsed);
                 return 0;
         }
         fputs_text(d.raw, stdout);
@@ -167,3 +154,13 @@ int verb_report(int argc, char **argv) {
                 putchar('\n');
         return 0;
 }
+
+const VerbSpec verb_report = {
+        .max_args = 1,
+        .args = "expected at most one report ID",
+        .flags = VERB_OUTPUT_MODE,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

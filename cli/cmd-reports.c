@@ -38,50 +38,35 @@ static void help(void) {
                "     --group GROUP     Only reports of this group (id or signature prefix)\n" QUERY_OPTIONS_HELP);
 }
 
-int verb_reports(int argc, char **argv) {
-        enum {
-                ARG_GROUP = _ARG_QUERY_MAX
-        };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                OUTPUT_OPTIONS,
-                { "group", required_argument, NULL, ARG_GROUP },
-                QUERY_OPTIONS,
-                {},
-        };
-        _cleanup_(table_freep) Table *t = NULL;
-        _cleanup_(store_closep) Store *s = NULL;
-        _cleanup_(store_report_list_free) StoreReportList list = {};
-        const char *group = NULL;
-        Output out = {};
-        StoreQuery q = {};
-        int c, r;
+enum {
+        ARG_GROUP = _ARG_QUERY_MAX
+};
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
-                r = query_option(c, optarg, &q);
-                if (r == 0)
-                        r = output_option(c, optarg, &out);
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_GROUP:
-                        group = optarg;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
+static StoreQuery arg_query;
+static const char *arg_group;
+static const struct option options[] = {
+        { "group", required_argument, NULL, ARG_GROUP },
+        QUERY_OPTIONS,
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        if (c == ARG_GROUP) {
+                arg_group = optarg;
+                return 0;
         }
-        if (optind < argc) {
-                fprintf(stderr, "lockdepctl reports: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_USAGE;
-        }
-        s = open_db(true);
+        return query_option(c, optarg, &arg_query) > 0 ? 0 : -EINVAL;
+}
+
+static int run(VerbRun *v) {
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(store_report_list_free) StoreReportList list = {};
+        const char *group = arg_group;
+        Output *out = &v->out;
+        StoreQuery q = arg_query;
+        Store *s = verb_db(v);
+        int r;
+
         if (!s)
                 return 1;
         if (group && resolve_group(s, group, &q.group) < 0)
@@ -90,10 +75,10 @@ int verb_reports(int argc, char **argv) {
         if (!t)
                 return print_oom();
         pager_open();
-        if (out.no_legend)
+        if (out->no_legend)
                 table_hide_header(t);
         /* the rows come oldest first unless sorted by last_seen: -n takes the newest */
-        out.newest_last = q.sort != STORE_SORT_LAST_SEEN;
+        out->newest_last = q.sort != STORE_SORT_LAST_SEEN;
         r = store_report_list(s, &q, &list);
         if (r == -EINVAL) { /* a filter that means nothing for reports (--sort reports) */
                 fprintf(stderr, "lockdepctl reports: %s\n", store_error(s));
@@ -101,21 +86,30 @@ int verb_reports(int argc, char **argv) {
         }
         if (r < 0)
                 return r == -ENOMEM ? print_oom() : store_failed(s, r, "listing reports");
-        if (list.n == 0 && !output_json(&out)) { /* an empty NDJSON stream is a valid answer */
-                if (!out.quiet)
+        if (list.n == 0 && !output_json(out)) { /* an empty NDJSON stream is a valid answer */
+                if (!out->quiet)
                         fprintf(stderr, "No reports found.\n");
                 return 1;
         }
-        r = output_view(&out, list.v, list.n, sizeof(*list.v), row_json, row_table, t);
+        r = output_view(out, list.v, list.n, sizeof(*list.v), row_json, row_table, t);
         if (r < 0)
                 return print_oom();
         size_t shown = (size_t) r;
-        if (output_json(&out))
+        if (output_json(out))
                 return 0;
         table_print(t, stdout, 0);
         uint64_t total = 0; /* never a silent cap: say what the page is part of, on stderr */
-        if ((q.limit || q.offset || out.lines) && store_count_reports(s, &q, &total) >= 0 && total > shown)
-                output_note(&out, "\n%zu of %llu %s shown; use --limit and --offset or -n to see more.\n", shown,
+        if ((q.limit || q.offset || out->lines) && store_count_reports(s, &q, &total) >= 0 && total > shown)
+                output_note(out, "\n%zu of %llu %s shown; use --limit and --offset or -n to see more.\n", shown,
                             (unsigned long long) total, plural((long long) total, "report", "reports"));
         return 0;
 }
+
+const VerbSpec verb_reports = {
+        .max_args = 0,
+        .flags = VERB_OUTPUT,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

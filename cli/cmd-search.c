@@ -55,50 +55,37 @@ static void help(void) {
                "     --all             Also what suppression rules hide\n");
 }
 
-int verb_search(int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                OUTPUT_OPTIONS,
-                QUERY_OPTIONS,
-                {},
-        };
+static StoreQuery arg_query = { .limit = 100 };
+static const struct option options[] = {
+        QUERY_OPTIONS,
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        return query_option(c, optarg, &arg_query) > 0 ? 0 : -EINVAL;
+}
+
+static int run(VerbRun *v) {
         _cleanup_(table_freep) Table *t = NULL;
-        _cleanup_(store_closep) Store *s = NULL;
         StrBuf text = {};
         _cleanup_(store_search_list_free) StoreSearchList hits = {};
-        SearchCtx ctx = {};
-        StoreQuery q = { .limit = 100 };
+        SearchCtx ctx = { .out = v->out };
+        StoreQuery q = arg_query;
         uint64_t total = 0;
-        int c, r;
+        Store *s;
+        int r;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
-                r = query_option(c, optarg, &q);
-                if (r == 0)
-                        r = output_option(c, optarg, &ctx.out);
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind >= argc) {
+        if (v->argc == 0) {
                 fprintf(stderr, "lockdepctl search: no TEXT to search for\n");
                 return EXIT_USAGE;
         }
-        for (int i = optind; i < argc; i++)
-                if ((i > optind && strbuf_appendc(&text, ' ') < 0) ||
-                    strbuf_puts(&text, argv[i]) < 0) {
+        for (int i = 0; i < v->argc; i++)
+                if ((i > 0 && strbuf_appendc(&text, ' ') < 0) ||
+                    strbuf_puts(&text, v->argv[i]) < 0) {
                         strbuf_done(&text);
                         return print_oom();
                 }
-        s = open_db(true);
+        s = verb_db(v);
         t = table_new(">ID", ">GROUP", "KIND", "~HOST", "TIME", "~MATCH", NULL);
         if (!s || !t) {
                 strbuf_done(&text);
@@ -133,3 +120,12 @@ int verb_search(int argc, char **argv) {
                             (unsigned long long) total, plural((long long) total, "report", "reports"));
         return 0;
 }
+
+const VerbSpec verb_search = {
+        .max_args = VERB_ANY,
+        .flags = VERB_OUTPUT,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

@@ -232,47 +232,22 @@ static void help(void) {
                "seen last.\n");
 }
 
-int verb_show(int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                OUTPUT_MODE_OPTIONS,
-                {},
-        };
-        _cleanup_(store_closep) Store *s = NULL;
+static int run(VerbRun *v) {
         _cleanup_(store_group_detail_free) StoreGroupDetail d = {};
-        Output out = {};
+        const Output *out = &v->out;
+        Store *s = verb_db(v);
         int64_t id;
-        int c, r;
+        int r;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h" OUTPUT_MODE_SHORTOPTS, options, NULL)) >= 0) {
-                r = output_option(c, optarg, &out);
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind + 1 < argc) {
-                fprintf(stderr, "lockdepctl show: expected at most one GROUP\n");
-                return EXIT_USAGE;
-        }
-        s = open_db(true);
         if (!s)
                 return 1;
-        if (optind == argc) { /* as coredumpctl info: the newest */
+        if (v->argc == 0) { /* as coredumpctl info: the newest */
                 if (newest_id(s, false, &id) != 0)
                         return 1;
-        } else if (resolve_group(s, argv[optind], &id) < 0) /* follows a merge's tombstone */
+        } else if (resolve_group(s, v->argv[0], &id) < 0) /* follows a merge's tombstone */
                 return 1;
         /* the JSON form is the API's object (the same serializer), the text form adds the report */
-        r = store_group_detail(s, id, output_json(&out) ? NULL : &(StoreDetailQuery) { .report = true }, &d);
+        r = store_group_detail(s, id, output_json(out) ? NULL : &(StoreDetailQuery) { .report = true }, &d);
         if (r == -ENOENT) {
                 fprintf(stderr, "lockdepctl: no group %lld\n", (long long) id);
                 return 1;
@@ -280,15 +255,23 @@ int verb_show(int argc, char **argv) {
         if (r < 0)
                 return store_failed(s, r, "reading the group");
         pager_open();
-        if (output_json(&out)) {
+        if (output_json(out)) {
                 StrBuf b = {};
                 if (store_group_detail_json(&d, &b) < 0) {
                         strbuf_done(&b);
                         return print_oom();
                 }
-                output_json_object(&out, b.s);
+                output_json_object(out, b.s);
                 strbuf_done(&b);
         } else
                 print_group(&d);
         return 0;
 }
+
+const VerbSpec verb_show = {
+        .max_args = 1,
+        .args = "expected at most one GROUP",
+        .flags = VERB_OUTPUT_MODE,
+        .help = help,
+        .run = run,
+};

@@ -279,22 +279,63 @@ static void help(void) {
                "     --journal-export  Print those journal entries (export format) instead\n");
 }
 
-int verb_snapshot(int argc, char **argv) {
-        enum { ARG_INPUT = _ARG_QUERY_MAX, ARG_OUTPUT, ARG_STATE, ARG_BOOT, ARG_JOURNAL, ARG_JOURNAL_EXPORT };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "input", required_argument, NULL, ARG_INPUT },
-                { "output", required_argument, NULL, ARG_OUTPUT },
-                { "state", required_argument, NULL, ARG_STATE },
-                { "boot-id", required_argument, NULL, ARG_BOOT },
-                { "kernel", required_argument, NULL, ARG_KERNEL },
-                { "host", required_argument, NULL, ARG_HOST },
-                { "journal", no_argument, NULL, ARG_JOURNAL },
-                { "journal-export", no_argument, NULL, ARG_JOURNAL_EXPORT },
-                {},
-        };
-        const char *input = "/proc/lockdep", *output = ".", *state = NULL, *boot = NULL, *release = NULL,
-                   *host = NULL;
+enum {
+        ARG_INPUT = _ARG_QUERY_MAX,
+        ARG_OUTPUT,
+        ARG_STATE,
+        ARG_BOOT,
+        ARG_JOURNAL,
+        ARG_JOURNAL_EXPORT
+};
+
+static const char *arg_input = "/proc/lockdep", *arg_output = ".", *arg_state, *arg_boot, *arg_release, *arg_host;
+static int arg_journal; /* 1: to the journal, 2: export format on stdout */
+static const struct option options[] = {
+        { "input", required_argument, NULL, ARG_INPUT },
+        { "output", required_argument, NULL, ARG_OUTPUT },
+        { "state", required_argument, NULL, ARG_STATE },
+        { "boot-id", required_argument, NULL, ARG_BOOT },
+        { "kernel", required_argument, NULL, ARG_KERNEL },
+        { "host", required_argument, NULL, ARG_HOST },
+        { "journal", no_argument, NULL, ARG_JOURNAL },
+        { "journal-export", no_argument, NULL, ARG_JOURNAL_EXPORT },
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        switch (c) {
+        case ARG_INPUT:
+                arg_input = optarg;
+                return 0;
+        case ARG_OUTPUT:
+                arg_output = optarg;
+                return 0;
+        case ARG_STATE:
+                arg_state = optarg;
+                return 0;
+        case ARG_BOOT:
+                arg_boot = optarg;
+                return 0;
+        case ARG_KERNEL:
+                arg_release = optarg;
+                return 0;
+        case ARG_HOST:
+                arg_host = optarg;
+                return 0;
+        case ARG_JOURNAL:
+                arg_journal = 1;
+                return 0;
+        case ARG_JOURNAL_EXPORT:
+                arg_journal = 2;
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+static int run(VerbRun *v) {
+        const char *input = arg_input, *output = arg_output, *state = arg_state, *boot = arg_boot,
+                   *release = arg_release, *host = arg_host;
         char boot_buf[33], host_buf[256] = "", buf[65536];
         struct utsname u;
         Snap now = {}, sent = {};
@@ -302,45 +343,8 @@ int verb_snapshot(int argc, char **argv) {
         LockdepDepStats st = {};
         StrBuf out = {}, newstate = {};
         _cleanup_free_ char *state_name = NULL, *state_path = NULL;
-        int c, r, fd, journal = 0; /* 1: to the journal, 2: export format on stdout */
+        int r, fd, journal = arg_journal;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_INPUT:
-                        input = optarg;
-                        break;
-                case ARG_OUTPUT:
-                        output = optarg;
-                        break;
-                case ARG_STATE:
-                        state = optarg;
-                        break;
-                case ARG_BOOT:
-                        boot = optarg;
-                        break;
-                case ARG_KERNEL:
-                        release = optarg;
-                        break;
-                case ARG_HOST:
-                        host = optarg;
-                        break;
-                case ARG_JOURNAL:
-                        journal = 1;
-                        break;
-                case ARG_JOURNAL_EXPORT:
-                        journal = 2;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
-        if (optind < argc) {
-                fprintf(stderr, "lockdepctl snapshot: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_USAGE;
-        }
         state = state ?: output;
         if (!boot) {
                 r = read_boot_id("/proc/sys/kernel/random/boot_id", boot_buf);
@@ -491,3 +495,11 @@ out:
         strbuf_done(&newstate);
         return r < 0 ? 1 : 0;
 }
+
+const VerbSpec verb_snapshot = {
+        .max_args = 0,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

@@ -96,48 +96,23 @@ static void help(void) {
                "\nThe JSON form is the counters object of the web API (GET /api/v1/stats).\n");
 }
 
-int verb_stats(int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                OUTPUT_MODE_OPTIONS,
-                {},
-        };
-        _cleanup_(store_closep) Store *s = NULL;
+static int run(VerbRun *v) {
         _cleanup_(store_stats_free) StoreStats st = {};
-        Output out = {};
-        int c, r;
+        const Output *out = &v->out;
+        Store *s = verb_db(v);
+        int r;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h" OUTPUT_MODE_SHORTOPTS, options, NULL)) >= 0) {
-                r = output_option(c, optarg, &out);
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind < argc) {
-                fprintf(stderr, "lockdepctl stats: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_USAGE;
-        }
-        s = open_db(true);
         if (!s)
                 return 1;
         r = store_stats(s, &st);
         if (r < 0)
                 return store_failed(s, r, "reading counters");
         pager_open();
-        if (output_json(&out)) {
+        if (output_json(out)) {
                 StrBuf b = {};
                 if (store_stats_json(&st, &b) < 0)
                         return print_oom();
-                output_json_object(&out, b.s);
+                output_json_object(out, b.s);
                 strbuf_done(&b);
                 return 0;
         }
@@ -159,3 +134,10 @@ int verb_stats(int argc, char **argv) {
                 return print_oom();
         return 0;
 }
+
+const VerbSpec verb_stats = {
+        .max_args = 0,
+        .flags = VERB_OUTPUT_MODE,
+        .help = help,
+        .run = run,
+};

@@ -65,95 +65,86 @@ static void help(void) {
                "\nThe JSON form is the rule objects (of the rule added, or of --list).\n");
 }
 
-int verb_suppress(int argc, char **argv) {
-        enum {
-                ARG_CLASS = _ARG_QUERY_MAX,
-                ARG_EDGE,
-                ARG_EXPIRES,
-                ARG_NOTE,
-                ARG_LIST,
-                ARG_DELETE
-        };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                OUTPUT_OPTIONS,
-                { "class", required_argument, NULL, ARG_CLASS },
-                { "edge", required_argument, NULL, ARG_EDGE },
-                { "expires", required_argument, NULL, ARG_EXPIRES },
-                { "note", required_argument, NULL, ARG_NOTE },
-                { "list", no_argument, NULL, ARG_LIST },
-                { "delete", required_argument, NULL, ARG_DELETE },
-                {},
-        };
-        _cleanup_(table_freep) Table *t = NULL;
-        _cleanup_(store_closep) Store *s = NULL;
-        _cleanup_(store_suppression_list_free) StoreSuppressionList rules = {};
-        _cleanup_free_ char *edge_from = NULL;
-        const char *cls = NULL, *edge_to = NULL, *note = NULL;
-        bool list = false;
-        int64_t del = 0;
-        uint64_t expires = 0;
-        SuppressCtx ctx = {};
-        int c, r;
+enum {
+        ARG_CLASS = _ARG_QUERY_MAX,
+        ARG_EDGE,
+        ARG_EXPIRES,
+        ARG_NOTE,
+        ARG_LIST,
+        ARG_DELETE
+};
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h" OUTPUT_SHORTOPTS, options, NULL)) >= 0) {
-                r = output_option(c, optarg, &ctx.out);
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_CLASS:
-                        cls = optarg;
-                        break;
-                case ARG_EDGE: {
-                        const char *comma = strchr(optarg, ',');
-                        if (!comma || comma == optarg || !comma[1]) {
-                                fprintf(stderr, "lockdepctl suppress: --edge wants FROM,TO\n");
-                                return EXIT_USAGE;
-                        }
-                        free(edge_from);
-                        edge_from = strndup(optarg, (size_t) (comma - optarg));
-                        if (!edge_from)
-                                return print_oom();
-                        edge_to = comma + 1;
-                        break;
+static char *arg_edge_from; /* (reachable until exit) */
+static const char *arg_class, *arg_edge_to, *arg_note;
+static bool arg_list;
+static int64_t arg_delete;
+static uint64_t arg_expires;
+static const struct option options[] = {
+        { "class", required_argument, NULL, ARG_CLASS },
+        { "edge", required_argument, NULL, ARG_EDGE },
+        { "expires", required_argument, NULL, ARG_EXPIRES },
+        { "note", required_argument, NULL, ARG_NOTE },
+        { "list", no_argument, NULL, ARG_LIST },
+        { "delete", required_argument, NULL, ARG_DELETE },
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        switch (c) {
+        case ARG_CLASS:
+                arg_class = optarg;
+                return 0;
+        case ARG_EDGE: {
+                const char *comma = strchr(optarg, ',');
+                if (!comma || comma == optarg || !comma[1]) {
+                        fprintf(stderr, "lockdepctl suppress: --edge wants FROM,TO\n");
+                        return -EINVAL;
                 }
-                case ARG_EXPIRES:
-                        if (time_parse(optarg, TIME_UNTIL, time_now(), &expires) < 0) {
-                                fprintf(stderr, "lockdepctl suppress: cannot parse time '%s'\n",
-                                        optarg);
-                                return EXIT_USAGE;
-                        }
-                        break;
-                case ARG_NOTE:
-                        note = optarg;
-                        break;
-                case ARG_LIST:
-                        list = true;
-                        break;
-                case ARG_DELETE:
-                        if (parse_id(optarg, "--delete", &del) < 0)
-                                return EXIT_USAGE;
-                        break;
-                default:
-                        return EXIT_USAGE;
+                free(arg_edge_from);
+                arg_edge_from = strndup(optarg, (size_t) (comma - optarg));
+                if (!arg_edge_from) {
+                        print_oom();
+                        return -ENOMEM;
                 }
+                arg_edge_to = comma + 1;
+                return 0;
         }
-        if (optind < argc) {
-                fprintf(stderr, "lockdepctl suppress: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_USAGE;
+        case ARG_EXPIRES:
+                if (time_parse(optarg, TIME_UNTIL, time_now(), &arg_expires) < 0) {
+                        fprintf(stderr, "lockdepctl suppress: cannot parse time '%s'\n", optarg);
+                        return -EINVAL;
+                }
+                return 0;
+        case ARG_NOTE:
+                arg_note = optarg;
+                return 0;
+        case ARG_LIST:
+                arg_list = true;
+                return 0;
+        case ARG_DELETE:
+                return parse_id(optarg, "--delete", &arg_delete) < 0 ? -EINVAL : 0;
+        default:
+                return -EINVAL;
         }
+}
+
+static int run(VerbRun *v) {
+        _cleanup_(table_freep) Table *t = NULL;
+        const char *cls = arg_class, *edge_from = arg_edge_from, *edge_to = arg_edge_to, *note = arg_note;
+        bool list = arg_list;
+        int64_t del = arg_delete;
+        uint64_t expires = arg_expires;
+        _cleanup_(store_suppression_list_free) StoreSuppressionList rules = {};
+        SuppressCtx ctx = { .out = v->out };
+        Store *s;
+        int r;
+
         if (list + (del > 0) + (cls || edge_from) != 1 || (cls && edge_from)) {
                 fprintf(stderr,
                         "lockdepctl suppress: give one of --class, --edge, --list or --delete\n");
                 return EXIT_USAGE;
         }
-        s = open_db(list);
+        s = verb_db_open(v, list);
         if (!s)
                 return 1;
         t = table_new(">ID", "CLASS", "EDGE", "EXPIRES", "ACTIVE", "~NOTE", NULL);
@@ -207,3 +198,12 @@ int verb_suppress(int argc, char **argv) {
                 table_print(t, stdout, 0);
         return 0;
 }
+
+const VerbSpec verb_suppress = {
+        .max_args = 0,
+        .flags = VERB_OUTPUT,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

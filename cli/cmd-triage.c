@@ -19,53 +19,50 @@ static void help(void) {
                "     --json           Print the group object afterwards\n");
 }
 
-int verb_triage(int argc, char **argv) {
-        enum {
-                ARG_NOTE = _ARG_QUERY_MAX
-        };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "status", required_argument, NULL, ARG_STATUS },
-                { "note", required_argument, NULL, ARG_NOTE },
-                {},
-        };
-        _cleanup_(store_closep) Store *s = NULL;
-        const char *status = NULL, *note = NULL;
-        bool json = false;
-        int64_t id;
-        int c, r;
+enum {
+        ARG_NOTE = _ARG_QUERY_MAX
+};
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_JSON:
-                        json = true;
-                        break;
-                case ARG_STATUS:
-                        status = optarg;
-                        break;
-                case ARG_NOTE:
-                        note = optarg;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
-        if (optind + 1 != argc) {
-                fprintf(stderr, "lockdepctl triage: expected exactly one GROUP\n");
-                return EXIT_USAGE;
+static const char *arg_status, *arg_note;
+static bool arg_json;
+static const struct option options[] = {
+        { "json", no_argument, NULL, ARG_JSON },
+        { "status", required_argument, NULL, ARG_STATUS },
+        { "note", required_argument, NULL, ARG_NOTE },
+        {},
+};
+
+static int option(int c, const char *optarg) {
+        switch (c) {
+        case ARG_JSON:
+                arg_json = true;
+                return 0;
+        case ARG_STATUS:
+                arg_status = optarg;
+                return 0;
+        case ARG_NOTE:
+                arg_note = optarg;
+                return 0;
+        default:
+                return -EINVAL;
         }
+}
+
+static int run(VerbRun *v) {
+        const char *status = arg_status, *note = arg_note;
+        bool json = arg_json;
+        Store *s;
+        int64_t id;
+        int r;
+
         if (!status && !note) {
                 fprintf(stderr, "lockdepctl triage: nothing to do; give --status or --note\n");
                 return EXIT_USAGE;
         }
-        s = open_db(false);
+        s = verb_db(v);
         if (!s)
                 return 1;
-        if (resolve_group_write(s, argv[optind], &id) < 0)
+        if (resolve_group_write(s, v->argv[0], &id) < 0)
                 return 1;
         r = store_set_triage(s, id, status, note);
         if (r < 0 && store_error(s)[0] && (r == -EINVAL || r == -ENOENT)) { /* duplicate-of itself, a cycle */
@@ -83,3 +80,14 @@ int verb_triage(int argc, char **argv) {
                 return store_failed(s, r, "setting the triage state");
         return print_group_after(s, id, json, "updated");
 }
+
+const VerbSpec verb_triage = {
+        .min_args = 1,
+        .max_args = 1,
+        .args = "expected exactly one GROUP",
+        .flags = VERB_DB_WRITE,
+        .options = options,
+        .option = option,
+        .help = help,
+        .run = run,
+};

@@ -2,9 +2,12 @@
 #pragma once
 
 /*
- * lockdepctl: one table entry per verb (tmux cmd-*.c style) in main.c, one cmd-<verb>.c each; every
- * verb parses its own options. Shared helpers: util.c (escaping, time parsing, a reader for the
- * JSON objects the store emits, the query filter options), table.c (terminal tables), pager.c.
+ * lockdepctl: one table entry per verb (tmux cmd-*.c style) in main.c, one cmd-<verb>.c each. The
+ * verb runner (verbs.c) parses --help, the shared output options and the verb's own options, checks
+ * the count of its arguments and opens the database as the verb's flags say; a verb not converted
+ * to it yet parses its own options (Verb.run). Shared helpers: util.c (escaping, time parsing, a
+ * reader for the JSON objects the store emits, the query filter options), table.c (terminal
+ * tables), pager.c.
  *
  * Exit status of every verb: 0 found/done, 1 error or nothing found, 2 usage (EXIT_USAGE).
  */
@@ -18,10 +21,12 @@
 
 #define EXIT_USAGE 2
 
+struct VerbSpec;
 typedef struct Verb {
         const char *name;
         const char *summary;
-        int (*run)(int argc, char **argv); /* argv[0] is the verb; returns the exit status */
+        int (*run)(int argc, char **argv); /* argv[0] is the verb; returns the exit status; or */
+        const struct VerbSpec *spec;       /* run by the verb runner (verbs.c) */
 } Verb;
 
 /* Global options and terminal state, set by main() before the verb runs. */
@@ -37,27 +42,8 @@ extern Globals arg;
 /* --host NAME (given; NULL: this machine's name) under the one rule of host-name.h, into buf
  * (HOST_NAME_BUF bytes). 0, or -EINVAL after saying why on stderr. */
 int host_arg(const char *verb, const char *given, char *buf);
-int verb_parse(int argc, char **argv);
-int verb_import(int argc, char **argv);
-int verb_list(int argc, char **argv);
-int verb_reports(int argc, char **argv);
-int verb_show(int argc, char **argv);
-int verb_report(int argc, char **argv);
-int verb_locks(int argc, char **argv);
-int verb_graph(int argc, char **argv);
-int verb_search(int argc, char **argv);
-int verb_export(int argc, char **argv);
-int verb_triage(int argc, char **argv);
-int verb_merge(int argc, char **argv);
-int verb_suppress(int argc, char **argv);
-int verb_stats(int argc, char **argv);
-int verb_reparse(int argc, char **argv);
-int verb_push(int argc, char **argv);
-int verb_hosts(int argc, char **argv);
-int verb_kernels(int argc, char **argv);
+/* latent parses its own options: "latent triage ..." is a verb of its own with other options. */
 int verb_latent(int argc, char **argv);
-int verb_snapshot(int argc, char **argv);
-int verb_follow(int argc, char **argv);
 
 /* Loads the alias tables as every reader does (aliases_load() of store/ingest.h), FILE (from
  * --aliases, or NULL) last; prints the error itself. */
@@ -339,3 +325,69 @@ void list_sorts_help(int list);
 struct Store;
 void list_footer(struct Store *s, const struct StoreListQuery *q, const Output *o, int shown, const char *one,
                  const char *many);
+
+/* ---- the verb runner (verbs.c, systemd's shared/verbs.c with per-verb options) ------------------ */
+
+typedef enum VerbFlags {
+        VERB_DB_WRITE = 1 << 0,    /* verb_db() opens the database for writing (else read-only) */
+        VERB_OUTPUT = 1 << 1,      /* the list output options: -o, --json, -n, -r, --no-legend, -q */
+        VERB_OUTPUT_MODE = 1 << 2, /* only -o and --json (verbs that print one object) */
+} VerbFlags;
+
+#define VERB_ANY ((unsigned) -1)
+
+struct Output;
+struct Store;
+typedef struct VerbRun VerbRun;
+
+/* What a verb is to the runner; its options and its state are its file's (systemd's arg_*). */
+typedef struct VerbSpec {
+        unsigned min_args, max_args;  /* arguments after the options; max VERB_ANY: no limit */
+        const char *args;             /* the end of "lockdepctl VERB: ..." when their count is
+                                       * wrong ("expected at most one report ID") */
+        VerbFlags flags;
+        const char *shortopts;        /* the verb's own, after "h" and the shared ones */
+        const struct option *options; /* the verb's own long options, {}-terminated, or NULL */
+        /* One of them: 0, or < 0 (usage, exit 2) after saying why. */
+        int (*option)(int c, const char *optarg);
+        void (*help)(void);
+        int (*run)(VerbRun *v);       /* the exit status */
+} VerbSpec;
+
+struct VerbRun {
+        const VerbSpec *spec;
+        const char *name;
+        int argc;                     /* the arguments after the options */
+        char **argv;
+        Output out;                   /* the shared output options (flags VERB_OUTPUT*) */
+        struct Store *store;          /* verb_db(); closed by the runner */
+};
+
+/* Parses argv (argv[0] the verb) and runs spec; returns the exit status. */
+int verb_dispatch(const char *name, const VerbSpec *spec, int argc, char **argv);
+/* The database, opened on first use (read-only unless VERB_DB_WRITE); NULL after printing why. */
+struct Store *verb_db(VerbRun *v);
+/* The same for a verb that decides by its options (suppress --list reads, the others write). */
+struct Store *verb_db_open(VerbRun *v, bool read_only);
+
+/* The verbs the runner runs (cmd-*.c). */
+extern const VerbSpec verb_stats;
+extern const VerbSpec verb_list;
+extern const VerbSpec verb_reports;
+extern const VerbSpec verb_report;
+extern const VerbSpec verb_hosts;
+extern const VerbSpec verb_kernels;
+extern const VerbSpec verb_locks;
+extern const VerbSpec verb_search;
+extern const VerbSpec verb_show;
+extern const VerbSpec verb_triage;
+extern const VerbSpec verb_merge;
+extern const VerbSpec verb_graph;
+extern const VerbSpec verb_export;
+extern const VerbSpec verb_suppress;
+extern const VerbSpec verb_reparse;
+extern const VerbSpec verb_follow;
+extern const VerbSpec verb_parse;
+extern const VerbSpec verb_import;
+extern const VerbSpec verb_push;
+extern const VerbSpec verb_snapshot;

@@ -17,27 +17,27 @@
 Globals arg = {};
 
 static const Verb verbs[] = {
-        { "parse", "Parse saved kernel logs and print the lockdep reports found", verb_parse },
-        { "import", "Parse saved kernel logs into the database", verb_import },
-        { "list", "List report groups", verb_list },
-        { "show", "Show one group: cycle, scenario, counts, triage, a report", verb_show },
-        { "reports", "List reports (occurrences)", verb_reports },
-        { "report", "Print the raw text or the parsed form of one report", verb_report },
-        { "locks", "List lock classes, or show the groups and edges of one", verb_locks },
-        { "graph", "Print the observed lock-order graph as Graphviz DOT", verb_graph },
-        { "search", "Full-text search in the stored reports", verb_search },
-        { "export", "Export groups or reports as NDJSON, or as KCIDB JSON", verb_export },
-        { "triage", "Set the triage status and note of a group", verb_triage },
-        { "merge", "Merge one group into another", verb_merge },
-        { "suppress", "Add, list or delete suppression rules", verb_suppress },
-        { "stats", "Show database counters", verb_stats },
-        { "hosts", "List hosts, or show the groups and boots of one", verb_hosts },
-        { "kernels", "List kernel releases, or show what is new or gone in one", verb_kernels },
-        { "reparse", "Recompute parsed data and groups from the stored raw reports", verb_reparse },
-        { "push", "Send saved kernel logs to a lockdepd over HTTP", verb_push },
-        { "follow", "Print new and regressed groups as they are stored", verb_follow },
-        { "latent", "Show lock cycles of the fleet's /proc/lockdep that no boot had", verb_latent },
-        { "snapshot", "Save this boot's new lock dependencies (/proc/lockdep) for lockdepd", verb_snapshot },
+        { "parse", "Parse saved kernel logs and print the lockdep reports found", NULL, &verb_parse },
+        { "import", "Parse saved kernel logs into the database", NULL, &verb_import },
+        { "list", "List report groups", NULL, &verb_list },
+        { "show", "Show one group: cycle, scenario, counts, triage, a report", NULL, &verb_show },
+        { "reports", "List reports (occurrences)", NULL, &verb_reports },
+        { "report", "Print the raw text or the parsed form of one report", NULL, &verb_report },
+        { "locks", "List lock classes, or show the groups and edges of one", NULL, &verb_locks },
+        { "graph", "Print the observed lock-order graph as Graphviz DOT", NULL, &verb_graph },
+        { "search", "Full-text search in the stored reports", NULL, &verb_search },
+        { "export", "Export groups or reports as NDJSON, or as KCIDB JSON", NULL, &verb_export },
+        { "triage", "Set the triage status and note of a group", NULL, &verb_triage },
+        { "merge", "Merge one group into another", NULL, &verb_merge },
+        { "suppress", "Add, list or delete suppression rules", NULL, &verb_suppress },
+        { "stats", "Show database counters", NULL, &verb_stats },
+        { "hosts", "List hosts, or show the groups and boots of one", NULL, &verb_hosts },
+        { "kernels", "List kernel releases, or show what is new or gone in one", NULL, &verb_kernels },
+        { "reparse", "Recompute parsed data and groups from the stored raw reports", NULL, &verb_reparse },
+        { "push", "Send saved kernel logs to a lockdepd over HTTP", NULL, &verb_push },
+        { "follow", "Print new and regressed groups as they are stored", NULL, &verb_follow },
+        { "latent", "Show lock cycles of the fleet's /proc/lockdep that no boot had", verb_latent, NULL },
+        { "snapshot", "Save this boot's new lock dependencies (/proc/lockdep) for lockdepd", NULL, &verb_snapshot },
 };
 
 Store *open_db(bool read_only) {
@@ -132,7 +132,8 @@ int main(int argc, char **argv) {
         }
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (strcmp(argv[1], verbs[i].name) == 0)
-                        return verbs[i].run(argc - 1, argv + 1);
+                        return verbs[i].spec ? verb_dispatch(verbs[i].name, verbs[i].spec, argc - 1, argv + 1)
+                                             : verbs[i].run(argc - 1, argv + 1);
         fprintf(stderr, "lockdepctl: unknown verb '%s'; see 'lockdepctl --help'\n", argv[1]);
         return EXIT_USAGE;
 }

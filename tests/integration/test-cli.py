@@ -356,6 +356,13 @@ def options_of(src, verb):
     with open(path) as f:
         text = f.read()
     tables = re.findall(r"struct option options\[\] = \{(.*?)\n\s*\{\},", text, re.S)
+    # a verb the runner runs (cli/verbs.c): --help and the output options its flags ask for
+    spec = re.search(r"const VerbSpec verb_[a-z]+ = \{(.*?)\n\};", text, re.S)
+    if spec:
+        tables.append('{ "help", no_argument, NULL, 0 }')
+        for macro, flag in (("OUTPUT_OPTIONS", r"VERB_OUTPUT\b(?!_MODE)"), ("OUTPUT_MODE_OPTIONS", r"VERB_OUTPUT_MODE")):
+            if re.search(flag, spec.group(1)):
+                tables.append(re.search(r"#define " + macro + r"\s+\\(.*?)\n(?:/\*|#)", header, re.S).group(1))
     names = []
     for t in tables:
         t = t.replace("QUERY_OPTIONS", query)
