@@ -112,6 +112,7 @@ typedef struct Par {
         uint64_t a_pos;  /* A's input position (bytes), for B's placement */
         uint64_t b_next; /* B's next search position */
         bool b_quit;
+        bool b_done; /* B ended (or never ran): a patient A waits for a piece only before this */
 
         /* A */
         unsigned char *slot[SLOTS];
@@ -740,6 +741,10 @@ static void *b_thread(void *userdata) {
                 pthread_mutex_unlock(&p->lock);
         }
         p->st.cpu_ns_b = thread_cpu_ns();
+        pthread_mutex_lock(&p->lock);
+        p->b_done = true;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
         return NULL;
 }
 
@@ -963,7 +968,11 @@ static int a_member(Par *p, struct inflate_state *st, struct inflate_state *snap
                 size_t n = MIN(rd->len - rd->pos, (size_t) AFEED);
                 pthread_mutex_lock(&p->lock);
                 p->a_pos = here;
-                Chunk *c = a_next_chunk_locked(p, here);
+                Chunk *c;
+                /* patient (tests): never pass B, so that the pieces are used whatever the
+                 * scheduler does; B places its next piece ahead of a_pos or ends */
+                while (!(c = a_next_chunk_locked(p, here)) && p->patient && !p->b_done && !p->stop)
+                        pthread_cond_wait(&p->cond, &p->lock);
                 pthread_mutex_unlock(&p->lock);
                 if (c && c->start / 8 < here + n)
                         n = (size_t) (c->start / 8 - here);
@@ -1130,11 +1139,18 @@ int gunzip_par_fd(int fd, const unsigned char *head, size_t head_len, Decompress
         pthread_mutex_init(&p->lock, NULL);
         pthread_cond_init(&p->cond, NULL);
         a.p = p;
+        p->b_done = opt->in_order_only;
         if (pthread_create(&ta, NULL, a_thread, &a) != 0)
                 goto destroy; /* not started: the caller decodes */
         *ret_started = true;
         if (!opt->in_order_only)
                 b_started = pthread_create(&tb, NULL, b_thread, b) == 0; /* without B: A alone */
+        if (!b_started) {
+                pthread_mutex_lock(&p->lock);
+                p->b_done = true;
+                pthread_cond_broadcast(&p->cond);
+                pthread_mutex_unlock(&p->lock);
+        }
 
         uint32_t crc = 0;
         uint64_t msize = 0, unresolved = 0, cpu0 = thread_cpu_ns();
