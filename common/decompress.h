@@ -67,8 +67,9 @@ uint64_t decompressor_bytes_out(const Decompressor *d);
  * sink. *ret_format (may be NULL) is set as soon as it is known, also on failure. Read errors are
  * -errno. Compressed input is read and decoded in a second thread, pipelined with the sink, which
  * is still called in the caller's thread, in order (4 MiB of buffers). A regular gzip file of 4 MiB
- * or more, with ISA-L, is decoded by gunzip-par.h: in order and speculatively ahead, on two
- * threads, with the same bytes and errors (about 30 MiB of buffers). */
+ * or more, with ISA-L, is decoded by gunzip-par.h: on its own in-order thread straight into the
+ * hand-over buffers (speculatively ahead as well with LOCKDEP_GUNZIP_THREADS=2), with the same bytes
+ * and errors. */
 int decompress_fd(int fd, DecompressSink sink, void *userdata, DecompressFormat *ret_format);
 
 /* Is the input binary data rather than text (a log in any encoding)? Fed with the first plain

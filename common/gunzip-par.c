@@ -26,7 +26,9 @@
  * included (corrupt data: -EBADMSG; cut: -EPIPE; CRC-32 and length checked per member in the
  * consumer).
  *
- * B only helps with a core to spare: A waits for a piece only when B is about to finish it, B stops
+ * B is off by default (LOCKDEP_GUNZIP_THREADS=2 turns it on): on the logs measured, window
+ * references never die out, so nearly every piece is decoded twice and its window bytes filled in
+ * by the consumer, which costs more than A saves (bench/RESULTS.md). B only helps with a core to spare: A waits for a piece only when B is about to finish it, B stops
  * after LATE_MAX late pieces in a row, and when the process gets fewer than 1.5 CPUs while B works
  * (a loaded machine: the second decode would only take CPU from A). Then A decodes alone.
  *
@@ -1088,8 +1090,11 @@ void gunzip_par_options_from_env(GunzipParOptions *o) {
         if (o->lb < 4096)
                 o->lb = 4096;
         o->la = env_size("LOCKDEP_GUNZIP_LA", 6 * o->lb); /* B: 1/7 of the bytes (bench/RESULTS.md) */
+        /* Speculation only on request: measured on two idle cores it makes a 300 MB log slower,
+         * not faster (0.361 s against 0.266 s in order: the second decode and the consumer's
+         * window fill-in cost more than they save; bench/RESULTS.md, bench/gzip-modes.py). */
         const char *t = getenv("LOCKDEP_GUNZIP_THREADS");
-        o->in_order_only = t && strcmp(t, "1") == 0;
+        o->in_order_only = !(t && strcmp(t, "2") == 0);
         const char *w = getenv("LOCKDEP_GUNZIP_PATIENT");
         o->patient = w && strcmp(w, "1") == 0;
 }

@@ -44,10 +44,11 @@ typedef struct GunzipParOptions {
         double min_cpus;   /* speculation stops when the process gets fewer CPUs (0: never) */
 } GunzipParOptions;
 
-/* The defaults, changed by LOCKDEP_GUNZIP_LB, _LA, _MIN, _LATE, _MIN_CPUS_PERCENT (numbers), LOCKDEP_GUNZIP_THREADS=1
- * (in order only) and LOCKDEP_GUNZIP_PATIENT=1: knobs for benchmarks and tests. (decompress_fd()
- * also knows LOCKDEP_GUNZIP_THREADS=0: the sequential decoder, and LOCKDEP_GUNZIP_STATS=1: the
- * statistics on stderr.) */
+/* The defaults: the in-order thread alone (faster than with speculation on the machines
+ * measured). Changed by LOCKDEP_GUNZIP_THREADS=2 (the speculative thread too), LOCKDEP_GUNZIP_LB,
+ * _LA, _MIN, _LATE, _MIN_CPUS_PERCENT (numbers) and LOCKDEP_GUNZIP_PATIENT=1: knobs for benchmarks
+ * and tests. (decompress_fd() also knows LOCKDEP_GUNZIP_THREADS=0: the sequential decoder, and
+ * LOCKDEP_GUNZIP_STATS=1: the statistics on stderr.) */
 void gunzip_par_options_from_env(GunzipParOptions *o);
 
 /* Decodes the gzip file open as fd, whose first head_len bytes (read already, from the current

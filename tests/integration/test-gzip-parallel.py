@@ -7,7 +7,8 @@ lines of a synthetic log of ../shared/bench/gen_corpus.py (when present; else fi
 6 MB. Written as one gzip member (level 6 and 1), as members of 256 KiB of text each (as bgzip and
 `cat a.gz b.gz` make them, one with a file name in its header) and as one member with a full flush
 every 64 KiB (pigz -i). The decoder is run with small pieces (LOCKDEP_GUNZIP_LA/LB), on files of
-any size (LOCKDEP_GUNZIP_MIN=0), always waiting for its speculative pieces (LOCKDEP_GUNZIP_PATIENT=1),
+any size (LOCKDEP_GUNZIP_MIN=0), with the speculative thread (LOCKDEP_GUNZIP_THREADS=2, not the
+default), always waiting for its speculative pieces (LOCKDEP_GUNZIP_PATIENT=1),
 also on a loaded machine (LOCKDEP_GUNZIP_MIN_CPUS_PERCENT=0),
 so that much of the text comes from speculative pieces (LOCKDEP_GUNZIP_STATS says how much: checked).
 
@@ -37,7 +38,7 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lockdeptest as lt  # noqa: E402
 
-PAR = {"LOCKDEP_GUNZIP_MIN": "0", "LOCKDEP_GUNZIP_LA": "65536", "LOCKDEP_GUNZIP_LB": "32768",
+PAR = {"LOCKDEP_GUNZIP_THREADS": "2", "LOCKDEP_GUNZIP_MIN": "0", "LOCKDEP_GUNZIP_LA": "65536", "LOCKDEP_GUNZIP_LB": "32768",
        "LOCKDEP_GUNZIP_LATE": "1000000", "LOCKDEP_GUNZIP_PATIENT": "1",
        "LOCKDEP_GUNZIP_MIN_CPUS_PERCENT": "0", "LOCKDEP_GUNZIP_STATS": "1"}
 SEQ = {"LOCKDEP_GUNZIP_THREADS": "0"}
